@@ -1,0 +1,95 @@
+/* metrics.h - per-rank counters, gauges and histograms, and the snapshot a
+ * rank sends to the coordinator every interval.
+ *
+ * Counters are cumulative since the run's start (the coordinator takes
+ * differences), so a lost or late snapshot never corrupts a total. Gauges are
+ * current levels. The snapshot is plain data sent over MPI as bytes: every
+ * rank runs the same binary. */
+#ifndef BS_METRICS_H
+#define BS_METRICS_H
+
+#include <stdint.h>
+
+#include "hist.h"
+
+#define METRIC_COUNTERS(X)                                                                         \
+    X(BOOTS, "boots")                                                                              \
+    X(REBOOTS, "reboots")                                                                          \
+    X(LOGIN_ATTEMPTS, "login_attempts")                                                            \
+    X(LOGIN_OK, "login_ok")                                                                        \
+    X(LOGIN_BUSY, "login_busy")                                                                    \
+    X(LOGIN_TIMEOUT, "login_timeout")                                                              \
+    X(LOGIN_ERROR, "login_error")                                                                  \
+    X(LOGIN_FAIL, "login_fail")                                                                    \
+    X(LOGIN_ABORTED, "login_aborted")                                                              \
+    X(LOGIN_GIVEUP, "login_giveup")                                                                \
+    X(REG_ATTEMPTS, "reg_attempts")                                                                \
+    X(REG_OK, "reg_ok")                                                                            \
+    X(REG_FAIL, "reg_fail")                                                                        \
+    X(REG_TIMEOUT, "reg_timeout")                                                                  \
+    X(REG_ERROR, "reg_error")                                                                      \
+    X(REG_ABORTED, "reg_aborted")                                                                  \
+    X(REG_GIVEUP, "reg_giveup")                                                                    \
+    X(ONLINE_LOST, "online_lost")                                                                  \
+    X(KEEPALIVES, "keepalives")                                                                    \
+    X(LS_ACCEPTED, "ls_accepted")                                                                  \
+    X(LS_SERVED, "ls_served")                                                                      \
+    X(LS_REJECTED, "ls_rejected")                                                                  \
+    X(SN_REGISTERED, "sn_registered")                                                              \
+    X(SN_REFUSED_FORGED, "sn_refused_forged")                                                      \
+    X(SN_REFUSED_EXPIRED, "sn_refused_expired")                                                    \
+    X(MSGS_SENT, "msgs_sent")                                                                      \
+    X(MSGS_RECV, "msgs_recv")                                                                      \
+    X(BYTES_SENT, "bytes_sent")                                                                    \
+    X(BYTES_RECV, "bytes_recv")                                                                    \
+    X(MALFORMED, "malformed")                                                                      \
+    X(SOCKET_ERRORS, "socket_errors")                                                              \
+    X(ACCEPT_ERRORS, "accept_errors")
+
+#define METRIC_GAUGES(X)                                                                           \
+    X(OFF, "off")                                                                                  \
+    X(BOOTING, "booting")                                                                          \
+    X(LOGGING_IN, "logging_in")                                                                    \
+    X(REGISTERING, "registering")                                                                  \
+    X(ONLINE, "online")                                                                            \
+    X(GAVE_UP, "gave_up")                                                                          \
+    X(LS_QUEUE, "ls_queue")                                                                        \
+    X(LS_BUSY, "ls_busy")                                                                          \
+    X(SN_COUNT, "sn_count")                                                                        \
+    X(SN_CLIENTS, "sn_clients")                                                                    \
+    X(OPEN_CONNS, "open_conns")
+
+#define X_ENUM(id, name) C_##id,
+enum metric_counter { METRIC_COUNTERS(X_ENUM) C_COUNT };
+#undef X_ENUM
+#define X_ENUM(id, name) G_##id,
+enum metric_gauge { METRIC_GAUGES(X_ENUM) G_COUNT };
+#undef X_ENUM
+
+/* Live metrics of one rank. */
+struct metrics {
+    uint64_t c[C_COUNT];
+    int64_t g[G_COUNT];
+    struct hist lag_us;          /* timer lateness, this interval only */
+    struct hist lag_total_us;    /* timer lateness, whole run */
+    struct hist login_us;        /* login attempt start -> LOGIN_OK */
+    struct hist register_us;     /* register attempt start -> REGISTER_OK */
+    struct hist ls_queue_us;     /* time a login waited for a worker */
+    struct hist ls_service_us;   /* time a login held a worker */
+};
+
+/* What a rank sends each interval. */
+struct metrics_snapshot {
+    uint32_t interval;  /* 1-based: covers (interval-1, interval] * period */
+    int32_t rank;
+    double cpu_s;       /* process CPU time (user+sys) since start */
+    int64_t maxrss_kb;
+    uint64_t c[C_COUNT];
+    int64_t g[G_COUNT];
+    struct hist lag_us;
+};
+
+const char *metrics_counter_name(enum metric_counter c);
+const char *metrics_gauge_name(enum metric_gauge g);
+
+#endif

@@ -1,0 +1,284 @@
+/* pki.c - run key material with OpenSSL 3 (see pki.h). */
+#include "pki.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#define CERT_VALID_SECONDS (7L * 24 * 3600)
+
+static void ssl_err(char *err, size_t len, const char *what)
+{
+    char buf[256];
+    unsigned long e = ERR_get_error();
+    ERR_error_string_n(e, buf, sizeof buf);
+    snprintf(err, len, "%s: %s", what, e ? buf : "unknown OpenSSL error");
+    ERR_clear_error();
+}
+
+static char *bio_to_string(BIO *b)
+{
+    char *data;
+    long n = BIO_get_mem_data(b, &data);
+    char *s = malloc((size_t)n + 1);
+    if (s) {
+        memcpy(s, data, (size_t)n);
+        s[n] = '\0';
+    }
+    return s;
+}
+
+static char *cert_pem(X509 *x)
+{
+    BIO *b = BIO_new(BIO_s_mem());
+    char *s = NULL;
+    if (b && PEM_write_bio_X509(b, x))
+        s = bio_to_string(b);
+    BIO_free(b);
+    return s;
+}
+
+static char *key_pem(EVP_PKEY *k)
+{
+    BIO *b = BIO_new(BIO_s_mem());
+    char *s = NULL;
+    if (b && PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL))
+        s = bio_to_string(b);
+    BIO_free(b);
+    return s;
+}
+
+static int add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
+{
+    X509V3_CTX ctx;
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, issuer, cert, NULL, NULL, 0);
+    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
+    if (!ext)
+        return -1;
+    int ok = X509_add_ext(cert, ext, -1);
+    X509_EXTENSION_free(ext);
+    return ok ? 0 : -1;
+}
+
+/* Make a certificate for `key`, signed by issuer_key (self-signed when
+ * issuer is NULL). */
+static X509 *make_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *issuer_key,
+                       long serial, const char *san_ip)
+{
+    X509 *x = X509_new();
+    if (!x)
+        return NULL;
+    X509_set_version(x, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
+    X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+    X509_gmtime_adj(X509_getm_notAfter(x), CERT_VALID_SECONDS);
+    X509_set_pubkey(x, key);
+    X509_NAME *name = X509_get_subject_name(x);
+    X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"bootstorm run", -1,
+                               -1, 0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
+    X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : name);
+
+    X509 *iss = issuer ? issuer : x;
+    int bad = 0;
+    if (!issuer) {
+        bad |= add_ext(x, iss, NID_basic_constraints, "critical,CA:TRUE,pathlen:0");
+        bad |= add_ext(x, iss, NID_key_usage, "critical,keyCertSign,cRLSign");
+        bad |= add_ext(x, iss, NID_subject_key_identifier, "hash");
+    } else {
+        char san[64];
+        snprintf(san, sizeof san, "IP:%s", san_ip);
+        bad |= add_ext(x, iss, NID_basic_constraints, "critical,CA:FALSE");
+        bad |= add_ext(x, iss, NID_key_usage, "critical,digitalSignature");
+        bad |= add_ext(x, iss, NID_ext_key_usage, "serverAuth");
+        bad |= add_ext(x, iss, NID_subject_alt_name, san);
+        bad |= add_ext(x, iss, NID_authority_key_identifier, "keyid:always");
+    }
+    if (bad || !X509_sign(x, issuer_key, EVP_sha256())) {
+        X509_free(x);
+        return NULL;
+    }
+    return x;
+}
+
+int pki_generate(struct pki *p, uint32_t n_ls, const uint32_t *ls_ips, char *err, size_t errlen)
+{
+    memset(p, 0, sizeof *p);
+    EVP_PKEY *ca_key = NULL, *ed = NULL;
+    X509 *ca = NULL;
+    int rc = -1;
+
+    ca_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    if (!ca_key || !(ca = make_cert(ca_key, "bootstorm run CA", NULL, ca_key, 1, NULL))) {
+        ssl_err(err, errlen, "creating the run CA");
+        goto out;
+    }
+    p->ca_pem = cert_pem(ca);
+    p->n_ls = n_ls;
+    p->ls_key_pem = calloc(n_ls, sizeof *p->ls_key_pem);
+    p->ls_cert_pem = calloc(n_ls, sizeof *p->ls_cert_pem);
+    if (!p->ca_pem || !p->ls_key_pem || !p->ls_cert_pem) {
+        snprintf(err, errlen, "out of memory creating key material");
+        goto out;
+    }
+    for (uint32_t i = 0; i < n_ls; i++) {
+        char ip[16], cn[32];
+        snprintf(ip, sizeof ip, "%u.%u.%u.%u", ls_ips[i] >> 24, (ls_ips[i] >> 16) & 0xff,
+                 (ls_ips[i] >> 8) & 0xff, ls_ips[i] & 0xff);
+        snprintf(cn, sizeof cn, "login-server-%u", i);
+        EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+        X509 *c = k ? make_cert(k, cn, ca, ca_key, 2 + (long)i, ip) : NULL;
+        if (c) {
+            p->ls_key_pem[i] = key_pem(k);
+            p->ls_cert_pem[i] = cert_pem(c);
+        }
+        X509_free(c);
+        EVP_PKEY_free(k);
+        if (!p->ls_key_pem[i] || !p->ls_cert_pem[i]) {
+            ssl_err(err, errlen, "creating a login server certificate");
+            goto out;
+        }
+    }
+
+    ed = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+    size_t lpriv = PKI_KEY_LEN, lpub = PKI_KEY_LEN;
+    if (!ed || !EVP_PKEY_get_raw_private_key(ed, p->ticket_priv, &lpriv) ||
+        !EVP_PKEY_get_raw_public_key(ed, p->ticket_pub, &lpub) ||
+        RAND_bytes(p->secret, sizeof p->secret) != 1) {
+        ssl_err(err, errlen, "creating the ticket key");
+        goto out;
+    }
+    rc = 0;
+out:
+    EVP_PKEY_free(ed);
+    X509_free(ca);
+    EVP_PKEY_free(ca_key);
+    if (rc != 0)
+        pki_free(p);
+    return rc;
+}
+
+void pki_free(struct pki *p)
+{
+    for (uint32_t i = 0; i < p->n_ls; i++) {
+        if (p->ls_key_pem)
+            free(p->ls_key_pem[i]);
+        if (p->ls_cert_pem)
+            free(p->ls_cert_pem[i]);
+    }
+    free(p->ls_key_pem);
+    free(p->ls_cert_pem);
+    free(p->ca_pem);
+    OPENSSL_cleanse(p->ticket_priv, sizeof p->ticket_priv);
+    OPENSSL_cleanse(p->secret, sizeof p->secret);
+    memset(p, 0, sizeof *p);
+}
+
+/* ---- serialisation: u32 n_ls, then length-prefixed strings, then keys ---- */
+
+struct blob {
+    uint8_t *buf;
+    size_t len, cap;
+    int bad;
+};
+
+static void put(struct blob *b, const void *data, size_t n)
+{
+    if (b->bad)
+        return;
+    if (b->len + n > b->cap) {
+        size_t cap = (b->cap ? b->cap * 2 : 4096) + n;
+        uint8_t *nb = realloc(b->buf, cap);
+        if (!nb) {
+            b->bad = 1;
+            return;
+        }
+        b->buf = nb;
+        b->cap = cap;
+    }
+    memcpy(b->buf + b->len, data, n);
+    b->len += n;
+}
+
+static void put_str(struct blob *b, const char *s)
+{
+    uint32_t n = (uint32_t)strlen(s);
+    put(b, &n, sizeof n);
+    put(b, s, n);
+}
+
+long pki_pack(const struct pki *p, uint8_t **out)
+{
+    struct blob b = {0};
+    put(&b, &p->n_ls, sizeof p->n_ls);
+    put_str(&b, p->ca_pem);
+    for (uint32_t i = 0; i < p->n_ls; i++) {
+        put_str(&b, p->ls_key_pem[i]);
+        put_str(&b, p->ls_cert_pem[i]);
+    }
+    put(&b, p->ticket_priv, PKI_KEY_LEN);
+    put(&b, p->ticket_pub, PKI_KEY_LEN);
+    put(&b, p->secret, PKI_KEY_LEN);
+    if (b.bad) {
+        free(b.buf);
+        return -1;
+    }
+    *out = b.buf;
+    return (long)b.len;
+}
+
+static int get(const uint8_t **cur, const uint8_t *end, void *dst, size_t n)
+{
+    if ((size_t)(end - *cur) < n)
+        return -1;
+    memcpy(dst, *cur, n);
+    *cur += n;
+    return 0;
+}
+
+static char *get_str(const uint8_t **cur, const uint8_t *end)
+{
+    uint32_t n;
+    if (get(cur, end, &n, sizeof n) || (size_t)(end - *cur) < n)
+        return NULL;
+    char *s = malloc((size_t)n + 1);
+    if (!s)
+        return NULL;
+    memcpy(s, *cur, n);
+    s[n] = '\0';
+    *cur += n;
+    return s;
+}
+
+int pki_unpack(struct pki *p, const uint8_t *blob, size_t len)
+{
+    const uint8_t *cur = blob, *end = blob + len;
+    memset(p, 0, sizeof *p);
+    uint32_t n;
+    if (get(&cur, end, &n, sizeof n) || n > 1u << 20)
+        return -1;
+    p->ls_key_pem = calloc(n ? n : 1, sizeof *p->ls_key_pem);
+    p->ls_cert_pem = calloc(n ? n : 1, sizeof *p->ls_cert_pem);
+    p->n_ls = n;
+    if (!p->ls_key_pem || !p->ls_cert_pem || !(p->ca_pem = get_str(&cur, end)))
+        goto bad;
+    for (uint32_t i = 0; i < n; i++)
+        if (!(p->ls_key_pem[i] = get_str(&cur, end)) || !(p->ls_cert_pem[i] = get_str(&cur, end)))
+            goto bad;
+    if (get(&cur, end, p->ticket_priv, PKI_KEY_LEN) || get(&cur, end, p->ticket_pub, PKI_KEY_LEN) ||
+        get(&cur, end, p->secret, PKI_KEY_LEN) || cur != end)
+        goto bad;
+    return 0;
+bad:
+    pki_free(p);
+    return -1;
+}

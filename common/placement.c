@@ -1,0 +1,123 @@
+/* placement.c - node roles, ranks and addresses (see placement.h). */
+#include "placement.h"
+
+#include <stdio.h>
+
+void placement_init(struct placement *p, const struct scenario *s, int world_size)
+{
+    p->n_ls = s->nodes.login_servers;
+    p->n_sn = s->nodes.supernodes;
+    p->n_bootstrap = s->nodes.bootstrap;
+    p->n_peers = s->nodes.peers;
+    p->n_nodes = p->n_ls + p->n_sn + p->n_peers;
+    p->world_size = world_size;
+    /* Rank 0 coordinates; it hosts nodes only when it is alone, so that its
+     * timers stay accurate in a real run. */
+    p->first_host_rank = world_size > 1 ? 1 : 0;
+    p->n_host_ranks = world_size > 1 ? world_size - 1 : 1;
+    p->base = s->network.base;
+    p->ls_port = s->login_server.port;
+    p->sn_port = s->supernode.port;
+}
+
+enum node_role placement_role(const struct placement *p, uint32_t id)
+{
+    if (id < p->n_ls)
+        return ROLE_LOGIN_SERVER;
+    if (id < p->n_ls + p->n_sn)
+        return ROLE_SUPERNODE;
+    return ROLE_PEER;
+}
+
+int placement_rank_of(const struct placement *p, uint32_t id)
+{
+    return p->first_host_rank + (int)(id % (uint32_t)p->n_host_ranks);
+}
+
+uint32_t placement_count_on(const struct placement *p, int rank)
+{
+    int idx = rank - p->first_host_rank;
+    if (idx < 0 || idx >= p->n_host_ranks)
+        return 0;
+    uint32_t h = (uint32_t)p->n_host_ranks;
+    return p->n_nodes / h + ((uint32_t)idx < p->n_nodes % h ? 1 : 0);
+}
+
+uint32_t placement_addr(const struct placement *p, uint32_t id)
+{
+    /* Enumerate last octets 1..254 only: .0 and .255 look like network and
+     * broadcast addresses to tools that read captures. */
+    uint32_t first = p->base & 0xffu;
+    if (first == 0 || first == 255)
+        first = 1;
+    uint64_t k = (uint64_t)(first - 1) + id;
+    return (p->base & ~0xffu) + (uint32_t)(k / 254) * 256u + (uint32_t)(k % 254) + 1u;
+}
+
+uint16_t placement_port(const struct placement *p, uint32_t id)
+{
+    switch (placement_role(p, id)) {
+    case ROLE_LOGIN_SERVER:
+        return p->ls_port;
+    case ROLE_SUPERNODE:
+        return p->sn_port;
+    default:
+        return 0; /* peers only connect out */
+    }
+}
+
+const char *placement_role_name(enum node_role r)
+{
+    switch (r) {
+    case ROLE_LOGIN_SERVER:
+        return "login_server";
+    case ROLE_SUPERNODE:
+        return "supernode";
+    case ROLE_PEER:
+        return "peer";
+    default:
+        return "?";
+    }
+}
+
+static int net_contains(const struct scn_net *n, uint32_t ip)
+{
+    uint32_t mask = n->prefix == 0 ? 0 : ~0u << (32 - n->prefix);
+    return (ip & mask) == (n->addr & mask);
+}
+
+int placement_ip_allowed(const struct scenario *s, uint32_t ip)
+{
+    for (uint32_t i = 0; i < s->network.n_allowed; i++)
+        if (net_contains(&s->network.allowed[i], ip))
+            return 1;
+    return 0;
+}
+
+void placement_format_ip(uint32_t ip, char *buf, size_t len)
+{
+    snprintf(buf, len, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff);
+}
+
+int placement_check(const struct placement *p, const struct scenario *s, char *err, size_t len)
+{
+    /* Addresses grow monotonically with the id, and allowed networks are CIDR
+     * blocks, so the whole range fits one block iff both ends do. */
+    uint32_t lo = placement_addr(p, 0), hi = placement_addr(p, p->n_nodes - 1);
+    if (hi < lo) {
+        snprintf(err, len, "network.base: %u nodes do not fit in IPv4 above the base address",
+                 p->n_nodes);
+        return -1;
+    }
+    for (uint32_t i = 0; i < s->network.n_allowed; i++)
+        if (net_contains(&s->network.allowed[i], lo) && net_contains(&s->network.allowed[i], hi))
+            return 0;
+    char a[16], b[16];
+    placement_format_ip(lo, a, sizeof a);
+    placement_format_ip(hi, b, sizeof b);
+    snprintf(err, len,
+             "network: node addresses %s..%s (%u nodes) are not inside one allowed network; "
+             "bootstorm refuses to send traffic outside network.allowed",
+             a, b, p->n_nodes);
+    return -1;
+}

@@ -1,0 +1,45 @@
+/* placement.h - which node is what, where it runs, and its address.
+ *
+ * Pure functions of (scenario, world size), so every rank computes the same
+ * table without any MPI traffic. Node ids: login servers first, then
+ * supernodes (the first `bootstrap` of them are the bootstrap SNs), then peers.
+ * Nodes are dealt round-robin over the host ranks. Each node has its own IPv4
+ * address, counting up from network.base and skipping addresses whose last
+ * octet is 0 or 255, so thousands of nodes never run out of ports. */
+#ifndef BS_PLACEMENT_H
+#define BS_PLACEMENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scenario.h"
+
+enum node_role { ROLE_LOGIN_SERVER = 0, ROLE_SUPERNODE, ROLE_PEER, ROLE_COUNT };
+
+struct placement {
+    uint32_t n_ls, n_sn, n_bootstrap, n_peers, n_nodes;
+    int world_size;
+    int first_host_rank;  /* 0 when a single process hosts everything, else 1 */
+    int n_host_ranks;
+    uint32_t base;        /* first node address, host byte order */
+    uint16_t ls_port, sn_port;
+};
+
+void placement_init(struct placement *p, const struct scenario *s, int world_size);
+enum node_role placement_role(const struct placement *p, uint32_t id);
+int placement_rank_of(const struct placement *p, uint32_t id);
+/* Number of nodes hosted by `rank` (0 for a rank that hosts none). */
+uint32_t placement_count_on(const struct placement *p, int rank);
+uint32_t placement_addr(const struct placement *p, uint32_t id);
+uint16_t placement_port(const struct placement *p, uint32_t id);
+const char *placement_role_name(enum node_role r);
+
+/* The safety interlock (design 4.6): true if ip lies in one of the scenario's
+ * allowed networks. */
+int placement_ip_allowed(const struct scenario *s, uint32_t ip);
+/* Check every node address of the run. Returns 0, or -1 with a message. */
+int placement_check(const struct placement *p, const struct scenario *s, char *err, size_t len);
+
+void placement_format_ip(uint32_t ip, char *buf, size_t len);
+
+#endif

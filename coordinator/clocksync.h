@@ -1,0 +1,33 @@
+/* clocksync.h - clock offsets of the ranks against rank 0 (Cristian).
+ *
+ * Rank 0's CLOCK_MONOTONIC is the run's reference (MPI_Wtime is not global
+ * in Open MPI). Rank 0 sends a probe at t0, the rank answers with its own
+ * clock tr, rank 0 receives at t1; offset = tr - (t0 + t1) / 2, with an error
+ * of at most rtt / 2. Of many probes the one with the least round trip wins. */
+#ifndef BS_CLOCKSYNC_H
+#define BS_CLOCKSYNC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mpi.h>
+
+struct clock_sample {
+    int64_t t0, tr, t1;
+};
+
+struct clock_estimate {
+    int64_t offset_ns; /* rank clock - rank 0 clock */
+    int64_t rtt_ns;    /* round trip of the chosen sample */
+};
+
+/* Pick the least-round-trip sample. n > 0. Samples with t1 < t0 are ignored;
+ * if all are, the result has rtt_ns = -1. */
+struct clock_estimate clocksync_estimate(const struct clock_sample *s, size_t n);
+
+/* Collective over comm: every rank gets its own estimate in *mine, and rank 0
+ * gets every rank's in all[] (size of comm entries; may be NULL elsewhere). */
+int clocksync_run(MPI_Comm comm, int rounds, struct clock_estimate *mine,
+                  struct clock_estimate *all);
+
+#endif

@@ -1,0 +1,119 @@
+/* ctrl.c - MPI control messages polled from libevent (see ctrl.h). */
+#include "ctrl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#define POLL_US 2000
+
+struct pending {
+    struct pending *next;
+    MPI_Request req;
+    char buf[];
+};
+
+struct ctrl {
+    MPI_Comm comm;
+    struct event *poll;
+    struct pending *sends;
+    ctrl_fn fn[TAG_MAX - TAG_SCHEDULE];
+    void *arg[TAG_MAX - TAG_SCHEDULE];
+};
+
+static void reap_sends(struct ctrl *c)
+{
+    struct pending **pp = &c->sends;
+    while (*pp) {
+        int done = 0;
+        MPI_Test(&(*pp)->req, &done, MPI_STATUS_IGNORE);
+        if (done) {
+            struct pending *d = *pp;
+            *pp = d->next;
+            free(d);
+        } else {
+            pp = &(*pp)->next;
+        }
+    }
+}
+
+static void poll_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct ctrl *c = arg;
+    reap_sends(c);
+    for (;;) {
+        int flag = 0, len = 0;
+        MPI_Message msg;
+        MPI_Status st;
+        MPI_Improbe(MPI_ANY_SOURCE, MPI_ANY_TAG, c->comm, &flag, &msg, &st);
+        if (!flag)
+            break;
+        MPI_Get_count(&st, MPI_BYTE, &len);
+        char *buf = malloc(len > 0 ? (size_t)len : 1);
+        if (!buf) {
+            fprintf(stderr, "bootstorm: out of memory receiving a control message\n");
+            MPI_Abort(c->comm, 1);
+        }
+        MPI_Mrecv(buf, len, MPI_BYTE, &msg, MPI_STATUS_IGNORE);
+        int t = st.MPI_TAG - TAG_SCHEDULE;
+        if (t >= 0 && t < TAG_MAX - TAG_SCHEDULE && c->fn[t])
+            c->fn[t](c->arg[t], st.MPI_SOURCE, buf, len);
+        else
+            fprintf(stderr, "bootstorm: dropped control message with tag %d from rank %d\n",
+                    st.MPI_TAG, st.MPI_SOURCE);
+        free(buf);
+    }
+}
+
+struct ctrl *ctrl_new(struct event_base *base, MPI_Comm comm)
+{
+    struct ctrl *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->comm = comm;
+    c->poll = event_new(base, -1, EV_PERSIST, poll_cb, c);
+    if (!c->poll) {
+        free(c);
+        return NULL;
+    }
+    struct timeval tv = {0, POLL_US};
+    event_add(c->poll, &tv);
+    return c;
+}
+
+void ctrl_on(struct ctrl *c, enum ctrl_tag tag, ctrl_fn fn, void *arg)
+{
+    c->fn[tag - TAG_SCHEDULE] = fn;
+    c->arg[tag - TAG_SCHEDULE] = arg;
+}
+
+int ctrl_send(struct ctrl *c, int dest, enum ctrl_tag tag, const void *buf, int len)
+{
+    struct pending *p = malloc(sizeof *p + (size_t)len);
+    if (!p)
+        return -1;
+    memcpy(p->buf, buf, (size_t)len);
+    if (MPI_Isend(p->buf, len, MPI_BYTE, dest, tag, c->comm, &p->req) != MPI_SUCCESS) {
+        free(p);
+        return -1;
+    }
+    p->next = c->sends;
+    c->sends = p;
+    return 0;
+}
+
+void ctrl_free(struct ctrl *c)
+{
+    if (!c)
+        return;
+    while (c->sends) {
+        struct pending *d = c->sends;
+        MPI_Wait(&d->req, MPI_STATUS_IGNORE);
+        c->sends = d->next;
+        free(d);
+    }
+    event_free(c->poll);
+    free(c);
+}

@@ -1,0 +1,147 @@
+/* results.c - writing the results directory (see results.h). */
+#include "results.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+struct results {
+    char dir[4096];
+    FILE *ts;
+    FILE *events;
+};
+
+static int mkdir_p(const char *path)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(buf, 0755) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+void results_default_dir(const char *name, char *buf, size_t len)
+{
+    char ts[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(ts, sizeof ts, "%Y%m%dT%H%M%SZ", &tm);
+    snprintf(buf, len, "results/runs/%s-%s", ts, name);
+}
+
+static FILE *open_csv(struct results *r, const char *name, char *err, size_t errlen)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", r->dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    return f;
+}
+
+struct results *results_open(const char *dir, char *err, size_t errlen)
+{
+    struct results *r = calloc(1, sizeof *r);
+    if (!r) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    snprintf(r->dir, sizeof r->dir, "%s", dir);
+    if (mkdir_p(dir) < 0) {
+        snprintf(err, errlen, "cannot create results directory %s: %s", dir, strerror(errno));
+        free(r);
+        return NULL;
+    }
+    if (!(r->ts = open_csv(r, "timeseries.csv", err, errlen)) ||
+        !(r->events = open_csv(r, "events.csv", err, errlen))) {
+        results_close(r);
+        return NULL;
+    }
+    fprintf(r->ts, "t_s");
+    for (int g = 0; g < G_COUNT; g++)
+        fprintf(r->ts, ",%s", metrics_gauge_name(g));
+    for (int c = 0; c < C_COUNT; c++)
+        fprintf(r->ts, ",%s", metrics_counter_name(c));
+    fprintf(r->ts, ",lag_p99_ms,lag_max_ms,cpu_max,ranks\n");
+    fflush(r->ts);
+    fprintf(r->events, "event,kind,rank,scheduled_s,actual_s,skew_ms,selected\n");
+    fflush(r->events);
+    return r;
+}
+
+void results_close(struct results *r)
+{
+    if (!r)
+        return;
+    if (r->ts)
+        fclose(r->ts);
+    if (r->events)
+        fclose(r->events);
+    free(r);
+}
+
+const char *results_dir(const struct results *r)
+{
+    return r->dir;
+}
+
+int results_write_file(struct results *r, const char *name, const char *text)
+{
+    /* Write to a temporary name and rename, so a reader never sees half a
+     * file, and a crash leaves the previous version intact. */
+    char tmp[4300], path[4300];
+    snprintf(path, sizeof path, "%s/%s", r->dir, name);
+    snprintf(tmp, sizeof tmp, "%s/.%s.tmp", r->dir, name);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -1;
+    size_t len = strlen(text), off = 0;
+    while (off < len) {
+        ssize_t n = write(fd, text + off, len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            close(fd);
+            unlink(tmp);
+            return -1;
+        }
+        off += (size_t)n;
+    }
+    if (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+void results_append_row(struct results *r, const struct ts_row *row)
+{
+    fprintf(r->ts, "%.3f", row->t_s);
+    for (int g = 0; g < G_COUNT; g++)
+        fprintf(r->ts, ",%lld", (long long)row->g[g]);
+    for (int c = 0; c < C_COUNT; c++)
+        fprintf(r->ts, ",%llu", (unsigned long long)row->d[c]);
+    fprintf(r->ts, ",%.3f,%.3f,%.3f,%d\n", row->lag_p99_ms, row->lag_max_ms, row->cpu_max,
+            row->ranks);
+    fflush(r->ts);
+}
+
+void results_append_event(struct results *r, uint32_t event, const char *kind, int rank,
+                          int64_t scheduled_ns, int64_t actual_ns, uint32_t selected)
+{
+    fprintf(r->events, "%u,%s,%d,%.6f,%.6f,%.3f,%u\n", event, kind, rank, scheduled_ns / 1e9,
+            actual_ns / 1e9, (actual_ns - scheduled_ns) / 1e6, selected);
+    fflush(r->events);
+}

@@ -1,0 +1,158 @@
+/* conn.c - sockets, listeners and framed messages (see conn.h). */
+#include "conn.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+
+#include "host.h"
+
+void conn_sockaddr(uint32_t ip, uint16_t port, struct sockaddr_in *sa)
+{
+    memset(sa, 0, sizeof *sa);
+    sa->sin_family = AF_INET;
+    sa->sin_addr.s_addr = htonl(ip);
+    sa->sin_port = htons(port);
+}
+
+int conn_socket(struct host *h, uint32_t src_ip, uint32_t dst_ip)
+{
+    if (!placement_ip_allowed(h->scn, src_ip) || !placement_ip_allowed(h->scn, dst_ip)) {
+        errno = EPERM;
+        return -1;
+    }
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+    if (fd < 0)
+        return -1;
+    int one = 1;
+    /* Defer the port choice to connect(), so the 4-tuple, not the source
+     * address alone, must be unique. */
+#ifdef IP_BIND_ADDRESS_NO_PORT
+    setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+#endif
+    setsockopt(fd, IPPROTO_TCP, 1 /* TCP_NODELAY */, &one, sizeof one);
+    struct sockaddr_in sa;
+    conn_sockaddr(src_ip, 0, &sa);
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+/* ---- listener with EMFILE back-off ---- */
+
+struct listener {
+    struct host *h;
+    struct evconnlistener *l;
+    struct event *resume;
+};
+
+static void listener_resume(evutil_socket_t fd, short what, void *arg)
+{
+    struct listener *l = arg;
+    evconnlistener_enable(l->l);
+}
+
+static void listener_error(struct evconnlistener *el, void *arg)
+{
+    struct listener *l = arg;
+    l->h->m.c[C_ACCEPT_ERRORS]++;
+    /* Out of fds (or a transient error): stop accepting for 100 ms so the
+     * loop does not spin on a listener that stays readable. Pending
+     * connections wait in the backlog, as on a real overloaded server. */
+    evconnlistener_disable(el);
+    struct timeval tv = {0, 100000};
+    evtimer_add(l->resume, &tv);
+}
+
+struct listener *listener_new(struct host *h, uint32_t ip, uint16_t port, int backlog,
+                              evconnlistener_cb cb, void *arg, char *err, size_t errlen)
+{
+    char ipbuf[16];
+    placement_format_ip(ip, ipbuf, sizeof ipbuf);
+    if (!placement_ip_allowed(h->scn, ip)) {
+        snprintf(err, errlen, "refusing to listen on %s: outside network.allowed", ipbuf);
+        return NULL;
+    }
+    struct listener *l = calloc(1, sizeof *l);
+    if (!l) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    struct sockaddr_in sa;
+    conn_sockaddr(ip, port, &sa);
+    l->h = h;
+    l->l = evconnlistener_new_bind(h->base, cb, arg,
+                                   LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+                                   backlog, (struct sockaddr *)&sa, sizeof sa);
+    l->resume = evtimer_new(h->base, listener_resume, l);
+    if (!l->l || !l->resume) {
+        snprintf(err, errlen, "cannot listen on %s:%u: %s", ipbuf, port, strerror(errno));
+        listener_free(l);
+        return NULL;
+    }
+    evconnlistener_set_error_cb(l->l, listener_error);
+    return l;
+}
+
+void listener_free(struct listener *l)
+{
+    if (!l)
+        return;
+    if (l->l)
+        evconnlistener_free(l->l);
+    if (l->resume)
+        event_free(l->resume);
+    free(l);
+}
+
+/* ---- framed messages ---- */
+
+int conn_send(struct host *h, struct bufferevent *bev, const struct wire_msg *m)
+{
+    int n = wire_encode(m, bufferevent_get_output(bev));
+    if (n < 0)
+        return -1;
+    h->m.c[C_MSGS_SENT]++;
+    h->m.c[C_BYTES_SENT] += (uint64_t)n;
+    return 0;
+}
+
+int conn_read(struct host *h, struct bufferevent *bev, conn_msg_fn fn, void *arg)
+{
+    struct evbuffer *in = bufferevent_get_input(bev);
+    for (;;) {
+        struct wire_msg m;
+        size_t n = 0;
+        enum wire_status st = wire_decode_frame(in, &m, &n);
+        if (st == WIRE_NEED_MORE)
+            return 0;
+        h->m.c[C_BYTES_RECV] += n;
+        if (st == WIRE_ERR_OVERSIZE) {
+            h->m.c[C_MALFORMED]++;
+            return -1; /* cannot resynchronise the stream */
+        }
+        if (st != WIRE_OK) {
+            h->m.c[C_MALFORMED]++;
+            continue;
+        }
+        h->m.c[C_MSGS_RECV]++;
+        if (fn(arg, &m) != 0)
+            return 1;
+    }
+}
+
+void conn_limit_input(struct bufferevent *bev)
+{
+    bufferevent_setwatermark(bev, EV_READ, 0, 2 * (WIRE_MAX_FRAME + 4));
+}

@@ -1,0 +1,450 @@
+/* peer.c - the peer state machine (see peer.h). */
+#include "peer.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+
+#include "conn.h"
+#include "host.h"
+#include "ticket.h"
+#include "tls.h"
+
+static const int gauge_of[] = {
+    [PEER_OFF] = G_OFF,
+    [PEER_BOOTING] = G_BOOTING,
+    [PEER_LOGIN] = G_LOGGING_IN,
+    [PEER_LOGIN_WAIT] = G_LOGGING_IN,
+    [PEER_REGISTER] = G_REGISTERING,
+    [PEER_REGISTER_WAIT] = G_REGISTERING,
+    [PEER_ONLINE] = G_ONLINE,
+    [PEER_GAVE_UP] = G_GAVE_UP,
+};
+
+static void start_login(struct peer *p);
+static void start_register(struct peer *p);
+
+const char *peer_state_name(enum peer_state s)
+{
+    static const char *const names[] = {"off",      "booting",       "login",  "login_wait",
+                                        "register", "register_wait", "online", "gave_up"};
+    return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
+}
+
+static void set_state(struct peer *p, enum peer_state s)
+{
+    host_gauge_move(p->h, gauge_of[p->state], gauge_of[s]);
+    p->state = (uint8_t)s;
+}
+
+static void drop_conn(struct peer *p)
+{
+    if (p->bev) {
+        bufferevent_free(p->bev); /* CLOSE_ON_FREE: also frees the SSL and the fd */
+        p->bev = NULL;
+        p->h->m.g[G_OPEN_CONNS]--;
+    }
+}
+
+static int64_t elapsed_us(const struct peer *p)
+{
+    int64_t d = host_now(p->h) - p->attempt_start_ns;
+    return d > 0 ? d / 1000 : 0;
+}
+
+/* ---- host cache ---- */
+
+static void cache_reset_to_bootstrap(struct peer *p)
+{
+    const struct placement *pl = &p->h->pl;
+    uint32_t n = pl->n_bootstrap;
+    if (n > p->h->scn->peer.host_cache)
+        n = p->h->scn->peer.host_cache;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t id = pl->n_ls + i;
+        p->cache[i] = (struct wire_sn){id, placement_addr(pl, id), pl->sn_port};
+    }
+    p->cache_n = (uint16_t)n;
+}
+
+static void cache_remove(struct peer *p, uint16_t slot)
+{
+    if (slot >= p->cache_n)
+        return;
+    p->cache[slot] = p->cache[--p->cache_n];
+}
+
+/* Learn SNs from a REGISTER_OK: add the ones not cached yet, replacing random
+ * entries once the cache is full, as a Skype-like client keeps refreshing. */
+static void cache_learn(struct peer *p, const struct wire_sn_list *l)
+{
+    uint32_t cap = p->h->scn->peer.host_cache;
+    for (uint32_t i = 0; i < l->n; i++) {
+        const struct wire_sn *sn = &l->sns[i];
+        if (!placement_ip_allowed(p->h->scn, sn->ip))
+            continue; /* never let a message steer us outside the run */
+        int known = 0;
+        for (uint16_t j = 0; j < p->cache_n && !known; j++)
+            known = p->cache[j].node_id == sn->node_id;
+        if (known)
+            continue;
+        if (p->cache_n < cap)
+            p->cache[p->cache_n++] = *sn;
+        else {
+            uint16_t victim = (uint16_t)rng_below(&p->rng, cap);
+            if (victim != p->sn_slot)
+                p->cache[victim] = *sn;
+        }
+    }
+}
+
+/* ---- backoff ---- */
+
+/* Count a failed attempt and either wait per the retry policy or give up. */
+static void backoff(struct peer *p, const struct scn_retry_cfg *cfg, enum peer_state wait_state,
+                    enum metric_counter giveup)
+{
+    int64_t delay;
+    drop_conn(p);
+    if (!retry_next(&cfg->retry, &p->retry, &p->rng, &delay)) {
+        p->h->m.c[giveup]++;
+        event_del(&p->timer);
+        set_state(p, PEER_GAVE_UP);
+        return;
+    }
+    set_state(p, wait_state);
+    host_arm_in(&p->timer, delay);
+}
+
+static void login_failed(struct peer *p, enum metric_counter why)
+{
+    p->h->m.c[why]++;
+    backoff(p, &p->h->scn->peer.login, PEER_LOGIN_WAIT, C_LOGIN_GIVEUP);
+}
+
+static void register_failed(struct peer *p, enum metric_counter why, int stale)
+{
+    p->h->m.c[why]++;
+    if (stale) {
+        /* The SN is unreachable: forget it; an empty cache falls back to
+         * the bootstrap SNs. */
+        cache_remove(p, p->sn_slot);
+        if (p->cache_n == 0)
+            cache_reset_to_bootstrap(p);
+    }
+    backoff(p, &p->h->scn->peer.reg, PEER_REGISTER_WAIT, C_REG_GIVEUP);
+}
+
+/* ---- login: TLS to a login server ---- */
+
+static int login_msg(void *arg, const struct wire_msg *m)
+{
+    struct peer *p = arg;
+    struct host *h = p->h;
+    switch (m->type) {
+    case WIRE_LOGIN_OK:
+        if (m->u.ticket.user_id != p->id) {
+            h->m.c[C_MALFORMED]++;
+            login_failed(p, C_LOGIN_ERROR);
+            return 1;
+        }
+        h->m.c[C_LOGIN_OK]++;
+        hist_add(&h->m.login_us, (uint64_t)elapsed_us(p));
+        p->ticket = m->u.ticket;
+        p->has_ticket = true;
+        drop_conn(p);
+        retry_reset(&p->retry);
+        start_register(p);
+        return 1;
+    case WIRE_BUSY:
+        login_failed(p, C_LOGIN_BUSY);
+        return 1;
+    case WIRE_LOGIN_FAIL:
+        login_failed(p, C_LOGIN_FAIL);
+        return 1;
+    default:
+        h->m.c[C_MALFORMED]++;
+        return 0;
+    }
+}
+
+static void login_read(struct bufferevent *bev, void *arg)
+{
+    struct peer *p = arg;
+    if (conn_read(p->h, bev, login_msg, p) < 0)
+        login_failed(p, C_LOGIN_ERROR);
+}
+
+static void login_event(struct bufferevent *bev, short what, void *arg)
+{
+    struct peer *p = arg;
+    if (what & BEV_EVENT_CONNECTED) {
+        /* For a TLS bufferevent this means the handshake is done and the
+         * server's certificate verified. */
+        struct wire_msg m = {.type = WIRE_LOGIN_REQ};
+        m.u.login_req.user_id = p->id;
+        ticket_credential(p->h->pki->secret, p->id, m.u.login_req.secret);
+        if (conn_send(p->h, bev, &m) < 0)
+            login_failed(p, C_LOGIN_ERROR);
+        return;
+    }
+    while (bufferevent_get_openssl_error(bev))
+        ; /* drain, or the errors leak into the next connection's report */
+    login_failed(p, C_LOGIN_ERROR);
+}
+
+static void start_login(struct peer *p)
+{
+    struct host *h = p->h;
+    set_state(p, PEER_LOGIN);
+    p->attempts++;
+    h->m.c[C_LOGIN_ATTEMPTS]++;
+    p->attempt_start_ns = host_now(h);
+    host_arm_in(&p->timer, h->scn->peer.login.timeout_ns);
+
+    uint32_t ls = rng_below(&p->rng, h->pl.n_ls);
+    uint32_t ip = placement_addr(&h->pl, ls);
+    int fd = conn_socket(h, p->ip, ip);
+    SSL *ssl = fd >= 0 ? tls_client_ssl(h->client_ctx, ip) : NULL;
+    if (!ssl) {
+        if (fd >= 0)
+            close(fd);
+        h->m.c[C_SOCKET_ERRORS]++;
+        login_failed(p, C_LOGIN_ERROR);
+        return;
+    }
+    p->bev = bufferevent_openssl_socket_new(h->base, fd, ssl, BUFFEREVENT_SSL_CONNECTING,
+                                            BEV_OPT_CLOSE_ON_FREE);
+    if (!p->bev) { /* with CLOSE_ON_FREE libevent has freed the SSL */
+        close(fd);
+        h->m.c[C_SOCKET_ERRORS]++;
+        login_failed(p, C_LOGIN_ERROR);
+        return;
+    }
+    h->m.g[G_OPEN_CONNS]++;
+    bufferevent_openssl_set_allow_dirty_shutdown(p->bev, 1);
+    bufferevent_setcb(p->bev, login_read, NULL, login_event, p);
+    conn_limit_input(p->bev);
+    bufferevent_enable(p->bev, EV_READ | EV_WRITE);
+    struct sockaddr_in sa;
+    conn_sockaddr(ip, h->pl.ls_port, &sa);
+    if (bufferevent_socket_connect(p->bev, (struct sockaddr *)&sa, sizeof sa) < 0) {
+        h->m.c[C_SOCKET_ERRORS]++;
+        login_failed(p, C_LOGIN_ERROR);
+    }
+}
+
+/* ---- register: plain TCP to a supernode ---- */
+
+static void go_online(struct peer *p)
+{
+    struct host *h = p->h;
+    h->m.c[C_REG_OK]++;
+    hist_add(&h->m.register_us, (uint64_t)elapsed_us(p));
+    retry_reset(&p->retry);
+    set_state(p, PEER_ONLINE);
+    if (p->first_online_ns < 0)
+        p->first_online_ns = host_now(h);
+    host_arm_in(&p->timer, h->scn->workload.keepalive_ns);
+}
+
+static int sn_msg(void *arg, const struct wire_msg *m)
+{
+    struct peer *p = arg;
+    struct host *h = p->h;
+    switch (m->type) {
+    case WIRE_REGISTER_OK:
+        if (p->state != PEER_REGISTER)
+            break;
+        cache_learn(p, &m->u.sn_list);
+        go_online(p);
+        return 0;
+    case WIRE_REGISTER_FAIL:
+        if (m->u.reason == WIRE_REASON_EXPIRED_TICKET) {
+            /* A new ticket is needed: back to the login servers. */
+            p->has_ticket = false;
+            h->m.c[C_REG_FAIL]++;
+            drop_conn(p);
+            retry_reset(&p->retry);
+            start_login(p);
+            return 1;
+        }
+        register_failed(p, C_REG_FAIL, 0);
+        return 1;
+    case WIRE_KEEPALIVE_ACK:
+        return 0;
+    default:
+        break;
+    }
+    h->m.c[C_MALFORMED]++;
+    return 0;
+}
+
+static void conn_lost(struct peer *p)
+{
+    if (p->state == PEER_ONLINE) {
+        p->h->m.c[C_ONLINE_LOST]++;
+        drop_conn(p);
+        set_state(p, PEER_REGISTER_WAIT);
+        host_arm_in(&p->timer, 0);
+    } else {
+        register_failed(p, C_REG_ERROR, 1);
+    }
+}
+
+static void sn_read(struct bufferevent *bev, void *arg)
+{
+    struct peer *p = arg;
+    if (conn_read(p->h, bev, sn_msg, p) < 0)
+        conn_lost(p);
+}
+
+static void sn_event(struct bufferevent *bev, short what, void *arg)
+{
+    struct peer *p = arg;
+    if (what & BEV_EVENT_CONNECTED) {
+        struct wire_msg m = {.type = WIRE_REGISTER, .u.ticket = p->ticket};
+        if (conn_send(p->h, bev, &m) < 0)
+            register_failed(p, C_REG_ERROR, 0);
+        return;
+    }
+    conn_lost(p);
+}
+
+static void start_register(struct peer *p)
+{
+    struct host *h = p->h;
+    if (!p->has_ticket) {
+        start_login(p);
+        return;
+    }
+    set_state(p, PEER_REGISTER);
+    h->m.c[C_REG_ATTEMPTS]++;
+    p->attempt_start_ns = host_now(h);
+    host_arm_in(&p->timer, h->scn->peer.reg.timeout_ns);
+
+    if (p->cache_n == 0)
+        cache_reset_to_bootstrap(p);
+    p->sn_slot = (uint16_t)rng_below(&p->rng, p->cache_n);
+    const struct wire_sn *sn = &p->cache[p->sn_slot];
+    int fd = conn_socket(h, p->ip, sn->ip);
+    if (fd < 0) {
+        h->m.c[C_SOCKET_ERRORS]++;
+        register_failed(p, C_REG_ERROR, errno == EPERM);
+        return;
+    }
+    p->bev = bufferevent_socket_new(h->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    if (!p->bev) {
+        close(fd);
+        register_failed(p, C_REG_ERROR, 0);
+        return;
+    }
+    h->m.g[G_OPEN_CONNS]++;
+    bufferevent_setcb(p->bev, sn_read, NULL, sn_event, p);
+    conn_limit_input(p->bev);
+    bufferevent_enable(p->bev, EV_READ | EV_WRITE);
+    struct sockaddr_in sa;
+    conn_sockaddr(sn->ip, sn->port, &sa);
+    if (bufferevent_socket_connect(p->bev, (struct sockaddr *)&sa, sizeof sa) < 0)
+        register_failed(p, C_REG_ERROR, 1);
+}
+
+/* ---- timer: one per peer, its meaning depends on the state ---- */
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+    struct peer *p = arg;
+    struct host *h = p->h;
+    switch ((enum peer_state)p->state) {
+    case PEER_BOOTING:
+    case PEER_LOGIN_WAIT:
+        start_login(p);
+        break;
+    case PEER_LOGIN:
+        login_failed(p, C_LOGIN_TIMEOUT);
+        break;
+    case PEER_REGISTER:
+        register_failed(p, C_REG_TIMEOUT, 1);
+        break;
+    case PEER_REGISTER_WAIT:
+        start_register(p);
+        break;
+    case PEER_ONLINE: {
+        struct wire_msg m = {.type = WIRE_KEEPALIVE, .u.seq = ++p->ka_seq};
+        h->m.c[C_KEEPALIVES]++;
+        if (conn_send(h, p->bev, &m) < 0)
+            conn_lost(p);
+        else
+            host_arm_in(&p->timer, h->scn->workload.keepalive_ns);
+        break;
+    }
+    case PEER_OFF:
+    case PEER_GAVE_UP:
+        break;
+    }
+}
+
+/* ---- lifecycle ---- */
+
+int peer_init(struct peer *p, struct host *h, uint32_t id)
+{
+    memset(p, 0, sizeof *p);
+    p->h = h;
+    p->id = id;
+    p->ip = placement_addr(&h->pl, id);
+    p->first_online_ns = -1;
+    p->state = PEER_OFF;
+    rng_seed(&p->rng, h->scn->seed, id, RNG_STREAM_NODE);
+    p->cache = calloc(h->scn->peer.host_cache, sizeof *p->cache);
+    if (!p->cache)
+        return -1;
+    cache_reset_to_bootstrap(p);
+    evtimer_assign(&p->timer, h->base, on_timer, p);
+    h->m.g[G_OFF]++;
+    return 0;
+}
+
+void peer_destroy(struct peer *p)
+{
+    if (!p->h)
+        return;
+    drop_conn(p);
+    event_del(&p->timer);
+    free(p->cache);
+    p->cache = NULL;
+}
+
+static void boot(struct peer *p)
+{
+    struct host *h = p->h;
+    h->m.c[C_BOOTS]++;
+    set_state(p, PEER_BOOTING);
+    retry_reset(&p->retry);
+    host_arm_in(&p->timer, dist_draw(&h->scn->peer.boot_delay, &p->rng));
+}
+
+bool peer_power_on(struct peer *p)
+{
+    if (p->state != PEER_OFF)
+        return false;
+    boot(p);
+    return true;
+}
+
+bool peer_reboot(struct peer *p)
+{
+    if (p->state == PEER_OFF)
+        return false;
+    /* The process restarts: connections and ticket are gone, the host cache
+     * is on disk and survives. */
+    p->h->m.c[C_REBOOTS]++;
+    drop_conn(p);
+    event_del(&p->timer);
+    p->has_ticket = false;
+    boot(p);
+    return true;
+}

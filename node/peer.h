@@ -1,0 +1,68 @@
+/* peer.h - an ordinary node and its boot sequence (design 4.1).
+ *
+ *   OFF -> BOOTING -> LOGIN <-> LOGIN_WAIT
+ *                                   |
+ *                                   v
+ *            ONLINE <- REGISTER <-> REGISTER_WAIT     (any failure backs off
+ *              |                                      per the retry policy)
+ *              +-- connection lost -> REGISTER_WAIT
+ *
+ * One timer and at most one connection per peer; the host cache survives
+ * reboots, the ticket does not. */
+#ifndef BS_PEER_H
+#define BS_PEER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <event2/bufferevent.h>
+#include <event2/event_struct.h>
+
+#include "common/retry.h"
+#include "common/rng.h"
+#include "wire.h"
+
+struct host;
+
+enum peer_state {
+    PEER_OFF = 0,
+    PEER_BOOTING,      /* OS boot delay */
+    PEER_LOGIN,        /* TLS connect + LOGIN_REQ in flight */
+    PEER_LOGIN_WAIT,   /* backing off before the next login attempt */
+    PEER_REGISTER,     /* TCP connect + REGISTER in flight */
+    PEER_REGISTER_WAIT,
+    PEER_ONLINE,
+    PEER_GAVE_UP,      /* the retry policy allowed no further attempt */
+};
+
+struct peer {
+    struct host *h;
+    struct bufferevent *bev;
+    struct wire_sn *cache; /* host cache, h->scn->peer.host_cache entries */
+    struct event timer;
+    struct rng rng;
+    struct retry_state retry;
+    struct wire_ticket ticket;
+    int64_t attempt_start_ns;
+    int64_t first_online_ns; /* run time; -1 until first online */
+    uint32_t id;
+    uint32_t ip;
+    uint32_t attempts;       /* login attempts over the whole run */
+    uint32_t ka_seq;
+    uint16_t cache_n;
+    uint16_t sn_slot;        /* cache entry of the current SN */
+    uint8_t state;
+    bool has_ticket;
+};
+
+int peer_init(struct peer *p, struct host *h, uint32_t id);
+void peer_destroy(struct peer *p);
+
+/* Event actions. Power-on only affects a peer that is off; reboot only one
+ * that is up (booting or later). Both return whether the peer was affected. */
+bool peer_power_on(struct peer *p);
+bool peer_reboot(struct peer *p);
+
+const char *peer_state_name(enum peer_state s);
+
+#endif

@@ -1,0 +1,91 @@
+/* rank.c - the host side of the control plane (see rank.h). */
+#include "rank.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "coordinator/ctrl.h"
+#include "host.h"
+
+static void send_snapshot(struct rank_host *rh, uint32_t interval)
+{
+    struct metrics_snapshot s;
+    host_snapshot(rh->h, interval, &s);
+    ctrl_send(rh->ctrl, 0, TAG_SNAPSHOT, &s, (int)sizeof s);
+}
+
+static void interval_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct rank_host *rh = arg;
+    send_snapshot(rh, rh->next_interval);
+    rh->next_interval++;
+    host_arm_at(rh->h, &rh->interval, (int64_t)rh->next_interval * rh->h->scn->metrics.interval_ns);
+}
+
+static void fire_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct rank_fire *f = arg;
+    struct rank_host *rh = f->rh;
+    struct ctrl_fired r = {.event = f->idx, .rank = rh->h->rank, .scheduled_ns = f->at_ns};
+    r.actual_ns = host_now(rh->h); /* measured before the (O(peers)) expansion */
+    r.selected = host_fire_event(rh->h, f->idx, &rh->h->scn->events[f->idx]);
+    f->armed = false;
+    ctrl_send(rh->ctrl, 0, TAG_FIRED, &r, (int)sizeof r);
+}
+
+static void on_schedule(void *arg, int src, const void *buf, int len)
+{
+    struct rank_host *rh = arg;
+    struct ctrl_schedule s;
+    if (len != (int)sizeof s || rh->stopped)
+        return;
+    memcpy(&s, buf, sizeof s);
+    if (s.event >= rh->h->scn->n_events || rh->fire[s.event].armed)
+        return;
+    struct rank_fire *f = &rh->fire[s.event];
+    f->at_ns = s.at_ns;
+    f->armed = true;
+    host_arm_at(rh->h, &f->timer, s.at_ns);
+}
+
+static void on_stop(void *arg, int src, const void *buf, int len)
+{
+    struct rank_host *rh = arg;
+    if (rh->stopped)
+        return;
+    rank_host_stop(rh);
+    char bye = 1;
+    ctrl_send(rh->ctrl, 0, TAG_BYE, &bye, 1);
+    if (rh->break_on_stop)
+        event_base_loopbreak(rh->h->base);
+}
+
+void rank_host_start(struct rank_host *rh, struct host *h, struct ctrl *c, bool break_on_stop)
+{
+    memset(rh, 0, sizeof *rh);
+    rh->h = h;
+    rh->ctrl = c;
+    rh->break_on_stop = break_on_stop;
+    for (uint32_t i = 0; i < SCN_MAX_EVENTS; i++) {
+        rh->fire[i].rh = rh;
+        rh->fire[i].idx = i;
+        evtimer_assign(&rh->fire[i].timer, h->base, fire_cb, &rh->fire[i]);
+    }
+    evtimer_assign(&rh->interval, h->base, interval_cb, rh);
+    rh->next_interval = 1;
+    host_arm_at(h, &rh->interval, h->scn->metrics.interval_ns);
+    ctrl_on(c, TAG_SCHEDULE, on_schedule, rh);
+    ctrl_on(c, TAG_STOP, on_stop, rh);
+}
+
+void rank_host_stop(struct rank_host *rh)
+{
+    if (rh->stopped)
+        return;
+    rh->stopped = true;
+    event_del(&rh->interval);
+    for (uint32_t i = 0; i < SCN_MAX_EVENTS; i++)
+        event_del(&rh->fire[i].timer);
+}

@@ -1,0 +1,42 @@
+/* rank.h - connects a node host to the coordinator over the control plane.
+ *
+ * It arms scenario events when SCHEDULE arrives and reports FIRED with the
+ * measured time, sends a SNAPSHOT at every metrics interval boundary (run
+ * time k * interval, so all ranks sample the same instant), and on STOP sends
+ * BYE and stops its timers. */
+#ifndef BS_RANK_H
+#define BS_RANK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <event2/event_struct.h>
+
+#include "common/scenario.h"
+
+struct host;
+struct ctrl;
+
+struct rank_fire {
+    struct rank_host *rh;
+    uint32_t idx;
+    bool armed;
+    int64_t at_ns;
+    struct event timer;
+};
+
+struct rank_host {
+    struct host *h;
+    struct ctrl *ctrl;
+    struct event interval;
+    uint32_t next_interval;
+    struct rank_fire fire[SCN_MAX_EVENTS];
+    bool stopped;
+    bool break_on_stop; /* false on rank 0, whose coordinator ends the loop */
+};
+
+void rank_host_start(struct rank_host *rh, struct host *h, struct ctrl *c, bool break_on_stop);
+/* Remove the timers (idempotent). */
+void rank_host_stop(struct rank_host *rh);
+
+#endif

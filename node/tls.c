@@ -1,0 +1,82 @@
+/* tls.c - OpenSSL contexts (see tls.h). */
+#include "tls.h"
+
+#include <stdio.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+static void ssl_err(char *err, size_t len, const char *what)
+{
+    char buf[256];
+    unsigned long e = ERR_get_error();
+    ERR_error_string_n(e, buf, sizeof buf);
+    snprintf(err, len, "%s: %s", what, e ? buf : "unknown OpenSSL error");
+    ERR_clear_error();
+}
+
+static SSL_CTX *base_ctx(const SSL_METHOD *m)
+{
+    SSL_CTX *ctx = SSL_CTX_new(m);
+    if (!ctx)
+        return NULL;
+    SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
+    /* A rebooted client has lost its session cache anyway; every login is a
+     * full handshake, which is the cost a boot storm really pays. */
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+    SSL_CTX_set_num_tickets(ctx, 0);
+    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+    return ctx;
+}
+
+SSL_CTX *tls_server_ctx(const char *cert_pem, const char *key_pem, char *err, size_t errlen)
+{
+    SSL_CTX *ctx = base_ctx(TLS_server_method());
+    BIO *cb = BIO_new_mem_buf(cert_pem, -1), *kb = BIO_new_mem_buf(key_pem, -1);
+    X509 *cert = cb ? PEM_read_bio_X509(cb, NULL, NULL, NULL) : NULL;
+    EVP_PKEY *key = kb ? PEM_read_bio_PrivateKey(kb, NULL, NULL, NULL) : NULL;
+    if (!ctx || !cert || !key || SSL_CTX_use_certificate(ctx, cert) != 1 ||
+        SSL_CTX_use_PrivateKey(ctx, key) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
+        ssl_err(err, errlen, "login server TLS context");
+        SSL_CTX_free(ctx);
+        ctx = NULL;
+    }
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    BIO_free(cb);
+    BIO_free(kb);
+    return ctx;
+}
+
+SSL_CTX *tls_client_ctx(const char *ca_pem, char *err, size_t errlen)
+{
+    SSL_CTX *ctx = base_ctx(TLS_client_method());
+    BIO *b = BIO_new_mem_buf(ca_pem, -1);
+    X509 *ca = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+    if (!ctx || !ca || X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), ca) != 1) {
+        ssl_err(err, errlen, "client TLS context");
+        SSL_CTX_free(ctx);
+        ctx = NULL;
+    } else {
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    }
+    X509_free(ca);
+    BIO_free(b);
+    return ctx;
+}
+
+SSL *tls_client_ssl(SSL_CTX *ctx, uint32_t server_ip)
+{
+    SSL *ssl = SSL_new(ctx);
+    if (!ssl)
+        return NULL;
+    char ip[16];
+    snprintf(ip, sizeof ip, "%u.%u.%u.%u", server_ip >> 24, (server_ip >> 16) & 0xff,
+             (server_ip >> 8) & 0xff, server_ip & 0xff);
+    if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), ip) != 1) {
+        SSL_free(ssl);
+        return NULL;
+    }
+    return ssl;
+}

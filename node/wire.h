@@ -1,0 +1,111 @@
+/* wire.h - the node-to-node wire format (design 4.5, docs/protocol.md).
+ *
+ * Every message is a msgpack array [type, version, field...]. On TCP a frame
+ * is a 4-byte big-endian payload length followed by the payload; the length
+ * is checked against WIRE_MAX_FRAME before anything is unpacked, so a hostile
+ * peer cannot make the decoder allocate more than that.
+ *
+ * Decoding validates every field's type and range. Anything unexpected is an
+ * error code, never a crash; callers count it and drop the frame or close the
+ * connection. */
+#ifndef BS_WIRE_H
+#define BS_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct evbuffer;
+
+#define WIRE_VERSION 1
+#define WIRE_MAX_FRAME 65536u
+#define WIRE_MAX_SNS 32
+#define WIRE_SECRET_LEN 32
+#define WIRE_SIG_LEN 64
+
+enum wire_type {
+    WIRE_LOGIN_REQ = 1,     /* peer -> LS  [1, v, user_id, secret(bin32)] */
+    WIRE_LOGIN_OK = 2,      /* LS -> peer  [2, v, ticket] */
+    WIRE_BUSY = 3,          /* server -> client [3, v, retry_after_ms] */
+    WIRE_LOGIN_FAIL = 4,    /* LS -> peer  [4, v, reason] */
+    WIRE_REGISTER = 5,      /* peer -> SN  [5, v, ticket] */
+    WIRE_REGISTER_OK = 6,   /* SN -> peer  [6, v, [sn...]] */
+    WIRE_REGISTER_FAIL = 7, /* SN -> peer  [7, v, reason] */
+    WIRE_KEEPALIVE = 8,     /* peer -> SN  [8, v, seq] */
+    WIRE_KEEPALIVE_ACK = 9, /* SN -> peer  [9, v, seq] */
+    WIRE_REDIRECT = 10,     /* SN -> peer  [10, v, [sn...]] */
+};
+
+enum wire_reason {
+    WIRE_REASON_BAD_CREDENTIALS = 1,
+    WIRE_REASON_FORGED_TICKET = 2,
+    WIRE_REASON_EXPIRED_TICKET = 3,
+    WIRE_REASON_NOT_SUPERNODE = 4,
+};
+
+/* ticket = [user_id, expiry_ms, sig(bin64)]; expiry_ms is run time in the
+ * coordinator's timebase; sig is Ed25519 over be64(user_id) || be64(expiry_ms). */
+struct wire_ticket {
+    uint64_t user_id;
+    uint64_t expiry_ms;
+    uint8_t sig[WIRE_SIG_LEN];
+};
+
+/* sn = [node_id, ipv4(uint32, host order), port] */
+struct wire_sn {
+    uint32_t node_id;
+    uint32_t ip;
+    uint16_t port;
+};
+
+struct wire_sn_list {
+    uint32_t n;
+    struct wire_sn sns[WIRE_MAX_SNS];
+};
+
+struct wire_msg {
+    enum wire_type type;
+    union {
+        struct {
+            uint64_t user_id;
+            uint8_t secret[WIRE_SECRET_LEN];
+        } login_req;
+        struct wire_ticket ticket;   /* LOGIN_OK, REGISTER */
+        uint32_t retry_after_ms;     /* BUSY */
+        uint32_t reason;             /* LOGIN_FAIL, REGISTER_FAIL */
+        struct wire_sn_list sn_list; /* REGISTER_OK, REDIRECT */
+        uint32_t seq;                /* KEEPALIVE, KEEPALIVE_ACK */
+    } u;
+};
+
+enum wire_status {
+    WIRE_OK = 0,
+    WIRE_NEED_MORE = 1,      /* frame incomplete: wait for more bytes */
+    WIRE_ERR_OVERSIZE = -1,  /* length prefix above WIRE_MAX_FRAME (or zero) */
+    WIRE_ERR_MALFORMED = -2, /* not msgpack, trailing bytes, wrong field types */
+    WIRE_ERR_UNKNOWN = -3,   /* well-formed but unknown type */
+    WIRE_ERR_VERSION = -4,   /* unsupported version */
+};
+
+/* Append one length-prefixed frame to out. Returns the frame's total size in
+ * bytes (prefix included), or -1 on allocation failure. */
+int wire_encode(const struct wire_msg *m, struct evbuffer *out);
+
+/* Encode just the payload (no length prefix) into buf. Returns its length, or
+ * -1 if it does not fit. Used for UDP and by tests. */
+int wire_encode_payload(const struct wire_msg *m, uint8_t *buf, size_t cap);
+
+/* Decode one payload (no length prefix). The payload must hold exactly one
+ * msgpack object. */
+enum wire_status wire_decode_payload(const uint8_t *buf, size_t len, struct wire_msg *m);
+
+/* Take one frame off the front of in. On WIRE_OK the frame is removed and
+ * decoded into *m. On WIRE_NEED_MORE nothing is removed. On a decode error the
+ * bad frame is removed (so the caller may continue), except WIRE_ERR_OVERSIZE,
+ * after which the stream cannot be resynchronised and must be closed.
+ * *frame_len (if not NULL) gets the bytes removed. */
+enum wire_status wire_decode_frame(struct evbuffer *in, struct wire_msg *m, size_t *frame_len);
+
+const char *wire_type_name(enum wire_type t);
+const char *wire_status_name(enum wire_status s);
+
+#endif
