@@ -147,7 +147,6 @@ struct sn_fixture {
     struct scenario scn;
     struct event_base *base;
     struct host host;
-    struct pki pki;
 };
 
 /* One login server, one supernode, one (idle) peer, all on this process,
@@ -166,11 +165,9 @@ static int setup_sn(void **state)
     f->scn.network.base = 0x7f090001;
     f->scn.login_server.port = 24430;
     f->scn.supernode.port = 24431;
-    uint32_t ip = 0x7f090001;
-    assert_int_equal(pki_generate(&f->pki, 1, &ip, err, sizeof err), 0);
     f->base = event_base_new();
     /* t0 = now, so run time is the time since set-up */
-    int rc = host_init(&f->host, f->base, &f->scn, &f->pki, 1, 0, 0, clock_mono_ns(), err,
+    int rc = host_init(&f->host, f->base, &f->scn, &pki, 1, 0, 0, clock_mono_ns(), err,
                        sizeof err);
     if (rc != 0)
         fprintf(stderr, "host_init: %s\n", err);
@@ -184,7 +181,6 @@ static int teardown_sn(void **state)
     struct sn_fixture *f = *state;
     host_destroy(&f->host);
     event_base_free(f->base);
-    pki_free(&f->pki);
     free(f);
     return 0;
 }
