@@ -1073,6 +1073,8 @@ static void test_type_and_status_names(void **state)
     assert_string_equal(wire_type_name(WIRE_KEEPALIVE_ACK), "KEEPALIVE_ACK");
     assert_string_equal(wire_type_name(WIRE_REDIRECT), "REDIRECT");
     assert_string_equal(wire_type_name((enum wire_type)99), "UNKNOWN");
+    for (int t = WIRE_LOGIN_REQ; t <= WIRE_REDIRECT; t++)
+        assert_string_not_equal(wire_type_name((enum wire_type)t), "UNKNOWN");
     assert_string_equal(wire_status_name(WIRE_OK), "ok");
     assert_string_equal(wire_status_name(WIRE_NEED_MORE), "need_more");
     assert_string_equal(wire_status_name(WIRE_ERR_OVERSIZE), "oversize");

@@ -1,0 +1,2087 @@
+/* scenario.c - load, validate and print scenarios (docs/scenarios.md).
+ *
+ * Loading has three stages, so that overrides and the file get the same
+ * checks and the same kind of messages:
+ *   1. libyaml's event parser builds a small generic tree (mapping, sequence,
+ *      scalar); every node remembers where it came from (file + line/col, or
+ *      the --set override that made it);
+ *   2. each --set KEY=VALUE parses VALUE as its own YAML document and grafts
+ *      it into the tree;
+ *   3. a walk over a static schema table (key, type, offset, default, bounds)
+ *      checks the tree and fills struct scenario, then the cross-field rules
+ *      run.
+ * The same schema table gives scenario_defaults() and scenario_to_json(), so
+ * names, defaults and units cannot drift apart.
+ *
+ * All tree memory comes from one arena that is freed in one go, which keeps
+ * the error paths (and there are many) free of cleanup code. */
+#include "scenario.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <yaml.h>
+
+/* Limits against hostile input: nesting, total nodes (alias expansion
+ * included, so "billion laughs" stops early) and file size. */
+#define TREE_MAX_DEPTH 64
+#define TREE_MAX_NODES 100000
+#define FILE_MAX_BYTES (16u << 20)
+
+#define MAX_COUNT 10000000u /* peers, login servers, supernodes each */
+
+_Static_assert(sizeof(enum retry_kind) == sizeof(int), "enums are stored as int");
+_Static_assert(sizeof(enum retry_jitter) == sizeof(int), "enums are stored as int");
+_Static_assert(sizeof(enum scn_arch) == sizeof(int), "enums are stored as int");
+
+/* ---- arena ---- */
+
+struct chunk {
+    struct chunk *next;
+    size_t used, cap;
+    max_align_t mem[];
+};
+
+struct arena {
+    struct chunk *head;
+};
+
+#define ARENA_CHUNK 16384
+
+static void *arena_alloc(struct arena *a, size_t n)
+{
+    n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+    if (n == 0)
+        n = sizeof(max_align_t);
+    if (!a->head || a->head->cap - a->head->used < n) {
+        size_t cap = n > ARENA_CHUNK ? n : ARENA_CHUNK;
+        struct chunk *c = malloc(sizeof *c + cap);
+        if (!c)
+            return NULL;
+        c->next = a->head;
+        c->used = 0;
+        c->cap = cap;
+        a->head = c;
+    }
+    void *p = (unsigned char *)a->head->mem + a->head->used;
+    a->head->used += n;
+    return p;
+}
+
+static char *arena_strndup(struct arena *a, const char *s, size_t n)
+{
+    char *p = arena_alloc(a, n + 1);
+    if (p) {
+        memcpy(p, s, n);
+        p[n] = '\0';
+    }
+    return p;
+}
+
+static void arena_free(struct arena *a)
+{
+    while (a->head) {
+        struct chunk *next = a->head->next;
+        free(a->head);
+        a->head = next;
+    }
+}
+
+/* ---- errors ---- */
+
+/* Where a node came from: a file (messages get LINE:COL) or an override
+ * (messages get "--set KEY=VALUE"). */
+struct origin {
+    const char *label;
+    bool is_override;
+};
+
+static void report(char *err, size_t errlen, const struct origin *o, unsigned line, unsigned col,
+                   const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+static void report(char *err, size_t errlen, const struct origin *o, unsigned line, unsigned col,
+                   const char *fmt, ...)
+{
+    if (!err || errlen == 0)
+        return;
+    int n;
+    if (o->is_override || line == 0)
+        n = snprintf(err, errlen, "%s: ", o->label);
+    else
+        n = snprintf(err, errlen, "%s:%u:%u: ", o->label, line, col);
+    if (n < 0 || (size_t)n >= errlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- generic tree ---- */
+
+enum tkind { TN_SCALAR, TN_MAP, TN_SEQ };
+
+struct tnode {
+    enum tkind kind;
+    const struct origin *origin;
+    unsigned line, col; /* 1-based */
+    unsigned height;    /* 1 for a scalar */
+    bool plain;         /* unquoted scalar */
+    const char *text;   /* scalar text, NUL-terminated */
+    size_t len;
+    size_t n, cap;        /* sequence items, or mapping pairs */
+    struct tnode **items; /* mapping: key 2i, value 2i+1 */
+};
+
+static bool tn_is_null(const struct tnode *n)
+{
+    return n->kind == TN_SCALAR && n->plain &&
+           (n->len == 0 || !strcmp(n->text, "~") || !strcmp(n->text, "null") ||
+            !strcmp(n->text, "Null") || !strcmp(n->text, "NULL"));
+}
+
+/* First value for `key` in a mapping, or NULL. `*keynode` gets its key. */
+static struct tnode *map_get(const struct tnode *m, const char *key, struct tnode **keynode)
+{
+    if (m->kind != TN_MAP)
+        return NULL;
+    for (size_t i = 0; i + 1 < m->n; i += 2) {
+        const struct tnode *k = m->items[i];
+        if (k->kind == TN_SCALAR && !strcmp(k->text, key)) {
+            if (keynode)
+                *keynode = m->items[i];
+            return m->items[i + 1];
+        }
+    }
+    return NULL;
+}
+
+static void describe(const struct tnode *n, char *buf, size_t len)
+{
+    if (n->kind == TN_MAP)
+        snprintf(buf, len, "a mapping");
+    else if (n->kind == TN_SEQ)
+        snprintf(buf, len, "a sequence");
+    else if (tn_is_null(n))
+        snprintf(buf, len, "nothing");
+    else if (n->len > 40)
+        snprintf(buf, len, "'%.37s...'", n->text);
+    else
+        snprintf(buf, len, "'%s'", n->text);
+}
+
+/* ---- YAML to tree ---- */
+
+struct anchor {
+    const char *name;
+    const struct tnode *node;
+};
+
+struct builder {
+    yaml_parser_t parser;
+    struct arena *arena;
+    const struct origin *origin;
+    const char *input;
+    size_t input_len;
+    size_t n_nodes;
+    struct anchor *anchors;
+    size_t n_anchors, cap_anchors;
+    char *err;
+    size_t errlen;
+};
+
+static void b_oom(struct builder *b)
+{
+    report(b->err, b->errlen, b->origin, 0, 0, "out of memory");
+}
+
+static void b_syntax_error(struct builder *b)
+{
+    yaml_parser_t *p = &b->parser;
+    unsigned line = (unsigned)p->problem_mark.line + 1;
+    unsigned col = (unsigned)p->problem_mark.column + 1;
+    const char *what = b->origin->is_override ? "invalid value" : "YAML syntax error";
+    if (p->error == YAML_MEMORY_ERROR) {
+        b_oom(b);
+        return;
+    }
+    if (p->error == YAML_READER_ERROR) {
+        /* Reader errors carry a byte offset, not a mark. */
+        line = 1;
+        col = 1;
+        for (size_t i = 0; i < p->problem_offset && i < b->input_len; i++) {
+            if (b->input[i] == '\n') {
+                line++;
+                col = 1;
+            } else {
+                col++;
+            }
+        }
+        report(b->err, b->errlen, b->origin, line, col, "%s: %s", what,
+               p->problem ? p->problem : "unreadable input");
+        return;
+    }
+    if (p->context)
+        report(b->err, b->errlen, b->origin, line, col,
+               "%s: %s (%s that started at line %u, column %u)", what,
+               p->problem ? p->problem : "error", p->context, (unsigned)p->context_mark.line + 1,
+               (unsigned)p->context_mark.column + 1);
+    else
+        report(b->err, b->errlen, b->origin, line, col, "%s: %s", what,
+               p->problem ? p->problem : "error");
+}
+
+static int b_next(struct builder *b, yaml_event_t *ev)
+{
+    if (!yaml_parser_parse(&b->parser, ev)) {
+        b_syntax_error(b);
+        return -1;
+    }
+    return 0;
+}
+
+static struct tnode *b_new(struct builder *b, enum tkind kind, const yaml_mark_t *mark)
+{
+    if (++b->n_nodes > TREE_MAX_NODES) {
+        report(b->err, b->errlen, b->origin, (unsigned)mark->line + 1, (unsigned)mark->column + 1,
+               "document too large (more than %d nodes)", TREE_MAX_NODES);
+        return NULL;
+    }
+    struct tnode *n = arena_alloc(b->arena, sizeof *n);
+    if (!n) {
+        b_oom(b);
+        return NULL;
+    }
+    memset(n, 0, sizeof *n);
+    n->kind = kind;
+    n->origin = b->origin;
+    n->line = (unsigned)mark->line + 1;
+    n->col = (unsigned)mark->column + 1;
+    n->height = 1;
+    n->text = "";
+    return n;
+}
+
+static int tn_push(struct arena *a, struct tnode *parent, struct tnode *child)
+{
+    if (parent->n == parent->cap) {
+        size_t cap = parent->cap ? parent->cap * 2 : 8;
+        struct tnode **items = arena_alloc(a, cap * sizeof *items);
+        if (!items)
+            return -1;
+        if (parent->n)
+            memcpy(items, parent->items, parent->n * sizeof *items);
+        parent->items = items;
+        parent->cap = cap;
+    }
+    parent->items[parent->n++] = child;
+    if (child->height + 1 > parent->height)
+        parent->height = child->height + 1;
+    return 0;
+}
+
+static struct tnode *b_copy(struct builder *b, const struct tnode *src)
+{
+    yaml_mark_t m = {.line = src->line - 1, .column = src->col - 1};
+    struct tnode *n = b_new(b, src->kind, &m);
+    if (!n)
+        return NULL;
+    n->origin = src->origin;
+    n->plain = src->plain;
+    n->text = src->text;
+    n->len = src->len;
+    for (size_t i = 0; i < src->n; i++) {
+        struct tnode *c = b_copy(b, src->items[i]);
+        if (!c)
+            return NULL;
+        if (tn_push(b->arena, n, c) < 0) {
+            b_oom(b);
+            return NULL;
+        }
+    }
+    return n;
+}
+
+static int b_anchor(struct builder *b, const char *name, const struct tnode *node)
+{
+    if (!name)
+        return 0;
+    if (b->n_anchors == b->cap_anchors) {
+        size_t cap = b->cap_anchors ? b->cap_anchors * 2 : 8;
+        struct anchor *a = arena_alloc(b->arena, cap * sizeof *a);
+        if (!a) {
+            b_oom(b);
+            return -1;
+        }
+        if (b->n_anchors)
+            memcpy(a, b->anchors, b->n_anchors * sizeof *a);
+        b->anchors = a;
+        b->cap_anchors = cap;
+    }
+    b->anchors[b->n_anchors++] = (struct anchor){name, node};
+    return 0;
+}
+
+/* Build the node that starts with *ev (consumed). An anchor is registered only
+ * once its node is complete, so a recursive alias is an unknown anchor. */
+static struct tnode *b_build(struct builder *b, yaml_event_t *ev, unsigned depth)
+{
+    struct tnode *n = NULL;
+    const char *anchor = NULL;
+    yaml_mark_t mark = ev->start_mark;
+
+    if (depth > TREE_MAX_DEPTH) {
+        report(b->err, b->errlen, b->origin, (unsigned)mark.line + 1, (unsigned)mark.column + 1,
+               "nesting deeper than %d levels", TREE_MAX_DEPTH);
+        yaml_event_delete(ev);
+        return NULL;
+    }
+
+    switch (ev->type) {
+    case YAML_SCALAR_EVENT: {
+        const char *v = (const char *)ev->data.scalar.value;
+        size_t len = ev->data.scalar.length;
+        if (memchr(v, '\0', len)) {
+            report(b->err, b->errlen, b->origin, (unsigned)mark.line + 1, (unsigned)mark.column + 1,
+                   "NUL character in a scalar");
+            break;
+        }
+        n = b_new(b, TN_SCALAR, &mark);
+        if (!n)
+            break;
+        n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+        n->len = len;
+        n->text = arena_strndup(b->arena, v, len);
+        if (!n->text || (ev->data.scalar.anchor &&
+                         !(anchor = arena_strndup(b->arena, (const char *)ev->data.scalar.anchor,
+                                                  strlen((const char *)ev->data.scalar.anchor))))) {
+            b_oom(b);
+            n = NULL;
+            break;
+        }
+        if (b_anchor(b, anchor, n) < 0)
+            n = NULL;
+        break;
+    }
+    case YAML_ALIAS_EVENT: {
+        const char *name = (const char *)ev->data.alias.anchor;
+        const struct tnode *src = NULL;
+        for (size_t i = b->n_anchors; i-- > 0;) {
+            if (!strcmp(b->anchors[i].name, name)) {
+                src = b->anchors[i].node;
+                break;
+            }
+        }
+        if (!src) {
+            report(b->err, b->errlen, b->origin, (unsigned)mark.line + 1, (unsigned)mark.column + 1,
+                   "alias *%.64s refers to no (finished) anchor", name);
+            break;
+        }
+        if (depth + src->height > TREE_MAX_DEPTH + 1) {
+            report(b->err, b->errlen, b->origin, (unsigned)mark.line + 1, (unsigned)mark.column + 1,
+                   "nesting deeper than %d levels", TREE_MAX_DEPTH);
+            break;
+        }
+        n = b_copy(b, src);
+        if (n) {
+            n->line = (unsigned)mark.line + 1;
+            n->col = (unsigned)mark.column + 1;
+        }
+        break;
+    }
+    case YAML_SEQUENCE_START_EVENT:
+    case YAML_MAPPING_START_EVENT: {
+        bool is_map = ev->type == YAML_MAPPING_START_EVENT;
+        const yaml_char_t *an =
+            is_map ? ev->data.mapping_start.anchor : ev->data.sequence_start.anchor;
+        yaml_event_type_t end = is_map ? YAML_MAPPING_END_EVENT : YAML_SEQUENCE_END_EVENT;
+        n = b_new(b, is_map ? TN_MAP : TN_SEQ, &mark);
+        if (!n)
+            break;
+        if (an && !(anchor = arena_strndup(b->arena, (const char *)an, strlen((const char *)an)))) {
+            b_oom(b);
+            n = NULL;
+            break;
+        }
+        yaml_event_delete(ev);
+        for (;;) {
+            yaml_event_t child_ev;
+            if (b_next(b, &child_ev) < 0)
+                return NULL;
+            if (child_ev.type == end) {
+                yaml_event_delete(&child_ev);
+                break;
+            }
+            struct tnode *child = b_build(b, &child_ev, depth + 1);
+            if (!child)
+                return NULL;
+            if (tn_push(b->arena, n, child) < 0) {
+                b_oom(b);
+                return NULL;
+            }
+        }
+        if (b_anchor(b, anchor, n) < 0)
+            return NULL;
+        return n;
+    }
+    default:
+        report(b->err, b->errlen, b->origin, (unsigned)mark.line + 1, (unsigned)mark.column + 1,
+               "unexpected YAML event");
+        break;
+    }
+    yaml_event_delete(ev);
+    return n;
+}
+
+/* Parse one YAML document into a tree. An input with no document gives a null
+ * scalar (so "--set k=" means "k: " and an empty file can be reported). */
+static struct tnode *yaml_to_tree(struct arena *a, const struct origin *o, const char *text,
+                                  size_t len, char *err, size_t errlen)
+{
+    struct builder b = {
+        .arena = a, .origin = o, .input = text, .input_len = len, .err = err, .errlen = errlen};
+    struct tnode *root = NULL;
+    yaml_event_t ev;
+
+    if (!yaml_parser_initialize(&b.parser)) {
+        b_oom(&b);
+        return NULL;
+    }
+    yaml_parser_set_input_string(&b.parser, (const unsigned char *)text, len);
+
+    if (b_next(&b, &ev) < 0)
+        goto out;
+    yaml_event_delete(&ev); /* STREAM_START */
+    if (b_next(&b, &ev) < 0)
+        goto out;
+    if (ev.type == YAML_STREAM_END_EVENT) {
+        yaml_mark_t m = ev.start_mark;
+        yaml_event_delete(&ev);
+        root = b_new(&b, TN_SCALAR, &m);
+        if (root) {
+            root->plain = true;
+            root->line = root->col = 1;
+        }
+        goto out;
+    }
+    yaml_event_delete(&ev); /* DOCUMENT_START */
+    if (b_next(&b, &ev) < 0)
+        goto out;
+    root = b_build(&b, &ev, 1);
+    if (!root)
+        goto out;
+    if (b_next(&b, &ev) < 0) { /* DOCUMENT_END */
+        root = NULL;
+        goto out;
+    }
+    yaml_event_delete(&ev);
+    if (b_next(&b, &ev) < 0) {
+        root = NULL;
+        goto out;
+    }
+    if (ev.type != YAML_STREAM_END_EVENT) {
+        report(err, errlen, o, (unsigned)ev.start_mark.line + 1, (unsigned)ev.start_mark.column + 1,
+               "more than one YAML document (a scenario is one document)");
+        root = NULL;
+    }
+    yaml_event_delete(&ev);
+out:
+    yaml_parser_delete(&b.parser);
+    return root;
+}
+
+/* ---- text parsers (shared by the loader, the defaults and the CLI) ---- */
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static const struct {
+    const char *name;
+    int64_t ns;
+} duration_units[] = {
+    {"h", 3600000000000LL}, {"m", 60000000000LL}, {"s", 1000000000LL}, {"ms", 1000000LL},
+    {"us", 1000LL},         {"µs", 1000LL},       {"ns", 1LL},
+};
+
+#define UNIT_LIST "ns, us, ms, s, m or h"
+
+/* Exact decimal arithmetic: "1.5s" is 1500000000 ns, not a float's guess. */
+static bool parse_duration_why(const char *t, int64_t *ns, char *why, size_t wl)
+{
+    const char *p = t;
+    unsigned __int128 ip = 0, frac = 0, scale = 1;
+    int digits = 0;
+
+    if (*p == '\0') {
+        snprintf(why, wl, "expected a duration like 250ms, got ''");
+        return false;
+    }
+    if (*p == '-') {
+        snprintf(why, wl, "must be >= 0, got %s", t);
+        return false;
+    }
+    for (; is_digit(*p); p++, digits++) {
+        ip = ip * 10 + (unsigned)(*p - '0');
+        if (ip > INT64_MAX) {
+            snprintf(why, wl, "too large, got %s", t);
+            return false;
+        }
+    }
+    if (*p == '.') {
+        p++;
+        int fd = 0;
+        for (; is_digit(*p); p++, fd++, digits++) {
+            if (fd < 18) {
+                frac = frac * 10 + (unsigned)(*p - '0');
+                scale *= 10;
+            } else if (*p != '0') {
+                snprintf(why, wl, "not a whole number of nanoseconds, got '%s'", t);
+                return false;
+            }
+        }
+        if (fd == 0) {
+            snprintf(why, wl, "expected a duration like 250ms, got '%s'", t);
+            return false;
+        }
+    }
+    if (digits == 0) {
+        snprintf(why, wl, "expected a duration like 250ms, got '%s'", t);
+        return false;
+    }
+    while (*p == ' ')
+        p++;
+    if (*p == '\0') {
+        snprintf(why, wl, "missing unit in '%s' (use " UNIT_LIST ")", t);
+        return false;
+    }
+    for (size_t i = 0; i < sizeof duration_units / sizeof duration_units[0]; i++) {
+        if (strcmp(p, duration_units[i].name))
+            continue;
+        unsigned __int128 mult = (unsigned __int128)duration_units[i].ns;
+        unsigned __int128 f = frac * mult;
+        if (f % scale != 0) {
+            snprintf(why, wl, "not a whole number of nanoseconds, got '%s'", t);
+            return false;
+        }
+        unsigned __int128 total = ip * mult + f / scale;
+        if (total > INT64_MAX) {
+            snprintf(why, wl, "too large, got %s", t);
+            return false;
+        }
+        *ns = (int64_t)total;
+        return true;
+    }
+    snprintf(why, wl, "unknown unit '%.32s' in '%.64s' (use " UNIT_LIST ")", p, t);
+    return false;
+}
+
+int scenario_parse_duration(const char *text, int64_t *ns)
+{
+    char why[160];
+    if (!text || !ns)
+        return -1;
+    return parse_duration_why(text, ns, why, sizeof why) ? 0 : -1;
+}
+
+void scenario_format_duration(int64_t ns, char *buf, size_t len)
+{
+    if (!buf || len == 0)
+        return;
+    if (ns == 0) {
+        snprintf(buf, len, "0s");
+        return;
+    }
+    const char *sign = ns < 0 ? "-" : "";
+    uint64_t v = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
+    for (size_t i = 0; i < sizeof duration_units / sizeof duration_units[0]; i++) {
+        uint64_t m = (uint64_t)duration_units[i].ns;
+        if (!strcmp(duration_units[i].name, "µs"))
+            continue;
+        if (v % m == 0) {
+            snprintf(buf, len, "%s%llu%s", sign, (unsigned long long)(v / m),
+                     duration_units[i].name);
+            return;
+        }
+    }
+}
+
+/* A double holding ns (a dist parameter) back to an int64 for printing. */
+static int64_t ns_of_double(double v)
+{
+    if (!(v > 0))
+        return 0;
+    if (v >= 9.2e18)
+        return INT64_MAX;
+    return llround(v);
+}
+
+/* Unsigned decimal, no sign, no exponent; a '-' only to say "must be >=". */
+static bool parse_uint_why(const char *t, uint64_t min, uint64_t max, uint64_t *out, char *why,
+                           size_t wl)
+{
+    const char *p = t;
+    bool neg = false, overflow = false;
+    uint64_t v = 0;
+
+    if (*p == '-') {
+        neg = true;
+        p++;
+    }
+    if (!is_digit(*p))
+        goto bad;
+    for (; is_digit(*p); p++) {
+        unsigned d = (unsigned)(*p - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            overflow = true;
+        else
+            v = v * 10 + d;
+    }
+    if (*p != '\0')
+        goto bad;
+    if (neg && (v != 0 || overflow)) {
+        snprintf(why, wl, "must be >= %llu, got %s", (unsigned long long)min, t);
+        return false;
+    }
+    if (overflow || v > max) {
+        snprintf(why, wl, "must be <= %llu, got %.64s", (unsigned long long)max, t);
+        return false;
+    }
+    if (v < min) {
+        snprintf(why, wl, "must be >= %llu, got %s", (unsigned long long)min, t);
+        return false;
+    }
+    *out = v;
+    return true;
+bad:
+    snprintf(why, wl, "expected an unsigned integer, got '%.64s'", t);
+    return false;
+}
+
+/* Strict decimal number: -?digits[.digits][e[+-]digits]. No inf, nan, hex. */
+static bool parse_number(const char *t, size_t len, double *out)
+{
+    char buf[64];
+    size_t i = 0;
+    int digits = 0;
+
+    if (len == 0 || len >= sizeof buf)
+        return false;
+    memcpy(buf, t, len);
+    buf[len] = '\0';
+    if (buf[i] == '-' || buf[i] == '+')
+        i++;
+    for (; is_digit(buf[i]); i++)
+        digits++;
+    if (buf[i] == '.')
+        for (i++; is_digit(buf[i]); i++)
+            digits++;
+    if (digits == 0)
+        return false;
+    if (buf[i] == 'e' || buf[i] == 'E') {
+        i++;
+        if (buf[i] == '-' || buf[i] == '+')
+            i++;
+        if (!is_digit(buf[i]))
+            return false;
+        while (is_digit(buf[i]))
+            i++;
+    }
+    if (buf[i] != '\0')
+        return false;
+    *out = strtod(buf, NULL);
+    return isfinite(*out);
+}
+
+static bool parse_fraction_why(const char *t, double *out, char *why, size_t wl)
+{
+    size_t len = strlen(t);
+    bool pct = len > 0 && t[len - 1] == '%';
+    double v;
+
+    if (!parse_number(t, pct ? len - 1 : len, &v)) {
+        snprintf(why, wl, "expected a fraction like 0.5 or 50%%, got '%.64s'", t);
+        return false;
+    }
+    if (pct)
+        v /= 100.0;
+    if (!(v >= 0.0 && v <= 1.0)) {
+        snprintf(why, wl, "must be in [0, 1] (or 0%% to 100%%), got %s", t);
+        return false;
+    }
+    *out = v == 0.0 ? 0.0 : v; /* no -0 */
+    return true;
+}
+
+/* Dotted quad, decimal octets without leading zeros (no octal surprises). */
+static bool parse_ipv4(const char *t, const char **end, uint32_t *out)
+{
+    uint32_t a = 0;
+    const char *p = t;
+    for (int i = 0; i < 4; i++) {
+        if (i > 0) {
+            if (*p != '.')
+                return false;
+            p++;
+        }
+        if (!is_digit(*p))
+            return false;
+        unsigned v = 0;
+        int nd = 0;
+        const char *s = p;
+        for (; is_digit(*p); p++, nd++) {
+            if (nd == 3)
+                return false;
+            v = v * 10 + (unsigned)(*p - '0');
+        }
+        if (v > 255 || (nd > 1 && *s == '0'))
+            return false;
+        a = a << 8 | v;
+    }
+    *end = p;
+    *out = a;
+    return true;
+}
+
+static uint32_t prefix_mask(unsigned prefix)
+{
+    return prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
+}
+
+static bool parse_cidr_why(const char *t, struct scn_net *net, char *why, size_t wl)
+{
+    const char *p;
+    uint32_t a;
+    if (!parse_ipv4(t, &p, &a) || *p != '/' || !is_digit(p[1]))
+        goto bad;
+    p++;
+    unsigned prefix = 0;
+    int nd = 0;
+    for (; is_digit(*p); p++, nd++) {
+        if (nd == 2)
+            goto range;
+        prefix = prefix * 10 + (unsigned)(*p - '0');
+    }
+    if (*p != '\0')
+        goto bad;
+    if (prefix > 32)
+        goto range;
+    net->prefix = (uint8_t)prefix;
+    net->addr = a & prefix_mask(prefix); /* host bits are accepted and dropped */
+    return true;
+range:
+    snprintf(why, wl, "prefix length must be 0 to 32, got '%.64s'", t);
+    return false;
+bad:
+    snprintf(why, wl, "expected an IPv4 network like 127.0.0.0/8, got '%.64s'", t);
+    return false;
+}
+
+static void format_ipv4(uint32_t a, char *buf, size_t len)
+{
+    snprintf(buf, len, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
+}
+
+static void format_cidr(const struct scn_net *n, char *buf, size_t len)
+{
+    char ip[16];
+    format_ipv4(n->addr, ip, sizeof ip);
+    snprintf(buf, len, "%s/%u", ip, (unsigned)n->prefix);
+}
+
+/* ---- distributions ---- */
+
+#define DIST_SIGMA_MAX 10.0 /* beyond this a lognormal draw overflows int64 ns */
+
+static const char *const dist_names[] = {"const", "uniform", "exp", "lognormal"};
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        s[--n] = '\0';
+    return s;
+}
+
+static bool dist_arg_duration(const char *fn, const char *what, const char *arg, double *out,
+                              char *why, size_t wl)
+{
+    int64_t ns;
+    char sub[160];
+    if (!parse_duration_why(arg, &ns, sub, sizeof sub)) {
+        snprintf(why, wl, "%s: %s: %s", fn, what, sub);
+        return false;
+    }
+    *out = (double)ns;
+    return true;
+}
+
+static bool parse_dist_why(const char *text, struct dist *d, char *why, size_t wl)
+{
+    char buf[160];
+    if (strlen(text) >= sizeof buf) {
+        snprintf(why, wl, "distribution too long");
+        return false;
+    }
+    strcpy(buf, text);
+    char *s = trim(buf);
+    char *open = strchr(s, '(');
+
+    if (!open) {
+        int64_t ns;
+        if (is_digit(*s) || *s == '.' || *s == '-' || *s == '\0') {
+            if (!parse_duration_why(s, &ns, why, wl))
+                return false;
+            *d = (struct dist){.kind = DIST_CONST, .a = (double)ns};
+            return true;
+        }
+        snprintf(why, wl,
+                 "expected a duration or a distribution (const, uniform, exp, lognormal), "
+                 "got '%.64s'",
+                 text);
+        return false;
+    }
+
+    size_t n = strlen(s);
+    if (n == 0 || s[n - 1] != ')') {
+        snprintf(why, wl, "missing ')' in '%.64s'", text);
+        return false;
+    }
+    s[n - 1] = '\0';
+    *open = '\0';
+    char *fn = trim(s);
+    char *args = open + 1;
+    if (strchr(args, '(') || strchr(args, ')')) {
+        snprintf(why, wl, "unexpected parenthesis in '%.64s'", text);
+        return false;
+    }
+
+    int kind = -1;
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(fn, dist_names[i]))
+            kind = i;
+    if (kind < 0) {
+        snprintf(why, wl,
+                 "unknown distribution '%.32s' (expected const, uniform, exp or lognormal)", fn);
+        return false;
+    }
+
+    char *argv[3];
+    int argc = 0;
+    for (char *p = args;; argc++) {
+        char *comma = strchr(p, ',');
+        if (argc < 3)
+            argv[argc] = p;
+        if (!comma) {
+            argc++;
+            break;
+        }
+        *comma = '\0';
+        p = comma + 1;
+    }
+    for (int i = 0; i < argc && i < 3; i++)
+        argv[i] = trim(argv[i]);
+    int want = (kind == DIST_CONST || kind == DIST_EXP) ? 1 : 2;
+    if (argc != want || argv[argc - 1][0] == '\0') {
+        static const char *const usage[] = {"const(VALUE)", "uniform(LOW, HIGH)", "exp(MEAN)",
+                                            "lognormal(MEDIAN, SIGMA)"};
+        snprintf(why, wl, "%s takes %d argument%s: %s, got '%.64s'", fn, want, want == 1 ? "" : "s",
+                 usage[kind], text);
+        return false;
+    }
+
+    struct dist r = {.kind = (enum dist_kind)kind};
+    if (!dist_arg_duration(fn,
+                           kind == DIST_CONST     ? "value"
+                           : kind == DIST_UNIFORM ? "low"
+                           : kind == DIST_EXP     ? "mean"
+                                                  : "median",
+                           argv[0], &r.a, why, wl))
+        return false;
+    switch (kind) {
+    case DIST_CONST:
+        break;
+    case DIST_UNIFORM:
+        if (!dist_arg_duration(fn, "high", argv[1], &r.b, why, wl))
+            return false;
+        if (r.a > r.b) {
+            snprintf(why, wl, "uniform: low (%s) must be <= high (%s)", argv[0], argv[1]);
+            return false;
+        }
+        break;
+    case DIST_EXP:
+        if (!(r.a > 0)) {
+            snprintf(why, wl, "exp: mean must be > 0, got %s", argv[0]);
+            return false;
+        }
+        break;
+    case DIST_LOGNORMAL:
+        if (!(r.a > 0)) {
+            snprintf(why, wl, "lognormal: median must be > 0, got %s", argv[0]);
+            return false;
+        }
+        if (!parse_number(argv[1], strlen(argv[1]), &r.b)) {
+            snprintf(why, wl, "lognormal: sigma must be a plain number like 0.5, got '%.32s'",
+                     argv[1]);
+            return false;
+        }
+        if (!(r.b >= 0 && r.b <= DIST_SIGMA_MAX)) {
+            snprintf(why, wl, "lognormal: sigma must be in [0, %g], got %s", DIST_SIGMA_MAX,
+                     argv[1]);
+            return false;
+        }
+        r.b = r.b == 0.0 ? 0.0 : r.b;
+        break;
+    }
+    *d = r;
+    return true;
+}
+
+/* Shortest %.Ng that reads back as the same double. */
+static int shortest_precision(double v)
+{
+    char buf[40];
+    for (int p = 1; p < 17; p++) {
+        snprintf(buf, sizeof buf, "%.*g", p, v);
+        if (strtod(buf, NULL) == v)
+            return p;
+    }
+    return 17;
+}
+
+static void format_dist(const struct dist *d, char *buf, size_t len)
+{
+    char a[32], b[32];
+    scenario_format_duration(ns_of_double(d->a), a, sizeof a);
+    switch (d->kind) {
+    case DIST_UNIFORM:
+        scenario_format_duration(ns_of_double(d->b), b, sizeof b);
+        snprintf(buf, len, "uniform(%s, %s)", a, b);
+        break;
+    case DIST_EXP:
+        snprintf(buf, len, "exp(%s)", a);
+        break;
+    case DIST_LOGNORMAL: {
+        double sigma = isfinite(d->b) ? d->b : 0.0;
+        snprintf(buf, len, "lognormal(%s, %.*g)", a, shortest_precision(sigma), sigma);
+        break;
+    }
+    case DIST_CONST:
+    default:
+        snprintf(buf, len, "%s", a);
+        break;
+    }
+}
+
+/* ---- schema ---- */
+
+enum ftype {
+    F_MAP,         /* nested mapping: sub */
+    F_NAME,        /* char[SCN_NAME_MAX] */
+    F_U64,         /* uint64_t */
+    F_U32,         /* uint32_t in [min, max] */
+    F_U16,         /* uint16_t in [min, max] */
+    F_DURATION,    /* int64_t ns in [min, max] */
+    F_DURATION_MS, /* double ms, written as a duration */
+    F_DIST,        /* struct dist */
+    F_ENUM,        /* int, index into names */
+    F_IPV4,        /* uint32_t, host order */
+    F_NETS,        /* struct scn_net[SCN_MAX_NETS] + uint32_t count at off_count */
+    F_FRACTION,    /* double in [0, 1] */
+    F_EVENTS,      /* struct scn_event[SCN_MAX_EVENTS] + uint32_t count at off_count */
+    F_ACTION,      /* event action mapping: sub, sets the event kind */
+};
+
+struct field {
+    const char *key;
+    enum ftype type;
+    size_t off;       /* from the enclosing mapping's base */
+    size_t off_count; /* F_NETS, F_EVENTS */
+    const char *def;  /* default, in file syntax; NULL: none or computed */
+    bool req;
+    int64_t min, max; /* max 0: the type's own maximum */
+    const struct field *sub;
+    const char *const *names;
+    int kind; /* F_ACTION */
+};
+
+static const char *const arch_names[] = {"supernode", NULL};
+static const char *const retry_kind_names[] = {"none", "fixed", "exponential", NULL};
+static const char *const jitter_names[] = {"none", "full", "equal", "decorrelated", NULL};
+static const char *const event_kind_names[] = {"boot", "reboot", NULL};
+
+#define MS 1000000LL
+#define SEC 1000000000LL
+#define OFF(m) offsetof(struct scenario, m)
+
+static const struct field retry_fields[] = {
+    {"policy", F_ENUM, offsetof(struct retry_policy, kind), .def = "exponential",
+     .names = retry_kind_names},
+    {"base", F_DURATION, offsetof(struct retry_policy, base_ns), .def = "500ms", .min = 1},
+    {"cap", F_DURATION, offsetof(struct retry_policy, cap_ns), .def = "30s"},
+    /* default "full" only with exponential, else "none" (see check_retry) */
+    {"jitter", F_ENUM, offsetof(struct retry_policy, jitter), .def = "full", .names = jitter_names},
+    {"max_attempts", F_U32, offsetof(struct retry_policy, max_attempts), .def = "0",
+     .max = UINT32_MAX},
+    {NULL},
+};
+
+static const struct field retry_cfg_fields[] = {
+    {"timeout", F_DURATION, offsetof(struct scn_retry_cfg, timeout_ns), .def = "5s", .min = 1},
+    {"retry", F_MAP, offsetof(struct scn_retry_cfg, retry), .sub = retry_fields},
+    {NULL},
+};
+
+static const struct field nodes_fields[] = {
+    {"peers", F_U32, OFF(nodes.peers), .req = true, .min = 1, .max = MAX_COUNT},
+    {"login_servers", F_U32, OFF(nodes.login_servers), .def = "1", .min = 1, .max = MAX_COUNT},
+    {"supernodes", F_U32, OFF(nodes.supernodes), .def = "8", .min = 1, .max = MAX_COUNT},
+    /* default min(4, supernodes) (see check_rules) */
+    {"bootstrap", F_U32, OFF(nodes.bootstrap), .def = "4", .min = 1, .max = MAX_COUNT},
+    {NULL},
+};
+
+static const struct field login_server_fields[] = {
+    {"workers", F_U32, OFF(login_server.workers), .def = "4", .min = 1, .max = UINT32_MAX},
+    {"service_time", F_DIST, OFF(login_server.service_time), .def = "5ms"},
+    {"queue", F_U32, OFF(login_server.queue), .def = "128", .max = UINT32_MAX},
+    {"backlog", F_U32, OFF(login_server.backlog), .def = "1024", .min = 1, .max = 65535},
+    {"ticket_ttl", F_DURATION, OFF(login_server.ticket_ttl_ns), .def = "1h", .min = 1},
+    {"port", F_U16, OFF(login_server.port), .def = "4430", .min = 1, .max = 65535},
+    {NULL},
+};
+
+static const struct field supernode_fields[] = {
+    {"port", F_U16, OFF(supernode.port), .def = "4431", .min = 1, .max = 65535},
+    {"list_size", F_U32, OFF(supernode.list_size), .def = "8", .max = 32},
+    {NULL},
+};
+
+static const struct field peer_fields[] = {
+    {"boot_delay", F_DIST, OFF(peer.boot_delay), .def = "lognormal(2s, 0.5)"},
+    {"login", F_MAP, OFF(peer.login), .sub = retry_cfg_fields},
+    {"register", F_MAP, OFF(peer.reg), .sub = retry_cfg_fields},
+    {"host_cache", F_U32, OFF(peer.host_cache), .def = "16", .min = 1, .max = 256},
+    {NULL},
+};
+
+static const struct field workload_fields[] = {
+    {"keepalive", F_DURATION, OFF(workload.keepalive_ns), .def = "10s", .min = 1},
+    {NULL},
+};
+
+static const struct field network_fields[] = {
+    {"base", F_IPV4, OFF(network.base), .def = "127.1.0.1"},
+    {"allowed", F_NETS, OFF(network.allowed), .off_count = OFF(network.n_allowed),
+     .def = "127.0.0.0/8", .min = 1, .max = SCN_MAX_NETS},
+    {NULL},
+};
+
+static const struct field metrics_fields[] = {
+    {"interval", F_DURATION, OFF(metrics.interval_ns), .def = "1s", .min = 10 * MS,
+     .max = 3600 * SEC},
+    {NULL},
+};
+
+static const struct field control_fields[] = {
+    {"lead", F_DURATION, OFF(control.lead_ns), .def = "250ms", .min = 10 * MS},
+    {"max_lag_p99", F_DURATION_MS, OFF(control.max_lag_p99_ms), .def = "50ms", .min = 1},
+    {"max_skew_p99", F_DURATION_MS, OFF(control.max_skew_p99_ms), .def = "10ms", .min = 1},
+    {NULL},
+};
+
+static const struct field action_fields[] = {
+    {"fraction", F_FRACTION, offsetof(struct scn_event, fraction), .req = true},
+    {"over", F_DURATION, offsetof(struct scn_event, over_ns), .def = "0s"},
+    {NULL},
+};
+
+static const struct field event_fields[] = {
+    {"at", F_DURATION, offsetof(struct scn_event, at_ns), .req = true},
+    {"boot", F_ACTION, 0, .sub = action_fields, .kind = EV_BOOT},
+    {"reboot", F_ACTION, 0, .sub = action_fields, .kind = EV_REBOOT},
+    {NULL},
+};
+
+static const struct field scenario_fields[] = {
+    {"name", F_NAME, OFF(name), .req = true},
+    {"seed", F_U64, OFF(seed), .def = "1"},
+    {"duration", F_DURATION, OFF(duration_ns), .req = true, .min = 1},
+    {"architecture", F_ENUM, OFF(architecture), .def = "supernode", .names = arch_names},
+    {"nodes", F_MAP, 0, .sub = nodes_fields},
+    {"login_server", F_MAP, 0, .sub = login_server_fields},
+    {"supernode", F_MAP, 0, .sub = supernode_fields},
+    {"peer", F_MAP, 0, .sub = peer_fields},
+    {"workload", F_MAP, 0, .sub = workload_fields},
+    {"network", F_MAP, 0, .sub = network_fields},
+    {"metrics", F_MAP, 0, .sub = metrics_fields},
+    {"control", F_MAP, 0, .sub = control_fields},
+    {"events", F_EVENTS, OFF(events), .off_count = OFF(n_events), .max = SCN_MAX_EVENTS},
+    {NULL},
+};
+
+static int64_t field_max(const struct field *f)
+{
+    if (f->max)
+        return f->max;
+    switch (f->type) {
+    case F_U16:
+        return UINT16_MAX;
+    case F_U32:
+        return UINT32_MAX;
+    default:
+        return INT64_MAX;
+    }
+}
+
+static void list_names(const char *const *names, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; names[i]; i++) {
+        int n = snprintf(buf + used, len - used, "%s%s", i ? ", " : "", names[i]);
+        if (n < 0 || (size_t)n >= len - used)
+            return;
+        used += (size_t)n;
+    }
+}
+
+/* Convert the text of a scalar field into *dst. Used for file values,
+ * override values and the defaults alike. */
+static bool set_from_text(const struct field *f, const char *t, void *dst, char *why, size_t wl)
+{
+    uint64_t u;
+    int64_t ns;
+    char b1[32], b2[32];
+
+    switch (f->type) {
+    case F_NAME: {
+        size_t n = strlen(t);
+        bool ok = n >= 1 && n < SCN_NAME_MAX;
+        for (size_t i = 0; ok && i < n; i++) {
+            char c = t[i];
+            ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '.' ||
+                 c == '_' || c == '-';
+        }
+        if (!ok) {
+            snprintf(why, wl, "must be 1 to %d characters from A-Z a-z 0-9 . _ -, got '%.64s'",
+                     SCN_NAME_MAX - 1, t);
+            return false;
+        }
+        memcpy(dst, t, n + 1);
+        return true;
+    }
+    case F_U64:
+        if (!parse_uint_why(t, 0, UINT64_MAX, &u, why, wl))
+            return false;
+        *(uint64_t *)dst = u;
+        return true;
+    case F_U32:
+    case F_U16:
+        if (!parse_uint_why(t, (uint64_t)f->min, (uint64_t)field_max(f), &u, why, wl))
+            return false;
+        if (f->type == F_U32)
+            *(uint32_t *)dst = (uint32_t)u;
+        else
+            *(uint16_t *)dst = (uint16_t)u;
+        return true;
+    case F_DURATION:
+    case F_DURATION_MS:
+        if (!parse_duration_why(t, &ns, why, wl))
+            return false;
+        if (ns < f->min) {
+            if (f->min == 1) {
+                snprintf(why, wl, "must be > 0, got %s", t);
+            } else {
+                scenario_format_duration(f->min, b1, sizeof b1);
+                snprintf(why, wl, "must be >= %s, got %s", b1, t);
+            }
+            return false;
+        }
+        if (ns > field_max(f)) {
+            scenario_format_duration(field_max(f), b2, sizeof b2);
+            snprintf(why, wl, "must be <= %s, got %s", b2, t);
+            return false;
+        }
+        if (f->type == F_DURATION)
+            *(int64_t *)dst = ns;
+        else
+            *(double *)dst = (double)ns / 1e6;
+        return true;
+    case F_DIST:
+        return parse_dist_why(t, dst, why, wl);
+    case F_ENUM:
+        for (int i = 0; f->names[i]; i++) {
+            if (!strcmp(t, f->names[i])) {
+                *(int *)dst = i;
+                return true;
+            }
+        }
+        {
+            char names[96];
+            list_names(f->names, names, sizeof names);
+            snprintf(why, wl, "expected one of %s, got '%.64s'", names, t);
+        }
+        return false;
+    case F_IPV4: {
+        const char *end;
+        uint32_t a;
+        if (!parse_ipv4(t, &end, &a) || *end != '\0') {
+            snprintf(why, wl, "expected an IPv4 address like 127.1.0.1, got '%.64s'", t);
+            return false;
+        }
+        *(uint32_t *)dst = a;
+        return true;
+    }
+    case F_FRACTION:
+        return parse_fraction_why(t, dst, why, wl);
+    case F_NETS: /* only for the default: one network */
+        if (!parse_cidr_why(t, dst, why, wl))
+            return false;
+        *(uint32_t *)((char *)dst - f->off + f->off_count) = 1;
+        return true;
+    default:
+        snprintf(why, wl, "internal error: not a scalar field");
+        return false;
+    }
+}
+
+static void apply_defaults(const struct field *table, char *base)
+{
+    char why[200];
+    for (const struct field *f = table; f->key; f++) {
+        if (f->type == F_MAP) {
+            apply_defaults(f->sub, base + f->off);
+        } else if (f->def && f->type != F_ACTION) {
+            bool ok = set_from_text(f, f->def, base + f->off, why, sizeof why);
+            assert(ok && "bad default in the schema table");
+            (void)ok;
+        }
+    }
+}
+
+void scenario_defaults(struct scenario *s)
+{
+    memset(s, 0, sizeof *s);
+    apply_defaults(scenario_fields, (char *)s);
+}
+
+/* ---- validation walk ---- */
+
+#define SEEN_MAX 512
+
+struct ctx {
+    struct scenario *s;
+    const struct tnode *root;
+    char *err;
+    size_t errlen;
+    struct {
+        size_t off; /* from the start of struct scenario */
+        const struct tnode *node;
+    } seen[SEEN_MAX];
+    size_t n_seen;
+};
+
+static int fail(struct ctx *c, const struct tnode *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(struct ctx *c, const struct tnode *n, const char *fmt, ...)
+{
+    char msg[SCN_ERR_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    report(c->err, c->errlen, n->origin, n->line, n->col, "%s", msg);
+    return -1;
+}
+
+/* The node a field was set from, or NULL if it kept its default. */
+static const struct tnode *seen_node(const struct ctx *c, size_t off)
+{
+    for (size_t i = 0; i < c->n_seen; i++)
+        if (c->seen[i].off == off)
+            return c->seen[i].node;
+    return NULL;
+}
+
+static void join_path(char *out, size_t len, const char *path, const char *key)
+{
+    snprintf(out, len, "%.150s%s%.64s", path, *path ? "." : "", key);
+}
+
+static const char *type_desc(const struct field *f, char *buf, size_t len)
+{
+    switch (f->type) {
+    case F_MAP:
+    case F_ACTION:
+        return "a mapping";
+    case F_NETS:
+    case F_EVENTS:
+        return "a sequence";
+    case F_NAME:
+        return "a name";
+    case F_U64:
+    case F_U32:
+    case F_U16:
+        return "an unsigned integer";
+    case F_DURATION:
+    case F_DURATION_MS:
+        return "a duration like 250ms";
+    case F_DIST:
+        return "a duration or a distribution";
+    case F_IPV4:
+        return "an IPv4 address";
+    case F_FRACTION:
+        return "a fraction";
+    case F_ENUM:
+        snprintf(buf, len, "one of ");
+        list_names(f->names, buf + 7, len - 7);
+        return buf;
+    }
+    return "a value";
+}
+
+static int walk_field(struct ctx *c, const struct field *f, const struct tnode *v, char *base,
+                      size_t base_off, const char *path);
+
+static int walk_map(struct ctx *c, const struct tnode *m, const struct field *table, char *base,
+                    size_t base_off, const char *path)
+{
+    char desc[64], child[256];
+
+    if (m->kind != TN_MAP && !tn_is_null(m)) {
+        describe(m, desc, sizeof desc);
+        return fail(c, m, "%s: expected a mapping, got %s", *path ? path : "scenario", desc);
+    }
+    for (size_t i = 0; i + 1 < m->n; i += 2) {
+        const struct tnode *k = m->items[i];
+        if (k->kind != TN_SCALAR) {
+            describe(k, desc, sizeof desc);
+            return fail(c, k, "%s: expected a key, got %s", *path ? path : "scenario", desc);
+        }
+        const struct field *f = table;
+        while (f->key && strcmp(f->key, k->text))
+            f++;
+        join_path(child, sizeof child, path, k->text);
+        if (!f->key) {
+            char keys[256];
+            size_t used = 0;
+            keys[0] = '\0';
+            for (const struct field *g = table; g->key; g++) {
+                int n = snprintf(keys + used, sizeof keys - used, "%s%s", g == table ? "" : ", ",
+                                 g->key);
+                if (n < 0 || (size_t)n >= sizeof keys - used)
+                    break;
+                used += (size_t)n;
+            }
+            return fail(c, k, "%s: unknown key (expected one of: %s)", child, keys);
+        }
+        for (size_t j = 0; j < i; j += 2) {
+            const struct tnode *prev = m->items[j];
+            if (prev->kind == TN_SCALAR && !strcmp(prev->text, k->text)) {
+                if (prev->origin->is_override || prev->origin != k->origin)
+                    return fail(c, k, "%s: duplicate key", child);
+                return fail(c, k, "%s: duplicate key (first at line %u)", child, prev->line);
+            }
+        }
+    }
+    for (const struct field *f = table; f->key; f++) {
+        const struct tnode *v = map_get(m, f->key, NULL);
+        join_path(child, sizeof child, path, f->key);
+        if (!v) {
+            if (f->req)
+                return fail(c, m, "%s%smissing required key '%s'", path, *path ? ": " : "", child);
+            continue;
+        }
+        if (walk_field(c, f, v, base, base_off, child) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int walk_nets(struct ctx *c, const struct field *f, const struct tnode *v, char *base,
+                     const char *path)
+{
+    char desc[64], why[200];
+    struct scn_net *nets = (struct scn_net *)(base + f->off);
+    uint32_t *count = (uint32_t *)(base + f->off_count);
+
+    if (v->kind != TN_SEQ) {
+        describe(v, desc, sizeof desc);
+        return fail(c, v, "%s: expected a sequence of networks like [127.0.0.0/8], got %s", path,
+                    desc);
+    }
+    if (v->n < (size_t)f->min || v->n > (size_t)f->max)
+        return fail(c, v, "%s: expected %lld to %lld networks, got %zu", path, (long long)f->min,
+                    (long long)f->max, v->n);
+    for (size_t i = 0; i < v->n; i++) {
+        const struct tnode *it = v->items[i];
+        if (it->kind != TN_SCALAR) {
+            describe(it, desc, sizeof desc);
+            return fail(c, it, "%s.%zu: expected an IPv4 network like 127.0.0.0/8, got %s", path, i,
+                        desc);
+        }
+        if (!parse_cidr_why(it->text, &nets[i], why, sizeof why))
+            return fail(c, it, "%s.%zu: %s", path, i, why);
+    }
+    *count = (uint32_t)v->n;
+    return 0;
+}
+
+static int walk_events(struct ctx *c, const struct field *f, const struct tnode *v,
+                       const char *path)
+{
+    char desc[64], ipath[192], b1[32], b2[32];
+    struct scenario *s = c->s;
+
+    if (tn_is_null(v)) {
+        s->n_events = 0;
+        return 0;
+    }
+    if (v->kind != TN_SEQ) {
+        describe(v, desc, sizeof desc);
+        return fail(c, v, "%s: expected a sequence of events, got %s", path, desc);
+    }
+    if (v->n > SCN_MAX_EVENTS)
+        return fail(c, v, "%s: at most %d events, got %zu", path, SCN_MAX_EVENTS, v->n);
+    for (size_t i = 0; i < v->n; i++) {
+        const struct tnode *it = v->items[i];
+        struct scn_event *e = &s->events[i];
+        size_t off = f->off + i * sizeof *e;
+        snprintf(ipath, sizeof ipath, "%.150s.%zu", path, i);
+        memset(e, 0, sizeof *e);
+        if (walk_map(c, it, event_fields, (char *)e, off, ipath) < 0)
+            return -1;
+        struct tnode *kboot = NULL, *kreboot = NULL;
+        map_get(it, "boot", &kboot);
+        map_get(it, "reboot", &kreboot);
+        if (!kboot && !kreboot)
+            return fail(c, it, "%s: missing action (expected exactly one of: boot, reboot)", ipath);
+        if (kboot && kreboot) {
+            const struct tnode *second =
+                kboot->line > kreboot->line ||
+                        (kboot->line == kreboot->line && kboot->col > kreboot->col)
+                    ? kboot
+                    : kreboot;
+            return fail(c, second, "%s: expected exactly one action, got both boot and reboot",
+                        ipath);
+        }
+        e->kind = kboot ? EV_BOOT : EV_REBOOT;
+        if (e->at_ns >= s->duration_ns) {
+            const struct tnode *at = map_get(it, "at", NULL);
+            scenario_format_duration(s->duration_ns, b1, sizeof b1);
+            scenario_format_duration(e->at_ns, b2, sizeof b2);
+            return fail(c, at ? at : it, "%s.at: must be < duration (%s), got %s", ipath, b1, b2);
+        }
+    }
+    s->n_events = (uint32_t)v->n;
+    return 0;
+}
+
+static int walk_field(struct ctx *c, const struct field *f, const struct tnode *v, char *base,
+                      size_t base_off, const char *path)
+{
+    char desc[64], tbuf[96], why[256];
+    int rc;
+
+    switch (f->type) {
+    case F_MAP:
+        return walk_map(c, v, f->sub, base + f->off, base_off + f->off, path);
+    case F_ACTION:
+        rc = walk_map(c, v, f->sub, base + f->off, base_off + f->off, path);
+        if (rc == 0)
+            ((struct scn_event *)base)->kind = (enum scn_event_kind)f->kind;
+        return rc;
+    case F_EVENTS:
+        rc = walk_events(c, f, v, path);
+        break;
+    case F_NETS:
+        rc = walk_nets(c, f, v, base, path);
+        break;
+    default:
+        if (v->kind != TN_SCALAR) {
+            describe(v, desc, sizeof desc);
+            return fail(c, v, "%s: expected %s, got %s", path, type_desc(f, tbuf, sizeof tbuf),
+                        desc);
+        }
+        if (!set_from_text(f, v->text, base + f->off, why, sizeof why))
+            return fail(c, v, "%s: %s", path, why);
+        rc = 0;
+        break;
+    }
+    if (rc == 0 && c->n_seen < SEEN_MAX) {
+        c->seen[c->n_seen].off = base_off + f->off;
+        c->seen[c->n_seen].node = v;
+        c->n_seen++;
+    }
+    return rc;
+}
+
+/* ---- cross-field rules ---- */
+
+static const struct tnode *first_of(const struct ctx *c, size_t off_a, size_t off_b)
+{
+    const struct tnode *n = seen_node(c, off_a);
+    if (!n)
+        n = seen_node(c, off_b);
+    return n ? n : c->root;
+}
+
+static int check_retry(struct ctx *c, size_t off, const char *path)
+{
+    struct retry_policy *p =
+        (struct retry_policy *)((char *)c->s + off + offsetof(struct scn_retry_cfg, retry));
+    size_t roff = off + offsetof(struct scn_retry_cfg, retry);
+    size_t o_base = roff + offsetof(struct retry_policy, base_ns);
+    size_t o_cap = roff + offsetof(struct retry_policy, cap_ns);
+    size_t o_jit = roff + offsetof(struct retry_policy, jitter);
+    char b1[32], b2[32];
+
+    if (p->cap_ns < p->base_ns) {
+        scenario_format_duration(p->base_ns, b1, sizeof b1);
+        scenario_format_duration(p->cap_ns, b2, sizeof b2);
+        if (seen_node(c, o_cap))
+            return fail(c, seen_node(c, o_cap),
+                        "%s.retry.cap: must be >= %s.retry.base (%s), got %s", path, path, b1, b2);
+        return fail(c, first_of(c, o_base, o_cap),
+                    "%s.retry.base: must be <= %s.retry.cap (%s), got %s", path, path, b2, b1);
+    }
+    const struct tnode *jn = seen_node(c, o_jit);
+    if (!jn) {
+        p->jitter = p->kind == RETRY_EXPONENTIAL ? JITTER_FULL : JITTER_NONE;
+    } else if (p->kind != RETRY_EXPONENTIAL && p->jitter != JITTER_NONE) {
+        return fail(c, jn,
+                    "%s.retry.jitter: must be none unless policy is exponential "
+                    "(policy is %s), got %s",
+                    path, retry_kind_names[p->kind], jitter_names[p->jitter]);
+    }
+    return 0;
+}
+
+/* Node addresses count up from network.base over last octets 1..254. Every
+ * one of them must lie inside network.allowed: this is the safety interlock,
+ * so it is checked here, before anything starts. */
+static int check_addresses(struct ctx *c)
+{
+    struct scenario *s = c->s;
+    uint32_t base = s->network.base;
+    uint32_t o = base & 0xff;
+    const struct tnode *loc = first_of(c, OFF(network.base), OFF(network.allowed));
+    if (loc == c->root) /* neither set: blame the node counts that outgrew the default */
+        loc = first_of(c, OFF(nodes.peers), OFF(nodes.supernodes));
+    char a1[16], a2[16], nets[SCN_MAX_NETS * 20];
+    size_t used = 0;
+
+    nets[0] = '\0';
+    for (uint32_t i = 0; i < s->network.n_allowed && i < SCN_MAX_NETS; i++) {
+        char cidr[20];
+        format_cidr(&s->network.allowed[i], cidr, sizeof cidr);
+        int n = snprintf(nets + used, sizeof nets - used, "%s%s", i ? ", " : "", cidr);
+        if (n > 0 && (size_t)n < sizeof nets - used)
+            used += (size_t)n;
+    }
+    format_ipv4(base, a1, sizeof a1);
+    if (o == 0 || o == 255)
+        return fail(c, loc,
+                    "network.base: last octet must be 1 to 254 (.0 and .255 are "
+                    "skipped), got %s",
+                    a1);
+
+    uint64_t total = (uint64_t)s->nodes.login_servers + s->nodes.supernodes + s->nodes.peers;
+    uint64_t idx = (o - 1) + total - 1;
+    uint64_t block = (uint64_t)(base >> 8) + idx / 254;
+    if (block > 0xffffff)
+        return fail(c, loc,
+                    "network.base: %llu nodes counting up from %s run past "
+                    "255.255.255.254",
+                    (unsigned long long)total, a1);
+    uint32_t last = (uint32_t)(block << 8 | (idx % 254 + 1));
+
+    uint32_t cur = base;
+    for (;;) {
+        const struct scn_net *in = NULL;
+        for (uint32_t i = 0; i < s->network.n_allowed && i < SCN_MAX_NETS; i++) {
+            const struct scn_net *n = &s->network.allowed[i];
+            if ((cur & prefix_mask(n->prefix)) == n->addr) {
+                in = n;
+                break;
+            }
+        }
+        if (!in) {
+            format_ipv4(cur, a2, sizeof a2);
+            if (cur == base)
+                return fail(c, loc, "network.base: %s is outside network.allowed [%s]", a1, nets);
+            uint64_t id = ((uint64_t)(cur >> 8) - (base >> 8)) * 254 + (cur & 0xff) - o;
+            return fail(c, loc,
+                        "network.base: node %llu would get %s (counting up from %s), "
+                        "outside network.allowed [%s]",
+                        (unsigned long long)id, a2, a1, nets);
+        }
+        uint32_t net_last = in->addr | ~prefix_mask(in->prefix);
+        if (net_last >= last)
+            return 0;
+        cur = net_last + 1;
+        if ((cur & 0xff) == 255)
+            cur += 2;
+        else if ((cur & 0xff) == 0)
+            cur += 1;
+        if (cur > last)
+            return 0;
+    }
+}
+
+static int check_rules(struct ctx *c)
+{
+    struct scenario *s = c->s;
+
+    const struct tnode *bn = seen_node(c, OFF(nodes.bootstrap));
+    if (!bn)
+        s->nodes.bootstrap = s->nodes.supernodes < 4 ? s->nodes.supernodes : 4;
+    else if (s->nodes.bootstrap > s->nodes.supernodes)
+        return fail(c, bn, "nodes.bootstrap: must be <= nodes.supernodes (%u), got %u",
+                    s->nodes.supernodes, s->nodes.bootstrap);
+
+    if (s->login_server.port == s->supernode.port)
+        return fail(c, first_of(c, OFF(supernode.port), OFF(login_server.port)),
+                    "supernode.port: must differ from login_server.port (both are %u)",
+                    (unsigned)s->supernode.port);
+
+    if (check_retry(c, OFF(peer.login), "peer.login") < 0 ||
+        check_retry(c, OFF(peer.reg), "peer.register") < 0)
+        return -1;
+
+    return check_addresses(c);
+}
+
+/* ---- overrides ---- */
+
+static bool all_digits(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (!is_digit(*s))
+            return false;
+    return true;
+}
+
+static struct tnode *new_container(struct arena *a, const struct origin *o, bool seq)
+{
+    struct tnode *n = arena_alloc(a, sizeof *n);
+    if (!n)
+        return NULL;
+    memset(n, 0, sizeof *n);
+    n->kind = seq ? TN_SEQ : TN_MAP;
+    n->origin = o;
+    n->height = 1;
+    n->text = "";
+    return n;
+}
+
+static struct tnode *new_key(struct arena *a, const struct origin *o, const char *k)
+{
+    struct tnode *n = arena_alloc(a, sizeof *n);
+    if (!n)
+        return NULL;
+    memset(n, 0, sizeof *n);
+    n->kind = TN_SCALAR;
+    n->origin = o;
+    n->height = 1;
+    n->plain = true;
+    n->len = strlen(k);
+    n->text = arena_strndup(a, k, n->len);
+    return n->text ? n : NULL;
+}
+
+/* Graft `value` at `comps` under `root`. Missing mappings are created, a
+ * numeric component indexes a sequence, and index == length appends. A scalar
+ * in the way is replaced: the walk then reports the type error against the
+ * override. */
+static int graft(struct arena *a, const struct origin *o, struct tnode *root, char **comps,
+                 size_t nc, struct tnode *value, char *err, size_t errlen)
+{
+    struct tnode *cur = root;
+    char path[256] = "";
+
+    for (size_t i = 0; i < nc; i++) {
+        bool last = i + 1 == nc;
+        bool next_is_index = !last && all_digits(comps[i + 1]);
+        struct tnode **slot = NULL;
+        char here[256];
+        snprintf(here, sizeof here, "%s", path);
+
+        if (cur->kind == TN_SEQ) {
+            if (!all_digits(comps[i])) {
+                report(err, errlen, o, 0, 0, "%s: expected a sequence index, got '%.32s'",
+                       *here ? here : "scenario", comps[i]);
+                return -1;
+            }
+            errno = 0;
+            unsigned long long idx = strtoull(comps[i], NULL, 10);
+            if (errno || idx > cur->n) {
+                report(err, errlen, o, 0, 0,
+                       "%s.%.32s: index out of range (%s has %zu entries; index %zu appends)", here,
+                       comps[i], here, cur->n, cur->n);
+                return -1;
+            }
+            if (idx == cur->n) {
+                struct tnode *fresh = last ? value : new_container(a, o, next_is_index);
+                if (!fresh || tn_push(a, cur, fresh) < 0)
+                    goto oom;
+            }
+            slot = &cur->items[idx];
+        } else {
+            struct tnode *k = NULL;
+            struct tnode *v = map_get(cur, comps[i], &k);
+            if (!v) {
+                struct tnode *key = new_key(a, o, comps[i]);
+                struct tnode *fresh = last ? value : new_container(a, o, next_is_index);
+                if (!key || !fresh || tn_push(a, cur, key) < 0 || tn_push(a, cur, fresh) < 0)
+                    goto oom;
+                slot = &cur->items[cur->n - 1];
+            } else {
+                for (size_t j = 0; j + 1 < cur->n; j += 2)
+                    if (cur->items[j] == k)
+                        slot = &cur->items[j + 1];
+            }
+        }
+        join_path(path, sizeof path, here, comps[i]);
+        if (last) {
+            *slot = value;
+            return 0;
+        }
+        if ((*slot)->kind == TN_SCALAR) {
+            struct tnode *fresh = new_container(a, o, next_is_index);
+            if (!fresh)
+                goto oom;
+            *slot = fresh;
+        }
+        cur = *slot;
+    }
+    return 0;
+oom:
+    report(err, errlen, o, 0, 0, "out of memory");
+    return -1;
+}
+
+static int apply_override(struct arena *a, struct tnode *root, const char *ov, char *err,
+                          size_t errlen)
+{
+    size_t len = strlen(ov);
+    struct origin *o = arena_alloc(a, sizeof *o);
+    char *label = arena_alloc(a, len + 7);
+    if (!o || !label) {
+        if (err && errlen)
+            snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    snprintf(label, len + 7, "--set %s", ov);
+    *o = (struct origin){label, true};
+
+    const char *eq = strchr(ov, '=');
+    if (!eq) {
+        report(err, errlen, o, 0, 0, "malformed override: expected KEY=VALUE");
+        return -1;
+    }
+    if (eq == ov) {
+        report(err, errlen, o, 0, 0, "malformed override: empty key");
+        return -1;
+    }
+    char *key = arena_strndup(a, ov, (size_t)(eq - ov));
+    size_t nc = 1;
+    if (!key) {
+        report(err, errlen, o, 0, 0, "out of memory");
+        return -1;
+    }
+    for (const char *p = key; *p; p++)
+        nc += *p == '.';
+    char **comps = arena_alloc(a, nc * sizeof *comps);
+    if (!comps) {
+        report(err, errlen, o, 0, 0, "out of memory");
+        return -1;
+    }
+    size_t i = 0;
+    for (char *p = key;; i++) {
+        char *dot = strchr(p, '.');
+        comps[i] = p;
+        if (dot)
+            *dot = '\0';
+        if (*p == '\0') {
+            report(err, errlen, o, 0, 0, "malformed override: empty component in key '%.*s'",
+                   (int)(eq - ov), ov);
+            return -1;
+        }
+        if (!dot)
+            break;
+        p = dot + 1;
+    }
+
+    struct tnode *value = yaml_to_tree(a, o, eq + 1, strlen(eq + 1), err, errlen);
+    if (!value)
+        return -1;
+    return graft(a, o, root, comps, nc, value, err, errlen);
+}
+
+/* ---- loading ---- */
+
+static int load_buffer(const char *text, size_t len, const char *label,
+                       const char *const *overrides, size_t n_overrides, struct scenario *out,
+                       char *err, size_t errlen)
+{
+    struct arena arena = {0};
+    struct origin file = {label ? label : "<scenario>", false};
+    struct scenario *s = NULL;
+    struct ctx *c = NULL;
+    char desc[64];
+    int rc = -1;
+
+    if (err && errlen)
+        err[0] = '\0';
+    struct tnode *root = yaml_to_tree(&arena, &file, text, len, err, errlen);
+    if (!root)
+        goto out;
+    if (tn_is_null(root)) {
+        report(err, errlen, &file, root->line, root->col,
+               "empty scenario (expected a mapping with at least name, duration and "
+               "nodes.peers)");
+        goto out;
+    }
+    if (root->kind != TN_MAP) {
+        describe(root, desc, sizeof desc);
+        report(err, errlen, &file, root->line, root->col,
+               "expected a mapping at the top level, got %s", desc);
+        goto out;
+    }
+    for (size_t i = 0; i < n_overrides; i++)
+        if (apply_override(&arena, root, overrides[i] ? overrides[i] : "", err, errlen) < 0)
+            goto out;
+
+    /* Heap, not stack: struct ctx holds the seen[] table. */
+    s = malloc(sizeof *s);
+    c = calloc(1, sizeof *c);
+    if (!s || !c) {
+        report(err, errlen, &file, 0, 0, "out of memory");
+        goto out;
+    }
+    scenario_defaults(s);
+    c->s = s;
+    c->root = root;
+    c->err = err;
+    c->errlen = errlen;
+    if (walk_map(c, root, scenario_fields, (char *)s, 0, "") < 0 || check_rules(c) < 0)
+        goto out;
+    *out = *s;
+    rc = 0;
+out:
+    free(c);
+    free(s);
+    arena_free(&arena);
+    return rc;
+}
+
+int scenario_load_string(const char *yaml, const char *label, const char *const *overrides,
+                         size_t n_overrides, struct scenario *out, char *err, size_t errlen)
+{
+    if (!yaml || !out) {
+        if (err && errlen)
+            snprintf(err, errlen, "%s: no scenario text", label ? label : "<scenario>");
+        return -1;
+    }
+    return load_buffer(yaml, strlen(yaml), label, overrides, n_overrides, out, err, errlen);
+}
+
+/* Read a whole file, at most FILE_MAX_BYTES. Returns a malloc'd buffer. */
+static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        if (err && errlen)
+            snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t n = 0, cap = 0;
+    char *buf = NULL;
+    for (;;) {
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 65536;
+            char *nb = ncap <= 2 * (size_t)FILE_MAX_BYTES ? realloc(buf, ncap) : NULL;
+            if (!nb) {
+                if (err && errlen)
+                    snprintf(err, errlen, "%s: out of memory", path);
+                goto fail;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (n > FILE_MAX_BYTES) {
+            if (err && errlen)
+                snprintf(err, errlen, "%s: file too large (max %u bytes)", path, FILE_MAX_BYTES);
+            goto fail;
+        }
+        if (got == 0) {
+            if (ferror(f)) {
+                if (err && errlen)
+                    snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+                goto fail;
+            }
+            break;
+        }
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+fail:
+    fclose(f);
+    free(buf);
+    return NULL;
+}
+
+int scenario_load(const char *path, const char *const *overrides, size_t n_overrides,
+                  struct scenario *out, char *err, size_t errlen)
+{
+    if (!path || !out) {
+        if (err && errlen)
+            snprintf(err, errlen, "no scenario file given");
+        return -1;
+    }
+    size_t len;
+    char *buf = read_file(path, &len, err, errlen);
+    if (!buf)
+        return -1;
+    int rc = load_buffer(buf, len, path, overrides, n_overrides, out, err, errlen);
+    free(buf);
+    return rc;
+}
+
+/* ---- JSON ---- */
+
+static json_t *fields_to_json(const struct field *table, const char *base,
+                              const struct scenario *s);
+
+static json_t *field_to_json(const struct field *f, const char *base, const struct scenario *s)
+{
+    const char *p = base + f->off;
+    char buf[160];
+
+    switch (f->type) {
+    case F_MAP:
+        return fields_to_json(f->sub, p, s);
+    case F_NAME: {
+        json_t *v = json_stringn(p, strnlen(p, SCN_NAME_MAX));
+        return v ? v : json_string(""); /* not UTF-8: only if set by hand */
+    }
+    case F_U64: {
+        uint64_t v = *(const uint64_t *)p;
+        if (v <= INT64_MAX)
+            return json_integer((json_int_t)v);
+        snprintf(buf, sizeof buf, "%llu", (unsigned long long)v);
+        return json_string(buf);
+    }
+    case F_U32:
+        return json_integer(*(const uint32_t *)p);
+    case F_U16:
+        return json_integer(*(const uint16_t *)p);
+    case F_DURATION:
+        scenario_format_duration(*(const int64_t *)p, buf, sizeof buf);
+        return json_string(buf);
+    case F_DURATION_MS: {
+        double ms = *(const double *)p;
+        scenario_format_duration(ns_of_double(ms * 1e6), buf, sizeof buf);
+        return json_string(buf);
+    }
+    case F_DIST:
+        format_dist((const struct dist *)p, buf, sizeof buf);
+        return json_string(buf);
+    case F_ENUM: {
+        int v = *(const int *)p, n = 0;
+        while (f->names[n])
+            n++;
+        return json_string(v >= 0 && v < n ? f->names[v] : f->names[0]);
+    }
+    case F_IPV4:
+        format_ipv4(*(const uint32_t *)p, buf, sizeof buf);
+        return json_string(buf);
+    case F_FRACTION:
+        return json_real(*(const double *)p);
+    case F_NETS: {
+        json_t *arr = json_array();
+        uint32_t n = *(const uint32_t *)(base + f->off_count);
+        const struct scn_net *nets = (const struct scn_net *)p;
+        for (uint32_t i = 0; arr && i < n && i < SCN_MAX_NETS; i++) {
+            format_cidr(&nets[i], buf, sizeof buf);
+            json_array_append_new(arr, json_string(buf));
+        }
+        return arr;
+    }
+    case F_EVENTS: {
+        json_t *arr = json_array();
+        for (uint32_t i = 0; arr && i < s->n_events && i < SCN_MAX_EVENTS; i++) {
+            const struct scn_event *e = &s->events[i];
+            json_t *ev = json_object();
+            json_t *act = json_object();
+            if (!ev || !act) {
+                json_decref(ev);
+                json_decref(act);
+                json_decref(arr);
+                return NULL;
+            }
+            scenario_format_duration(e->at_ns, buf, sizeof buf);
+            json_object_set_new(ev, "at", json_string(buf));
+            json_object_set_new(act, "fraction", json_real(e->fraction));
+            scenario_format_duration(e->over_ns, buf, sizeof buf);
+            json_object_set_new(act, "over", json_string(buf));
+            json_object_set_new(ev, event_kind_names[e->kind == EV_REBOOT], act);
+            json_array_append_new(arr, ev);
+        }
+        return arr;
+    }
+    case F_ACTION:
+        break;
+    }
+    return json_null();
+}
+
+static json_t *fields_to_json(const struct field *table, const char *base, const struct scenario *s)
+{
+    json_t *obj = json_object();
+    for (const struct field *f = table; obj && f->key; f++) {
+        json_t *v = field_to_json(f, base, s);
+        if (!v || json_object_set_new(obj, f->key, v) < 0) {
+            json_decref(obj);
+            return NULL;
+        }
+    }
+    return obj;
+}
+
+char *scenario_to_json(const struct scenario *s)
+{
+    if (!s)
+        return NULL;
+    json_t *root = fields_to_json(scenario_fields, (const char *)s, s);
+    if (!root)
+        return NULL;
+    /* Fractions are the only JSON reals: print them as short as they can be
+     * while still reading back to the same double. */
+    int prec = 1;
+    for (uint32_t i = 0; i < s->n_events && i < SCN_MAX_EVENTS; i++) {
+        int p = shortest_precision(s->events[i].fraction);
+        if (p > prec)
+            prec = p;
+    }
+    char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(prec));
+    json_decref(root);
+    return text;
+}

@@ -1,0 +1,473 @@
+/* wire.c - msgpack codec and TCP framing for node-to-node messages.
+ *
+ * Encoding packs into a fixed stack buffer (no malloc). Decoding first walks
+ * the raw bytes to prove they form exactly one msgpack object whose container
+ * counts fit in the bytes that follow, and only then hands them to msgpack-c.
+ * The walk is what keeps a hostile array32 header from making msgpack-c
+ * allocate count * sizeof(msgpack_object) bytes (128 GiB for 2^32-1). */
+#include "node/wire.h"
+
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <msgpack.h>
+
+/* Largest payload we ever produce: [6, 1, [32 x [u32, u32, u16]]] is
+ * 1 + 1 + 1 + 3 + 32 * 14 = 454 bytes; a ticket message is 88. */
+#define WIRE_ENC_MAX 512
+#define WIRE_SN_ENC_MAX 14 /* fixarray + uint32 + uint32 + uint16 */
+_Static_assert(6 + WIRE_MAX_SNS * WIRE_SN_ENC_MAX <= WIRE_ENC_MAX, "WIRE_ENC_MAX too small");
+
+/* ---- encoding ---- */
+
+/* A msgpack_packer sink over a caller-owned buffer. Overflow is sticky so the
+ * pack calls need no individual checks. */
+struct fixbuf {
+    uint8_t *buf;
+    size_t cap;
+    size_t len;
+    int overflow;
+};
+
+static int fixbuf_write(void *data, const char *src, size_t n)
+{
+    struct fixbuf *fb = data;
+
+    if (fb->overflow || n > fb->cap - fb->len) {
+        fb->overflow = 1;
+        return -1;
+    }
+    memcpy(fb->buf + fb->len, src, n);
+    fb->len += n;
+    return 0;
+}
+
+/* [type, version, then nfields more elements to follow] */
+static void pack_head(msgpack_packer *pk, enum wire_type type, uint32_t nfields)
+{
+    msgpack_pack_array(pk, 2 + nfields);
+    msgpack_pack_uint8(pk, (uint8_t)type);
+    msgpack_pack_uint8(pk, WIRE_VERSION);
+}
+
+static void pack_ticket(msgpack_packer *pk, const struct wire_ticket *t)
+{
+    msgpack_pack_array(pk, 3);
+    msgpack_pack_uint64(pk, t->user_id);
+    msgpack_pack_uint64(pk, t->expiry_ms);
+    msgpack_pack_bin(pk, WIRE_SIG_LEN);
+    msgpack_pack_bin_body(pk, t->sig, WIRE_SIG_LEN);
+}
+
+static void pack_sn_list(msgpack_packer *pk, const struct wire_sn_list *l)
+{
+    msgpack_pack_array(pk, l->n);
+    for (uint32_t i = 0; i < l->n; i++) {
+        msgpack_pack_array(pk, 3);
+        msgpack_pack_uint32(pk, l->sns[i].node_id);
+        msgpack_pack_uint32(pk, l->sns[i].ip);
+        msgpack_pack_uint16(pk, l->sns[i].port);
+    }
+}
+
+/* The single uint32 field of BUSY, LOGIN_FAIL, REGISTER_FAIL and KEEPALIVE(_ACK). */
+static uint32_t u32_field(const struct wire_msg *m)
+{
+    switch (m->type) {
+    case WIRE_BUSY:
+        return m->u.retry_after_ms;
+    case WIRE_KEEPALIVE:
+    case WIRE_KEEPALIVE_ACK:
+        return m->u.seq;
+    default:
+        return m->u.reason;
+    }
+}
+
+int wire_encode_payload(const struct wire_msg *m, uint8_t *buf, size_t cap)
+{
+    struct fixbuf fb = {.buf = buf, .cap = cap};
+    msgpack_packer pk;
+
+    msgpack_packer_init(&pk, &fb, fixbuf_write);
+
+    switch (m->type) {
+    case WIRE_LOGIN_REQ:
+        pack_head(&pk, m->type, 2);
+        msgpack_pack_uint64(&pk, m->u.login_req.user_id);
+        msgpack_pack_bin(&pk, WIRE_SECRET_LEN);
+        msgpack_pack_bin_body(&pk, m->u.login_req.secret, WIRE_SECRET_LEN);
+        break;
+    case WIRE_LOGIN_OK:
+    case WIRE_REGISTER:
+        pack_head(&pk, m->type, 1);
+        pack_ticket(&pk, &m->u.ticket);
+        break;
+    case WIRE_BUSY:
+    case WIRE_LOGIN_FAIL:
+    case WIRE_REGISTER_FAIL:
+    case WIRE_KEEPALIVE:
+    case WIRE_KEEPALIVE_ACK:
+        pack_head(&pk, m->type, 1);
+        msgpack_pack_uint32(&pk, u32_field(m));
+        break;
+    case WIRE_REGISTER_OK:
+    case WIRE_REDIRECT:
+        /* Refuse rather than truncate: the receiver would reject it anyway. */
+        if (m->u.sn_list.n > WIRE_MAX_SNS)
+            return -1;
+        pack_head(&pk, m->type, 1);
+        pack_sn_list(&pk, &m->u.sn_list);
+        break;
+    default:
+        return -1;
+    }
+
+    if (fb.overflow)
+        return -1;
+    return (int)fb.len;
+}
+
+int wire_encode(const struct wire_msg *m, struct evbuffer *out)
+{
+    uint8_t frame[4 + WIRE_ENC_MAX];
+    int n = wire_encode_payload(m, frame + 4, WIRE_ENC_MAX);
+
+    if (n < 0)
+        return -1;
+    frame[0] = (uint8_t)(n >> 24);
+    frame[1] = (uint8_t)(n >> 16);
+    frame[2] = (uint8_t)(n >> 8);
+    frame[3] = (uint8_t)n;
+    /* One add keeps prefix and payload together: no half-frame on failure. */
+    if (evbuffer_add(out, frame, 4 + (size_t)n) != 0)
+        return -1;
+    return 4 + n;
+}
+
+/* ---- structural pre-scan ---- */
+
+static uint64_t be_read(const uint8_t *p, size_t n)
+{
+    uint64_t v = 0;
+
+    for (size_t i = 0; i < n; i++)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+/* Check that buf holds exactly one complete msgpack object. No recursion is
+ * needed: we only track how many objects are still owed. Since every object
+ * takes at least one byte, "owed <= bytes left" bounds the total element
+ * count msgpack-c will later allocate for by len. Cost: O(len). */
+static int mp_scan_one(const uint8_t *buf, size_t len)
+{
+    size_t pos = 0;
+    uint64_t owed = 1;
+
+    while (owed > 0) {
+        uint64_t hdr = 0;   /* big-endian length or count after the tag byte */
+        uint64_t body = 0;  /* payload bytes after that */
+        uint64_t items = 0; /* objects this one contains */
+        unsigned per = 0;   /* hdr is a count of 1 (array) or 2 (map) objects */
+        uint8_t b;
+
+        if (pos >= len)
+            return -1;
+        b = buf[pos++];
+        owed--;
+
+        if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3) {
+            /* fixint, nil, bool: the tag is all */
+        } else if (b <= 0x8f) { /* fixmap */
+            items = 2u * (b & 0x0fu);
+        } else if (b <= 0x9f) { /* fixarray */
+            items = b & 0x0fu;
+        } else if (b <= 0xbf) { /* fixstr */
+            body = b & 0x1fu;
+        } else if (b >= 0xc4 && b <= 0xc6) { /* bin 8/16/32 */
+            hdr = 1u << (b - 0xc4);
+        } else if (b >= 0xc7 && b <= 0xc9) { /* ext 8/16/32: length, type byte, data */
+            hdr = 1u << (b - 0xc7);
+            body = 1;
+        } else if (b == 0xca || b == 0xcb) { /* float 32/64 */
+            body = 4u << (b - 0xca);
+        } else if (b >= 0xcc && b <= 0xd3) { /* uint 8..64, int 8..64 */
+            body = 1u << ((b - 0xcc) & 3);
+        } else if (b >= 0xd4 && b <= 0xd8) { /* fixext 1..16: type byte, data */
+            body = 1 + (1u << (b - 0xd4));
+        } else if (b >= 0xd9 && b <= 0xdb) { /* str 8/16/32 */
+            hdr = 1u << (b - 0xd9);
+        } else if (b == 0xdc || b == 0xdd) { /* array 16/32 */
+            hdr = 2u << (b - 0xdc);
+            per = 1;
+        } else if (b == 0xde || b == 0xdf) { /* map 16/32 */
+            hdr = 2u << (b - 0xde);
+            per = 2;
+        } else { /* 0xc1 is never used */
+            return -1;
+        }
+
+        if (hdr > len - pos)
+            return -1;
+        if (hdr > 0) {
+            uint64_t v = be_read(buf + pos, (size_t)hdr);
+
+            pos += (size_t)hdr;
+            if (per > 0)
+                items = per * v;
+            else
+                body += v;
+        }
+        if (body > len - pos)
+            return -1;
+        pos += (size_t)body;
+        owed += items;
+        if (owed > len - pos)
+            return -1;
+    }
+    return pos == len ? 0 : -1;
+}
+
+/* ---- decoding ---- */
+
+static int get_uint(const msgpack_object *o, uint64_t max, uint64_t *out)
+{
+    /* msgpack-c reports non-negative values of signed encodings as
+     * POSITIVE_INTEGER too; negatives, floats, nil and the rest are refused. */
+    if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER || o->via.u64 > max)
+        return -1;
+    *out = o->via.u64;
+    return 0;
+}
+
+static int get_u32(const msgpack_object *o, uint32_t *out)
+{
+    uint64_t v;
+
+    if (get_uint(o, UINT32_MAX, &v) != 0)
+        return -1;
+    *out = (uint32_t)v;
+    return 0;
+}
+
+static int get_bin(const msgpack_object *o, uint8_t *dst, uint32_t len)
+{
+    if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size != len)
+        return -1;
+    memcpy(dst, o->via.bin.ptr, len);
+    return 0;
+}
+
+static const msgpack_object *get_array(const msgpack_object *o, uint32_t n)
+{
+    if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != n)
+        return NULL;
+    return o->via.array.ptr;
+}
+
+static int get_ticket(const msgpack_object *o, struct wire_ticket *t)
+{
+    const msgpack_object *f = get_array(o, 3);
+
+    if (f == NULL || get_uint(&f[0], UINT64_MAX, &t->user_id) != 0 ||
+        get_uint(&f[1], UINT64_MAX, &t->expiry_ms) != 0 ||
+        get_bin(&f[2], t->sig, WIRE_SIG_LEN) != 0)
+        return -1;
+    return 0;
+}
+
+static int get_sn_list(const msgpack_object *o, struct wire_sn_list *l)
+{
+    if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size > WIRE_MAX_SNS)
+        return -1;
+    l->n = o->via.array.size;
+    for (uint32_t i = 0; i < l->n; i++) {
+        const msgpack_object *f = get_array(&o->via.array.ptr[i], 3);
+        uint64_t port;
+
+        if (f == NULL || get_u32(&f[0], &l->sns[i].node_id) != 0 ||
+            get_u32(&f[1], &l->sns[i].ip) != 0 || get_uint(&f[2], UINT16_MAX, &port) != 0)
+            return -1;
+        l->sns[i].port = (uint16_t)port;
+    }
+    return 0;
+}
+
+/* Number of fields after [type, version]; 0 for a type we do not know. */
+static uint32_t field_count(uint64_t type)
+{
+    switch (type) {
+    case WIRE_LOGIN_REQ:
+        return 2;
+    case WIRE_LOGIN_OK:
+    case WIRE_BUSY:
+    case WIRE_LOGIN_FAIL:
+    case WIRE_REGISTER:
+    case WIRE_REGISTER_OK:
+    case WIRE_REGISTER_FAIL:
+    case WIRE_KEEPALIVE:
+    case WIRE_KEEPALIVE_ACK:
+    case WIRE_REDIRECT:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static enum wire_status decode_object(const msgpack_object *root, struct wire_msg *m)
+{
+    const msgpack_object *f;
+    uint64_t type, version;
+    int rc;
+
+    if (root->type != MSGPACK_OBJECT_ARRAY || root->via.array.size < 2)
+        return WIRE_ERR_MALFORMED;
+    f = root->via.array.ptr;
+    if (get_uint(&f[0], UINT64_MAX, &type) != 0 || get_uint(&f[1], UINT64_MAX, &version) != 0)
+        return WIRE_ERR_MALFORMED;
+    /* Version before type: another version may define other types and counts. */
+    if (version != WIRE_VERSION)
+        return WIRE_ERR_VERSION;
+    if (field_count(type) == 0)
+        return WIRE_ERR_UNKNOWN;
+    if (root->via.array.size != 2 + field_count(type))
+        return WIRE_ERR_MALFORMED;
+
+    m->type = (enum wire_type)type;
+    f += 2;
+    switch (m->type) {
+    case WIRE_LOGIN_REQ:
+        rc = get_uint(&f[0], UINT64_MAX, &m->u.login_req.user_id) ||
+             get_bin(&f[1], m->u.login_req.secret, WIRE_SECRET_LEN);
+        break;
+    case WIRE_LOGIN_OK:
+    case WIRE_REGISTER:
+        rc = get_ticket(&f[0], &m->u.ticket);
+        break;
+    case WIRE_BUSY:
+        rc = get_u32(&f[0], &m->u.retry_after_ms);
+        break;
+    case WIRE_LOGIN_FAIL:
+    case WIRE_REGISTER_FAIL:
+        rc = get_u32(&f[0], &m->u.reason);
+        break;
+    case WIRE_KEEPALIVE:
+    case WIRE_KEEPALIVE_ACK:
+        rc = get_u32(&f[0], &m->u.seq);
+        break;
+    case WIRE_REGISTER_OK:
+    case WIRE_REDIRECT:
+        rc = get_sn_list(&f[0], &m->u.sn_list);
+        break;
+    default:
+        rc = -1;
+        break;
+    }
+    return rc == 0 ? WIRE_OK : WIRE_ERR_MALFORMED;
+}
+
+enum wire_status wire_decode_payload(const uint8_t *buf, size_t len, struct wire_msg *m)
+{
+    msgpack_unpacked up;
+    size_t off = 0;
+    enum wire_status st;
+
+    memset(m, 0, sizeof(*m));
+    if (len > WIRE_MAX_FRAME)
+        return WIRE_ERR_OVERSIZE;
+    if (len == 0 || mp_scan_one(buf, len) != 0)
+        return WIRE_ERR_MALFORMED;
+
+    msgpack_unpacked_init(&up);
+    if (msgpack_unpack_next(&up, (const char *)buf, len, &off) == MSGPACK_UNPACK_SUCCESS &&
+        off == len)
+        st = decode_object(&up.data, m);
+    else
+        st = WIRE_ERR_MALFORMED;
+    /* Everything kept was copied into *m, so the zone can go now. */
+    msgpack_unpacked_destroy(&up);
+    if (st != WIRE_OK)
+        memset(m, 0, sizeof(*m));
+    return st;
+}
+
+/* ---- framing ---- */
+
+enum wire_status wire_decode_frame(struct evbuffer *in, struct wire_msg *m, size_t *frame_len)
+{
+    uint8_t prefix[4];
+    uint32_t len;
+    size_t total;
+    unsigned char *p;
+    enum wire_status st;
+
+    if (frame_len != NULL)
+        *frame_len = 0;
+    if (evbuffer_copyout(in, prefix, 4) != 4)
+        return WIRE_NEED_MORE;
+    len = (uint32_t)be_read(prefix, 4);
+    if (len == 0 || len > WIRE_MAX_FRAME)
+        return WIRE_ERR_OVERSIZE;
+    total = 4 + (size_t)len;
+    if (evbuffer_get_length(in) < total)
+        return WIRE_NEED_MORE;
+
+    /* Decode in place; pullup only copies when the frame spans chains. */
+    p = evbuffer_pullup(in, (ev_ssize_t)total);
+    if (p == NULL)
+        return WIRE_ERR_OVERSIZE; /* out of memory: the stream cannot continue */
+    st = wire_decode_payload(p + 4, len, m);
+    evbuffer_drain(in, total);
+    if (frame_len != NULL)
+        *frame_len = total;
+    return st;
+}
+
+/* ---- names ---- */
+
+const char *wire_type_name(enum wire_type t)
+{
+    switch (t) {
+    case WIRE_LOGIN_REQ:
+        return "LOGIN_REQ";
+    case WIRE_LOGIN_OK:
+        return "LOGIN_OK";
+    case WIRE_BUSY:
+        return "BUSY";
+    case WIRE_LOGIN_FAIL:
+        return "LOGIN_FAIL";
+    case WIRE_REGISTER:
+        return "REGISTER";
+    case WIRE_REGISTER_OK:
+        return "REGISTER_OK";
+    case WIRE_REGISTER_FAIL:
+        return "REGISTER_FAIL";
+    case WIRE_KEEPALIVE:
+        return "KEEPALIVE";
+    case WIRE_KEEPALIVE_ACK:
+        return "KEEPALIVE_ACK";
+    case WIRE_REDIRECT:
+        return "REDIRECT";
+    }
+    return "UNKNOWN";
+}
+
+const char *wire_status_name(enum wire_status s)
+{
+    switch (s) {
+    case WIRE_OK:
+        return "ok";
+    case WIRE_NEED_MORE:
+        return "need_more";
+    case WIRE_ERR_OVERSIZE:
+        return "oversize";
+    case WIRE_ERR_MALFORMED:
+        return "malformed";
+    case WIRE_ERR_UNKNOWN:
+        return "unknown_type";
+    case WIRE_ERR_VERSION:
+        return "bad_version";
+    }
+    return "invalid_status";
+}
