@@ -15,7 +15,7 @@
 
 #define CERT_VALID_SECONDS (7L * 24 * 3600)
 
-static void ssl_err(char *err, size_t len, const char *what)
+void pki_openssl_error(char *err, size_t len, const char *what)
 {
     char buf[256];
     unsigned long e = ERR_get_error();
@@ -119,7 +119,7 @@ int pki_generate(struct pki *p, uint32_t n_ls, const uint32_t *ls_ips, char *err
 
     ca_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
     if (!ca_key || !(ca = make_cert(ca_key, "bootstorm run CA", NULL, ca_key, 1, NULL))) {
-        ssl_err(err, errlen, "creating the run CA");
+        pki_openssl_error(err, errlen, "creating the run CA");
         goto out;
     }
     p->ca_pem = cert_pem(ca);
@@ -144,7 +144,7 @@ int pki_generate(struct pki *p, uint32_t n_ls, const uint32_t *ls_ips, char *err
         X509_free(c);
         EVP_PKEY_free(k);
         if (!p->ls_key_pem[i] || !p->ls_cert_pem[i]) {
-            ssl_err(err, errlen, "creating a login server certificate");
+            pki_openssl_error(err, errlen, "creating a login server certificate");
             goto out;
         }
     }
@@ -154,7 +154,7 @@ int pki_generate(struct pki *p, uint32_t n_ls, const uint32_t *ls_ips, char *err
     if (!ed || !EVP_PKEY_get_raw_private_key(ed, p->ticket_priv, &lpriv) ||
         !EVP_PKEY_get_raw_public_key(ed, p->ticket_pub, &lpub) ||
         RAND_bytes(p->secret, sizeof p->secret) != 1) {
-        ssl_err(err, errlen, "creating the ticket key");
+        pki_openssl_error(err, errlen, "creating the ticket key");
         goto out;
     }
     rc = 0;

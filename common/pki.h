@@ -29,6 +29,9 @@ struct pki {
 int pki_generate(struct pki *p, uint32_t n_ls, const uint32_t *ls_ips, char *err, size_t errlen);
 void pki_free(struct pki *p);
 
+/* Format "what: <first queued OpenSSL error>" into err and clear the queue. */
+void pki_openssl_error(char *err, size_t len, const char *what);
+
 /* Serialise into one malloc'd blob; returns its length, or -1. */
 long pki_pack(const struct pki *p, uint8_t **blob);
 /* Rebuild from a blob. Returns 0, or -1 (truncated or inconsistent blob). */

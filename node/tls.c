@@ -1,20 +1,13 @@
 /* tls.c - OpenSSL contexts (see tls.h). */
 #include "tls.h"
 
+#include "common/pki.h"
+
 #include <stdio.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
-
-static void ssl_err(char *err, size_t len, const char *what)
-{
-    char buf[256];
-    unsigned long e = ERR_get_error();
-    ERR_error_string_n(e, buf, sizeof buf);
-    snprintf(err, len, "%s: %s", what, e ? buf : "unknown OpenSSL error");
-    ERR_clear_error();
-}
 
 static SSL_CTX *base_ctx(const SSL_METHOD *m)
 {
@@ -38,7 +31,7 @@ SSL_CTX *tls_server_ctx(const char *cert_pem, const char *key_pem, char *err, si
     EVP_PKEY *key = kb ? PEM_read_bio_PrivateKey(kb, NULL, NULL, NULL) : NULL;
     if (!ctx || !cert || !key || SSL_CTX_use_certificate(ctx, cert) != 1 ||
         SSL_CTX_use_PrivateKey(ctx, key) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
-        ssl_err(err, errlen, "login server TLS context");
+        pki_openssl_error(err, errlen, "login server TLS context");
         SSL_CTX_free(ctx);
         ctx = NULL;
     }
@@ -55,7 +48,7 @@ SSL_CTX *tls_client_ctx(const char *ca_pem, char *err, size_t errlen)
     BIO *b = BIO_new_mem_buf(ca_pem, -1);
     X509 *ca = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
     if (!ctx || !ca || X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), ca) != 1) {
-        ssl_err(err, errlen, "client TLS context");
+        pki_openssl_error(err, errlen, "client TLS context");
         SSL_CTX_free(ctx);
         ctx = NULL;
     } else {
