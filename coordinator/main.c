@@ -270,7 +270,7 @@ static int cmd_run(const struct cli *cli)
                  (blob_len = pki_pack(&pki, &blob)) < 0)
             status = 1;
         else if (results_write_file(res, "ca.pem", pki.ca_pem) < 0) {
-            snprintf(err, sizeof err, "cannot write %s/ca.pem", dir);
+            snprintf(err, sizeof err, "cannot write %.600s/ca.pem: %s", dir, strerror(errno));
             status = 1;
         }
         free(ips);
