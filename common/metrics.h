@@ -53,6 +53,8 @@
     X(REGISTERING, "registering")                                                                  \
     X(ONLINE, "online")                                                                            \
     X(GAVE_UP, "gave_up")                                                                          \
+    X(LOGIN_IN_FLIGHT, "login_in_flight")                                                          \
+    X(REG_IN_FLIGHT, "reg_in_flight")                                                              \
     X(LS_QUEUE, "ls_queue")                                                                        \
     X(LS_BUSY, "ls_busy")                                                                          \
     X(SN_COUNT, "sn_count")                                                                        \

@@ -15,29 +15,11 @@
 #include "common/placement.h"
 #include "common/scenario.h"
 #include "results.h"
+#include "summary.h"
 
 struct event_base;
 struct ctrl;
 struct coord;
-
-/* Per-rank facts gathered at the end (index = rank). */
-struct rank_info {
-    char host[64];
-    int64_t clock_offset_ns, clock_rtt_ns;
-    uint32_t nodes, peers;
-    double cpu_s;
-    int64_t maxrss_kb;
-    uint64_t lag_p99_us; /* whole run */
-};
-
-/* What main gathers from every rank after the loop. */
-struct run_final {
-    struct rank_info *ranks;  /* world entries */
-    int64_t *first_online_ns; /* every peer, -1 = never online */
-    uint32_t *attempts;       /* every peer's login attempts */
-    uint32_t n_peers;
-    struct hist login_us, register_us, ls_queue_us, ls_service_us, lag_us;
-};
 
 struct coord_meta {
     const char *scenario_path;
@@ -49,7 +31,9 @@ struct coord_meta {
 
 struct coord *coord_new(struct event_base *base, struct ctrl *ctrl, const struct scenario *scn,
                         int world, struct results *res, const struct coord_meta *meta);
-/* Send the schedule and start the clock; call once the loop is about to run. */
+/* Send the schedule, start the clock and write a provisional run.json
+ * (complete: false, no summary) so that a run that dies still says what it
+ * was. Call once the loop is about to run. */
 void coord_start(struct coord *c, int64_t start_mono_ns);
 /* Write run.json and histograms.json and print the summary. Returns 0 if
  * the run completed and every file was written. */

@@ -37,6 +37,10 @@ void host_arm_in(struct event *ev, int64_t delay_ns)
 
 void host_arm_at(const struct host *h, struct event *ev, int64_t run_ns)
 {
+    /* libevent adds a timeout to its cached loop time, which lags the real
+     * clock by however long this loop iteration has run; refresh it so an
+     * absolute deadline is not met early. */
+    event_base_update_cache_time(h->base);
     host_arm_in(ev, host_local_of(h, run_ns) - clock_mono_ns());
 }
 

@@ -50,11 +50,6 @@ static void serve_next(struct login_server *ls);
 static void conn_free(struct ls_conn *c)
 {
     struct login_server *ls = c->ls;
-    if (c->state == LSC_QUEUED) {
-        TAILQ_REMOVE(&ls->queue, c, q);
-        ls->qlen--;
-        ls->h->m.g[G_LS_QUEUE]--;
-    }
     if (c->state == LSC_SERVING) {
         /* The worker stays held until the service timer ends: the server
          * does not notice a vanished client mid-request. */
@@ -65,12 +60,20 @@ static void conn_free(struct ls_conn *c)
         }
         return;
     }
+    /* A connection is on exactly one list: the wait queue while QUEUED,
+     * the list of all others otherwise. */
+    if (c->state == LSC_QUEUED) {
+        TAILQ_REMOVE(&ls->queue, c, q);
+        ls->qlen--;
+        ls->h->m.g[G_LS_QUEUE]--;
+    } else {
+        TAILQ_REMOVE(&ls->all, c, q);
+    }
     if (c->bev) {
         bufferevent_free(c->bev);
         ls->h->m.g[G_OPEN_CONNS]--;
     }
     event_del(&c->service);
-    TAILQ_REMOVE(&ls->all, c, q);
     free(c);
 }
 

@@ -35,9 +35,17 @@ const char *peer_state_name(enum peer_state s)
     return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
 }
 
+/* An attempt's outcome is counted as it leaves the state, so
+ * attempts = outcomes + in flight holds at every snapshot. */
+static int in_flight_gauge(enum peer_state s)
+{
+    return s == PEER_LOGIN ? G_LOGIN_IN_FLIGHT : s == PEER_REGISTER ? G_REG_IN_FLIGHT : -1;
+}
+
 static void set_state(struct peer *p, enum peer_state s)
 {
     host_gauge_move(p->h, gauge_of[p->state], gauge_of[s]);
+    host_gauge_move(p->h, in_flight_gauge(p->state), in_flight_gauge(s));
     p->state = (uint8_t)s;
 }
 
@@ -349,8 +357,10 @@ static void start_register(struct peer *p)
     bufferevent_enable(p->bev, EV_READ | EV_WRITE);
     struct sockaddr_in sa;
     conn_sockaddr(sn->ip, sn->port, &sa);
-    if (bufferevent_socket_connect(p->bev, (struct sockaddr *)&sa, sizeof sa) < 0)
+    if (bufferevent_socket_connect(p->bev, (struct sockaddr *)&sa, sizeof sa) < 0) {
+        h->m.c[C_SOCKET_ERRORS]++;
         register_failed(p, C_REG_ERROR, 1);
+    }
 }
 
 /* ---- timer: one per peer, its meaning depends on the state ---- */
@@ -442,6 +452,12 @@ bool peer_reboot(struct peer *p)
     /* The process restarts: connections and ticket are gone, the host cache
      * is on disk and survives. */
     p->h->m.c[C_REBOOTS]++;
+    /* An attempt cut short by the reboot has an outcome too, so that
+     * attempts = outcomes + in flight always holds. */
+    if (p->state == PEER_LOGIN)
+        p->h->m.c[C_LOGIN_ABORTED]++;
+    else if (p->state == PEER_REGISTER)
+        p->h->m.c[C_REG_ABORTED]++;
     drop_conn(p);
     event_del(&p->timer);
     p->has_ticket = false;

@@ -58,9 +58,12 @@ for c in ["login_attempts", "login_ok", "login_busy", "reg_ok", "boots", "reboot
     check(total(c) == s[c], f"sum of timeseries {c} = run.json ({total(c)} vs {s[c]})")
 outcomes = sum(s[k] for k in ["login_ok", "login_busy", "login_timeout", "login_error",
                               "login_fail", "login_aborted"])
-in_flight = int(rows[-1]["logging_in"])
+in_flight = int(rows[-1]["login_in_flight"])
 check(s["login_attempts"] == outcomes + in_flight,
       f"login attempts = outcomes + in flight ({s['login_attempts']} = {outcomes} + {in_flight})")
+reg_outcomes = sum(s[k] for k in ["reg_ok", "reg_fail", "reg_timeout", "reg_error", "reg_aborted"])
+check(s["reg_attempts"] == reg_outcomes + int(rows[-1]["reg_in_flight"]),
+      "registration attempts = outcomes + in flight")
 check(s["login_ok"] == s["reg_ok"] == s["sn_registered"],
       "every login led to one registration, each accepted by a supernode")
 check(s["ls_served"] >= s["login_ok"], "the login servers served every successful login")

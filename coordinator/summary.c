@@ -1,0 +1,282 @@
+/* summary.c - run.json summary, fidelity verdict, histograms (see summary.h). */
+#include "summary.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "common/metrics.h"
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double quantile_sorted(const double *v, size_t n, double q)
+{
+    if (n == 0)
+        return 0;
+    size_t k = (size_t)ceil(q * (double)n);
+    return v[k ? k - 1 : 0];
+}
+
+/* Longest run of consecutive rows satisfying over(), in seconds. */
+static double longest_stretch(const struct ts_row *rows, uint32_t n, double interval_s,
+                              bool (*over)(const struct ts_row *, double), double limit)
+{
+    double best = 0, cur = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        cur = over(&rows[i], limit) ? cur + interval_s : 0;
+        if (cur > best)
+            best = cur;
+    }
+    return best;
+}
+
+static bool lag_over(const struct ts_row *r, double limit)
+{
+    return r->lag_p99_ms > limit;
+}
+
+static bool cpu_over(const struct ts_row *r, double limit)
+{
+    return r->cpu_max >= limit;
+}
+
+void fidelity_assess(const struct run_record *r, double whole_run_lag_p99_ms, struct fidelity *f)
+{
+    const struct scenario *s = r->scn;
+    double iv = s->metrics.interval_ns / 1e9;
+    memset(f, 0, sizeof *f);
+    f->lag_p99_ms = whole_run_lag_p99_ms;
+    for (uint32_t i = 0; i < r->n_rows; i++)
+        if (r->rows[i].lag_p99_ms > f->lag_interval_max_ms)
+            f->lag_interval_max_ms = r->rows[i].lag_p99_ms;
+    f->overloaded_s = longest_stretch(r->rows, r->n_rows, iv, lag_over, s->control.max_lag_p99_ms);
+    f->cpu_saturated_s =
+        longest_stretch(r->rows, r->n_rows, iv, cpu_over, FIDELITY_CPU_SATURATED);
+
+    double *skew = malloc(sizeof *skew * (r->n_fired ? r->n_fired : 1));
+    for (uint32_t i = 0; i < r->n_fired; i++)
+        skew[i] = fabs((double)(r->fired[i].actual_ns - r->fired[i].scheduled_ns) / 1e6);
+    qsort(skew, r->n_fired, sizeof *skew, cmp_double);
+    f->skew_p50_ms = quantile_sorted(skew, r->n_fired, 0.5);
+    f->skew_p99_ms = quantile_sorted(skew, r->n_fired, 0.99);
+    f->skew_max_ms = r->n_fired ? skew[r->n_fired - 1] : 0;
+    free(skew);
+
+    /* A sustained stretch must also span two intervals: one late sample is
+     * not a trend. */
+    double lag_sustain = FIDELITY_SUSTAIN_LAG_S > 2 * iv ? FIDELITY_SUSTAIN_LAG_S : 2 * iv;
+    uint32_t expected = s->n_events * (uint32_t)r->n_host_ranks;
+    if (r->incomplete_why)
+        snprintf(f->reason, sizeof f->reason, "incomplete run: %s", r->incomplete_why);
+    else if (f->lag_p99_ms > s->control.max_lag_p99_ms)
+        snprintf(f->reason, sizeof f->reason,
+                 "timer lag p99 %.1f ms > %.1f ms over the run: the emulator was short of CPU",
+                 f->lag_p99_ms, s->control.max_lag_p99_ms);
+    else if (f->overloaded_s >= lag_sustain)
+        snprintf(f->reason, sizeof f->reason,
+                 "timer lag p99 above %.1f ms for %.1f s in a row (worst %.1f ms): the emulator "
+                 "was short of CPU during the storm",
+                 s->control.max_lag_p99_ms, f->overloaded_s, f->lag_interval_max_ms);
+    else if (f->cpu_saturated_s >= FIDELITY_SUSTAIN_CPU_S)
+        snprintf(f->reason, sizeof f->reason,
+                 "a rank used >= %.0f%% of a core for %.1f s in a row",
+                 FIDELITY_CPU_SATURATED * 100, f->cpu_saturated_s);
+    else if (f->skew_p99_ms > s->control.max_skew_p99_ms)
+        snprintf(f->reason, sizeof f->reason, "event skew p99 %.2f ms > %.2f ms", f->skew_p99_ms,
+                 s->control.max_skew_p99_ms);
+    else if (r->n_fired < expected)
+        snprintf(f->reason, sizeof f->reason, "only %u of %u event firings were reported",
+                 r->n_fired, expected);
+    f->valid = f->reason[0] == '\0';
+}
+
+/* Time from the storm's start until a fraction q of all peers were online,
+ * or JSON null if that never happened. */
+static json_t *t_quantile(const int64_t *sorted, uint32_t n_online, uint32_t peers, double q,
+                          int64_t storm_ns)
+{
+    uint32_t need = (uint32_t)ceil(q * peers);
+    if (need == 0)
+        need = 1;
+    if (need > n_online)
+        return json_null();
+    return json_real((double)(sorted[need - 1] - storm_ns) / 1e9);
+}
+
+/* The first boot event: the storm's start, from which t50..t99 count. */
+static int64_t storm_start(const struct scenario *s)
+{
+    int64_t t = 0;
+    bool have = false;
+    for (uint32_t i = 0; i < s->n_events; i++)
+        if (s->events[i].kind == EV_BOOT && (!have || s->events[i].at_ns < t)) {
+            t = s->events[i].at_ns;
+            have = true;
+        }
+    return t;
+}
+
+/* First-online times of the peers that ever came online, sorted. */
+static uint32_t sorted_online(const struct run_final *f, int64_t *out)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < f->n_peers; i++)
+        if (f->first_online_ns[i] >= 0)
+            out[n++] = f->first_online_ns[i];
+    qsort(out, n, sizeof *out, cmp_i64);
+    return n;
+}
+
+json_t *summary_build(const struct run_record *r, const struct run_final *f,
+                      const struct fidelity *fid)
+{
+    const struct scenario *s = r->scn;
+    uint32_t peers = s->nodes.peers;
+    int64_t *on = malloc(sizeof *on * (f->n_peers ? f->n_peers : 1));
+    uint32_t n_on = sorted_online(f, on), max_attempts = 0;
+    for (uint32_t i = 0; i < f->n_peers; i++)
+        if (f->attempts[i] > max_attempts)
+            max_attempts = f->attempts[i];
+    int64_t storm = storm_start(s);
+
+    double iv = s->metrics.interval_ns / 1e9, peak = 0, peak_ok = 0;
+    uint64_t tot[C_COUNT] = {0};
+    for (uint32_t i = 0; i < r->n_rows; i++) {
+        for (int k = 0; k < C_COUNT; k++)
+            tot[k] += r->rows[i].d[k];
+        if (r->rows[i].d[C_LOGIN_ATTEMPTS] / iv > peak)
+            peak = r->rows[i].d[C_LOGIN_ATTEMPTS] / iv;
+        if (r->rows[i].d[C_LOGIN_OK] / iv > peak_ok)
+            peak_ok = r->rows[i].d[C_LOGIN_OK] / iv;
+    }
+
+    json_t *fj = json_object();
+    json_object_set_new(fj, "valid", json_boolean(fid->valid));
+    json_object_set_new(fj, "lag_p99_ms", json_real(fid->lag_p99_ms));
+    json_object_set_new(fj, "lag_interval_max_ms", json_real(fid->lag_interval_max_ms));
+    json_object_set_new(fj, "overloaded_s", json_real(fid->overloaded_s));
+    json_object_set_new(fj, "cpu_saturated_s", json_real(fid->cpu_saturated_s));
+    json_object_set_new(fj, "skew_p50_ms", json_real(fid->skew_p50_ms));
+    json_object_set_new(fj, "skew_p99_ms", json_real(fid->skew_p99_ms));
+    json_object_set_new(fj, "skew_max_ms", json_real(fid->skew_max_ms));
+    json_object_set_new(fj, "reason", fid->valid ? json_null() : json_string(fid->reason));
+
+    json_t *sum = json_object();
+    json_object_set_new(sum, "peers", json_integer(peers));
+    json_object_set_new(sum, "online_final",
+                        json_integer(r->n_rows ? r->rows[r->n_rows - 1].g[G_ONLINE] : 0));
+    json_object_set_new(sum, "ever_online", json_integer(n_on));
+    json_object_set_new(sum, "t50_s", t_quantile(on, n_on, peers, 0.50, storm));
+    json_object_set_new(sum, "t95_s", t_quantile(on, n_on, peers, 0.95, storm));
+    json_object_set_new(sum, "t99_s", t_quantile(on, n_on, peers, 0.99, storm));
+    for (int k = 0; k < C_COUNT; k++)
+        json_object_set_new(sum, metrics_counter_name(k), json_integer((json_int_t)tot[k]));
+    json_object_set_new(sum, "login_attempts_per_node_max", json_integer(max_attempts));
+    json_object_set_new(sum, "peak_login_rps", json_real(peak));
+    json_object_set_new(sum, "peak_login_ok_rps", json_real(peak_ok));
+    json_object_set_new(sum, "fidelity", fj);
+    free(on);
+    return sum;
+}
+
+static json_t *hist_json(const struct hist *h)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "unit", json_string("us"));
+    json_object_set_new(o, "count", json_integer((json_int_t)h->count));
+    json_object_set_new(o, "mean", json_real(hist_mean(h)));
+    json_object_set_new(o, "p50", json_integer((json_int_t)hist_quantile(h, 0.50)));
+    json_object_set_new(o, "p95", json_integer((json_int_t)hist_quantile(h, 0.95)));
+    json_object_set_new(o, "p99", json_integer((json_int_t)hist_quantile(h, 0.99)));
+    json_object_set_new(o, "max", json_integer((json_int_t)h->max));
+    json_t *b = json_array();
+    for (unsigned i = 0; i < HIST_BUCKETS; i++)
+        if (h->buckets[i])
+            json_array_append_new(b, json_pack("[I,I]", (json_int_t)hist_bucket_upper(i),
+                                               (json_int_t)h->buckets[i]));
+    json_object_set_new(o, "buckets", b); /* [upper bound, count], non-empty only */
+    return o;
+}
+
+json_t *summary_histograms(const struct run_record *r, const struct run_final *f)
+{
+    json_t *hj = json_object();
+    json_object_set_new(hj, "format_version", json_integer(RESULTS_FORMAT_VERSION));
+    json_object_set_new(hj, "login", hist_json(&f->login_us));
+    json_object_set_new(hj, "register", hist_json(&f->register_us));
+    json_object_set_new(hj, "ls_queue", hist_json(&f->ls_queue_us));
+    json_object_set_new(hj, "ls_service", hist_json(&f->ls_service_us));
+    json_object_set_new(hj, "timer_lag", hist_json(&f->lag_us));
+    int64_t *on = malloc(sizeof *on * (f->n_peers ? f->n_peers : 1));
+    uint32_t n_on = sorted_online(f, on);
+    int64_t storm = storm_start(r->scn);
+    struct hist tto;
+    hist_reset(&tto);
+    for (uint32_t i = 0; i < n_on; i++)
+        if (on[i] >= storm)
+            hist_add(&tto, (uint64_t)((on[i] - storm) / 1000));
+    json_object_set_new(hj, "time_to_online", hist_json(&tto));
+    free(on);
+    return hj;
+}
+
+static void fmt_t(char *buf, size_t len, json_t *v)
+{
+    if (json_is_number(v))
+        snprintf(buf, len, "%.2f s", json_number_value(v));
+    else
+        snprintf(buf, len, "never");
+}
+
+static unsigned long long total(json_t *sum, const char *k)
+{
+    return (unsigned long long)json_integer_value(json_object_get(sum, k));
+}
+
+void summary_print(FILE *out, const struct run_record *r, json_t *sum, const char *dir)
+{
+    const struct scenario *s = r->scn;
+    json_t *fj = json_object_get(sum, "fidelity");
+    long long online = json_integer_value(json_object_get(sum, "online_final"));
+    char a[32], b[32], d[32];
+    fmt_t(a, sizeof a, json_object_get(sum, "t50_s"));
+    fmt_t(b, sizeof b, json_object_get(sum, "t95_s"));
+    fmt_t(d, sizeof d, json_object_get(sum, "t99_s"));
+    bool valid = json_is_true(json_object_get(fj, "valid"));
+    fprintf(out, "\n== bootstorm: %s (seed %llu, %d ranks) ==\n", s->name,
+            (unsigned long long)s->seed, r->world);
+    fprintf(out, "peers online at end   %lld / %u (%.1f%%)\n", online, s->nodes.peers,
+            s->nodes.peers ? 100.0 * (double)online / s->nodes.peers : 0);
+    fprintf(out, "time to online        t50 %s   t95 %s   t99 %s\n", a, b, d);
+    fprintf(out,
+            "login attempts        %llu (ok %llu, busy %llu, timeout %llu, error %llu), "
+            "max %llu per peer\n",
+            total(sum, "login_attempts"), total(sum, "login_ok"), total(sum, "login_busy"),
+            total(sum, "login_timeout"), total(sum, "login_error"),
+            total(sum, "login_attempts_per_node_max"));
+    fprintf(out, "peak login rate       %.0f attempts/s, %.0f ok/s\n",
+            json_real_value(json_object_get(sum, "peak_login_rps")),
+            json_real_value(json_object_get(sum, "peak_login_ok_rps")));
+    fprintf(out, "fidelity              %s (timer lag p99 %.2f ms, worst interval %.1f ms, "
+                 "event skew p99 %.3f ms)\n",
+            valid ? "valid" : "NOT VALID", json_real_value(json_object_get(fj, "lag_p99_ms")),
+            json_real_value(json_object_get(fj, "lag_interval_max_ms")),
+            json_real_value(json_object_get(fj, "skew_p99_ms")));
+    if (!valid)
+        fprintf(out, "  !! %s\n  !! these results describe the emulator's limits, not the "
+                     "system's\n",
+                json_string_value(json_object_get(fj, "reason")));
+    fprintf(out, "results               %s\n", dir);
+    fflush(out);
+}

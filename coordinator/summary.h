@@ -1,0 +1,83 @@
+/* summary.h - turning what the coordinator collected into run.json's
+ * summary, histograms.json and the summary printed at the end.
+ *
+ * Pure functions of the collected data (no MPI, no I/O but the final print),
+ * so the rules, above all the fidelity verdict, are unit-tested directly. */
+#ifndef BS_SUMMARY_H
+#define BS_SUMMARY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "common/hist.h"
+#include "common/scenario.h"
+#include "results.h"
+
+struct fired_event {
+    uint32_t event;
+    int rank;
+    int64_t scheduled_ns, actual_ns;
+    uint32_t selected;
+};
+
+/* Per-rank facts gathered at the end (index = rank). */
+struct rank_info {
+    char host[64];
+    int64_t clock_offset_ns, clock_rtt_ns;
+    uint32_t nodes, peers;
+    double cpu_s;
+    int64_t maxrss_kb;
+    uint64_t lag_p99_us; /* whole run */
+};
+
+/* What main gathers from every rank after the loop. */
+struct run_final {
+    struct rank_info *ranks;  /* world entries */
+    int64_t *first_online_ns; /* every peer, -1 = never online */
+    uint32_t *attempts;       /* every peer's login attempts */
+    uint32_t n_peers;
+    struct hist login_us, register_us, ls_queue_us, ls_service_us, lag_us;
+};
+
+/* What the coordinator recorded during the run. */
+struct run_record {
+    const struct scenario *scn;
+    int world;
+    int n_host_ranks;
+    const struct ts_row *rows;
+    uint32_t n_rows;
+    const struct fired_event *fired;
+    uint32_t n_fired;
+    const char *incomplete_why; /* NULL when the run completed */
+};
+
+/* The fidelity verdict (docs/results.md, "Fidelity"). */
+struct fidelity {
+    bool valid;
+    double lag_p99_ms;          /* whole run, worst rank */
+    double lag_interval_max_ms; /* worst interval's worst-rank p99 */
+    double overloaded_s;        /* longest stretch of intervals over the lag limit */
+    double cpu_saturated_s;     /* longest stretch with a rank at >= 95% CPU */
+    double skew_p50_ms, skew_p99_ms, skew_max_ms; /* |actual - scheduled| */
+    char reason[256];
+};
+
+/* Lag above the limit for this long is "sustained". */
+#define FIDELITY_SUSTAIN_LAG_S 2.0
+#define FIDELITY_SUSTAIN_CPU_S 5.0
+#define FIDELITY_CPU_SATURATED 0.95
+
+void fidelity_assess(const struct run_record *r, double whole_run_lag_p99_ms, struct fidelity *out);
+
+/* run.json's "summary" object (new reference). */
+json_t *summary_build(const struct run_record *r, const struct run_final *f,
+                      const struct fidelity *fid);
+/* histograms.json (new reference). */
+json_t *summary_histograms(const struct run_record *r, const struct run_final *f);
+/* The human summary. */
+void summary_print(FILE *out, const struct run_record *r, json_t *summary, const char *dir);
+
+#endif

@@ -1,0 +1,186 @@
+/* test_summary.c - the fidelity verdict and the run.json summary figures. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "common/clock.h"
+#include "coordinator/summary.h"
+
+#define ROWS 30
+
+static struct scenario scn;
+static struct ts_row rows[ROWS];
+static struct fired_event fired[4];
+
+/* 30 quiet 1 s intervals, two events fired on two ranks with 0.1 ms skew. */
+static struct run_record quiet_run(void)
+{
+    scenario_defaults(&scn);
+    scn.metrics.interval_ns = NS_PER_S;
+    scn.control.max_lag_p99_ms = 50;
+    scn.control.max_skew_p99_ms = 10;
+    scn.n_events = 2;
+    scn.events[0] = (struct scn_event){.at_ns = 0, .kind = EV_BOOT, .fraction = 1};
+    scn.events[1] = (struct scn_event){.at_ns = 10 * NS_PER_S, .kind = EV_REBOOT, .fraction = 1};
+    memset(rows, 0, sizeof rows);
+    for (int i = 0; i < ROWS; i++) {
+        rows[i].t_s = i + 1;
+        rows[i].lag_p99_ms = 2;
+        rows[i].cpu_max = 0.3;
+    }
+    for (int i = 0; i < 4; i++)
+        fired[i] = (struct fired_event){.event = (uint32_t)i / 2, .rank = 1 + i % 2,
+                                        .scheduled_ns = (i / 2) * 10 * NS_PER_S,
+                                        .actual_ns = (i / 2) * 10 * NS_PER_S + 100000};
+    return (struct run_record){.scn = &scn, .world = 3, .n_host_ranks = 2, .rows = rows,
+                               .n_rows = ROWS, .fired = fired, .n_fired = 4};
+}
+
+static void quiet_run_is_valid(void **state)
+{
+    struct run_record r = quiet_run();
+    struct fidelity f;
+    fidelity_assess(&r, 3.0, &f);
+    assert_true(f.valid);
+    assert_string_equal(f.reason, "");
+    assert_true(f.skew_p99_ms > 0.099 && f.skew_p99_ms < 0.101);
+}
+
+static void whole_run_lag_over_limit_is_invalid(void **state)
+{
+    struct run_record r = quiet_run();
+    struct fidelity f;
+    fidelity_assess(&r, 80.0, &f);
+    assert_false(f.valid);
+    assert_non_null(strstr(f.reason, "over the run"));
+}
+
+static void one_late_interval_is_not_sustained(void **state)
+{
+    struct run_record r = quiet_run();
+    rows[5].lag_p99_ms = 400;
+    struct fidelity f;
+    fidelity_assess(&r, 3.0, &f);
+    assert_true(f.valid);
+    assert_true(f.lag_interval_max_ms == 400);
+    assert_true(f.overloaded_s == 1.0);
+}
+
+static void lag_over_limit_for_two_seconds_is_invalid(void **state)
+{
+    /* the storm hides in a quiet run: whole-run p99 is fine, 3 s are not */
+    struct run_record r = quiet_run();
+    rows[5].lag_p99_ms = rows[6].lag_p99_ms = rows[7].lag_p99_ms = 120;
+    struct fidelity f;
+    fidelity_assess(&r, 3.0, &f);
+    assert_false(f.valid);
+    assert_true(f.overloaded_s == 3.0);
+    assert_non_null(strstr(f.reason, "3.0 s in a row"));
+}
+
+static void sustained_lag_needs_two_seconds_with_short_intervals(void **state)
+{
+    struct run_record r = quiet_run();
+    scn.metrics.interval_ns = NS_PER_S / 2;
+    for (int i = 5; i < 8; i++) /* 1.5 s */
+        rows[i].lag_p99_ms = 120;
+    struct fidelity f;
+    fidelity_assess(&r, 3.0, &f);
+    assert_true(f.valid);
+    rows[8].lag_p99_ms = 120; /* 2.0 s */
+    fidelity_assess(&r, 3.0, &f);
+    assert_false(f.valid);
+}
+
+static void saturated_cpu_for_five_seconds_is_invalid(void **state)
+{
+    struct run_record r = quiet_run();
+    for (int i = 10; i < 14; i++)
+        rows[i].cpu_max = 0.99;
+    struct fidelity f;
+    fidelity_assess(&r, 3.0, &f);
+    assert_true(f.valid);
+    rows[14].cpu_max = 0.97;
+    fidelity_assess(&r, 3.0, &f);
+    assert_false(f.valid);
+    assert_true(f.cpu_saturated_s == 5.0);
+}
+
+static void event_skew_over_limit_is_invalid(void **state)
+{
+    struct run_record r = quiet_run();
+    fired[3].actual_ns = fired[3].scheduled_ns - 25 * NS_PER_MS; /* early counts too */
+    struct fidelity f;
+    fidelity_assess(&r, 3.0, &f);
+    assert_false(f.valid);
+    assert_true(f.skew_max_ms > 24.9 && f.skew_max_ms < 25.1);
+    assert_non_null(strstr(f.reason, "skew"));
+}
+
+static void missing_event_report_is_invalid(void **state)
+{
+    struct run_record r = quiet_run();
+    r.n_fired = 3;
+    struct fidelity f;
+    fidelity_assess(&r, 3.0, &f);
+    assert_false(f.valid);
+    assert_non_null(strstr(f.reason, "3 of 4"));
+}
+
+static void incomplete_run_is_invalid(void **state)
+{
+    struct run_record r = quiet_run();
+    r.incomplete_why = "ranks stopped reporting";
+    struct fidelity f;
+    fidelity_assess(&r, 3.0, &f);
+    assert_false(f.valid);
+    assert_non_null(strstr(f.reason, "incomplete"));
+}
+
+static void summary_times_count_from_the_first_boot(void **state)
+{
+    struct run_record r = quiet_run();
+    scn.nodes.peers = 4;
+    scn.events[0].at_ns = 2 * NS_PER_S; /* storm starts at 2 s */
+    int64_t online[4] = {3 * NS_PER_S, 4 * NS_PER_S, -1, 5 * NS_PER_S};
+    uint32_t attempts[4] = {1, 3, 9, 2};
+    struct rank_info ri[3] = {0};
+    struct run_final f = {.ranks = ri, .first_online_ns = online, .attempts = attempts,
+                          .n_peers = 4};
+    rows[0].d[C_LOGIN_ATTEMPTS] = 10;
+    rows[1].d[C_LOGIN_ATTEMPTS] = 5;
+    rows[ROWS - 1].g[G_ONLINE] = 3;
+    struct fidelity fid;
+    fidelity_assess(&r, 1.0, &fid);
+    json_t *sum = summary_build(&r, &f, &fid);
+    /* 50% of 4 peers = 2 online: the second one, at 4 s, i.e. 2 s after the storm */
+    assert_true(json_real_value(json_object_get(sum, "t50_s")) == 2.0);
+    assert_true(json_is_null(json_object_get(sum, "t95_s"))); /* only 3 of 4 ever */
+    assert_int_equal(json_integer_value(json_object_get(sum, "ever_online")), 3);
+    assert_int_equal(json_integer_value(json_object_get(sum, "online_final")), 3);
+    assert_int_equal(json_integer_value(json_object_get(sum, "login_attempts")), 15);
+    assert_int_equal(json_integer_value(json_object_get(sum, "login_attempts_per_node_max")), 9);
+    assert_true(json_real_value(json_object_get(sum, "peak_login_rps")) == 10.0);
+    json_decref(sum);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(quiet_run_is_valid),
+        cmocka_unit_test(whole_run_lag_over_limit_is_invalid),
+        cmocka_unit_test(one_late_interval_is_not_sustained),
+        cmocka_unit_test(lag_over_limit_for_two_seconds_is_invalid),
+        cmocka_unit_test(sustained_lag_needs_two_seconds_with_short_intervals),
+        cmocka_unit_test(saturated_cpu_for_five_seconds_is_invalid),
+        cmocka_unit_test(event_skew_over_limit_is_invalid),
+        cmocka_unit_test(missing_event_report_is_invalid),
+        cmocka_unit_test(incomplete_run_is_invalid),
+        cmocka_unit_test(summary_times_count_from_the_first_boot),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
