@@ -13,7 +13,8 @@
 
 #include "rng.h"
 
-enum dist_kind { DIST_CONST = 0, DIST_UNIFORM, DIST_EXP, DIST_LOGNORMAL };
+enum dist_kind { DIST_CONST = 0, DIST_UNIFORM, DIST_EXP, DIST_LOGNORMAL, DIST_KEEP };
+/* DIST_KEEP only marks "unchanged" in a capacity event; never drawn. */
 
 struct dist {
     enum dist_kind kind;

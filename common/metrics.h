@@ -30,11 +30,35 @@
     X(REG_ERROR, "reg_error")                                                                      \
     X(REG_ABORTED, "reg_aborted")                                                                  \
     X(REG_GIVEUP, "reg_giveup")                                                                    \
+    X(REG_REDIRECTED, "reg_redirected")                                                            \
     X(ONLINE_LOST, "online_lost")                                                                  \
     X(KEEPALIVES, "keepalives")                                                                    \
     X(LS_ACCEPTED, "ls_accepted")                                                                  \
     X(LS_SERVED, "ls_served")                                                                      \
     X(LS_REJECTED, "ls_rejected")                                                                  \
+    X(LS_WASTED, "ls_wasted")                                                                      \
+    X(LOGIN_WAITS, "login_waits")                                                                  \
+    X(RETRY_SLOWED_BUDGET, "retry_slowed_budget")                                                  \
+    X(RETRY_SLOWED_HINT, "retry_slowed_hint")                                                      \
+    X(THROTTLED, "throttled")                                                                      \
+    X(REQ_SENT, "req_sent")                                                                        \
+    X(REQ_OK, "req_ok")                                                                            \
+    X(REQ_BUSY, "req_busy")                                                                        \
+    X(REQ_TIMEOUT, "req_timeout")                                                                  \
+    X(REQ_GIVEUP, "req_giveup")                                                                    \
+    X(REQ_DROPPED, "req_dropped")                                                                  \
+    X(SVC_SERVED, "svc_served")                                                                    \
+    X(SVC_REJECTED, "svc_rejected")                                                                \
+    X(SVC_WASTED, "svc_wasted")                                                                    \
+    X(SN_REDIRECTS, "sn_redirects")                                                                \
+    X(SN_SERVED, "sn_served")                                                                      \
+    X(SN_OVERLOAD_ACTIONS, "sn_overload_actions")                                                  \
+    X(SN_PROMOTIONS, "sn_promotions")                                                              \
+    X(SN_DEMOTIONS, "sn_demotions")                                                                \
+    X(SN_CRASHES, "sn_crashes")                                                                    \
+    X(SN_INJECTED, "sn_injected")                                                                  \
+    X(GOSSIP_EXCHANGES, "gossip_exchanges")                                                        \
+    X(PEER_CRASHES, "peer_crashes")                                                                \
     X(SN_REGISTERED, "sn_registered")                                                              \
     X(SN_REFUSED_FORGED, "sn_refused_forged")                                                      \
     X(SN_REFUSED_EXPIRED, "sn_refused_expired")                                                    \
@@ -57,6 +81,12 @@
     X(REG_IN_FLIGHT, "reg_in_flight")                                                              \
     X(LS_QUEUE, "ls_queue")                                                                        \
     X(LS_BUSY, "ls_busy")                                                                          \
+    X(LS_UP, "ls_up")                                                                              \
+    X(SVC_QUEUE, "svc_queue")                                                                      \
+    X(SVC_BUSY, "svc_busy")                                                                        \
+    X(SVC_UP, "svc_up")                                                                            \
+    X(REQ_OUTSTANDING, "req_outstanding")                                                          \
+    X(SN_QUEUE, "sn_queue")                                                                        \
     X(SN_COUNT, "sn_count")                                                                        \
     X(SN_CLIENTS, "sn_clients")                                                                    \
     X(OPEN_CONNS, "open_conns")

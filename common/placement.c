@@ -6,10 +6,19 @@
 void placement_init(struct placement *p, const struct scenario *s, int world_size)
 {
     p->n_ls = s->nodes.login_servers;
+    p->n_svc = s->nodes.services;
     p->n_sn = s->nodes.supernodes;
     p->n_bootstrap = s->nodes.bootstrap;
     p->n_peers = s->nodes.peers;
-    p->n_nodes = p->n_ls + p->n_sn + p->n_peers;
+    p->n_inj = 0;
+    for (uint32_t i = 0; i < s->n_events; i++)
+        if (s->events[i].kind == EV_INJECT_SN)
+            p->n_inj += s->events[i].count;
+    p->first_svc = p->n_ls;
+    p->first_sn = p->first_svc + p->n_svc;
+    p->first_peer = p->first_sn + p->n_sn;
+    p->first_inj = p->first_peer + p->n_peers;
+    p->n_nodes = p->first_inj + p->n_inj;
     p->world_size = world_size;
     /* Rank 0 coordinates; it hosts nodes only when it is alone, so that its
      * timers stay accurate in a real run. */
@@ -18,15 +27,29 @@ void placement_init(struct placement *p, const struct scenario *s, int world_siz
     p->base = s->network.base;
     p->ls_port = s->login_server.port;
     p->sn_port = s->supernode.port;
+    p->svc_port = s->service.port;
+}
+
+uint32_t placement_inject_first(const struct placement *p, const struct scenario *s, uint32_t idx)
+{
+    uint32_t id = p->first_inj;
+    for (uint32_t i = 0; i < idx && i < s->n_events; i++)
+        if (s->events[i].kind == EV_INJECT_SN)
+            id += s->events[i].count;
+    return id;
 }
 
 enum node_role placement_role(const struct placement *p, uint32_t id)
 {
-    if (id < p->n_ls)
+    if (id < p->first_svc)
         return ROLE_LOGIN_SERVER;
-    if (id < p->n_ls + p->n_sn)
+    if (id < p->first_sn)
+        return ROLE_SERVICE;
+    if (id < p->first_peer)
         return ROLE_SUPERNODE;
-    return ROLE_PEER;
+    if (id < p->first_inj)
+        return ROLE_PEER;
+    return ROLE_SUPERNODE;
 }
 
 int placement_rank_of(const struct placement *p, uint32_t id)
@@ -61,6 +84,8 @@ uint16_t placement_port(const struct placement *p, uint32_t id)
         return p->ls_port;
     case ROLE_SUPERNODE:
         return p->sn_port;
+    case ROLE_SERVICE:
+        return p->svc_port;
     default:
         return 0; /* peers only connect out */
     }
@@ -73,6 +98,8 @@ const char *placement_role_name(enum node_role r)
         return "login_server";
     case ROLE_SUPERNODE:
         return "supernode";
+    case ROLE_SERVICE:
+        return "service";
     case ROLE_PEER:
         return "peer";
     default:

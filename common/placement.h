@@ -1,8 +1,10 @@
 /* placement.h - which node is what, where it runs, and its address.
  *
  * Pure functions of (scenario, world size), so every rank computes the same
- * table without any MPI traffic. Node ids: login servers first, then
- * supernodes (the first `bootstrap` of them are the bootstrap SNs), then peers.
+ * table without any MPI traffic. Node ids: login servers, central services,
+ * supernodes (the first `bootstrap` of them are the bootstrap SNs), peers,
+ * then the supernodes that inject_supernodes events bring up later, in
+ * event order.
  * Nodes are dealt round-robin over the host ranks. Each node has its own IPv4
  * address, counting up from network.base and skipping addresses whose last
  * octet is 0 or 255, so thousands of nodes never run out of ports. */
@@ -14,19 +16,22 @@
 
 #include "scenario.h"
 
-enum node_role { ROLE_LOGIN_SERVER = 0, ROLE_SUPERNODE, ROLE_PEER, ROLE_COUNT };
+enum node_role { ROLE_LOGIN_SERVER = 0, ROLE_SERVICE, ROLE_SUPERNODE, ROLE_PEER, ROLE_COUNT };
 
 struct placement {
-    uint32_t n_ls, n_sn, n_bootstrap, n_peers, n_nodes;
+    uint32_t n_ls, n_svc, n_sn, n_bootstrap, n_peers, n_inj, n_nodes;
+    uint32_t first_svc, first_sn, first_peer, first_inj;
     int world_size;
     int first_host_rank;  /* 0 when a single process hosts everything, else 1 */
     int n_host_ranks;
     uint32_t base;        /* first node address, host byte order */
-    uint16_t ls_port, sn_port;
+    uint16_t ls_port, sn_port, svc_port;
 };
 
 void placement_init(struct placement *p, const struct scenario *s, int world_size);
 enum node_role placement_role(const struct placement *p, uint32_t id);
+/* First injected-SN id of inject event `idx` (events before it in order). */
+uint32_t placement_inject_first(const struct placement *p, const struct scenario *s, uint32_t idx);
 int placement_rank_of(const struct placement *p, uint32_t id);
 /* Number of nodes hosted by `rank` (0 for a rank that hosts none). */
 uint32_t placement_count_on(const struct placement *p, int rank);

@@ -92,6 +92,106 @@ bool retry_next(const struct retry_policy *p, struct retry_state *s, struct rng 
     return true;
 }
 
+/* ---- layered options ---- */
+
+void retry_guard_init(const struct retry_policy *p, struct retry_guard *g)
+{
+    g->tokens = (float)p->budget_tokens;
+    g->req[0] = g->req[1] = g->acc[0] = g->acc[1] = 0;
+    g->half_start_ns = 0;
+}
+
+/* Advance the two half windows to now. */
+static void guard_rotate(const struct retry_policy *p, struct retry_guard *g, int64_t now)
+{
+    int64_t half = p->throttle_window_ns / 2 > 0 ? p->throttle_window_ns / 2 : 1;
+    if (now - g->half_start_ns < half)
+        return;
+    if (now - g->half_start_ns >= 2 * half) { /* a whole window passed: forget all */
+        g->req[1] = g->acc[1] = 0;
+    } else {
+        g->req[1] = g->req[0];
+        g->acc[1] = g->acc[0];
+    }
+    g->req[0] = g->acc[0] = 0;
+    g->half_start_ns = now - (now - g->half_start_ns) % half;
+}
+
+static void bump(uint16_t *v)
+{
+    if (*v < UINT16_MAX)
+        (*v)++;
+}
+
+double retry_guard_drop_p(const struct retry_policy *p, const struct retry_guard *g,
+                          int64_t now_ns)
+{
+    if (p->throttle_k <= 0)
+        return 0;
+    struct retry_guard t = *g;
+    guard_rotate(p, &t, now_ns);
+    double req = (double)t.req[0] + t.req[1], acc = (double)t.acc[0] + t.acc[1];
+    double drop = (req - p->throttle_k * acc) / (req + 1);
+    return drop > 0 ? drop : 0;
+}
+
+bool retry_guard_admit(const struct retry_policy *p, struct retry_guard *g, struct rng *r,
+                       int64_t now_ns)
+{
+    if (p->throttle_k <= 0)
+        return true;
+    double drop = retry_guard_drop_p(p, g, now_ns);
+    guard_rotate(p, g, now_ns);
+    bump(&g->req[0]); /* locally dropped requests count too, as in the SRE book */
+    return drop <= 0 || rng_uniform(r) >= drop;
+}
+
+void retry_guard_accepted(const struct retry_policy *p, struct retry_guard *g, int64_t now_ns)
+{
+    if (p->throttle_k <= 0)
+        return;
+    guard_rotate(p, g, now_ns);
+    bump(&g->acc[0]);
+}
+
+void retry_guard_success(const struct retry_policy *p, struct retry_guard *g)
+{
+    if (p->budget_tokens <= 0)
+        return;
+    g->tokens += (float)p->budget_ratio;
+    if (g->tokens > (float)p->budget_tokens)
+        g->tokens = (float)p->budget_tokens;
+}
+
+bool retry_after_failure(const struct retry_policy *p, struct retry_state *s,
+                         struct retry_guard *g, struct rng *r, int64_t retry_after_ns,
+                         int64_t *delay_ns, unsigned *why)
+{
+    *why = SLOW_NONE;
+    if (!retry_next(p, s, r, delay_ns))
+        return false;
+    if (p->budget_tokens > 0) {
+        g->tokens -= 1;
+        if (g->tokens < 0)
+            g->tokens = 0;
+        /* Below half the bucket the client still tries, at the slowest pace
+         * its policy knows, rather than giving up: a device must come back
+         * online eventually. */
+        if (g->tokens <= (float)(p->budget_tokens / 2)) {
+            int64_t slow = p->cap_ns > 0 ? p->cap_ns : p->base_ns;
+            if (slow > *delay_ns) {
+                *delay_ns = slow;
+                *why |= SLOW_BUDGET;
+            }
+        }
+    }
+    if (p->obey_retry_after && retry_after_ns > *delay_ns) {
+        *delay_ns = retry_after_ns;
+        *why |= SLOW_RETRY_AFTER;
+    }
+    return true;
+}
+
 const char *retry_kind_name(enum retry_kind k)
 {
     switch (k) {

@@ -11,11 +11,15 @@
  *      checks the tree and fills struct scenario, then the cross-field rules
  *      run.
  * The same schema table gives scenario_defaults() and scenario_to_json(), so
- * names, defaults and units cannot drift apart.
+ * names, defaults and units cannot drift apart. Keys shared by several
+ * sections (the capacity keys of login_server, service and supernode) are one
+ * sub-table, walked inline at each section's level with per-section defaults.
  *
  * All tree memory comes from one arena that is freed in one go, which keeps
  * the error paths (and there are many) free of cleanup code. */
 #include "scenario.h"
+
+#include "metrics.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -34,7 +38,7 @@
 #define TREE_MAX_NODES 100000
 #define FILE_MAX_BYTES (16u << 20)
 
-#define MAX_COUNT 10000000u /* peers, login servers, supernodes each */
+#define MAX_COUNT 10000000u /* each node count, and all injected supernodes together */
 
 _Static_assert(sizeof(enum retry_kind) == sizeof(int), "enums are stored as int");
 _Static_assert(sizeof(enum retry_jitter) == sizeof(int), "enums are stored as int");
@@ -982,10 +986,248 @@ static void format_dist(const struct dist *d, char *buf, size_t len)
     }
 }
 
+/* ---- numbers, rates, booleans, conditions ---- */
+
+/* Digits for %.*g: the shortest that reads back as the same double, but never
+ * so few that a whole number turns into an exponent (100, not 1e+02). */
+static int number_precision(double v)
+{
+    int p = shortest_precision(v);
+    double a = fabs(v);
+    if (a >= 1 && a < 1e17) {
+        int d = 1;
+        for (double x = a; x >= 10; x /= 10)
+            d++;
+        if (d > p)
+            p = d;
+    }
+    return p;
+}
+
+static void format_number(double v, char *buf, size_t len)
+{
+    snprintf(buf, len, "%.*g", number_precision(v), v == 0.0 ? 0.0 : v);
+}
+
+/* "500/s", "30/m", "2/h", "0.5/s": stored as a double per second. */
+static bool parse_rate_why(const char *t, double *out, char *why, size_t wl)
+{
+    const char *slash = strchr(t, '/');
+    size_t nlen = slash ? (size_t)(slash - t) : strlen(t);
+    double v;
+
+    while (nlen > 0 && t[nlen - 1] == ' ')
+        nlen--;
+    if (!parse_number(t, nlen, &v)) {
+        snprintf(why, wl, "expected a rate like 500/s, got '%.64s'", t);
+        return false;
+    }
+    if (!slash) {
+        snprintf(why, wl, "missing unit /s in '%.64s' (a rate is like 500/s, 30/m or 2/h)", t);
+        return false;
+    }
+    const char *u = slash + 1;
+    while (*u == ' ')
+        u++;
+    double per;
+    if (!strcmp(u, "s"))
+        per = 1;
+    else if (!strcmp(u, "m"))
+        per = 60;
+    else if (!strcmp(u, "h"))
+        per = 3600;
+    else {
+        snprintf(why, wl, "unknown unit '/%.16s' in '%.64s' (use /s, /m or /h)", u, t);
+        return false;
+    }
+    if (v < 0) {
+        snprintf(why, wl, "must be >= 0/s, got %.64s", t);
+        return false;
+    }
+    v /= per;
+    *out = v == 0.0 ? 0.0 : v;
+    return true;
+}
+
+static void format_rate(double v, char *buf, size_t len)
+{
+    char n[40];
+    format_number(v, n, sizeof n);
+    snprintf(buf, len, "%s/s", n);
+}
+
+static bool parse_bool_why(const char *t, bool *out, char *why, size_t wl)
+{
+    if (!strcmp(t, "true") || !strcmp(t, "True") || !strcmp(t, "TRUE")) {
+        *out = true;
+        return true;
+    }
+    if (!strcmp(t, "false") || !strcmp(t, "False") || !strcmp(t, "FALSE")) {
+        *out = false;
+        return true;
+    }
+    snprintf(why, wl, "expected true or false, got '%.64s'", t);
+    return false;
+}
+
+/* Condition metrics: every timeseries column (metrics.h) plus the derived
+ * columns the coordinator adds. */
+static const char *const cond_extra_metrics[] = {"lag_p99_ms", "lag_max_ms", "cpu_max"};
+#define N_COND_EXTRA (sizeof cond_extra_metrics / sizeof cond_extra_metrics[0])
+#define N_COND_METRICS ((size_t)G_COUNT + (size_t)C_COUNT + N_COND_EXTRA)
+
+static const char *cond_metric(size_t i)
+{
+    if (i < (size_t)G_COUNT)
+        return metrics_gauge_name((enum metric_gauge)i);
+    i -= (size_t)G_COUNT;
+    if (i < (size_t)C_COUNT)
+        return metrics_counter_name((enum metric_counter)i);
+    i -= (size_t)C_COUNT;
+    return i < N_COND_EXTRA ? cond_extra_metrics[i] : NULL;
+}
+
+static const char *const cmp_names[] = {">=", ">", "<=", "<"};
+
+/* Levenshtein distance, for "did you mean"; short strings only. */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b), row[40];
+    if (la >= 40 || lb >= 40)
+        return 99;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+static void unknown_metric(const char *name, char *why, size_t wl)
+{
+    size_t used = 0, best_d = 3;
+    const char *best = NULL;
+    int n = snprintf(why, wl, "unknown metric '%.31s' (expected one of: ", name);
+    if (n < 0 || (size_t)n >= wl)
+        return;
+    used = (size_t)n;
+    for (size_t i = 0; i < N_COND_METRICS; i++) {
+        const char *m = cond_metric(i);
+        size_t d = edit_distance(name, m);
+        if (d < best_d) {
+            best_d = d;
+            best = m;
+        }
+        if (used > 200) /* the rest is in docs/scenarios.md */
+            continue;
+        n = snprintf(why + used, wl - used, "%s%s", i ? ", " : "", m);
+        if (n < 0 || (size_t)n >= wl - used)
+            return;
+        used += (size_t)n;
+        if (used > 200 && i + 1 < N_COND_METRICS) {
+            n = snprintf(why + used, wl - used, ", ...");
+            if (n < 0 || (size_t)n >= wl - used)
+                return;
+            used += (size_t)n;
+        }
+    }
+    for (size_t i = 0; !best && i < N_COND_METRICS; i++) /* "cpu" -> "cpu_max" */
+        if (*name && !strncmp(cond_metric(i), name, strlen(name)))
+            best = cond_metric(i);
+    if (best)
+        snprintf(why + used, wl - used, "); did you mean '%s'?", best);
+    else
+        snprintf(why + used, wl - used, ")");
+}
+
+/* "METRIC OP VALUE": OP one of >= > <= <, VALUE a number or a percentage. */
+static bool parse_cond_why(const char *t, struct scn_cond *c, char *why, size_t wl)
+{
+    const char *p = t, *m0;
+    struct scn_cond r;
+    char name[64];
+
+    memset(&r, 0, sizeof r);
+    while (*p == ' ' || *p == '\t')
+        p++;
+    m0 = p;
+    while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || is_digit(*p) || *p == '_')
+        p++;
+    size_t mlen = (size_t)(p - m0);
+    if (mlen == 0) {
+        snprintf(why, wl,
+                 "expected a condition like 'online >= 0.9' (METRIC OP VALUE), got '%.64s'", t);
+        return false;
+    }
+    snprintf(name, sizeof name, "%.*s", (int)(mlen < sizeof name ? mlen : sizeof name - 1), m0);
+    bool known = false;
+    for (size_t i = 0; i < N_COND_METRICS && !known; i++)
+        known = mlen < sizeof r.metric && !strcmp(name, cond_metric(i));
+    if (!known) {
+        unknown_metric(name, why, wl);
+        return false;
+    }
+    memcpy(r.metric, name, mlen + 1);
+
+    while (*p == ' ' || *p == '\t')
+        p++;
+    const char *o0 = p;
+    while (*p && strchr("<>=!", *p))
+        p++;
+    size_t olen = (size_t)(p - o0);
+    int op = -1;
+    for (int i = 0; i < 4; i++)
+        if (olen == strlen(cmp_names[i]) && !strncmp(o0, cmp_names[i], olen))
+            op = i;
+    if (op < 0) {
+        snprintf(why, wl, "expected a comparison (>=, >, <= or <) after '%s', got '%.*s'", name,
+                 (int)(olen ? (olen > 16 ? 16 : olen) : strnlen(o0, 32)), o0);
+        return false;
+    }
+    r.op = (enum scn_cmp)op;
+
+    while (*p == ' ' || *p == '\t')
+        p++;
+    size_t vlen = strlen(p);
+    while (vlen > 0 && (p[vlen - 1] == ' ' || p[vlen - 1] == '\t'))
+        vlen--;
+    bool pct = vlen > 0 && p[vlen - 1] == '%';
+    if (!parse_number(p, pct ? vlen - 1 : vlen, &r.value)) {
+        snprintf(why, wl, "expected a number or a percentage like 90%% after '%s', got '%.*s'",
+                 cmp_names[op], (int)(vlen > 32 ? 32 : vlen), p);
+        return false;
+    }
+    if (pct)
+        r.value /= 100.0;
+    if (r.value == 0.0)
+        r.value = 0.0; /* no -0 */
+    *c = r;
+    return true;
+}
+
+static void format_cond(const struct scn_cond *c, char *buf, size_t len)
+{
+    char v[40];
+    format_number(c->value, v, sizeof v);
+    snprintf(buf, len, "%.31s %s %s", c->metric, (unsigned)c->op < 4 ? cmp_names[c->op] : "?", v);
+}
+
 /* ---- schema ---- */
 
 enum ftype {
     F_MAP,         /* nested mapping: sub */
+    F_INLINE,      /* sub's keys at this same mapping level (key unused), at off */
     F_NAME,        /* char[SCN_NAME_MAX] */
     F_U64,         /* uint64_t */
     F_U32,         /* uint32_t in [min, max] */
@@ -997,41 +1239,84 @@ enum ftype {
     F_IPV4,        /* uint32_t, host order */
     F_NETS,        /* struct scn_net[SCN_MAX_NETS] + uint32_t count at off_count */
     F_FRACTION,    /* double in [0, 1] */
+    F_NUMBER,      /* double >= min */
+    F_RATE,        /* double per second, written "500/s" */
+    F_BOOL,        /* bool */
+    F_COND,        /* struct scn_cond + bool at off_count, set when present */
     F_EVENTS,      /* struct scn_event[SCN_MAX_EVENTS] + uint32_t count at off_count */
     F_ACTION,      /* event action mapping: sub, sets the event kind */
+};
+
+struct fdef {
+    const char *key;
+    const char *def;
 };
 
 struct field {
     const char *key;
     enum ftype type;
     size_t off;       /* from the enclosing mapping's base */
-    size_t off_count; /* F_NETS, F_EVENTS */
+    size_t off_count; /* F_NETS, F_EVENTS: the count; F_COND: the "present" flag */
     const char *def;  /* default, in file syntax; NULL: none or computed */
     bool req;
+    bool nullable;    /* a null value means "not set": the default stays */
     int64_t min, max; /* max 0: the type's own maximum */
     const struct field *sub;
     const char *const *names;
-    int kind; /* F_ACTION */
+    int kind;                /* F_ACTION */
+    const struct fdef *defs; /* F_INLINE: defaults that replace the sub-table's */
+    /* NULL: the key always matters. Else whether it matters given the rest of
+     * the enclosing struct: setting it when it does not is an error (see
+     * check_capacity), and scenario_to_json leaves it out. */
+    bool (*used)(const char *base);
 };
 
 static const char *const arch_names[] = {"supernode", NULL};
 static const char *const retry_kind_names[] = {"none", "fixed", "exponential", NULL};
 static const char *const jitter_names[] = {"none", "full", "equal", "decorrelated", NULL};
-static const char *const event_kind_names[] = {"boot", "reboot", NULL};
+static const char *const admission_names[] = {"bounded-queue", "accept-all", "token-bucket",
+                                              "shed",          "pace",       NULL};
+static const char *const discipline_names[] = {"fifo", "lifo", NULL};
+static const char *const overload_names[] = {"none", "shutdown", "demote", NULL};
+static const char *const role_names[] = {"peer", "supernode", "login_server", "service", NULL};
+
+_Static_assert(sizeof(enum scn_admission) == sizeof(int), "enums are stored as int");
+_Static_assert(sizeof(enum scn_discipline) == sizeof(int), "enums are stored as int");
+_Static_assert(sizeof(enum scn_overload_action) == sizeof(int), "enums are stored as int");
+_Static_assert(sizeof(enum scn_role) == sizeof(int), "enums are stored as int");
+_Static_assert(ADMIT_PACE == 4 && QUEUE_LIFO == 1 && OVERLOAD_DEMOTE == 2 && SROLE_SERVICE == 3,
+               "name tables follow the enums");
 
 #define MS 1000000LL
 #define SEC 1000000000LL
 #define OFF(m) offsetof(struct scenario, m)
+#define CAP(m) offsetof(struct scn_capacity, m)
+#define RP(m) offsetof(struct retry_policy, m)
+#define EV(m) offsetof(struct scn_event, m)
+
+static const struct field budget_fields[] = {
+    {"tokens", F_NUMBER, RP(budget_tokens), .def = "0"},
+    {"ratio", F_FRACTION, RP(budget_ratio), .def = "0.1"},
+    {NULL},
+};
+
+static const struct field throttle_fields[] = {
+    /* 0 (off) or >= 1 (see check_retry) */
+    {"k", F_NUMBER, RP(throttle_k), .def = "0"},
+    {"window", F_DURATION, RP(throttle_window_ns), .def = "60s", .min = 1},
+    {NULL},
+};
 
 static const struct field retry_fields[] = {
-    {"policy", F_ENUM, offsetof(struct retry_policy, kind), .def = "exponential",
-     .names = retry_kind_names},
-    {"base", F_DURATION, offsetof(struct retry_policy, base_ns), .def = "500ms", .min = 1},
-    {"cap", F_DURATION, offsetof(struct retry_policy, cap_ns), .def = "30s"},
+    {"policy", F_ENUM, RP(kind), .def = "exponential", .names = retry_kind_names},
+    {"base", F_DURATION, RP(base_ns), .def = "500ms", .min = 1},
+    {"cap", F_DURATION, RP(cap_ns), .def = "30s"},
     /* default "full" only with exponential, else "none" (see check_retry) */
-    {"jitter", F_ENUM, offsetof(struct retry_policy, jitter), .def = "full", .names = jitter_names},
-    {"max_attempts", F_U32, offsetof(struct retry_policy, max_attempts), .def = "0",
-     .max = UINT32_MAX},
+    {"jitter", F_ENUM, RP(jitter), .def = "full", .names = jitter_names},
+    {"max_attempts", F_U32, RP(max_attempts), .def = "0", .max = UINT32_MAX},
+    {"budget", F_MAP, 0, .sub = budget_fields},
+    {"throttle", F_MAP, 0, .sub = throttle_fields},
+    {"obey_retry_after", F_BOOL, RP(obey_retry_after), .def = "false"},
     {NULL},
 };
 
@@ -1041,9 +1326,47 @@ static const struct field retry_cfg_fields[] = {
     {NULL},
 };
 
+static bool cap_uses_rate(const char *base)
+{
+    const struct scn_capacity *k = (const struct scn_capacity *)base;
+    return k->admission == ADMIT_TOKEN_BUCKET || k->admission == ADMIT_PACE;
+}
+
+static bool cap_uses_burst(const char *base)
+{
+    return ((const struct scn_capacity *)base)->admission == ADMIT_TOKEN_BUCKET;
+}
+
+static bool cap_uses_max_wait(const char *base)
+{
+    return ((const struct scn_capacity *)base)->admission == ADMIT_SHED;
+}
+
+/* One table for the capacity keys of login_server, service and supernode; the
+ * defaults here are the login server's, the others replace some (fdef). */
+static const struct field capacity_fields[] = {
+    {"workers", F_U32, CAP(workers), .def = "4", .min = 1, .max = UINT32_MAX},
+    {"service_time", F_DIST, CAP(service_time), .def = "5ms"},
+    {"queue", F_U32, CAP(queue), .def = "128", .max = UINT32_MAX},
+    {"admission", F_ENUM, CAP(admission), .def = "bounded-queue", .names = admission_names},
+    {"discipline", F_ENUM, CAP(discipline), .def = "fifo", .names = discipline_names},
+    {"rate", F_RATE, CAP(rate), .def = "0/s", .nullable = true, .used = cap_uses_rate},
+    {"burst", F_U32, CAP(burst), .def = "10", .nullable = true, .used = cap_uses_burst},
+    {"max_wait", F_DURATION, CAP(max_wait_ns), .def = "0s", .nullable = true,
+     .used = cap_uses_max_wait},
+    {"drop_abandoned", F_BOOL, CAP(drop_abandoned), .def = "false"},
+    {NULL},
+};
+
+static const struct fdef supernode_cap_defaults[] = {
+    {"workers", "1"}, {"service_time", "0ms"}, {"queue", "100000"}, {"admission", "accept-all"},
+    {NULL, NULL},
+};
+
 static const struct field nodes_fields[] = {
     {"peers", F_U32, OFF(nodes.peers), .req = true, .min = 1, .max = MAX_COUNT},
     {"login_servers", F_U32, OFF(nodes.login_servers), .def = "1", .min = 1, .max = MAX_COUNT},
+    {"services", F_U32, OFF(nodes.services), .def = "0", .max = MAX_COUNT},
     {"supernodes", F_U32, OFF(nodes.supernodes), .def = "8", .min = 1, .max = MAX_COUNT},
     /* default min(4, supernodes) (see check_rules) */
     {"bootstrap", F_U32, OFF(nodes.bootstrap), .def = "4", .min = 1, .max = MAX_COUNT},
@@ -1051,18 +1374,54 @@ static const struct field nodes_fields[] = {
 };
 
 static const struct field login_server_fields[] = {
-    {"workers", F_U32, OFF(login_server.workers), .def = "4", .min = 1, .max = UINT32_MAX},
-    {"service_time", F_DIST, OFF(login_server.service_time), .def = "5ms"},
-    {"queue", F_U32, OFF(login_server.queue), .def = "128", .max = UINT32_MAX},
+    {"(capacity)", F_INLINE, OFF(login_server.cap), .sub = capacity_fields},
     {"backlog", F_U32, OFF(login_server.backlog), .def = "1024", .min = 1, .max = 65535},
     {"ticket_ttl", F_DURATION, OFF(login_server.ticket_ttl_ns), .def = "1h", .min = 1},
     {"port", F_U16, OFF(login_server.port), .def = "4430", .min = 1, .max = 65535},
     {NULL},
 };
 
+static const struct field service_fields[] = {
+    {"(capacity)", F_INLINE, OFF(service.cap), .sub = capacity_fields},
+    {"port", F_U16, OFF(service.port), .def = "4432", .min = 1, .max = 65535},
+    {NULL},
+};
+
+static const struct field overload_fields[] = {
+    {"action", F_ENUM, OFF(supernode.overload.action), .def = "none", .names = overload_names},
+    {"load", F_FRACTION, OFF(supernode.overload.load), .def = "0"},
+    {"lag", F_DURATION, OFF(supernode.overload.lag_ns), .def = "0s"},
+    {"for", F_DURATION, OFF(supernode.overload.for_ns), .def = "5s"},
+    {NULL},
+};
+
+static const struct field promote_fields[] = {
+    {"target_ratio", F_FRACTION, OFF(supernode.promote.target_ratio), .def = "0"},
+    {"min_uptime", F_DURATION, OFF(supernode.promote.min_uptime_ns), .def = "30s"},
+    {"capable", F_FRACTION, OFF(supernode.promote.capable), .def = "0.2"},
+    {"max_clients", F_U32, OFF(supernode.promote.max_clients), .def = "100", .min = 1,
+     .max = UINT32_MAX},
+    {"check", F_DURATION, OFF(supernode.promote.check_ns), .def = "5s", .min = 1},
+    {"demote_below", F_FRACTION, OFF(supernode.promote.demote_below), .def = "0.05"},
+    {"demote_for", F_DURATION, OFF(supernode.promote.demote_for_ns), .def = "0s"},
+    {NULL},
+};
+
+static const struct field gossip_fields[] = {
+    {"interval", F_DURATION, OFF(supernode.gossip.interval_ns), .def = "0s"},
+    {"fanout", F_U32, OFF(supernode.gossip.fanout), .def = "1", .min = 1, .max = 32},
+    {NULL},
+};
+
 static const struct field supernode_fields[] = {
     {"port", F_U16, OFF(supernode.port), .def = "4431", .min = 1, .max = 65535},
     {"list_size", F_U32, OFF(supernode.list_size), .def = "8", .max = 32},
+    {"max_clients", F_U32, OFF(supernode.max_clients), .def = "0", .max = UINT32_MAX},
+    {"(capacity)", F_INLINE, OFF(supernode.cap), .sub = capacity_fields,
+     .defs = supernode_cap_defaults},
+    {"overload", F_MAP, 0, .sub = overload_fields},
+    {"promote", F_MAP, 0, .sub = promote_fields},
+    {"gossip", F_MAP, 0, .sub = gossip_fields},
     {NULL},
 };
 
@@ -1076,6 +1435,9 @@ static const struct field peer_fields[] = {
 
 static const struct field workload_fields[] = {
     {"keepalive", F_DURATION, OFF(workload.keepalive_ns), .def = "10s", .min = 1},
+    /* > 0 needs nodes.services >= 1 (see check_rules) */
+    {"request_rate", F_RATE, OFF(workload.request_rate), .def = "0/s"},
+    {"request", F_MAP, OFF(workload.request), .sub = retry_cfg_fields},
     {NULL},
 };
 
@@ -1099,16 +1461,69 @@ static const struct field control_fields[] = {
     {NULL},
 };
 
-static const struct field action_fields[] = {
-    {"fraction", F_FRACTION, offsetof(struct scn_event, fraction), .req = true},
-    {"over", F_DURATION, offsetof(struct scn_event, over_ns), .def = "0s"},
+/* Event actions. An action's table is walked with the event as its base; its
+ * defaults are applied to the event first (see walk_field). */
+static const struct field frac_over_fields[] = {
+    {"fraction", F_FRACTION, EV(fraction), .req = true},
+    {"over", F_DURATION, EV(over_ns), .def = "0s"},
+    {NULL},
+};
+
+static const struct field crash_fields[] = {
+    {"role", F_ENUM, EV(role), .req = true, .names = role_names},
+    {"fraction", F_FRACTION, EV(fraction), .req = true},
+    {"over", F_DURATION, EV(over_ns), .def = "0s"},
+    {NULL},
+};
+
+static const struct field outage_fields[] = {
+    /* login_server or service (see walk_events) */
+    {"role", F_ENUM, EV(role), .req = true, .names = role_names},
+    {"for", F_DURATION, EV(for_ns), .req = true, .min = 1},
+    {NULL},
+};
+
+static bool ev_workers_set(const char *base)
+{
+    return ((const struct scn_event *)base)->workers != 0;
+}
+
+static bool ev_service_time_set(const char *base)
+{
+    return ((const struct scn_event *)base)->service_time.kind != DIST_KEEP;
+}
+
+static bool ev_queue_set(const char *base)
+{
+    return ((const struct scn_event *)base)->queue_set;
+}
+
+static const struct field capacity_event_fields[] = {
+    /* login_server, service or supernode; at least one of the others (see
+     * walk_events, which also sets DIST_KEEP and queue_set) */
+    {"role", F_ENUM, EV(role), .req = true, .names = role_names},
+    {"workers", F_U32, EV(workers), .min = 1, .max = UINT32_MAX, .used = ev_workers_set},
+    {"service_time", F_DIST, EV(service_time), .used = ev_service_time_set},
+    {"queue", F_U32, EV(queue), .max = UINT32_MAX, .used = ev_queue_set},
+    {NULL},
+};
+
+static const struct field inject_fields[] = {
+    {"count", F_U32, EV(count), .req = true, .min = 1, .max = MAX_COUNT},
+    {"max_clients", F_U32, EV(max_clients), .def = "1000", .max = UINT32_MAX},
     {NULL},
 };
 
 static const struct field event_fields[] = {
-    {"at", F_DURATION, offsetof(struct scn_event, at_ns), .req = true},
-    {"boot", F_ACTION, 0, .sub = action_fields, .kind = EV_BOOT},
-    {"reboot", F_ACTION, 0, .sub = action_fields, .kind = EV_REBOOT},
+    /* exactly one of at and when (see walk_events) */
+    {"at", F_DURATION, EV(at_ns), .min = 0},
+    {"when", F_COND, EV(when), .off_count = EV(conditional)},
+    {"boot", F_ACTION, 0, .sub = frac_over_fields, .kind = EV_BOOT},
+    {"reboot", F_ACTION, 0, .sub = frac_over_fields, .kind = EV_REBOOT},
+    {"crash", F_ACTION, 0, .sub = crash_fields, .kind = EV_CRASH},
+    {"outage", F_ACTION, 0, .sub = outage_fields, .kind = EV_OUTAGE},
+    {"capacity", F_ACTION, 0, .sub = capacity_event_fields, .kind = EV_CAPACITY},
+    {"inject_supernodes", F_ACTION, 0, .sub = inject_fields, .kind = EV_INJECT_SN},
     {NULL},
 };
 
@@ -1116,9 +1531,11 @@ static const struct field scenario_fields[] = {
     {"name", F_NAME, OFF(name), .req = true},
     {"seed", F_U64, OFF(seed), .def = "1"},
     {"duration", F_DURATION, OFF(duration_ns), .req = true, .min = 1},
+    {"stop_when", F_COND, OFF(stop_when), .off_count = OFF(has_stop_when), .nullable = true},
     {"architecture", F_ENUM, OFF(architecture), .def = "supernode", .names = arch_names},
     {"nodes", F_MAP, 0, .sub = nodes_fields},
     {"login_server", F_MAP, 0, .sub = login_server_fields},
+    {"service", F_MAP, 0, .sub = service_fields},
     {"supernode", F_MAP, 0, .sub = supernode_fields},
     {"peer", F_MAP, 0, .sub = peer_fields},
     {"workload", F_MAP, 0, .sub = workload_fields},
@@ -1128,6 +1545,15 @@ static const struct field scenario_fields[] = {
     {"events", F_EVENTS, OFF(events), .off_count = OFF(n_events), .max = SCN_MAX_EVENTS},
     {NULL},
 };
+
+/* The action table of an event kind, and its YAML key. */
+static const struct field *action_field(enum scn_event_kind kind)
+{
+    for (const struct field *f = event_fields; f->key; f++)
+        if (f->type == F_ACTION && f->kind == (int)kind)
+            return f;
+    return NULL;
+}
 
 static int64_t field_max(const struct field *f)
 {
@@ -1155,12 +1581,48 @@ static void list_names(const char *const *names, char *buf, size_t len)
     }
 }
 
+/* The field for a YAML key, looking through F_INLINE sub-tables. *off gets
+ * the offset of its base from the table's base. */
+static const struct field *find_key(const struct field *table, const char *key, size_t *off)
+{
+    for (const struct field *f = table; f->key; f++) {
+        if (f->type == F_INLINE) {
+            size_t sub = 0;
+            const struct field *g = find_key(f->sub, key, &sub);
+            if (g) {
+                *off = f->off + sub;
+                return g;
+            }
+        } else if (!strcmp(f->key, key)) {
+            *off = 0;
+            return f;
+        }
+    }
+    return NULL;
+}
+
+/* "a, b, c": every YAML key of a table, inline ones included. */
+static void list_keys(const struct field *table, char *buf, size_t len, size_t *used)
+{
+    for (const struct field *f = table; f->key; f++) {
+        if (f->type == F_INLINE) {
+            list_keys(f->sub, buf, len, used);
+            continue;
+        }
+        int n = snprintf(buf + *used, len - *used, "%s%s", *used ? ", " : "", f->key);
+        if (n < 0 || (size_t)n >= len - *used)
+            return;
+        *used += (size_t)n;
+    }
+}
+
 /* Convert the text of a scalar field into *dst. Used for file values,
  * override values and the defaults alike. */
 static bool set_from_text(const struct field *f, const char *t, void *dst, char *why, size_t wl)
 {
     uint64_t u;
     int64_t ns;
+    double d;
     char b1[32], b2[32];
 
     switch (f->type) {
@@ -1244,6 +1706,26 @@ static bool set_from_text(const struct field *f, const char *t, void *dst, char 
     }
     case F_FRACTION:
         return parse_fraction_why(t, dst, why, wl);
+    case F_NUMBER:
+        if (!parse_number(t, strlen(t), &d)) {
+            snprintf(why, wl, "expected a number like 10 or 0.5, got '%.64s'", t);
+            return false;
+        }
+        if (d < (double)f->min) {
+            snprintf(why, wl, "must be >= %lld, got %.64s", (long long)f->min, t);
+            return false;
+        }
+        *(double *)dst = d == 0.0 ? 0.0 : d;
+        return true;
+    case F_RATE:
+        return parse_rate_why(t, dst, why, wl);
+    case F_BOOL:
+        return parse_bool_why(t, dst, why, wl);
+    case F_COND:
+        if (!parse_cond_why(t, dst, why, wl))
+            return false;
+        *(bool *)((char *)dst - f->off + f->off_count) = true;
+        return true;
     case F_NETS: /* only for the default: one network */
         if (!parse_cidr_why(t, dst, why, wl))
             return false;
@@ -1259,8 +1741,16 @@ static void apply_defaults(const struct field *table, char *base)
 {
     char why[200];
     for (const struct field *f = table; f->key; f++) {
-        if (f->type == F_MAP) {
+        if (f->type == F_MAP || f->type == F_INLINE) {
             apply_defaults(f->sub, base + f->off);
+            for (const struct fdef *d = f->defs; d && d->key; d++) {
+                size_t off = 0;
+                const struct field *g = find_key(f->sub, d->key, &off);
+                assert(g && "bad default override in the schema table");
+                bool ok = set_from_text(g, d->def, base + f->off + off + g->off, why, sizeof why);
+                assert(ok && "bad default override in the schema table");
+                (void)ok;
+            }
         } else if (f->def && f->type != F_ACTION) {
             bool ok = set_from_text(f, f->def, base + f->off, why, sizeof why);
             assert(ok && "bad default in the schema table");
@@ -1277,7 +1767,8 @@ void scenario_defaults(struct scenario *s)
 
 /* ---- validation walk ---- */
 
-#define SEEN_MAX 512
+/* Enough for every scalar key of the schema, 64 full events included. */
+#define SEEN_MAX 2048
 
 struct ctx {
     struct scenario *s;
@@ -1305,7 +1796,9 @@ static int fail(struct ctx *c, const struct tnode *n, const char *fmt, ...)
     return -1;
 }
 
-/* The node a field was set from, or NULL if it kept its default. */
+/* The node a scalar field was set from, or NULL if it kept its default.
+ * Containers (mappings, sequences of events) are not recorded, so that an
+ * offset names one field. */
 static const struct tnode *seen_node(const struct ctx *c, size_t off)
 {
     for (size_t i = 0; i < c->n_seen; i++)
@@ -1323,6 +1816,7 @@ static const char *type_desc(const struct field *f, char *buf, size_t len)
 {
     switch (f->type) {
     case F_MAP:
+    case F_INLINE:
     case F_ACTION:
         return "a mapping";
     case F_NETS:
@@ -1343,6 +1837,14 @@ static const char *type_desc(const struct field *f, char *buf, size_t len)
         return "an IPv4 address";
     case F_FRACTION:
         return "a fraction";
+    case F_NUMBER:
+        return "a number";
+    case F_RATE:
+        return "a rate like 500/s";
+    case F_BOOL:
+        return "true or false";
+    case F_COND:
+        return "a condition like 'online >= 0.9'";
     case F_ENUM:
         snprintf(buf, len, "one of ");
         list_names(f->names, buf + 7, len - 7);
@@ -1353,6 +1855,30 @@ static const char *type_desc(const struct field *f, char *buf, size_t len)
 
 static int walk_field(struct ctx *c, const struct field *f, const struct tnode *v, char *base,
                       size_t base_off, const char *path);
+
+/* Fill the fields of `table` (F_INLINE ones included) from the mapping m. */
+static int walk_fields(struct ctx *c, const struct tnode *m, const struct field *table, char *base,
+                       size_t base_off, const char *path)
+{
+    char child[256];
+    for (const struct field *f = table; f->key; f++) {
+        if (f->type == F_INLINE) {
+            if (walk_fields(c, m, f->sub, base + f->off, base_off + f->off, path) < 0)
+                return -1;
+            continue;
+        }
+        const struct tnode *v = map_get(m, f->key, NULL);
+        join_path(child, sizeof child, path, f->key);
+        if (!v) {
+            if (f->req)
+                return fail(c, m, "%s%smissing required key '%s'", path, *path ? ": " : "", child);
+            continue;
+        }
+        if (walk_field(c, f, v, base, base_off, child) < 0)
+            return -1;
+    }
+    return 0;
+}
 
 static int walk_map(struct ctx *c, const struct tnode *m, const struct field *table, char *base,
                     size_t base_off, const char *path)
@@ -1365,25 +1891,17 @@ static int walk_map(struct ctx *c, const struct tnode *m, const struct field *ta
     }
     for (size_t i = 0; i + 1 < m->n; i += 2) {
         const struct tnode *k = m->items[i];
+        size_t off;
         if (k->kind != TN_SCALAR) {
             describe(k, desc, sizeof desc);
             return fail(c, k, "%s: expected a key, got %s", *path ? path : "scenario", desc);
         }
-        const struct field *f = table;
-        while (f->key && strcmp(f->key, k->text))
-            f++;
         join_path(child, sizeof child, path, k->text);
-        if (!f->key) {
-            char keys[256];
+        if (!find_key(table, k->text, &off)) {
+            char keys[384];
             size_t used = 0;
             keys[0] = '\0';
-            for (const struct field *g = table; g->key; g++) {
-                int n = snprintf(keys + used, sizeof keys - used, "%s%s", g == table ? "" : ", ",
-                                 g->key);
-                if (n < 0 || (size_t)n >= sizeof keys - used)
-                    break;
-                used += (size_t)n;
-            }
+            list_keys(table, keys, sizeof keys, &used);
             return fail(c, k, "%s: unknown key (expected one of: %s)", child, keys);
         }
         for (size_t j = 0; j < i; j += 2) {
@@ -1395,18 +1913,7 @@ static int walk_map(struct ctx *c, const struct tnode *m, const struct field *ta
             }
         }
     }
-    for (const struct field *f = table; f->key; f++) {
-        const struct tnode *v = map_get(m, f->key, NULL);
-        join_path(child, sizeof child, path, f->key);
-        if (!v) {
-            if (f->req)
-                return fail(c, m, "%s%smissing required key '%s'", path, *path ? ": " : "", child);
-            continue;
-        }
-        if (walk_field(c, f, v, base, base_off, child) < 0)
-            return -1;
-    }
-    return 0;
+    return walk_fields(c, m, table, base, base_off, path);
 }
 
 static int walk_nets(struct ctx *c, const struct field *f, const struct tnode *v, char *base,
@@ -1438,11 +1945,131 @@ static int walk_nets(struct ctx *c, const struct field *f, const struct tnode *v
     return 0;
 }
 
+/* The key node of `key` in mapping m, or NULL. */
+static const struct tnode *key_node(const struct tnode *m, const char *key)
+{
+    struct tnode *k = NULL;
+    return map_get(m, key, &k) ? k : NULL;
+}
+
+/* Checks that need the whole event: one of at/when, one action, per-kind
+ * rules. `it` has been walked already. */
+static int check_event(struct ctx *c, const struct tnode *it, struct scn_event *e,
+                       const char *ipath, uint64_t *injected)
+{
+    struct scenario *s = c->s;
+    char b1[32], b2[32], kinds[160];
+    const struct tnode *kat = key_node(it, "at"), *kwhen = key_node(it, "when");
+
+    if (!kat && !kwhen)
+        return fail(c, it, "%s: missing required key '%s.at' (or a '%s.when' condition)", ipath,
+                    ipath, ipath);
+    if (kat && kwhen) {
+        const struct tnode *second =
+            kat->line > kwhen->line || (kat->line == kwhen->line && kat->col > kwhen->col) ? kat
+                                                                                           : kwhen;
+        return fail(c, second, "%s: expected exactly one of at and when, got both", ipath);
+    }
+
+    /* Exactly one action: the first two action keys in file order. */
+    const struct tnode *first = NULL, *second = NULL;
+    const struct field *fa = NULL;
+    for (size_t i = 0; i + 1 < it->n; i += 2) {
+        const struct tnode *k = it->items[i];
+        for (const struct field *f = event_fields; f->key; f++) {
+            if (f->type != F_ACTION || strcmp(f->key, k->text))
+                continue;
+            if (!first) {
+                first = k;
+                fa = f;
+            } else if (!second) {
+                second = k;
+            }
+        }
+    }
+    if (!first) {
+        size_t used = 0;
+        kinds[0] = '\0';
+        for (const struct field *f = event_fields; f->key; f++) {
+            if (f->type != F_ACTION)
+                continue;
+            int n = snprintf(kinds + used, sizeof kinds - used, "%s%s", used ? ", " : "", f->key);
+            if (n > 0 && (size_t)n < sizeof kinds - used)
+                used += (size_t)n;
+        }
+        return fail(c, it, "%s: missing action (expected exactly one of: %s)", ipath, kinds);
+    }
+    if (second)
+        return fail(c, second, "%s: expected exactly one action, got both %s and %s", ipath,
+                    first->text, second->text);
+    e->kind = (enum scn_event_kind)fa->kind;
+
+    const struct tnode *act = map_get(it, fa->key, NULL);
+    const struct tnode *role = map_get(act, "role", NULL);
+    switch (e->kind) {
+    case EV_BOOT:
+    case EV_REBOOT:
+        e->role = SROLE_PEER;
+        break;
+    case EV_CRASH:
+        break;
+    case EV_OUTAGE:
+        if (e->role != SROLE_LOGIN_SERVER && e->role != SROLE_SERVICE)
+            return fail(c, role ? role : act,
+                        "%s.outage.role: must be login_server or service, got %s", ipath,
+                        role_names[e->role]);
+        break;
+    case EV_CAPACITY: {
+        bool w = map_get(act, "workers", NULL), st = map_get(act, "service_time", NULL),
+             q = map_get(act, "queue", NULL);
+        if (!st)
+            e->service_time = (struct dist){.kind = DIST_KEEP};
+        e->queue_set = q;
+        if (!w)
+            e->workers = 0;
+        if (e->role == SROLE_PEER)
+            return fail(c, role ? role : act,
+                        "%s.capacity.role: must be login_server, service or supernode, got peer",
+                        ipath);
+        if (!w && !st && !q)
+            return fail(c, act,
+                        "%s.capacity: expected at least one of workers, service_time, queue",
+                        ipath);
+        break;
+    }
+    case EV_INJECT_SN:
+        *injected += e->count;
+        if (*injected > MAX_COUNT) {
+            const struct tnode *n = map_get(act, "count", NULL);
+            return fail(c, n ? n : act,
+                        "%s.inject_supernodes.count: the injected supernodes add up to %llu, more "
+                        "than %u",
+                        ipath, (unsigned long long)*injected, MAX_COUNT);
+        }
+        break;
+    default:
+        break;
+    }
+    if (e->kind != EV_BOOT && e->kind != EV_REBOOT && e->kind != EV_INJECT_SN &&
+        e->role == SROLE_SERVICE && s->nodes.services == 0)
+        return fail(c, role ? role : act, "%s.%s.role: service, but nodes.services is 0", ipath,
+                    fa->key);
+
+    if (!e->conditional && e->at_ns >= s->duration_ns) {
+        const struct tnode *at = map_get(it, "at", NULL);
+        scenario_format_duration(s->duration_ns, b1, sizeof b1);
+        scenario_format_duration(e->at_ns, b2, sizeof b2);
+        return fail(c, at ? at : it, "%s.at: must be < duration (%s), got %s", ipath, b1, b2);
+    }
+    return 0;
+}
+
 static int walk_events(struct ctx *c, const struct field *f, const struct tnode *v,
                        const char *path)
 {
-    char desc[64], ipath[192], b1[32], b2[32];
+    char desc[64], ipath[192];
     struct scenario *s = c->s;
+    uint64_t injected = 0;
 
     if (tn_is_null(v)) {
         s->n_events = 0;
@@ -1460,29 +2087,9 @@ static int walk_events(struct ctx *c, const struct field *f, const struct tnode 
         size_t off = f->off + i * sizeof *e;
         snprintf(ipath, sizeof ipath, "%.150s.%zu", path, i);
         memset(e, 0, sizeof *e);
-        if (walk_map(c, it, event_fields, (char *)e, off, ipath) < 0)
+        if (walk_map(c, it, event_fields, (char *)e, off, ipath) < 0 ||
+            check_event(c, it, e, ipath, &injected) < 0)
             return -1;
-        struct tnode *kboot = NULL, *kreboot = NULL;
-        map_get(it, "boot", &kboot);
-        map_get(it, "reboot", &kreboot);
-        if (!kboot && !kreboot)
-            return fail(c, it, "%s: missing action (expected exactly one of: boot, reboot)", ipath);
-        if (kboot && kreboot) {
-            const struct tnode *second =
-                kboot->line > kreboot->line ||
-                        (kboot->line == kreboot->line && kboot->col > kreboot->col)
-                    ? kboot
-                    : kreboot;
-            return fail(c, second, "%s: expected exactly one action, got both boot and reboot",
-                        ipath);
-        }
-        e->kind = kboot ? EV_BOOT : EV_REBOOT;
-        if (e->at_ns >= s->duration_ns) {
-            const struct tnode *at = map_get(it, "at", NULL);
-            scenario_format_duration(s->duration_ns, b1, sizeof b1);
-            scenario_format_duration(e->at_ns, b2, sizeof b2);
-            return fail(c, at ? at : it, "%s.at: must be < duration (%s), got %s", ipath, b1, b2);
-        }
     }
     s->n_events = (uint32_t)v->n;
     return 0;
@@ -1491,40 +2098,46 @@ static int walk_events(struct ctx *c, const struct field *f, const struct tnode 
 static int walk_field(struct ctx *c, const struct field *f, const struct tnode *v, char *base,
                       size_t base_off, const char *path)
 {
-    char desc[64], tbuf[96], why[256];
-    int rc;
+    char desc[64], tbuf[96], why[512];
 
     switch (f->type) {
     case F_MAP:
         return walk_map(c, v, f->sub, base + f->off, base_off + f->off, path);
+    case F_INLINE: /* reached only through walk_fields */
+        return walk_fields(c, v, f->sub, base + f->off, base_off + f->off, path);
     case F_ACTION:
-        rc = walk_map(c, v, f->sub, base + f->off, base_off + f->off, path);
-        if (rc == 0)
-            ((struct scn_event *)base)->kind = (enum scn_event_kind)f->kind;
-        return rc;
+        apply_defaults(f->sub, base + f->off);
+        return walk_map(c, v, f->sub, base + f->off, base_off + f->off, path);
     case F_EVENTS:
-        rc = walk_events(c, f, v, path);
-        break;
+        return walk_events(c, f, v, path);
     case F_NETS:
-        rc = walk_nets(c, f, v, base, path);
+        if (walk_nets(c, f, v, base, path) < 0)
+            return -1;
         break;
     default:
-        if (v->kind != TN_SCALAR) {
+        if (f->nullable && tn_is_null(v)) {
+            /* "not set": keep the default, and record nothing */
+            if (f->type == F_COND) {
+                memset(base + f->off, 0, sizeof(struct scn_cond));
+                *(bool *)(base + f->off_count) = false;
+            }
+            return 0;
+        }
+        if (v->kind != TN_SCALAR || (f->type == F_COND && tn_is_null(v))) {
             describe(v, desc, sizeof desc);
             return fail(c, v, "%s: expected %s, got %s", path, type_desc(f, tbuf, sizeof tbuf),
                         desc);
         }
         if (!set_from_text(f, v->text, base + f->off, why, sizeof why))
             return fail(c, v, "%s: %s", path, why);
-        rc = 0;
         break;
     }
-    if (rc == 0 && c->n_seen < SEEN_MAX) {
+    if (c->n_seen < SEEN_MAX) {
         c->seen[c->n_seen].off = base_off + f->off;
         c->seen[c->n_seen].node = v;
         c->n_seen++;
     }
-    return rc;
+    return 0;
 }
 
 /* ---- cross-field rules ---- */
@@ -1542,9 +2155,9 @@ static int check_retry(struct ctx *c, size_t off, const char *path)
     struct retry_policy *p =
         (struct retry_policy *)((char *)c->s + off + offsetof(struct scn_retry_cfg, retry));
     size_t roff = off + offsetof(struct scn_retry_cfg, retry);
-    size_t o_base = roff + offsetof(struct retry_policy, base_ns);
-    size_t o_cap = roff + offsetof(struct retry_policy, cap_ns);
-    size_t o_jit = roff + offsetof(struct retry_policy, jitter);
+    size_t o_base = roff + RP(base_ns);
+    size_t o_cap = roff + RP(cap_ns);
+    size_t o_jit = roff + RP(jitter);
     char b1[32], b2[32];
 
     if (p->cap_ns < p->base_ns) {
@@ -1565,7 +2178,61 @@ static int check_retry(struct ctx *c, size_t off, const char *path)
                     "(policy is %s), got %s",
                     path, retry_kind_names[p->kind], jitter_names[p->jitter]);
     }
+    if (p->throttle_k != 0 && p->throttle_k < 1) {
+        char k[40];
+        format_number(p->throttle_k, k, sizeof k);
+        return fail(c, first_of(c, roff + RP(throttle_k), roff + RP(throttle_k)),
+                    "%s.retry.throttle.k: must be 0 (off) or >= 1, got %s", path, k);
+    }
     return 0;
+}
+
+/* Admission rules of one capacity block. A key that the admission policy
+ * does not use is an error when it is set explicitly, never by default. */
+static int check_capacity(struct ctx *c, size_t off, const char *path)
+{
+    const struct scn_capacity *k = (const struct scn_capacity *)((const char *)c->s + off);
+    const char *adm = admission_names[k->admission];
+    const struct tnode *nadm = seen_node(c, off + CAP(admission));
+    const struct tnode *nrate = seen_node(c, off + CAP(rate));
+    const struct tnode *nburst = seen_node(c, off + CAP(burst));
+    const struct tnode *nwait = seen_node(c, off + CAP(max_wait_ns));
+
+    if (nrate && !cap_uses_rate((const char *)k))
+        return fail(c, nrate,
+                    "%s.rate: only used by token-bucket and pace admission (admission is %s)", path,
+                    adm);
+    if (nburst && !cap_uses_burst((const char *)k))
+        return fail(c, nburst, "%s.burst: only used by token-bucket admission (admission is %s)",
+                    path, adm);
+    if (nwait && !cap_uses_max_wait((const char *)k))
+        return fail(c, nwait, "%s.max_wait: only used by shed admission (admission is %s)", path,
+                    adm);
+    if (cap_uses_rate((const char *)k) && !(k->rate > 0))
+        return fail(c,
+                    nrate  ? nrate
+                    : nadm ? nadm
+                           : c->root,
+                    "%s.rate: %s admission needs a rate > 0/s", path, adm);
+    if (cap_uses_burst((const char *)k) && k->burst < 1)
+        return fail(c,
+                    nburst ? nburst
+                    : nadm ? nadm
+                           : c->root,
+                    "%s.burst: token-bucket admission needs a burst >= 1", path);
+    return 0;
+}
+
+/* Every node: login servers, services, supernodes, peers, then the
+ * supernodes that inject_supernodes events bring up. */
+static uint64_t total_nodes(const struct scenario *s)
+{
+    uint64_t total =
+        (uint64_t)s->nodes.login_servers + s->nodes.services + s->nodes.supernodes + s->nodes.peers;
+    for (uint32_t i = 0; i < s->n_events && i < SCN_MAX_EVENTS; i++)
+        if (s->events[i].kind == EV_INJECT_SN)
+            total += s->events[i].count;
+    return total;
 }
 
 /* Node addresses count up from network.base over last octets 1..254. Every
@@ -1597,7 +2264,7 @@ static int check_addresses(struct ctx *c)
                     "skipped), got %s",
                     a1);
 
-    uint64_t total = (uint64_t)s->nodes.login_servers + s->nodes.supernodes + s->nodes.peers;
+    uint64_t total = total_nodes(s);
     uint64_t idx = (o - 1) + total - 1;
     uint64_t block = (uint64_t)(base >> 8) + idx / 254;
     if (block > 0xffffff)
@@ -1655,10 +2322,39 @@ static int check_rules(struct ctx *c)
         return fail(c, first_of(c, OFF(supernode.port), OFF(login_server.port)),
                     "supernode.port: must differ from login_server.port (both are %u)",
                     (unsigned)s->supernode.port);
+    if (s->nodes.services > 0 && s->service.port == s->login_server.port)
+        return fail(c, first_of(c, OFF(service.port), OFF(login_server.port)),
+                    "service.port: must differ from login_server.port (both are %u)",
+                    (unsigned)s->service.port);
+    if (s->nodes.services > 0 && s->service.port == s->supernode.port)
+        return fail(c, first_of(c, OFF(service.port), OFF(supernode.port)),
+                    "service.port: must differ from supernode.port (both are %u)",
+                    (unsigned)s->service.port);
+
+    if (check_capacity(c, OFF(login_server.cap), "login_server") < 0 ||
+        check_capacity(c, OFF(service.cap), "service") < 0 ||
+        check_capacity(c, OFF(supernode.cap), "supernode") < 0)
+        return -1;
+
+    if (s->supernode.overload.action != OVERLOAD_NONE && !(s->supernode.overload.load > 0) &&
+        s->supernode.overload.lag_ns == 0)
+        return fail(c, first_of(c, OFF(supernode.overload.action), OFF(supernode.overload.action)),
+                    "supernode.overload.action: %s needs overload.load > 0 or overload.lag > 0",
+                    overload_names[s->supernode.overload.action]);
+    if (s->supernode.overload.load > 0 && s->supernode.max_clients == 0)
+        return fail(c, first_of(c, OFF(supernode.overload.load), OFF(supernode.max_clients)),
+                    "supernode.overload.load: needs supernode.max_clients > 0 (the load is "
+                    "clients / max_clients)");
 
     if (check_retry(c, OFF(peer.login), "peer.login") < 0 ||
-        check_retry(c, OFF(peer.reg), "peer.register") < 0)
+        check_retry(c, OFF(peer.reg), "peer.register") < 0 ||
+        check_retry(c, OFF(workload.request), "workload.request") < 0)
         return -1;
+
+    if (s->workload.request_rate > 0 && s->nodes.services == 0)
+        return fail(c, first_of(c, OFF(workload.request_rate), OFF(nodes.services)),
+                    "workload.request_rate: needs nodes.services >= 1 (the requests go to the "
+                    "central service)");
 
     return check_addresses(c);
 }
@@ -1967,17 +2663,64 @@ int scenario_load(const char *path, const char *const *overrides, size_t n_overr
 
 /* ---- JSON ---- */
 
-static json_t *fields_to_json(const struct field *table, const char *base,
-                              const struct scenario *s);
+struct jctx {
+    const struct scenario *s;
+    int prec; /* digits that every real written so far needs */
+};
 
-static json_t *field_to_json(const struct field *f, const char *base, const struct scenario *s)
+static json_t *real_json(struct jctx *j, double v)
+{
+    int p = number_precision(v);
+    if (p > j->prec)
+        j->prec = p;
+    return json_real(v);
+}
+
+static int fields_into(json_t *obj, const struct field *table, const char *base, struct jctx *j);
+
+static json_t *event_to_json(const struct scn_event *e, struct jctx *j)
+{
+    char buf[160];
+    const struct field *fa = action_field(e->kind);
+    json_t *ev = json_object();
+    json_t *act = json_object();
+
+    if (!ev || !act || !fa)
+        goto fail;
+    if (e->conditional) {
+        format_cond(&e->when, buf, sizeof buf);
+    } else {
+        scenario_format_duration(e->at_ns, buf, sizeof buf);
+    }
+    if (json_object_set_new(ev, e->conditional ? "when" : "at", json_string(buf)) < 0 ||
+        fields_into(act, fa->sub, (const char *)e, j) < 0)
+        goto fail;
+    if (json_object_set_new(ev, fa->key, act) < 0) {
+        act = NULL; /* stolen even on failure */
+        goto fail;
+    }
+    return ev;
+fail:
+    json_decref(ev);
+    json_decref(act);
+    return NULL;
+}
+
+static json_t *field_to_json(const struct field *f, const char *base, struct jctx *j)
 {
     const char *p = base + f->off;
+    const struct scenario *s = j->s;
     char buf[160];
 
     switch (f->type) {
-    case F_MAP:
-        return fields_to_json(f->sub, p, s);
+    case F_MAP: {
+        json_t *obj = json_object();
+        if (obj && fields_into(obj, f->sub, p, j) < 0) {
+            json_decref(obj);
+            return NULL;
+        }
+        return obj;
+    }
     case F_NAME: {
         json_t *v = json_stringn(p, strnlen(p, SCN_NAME_MAX));
         return v ? v : json_string(""); /* not UTF-8: only if set by hand */
@@ -2014,7 +2757,18 @@ static json_t *field_to_json(const struct field *f, const char *base, const stru
         format_ipv4(*(const uint32_t *)p, buf, sizeof buf);
         return json_string(buf);
     case F_FRACTION:
-        return json_real(*(const double *)p);
+    case F_NUMBER:
+        return real_json(j, *(const double *)p);
+    case F_RATE:
+        format_rate(*(const double *)p, buf, sizeof buf);
+        return json_string(buf);
+    case F_BOOL:
+        return json_boolean(*(const bool *)p);
+    case F_COND:
+        if (!*(const bool *)(base + f->off_count))
+            return json_null();
+        format_cond((const struct scn_cond *)p, buf, sizeof buf);
+        return json_string(buf);
     case F_NETS: {
         json_t *arr = json_array();
         uint32_t n = *(const uint32_t *)(base + f->off_count);
@@ -2028,60 +2782,54 @@ static json_t *field_to_json(const struct field *f, const char *base, const stru
     case F_EVENTS: {
         json_t *arr = json_array();
         for (uint32_t i = 0; arr && i < s->n_events && i < SCN_MAX_EVENTS; i++) {
-            const struct scn_event *e = &s->events[i];
-            json_t *ev = json_object();
-            json_t *act = json_object();
-            if (!ev || !act) {
-                json_decref(ev);
-                json_decref(act);
+            json_t *ev = event_to_json(&s->events[i], j);
+            if (!ev || json_array_append_new(arr, ev) < 0) {
                 json_decref(arr);
                 return NULL;
             }
-            scenario_format_duration(e->at_ns, buf, sizeof buf);
-            json_object_set_new(ev, "at", json_string(buf));
-            json_object_set_new(act, "fraction", json_real(e->fraction));
-            scenario_format_duration(e->over_ns, buf, sizeof buf);
-            json_object_set_new(act, "over", json_string(buf));
-            json_object_set_new(ev, event_kind_names[e->kind == EV_REBOOT], act);
-            json_array_append_new(arr, ev);
         }
         return arr;
     }
+    case F_INLINE:
     case F_ACTION:
         break;
     }
     return json_null();
 }
 
-static json_t *fields_to_json(const struct field *table, const char *base, const struct scenario *s)
+/* Add the keys of `table` to obj: inline tables at the same level, keys that
+ * do not matter (f->used) left out. */
+static int fields_into(json_t *obj, const struct field *table, const char *base, struct jctx *j)
 {
-    json_t *obj = json_object();
-    for (const struct field *f = table; obj && f->key; f++) {
-        json_t *v = field_to_json(f, base, s);
-        if (!v || json_object_set_new(obj, f->key, v) < 0) {
-            json_decref(obj);
-            return NULL;
+    for (const struct field *f = table; f->key; f++) {
+        if (f->type == F_INLINE) {
+            if (fields_into(obj, f->sub, base + f->off, j) < 0)
+                return -1;
+            continue;
         }
+        if (f->used && !f->used(base))
+            continue;
+        json_t *v = field_to_json(f, base, j);
+        if (!v || json_object_set_new(obj, f->key, v) < 0)
+            return -1;
     }
-    return obj;
+    return 0;
 }
 
 char *scenario_to_json(const struct scenario *s)
 {
     if (!s)
         return NULL;
-    json_t *root = fields_to_json(scenario_fields, (const char *)s, s);
-    if (!root)
+    struct jctx j = {.s = s, .prec = 1};
+    json_t *root = json_object();
+    if (!root || fields_into(root, scenario_fields, (const char *)s, &j) < 0) {
+        json_decref(root);
         return NULL;
-    /* Fractions are the only JSON reals: print them as short as they can be
-     * while still reading back to the same double. */
-    int prec = 1;
-    for (uint32_t i = 0; i < s->n_events && i < SCN_MAX_EVENTS; i++) {
-        int p = shortest_precision(s->events[i].fraction);
-        if (p > prec)
-            prec = p;
     }
-    char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(prec));
+    /* Fractions and numbers are the only JSON reals: print them as short as
+     * the one that needs the most digits allows, so each reads back the same. */
+    char *text =
+        json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(j.prec));
     json_decref(root);
     return text;
 }

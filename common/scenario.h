@@ -25,13 +25,47 @@
 
 enum scn_arch { ARCH_SUPERNODE = 0 };
 
-enum scn_event_kind { EV_BOOT = 0, EV_REBOOT };
+enum scn_event_kind {
+    EV_BOOT = 0,     /* boot: {fraction, over} */
+    EV_REBOOT,       /* reboot: {fraction, over} */
+    EV_CRASH,        /* crash: {role, fraction, over}: the nodes stop and stay down */
+    EV_OUTAGE,       /* outage: {role, for}: every node of the role down, then back */
+    EV_CAPACITY,     /* capacity: {role, workers, service_time, queue}: change a server's capacity */
+    EV_INJECT_SN,    /* inject_supernodes: {count, max_clients}: dedicated SNs come up */
+    EV_KIND_COUNT
+};
+
+/* Roles an event can target. */
+enum scn_role { SROLE_PEER = 0, SROLE_SUPERNODE, SROLE_LOGIN_SERVER, SROLE_SERVICE };
+
+/* "METRIC OP VALUE", evaluated by the coordinator on each aggregated row.
+ * METRIC is a timeseries column; the peer-state gauges (off, booting,
+ * logging_in, registering, online, gave_up) are fractions of nodes.peers,
+ * every other column is its per-interval value. */
+enum scn_cmp { CMP_GE = 0, CMP_GT, CMP_LE, CMP_LT };
+struct scn_cond {
+    char metric[32];
+    enum scn_cmp op;
+    double value;
+};
 
 struct scn_event {
-    int64_t at_ns;        /* relative to the run's start */
+    int64_t at_ns;        /* relative to the run's start; unused when conditional */
+    bool conditional;     /* `when:` instead of `at:` */
+    struct scn_cond when;
     enum scn_event_kind kind;
-    double fraction;      /* of the peers, in [0, 1] */
-    int64_t over_ns;      /* window the selected peers are spread over */
+    enum scn_role role;   /* crash, outage, capacity */
+    double fraction;      /* boot, reboot, crash: share of the role, in [0, 1] */
+    int64_t over_ns;      /* boot, reboot, crash: window the selection is spread over */
+    int64_t for_ns;       /* outage: how long */
+    /* capacity: new values; 0 / DIST_KEEP = unchanged */
+    uint32_t workers;
+    struct dist service_time; /* kind == DIST_KEEP: unchanged */
+    uint32_t queue;
+    bool queue_set;
+    /* inject_supernodes */
+    uint32_t count;
+    uint32_t max_clients;
 };
 
 struct scn_net {          /* an allowed network, IPv4 CIDR */
@@ -44,6 +78,33 @@ struct scn_retry_cfg {
     struct retry_policy retry;
 };
 
+/* Admission control of a server (design 4.3). */
+enum scn_admission {
+    ADMIT_BOUNDED_QUEUE = 0, /* BUSY when `queue` requests already wait */
+    ADMIT_ACCEPT_ALL,        /* never refuse: the queue is unbounded */
+    ADMIT_TOKEN_BUCKET,      /* admit at `rate` with `burst`, else BUSY; then queue as bounded */
+    ADMIT_SHED,              /* BUSY with retry_after when full or the expected wait > max_wait */
+    ADMIT_PACE,              /* admit all, answer WAIT(expected wait) at once, serve at `rate` */
+};
+enum scn_discipline { QUEUE_FIFO = 0, QUEUE_LIFO };
+
+/* The capacity model shared by login servers, the central service and
+ * supernodes: `workers` each hold a request for a service_time draw. */
+struct scn_capacity {
+    uint32_t workers;
+    struct dist service_time;
+    uint32_t queue;
+    enum scn_admission admission;
+    enum scn_discipline discipline;
+    double rate;            /* token-bucket and pace: requests per second */
+    uint32_t burst;         /* token-bucket */
+    int64_t max_wait_ns;    /* shed: 0 = shed only when the queue is full */
+    bool drop_abandoned;    /* notice a client that left while queued (default: no,
+                             * like a server that reads no more until it replies) */
+};
+
+enum scn_overload_action { OVERLOAD_NONE = 0, OVERLOAD_SHUTDOWN, OVERLOAD_DEMOTE };
+
 struct scenario {
     char name[SCN_NAME_MAX];
     uint64_t seed;
@@ -53,22 +114,47 @@ struct scenario {
     struct {
         uint32_t peers;
         uint32_t login_servers;
+        uint32_t services;            /* central service nodes (steady-state requests) */
         uint32_t supernodes;          /* initial SNs (dedicated nodes) */
         uint32_t bootstrap;           /* how many of them are bootstrap SNs */
     } nodes;
 
     struct {
-        uint32_t workers;
-        struct dist service_time;
-        uint32_t queue;               /* waiting logins beyond the workers */
+        struct scn_capacity cap;      /* YAML: workers, service_time, queue, admission, ... */
         uint32_t backlog;             /* TCP listen backlog */
         int64_t ticket_ttl_ns;
         uint16_t port;
     } login_server;
 
     struct {
+        struct scn_capacity cap;      /* YAML: the same capacity keys as login_server */
+        uint16_t port;                /* UDP */
+    } service;
+
+    struct {
         uint16_t port;
-        uint32_t list_size;           /* SNs handed out per REGISTER_OK */
+        uint32_t list_size;           /* SNs handed out per REGISTER_OK / REDIRECT */
+        uint32_t max_clients;         /* 0 = unlimited; when full: REDIRECT */
+        struct scn_capacity cap;      /* per REGISTER and KEEPALIVE; default 0 service time */
+        struct {
+            enum scn_overload_action action;
+            double load;              /* clients / max_clients above which it is loaded; 0 = off */
+            int64_t lag_ns;           /* request queue wait above which it is lagging; 0 = off */
+            int64_t for_ns;           /* sustained this long before acting */
+        } overload;
+        struct {
+            double target_ratio;      /* wanted SNs per online peer; 0 = no promotion */
+            int64_t min_uptime_ns;
+            double capable;           /* share of peers able to be SNs */
+            uint32_t max_clients;     /* capacity of a promoted SN */
+            int64_t check_ns;         /* how often a peer considers promotion */
+            double demote_below;      /* demote when clients/max_clients stays below... */
+            int64_t demote_for_ns;    /* ...this long while SNs exceed 2 x target; 0 = never */
+        } promote;
+        struct {
+            int64_t interval_ns;      /* SN-to-SN gossip; 0 = off */
+            uint32_t fanout;
+        } gossip;
     } supernode;
 
     struct {
@@ -80,6 +166,8 @@ struct scenario {
 
     struct {
         int64_t keepalive_ns;
+        double request_rate;          /* open-loop requests per online peer per s; 0 = off */
+        struct scn_retry_cfg request; /* YAML: workload.request.{timeout, retry} */
     } workload;
 
     struct {
@@ -100,6 +188,9 @@ struct scenario {
 
     struct scn_event events[SCN_MAX_EVENTS];
     uint32_t n_events;
+
+    bool has_stop_when;               /* stop_when: "online >= 0.99" ends the run early */
+    struct scn_cond stop_when;
 };
 
 /* Fill *s with every default. */
@@ -123,11 +214,15 @@ char *scenario_to_json(const struct scenario *s);
 int scenario_parse_duration(const char *text, int64_t *ns);  /* "250ms", "1.5s", "2m" */
 void scenario_format_duration(int64_t ns, char *buf, size_t len);
 
-/* Total number of nodes and the id layout: login servers first, then
- * supernodes, then peers. */
+/* Total number of nodes: login servers, services, supernodes, peers and the
+ * supernodes injected by events (common/placement.h has the id layout). */
 static inline uint32_t scenario_total_nodes(const struct scenario *s)
 {
-    return s->nodes.login_servers + s->nodes.supernodes + s->nodes.peers;
+    uint32_t n = s->nodes.login_servers + s->nodes.services + s->nodes.supernodes + s->nodes.peers;
+    for (uint32_t i = 0; i < s->n_events; i++)
+        if (s->events[i].kind == EV_INJECT_SN)
+            n += s->events[i].count;
+    return n;
 }
 
 #endif

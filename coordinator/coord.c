@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "common/clock.h"
+#include "condition.h"
 #include "ctrl.h"
 
 #define TICK_US 20000
@@ -47,6 +48,10 @@ struct coord {
     struct fired_event *fired;
     uint32_t n_fired, cap_fired;
 
+    int64_t sched_at[SCN_MAX_EVENTS]; /* run time each event was scheduled for; -1: never */
+    bool stopped_early;
+    double stopped_at_s;
+
     struct event *tick;
     bool stop_sent;
     int64_t stop_sent_ns;
@@ -64,7 +69,9 @@ static int64_t run_now(const struct coord *c)
 
 static const char *kind_name(enum scn_event_kind k)
 {
-    return k == EV_BOOT ? "boot" : "reboot";
+    static const char *const names[] = {"boot",     "reboot",  "crash",
+                                        "outage",   "capacity", "inject_supernodes"};
+    return (unsigned)k < EV_KIND_COUNT ? names[k] : "?";
 }
 
 /* ---- progress ---- */
@@ -85,6 +92,47 @@ static void progress(struct coord *c, const struct ts_row *r)
             r->lag_p99_ms > c->scn->control.max_lag_p99_ms ? "  [EMULATOR OVERLOADED]" : "",
             c->tty ? "\033[K" : "\n");
     fflush(stderr);
+}
+
+/* ---- conditional events and stop_when ---- */
+
+static void send_stop(struct coord *c);
+
+static void schedule(struct coord *c, uint32_t i, int64_t at_ns)
+{
+    struct ctrl_schedule s = {i, at_ns};
+    c->sched_at[i] = at_ns;
+    for (int r = c->pl.first_host_rank; r < c->pl.first_host_rank + c->pl.n_host_ranks; r++)
+        ctrl_send(c->ctrl, r, TAG_SCHEDULE, &s, (int)sizeof s);
+}
+
+/* The coordinator judges conditions on aggregated rows, then schedules the
+ * event like any other: at least `lead` ahead, so every rank fires it at
+ * the same instant. */
+static void evaluate_conditions(struct coord *c, const struct ts_row *r)
+{
+    const struct scenario *s = c->scn;
+    if (c->stop_sent)
+        return;
+    int64_t at = run_now(c) + s->control.lead_ns;
+    for (uint32_t i = 0; i < s->n_events; i++) {
+        const struct scn_event *e = &s->events[i];
+        if (!e->conditional || c->sched_at[i] >= 0 || at >= s->duration_ns)
+            continue;
+        if (cond_holds(&e->when, r, c->pl.n_peers)) {
+            char buf[96];
+            cond_format(&e->when, buf, sizeof buf);
+            if (!c->meta.quiet)
+                fprintf(stderr, "%sbootstorm: %s held at %.1f s: event %u fires at %.3f s\n",
+                        c->tty ? "\n" : "", buf, r->t_s, i, at / 1e9);
+            schedule(c, i, at);
+        }
+    }
+    if (s->has_stop_when && cond_holds(&s->stop_when, r, c->pl.n_peers)) {
+        c->stopped_early = true;
+        c->stopped_at_s = r->t_s;
+        send_stop(c);
+    }
 }
 
 /* ---- snapshots -> rows ---- */
@@ -109,6 +157,7 @@ static void emit_rows(struct coord *c)
         results_append_row(c->res, r);
         progress(c, r);
         c->next_row++;
+        evaluate_conditions(c, r);
     }
 }
 
@@ -241,9 +290,9 @@ void coord_start(struct coord *c, int64_t start_mono_ns)
      * start lies `lead` ahead), so each goes out at least `lead` before it
      * fires. Conditional events will take the same path when they trigger. */
     for (uint32_t i = 0; i < c->scn->n_events; i++) {
-        struct ctrl_schedule s = {i, c->scn->events[i].at_ns};
-        for (int r = c->pl.first_host_rank; r < c->pl.first_host_rank + c->pl.n_host_ranks; r++)
-            ctrl_send(c->ctrl, r, TAG_SCHEDULE, &s, (int)sizeof s);
+        c->sched_at[i] = -1;
+        if (!c->scn->events[i].conditional)
+            schedule(c, i, c->scn->events[i].at_ns);
     }
     struct timeval tv = {0, TICK_US};
     event_add(c->tick, &tv);
@@ -348,6 +397,28 @@ static json_t *ranks_json(const struct coord *c, const struct run_final *f, json
     return ranks;
 }
 
+/* Every event with the time it was scheduled for (conditional ones: when
+ * their condition held; null if it never did). */
+static json_t *events_json(const struct coord *c)
+{
+    json_t *a = json_array();
+    for (uint32_t i = 0; i < c->scn->n_events; i++) {
+        const struct scn_event *e = &c->scn->events[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "event", json_integer(i));
+        json_object_set_new(o, "kind", json_string(kind_name(e->kind)));
+        if (e->conditional) {
+            char buf[96];
+            cond_format(&e->when, buf, sizeof buf);
+            json_object_set_new(o, "when", json_string(buf));
+        }
+        json_object_set_new(o, "scheduled_s",
+                            c->sched_at[i] >= 0 ? json_real(c->sched_at[i] / 1e9) : json_null());
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
 static void write_provisional(struct coord *c)
 {
     json_t *root = meta_json(c);
@@ -366,6 +437,7 @@ int coord_finish(struct coord *c, const struct run_final *f)
         .fired = c->fired,
         .n_fired = c->n_fired,
         .incomplete_why = c->incomplete ? c->incomplete_why : NULL,
+        .sched_at = c->sched_at,
     };
     double lag_p99 = 0;
     for (int r = 0; r < c->world; r++)
@@ -373,6 +445,8 @@ int coord_finish(struct coord *c, const struct run_final *f)
             lag_p99 = (double)f->ranks[r].lag_p99_us / 1e3;
     struct fidelity fid;
     fidelity_assess(&rec, lag_p99, &fid);
+    struct verdict verdict;
+    verdicts_assess(&rec, &verdict);
 
     char finished[32];
     iso_now(finished, sizeof finished);
@@ -382,7 +456,10 @@ int coord_finish(struct coord *c, const struct run_final *f)
     json_t *ranks = ranks_json(c, f, hosts);
     json_object_set_new(root, "hosts", hosts);
     json_object_set_new(root, "ranks", ranks);
-    json_t *sum = summary_build(&rec, f, &fid);
+    json_object_set_new(root, "events", events_json(c));
+    json_object_set_new(root, "stopped_early",
+                        c->stopped_early ? json_real(c->stopped_at_s) : json_null());
+    json_t *sum = summary_build(&rec, f, &fid, &verdict);
     json_object_set_new(root, "summary", sum);
     int rc = write_json(c, "run.json", root);
     json_t *hj = summary_histograms(&rec, f);

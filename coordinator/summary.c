@@ -76,7 +76,10 @@ void fidelity_assess(const struct run_record *r, double whole_run_lag_p99_ms, st
     /* A sustained stretch must also span two intervals: one late sample is
      * not a trend. */
     double lag_sustain = FIDELITY_SUSTAIN_LAG_S > 2 * iv ? FIDELITY_SUSTAIN_LAG_S : 2 * iv;
-    uint32_t expected = s->n_events * (uint32_t)r->n_host_ranks;
+    uint32_t scheduled = 0;
+    for (uint32_t i = 0; i < s->n_events; i++)
+        scheduled += !r->sched_at || r->sched_at[i] >= 0;
+    uint32_t expected = scheduled * (uint32_t)r->n_host_ranks;
     if (r->incomplete_why)
         snprintf(f->reason, sizeof f->reason, "incomplete run: %s", r->incomplete_why);
     else if (f->lag_p99_ms > s->control.max_lag_p99_ms)
@@ -99,6 +102,156 @@ void fidelity_assess(const struct run_record *r, double whole_run_lag_p99_ms, st
         snprintf(f->reason, sizeof f->reason, "only %u of %u event firings were reported",
                  r->n_fired, expected);
     f->valid = f->reason[0] == '\0';
+}
+
+/* ---- verdicts ---- */
+
+static bool is_trigger(enum scn_event_kind k)
+{
+    return k == EV_REBOOT || k == EV_CRASH || k == EV_OUTAGE || k == EV_CAPACITY;
+}
+
+/* Capacity of a server class at the end of the run, in requests/s. */
+static double final_capacity(const struct run_record *r, enum scn_role role,
+                             const struct scn_capacity *base, int64_t up)
+{
+    struct scn_capacity cap = *base;
+    const struct scenario *s = r->scn;
+    /* apply the capacity events in the order they were scheduled */
+    int64_t last = -1;
+    for (;;) {
+        int next = -1;
+        for (uint32_t i = 0; i < s->n_events; i++) {
+            const struct scn_event *e = &s->events[i];
+            if (e->kind != EV_CAPACITY || e->role != role || !r->sched_at || r->sched_at[i] <= last)
+                continue;
+            if (next < 0 || r->sched_at[i] < r->sched_at[next])
+                next = (int)i;
+        }
+        if (next < 0)
+            break;
+        const struct scn_event *e = &s->events[next];
+        if (e->workers)
+            cap.workers = e->workers;
+        if (e->service_time.kind != DIST_KEEP)
+            cap.service_time = e->service_time;
+        last = r->sched_at[next];
+    }
+    double mean_s = dist_mean(&cap.service_time) / 1e9;
+    double per = mean_s > 0 ? cap.workers / mean_s : 1e12;
+    if (cap.admission == ADMIT_PACE && cap.rate > 0 && cap.rate < per)
+        per = cap.rate;
+    if (cap.admission == ADMIT_TOKEN_BUCKET && cap.rate > 0 && cap.rate < per)
+        per = cap.rate;
+    return per * (double)up;
+}
+
+/* Metastable: in both halves of the judged window (so it *stays*), the
+ * offered load is at or above capacity while goodput is low. Halves rather
+ * than single rows because retries that time out together arrive in waves. */
+static void judge_load(const struct ts_row *rows, uint32_t from, uint32_t n, double iv,
+                       int c_offered, int c_good, double capacity, struct server_load *l)
+{
+    uint32_t k = n - from, mid = from + k / 2;
+    double off[2] = {0, 0}, good[2] = {0, 0};
+    for (uint32_t i = from; i < n; i++) {
+        off[i >= mid] += rows[i].d[c_offered] / iv;
+        good[i >= mid] += rows[i].d[c_good] / iv;
+    }
+    uint32_t len[2] = {mid - from, n - mid};
+    bool over = true;
+    for (int h = 0; h < 2; h++) {
+        double o = len[h] ? off[h] / len[h] : 0, g = len[h] ? good[h] / len[h] : 0;
+        over = over && len[h] > 0 && o >= capacity && g < VERDICT_LOW_GOODPUT * capacity;
+    }
+    l->known = k > 0 && off[0] + off[1] > 0;
+    l->offered_rps = k ? (off[0] + off[1]) / k : 0;
+    l->goodput_rps = k ? (good[0] + good[1]) / k : 0;
+    l->capacity_rps = capacity;
+    l->metastable = l->known && over;
+}
+
+/* Attempts per success, overall and over the worst 5-interval window. */
+static void amplification(const struct ts_row *rows, uint32_t n, int c_try, int c_ok,
+                          double *overall, double *peak)
+{
+    uint64_t t = 0, ok = 0;
+    *peak = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        t += rows[i].d[c_try];
+        ok += rows[i].d[c_ok];
+        uint64_t wt = 0, wok = 0;
+        for (uint32_t j = i >= 4 ? i - 4 : 0; j <= i; j++) {
+            wt += rows[j].d[c_try];
+            wok += rows[j].d[c_ok];
+        }
+        double a = wt ? (double)wt / (double)(wok ? wok : 1) : 0;
+        if (a > *peak)
+            *peak = a;
+    }
+    *overall = ok ? (double)t / (double)ok : (t ? (double)t : 0);
+}
+
+void verdicts_assess(const struct run_record *r, struct verdict *v)
+{
+    const struct scenario *s = r->scn;
+    double iv = s->metrics.interval_ns / 1e9;
+    memset(v, 0, sizeof *v);
+    v->recovery_s = -1;
+    amplification(r->rows, r->n_rows, C_LOGIN_ATTEMPTS, C_LOGIN_OK, &v->amp_overall, &v->amp_peak);
+    amplification(r->rows, r->n_rows, C_REQ_SENT, C_REQ_OK, &v->req_amp_overall,
+                  &v->req_amp_peak);
+
+    for (uint32_t i = 0; i < s->n_events; i++) {
+        const struct scn_event *e = &s->events[i];
+        if (!is_trigger(e->kind) || !r->sched_at || r->sched_at[i] < 0)
+            continue;
+        double start = r->sched_at[i] / 1e9;
+        double end = start + (e->kind == EV_OUTAGE ? e->for_ns / 1e9
+                              : e->kind == EV_CAPACITY ? 0 : e->over_ns / 1e9);
+        if (!v->has_trigger || start < v->trigger_start_s)
+            v->trigger_start_s = start;
+        if (!v->has_trigger || end > v->trigger_end_s)
+            v->trigger_end_s = end;
+        v->has_trigger = true;
+    }
+    if (!v->has_trigger || r->n_rows == 0)
+        return;
+
+    for (uint32_t i = 0; i < r->n_rows && r->rows[i].t_s <= v->trigger_start_s + 1e-9; i++) {
+        v->has_level = true;
+        v->level_before = (double)r->rows[i].g[G_ONLINE];
+    }
+    if (v->has_level) {
+        for (uint32_t i = 0; i < r->n_rows; i++) {
+            if (r->rows[i].t_s + 1e-9 < v->trigger_end_s)
+                continue;
+            if ((double)r->rows[i].g[G_ONLINE] >= VERDICT_RECOVERED_LEVEL * v->level_before) {
+                v->recovered = true;
+                v->recovery_s = r->rows[i].t_s - v->trigger_end_s;
+                if (v->recovery_s < 0)
+                    v->recovery_s = 0;
+                break;
+            }
+        }
+    }
+
+    double settle = VERDICT_SETTLE_S > 3 * iv ? VERDICT_SETTLE_S : 3 * iv;
+    uint32_t from = 0;
+    while (from < r->n_rows && r->rows[from].t_s < v->trigger_end_s + settle)
+        from++;
+    if (r->n_rows - from < 3)
+        return; /* too little left after the trigger to judge */
+    v->metastable_known = true;
+    const struct ts_row *last = &r->rows[r->n_rows - 1];
+    judge_load(r->rows, from, r->n_rows, iv, C_LOGIN_ATTEMPTS, C_LOGIN_OK,
+               final_capacity(r, SROLE_LOGIN_SERVER, &s->login_server.cap, last->g[G_LS_UP]),
+               &v->ls);
+    if (s->nodes.services > 0)
+        judge_load(r->rows, from, r->n_rows, iv, C_REQ_SENT, C_REQ_OK,
+                   final_capacity(r, SROLE_SERVICE, &s->service.cap, last->g[G_SVC_UP]),
+                   &v->svc);
+    v->metastable = v->ls.metastable || v->svc.metastable;
 }
 
 /* Time from the storm's start until a fraction q of all peers were online,
@@ -138,8 +291,50 @@ static uint32_t sorted_online(const struct run_final *f, int64_t *out)
     return n;
 }
 
+static json_t *num_or_null(bool have, double v)
+{
+    return have ? json_real(v) : json_null();
+}
+
+static json_t *load_json(const struct server_load *l)
+{
+    if (!l->known)
+        return json_null();
+    json_t *o = json_object();
+    json_object_set_new(o, "offered_rps", json_real(l->offered_rps));
+    json_object_set_new(o, "goodput_rps", json_real(l->goodput_rps));
+    json_object_set_new(o, "capacity_rps", json_real(l->capacity_rps));
+    json_object_set_new(o, "metastable", json_boolean(l->metastable));
+    return o;
+}
+
+static void verdict_json(json_t *sum, const struct verdict *v)
+{
+    json_object_set_new(sum, "recovered",
+                        v->has_trigger && v->has_level ? json_boolean(v->recovered) : json_null());
+    json_object_set_new(sum, "recovery_s", num_or_null(v->recovered, v->recovery_s));
+    json_t *t = json_object();
+    json_object_set_new(t, "start_s", num_or_null(v->has_trigger, v->trigger_start_s));
+    json_object_set_new(t, "end_s", num_or_null(v->has_trigger, v->trigger_end_s));
+    json_object_set_new(t, "online_before", num_or_null(v->has_level, v->level_before));
+    json_object_set_new(t, "recovered_level", json_real(VERDICT_RECOVERED_LEVEL));
+    json_object_set_new(sum, "trigger", t);
+    json_object_set_new(sum, "metastable",
+                        v->metastable_known ? json_boolean(v->metastable) : json_null());
+    json_t *m = json_object();
+    json_object_set_new(m, "login_server", load_json(&v->ls));
+    json_object_set_new(m, "service", load_json(&v->svc));
+    json_object_set_new(sum, "metastable_detail", m);
+    json_t *a = json_object();
+    json_object_set_new(a, "overall", json_real(v->amp_overall));
+    json_object_set_new(a, "peak", json_real(v->amp_peak));
+    json_object_set_new(a, "requests_overall", json_real(v->req_amp_overall));
+    json_object_set_new(a, "requests_peak", json_real(v->req_amp_peak));
+    json_object_set_new(sum, "amplification", a);
+}
+
 json_t *summary_build(const struct run_record *r, const struct run_final *f,
-                      const struct fidelity *fid)
+                      const struct fidelity *fid, const struct verdict *v)
 {
     const struct scenario *s = r->scn;
     uint32_t peers = s->nodes.peers;
@@ -185,6 +380,7 @@ json_t *summary_build(const struct run_record *r, const struct run_final *f,
     json_object_set_new(sum, "login_attempts_per_node_max", json_integer(max_attempts));
     json_object_set_new(sum, "peak_login_rps", json_real(peak));
     json_object_set_new(sum, "peak_login_ok_rps", json_real(peak_ok));
+    verdict_json(sum, v);
     json_object_set_new(sum, "fidelity", fj);
     free(on);
     return sum;
@@ -268,6 +464,38 @@ void summary_print(FILE *out, const struct run_record *r, json_t *sum, const cha
     fprintf(out, "peak login rate       %.0f attempts/s, %.0f ok/s\n",
             json_real_value(json_object_get(sum, "peak_login_rps")),
             json_real_value(json_object_get(sum, "peak_login_ok_rps")));
+    json_t *rec = json_object_get(sum, "recovered");
+    json_t *trig = json_object_get(sum, "trigger");
+    if (json_is_boolean(rec)) {
+        double before = json_number_value(json_object_get(trig, "online_before"));
+        if (json_is_true(rec))
+            fprintf(out, "recovery              recovered %.1f s after the trigger ended at %.1f s "
+                         "(online back to 95%% of %.0f)\n",
+                    json_number_value(json_object_get(sum, "recovery_s")),
+                    json_number_value(json_object_get(trig, "end_s")), before);
+        else
+            fprintf(out, "recovery              NOT RECOVERED: online %lld at the end, %.0f before "
+                         "the trigger\n",
+                    online, before);
+    }
+    json_t *meta = json_object_get(sum, "metastable");
+    if (json_is_boolean(meta)) {
+        json_t *detail = json_object_get(sum, "metastable_detail");
+        const char *names[] = {"login_server", "service"};
+        fprintf(out, "metastable            %s", json_is_true(meta) ? "YES" : "no");
+        for (int i = 0; i < 2; i++) {
+            json_t *l = json_object_get(detail, names[i]);
+            if (json_is_object(l))
+                fprintf(out, "  [%s offered %.0f/s, goodput %.0f/s, capacity %.0f/s]", names[i],
+                        json_number_value(json_object_get(l, "offered_rps")),
+                        json_number_value(json_object_get(l, "goodput_rps")),
+                        json_number_value(json_object_get(l, "capacity_rps")));
+        }
+        fputc('\n', out);
+    }
+    fprintf(out, "amplification         %.2f login attempts per login (peak %.1f)\n",
+            json_number_value(json_object_get(json_object_get(sum, "amplification"), "overall")),
+            json_number_value(json_object_get(json_object_get(sum, "amplification"), "peak")));
     fprintf(out, "fidelity              %s (timer lag p99 %.2f ms, worst interval %.1f ms, "
                  "event skew p99 %.3f ms)\n",
             valid ? "valid" : "NOT VALID", json_real_value(json_object_get(fj, "lag_p99_ms")),

@@ -52,6 +52,7 @@ struct run_record {
     const struct fired_event *fired;
     uint32_t n_fired;
     const char *incomplete_why; /* NULL when the run completed */
+    const int64_t *sched_at;    /* per event: run time scheduled for, -1 never */
 };
 
 /* The fidelity verdict (docs/results.md, "Fidelity"). */
@@ -72,9 +73,40 @@ struct fidelity {
 
 void fidelity_assess(const struct run_record *r, double whole_run_lag_p99_ms, struct fidelity *out);
 
+/* The recovery verdicts (docs/results.md, "Verdicts"). A trigger is a
+ * scheduled reboot, crash, outage or capacity event; it ends at its time
+ * plus its window (`over`) or duration (`for`). */
+#define VERDICT_RECOVERED_LEVEL 0.95 /* of the online level before the trigger */
+#define VERDICT_SETTLE_S 10.0        /* after the last trigger, before judging metastability */
+#define VERDICT_LOW_GOODPUT 0.5      /* goodput below this share of capacity is "low" */
+
+struct server_load {
+    bool known;            /* the server class exists and was offered load */
+    double offered_rps;    /* mean attempts/s over the judged rows (after the settle time) */
+    double goodput_rps;    /* mean successes/s */
+    double capacity_rps;   /* servers up x workers / mean service time, at the end */
+    bool metastable;
+};
+
+struct verdict {
+    bool has_trigger;
+    double trigger_start_s, trigger_end_s;
+    bool has_level;
+    double level_before;   /* peers online in the last row before the first trigger */
+    bool recovered;
+    double recovery_s;     /* from the end of the last trigger; < 0 when not recovered */
+    bool metastable_known; /* enough rows after the trigger to judge */
+    bool metastable;
+    struct server_load ls, svc;
+    double amp_overall, amp_peak;         /* login attempts per successful login */
+    double req_amp_overall, req_amp_peak; /* requests sent per success */
+};
+
+void verdicts_assess(const struct run_record *r, struct verdict *v);
+
 /* run.json's "summary" object (new reference). */
 json_t *summary_build(const struct run_record *r, const struct run_final *f,
-                      const struct fidelity *fid);
+                      const struct fidelity *fid, const struct verdict *v);
 /* histograms.json (new reference). */
 json_t *summary_histograms(const struct run_record *r, const struct run_final *f);
 /* The human summary. */

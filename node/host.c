@@ -12,6 +12,8 @@
 
 #include "login_server.h"
 #include "peer.h"
+#include "service.h"
+#include "workload.h"
 #include "supernode.h"
 #include "tls.h"
 
@@ -63,15 +65,18 @@ static void lag_tick(evutil_socket_t fd, short what, void *arg)
 
 /* ---- event expansion ---- */
 
+enum sweep_action { ACT_BOOT, ACT_REBOOT, ACT_CRASH, ACT_RESTORE };
+
 struct sweep_item {
-    int64_t at_ns; /* run time */
-    uint32_t peer;  /* index into h->peers */
+    int64_t at_ns;  /* run time */
+    uint32_t idx;   /* into the host's array of that role */
 };
 
 struct sweep {
     struct sweep *next;
     struct host *h;
-    enum scn_event_kind kind;
+    enum sweep_action action;
+    enum scn_role role;
     struct event timer;
     struct sweep_item *items;
     uint32_t n, done;
@@ -82,7 +87,7 @@ static int item_cmp(const void *a, const void *b)
     const struct sweep_item *x = a, *y = b;
     if (x->at_ns != y->at_ns)
         return x->at_ns < y->at_ns ? -1 : 1;
-    return x->peer < y->peer ? -1 : x->peer > y->peer;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
 static void sweep_free(struct sweep *s)
@@ -96,53 +101,146 @@ static void sweep_free(struct sweep *s)
     free(s);
 }
 
-/* One timer walks the event's selected peers in time order, so an event
- * costs one timer however many peers it touches. */
+static void apply(struct host *h, enum sweep_action act, enum scn_role role, uint32_t i)
+{
+    switch (role) {
+    case SROLE_PEER:
+        if (act == ACT_BOOT)
+            peer_power_on(&h->peers[i]);
+        else if (act == ACT_REBOOT)
+            peer_reboot(&h->peers[i]);
+        else if (act == ACT_CRASH)
+            peer_crash(&h->peers[i]);
+        break;
+    case SROLE_SUPERNODE:
+        if (act == ACT_CRASH && sn_is_up(h->sn[i])) {
+            h->m.c[C_SN_CRASHES]++;
+            sn_set_down(h->sn[i]);
+        }
+        break;
+    case SROLE_LOGIN_SERVER:
+        if (act == ACT_CRASH)
+            ls_set_down(h->ls[i]);
+        else if (act == ACT_RESTORE)
+            ls_set_up(h->ls[i]);
+        break;
+    case SROLE_SERVICE:
+        if (act == ACT_CRASH)
+            svc_set_down(h->svc[i]);
+        else if (act == ACT_RESTORE)
+            svc_set_up(h->svc[i]);
+        break;
+    }
+}
+
+/* One timer walks the event's selected nodes in time order, so an event
+ * costs one timer however many nodes it touches. */
 static void sweep_tick(evutil_socket_t fd, short what, void *arg)
 {
     struct sweep *s = arg;
     struct host *h = s->h;
     int64_t now = host_now(h);
-    while (s->done < s->n && s->items[s->done].at_ns <= now) {
-        struct peer *p = &h->peers[s->items[s->done++].peer];
-        if (s->kind == EV_BOOT)
-            peer_power_on(p);
-        else
-            peer_reboot(p);
-    }
+    while (s->done < s->n && s->items[s->done].at_ns <= now)
+        apply(h, s->action, s->role, s->items[s->done++].idx);
     if (s->done == s->n)
         sweep_free(s);
     else
         host_arm_at(h, &s->timer, s->items[s->done].at_ns);
 }
 
-uint32_t host_fire_event(struct host *h, uint32_t idx, const struct scn_event *ev)
+static uint32_t role_count(const struct host *h, enum scn_role r)
 {
+    return r == SROLE_PEER ? h->n_peers : r == SROLE_SUPERNODE ? h->n_sn
+           : r == SROLE_LOGIN_SERVER ? h->n_ls : h->n_svc;
+}
+
+static uint32_t role_id(const struct host *h, enum scn_role r, uint32_t i)
+{
+    switch (r) {
+    case SROLE_PEER:
+        return h->peers[i].id;
+    case SROLE_SUPERNODE:
+        return sn_id(h->sn[i]);
+    case SROLE_LOGIN_SERVER:
+        return ls_id(h->ls[i]);
+    default:
+        return svc_id(h->svc[i]);
+    }
+}
+
+/* Select this rank's share of a role, deterministically from (seed, node
+ * id, event index), and spread the action over the window. fraction < 0
+ * selects every node, all at once at t0 + over. */
+static uint32_t start_sweep(struct host *h, uint32_t idx, enum scn_role role,
+                            enum sweep_action act, double fraction, int64_t t0, int64_t over)
+{
+    uint32_t n = role_count(h, role);
     struct sweep *s = calloc(1, sizeof *s);
     if (!s)
         return 0;
-    s->items = malloc(sizeof *s->items * (h->n_peers ? h->n_peers : 1));
+    s->items = malloc(sizeof *s->items * (n ? n : 1));
     if (!s->items) {
         free(s);
         return 0;
     }
-    int64_t t0 = host_now(h);
-    for (uint32_t i = 0; i < h->n_peers; i++) {
-        uint32_t id = h->peers[i].id;
-        if (rng_hash_unit(h->scn->seed, id, idx, 0) >= ev->fraction)
+    for (uint32_t i = 0; i < n; i++) {
+        if (role == SROLE_SUPERNODE && !sn_is_up(h->sn[i]) && act == ACT_CRASH)
+            continue; /* dormant or already down */
+        uint32_t id = role_id(h, role, i);
+        if (fraction >= 0 && rng_hash_unit(h->scn->seed, id, idx, 0) >= fraction)
             continue;
-        double u = rng_hash_unit(h->scn->seed, id, idx, 1);
-        s->items[s->n++] = (struct sweep_item){t0 + (int64_t)(u * (double)ev->over_ns), i};
+        double u = fraction >= 0 ? rng_hash_unit(h->scn->seed, id, idx, 1) : 1.0;
+        s->items[s->n++] = (struct sweep_item){t0 + (int64_t)(u * (double)over), i};
     }
     qsort(s->items, s->n, sizeof *s->items, item_cmp);
     s->h = h;
-    s->kind = ev->kind;
+    s->action = act;
+    s->role = role;
     s->next = h->sweeps;
     h->sweeps = s;
     evtimer_assign(&s->timer, h->base, sweep_tick, s);
-    uint32_t n = s->n;
+    uint32_t selected = s->n;
     sweep_tick(-1, 0, s); /* applies everything already due; may free s */
-    return n;
+    return selected;
+}
+
+uint32_t host_fire_event(struct host *h, uint32_t idx, const struct scn_event *ev)
+{
+    int64_t t0 = host_now(h);
+    uint32_t n = 0;
+    switch (ev->kind) {
+    case EV_BOOT:
+        return start_sweep(h, idx, SROLE_PEER, ACT_BOOT, ev->fraction, t0, ev->over_ns);
+    case EV_REBOOT:
+        return start_sweep(h, idx, SROLE_PEER, ACT_REBOOT, ev->fraction, t0, ev->over_ns);
+    case EV_CRASH:
+        return start_sweep(h, idx, ev->role, ACT_CRASH, ev->fraction, t0, ev->over_ns);
+    case EV_OUTAGE:
+        n = start_sweep(h, idx, ev->role, ACT_CRASH, -1, t0, 0);
+        start_sweep(h, idx, ev->role, ACT_RESTORE, -1, t0, ev->for_ns);
+        return n;
+    case EV_CAPACITY:
+        for (uint32_t i = 0; i < role_count(h, ev->role); i++, n++) {
+            if (ev->role == SROLE_LOGIN_SERVER)
+                ls_reconfigure(h->ls[i], ev);
+            else if (ev->role == SROLE_SUPERNODE)
+                sn_reconfigure(h->sn[i], ev);
+            else if (ev->role == SROLE_SERVICE)
+                svc_reconfigure(h->svc[i], ev);
+        }
+        return n;
+    case EV_INJECT_SN: {
+        uint32_t first = placement_inject_first(&h->pl, h->scn, idx);
+        for (uint32_t i = 0; i < h->n_sn; i++) {
+            uint32_t id = sn_id(h->sn[i]);
+            if (id >= first && id < first + ev->count && sn_activate(h->sn[i], ev->max_clients) == 0)
+                n++;
+        }
+        return n;
+    }
+    default:
+        return 0;
+    }
 }
 
 /* ---- lifecycle ---- */
@@ -173,8 +271,11 @@ int host_init(struct host *h, struct event_base *base, const struct scenario *sc
     uint32_t local = placement_count_on(&h->pl, rank);
     h->peers = calloc(local ? local : 1, sizeof *h->peers);
     h->ls = calloc(h->pl.n_ls, sizeof *h->ls);
-    h->sn = calloc(h->pl.n_sn ? h->pl.n_sn : 1, sizeof *h->sn);
-    if (!h->peers || !h->ls || !h->sn) {
+    h->svc = calloc(h->pl.n_svc ? h->pl.n_svc : 1, sizeof *h->svc);
+    /* room for initial, injected and promoted supernodes */
+    h->sn_cap = h->pl.n_sn + h->pl.n_inj + 16;
+    h->sn = calloc(h->sn_cap, sizeof *h->sn);
+    if (!h->peers || !h->ls || !h->svc || !h->sn) {
         snprintf(err, errlen, "rank %d: out of memory for %u nodes", rank, local);
         goto fail;
     }
@@ -187,11 +288,19 @@ int host_init(struct host *h, struct event_base *base, const struct scenario *sc
                 goto fail;
             h->n_ls++;
             break;
-        case ROLE_SUPERNODE:
-            if (!(h->sn[h->n_sn] = sn_create(h, id, err, errlen)))
+        case ROLE_SERVICE:
+            if (!(h->svc[h->n_svc] = svc_create(h, id, err, errlen)))
+                goto fail;
+            h->n_svc++;
+            break;
+        case ROLE_SUPERNODE: {
+            bool injected = id >= h->pl.first_inj;
+            uint32_t max = injected ? 0 : scn->supernode.max_clients;
+            if (!(h->sn[h->n_sn] = sn_create(h, id, !injected, false, max, err, errlen)))
                 goto fail;
             h->n_sn++;
             break;
+        }
         default:
             if (peer_init(&h->peers[h->n_peers], h, id) < 0) {
                 snprintf(err, errlen, "rank %d: out of memory for peer %u", rank, id);
@@ -202,6 +311,8 @@ int host_init(struct host *h, struct event_base *base, const struct scenario *sc
         }
     }
 
+    if (!(h->workload = workload_new(h, err, errlen)))
+        goto fail;
     h->lag_timer = evtimer_new(base, lag_tick, h);
     if (!h->lag_timer) {
         snprintf(err, errlen, "rank %d: cannot create a timer", rank);
@@ -219,15 +330,20 @@ void host_destroy(struct host *h)
 {
     while (h->sweeps)
         sweep_free(h->sweeps);
+    workload_free(h->workload);
+    h->workload = NULL;
     for (uint32_t i = 0; i < h->n_peers; i++)
         peer_destroy(&h->peers[i]);
     for (uint32_t i = 0; i < h->n_ls; i++)
         ls_free(h->ls[i]);
     for (uint32_t i = 0; i < h->n_sn; i++)
         sn_free(h->sn[i]);
+    for (uint32_t i = 0; i < h->n_svc; i++)
+        svc_free(h->svc[i]);
     free(h->peers);
     free(h->ls);
     free(h->sn);
+    free(h->svc);
     if (h->lag_timer)
         event_free(h->lag_timer);
     SSL_CTX_free(h->client_ctx);
@@ -235,9 +351,10 @@ void host_destroy(struct host *h)
     h->peers = NULL;
     h->ls = NULL;
     h->sn = NULL;
+    h->svc = NULL;
     h->lag_timer = NULL;
     h->client_ctx = NULL;
-    h->n_peers = h->n_ls = h->n_sn = 0;
+    h->n_peers = h->n_ls = h->n_sn = h->n_svc = 0;
 }
 
 /* ---- metrics ---- */

@@ -23,9 +23,12 @@
 #include "common/scenario.h"
 #include "ticket.h"
 
+#define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
+
 struct peer;
 struct login_server;
 struct supernode;
+struct service;
 struct sweep;
 
 struct host {
@@ -46,8 +49,11 @@ struct host {
     uint32_t n_peers;
     struct login_server **ls;
     uint32_t n_ls;
-    struct supernode **sn;
-    uint32_t n_sn;
+    struct supernode **sn; /* initial, injected (dormant until their event), promoted */
+    uint32_t n_sn, sn_cap;
+    struct service **svc;
+    uint32_t n_svc;
+    struct workload *workload;
 
     struct event *lag_timer;
     int64_t lag_next_local_ns;

@@ -1,19 +1,32 @@
 /* login_server.h - the central login service (design 4.1, 4.3).
  *
- * TLS 1.3 over TCP. A LOGIN_REQ takes one of `workers` for a service time
- * drawn from login_server.service_time (on top of the real TLS and signing
- * CPU it costs); when all workers are busy it waits in a FIFO queue of
- * `queue` places; when that is full the client gets BUSY with a retry hint. */
+ * TLS 1.3 over TCP. A LOGIN_REQ goes through the server's capacity model
+ * (node/capacity.h: workers, queue, admission policy); when served, a valid
+ * credential gets a LOGIN_OK with a signed ticket. A refused request gets
+ * BUSY (with a retry-after hint under `shed` and `token-bucket`); under
+ * `pace` an admitted request gets WAIT at once. Outages and crashes take the
+ * server down: its listener closes and every connection drops. */
 #ifndef BS_LOGIN_SERVER_H
 #define BS_LOGIN_SERVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct host;
 struct login_server;
+struct scn_event;
 
 struct login_server *ls_create(struct host *h, uint32_t id, char *err, size_t errlen);
 void ls_free(struct login_server *ls);
+
+/* Down: no listener, every connection and queued request dropped. Up: listen
+ * again. Both idempotent. ls_set_up fails (returns -1) only if the address
+ * cannot be bound again. */
+void ls_set_down(struct login_server *ls);
+int ls_set_up(struct login_server *ls);
+bool ls_is_up(const struct login_server *ls);
+uint32_t ls_id(const struct login_server *ls);
+void ls_reconfigure(struct login_server *ls, const struct scn_event *ev);
 
 #endif

@@ -73,7 +73,7 @@ static void cache_reset_to_bootstrap(struct peer *p)
     if (n > p->h->scn->peer.host_cache)
         n = p->h->scn->peer.host_cache;
     for (uint32_t i = 0; i < n; i++) {
-        uint32_t id = pl->n_ls + i;
+        uint32_t id = pl->first_sn + i;
         p->cache[i] = (struct wire_sn){id, placement_addr(pl, id), pl->sn_port};
     }
     p->cache_n = (uint16_t)n;
@@ -112,26 +112,37 @@ static void cache_learn(struct peer *p, const struct wire_sn_list *l)
 
 /* ---- backoff ---- */
 
-/* Count a failed attempt and either wait per the retry policy or give up. */
-static void backoff(struct peer *p, const struct scn_retry_cfg *cfg, enum peer_state wait_state,
-                    enum metric_counter giveup)
+/* Count a failed attempt and either wait per the retry policy (and its
+ * budget and the server's retry-after hint) or give up. */
+static void backoff(struct peer *p, const struct scn_retry_cfg *cfg, struct retry_guard *g,
+                    int64_t hint_ns, enum peer_state wait_state, enum metric_counter giveup)
 {
     int64_t delay;
+    unsigned why;
     drop_conn(p);
-    if (!retry_next(&cfg->retry, &p->retry, &p->rng, &delay)) {
+    if (!retry_after_failure(&cfg->retry, &p->retry, g, &p->rng, hint_ns, &delay, &why)) {
         p->h->m.c[giveup]++;
         event_del(&p->timer);
         set_state(p, PEER_GAVE_UP);
         return;
     }
+    if (why & SLOW_BUDGET)
+        p->h->m.c[C_RETRY_SLOWED_BUDGET]++;
+    if (why & SLOW_RETRY_AFTER)
+        p->h->m.c[C_RETRY_SLOWED_HINT]++;
     set_state(p, wait_state);
     host_arm_in(&p->timer, delay);
 }
 
-static void login_failed(struct peer *p, enum metric_counter why)
+static void login_failed_hint(struct peer *p, enum metric_counter why, int64_t hint_ns)
 {
     p->h->m.c[why]++;
-    backoff(p, &p->h->scn->peer.login, PEER_LOGIN_WAIT, C_LOGIN_GIVEUP);
+    backoff(p, &p->h->scn->peer.login, &p->g_login, hint_ns, PEER_LOGIN_WAIT, C_LOGIN_GIVEUP);
+}
+
+static void login_failed(struct peer *p, enum metric_counter why)
+{
+    login_failed_hint(p, why, 0);
 }
 
 static void register_failed(struct peer *p, enum metric_counter why, int stale)
@@ -144,7 +155,7 @@ static void register_failed(struct peer *p, enum metric_counter why, int stale)
         if (p->cache_n == 0)
             cache_reset_to_bootstrap(p);
     }
-    backoff(p, &p->h->scn->peer.reg, PEER_REGISTER_WAIT, C_REG_GIVEUP);
+    backoff(p, &p->h->scn->peer.reg, &p->g_reg, 0, PEER_REGISTER_WAIT, C_REG_GIVEUP);
 }
 
 /* ---- login: TLS to a login server ---- */
@@ -161,6 +172,8 @@ static int login_msg(void *arg, const struct wire_msg *m)
             return 1;
         }
         h->m.c[C_LOGIN_OK]++;
+        retry_guard_accepted(&h->scn->peer.login.retry, &p->g_login, host_now(h));
+        retry_guard_success(&h->scn->peer.login.retry, &p->g_login);
         hist_add(&h->m.login_us, (uint64_t)elapsed_us(p));
         p->ticket = m->u.ticket;
         p->has_ticket = true;
@@ -169,9 +182,17 @@ static int login_msg(void *arg, const struct wire_msg *m)
         start_register(p);
         return 1;
     case WIRE_BUSY:
-        login_failed(p, C_LOGIN_BUSY);
+        login_failed_hint(p, C_LOGIN_BUSY, (int64_t)m->u.retry_after_ms * NS_PER_MS);
         return 1;
+    case WIRE_WAIT:
+        /* Admitted by a pacing server: wait as long as it says, plus the
+         * usual timeout, instead of giving up and retrying. */
+        h->m.c[C_LOGIN_WAITS]++;
+        retry_guard_accepted(&h->scn->peer.login.retry, &p->g_login, host_now(h));
+        host_arm_in(&p->timer, (int64_t)m->u.wait_ms * NS_PER_MS + h->scn->peer.login.timeout_ns);
+        return 0;
     case WIRE_LOGIN_FAIL:
+        retry_guard_accepted(&h->scn->peer.login.retry, &p->g_login, host_now(h));
         login_failed(p, C_LOGIN_FAIL);
         return 1;
     default:
@@ -212,6 +233,10 @@ static void start_login(struct peer *p)
     p->attempts++;
     h->m.c[C_LOGIN_ATTEMPTS]++;
     p->attempt_start_ns = host_now(h);
+    if (!retry_guard_admit(&h->scn->peer.login.retry, &p->g_login, &p->rng, p->attempt_start_ns)) {
+        login_failed(p, C_THROTTLED); /* dropped locally: nothing sent */
+        return;
+    }
     host_arm_in(&p->timer, h->scn->peer.login.timeout_ns);
 
     uint32_t ls = rng_below(&p->rng, h->pl.n_ls);
@@ -269,8 +294,17 @@ static int sn_msg(void *arg, const struct wire_msg *m)
         if (p->state != PEER_REGISTER)
             break;
         cache_learn(p, &m->u.sn_list);
+        retry_guard_accepted(&h->scn->peer.reg.retry, &p->g_reg, host_now(h));
+        retry_guard_success(&h->scn->peer.reg.retry, &p->g_reg);
         go_online(p);
         return 0;
+    case WIRE_REDIRECT:
+        if (p->state != PEER_REGISTER)
+            break;
+        /* The SN is full: learn the ones it suggests and try again. */
+        cache_learn(p, &m->u.sn_list);
+        register_failed(p, C_REG_REDIRECTED, 0);
+        return 1;
     case WIRE_REGISTER_FAIL:
         if (m->u.reason == WIRE_REASON_EXPIRED_TICKET) {
             /* A new ticket is needed: back to the login servers. */
@@ -333,6 +367,10 @@ static void start_register(struct peer *p)
     set_state(p, PEER_REGISTER);
     h->m.c[C_REG_ATTEMPTS]++;
     p->attempt_start_ns = host_now(h);
+    if (!retry_guard_admit(&h->scn->peer.reg.retry, &p->g_reg, &p->rng, p->attempt_start_ns)) {
+        register_failed(p, C_THROTTLED, 0);
+        return;
+    }
     host_arm_in(&p->timer, h->scn->peer.reg.timeout_ns);
 
     if (p->cache_n == 0)
@@ -413,6 +451,9 @@ int peer_init(struct peer *p, struct host *h, uint32_t id)
     if (!p->cache)
         return -1;
     cache_reset_to_bootstrap(p);
+    retry_guard_init(&h->scn->peer.login.retry, &p->g_login);
+    retry_guard_init(&h->scn->peer.reg.retry, &p->g_reg);
+    retry_guard_init(&h->scn->workload.request.retry, &p->g_req);
     evtimer_assign(&p->timer, h->base, on_timer, p);
     h->m.g[G_OFF]++;
     return 0;
@@ -445,15 +486,12 @@ bool peer_power_on(struct peer *p)
     return true;
 }
 
-bool peer_reboot(struct peer *p)
+/* The machine goes down: connections and ticket are gone, the host cache is
+ * on disk and survives. */
+static void go_down(struct peer *p)
 {
-    if (p->state == PEER_OFF)
-        return false;
-    /* The process restarts: connections and ticket are gone, the host cache
-     * is on disk and survives. */
-    p->h->m.c[C_REBOOTS]++;
-    /* An attempt cut short by the reboot has an outcome too, so that
-     * attempts = outcomes + in flight always holds. */
+    /* An attempt cut short has an outcome too, so that attempts = outcomes +
+     * in flight always holds. */
     if (p->state == PEER_LOGIN)
         p->h->m.c[C_LOGIN_ABORTED]++;
     else if (p->state == PEER_REGISTER)
@@ -461,6 +499,24 @@ bool peer_reboot(struct peer *p)
     drop_conn(p);
     event_del(&p->timer);
     p->has_ticket = false;
+}
+
+bool peer_reboot(struct peer *p)
+{
+    if (p->state == PEER_OFF)
+        return false;
+    p->h->m.c[C_REBOOTS]++;
+    go_down(p);
     boot(p);
+    return true;
+}
+
+bool peer_crash(struct peer *p)
+{
+    if (p->state == PEER_OFF)
+        return false;
+    p->h->m.c[C_PEER_CRASHES]++;
+    go_down(p);
+    set_state(p, PEER_OFF);
     return true;
 }

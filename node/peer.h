@@ -41,7 +41,10 @@ struct peer {
     struct wire_sn *cache; /* host cache, h->scn->peer.host_cache entries */
     struct event timer;
     struct rng rng;
-    struct retry_state retry;
+    struct retry_state retry;   /* backoff of the current phase */
+    struct retry_guard g_login; /* budgets and throttles, per channel */
+    struct retry_guard g_reg;
+    struct retry_guard g_req;   /* steady-state requests (node/workload.c) */
     struct wire_ticket ticket;
     int64_t attempt_start_ns;
     int64_t first_online_ns; /* run time; -1 until first online */
@@ -62,6 +65,9 @@ void peer_destroy(struct peer *p);
  * that is up (booting or later). Both return whether the peer was affected. */
 bool peer_power_on(struct peer *p);
 bool peer_reboot(struct peer *p);
+/* Crash: the peer goes down and stays off (a later boot event may revive
+ * it). Returns whether it was up. */
+bool peer_crash(struct peer *p);
 
 const char *peer_state_name(enum peer_state s);
 

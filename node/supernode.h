@@ -1,20 +1,38 @@
-/* supernode.h - supernodes: registration with a ticket, keepalives, and
- * handing out other supernodes for the peers' host caches (design 4.1).
+/* supernode.h - supernodes (design 4.1): registration with a ticket,
+ * keepalives, host-cache lists, capacity and overload self-protection.
  *
- * Plain TCP; a REGISTER is accepted only with a ticket whose Ed25519
- * signature verifies and that has not expired. Refusals are counted by kind
- * (sn_refused_forged, sn_refused_expired) and the connection is closed. */
+ * Plain TCP. Every REGISTER and KEEPALIVE goes through the SN's capacity
+ * model (supernode.workers/service_time, default instant). A REGISTER is
+ * accepted only with a ticket whose Ed25519 signature verifies and that has
+ * not expired (refusals counted as sn_refused_forged / _expired); a full SN
+ * (max_clients) answers REDIRECT with other SNs. When its load
+ * (clients / max_clients) or lag (age of the oldest waiting request) stays
+ * above supernode.overload's thresholds for `for`, it acts: it shuts down
+ * (or leaves SN mode), dropping every client, who must re-home: the 2010
+ * cascade. SNs gossip the SNs they know, so host caches refresh. */
 #ifndef BS_SUPERNODE_H
 #define BS_SUPERNODE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct host;
 struct supernode;
+struct scn_event;
 
-struct supernode *sn_create(struct host *h, uint32_t id, char *err, size_t errlen);
+/* active=false: a dedicated SN of an inject_supernodes event, dormant until
+ * sn_activate. promoted: a peer acting as SN (it may demote). */
+struct supernode *sn_create(struct host *h, uint32_t id, bool active, bool promoted,
+                            uint32_t max_clients, char *err, size_t errlen);
 void sn_free(struct supernode *sn);
+
+int sn_activate(struct supernode *sn, uint32_t max_clients);
+/* Crash or leave SN mode: listener closed, every client dropped. */
+void sn_set_down(struct supernode *sn);
+bool sn_is_up(const struct supernode *sn);
+void sn_reconfigure(struct supernode *sn, const struct scn_event *ev);
+uint32_t sn_id(const struct supernode *sn);
 uint32_t sn_clients(const struct supernode *sn);
 
 #endif

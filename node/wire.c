@@ -12,11 +12,33 @@
 #include <event2/buffer.h>
 #include <msgpack.h>
 
-/* Largest payload we ever produce: [6, 1, [32 x [u32, u32, u16]]] is
- * 1 + 1 + 1 + 3 + 32 * 14 = 454 bytes; a ticket message is 88. */
+/* Largest payload we ever produce: an SN list message (REGISTER_OK, REDIRECT,
+ * GOSSIP) [t, 1, [32 x [u32, u32, u16]]] is 1 + 1 + 1 + 3 + 32 * 14 = 454
+ * bytes. The others are far smaller: a ticket message is 88, LOGIN_REQ 46,
+ * REQUEST 1 + 1 + 1 + 9 + 5 = 17, REQ_BUSY 13, the one-uint32 messages 8. */
 #define WIRE_ENC_MAX 512
-#define WIRE_SN_ENC_MAX 14 /* fixarray + uint32 + uint32 + uint16 */
-_Static_assert(6 + WIRE_MAX_SNS * WIRE_SN_ENC_MAX <= WIRE_ENC_MAX, "WIRE_ENC_MAX too small");
+#define WIRE_HEAD_ENC 3        /* array header (fixarray) + fixint type + fixint version */
+#define WIRE_SN_LIST_HDR 3     /* array16 header: up to 65535 entries */
+#define WIRE_SN_ENC_MAX 14     /* fixarray + uint32 + uint32 + uint16 */
+#define WIRE_TICKET_ENC_MAX 85 /* fixarray + uint64 + uint64 + bin8 header + 64 */
+#define WIRE_U64_ENC_MAX 9
+#define WIRE_U32_ENC_MAX 5
+/* Every type and the version must be positive fixints, or the head is larger
+ * than WIRE_HEAD_ENC (messages have at most 2 + 2 elements: a fixarray). */
+_Static_assert(WIRE_REQ_BUSY <= 0x7f && WIRE_VERSION <= 0x7f, "type or version not a fixint");
+_Static_assert(WIRE_MAX_SNS <= 65535, "SN list no longer fits an array16");
+_Static_assert(WIRE_HEAD_ENC + WIRE_SN_LIST_HDR + WIRE_MAX_SNS * WIRE_SN_ENC_MAX <= WIRE_ENC_MAX,
+               "WIRE_ENC_MAX too small for an SN list message");
+_Static_assert(WIRE_HEAD_ENC + WIRE_TICKET_ENC_MAX <= WIRE_ENC_MAX,
+               "WIRE_ENC_MAX too small for a ticket message");
+_Static_assert(WIRE_HEAD_ENC + WIRE_U64_ENC_MAX + 2 + WIRE_SECRET_LEN <= WIRE_ENC_MAX,
+               "WIRE_ENC_MAX too small for LOGIN_REQ");
+_Static_assert(WIRE_HEAD_ENC + WIRE_U64_ENC_MAX + WIRE_U32_ENC_MAX <= WIRE_ENC_MAX,
+               "WIRE_ENC_MAX too small for REQUEST");
+_Static_assert(WIRE_HEAD_ENC + 2 * WIRE_U32_ENC_MAX <= WIRE_ENC_MAX,
+               "WIRE_ENC_MAX too small for REQ_BUSY");
+/* Whatever we encode must also be decodable, on TCP and as a UDP datagram. */
+_Static_assert(WIRE_ENC_MAX <= WIRE_MAX_FRAME, "WIRE_ENC_MAX above the frame cap");
 
 /* ---- encoding ---- */
 
@@ -70,7 +92,8 @@ static void pack_sn_list(msgpack_packer *pk, const struct wire_sn_list *l)
     }
 }
 
-/* The single uint32 field of BUSY, LOGIN_FAIL, REGISTER_FAIL and KEEPALIVE(_ACK). */
+/* The single uint32 field of BUSY, LOGIN_FAIL, REGISTER_FAIL, KEEPALIVE(_ACK),
+ * WAIT and RESPONSE. */
 static uint32_t u32_field(const struct wire_msg *m)
 {
     switch (m->type) {
@@ -79,6 +102,10 @@ static uint32_t u32_field(const struct wire_msg *m)
     case WIRE_KEEPALIVE:
     case WIRE_KEEPALIVE_ACK:
         return m->u.seq;
+    case WIRE_WAIT:
+        return m->u.wait_ms;
+    case WIRE_RESPONSE:
+        return m->u.req.req_id;
     default:
         return m->u.reason;
     }
@@ -108,16 +135,29 @@ int wire_encode_payload(const struct wire_msg *m, uint8_t *buf, size_t cap)
     case WIRE_REGISTER_FAIL:
     case WIRE_KEEPALIVE:
     case WIRE_KEEPALIVE_ACK:
+    case WIRE_WAIT:
+    case WIRE_RESPONSE:
         pack_head(&pk, m->type, 1);
         msgpack_pack_uint32(&pk, u32_field(m));
         break;
     case WIRE_REGISTER_OK:
     case WIRE_REDIRECT:
+    case WIRE_GOSSIP:
         /* Refuse rather than truncate: the receiver would reject it anyway. */
         if (m->u.sn_list.n > WIRE_MAX_SNS)
             return -1;
         pack_head(&pk, m->type, 1);
         pack_sn_list(&pk, &m->u.sn_list);
+        break;
+    case WIRE_REQUEST:
+        pack_head(&pk, m->type, 2);
+        msgpack_pack_uint64(&pk, m->u.req.user_id);
+        msgpack_pack_uint32(&pk, m->u.req.req_id);
+        break;
+    case WIRE_REQ_BUSY:
+        pack_head(&pk, m->type, 2);
+        msgpack_pack_uint32(&pk, m->u.req.req_id);
+        msgpack_pack_uint32(&pk, m->u.req.retry_after_ms);
         break;
     default:
         return -1;
@@ -299,6 +339,8 @@ static uint32_t field_count(uint64_t type)
 {
     switch (type) {
     case WIRE_LOGIN_REQ:
+    case WIRE_REQUEST:
+    case WIRE_REQ_BUSY:
         return 2;
     case WIRE_LOGIN_OK:
     case WIRE_BUSY:
@@ -309,6 +351,9 @@ static uint32_t field_count(uint64_t type)
     case WIRE_KEEPALIVE:
     case WIRE_KEEPALIVE_ACK:
     case WIRE_REDIRECT:
+    case WIRE_WAIT:
+    case WIRE_GOSSIP:
+    case WIRE_RESPONSE:
         return 1;
     default:
         return 0;
@@ -358,7 +403,20 @@ static enum wire_status decode_object(const msgpack_object *root, struct wire_ms
         break;
     case WIRE_REGISTER_OK:
     case WIRE_REDIRECT:
+    case WIRE_GOSSIP:
         rc = get_sn_list(&f[0], &m->u.sn_list);
+        break;
+    case WIRE_WAIT:
+        rc = get_u32(&f[0], &m->u.wait_ms);
+        break;
+    case WIRE_REQUEST:
+        rc = get_uint(&f[0], UINT64_MAX, &m->u.req.user_id) || get_u32(&f[1], &m->u.req.req_id);
+        break;
+    case WIRE_RESPONSE:
+        rc = get_u32(&f[0], &m->u.req.req_id);
+        break;
+    case WIRE_REQ_BUSY:
+        rc = get_u32(&f[0], &m->u.req.req_id) || get_u32(&f[1], &m->u.req.retry_after_ms);
         break;
     default:
         rc = -1;
@@ -449,6 +507,16 @@ const char *wire_type_name(enum wire_type t)
         return "KEEPALIVE_ACK";
     case WIRE_REDIRECT:
         return "REDIRECT";
+    case WIRE_WAIT:
+        return "WAIT";
+    case WIRE_GOSSIP:
+        return "GOSSIP";
+    case WIRE_REQUEST:
+        return "REQUEST";
+    case WIRE_RESPONSE:
+        return "RESPONSE";
+    case WIRE_REQ_BUSY:
+        return "REQ_BUSY";
     }
     return "UNKNOWN";
 }

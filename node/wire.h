@@ -32,7 +32,12 @@ enum wire_type {
     WIRE_REGISTER_FAIL = 7, /* SN -> peer  [7, v, reason] */
     WIRE_KEEPALIVE = 8,     /* peer -> SN  [8, v, seq] */
     WIRE_KEEPALIVE_ACK = 9, /* SN -> peer  [9, v, seq] */
-    WIRE_REDIRECT = 10,     /* SN -> peer  [10, v, [sn...]] */
+    WIRE_REDIRECT = 10,     /* SN -> peer  [10, v, [sn...]]: full, try these */
+    WIRE_WAIT = 11,         /* LS -> peer  [11, v, wait_ms]: admitted, answer expected in wait_ms */
+    WIRE_GOSSIP = 12,       /* SN <-> SN   [12, v, [sn...]]: the SNs the sender knows */
+    WIRE_REQUEST = 13,      /* peer -> service (UDP) [13, v, user_id, req_id] */
+    WIRE_RESPONSE = 14,     /* service -> peer (UDP) [14, v, req_id] */
+    WIRE_REQ_BUSY = 15,     /* service -> peer (UDP) [15, v, req_id, retry_after_ms] */
 };
 
 enum wire_reason {
@@ -72,8 +77,14 @@ struct wire_msg {
         struct wire_ticket ticket;   /* LOGIN_OK, REGISTER */
         uint32_t retry_after_ms;     /* BUSY */
         uint32_t reason;             /* LOGIN_FAIL, REGISTER_FAIL */
-        struct wire_sn_list sn_list; /* REGISTER_OK, REDIRECT */
+        struct wire_sn_list sn_list; /* REGISTER_OK, REDIRECT, GOSSIP */
         uint32_t seq;                /* KEEPALIVE, KEEPALIVE_ACK */
+        uint32_t wait_ms;            /* WAIT */
+        struct {
+            uint64_t user_id;        /* REQUEST only */
+            uint32_t req_id;
+            uint32_t retry_after_ms; /* REQ_BUSY only */
+        } req;                       /* REQUEST, RESPONSE, REQ_BUSY */
     } u;
 };
 

@@ -166,11 +166,11 @@ static void full_file_loads_every_field(void **state)
     assert_int_equal(s.nodes.bootstrap, 6);
     assert_int_equal(scenario_total_nodes(&s), 2042);
 
-    assert_int_equal(s.login_server.workers, 3);
-    assert_int_equal(s.login_server.service_time.kind, DIST_UNIFORM);
-    assert_double_eq(s.login_server.service_time.a, 1e6);
-    assert_double_eq(s.login_server.service_time.b, 3e6);
-    assert_int_equal(s.login_server.queue, 0);
+    assert_int_equal(s.login_server.cap.workers, 3);
+    assert_int_equal(s.login_server.cap.service_time.kind, DIST_UNIFORM);
+    assert_double_eq(s.login_server.cap.service_time.a, 1e6);
+    assert_double_eq(s.login_server.cap.service_time.b, 3e6);
+    assert_int_equal(s.login_server.cap.queue, 0);
     assert_int_equal(s.login_server.backlog, 65535);
     assert_int_equal(s.login_server.ticket_ttl_ns, 90 * 60 * NS_S);
     assert_int_equal(s.login_server.port, 5000);
@@ -223,6 +223,76 @@ static void full_file_loads_every_field(void **state)
     assert_int_equal(s.events[2].over_ns, 0);
 }
 
+static void check_retry_layer_defaults(const struct retry_policy *p)
+{
+    assert_double_eq(p->budget_tokens, 0);
+    assert_double_eq(p->budget_ratio, 0.1);
+    assert_double_eq(p->throttle_k, 0);
+    assert_int_equal(p->throttle_window_ns, 60 * NS_S);
+    assert_false(p->obey_retry_after);
+}
+
+/* Defaults of the keys added for storm realism (issue 3). */
+static void check_new_defaults(const struct scenario *s)
+{
+    assert_int_equal(s->nodes.services, 0);
+    /* login_server and service share the capacity defaults... */
+    const struct scn_capacity *caps[] = {&s->login_server.cap, &s->service.cap};
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(caps[i]->workers, 4);
+        assert_int_equal(caps[i]->service_time.kind, DIST_CONST);
+        assert_double_eq(caps[i]->service_time.a, 5e6);
+        assert_int_equal(caps[i]->queue, 128);
+        assert_int_equal(caps[i]->admission, ADMIT_BOUNDED_QUEUE);
+        assert_int_equal(caps[i]->discipline, QUEUE_FIFO);
+        assert_double_eq(caps[i]->rate, 0);
+        assert_int_equal(caps[i]->burst, 10);
+        assert_int_equal(caps[i]->max_wait_ns, 0);
+        assert_false(caps[i]->drop_abandoned);
+    }
+    /* ...supernodes have their own. */
+    const struct scn_capacity *sn = &s->supernode.cap;
+    assert_int_equal(sn->workers, 1);
+    assert_int_equal(sn->service_time.kind, DIST_CONST);
+    assert_double_eq(sn->service_time.a, 0);
+    assert_int_equal(sn->queue, 100000);
+    assert_int_equal(sn->admission, ADMIT_ACCEPT_ALL);
+    assert_int_equal(sn->discipline, QUEUE_FIFO);
+    assert_double_eq(sn->rate, 0);
+    assert_int_equal(sn->burst, 10);
+    assert_int_equal(sn->max_wait_ns, 0);
+    assert_false(sn->drop_abandoned);
+    assert_int_equal(s->service.port, 4432);
+
+    assert_int_equal(s->supernode.max_clients, 0);
+    assert_int_equal(s->supernode.overload.action, OVERLOAD_NONE);
+    assert_double_eq(s->supernode.overload.load, 0);
+    assert_int_equal(s->supernode.overload.lag_ns, 0);
+    assert_int_equal(s->supernode.overload.for_ns, 5 * NS_S);
+    assert_double_eq(s->supernode.promote.target_ratio, 0);
+    assert_int_equal(s->supernode.promote.min_uptime_ns, 30 * NS_S);
+    assert_double_eq(s->supernode.promote.capable, 0.2);
+    assert_int_equal(s->supernode.promote.max_clients, 100);
+    assert_int_equal(s->supernode.promote.check_ns, 5 * NS_S);
+    assert_double_eq(s->supernode.promote.demote_below, 0.05);
+    assert_int_equal(s->supernode.promote.demote_for_ns, 0);
+    assert_int_equal(s->supernode.gossip.interval_ns, 0);
+    assert_int_equal(s->supernode.gossip.fanout, 1);
+
+    assert_double_eq(s->workload.request_rate, 0);
+    assert_int_equal(s->workload.request.timeout_ns, 5 * NS_S);
+    assert_int_equal(s->workload.request.retry.kind, RETRY_EXPONENTIAL);
+    assert_int_equal(s->workload.request.retry.base_ns, 500 * NS_MS);
+    assert_int_equal(s->workload.request.retry.cap_ns, 30 * NS_S);
+    assert_int_equal(s->workload.request.retry.jitter, JITTER_FULL);
+    assert_int_equal(s->workload.request.retry.max_attempts, 0);
+    check_retry_layer_defaults(&s->peer.login.retry);
+    check_retry_layer_defaults(&s->peer.reg.retry);
+    check_retry_layer_defaults(&s->workload.request.retry);
+
+    assert_false(s->has_stop_when);
+}
+
 static void check_defaults(const struct scenario *s)
 {
     assert_int_equal(s->seed, 1);
@@ -230,10 +300,10 @@ static void check_defaults(const struct scenario *s)
     assert_int_equal(s->nodes.login_servers, 1);
     assert_int_equal(s->nodes.supernodes, 8);
     assert_int_equal(s->nodes.bootstrap, 4);
-    assert_int_equal(s->login_server.workers, 4);
-    assert_int_equal(s->login_server.service_time.kind, DIST_CONST);
-    assert_double_eq(s->login_server.service_time.a, 5e6);
-    assert_int_equal(s->login_server.queue, 128);
+    assert_int_equal(s->login_server.cap.workers, 4);
+    assert_int_equal(s->login_server.cap.service_time.kind, DIST_CONST);
+    assert_double_eq(s->login_server.cap.service_time.a, 5e6);
+    assert_int_equal(s->login_server.cap.queue, 128);
     assert_int_equal(s->login_server.backlog, 1024);
     assert_int_equal(s->login_server.ticket_ttl_ns, 3600 * NS_S);
     assert_int_equal(s->login_server.port, 4430);
@@ -262,6 +332,7 @@ static void check_defaults(const struct scenario *s)
     assert_double_eq(s->control.max_lag_p99_ms, 50.0);
     assert_double_eq(s->control.max_skew_p99_ms, 10.0);
     assert_int_equal(s->n_events, 0);
+    check_new_defaults(s);
 }
 
 static void minimal_file_gets_every_default(void **state)
@@ -330,8 +401,8 @@ static void distributions_parse_every_kind(void **state)
                                    "peer:\n  boot_delay: lognormal( 3s ,1.25 )\n",
                           &s),
                      0);
-    assert_int_equal(s.login_server.service_time.kind, DIST_CONST);
-    assert_double_eq(s.login_server.service_time.a, 7e6);
+    assert_int_equal(s.login_server.cap.service_time.kind, DIST_CONST);
+    assert_double_eq(s.login_server.cap.service_time.a, 7e6);
     assert_int_equal(s.peer.boot_delay.kind, DIST_LOGNORMAL);
     assert_double_eq(s.peer.boot_delay.a, 3e9);
     assert_double_eq(s.peer.boot_delay.b, 1.25);
@@ -340,8 +411,8 @@ static void distributions_parse_every_kind(void **state)
                                    "peer: {boot_delay: \"uniform(1s, 3s)\"}\n",
                           &s),
                      0);
-    assert_int_equal(s.login_server.service_time.kind, DIST_EXP);
-    assert_double_eq(s.login_server.service_time.a, 2e6);
+    assert_int_equal(s.login_server.cap.service_time.kind, DIST_EXP);
+    assert_double_eq(s.login_server.cap.service_time.a, 2e6);
     assert_int_equal(s.peer.boot_delay.kind, DIST_UNIFORM);
     assert_double_eq(s.peer.boot_delay.a, 1e9);
     assert_double_eq(s.peer.boot_delay.b, 3e9);
@@ -427,7 +498,12 @@ static void unknown_key_is_an_error(void **state)
     expect_error(MIN_YAML "bogus: 1\n", LABEL ":5:1: bogus: unknown key (expected one of: name, ");
     expect_error(MIN_YAML "  pears: 3\n",
                  LABEL ":5:3: nodes.pears: unknown key (expected one of: peers, login_servers, "
-                       "supernodes, bootstrap)");
+                       "services, supernodes, bootstrap)");
+    /* The capacity keys are listed with the role's own keys. */
+    expect_error(MIN_YAML "service: {wrokers: 2}\n",
+                 LABEL ":5:11: service.wrokers: unknown key (expected one of: workers, "
+                       "service_time, queue, admission, discipline, rate, burst, max_wait, "
+                       "drop_abandoned, port)");
 }
 
 static void sequence_where_scalar_expected_is_an_error(void **state)
@@ -577,8 +653,9 @@ static void event_at_not_before_duration_is_an_error(void **state)
 
 static void event_needs_exactly_one_action(void **state)
 {
-    expect_error(MIN_YAML "events:\n  - at: 1s\n",
-                 LABEL ":6:5: events.0: missing action (expected exactly one of: boot, reboot)");
+    expect_error(MIN_YAML "events:\n  - at: 1s\n", LABEL
+                 ":6:5: events.0: missing action (expected exactly one of: boot, reboot, crash, "
+                 "outage, capacity, inject_supernodes)");
     expect_error(MIN_YAML "events:\n  - {at: 1s, boot: {fraction: 1}, reboot: {fraction: 1}}\n",
                  LABEL ":6:35: events.0: expected exactly one action, got both boot and reboot");
 }
@@ -949,6 +1026,751 @@ static void to_json_reloads_as_the_same_scenario(void **state)
     free(jb);
 }
 
+/* ---- storm realism (issue 3): capacity, services, supernode dynamics,
+ * retry layers, new events, conditions ---- */
+
+/* Every new key set to a value other than its default. Line numbers matter
+ * to the error tests below: keep the layout. */
+static const char STORM_YAML[] =
+    "name: storm\n"                  /* 1 */
+    "seed: 7\n"                      /* 2 */
+    "duration: 10m\n"                /* 3 */
+    "stop_when: \"online >= 99%\"\n" /* 4 */
+    "nodes:\n"                       /* 5 */
+    "  peers: 1000\n"                /* 6 */
+    "  login_servers: 2\n"           /* 7 */
+    "  services: 3\n"                /* 8 */
+    "  supernodes: 10\n"             /* 9 */
+    "  bootstrap: 2\n"               /* 10 */
+    "login_server:\n"                /* 11 */
+    "  workers: 8\n"                 /* 12 */
+    "  service_time: exp(2ms)\n"     /* 13 */
+    "  queue: 64\n"                  /* 14 */
+    "  admission: token-bucket\n"    /* 15 */
+    "  discipline: lifo\n"           /* 16 */
+    "  rate: 30/m\n"                 /* 17 */
+    "  burst: 20\n"                  /* 18 */
+    "  drop_abandoned: true\n"       /* 19 */
+    "  backlog: 512\n"               /* 20 */
+    "  port: 5000\n"                 /* 21 */
+    "service:\n"                     /* 22 */
+    "  workers: 2\n"                 /* 23 */
+    "  service_time: 10ms\n"         /* 24 */
+    "  queue: 50\n"                  /* 25 */
+    "  admission: shed\n"            /* 26 */
+    "  max_wait: 250ms\n"            /* 27 */
+    "  port: 5002\n"                 /* 28 */
+    "supernode:\n"                   /* 29 */
+    "  port: 5001\n"                 /* 30 */
+    "  list_size: 4\n"               /* 31 */
+    "  max_clients: 500\n"           /* 32 */
+    "  workers: 2\n"                 /* 33 */
+    "  service_time: 1ms\n"          /* 34 */
+    "  queue: 1000\n"                /* 35 */
+    "  admission: pace\n"            /* 36 */
+    "  rate: 0.5/s\n"                /* 37 */
+    "  overload: {action: demote, load: 0.9, lag: 200ms, for: 10s}\n"
+    "  promote: {target_ratio: 0.02, min_uptime: 1m, capable: 30%, max_clients: 200,\n"
+    "            check: 2s, demote_below: 0.1, demote_for: 30s}\n"
+    "  gossip: {interval: 5s, fanout: 3}\n"
+    "peer:\n"
+    "  login:\n"
+    "    timeout: 2s\n"
+    "    retry:\n"
+    "      jitter: equal\n"
+    "      budget: {tokens: 10, ratio: 0.2}\n"
+    "      throttle: {k: 2, window: 30s}\n"
+    "      obey_retry_after: true\n"
+    "  register:\n"
+    "    retry: {policy: fixed, budget: {tokens: 5}}\n"
+    "workload:\n"
+    "  keepalive: 20s\n"
+    "  request_rate: 0.25/s\n"
+    "  request:\n"
+    "    timeout: 1s\n"
+    "    retry: {jitter: decorrelated, base: 100ms, cap: 5s, max_attempts: 4,\n"
+    "            throttle: {k: 1.5}}\n"
+    "events:\n"
+    "  - {at: 0s, boot: {fraction: 1, over: 5s}}\n"
+    "  - {at: 60s, reboot: {fraction: 0.5, over: 2s}}\n"
+    "  - {at: 90s, crash: {role: supernode, fraction: 0.3, over: 1s}}\n"
+    "  - {at: 2m, outage: {role: service, for: 30s}}\n"
+    "  - {at: 3m, capacity: {role: login_server, workers: 2}}\n"
+    "  - {at: 4m, capacity: {role: service, service_time: 20ms, queue: 0}}\n"
+    "  - {when: \"online >= 90%\", inject_supernodes: {count: 5, max_clients: 2000}}\n"
+    "  - when: login_busy > 100\n"
+    "    capacity: {role: supernode, workers: 4, service_time: exp(1ms), queue: 10}\n"
+    "  - {when: lag_p99_ms<2.5e1, crash: {role: login_server, fraction: 50%}}\n";
+
+static void storm_file_loads_every_new_field(void **state)
+{
+    struct scenario s;
+    if (load(STORM_YAML, &s) != 0)
+        fail_msg("%s", err);
+
+    assert_true(s.has_stop_when);
+    assert_string_equal(s.stop_when.metric, "online");
+    assert_int_equal(s.stop_when.op, CMP_GE);
+    assert_double_eq(s.stop_when.value, 0.99);
+
+    assert_int_equal(s.nodes.services, 3);
+
+    const struct scn_capacity *ls = &s.login_server.cap;
+    assert_int_equal(ls->workers, 8);
+    assert_int_equal(ls->service_time.kind, DIST_EXP);
+    assert_double_eq(ls->service_time.a, 2e6);
+    assert_int_equal(ls->queue, 64);
+    assert_int_equal(ls->admission, ADMIT_TOKEN_BUCKET);
+    assert_int_equal(ls->discipline, QUEUE_LIFO);
+    assert_double_eq(ls->rate, 0.5);
+    assert_int_equal(ls->burst, 20);
+    assert_int_equal(ls->max_wait_ns, 0);
+    assert_true(ls->drop_abandoned);
+    assert_int_equal(s.login_server.backlog, 512);
+    assert_int_equal(s.login_server.port, 5000);
+
+    const struct scn_capacity *sv = &s.service.cap;
+    assert_int_equal(sv->workers, 2);
+    assert_double_eq(sv->service_time.a, 10e6);
+    assert_int_equal(sv->queue, 50);
+    assert_int_equal(sv->admission, ADMIT_SHED);
+    assert_int_equal(sv->discipline, QUEUE_FIFO);
+    assert_int_equal(sv->max_wait_ns, 250 * NS_MS);
+    assert_false(sv->drop_abandoned);
+    assert_int_equal(s.service.port, 5002);
+
+    const struct scn_capacity *sn = &s.supernode.cap;
+    assert_int_equal(s.supernode.port, 5001);
+    assert_int_equal(s.supernode.list_size, 4);
+    assert_int_equal(s.supernode.max_clients, 500);
+    assert_int_equal(sn->workers, 2);
+    assert_double_eq(sn->service_time.a, 1e6);
+    assert_int_equal(sn->queue, 1000);
+    assert_int_equal(sn->admission, ADMIT_PACE);
+    assert_double_eq(sn->rate, 0.5);
+    assert_int_equal(s.supernode.overload.action, OVERLOAD_DEMOTE);
+    assert_double_eq(s.supernode.overload.load, 0.9);
+    assert_int_equal(s.supernode.overload.lag_ns, 200 * NS_MS);
+    assert_int_equal(s.supernode.overload.for_ns, 10 * NS_S);
+    assert_double_eq(s.supernode.promote.target_ratio, 0.02);
+    assert_int_equal(s.supernode.promote.min_uptime_ns, 60 * NS_S);
+    assert_double_eq(s.supernode.promote.capable, 0.3);
+    assert_int_equal(s.supernode.promote.max_clients, 200);
+    assert_int_equal(s.supernode.promote.check_ns, 2 * NS_S);
+    assert_double_eq(s.supernode.promote.demote_below, 0.1);
+    assert_int_equal(s.supernode.promote.demote_for_ns, 30 * NS_S);
+    assert_int_equal(s.supernode.gossip.interval_ns, 5 * NS_S);
+    assert_int_equal(s.supernode.gossip.fanout, 3);
+
+    const struct retry_policy *lr = &s.peer.login.retry;
+    assert_int_equal(lr->jitter, JITTER_EQUAL);
+    assert_double_eq(lr->budget_tokens, 10);
+    assert_double_eq(lr->budget_ratio, 0.2);
+    assert_double_eq(lr->throttle_k, 2);
+    assert_int_equal(lr->throttle_window_ns, 30 * NS_S);
+    assert_true(lr->obey_retry_after);
+    assert_int_equal(s.peer.reg.retry.kind, RETRY_FIXED);
+    assert_int_equal(s.peer.reg.retry.jitter, JITTER_NONE);
+    assert_double_eq(s.peer.reg.retry.budget_tokens, 5);
+    assert_double_eq(s.peer.reg.retry.budget_ratio, 0.1);
+
+    assert_int_equal(s.workload.keepalive_ns, 20 * NS_S);
+    assert_double_eq(s.workload.request_rate, 0.25);
+    assert_int_equal(s.workload.request.timeout_ns, NS_S);
+    const struct retry_policy *rr = &s.workload.request.retry;
+    assert_int_equal(rr->kind, RETRY_EXPONENTIAL);
+    assert_int_equal(rr->jitter, JITTER_DECORRELATED);
+    assert_int_equal(rr->base_ns, 100 * NS_MS);
+    assert_int_equal(rr->cap_ns, 5 * NS_S);
+    assert_int_equal(rr->max_attempts, 4);
+    assert_double_eq(rr->throttle_k, 1.5);
+    assert_int_equal(rr->throttle_window_ns, 60 * NS_S);
+    assert_false(rr->obey_retry_after);
+
+    assert_int_equal(s.n_events, 9);
+    const struct scn_event *e = s.events;
+    assert_int_equal(e[0].kind, EV_BOOT);
+    assert_int_equal(e[0].role, SROLE_PEER);
+    assert_false(e[0].conditional);
+    assert_int_equal(e[1].kind, EV_REBOOT);
+    assert_int_equal(e[1].role, SROLE_PEER);
+
+    assert_int_equal(e[2].kind, EV_CRASH);
+    assert_int_equal(e[2].at_ns, 90 * NS_S);
+    assert_int_equal(e[2].role, SROLE_SUPERNODE);
+    assert_double_eq(e[2].fraction, 0.3);
+    assert_int_equal(e[2].over_ns, NS_S);
+
+    assert_int_equal(e[3].kind, EV_OUTAGE);
+    assert_int_equal(e[3].role, SROLE_SERVICE);
+    assert_int_equal(e[3].for_ns, 30 * NS_S);
+
+    assert_int_equal(e[4].kind, EV_CAPACITY);
+    assert_int_equal(e[4].role, SROLE_LOGIN_SERVER);
+    assert_int_equal(e[4].workers, 2);
+    assert_int_equal(e[4].service_time.kind, DIST_KEEP);
+    assert_false(e[4].queue_set);
+
+    assert_int_equal(e[5].kind, EV_CAPACITY);
+    assert_int_equal(e[5].role, SROLE_SERVICE);
+    assert_int_equal(e[5].workers, 0);
+    assert_int_equal(e[5].service_time.kind, DIST_CONST);
+    assert_double_eq(e[5].service_time.a, 20e6);
+    assert_true(e[5].queue_set);
+    assert_int_equal(e[5].queue, 0);
+
+    assert_int_equal(e[6].kind, EV_INJECT_SN);
+    assert_true(e[6].conditional);
+    assert_string_equal(e[6].when.metric, "online");
+    assert_int_equal(e[6].when.op, CMP_GE);
+    assert_double_eq(e[6].when.value, 0.9);
+    assert_int_equal(e[6].count, 5);
+    assert_int_equal(e[6].max_clients, 2000);
+
+    assert_int_equal(e[7].kind, EV_CAPACITY);
+    assert_true(e[7].conditional);
+    assert_string_equal(e[7].when.metric, "login_busy");
+    assert_int_equal(e[7].when.op, CMP_GT);
+    assert_double_eq(e[7].when.value, 100);
+    assert_int_equal(e[7].role, SROLE_SUPERNODE);
+    assert_int_equal(e[7].workers, 4);
+    assert_int_equal(e[7].service_time.kind, DIST_EXP);
+    assert_true(e[7].queue_set);
+    assert_int_equal(e[7].queue, 10);
+
+    assert_int_equal(e[8].kind, EV_CRASH);
+    assert_string_equal(e[8].when.metric, "lag_p99_ms");
+    assert_int_equal(e[8].when.op, CMP_LT);
+    assert_double_eq(e[8].when.value, 25);
+    assert_int_equal(e[8].role, SROLE_LOGIN_SERVER);
+    assert_double_eq(e[8].fraction, 0.5);
+    assert_int_equal(e[8].over_ns, 0);
+}
+
+static void inject_supernodes_max_clients_defaults_to_1000(void **state)
+{
+    struct scenario s;
+    assert_int_equal(load(MIN_YAML "events:\n  - {at: 1s, inject_supernodes: {count: 3}}\n", &s),
+                     0);
+    assert_int_equal(s.events[0].kind, EV_INJECT_SN);
+    assert_int_equal(s.events[0].count, 3);
+    assert_int_equal(s.events[0].max_clients, 1000);
+    assert_false(s.events[0].conditional);
+}
+
+static void rates_take_a_unit(void **state)
+{
+    static const struct {
+        const char *text;
+        double per_s;
+    } ok[] = {{"500/s", 500}, {"30/m", 0.5},   {"0.5/s", 0.5}, {"7200/h", 2},
+              {"0/s", 0},     {"1e3/s", 1000}, {"2 / s", 2}};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        struct scenario s;
+        char yaml[256];
+        snprintf(yaml, sizeof yaml, MIN_YAML "  services: 1\nworkload: {request_rate: %s}\n",
+                 ok[i].text);
+        if (load(yaml, &s) != 0)
+            fail_msg("'%s': %s", ok[i].text, err);
+        assert_double_eq(s.workload.request_rate, ok[i].per_s);
+    }
+    expect_error(MIN_YAML "workload: {request_rate: 500}\n",
+                 LABEL ":5:26: workload.request_rate: missing unit /s in '500'");
+    expect_error(MIN_YAML "workload: {request_rate: 5/d}\n",
+                 LABEL ":5:26: workload.request_rate: unknown unit '/d' in '5/d' (use /s, /m or "
+                       "/h)");
+    expect_error(MIN_YAML "workload: {request_rate: -5/s}\n",
+                 LABEL ":5:26: workload.request_rate: must be >= 0/s, got -5/s");
+    expect_error(MIN_YAML "workload: {request_rate: fast}\n",
+                 LABEL ":5:26: workload.request_rate: expected a rate like 500/s, got 'fast'");
+}
+
+static void request_rate_needs_a_service(void **state)
+{
+    expect_error(MIN_YAML "workload:\n  request_rate: 1/s\n",
+                 LABEL ":6:17: workload.request_rate: needs nodes.services >= 1");
+    struct scenario s;
+    assert_int_equal(load(MIN_YAML "  services: 1\nworkload:\n  request_rate: 1/s\n", &s), 0);
+    assert_int_equal(s.nodes.services, 1);
+}
+
+static void services_count_is_bounded(void **state)
+{
+    expect_error(MIN_YAML "  services: 10000001\n",
+                 LABEL ":5:13: nodes.services: must be <= 10000000, got 10000001");
+}
+
+static void capacity_keys_are_shared_by_three_roles(void **state)
+{
+    struct scenario s;
+    assert_int_equal(load(MIN_YAML "login_server: {discipline: lifo, drop_abandoned: true}\n"
+                                   "service: {workers: 9, queue: 3, admission: accept-all}\n"
+                                   "supernode: {admission: bounded-queue, queue: 7}\n",
+                          &s),
+                     0);
+    assert_int_equal(s.login_server.cap.discipline, QUEUE_LIFO);
+    assert_true(s.login_server.cap.drop_abandoned);
+    assert_int_equal(s.service.cap.workers, 9);
+    assert_int_equal(s.service.cap.queue, 3);
+    assert_int_equal(s.service.cap.admission, ADMIT_ACCEPT_ALL);
+    assert_int_equal(s.supernode.cap.admission, ADMIT_BOUNDED_QUEUE);
+    assert_int_equal(s.supernode.cap.queue, 7);
+    assert_int_equal(s.supernode.cap.workers, 1); /* the supernode default stays */
+
+    expect_error(MIN_YAML "supernode: {workers: 0}\n",
+                 LABEL ":5:22: supernode.workers: must be >= 1, got 0");
+    expect_error(MIN_YAML "service: {admission: lifo}\n",
+                 LABEL ":5:22: service.admission: expected one of bounded-queue, accept-all, "
+                       "token-bucket, shed, pace, got 'lifo'");
+    expect_error(MIN_YAML "login_server: {discipline: random}\n",
+                 LABEL ":5:28: login_server.discipline: expected one of fifo, lifo, got "
+                       "'random'");
+    expect_error(MIN_YAML "login_server: {drop_abandoned: maybe}\n",
+                 LABEL ":5:32: login_server.drop_abandoned: expected true or false, got "
+                       "'maybe'");
+    expect_error(MIN_YAML "service: {service_time: [1ms]}\n",
+                 LABEL ":5:25: service.service_time: expected a duration or a distribution, got "
+                       "a sequence");
+}
+
+static void admission_rules_are_checked(void **state)
+{
+    /* token-bucket and pace need a rate; the message points at what is there. */
+    expect_error(MIN_YAML "login_server:\n  admission: token-bucket\n",
+                 LABEL ":6:14: login_server.rate: token-bucket admission needs a rate > 0/s");
+    expect_error(MIN_YAML "login_server:\n  admission: pace\n  rate: 0/s\n",
+                 LABEL ":7:9: login_server.rate: pace admission needs a rate > 0/s");
+    expect_error(MIN_YAML "service:\n  admission: token-bucket\n  rate: 5/s\n  burst: 0\n",
+                 LABEL ":8:10: service.burst: token-bucket admission needs a burst >= 1");
+    /* A key that the admission does not use is an error when set... */
+    expect_error(MIN_YAML "login_server:\n  rate: 500/s\n",
+                 LABEL ":6:9: login_server.rate: only used by token-bucket and pace admission "
+                       "(admission is bounded-queue)");
+    expect_error(MIN_YAML "supernode:\n  rate: 500/s\n",
+                 LABEL ":6:9: supernode.rate: only used by token-bucket and pace admission "
+                       "(admission is accept-all)");
+    expect_error(MIN_YAML "service:\n  admission: pace\n  rate: 5/s\n  burst: 3\n",
+                 LABEL ":8:10: service.burst: only used by token-bucket admission (admission is "
+                       "pace)");
+    expect_error(MIN_YAML "login_server:\n  admission: token-bucket\n  rate: 5/s\n"
+                          "  max_wait: 1s\n",
+                 LABEL ":8:13: login_server.max_wait: only used by shed admission (admission "
+                       "is token-bucket)");
+    /* ...never by default, and a null leaves it unset. */
+    struct scenario s;
+    assert_int_equal(load(MIN_YAML "login_server: {admission: token-bucket, rate: 5/s}\n", &s), 0);
+    assert_int_equal(s.login_server.cap.burst, 10);
+    assert_int_equal(load(MIN_YAML "service: {admission: shed, max_wait: 0s}\n", &s), 0);
+    assert_int_equal(load(MIN_YAML "login_server: {admission: shed, rate: ~, burst: }\n", &s), 0);
+    assert_double_eq(s.login_server.cap.rate, 0);
+}
+
+static void service_port_must_differ_when_there_are_services(void **state)
+{
+    struct scenario s;
+    assert_int_equal(load(MIN_YAML "service: {port: 4430}\n", &s), 0); /* no services */
+    expect_error(MIN_YAML "  services: 1\nservice: {port: 4430}\n",
+                 LABEL ":6:17: service.port: must differ from login_server.port (both are "
+                       "4430)");
+    expect_error(MIN_YAML "  services: 1\nservice:\n  port: 4431\n",
+                 LABEL ":7:9: service.port: must differ from supernode.port (both are 4431)");
+    expect_error(MIN_YAML "  services: 1\nsupernode: {port: 4432}\n",
+                 LABEL ":6:19: service.port: must differ from supernode.port (both are 4432)");
+}
+
+static void overload_rules_are_checked(void **state)
+{
+    expect_error(MIN_YAML "supernode:\n  overload: {action: shutdown}\n",
+                 LABEL ":6:22: supernode.overload.action: shutdown needs overload.load > 0 or "
+                       "overload.lag > 0");
+    expect_error(MIN_YAML "supernode:\n  overload: {action: demote, load: 80%}\n",
+                 LABEL ":6:36: supernode.overload.load: needs supernode.max_clients > 0");
+    expect_error(MIN_YAML "supernode:\n  overload: {action: halt}\n",
+                 LABEL ":6:22: supernode.overload.action: expected one of none, shutdown, "
+                       "demote, got 'halt'");
+    struct scenario s;
+    assert_int_equal(load(MIN_YAML "supernode: {overload: {action: shutdown, lag: 1s}}\n", &s), 0);
+    assert_int_equal(s.supernode.overload.action, OVERLOAD_SHUTDOWN);
+    assert_int_equal(s.supernode.overload.lag_ns, NS_S);
+    assert_int_equal(
+        load(MIN_YAML "supernode: {max_clients: 50, overload: {action: shutdown, load: 1}}\n", &s),
+        0);
+    assert_double_eq(s.supernode.overload.load, 1.0);
+}
+
+static void promote_and_gossip_bounds_are_checked(void **state)
+{
+    expect_error(MIN_YAML "supernode: {promote: {check: 0s}}\n",
+                 LABEL ":5:30: supernode.promote.check: must be > 0, got 0s");
+    expect_error(MIN_YAML "supernode: {promote: {target_ratio: 2}}\n",
+                 LABEL ":5:37: supernode.promote.target_ratio: must be in [0, 1]");
+    expect_error(MIN_YAML "supernode: {promote: {max_clients: 0}}\n",
+                 LABEL ":5:36: supernode.promote.max_clients: must be >= 1, got 0");
+    expect_error(MIN_YAML "supernode: {gossip: {fanout: 33}}\n",
+                 LABEL ":5:30: supernode.gossip.fanout: must be <= 32, got 33");
+    expect_error(MIN_YAML "supernode: {gossip: {fanout: 0}}\n",
+                 LABEL ":5:30: supernode.gossip.fanout: must be >= 1, got 0");
+    expect_error(MIN_YAML "supernode: {gossip: {period: 1s}}\n",
+                 LABEL ":5:22: supernode.gossip.period: unknown key (expected one of: interval, "
+                       "fanout)");
+}
+
+static void retry_layers_are_checked(void **state)
+{
+    expect_error(MIN_YAML "peer: {login: {retry: {throttle: {k: 0.5}}}}\n",
+                 LABEL ":5:38: peer.login.retry.throttle.k: must be 0 (off) or >= 1, got 0.5");
+    expect_error(MIN_YAML "workload: {request: {retry: {throttle: {window: 0s}}}}\n",
+                 LABEL ":5:49: workload.request.retry.throttle.window: must be > 0, got 0s");
+    expect_error(MIN_YAML "peer: {register: {retry: {budget: {tokens: -1}}}}\n",
+                 LABEL ":5:44: peer.register.retry.budget.tokens: must be >= 0, got -1");
+    expect_error(MIN_YAML "peer: {register: {retry: {budget: {tokens: lots}}}}\n",
+                 LABEL ":5:44: peer.register.retry.budget.tokens: expected a number like 10 or "
+                       "0.5, got 'lots'");
+    expect_error(MIN_YAML "peer: {register: {retry: {budget: {ratio: 1.5}}}}\n",
+                 LABEL ":5:43: peer.register.retry.budget.ratio: must be in [0, 1]");
+    expect_error(MIN_YAML "peer: {login: {retry: {obey_retry_after: 1}}}\n",
+                 LABEL ":5:42: peer.login.retry.obey_retry_after: expected true or false, got "
+                       "'1'");
+    /* workload.request gets the same rules as peer.login. */
+    expect_error(MIN_YAML "workload: {request: {retry: {policy: none, jitter: full}}}\n",
+                 LABEL ":5:52: workload.request.retry.jitter: must be none unless policy is "
+                       "exponential (policy is none), got full");
+    expect_error(MIN_YAML "workload: {request: {timeout: 0s}}\n",
+                 LABEL ":5:31: workload.request.timeout: must be > 0, got 0s");
+    struct scenario s;
+    assert_int_equal(load(MIN_YAML "workload: {request: {retry: {policy: fixed}}}\n", &s), 0);
+    assert_int_equal(s.workload.request.retry.jitter, JITTER_NONE);
+}
+
+static void new_event_kinds_are_checked(void **state)
+{
+    expect_error(MIN_YAML "events:\n  - {at: 1s, outage: {role: peer, for: 5s}}\n",
+                 LABEL ":6:29: events.0.outage.role: must be login_server or service, got peer");
+    expect_error(MIN_YAML "events:\n  - {at: 1s, outage: {role: login_server}}\n",
+                 LABEL ":6:22: events.0.outage: missing required key 'events.0.outage.for'");
+    expect_error(MIN_YAML "events:\n  - {at: 1s, outage: {role: login_server, for: 0s}}\n",
+                 LABEL ":6:48: events.0.outage.for: must be > 0, got 0s");
+    expect_error(MIN_YAML "events:\n  - {at: 1s, crash: {fraction: 0.5}}\n",
+                 LABEL ":6:21: events.0.crash: missing required key 'events.0.crash.role'");
+    expect_error(MIN_YAML "events:\n  - {at: 1s, crash: {role: everyone, fraction: 1}}\n",
+                 LABEL ":6:28: events.0.crash.role: expected one of peer, supernode, "
+                       "login_server, service, got 'everyone'");
+    expect_error(MIN_YAML "events:\n  - {at: 1s, crash: {role: service, fraction: 1}}\n",
+                 LABEL ":6:28: events.0.crash.role: service, but nodes.services is 0");
+    expect_error(MIN_YAML "events:\n  - {at: 1s, capacity: {role: service}}\n",
+                 LABEL ":6:24: events.0.capacity: expected at least one of workers, "
+                       "service_time, queue");
+    expect_error(MIN_YAML "events:\n  - {at: 1s, capacity: {role: peer, workers: 2}}\n",
+                 LABEL ":6:31: events.0.capacity.role: must be login_server, service or "
+                       "supernode, got peer");
+    expect_error(MIN_YAML "events:\n  - {at: 1s, capacity: {role: supernode, workers: 0}}\n",
+                 LABEL ":6:51: events.0.capacity.workers: must be >= 1, got 0");
+    expect_error(MIN_YAML "events:\n  - {at: 1s, inject_supernodes: {count: 0}}\n",
+                 LABEL ":6:41: events.0.inject_supernodes.count: must be >= 1, got 0");
+    expect_error(MIN_YAML "events:\n  - {at: 1s, inject_supernodes: {max_clients: 5}}\n",
+                 LABEL ":6:33: events.0.inject_supernodes: missing required key "
+                       "'events.0.inject_supernodes.count'");
+    expect_error(MIN_YAML "events:\n  - {at: 1s, crash: {role: peer, fraction: 1}, "
+                          "outage: {role: login_server, for: 1s}}\n",
+                 LABEL ":6:48: events.0: expected exactly one action, got both crash and outage");
+    expect_error(MIN_YAML "events:\n  - {at: 1s, boot: {fraction: 1, role: peer}}\n",
+                 LABEL ":6:34: events.0.boot.role: unknown key (expected one of: fraction, over)");
+}
+
+static void injected_supernodes_must_fit_the_count_limit(void **state)
+{
+    expect_error(MIN_YAML "events:\n"
+                          "  - {at: 1s, inject_supernodes: {count: 6000000}}\n"
+                          "  - {at: 2s, inject_supernodes: {count: 4000001}}\n",
+                 LABEL ":7:41: events.1.inject_supernodes.count: the injected supernodes add up "
+                       "to 10000001, more than 10000000");
+}
+
+static void node_addresses_count_services_and_injected_supernodes(void **state)
+{
+    /* 127.1.0.0/25 holds nodes 0-126 (127.1.0.1-127.1.0.127); the minimal
+     * scenario has 109 nodes. */
+    struct scenario s;
+    assert_int_equal(load(MIN_YAML "  services: 18\nnetwork: {allowed: [127.1.0.0/25]}\n", &s), 0);
+    expect_error(MIN_YAML "  services: 19\nnetwork: {allowed: [127.1.0.0/25]}\n",
+                 LABEL ":6:20: network.base: node 127 would get 127.1.0.128");
+    assert_int_equal(load(MIN_YAML "network: {allowed: [127.1.0.0/25]}\n"
+                                   "events:\n  - {at: 1s, inject_supernodes: {count: 18}}\n",
+                          &s),
+                     0);
+    expect_error(MIN_YAML "network: {allowed: [127.1.0.0/25]}\n"
+                          "events:\n  - {at: 1s, inject_supernodes: {count: 10}}\n"
+                          "  - {when: online > 0.5, inject_supernodes: {count: 9}}\n",
+                 LABEL ":5:20: network.base: node 127 would get 127.1.0.128");
+}
+
+static void event_needs_exactly_one_of_at_and_when(void **state)
+{
+    expect_error(MIN_YAML "events:\n  - {at: 1s, when: online > 0.5, boot: {fraction: 1}}\n",
+                 LABEL ":6:14: events.0: expected exactly one of at and when, got both");
+    expect_error(MIN_YAML "events:\n  - {boot: {fraction: 1}}\n",
+                 LABEL ":6:5: events.0: missing required key 'events.0.at' (or a "
+                       "'events.0.when' condition)");
+    /* A conditional event has no time, so no check against duration. */
+    struct scenario s;
+    assert_int_equal(load(MIN_YAML "events:\n  - {when: online > 0.5, boot: {fraction: 1}}\n", &s),
+                     0);
+    assert_true(s.events[0].conditional);
+    assert_int_equal(s.events[0].at_ns, 0);
+}
+
+static void conditions_parse(void **state)
+{
+    static const struct {
+        const char *text;
+        const char *metric;
+        enum scn_cmp op;
+        double value;
+    } ok[] = {
+        {"online >= 0.9", "online", CMP_GE, 0.9},
+        {"online>=90%", "online", CMP_GE, 0.9},
+        {"  gave_up > 5%  ", "gave_up", CMP_GT, 0.05},
+        {"login_ok <= 1e3", "login_ok", CMP_LE, 1000},
+        {"ls_queue < 0", "ls_queue", CMP_LT, 0},
+        {"lag_max_ms > 250", "lag_max_ms", CMP_GT, 250},
+        {"cpu_max >= 0.95", "cpu_max", CMP_GE, 0.95},
+        {"sn_count < -1.5", "sn_count", CMP_LT, -1.5},
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        struct scenario s;
+        char yaml[256];
+        snprintf(yaml, sizeof yaml, MIN_YAML "stop_when: '%s'\n", ok[i].text);
+        if (load(yaml, &s) != 0)
+            fail_msg("'%s': %s", ok[i].text, err);
+        assert_true(s.has_stop_when);
+        assert_string_equal(s.stop_when.metric, ok[i].metric);
+        assert_int_equal(s.stop_when.op, ok[i].op);
+        assert_double_eq(s.stop_when.value, ok[i].value);
+    }
+}
+
+static void bad_conditions_are_errors(void **state)
+{
+    expect_error(MIN_YAML "events:\n  - {at: 1s, boot: {fraction: 1}}\n"
+                          "  - {at: 2s, boot: {fraction: 1}}\n"
+                          "  - when: onlien >= 0.9\n    boot: {fraction: 1}\n",
+                 LABEL ":8:11: events.2.when: unknown metric 'onlien' (expected one of: off, "
+                       "booting, logging_in, registering, online, ");
+    assert_contains(err, "; did you mean 'online'?");
+    expect_error(MIN_YAML "stop_when: online == 0.9\n",
+                 LABEL ":5:12: stop_when: expected a comparison (>=, >, <= or <) after 'online', "
+                       "got '=='");
+    expect_error(MIN_YAML "stop_when: online 0.9\n",
+                 LABEL ":5:12: stop_when: expected a comparison (>=, >, <= or <) after 'online', "
+                       "got '0.9'");
+    expect_error(MIN_YAML "stop_when: online >= lots\n",
+                 LABEL ":5:12: stop_when: expected a number or a percentage like 90% after '>=', "
+                       "got 'lots'");
+    expect_error(MIN_YAML "stop_when: 'online >='\n",
+                 LABEL ":5:12: stop_when: expected a number or a percentage like 90% after '>=', "
+                       "got ''");
+    expect_error(MIN_YAML "stop_when: online >= 90 %\n",
+                 LABEL ":5:12: stop_when: expected a number or a percentage");
+    expect_error(MIN_YAML "stop_when: '>= 0.9'\n",
+                 LABEL ":5:12: stop_when: expected a condition like 'online >= 0.9' (METRIC OP "
+                       "VALUE), got '>= 0.9'");
+    expect_error(MIN_YAML "stop_when: [online, 1]\n",
+                 LABEL ":5:12: stop_when: expected a condition like 'online >= 0.9', got a "
+                       "sequence");
+    expect_error(MIN_YAML "events:\n  - {when: ~, boot: {fraction: 1}}\n",
+                 LABEL ":6:12: events.0.when: expected a condition like 'online >= 0.9', got "
+                       "nothing");
+    /* An unknown metric with no near match gets no suggestion. */
+    expect_error(MIN_YAML "stop_when: cpu > 1\n",
+                 LABEL ":5:12: stop_when: unknown metric 'cpu' (expected one of: ");
+    assert_contains(err, "; did you mean 'cpu_max'?");
+    expect_error(MIN_YAML "stop_when: zzzzzzzzzz > 1\n",
+                 LABEL ":5:12: stop_when: unknown metric 'zzzzzzzzzz'");
+    if (strstr(err, "did you mean"))
+        fail_msg("unexpected suggestion: %s", err);
+}
+
+static void stop_when_null_means_none(void **state)
+{
+    struct scenario s;
+    assert_int_equal(load(MIN_YAML "stop_when: ~\n", &s), 0);
+    assert_false(s.has_stop_when);
+    const char *ov[] = {"stop_when="};
+    assert_int_equal(load_set(MIN_YAML "stop_when: online >= 1\n", ov, 1, &s), 0);
+    assert_false(s.has_stop_when);
+    assert_string_equal(s.stop_when.metric, "");
+}
+
+static void overrides_reach_the_new_keys(void **state)
+{
+    struct scenario s;
+    const char *ov[] = {
+        "login_server.admission=shed",
+        "login_server.max_wait=2s",
+        "events.2={at: 5s, crash: {role: supernode, fraction: 0.3}}",
+        "supernode.overload={action: shutdown, lag: 500ms}",
+        "peer.login.retry.budget.tokens=8",
+        "workload.request.retry.obey_retry_after=true",
+        "nodes.services=2",
+        "workload.request_rate=30/m",
+        "stop_when=online >= 99%",
+        "events.3.when=sn_count < 4",
+        "events.3.inject_supernodes={count: 2}",
+        "service.admission=token-bucket",
+        "service.rate=100/s",
+    };
+    size_t n = sizeof ov / sizeof ov[0];
+    if (load_set(FULL_YAML, ov, n, &s) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(s.login_server.cap.admission, ADMIT_SHED);
+    assert_int_equal(s.login_server.cap.max_wait_ns, 2 * NS_S);
+    assert_int_equal(s.n_events, 4);
+    assert_int_equal(s.events[2].kind, EV_CRASH);
+    assert_int_equal(s.events[2].at_ns, 5 * NS_S);
+    assert_int_equal(s.events[2].role, SROLE_SUPERNODE);
+    assert_double_eq(s.events[2].fraction, 0.3);
+    assert_int_equal(s.supernode.overload.action, OVERLOAD_SHUTDOWN);
+    assert_int_equal(s.supernode.overload.lag_ns, 500 * NS_MS);
+    assert_double_eq(s.peer.login.retry.budget_tokens, 8);
+    assert_true(s.workload.request.retry.obey_retry_after);
+    assert_int_equal(s.nodes.services, 2);
+    assert_double_eq(s.workload.request_rate, 0.5);
+    assert_true(s.has_stop_when);
+    assert_double_eq(s.stop_when.value, 0.99);
+    assert_true(s.events[3].conditional);
+    assert_string_equal(s.events[3].when.metric, "sn_count");
+    assert_int_equal(s.events[3].kind, EV_INJECT_SN);
+    assert_int_equal(s.events[3].max_clients, 1000);
+    assert_int_equal(s.service.cap.admission, ADMIT_TOKEN_BUCKET);
+    assert_double_eq(s.service.cap.rate, 100);
+
+    /* Switching the admission of a preset: a key the new policy does not use
+     * is an error, and an empty value unsets it. */
+    const char *tb[] = {"login_server.admission=bounded-queue"};
+    expect_set_error(STORM_YAML, tb[0],
+                     LABEL ":17:9: login_server.rate: only used by "
+                           "token-bucket and pace admission (admission is "
+                           "bounded-queue)");
+    const char *tb2[] = {"login_server.admission=bounded-queue",
+                         "login_server.rate=", "login_server.burst="};
+    if (load_set(STORM_YAML, tb2, 3, &s) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(s.login_server.cap.admission, ADMIT_BOUNDED_QUEUE);
+    assert_double_eq(s.login_server.cap.rate, 0);
+    assert_int_equal(s.login_server.cap.burst, 10);
+
+    expect_set_error(MIN_YAML, "login_server.admission=drop",
+                     "--set login_server.admission=drop: login_server.admission: expected one of "
+                     "bounded-queue, accept-all, token-bucket, shed, pace, got 'drop'");
+    expect_set_error(MIN_YAML, "login_server.admission=pace",
+                     "--set login_server.admission=pace: login_server.rate: pace admission needs "
+                     "a rate > 0/s");
+    expect_set_error(MIN_YAML, "stop_when=online = 1",
+                     "--set stop_when=online = 1: stop_when: expected a comparison");
+    expect_set_error(MIN_YAML, "events.0={at: 1s, outage: {role: supernode, for: 1s}}",
+                     "--set events.0={at: 1s, outage: {role: supernode, for: 1s}}: "
+                     "events.0.outage.role: must be login_server or service, got supernode");
+    expect_set_error(MIN_YAML, "workload.request_rate=5",
+                     "--set workload.request_rate=5: workload.request_rate: missing unit /s");
+}
+
+static void to_json_writes_the_new_keys(void **state)
+{
+    struct scenario s;
+    assert_int_equal(load(STORM_YAML, &s), 0);
+    char *text = scenario_to_json(&s);
+    assert_non_null(text);
+    json_error_t jerr;
+    json_t *root = json_loads(text, 0, &jerr);
+    if (!root)
+        fail_msg("json_loads: %s", jerr.text);
+
+    assert_string_equal(json_string_value(json_object_get(root, "stop_when")), "online >= 0.99");
+    json_t *ls = json_object_get(root, "login_server");
+    assert_string_equal(json_string_value(json_object_get(ls, "admission")), "token-bucket");
+    assert_string_equal(json_string_value(json_object_get(ls, "rate")), "0.5/s");
+    assert_int_equal(json_integer_value(json_object_get(ls, "burst")), 20);
+    assert_null(json_object_get(ls, "max_wait")); /* not used by token-bucket */
+    assert_true(json_is_true(json_object_get(ls, "drop_abandoned")));
+    json_t *sv = json_object_get(root, "service");
+    assert_string_equal(json_string_value(json_object_get(sv, "max_wait")), "250ms");
+    assert_null(json_object_get(sv, "rate"));
+    assert_null(json_object_get(sv, "burst"));
+    json_t *sn = json_object_get(root, "supernode");
+    assert_int_equal(json_integer_value(json_object_get(sn, "workers")), 2);
+    assert_string_equal(json_string_value(json_object_get(sn, "rate")), "0.5/s");
+    json_t *ov = json_object_get(sn, "overload");
+    assert_string_equal(json_string_value(json_object_get(ov, "action")), "demote");
+    assert_double_eq(json_real_value(json_object_get(ov, "load")), 0.9);
+    json_t *budget = json_object_get(
+        json_object_get(json_object_get(json_object_get(root, "peer"), "login"), "retry"),
+        "budget");
+    assert_double_eq(json_real_value(json_object_get(budget, "tokens")), 10);
+    json_t *wl = json_object_get(root, "workload");
+    assert_string_equal(json_string_value(json_object_get(wl, "request_rate")), "0.25/s");
+
+    json_t *evs = json_object_get(root, "events");
+    json_t *e4 = json_object_get(json_array_get(evs, 4), "capacity");
+    assert_int_equal(json_object_size(e4), 2); /* role and workers only */
+    assert_int_equal(json_integer_value(json_object_get(e4, "workers")), 2);
+    json_t *e5 = json_object_get(json_array_get(evs, 5), "capacity");
+    assert_null(json_object_get(e5, "workers"));
+    assert_string_equal(json_string_value(json_object_get(e5, "service_time")), "20ms");
+    assert_int_equal(json_integer_value(json_object_get(e5, "queue")), 0);
+    json_t *e6 = json_array_get(evs, 6);
+    assert_null(json_object_get(e6, "at"));
+    assert_string_equal(json_string_value(json_object_get(e6, "when")), "online >= 0.9");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(evs, 8), "when")),
+                        "lag_p99_ms < 25");
+    json_t *e3 = json_object_get(json_array_get(evs, 3), "outage");
+    assert_string_equal(json_string_value(json_object_get(e3, "role")), "service");
+    assert_string_equal(json_string_value(json_object_get(e3, "for")), "30s");
+    json_decref(root);
+    free(text);
+
+    /* Unset stop_when is written as null (which loads back as unset). */
+    assert_int_equal(load(MIN_YAML, &s), 0);
+    text = scenario_to_json(&s);
+    assert_contains(text, "\"stop_when\": null,");
+    free(text);
+}
+
+static void to_json_reloads_every_new_key(void **state)
+{
+    struct scenario a, b;
+    const char *ov[] = {"workload.request_rate=1/m", "peer.login.retry.budget.ratio=0.3"};
+    if (load_set(STORM_YAML, ov, 2, &a) != 0)
+        fail_msg("%s", err);
+    char *ja = scenario_to_json(&a);
+    assert_non_null(ja);
+    if (scenario_load_string(ja, "json", NULL, 0, &b, err, sizeof err) != 0)
+        fail_msg("%s\n%s", err, ja);
+    char *jb = scenario_to_json(&b);
+    assert_non_null(jb);
+    assert_string_equal(ja, jb);
+    /* Bit for bit, apart from the strings' unused tails. */
+    assert_true(b.workload.request_rate == a.workload.request_rate);
+    assert_true(b.peer.login.retry.budget_ratio == a.peer.login.retry.budget_ratio);
+    assert_true(b.supernode.promote.capable == a.supernode.promote.capable);
+    assert_int_equal(b.n_events, a.n_events);
+    for (uint32_t i = 0; i < a.n_events; i++) {
+        assert_int_equal(b.events[i].kind, a.events[i].kind);
+        assert_int_equal(b.events[i].conditional, a.events[i].conditional);
+        assert_string_equal(b.events[i].when.metric, a.events[i].when.metric);
+        assert_true(b.events[i].when.value == a.events[i].when.value);
+        assert_int_equal(b.events[i].role, a.events[i].role);
+        assert_int_equal(b.events[i].service_time.kind, a.events[i].service_time.kind);
+        assert_int_equal(b.events[i].queue_set, a.events[i].queue_set);
+    }
+    assert_true(memcmp(&a.login_server, &b.login_server, sizeof a.login_server) == 0);
+    assert_true(memcmp(&a.service, &b.service, sizeof a.service) == 0);
+    assert_true(memcmp(&a.supernode, &b.supernode, sizeof a.supernode) == 0);
+    assert_true(memcmp(&a.workload, &b.workload, sizeof a.workload) == 0);
+    assert_true(memcmp(&a.peer, &b.peer, sizeof a.peer) == 0);
+    free(ja);
+    free(jb);
+}
+
 /* ---- robustness ---- */
 
 static uint64_t fuzz_state = 0x2545F4914F6CDD1DULL;
@@ -994,11 +1816,11 @@ static void random_bytes_never_crash(void **state)
 static void mutated_files_never_crash(void **state)
 {
     static const char pieces[] = ":-[]{},&*!|>'\"#%@ \n\t0123456789.abcsmhn%/";
-    static const char *const seeds[] = {FULL_YAML, QUICKSTART_YAML, MIN_YAML};
+    static const char *const seeds[] = {FULL_YAML, QUICKSTART_YAML, MIN_YAML, STORM_YAML};
     char buf[4096];
     int loaded = 0;
     for (int i = 0; i < 4000; i++) {
-        const char *seed = seeds[i % 3];
+        const char *seed = seeds[i % 4];
         size_t n = strlen(seed);
         memcpy(buf, seed, n + 1);
         int edits = 1 + (int)(fuzz_next() % 4);
@@ -1061,7 +1883,14 @@ static void random_overrides_never_crash(void **state)
                                        "name",
                                        "nodes.1",
                                        "events.0.reboot.fraction",
-                                       "control"};
+                                       "control",
+                                       "login_server.admission",
+                                       "supernode.rate",
+                                       "stop_when",
+                                       "events.1.when",
+                                       "events.2.capacity",
+                                       "workload.request.retry.throttle",
+                                       "service"};
     static const char *const values[] = {"5",
                                          "",
                                          "[1, 2]",
@@ -1076,17 +1905,24 @@ static void random_overrides_never_crash(void **state)
                                          "- a\n- b",
                                          "50%",
                                          "]",
-                                         "a: b: c"};
+                                         "a: b: c",
+                                         "token-bucket",
+                                         "5/s",
+                                         "online >= 90%",
+                                         "{role: service, queue: 1}",
+                                         "{k: 2}",
+                                         "{at: 1s, inject_supernodes: {count: 3}}",
+                                         "pace"};
     char ov[3][128];
     const char *ovp[3];
     for (int i = 0; i < 3000; i++) {
         size_t n = 1 + fuzz_next() % 3;
         for (size_t k = 0; k < n; k++) {
-            snprintf(ov[k], sizeof ov[k], "%s=%s", keys[fuzz_next() % 15],
-                     values[fuzz_next() % 15]);
+            snprintf(ov[k], sizeof ov[k], "%s=%s", keys[fuzz_next() % (sizeof keys / sizeof *keys)],
+                     values[fuzz_next() % (sizeof values / sizeof *values)]);
             ovp[k] = ov[k];
         }
-        must_not_crash(i % 2 ? FULL_YAML : MIN_YAML, ovp, n);
+        must_not_crash(i % 3 == 2 ? STORM_YAML : i % 2 ? FULL_YAML : MIN_YAML, ovp, n);
     }
 }
 
@@ -1155,6 +1991,28 @@ int main(void)
 
         cmocka_unit_test(to_json_has_resolved_values),
         cmocka_unit_test(to_json_reloads_as_the_same_scenario),
+
+        cmocka_unit_test(storm_file_loads_every_new_field),
+        cmocka_unit_test(inject_supernodes_max_clients_defaults_to_1000),
+        cmocka_unit_test(rates_take_a_unit),
+        cmocka_unit_test(request_rate_needs_a_service),
+        cmocka_unit_test(services_count_is_bounded),
+        cmocka_unit_test(capacity_keys_are_shared_by_three_roles),
+        cmocka_unit_test(admission_rules_are_checked),
+        cmocka_unit_test(service_port_must_differ_when_there_are_services),
+        cmocka_unit_test(overload_rules_are_checked),
+        cmocka_unit_test(promote_and_gossip_bounds_are_checked),
+        cmocka_unit_test(retry_layers_are_checked),
+        cmocka_unit_test(new_event_kinds_are_checked),
+        cmocka_unit_test(injected_supernodes_must_fit_the_count_limit),
+        cmocka_unit_test(node_addresses_count_services_and_injected_supernodes),
+        cmocka_unit_test(event_needs_exactly_one_of_at_and_when),
+        cmocka_unit_test(conditions_parse),
+        cmocka_unit_test(bad_conditions_are_errors),
+        cmocka_unit_test(stop_when_null_means_none),
+        cmocka_unit_test(overrides_reach_the_new_keys),
+        cmocka_unit_test(to_json_writes_the_new_keys),
+        cmocka_unit_test(to_json_reloads_every_new_key),
 
         cmocka_unit_test(random_bytes_never_crash),
         cmocka_unit_test(mutated_files_never_crash),

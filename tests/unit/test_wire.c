@@ -70,8 +70,26 @@ static struct wire_msg make_u32_msg(enum wire_type t, uint32_t v)
         m.u.retry_after_ms = v;
     else if (t == WIRE_KEEPALIVE || t == WIRE_KEEPALIVE_ACK)
         m.u.seq = v;
+    else if (t == WIRE_WAIT)
+        m.u.wait_ms = v;
+    else if (t == WIRE_RESPONSE)
+        m.u.req.req_id = v;
     else
         m.u.reason = v;
+    return m;
+}
+
+/* REQUEST, RESPONSE and REQ_BUSY; fields a type does not carry stay 0. */
+static struct wire_msg make_req_msg(enum wire_type t, uint64_t user_id, uint32_t req_id,
+                                    uint32_t retry_after_ms)
+{
+    struct wire_msg m = {.type = t};
+
+    m.u.req.req_id = req_id;
+    if (t == WIRE_REQUEST)
+        m.u.req.user_id = user_id;
+    if (t == WIRE_REQ_BUSY)
+        m.u.req.retry_after_ms = retry_after_ms;
     return m;
 }
 
@@ -103,8 +121,18 @@ static int sample_msgs(struct wire_msg *out)
     out[n++] = make_u32_msg(WIRE_KEEPALIVE, UINT32_MAX);
     out[n++] = make_u32_msg(WIRE_KEEPALIVE_ACK, 0);
     out[n++] = make_sn_msg(WIRE_REDIRECT, WIRE_MAX_SNS);
+    out[n++] = make_u32_msg(WIRE_WAIT, 125000);
+    out[n++] = make_sn_msg(WIRE_GOSSIP, 7);
+    out[n++] = make_req_msg(WIRE_REQUEST, 123456789012ull, 70000, 0);
+    out[n++] = make_req_msg(WIRE_RESPONSE, 0, UINT32_MAX, 0);
+    out[n++] = make_req_msg(WIRE_REQ_BUSY, 0, 3, 250);
+    out[n++] = make_sn_msg(WIRE_GOSSIP, 0);
+    out[n++] = make_req_msg(WIRE_REQUEST, UINT64_MAX, 0, 0);
     return n;
 }
+
+/* Bigger than sample_msgs() will ever return. */
+#define MAX_SAMPLES 32
 
 static void assert_msg_equal(const struct wire_msg *a, const struct wire_msg *b)
 {
@@ -131,8 +159,20 @@ static void assert_msg_equal(const struct wire_msg *a, const struct wire_msg *b)
     case WIRE_KEEPALIVE_ACK:
         assert_int_equal(a->u.seq, b->u.seq);
         break;
+    case WIRE_WAIT:
+        assert_int_equal(a->u.wait_ms, b->u.wait_ms);
+        break;
+    case WIRE_REQUEST:
+    case WIRE_RESPONSE:
+    case WIRE_REQ_BUSY:
+        /* The decoder zeroes what a type does not carry, so compare all. */
+        assert_true(a->u.req.user_id == b->u.req.user_id);
+        assert_int_equal(a->u.req.req_id, b->u.req.req_id);
+        assert_int_equal(a->u.req.retry_after_ms, b->u.req.retry_after_ms);
+        break;
     case WIRE_REGISTER_OK:
     case WIRE_REDIRECT:
+    case WIRE_GOSSIP:
         assert_int_equal(a->u.sn_list.n, b->u.sn_list.n);
         for (uint32_t i = 0; i < a->u.sn_list.n; i++) {
             assert_int_equal(a->u.sn_list.sns[i].node_id, b->u.sn_list.sns[i].node_id);
@@ -330,9 +370,104 @@ static void test_empty_sn_list_round_trips(void **state)
     assert_frame_round_trip(&m);
 }
 
+static void test_wait_round_trips(void **state)
+{
+    struct wire_msg m = make_u32_msg(WIRE_WAIT, 125000);
+
+    assert_frame_round_trip(&m);
+    m.u.wait_ms = 0;
+    assert_frame_round_trip(&m);
+    m.u.wait_ms = UINT32_MAX;
+    assert_frame_round_trip(&m);
+}
+
+static void test_gossip_round_trips(void **state)
+{
+    struct wire_msg m = make_sn_msg(WIRE_GOSSIP, 4);
+
+    assert_frame_round_trip(&m);
+}
+
+static void test_gossip_full_and_empty_round_trip(void **state)
+{
+    struct wire_msg full = make_sn_msg(WIRE_GOSSIP, WIRE_MAX_SNS);
+    struct wire_msg empty = make_sn_msg(WIRE_GOSSIP, 0);
+
+    assert_frame_round_trip(&full);
+    assert_frame_round_trip(&empty);
+}
+
+/* REQUEST, RESPONSE and REQ_BUSY travel as bare UDP payloads. */
+static void assert_payload_round_trip(const struct wire_msg *in)
+{
+    struct wire_msg out;
+    uint8_t buf[WIRE_MAX_FRAME];
+    int n = wire_encode_payload(in, buf, sizeof(buf));
+
+    assert_true(n > 0);
+    assert_int_equal(wire_decode_payload(buf, (size_t)n, &out), WIRE_OK);
+    assert_msg_equal(in, &out);
+    /* The TCP framing works for them too. */
+    assert_frame_round_trip(in);
+}
+
+static void test_request_round_trips(void **state)
+{
+    struct wire_msg m = make_req_msg(WIRE_REQUEST, 123456789012ull, 70000, 0);
+
+    assert_payload_round_trip(&m);
+    m = make_req_msg(WIRE_REQUEST, UINT64_MAX, UINT32_MAX, 0);
+    assert_payload_round_trip(&m);
+    m = make_req_msg(WIRE_REQUEST, 0, 0, 0);
+    assert_payload_round_trip(&m);
+}
+
+static void test_response_round_trips(void **state)
+{
+    struct wire_msg m = make_req_msg(WIRE_RESPONSE, 0, 70000, 0);
+
+    assert_payload_round_trip(&m);
+    m.u.req.req_id = UINT32_MAX;
+    assert_payload_round_trip(&m);
+    m.u.req.req_id = 0;
+    assert_payload_round_trip(&m);
+}
+
+static void test_req_busy_round_trips(void **state)
+{
+    struct wire_msg m = make_req_msg(WIRE_REQ_BUSY, 0, 70000, 1500);
+
+    assert_payload_round_trip(&m);
+    m = make_req_msg(WIRE_REQ_BUSY, 0, UINT32_MAX, UINT32_MAX);
+    assert_payload_round_trip(&m);
+    m = make_req_msg(WIRE_REQ_BUSY, 0, 0, 0);
+    assert_payload_round_trip(&m);
+}
+
+static void test_response_and_req_busy_decode_without_stale_fields(void **state)
+{
+    /* Only the fields a type carries are set; the rest of u.req is zero. */
+    static const uint8_t resp[] = {0x93, 0x0e, 0x01, 0x07};
+    static const uint8_t busy[] = {0x94, 0x0f, 0x01, 0x07, 0x09};
+    struct wire_msg m;
+
+    memset(&m, 0xab, sizeof(m));
+    assert_int_equal(wire_decode_payload(resp, sizeof(resp), &m), WIRE_OK);
+    assert_int_equal(m.type, WIRE_RESPONSE);
+    assert_int_equal(m.u.req.req_id, 7);
+    assert_true(m.u.req.user_id == 0);
+    assert_int_equal(m.u.req.retry_after_ms, 0);
+    memset(&m, 0xab, sizeof(m));
+    assert_int_equal(wire_decode_payload(busy, sizeof(busy), &m), WIRE_OK);
+    assert_int_equal(m.type, WIRE_REQ_BUSY);
+    assert_int_equal(m.u.req.req_id, 7);
+    assert_int_equal(m.u.req.retry_after_ms, 9);
+    assert_true(m.u.req.user_id == 0);
+}
+
 static void test_payload_round_trips_without_prefix(void **state)
 {
-    struct wire_msg msgs[16], out;
+    struct wire_msg msgs[MAX_SAMPLES], out;
     uint8_t buf[1024];
     int n = sample_msgs(msgs);
 
@@ -358,6 +493,72 @@ static void test_keepalive_frame_matches_documented_bytes(void **state)
     assert_int_equal(wire_encode(&m, buf), sizeof(want));
     assert_int_equal(evbuffer_remove(buf, got, sizeof(got)), sizeof(want));
     assert_memory_equal(got, want, sizeof(want));
+    evbuffer_free(buf);
+}
+
+static void assert_payload_bytes(const struct wire_msg *m, const uint8_t *want, size_t n)
+{
+    uint8_t got[64];
+    struct wire_msg back;
+
+    assert_int_equal(wire_encode_payload(m, got, sizeof(got)), (int)n);
+    assert_memory_equal(got, want, n);
+    assert_int_equal(wire_decode_payload(want, n, &back), WIRE_OK);
+    assert_msg_equal(m, &back);
+}
+
+static void test_new_messages_match_documented_bytes(void **state)
+{
+    /* The examples in docs/protocol.md; they also pin the field order. */
+    static const uint8_t wait[] = {0x93, 0x0b, 0x01, 0xcd, 0x0b, 0xb8};
+    static const uint8_t gossip[] = {0x93, 0x0c, 0x01, 0x91, 0x93, 0x07, 0xce,
+                                     0x7f, 0x00, 0x01, 0x02, 0xcd, 0x10, 0x04};
+    static const uint8_t request[] = {0x94, 0x0d, 0x01, 0xcd, 0x30, 0x39, 0x07};
+    static const uint8_t response[] = {0x93, 0x0e, 0x01, 0x07};
+    static const uint8_t req_busy[] = {0x94, 0x0f, 0x01, 0x07, 0xcd, 0x01, 0xf4};
+    struct wire_msg m;
+
+    m = make_u32_msg(WIRE_WAIT, 3000);
+    assert_payload_bytes(&m, wait, sizeof(wait));
+    m = make_sn_msg(WIRE_GOSSIP, 1);
+    m.u.sn_list.sns[0].node_id = 7;
+    m.u.sn_list.sns[0].ip = 0x7f000102;
+    m.u.sn_list.sns[0].port = 4100;
+    assert_payload_bytes(&m, gossip, sizeof(gossip));
+    m = make_req_msg(WIRE_REQUEST, 12345, 7, 0);
+    assert_payload_bytes(&m, request, sizeof(request));
+    m = make_req_msg(WIRE_RESPONSE, 0, 7, 0);
+    assert_payload_bytes(&m, response, sizeof(response));
+    m = make_req_msg(WIRE_REQ_BUSY, 0, 7, 500);
+    assert_payload_bytes(&m, req_busy, sizeof(req_busy));
+}
+
+static void test_worst_case_messages_fit_the_encoder(void **state)
+{
+    /* Every integer at its widest: what the static size check in wire.c
+     * promises, seen from outside through wire_encode. */
+    static const enum wire_type sn_types[] = {WIRE_REGISTER_OK, WIRE_REDIRECT, WIRE_GOSSIP};
+    struct evbuffer *buf = evbuffer_new();
+    struct wire_msg m;
+
+    for (size_t t = 0; t < sizeof(sn_types) / sizeof(sn_types[0]); t++) {
+        m = make_sn_msg(sn_types[t], WIRE_MAX_SNS);
+        for (int i = 0; i < WIRE_MAX_SNS; i++) {
+            m.u.sn_list.sns[i].node_id = UINT32_MAX;
+            m.u.sn_list.sns[i].ip = UINT32_MAX;
+            m.u.sn_list.sns[i].port = UINT16_MAX;
+        }
+        assert_int_equal(wire_encode(&m, buf), 4 + 3 + 3 + WIRE_MAX_SNS * 14);
+        assert_frame_round_trip(&m);
+    }
+    m = make_req_msg(WIRE_REQUEST, UINT64_MAX, UINT32_MAX, 0);
+    assert_int_equal(wire_encode(&m, buf), 4 + 17);
+    m = make_req_msg(WIRE_REQ_BUSY, 0, UINT32_MAX, UINT32_MAX);
+    assert_int_equal(wire_encode(&m, buf), 4 + 13);
+    m = make_req_msg(WIRE_RESPONSE, 0, UINT32_MAX, 0);
+    assert_int_equal(wire_encode(&m, buf), 4 + 8);
+    m = make_u32_msg(WIRE_WAIT, UINT32_MAX);
+    assert_int_equal(wire_encode(&m, buf), 4 + 8);
     evbuffer_free(buf);
 }
 
@@ -387,15 +588,42 @@ static void test_encode_payload_fails_when_buffer_too_small(void **state)
 
 static void test_encode_refuses_too_many_sns(void **state)
 {
-    struct wire_msg m = make_sn_msg(WIRE_REGISTER_OK, WIRE_MAX_SNS);
+    static const enum wire_type types[] = {WIRE_REGISTER_OK, WIRE_REDIRECT, WIRE_GOSSIP};
     struct evbuffer *buf = evbuffer_new();
     uint8_t out[1024];
 
-    m.u.sn_list.n = WIRE_MAX_SNS + 1;
-    assert_int_equal(wire_encode_payload(&m, out, sizeof(out)), -1);
-    assert_int_equal(wire_encode(&m, buf), -1);
-    assert_int_equal(evbuffer_get_length(buf), 0);
+    for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+        struct wire_msg m = make_sn_msg(types[t], WIRE_MAX_SNS);
+
+        m.u.sn_list.n = WIRE_MAX_SNS + 1;
+        assert_int_equal(wire_encode_payload(&m, out, sizeof(out)), -1);
+        assert_int_equal(wire_encode(&m, buf), -1);
+        m.u.sn_list.n = UINT32_MAX;
+        assert_int_equal(wire_encode_payload(&m, out, sizeof(out)), -1);
+        assert_int_equal(wire_encode(&m, buf), -1);
+        assert_int_equal(evbuffer_get_length(buf), 0);
+    }
     evbuffer_free(buf);
+}
+
+static void test_encode_payload_of_new_types_fails_when_buffer_too_small(void **state)
+{
+    struct wire_msg msgs[] = {
+        make_u32_msg(WIRE_WAIT, 125000),
+        make_sn_msg(WIRE_GOSSIP, WIRE_MAX_SNS),
+        make_req_msg(WIRE_REQUEST, UINT64_MAX, UINT32_MAX, 0),
+        make_req_msg(WIRE_RESPONSE, 0, 70000, 0),
+        make_req_msg(WIRE_REQ_BUSY, 0, 70000, 70000),
+    };
+    uint8_t buf[1024];
+
+    for (size_t i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
+        int need = wire_encode_payload(&msgs[i], buf, sizeof(buf));
+
+        assert_true(need > 0);
+        assert_int_equal(wire_encode_payload(&msgs[i], buf, (size_t)need), need);
+        assert_int_equal(wire_encode_payload(&msgs[i], buf, (size_t)need - 1), -1);
+    }
 }
 
 static void test_encode_refuses_unknown_type(void **state)
@@ -403,6 +631,10 @@ static void test_encode_refuses_unknown_type(void **state)
     struct wire_msg m = {.type = (enum wire_type)99};
     uint8_t out[64];
 
+    assert_int_equal(wire_encode_payload(&m, out, sizeof(out)), -1);
+    m.type = (enum wire_type)0;
+    assert_int_equal(wire_encode_payload(&m, out, sizeof(out)), -1);
+    m.type = (enum wire_type)(WIRE_REQ_BUSY + 1);
     assert_int_equal(wire_encode_payload(&m, out, sizeof(out)), -1);
 }
 
@@ -932,6 +1164,394 @@ static void test_bad_version_is_reported_before_unknown_type(void **state)
     assert_int_equal(decode_bytes(p, sizeof(p)), WIRE_ERR_VERSION);
 }
 
+/* ---- the new messages: WAIT, GOSSIP, REQUEST, RESPONSE, REQ_BUSY ---- */
+
+/* Messages whose fields are all uints: field count and the range of each. */
+struct uint_shape {
+    enum wire_type type;
+    uint32_t nfields;
+    uint64_t max[2];
+};
+
+static const struct uint_shape uint_shapes[] = {
+    {WIRE_WAIT, 1, {UINT32_MAX, 0}},
+    {WIRE_RESPONSE, 1, {UINT32_MAX, 0}},
+    {WIRE_REQUEST, 2, {UINT64_MAX, UINT32_MAX}},
+    {WIRE_REQ_BUSY, 2, {UINT32_MAX, UINT32_MAX}},
+    /* The older ones follow the same rules. */
+    {WIRE_BUSY, 1, {UINT32_MAX, 0}},
+    {WIRE_LOGIN_FAIL, 1, {UINT32_MAX, 0}},
+    {WIRE_REGISTER_FAIL, 1, {UINT32_MAX, 0}},
+    {WIRE_KEEPALIVE, 1, {UINT32_MAX, 0}},
+    {WIRE_KEEPALIVE_ACK, 1, {UINT32_MAX, 0}},
+};
+#define N_UINT_SHAPES (sizeof(uint_shapes) / sizeof(uint_shapes[0]))
+
+enum bad_field {
+    BAD_ABOVE_MAX, /* only where max < UINT64_MAX */
+    BAD_NEGATIVE,
+    BAD_NEGATIVE_BIG,
+    BAD_STR,
+    BAD_BIN,
+    BAD_NIL,
+    BAD_TRUE,
+    BAD_FLOAT,
+    BAD_ARRAY,
+    BAD_MAP,
+    BAD_EXT,
+    BAD_COUNT
+};
+
+static void pack_bad(msgpack_packer *pk, enum bad_field k, uint64_t max)
+{
+    switch (k) {
+    case BAD_ABOVE_MAX:
+        msgpack_pack_uint64(pk, max + 1);
+        break;
+    case BAD_NEGATIVE:
+        msgpack_pack_int8(pk, -1);
+        break;
+    case BAD_NEGATIVE_BIG:
+        msgpack_pack_int64(pk, INT64_MIN);
+        break;
+    case BAD_STR:
+        msgpack_pack_str_with_body(pk, "7", 1);
+        break;
+    case BAD_BIN:
+        msgpack_pack_bin_with_body(pk, "\x07", 1);
+        break;
+    case BAD_NIL:
+        msgpack_pack_nil(pk);
+        break;
+    case BAD_TRUE:
+        msgpack_pack_true(pk);
+        break;
+    case BAD_FLOAT:
+        msgpack_pack_float(pk, 7.0f);
+        break;
+    case BAD_ARRAY:
+        msgpack_pack_array(pk, 1);
+        msgpack_pack_uint8(pk, 7);
+        break;
+    case BAD_MAP:
+        msgpack_pack_map(pk, 1);
+        msgpack_pack_uint8(pk, 7);
+        msgpack_pack_uint8(pk, 7);
+        break;
+    default:
+        msgpack_pack_ext_with_body(pk, "\x07", 1, 1);
+        break;
+    }
+}
+
+static void test_uint_messages_at_their_maximum_decode(void **state)
+{
+    for (size_t s = 0; s < N_UINT_SHAPES; s++) {
+        const struct uint_shape *sh = &uint_shapes[s];
+        struct wire_msg m;
+        struct mp b;
+
+        mp_begin(&b, 2 + sh->nfields, sh->type, WIRE_VERSION);
+        for (uint32_t i = 0; i < sh->nfields; i++)
+            msgpack_pack_uint64(&b.pk, sh->max[i]);
+        assert_int_equal(mp_decode(&b, &m), WIRE_OK);
+        assert_int_equal(m.type, sh->type);
+        switch (sh->type) {
+        case WIRE_WAIT:
+            assert_int_equal(m.u.wait_ms, UINT32_MAX);
+            break;
+        case WIRE_RESPONSE:
+            assert_int_equal(m.u.req.req_id, UINT32_MAX);
+            break;
+        case WIRE_REQUEST:
+            assert_true(m.u.req.user_id == UINT64_MAX);
+            assert_int_equal(m.u.req.req_id, UINT32_MAX);
+            break;
+        case WIRE_REQ_BUSY:
+            assert_int_equal(m.u.req.req_id, UINT32_MAX);
+            assert_int_equal(m.u.req.retry_after_ms, UINT32_MAX);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+static void test_uint_messages_with_wrong_field_count_are_malformed(void **state)
+{
+    for (size_t s = 0; s < N_UINT_SHAPES; s++) {
+        const struct uint_shape *sh = &uint_shapes[s];
+        /* None, one short, one over, and a full fixarray. */
+        const uint32_t counts[] = {0, sh->nfields - 1, sh->nfields + 1, 13};
+
+        for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
+            struct wire_msg m;
+            struct mp b;
+
+            mp_begin(&b, 2 + counts[c], sh->type, WIRE_VERSION);
+            for (uint32_t i = 0; i < counts[c]; i++)
+                msgpack_pack_uint8(&b.pk, 1);
+            assert_int_equal(mp_decode(&b, &m), WIRE_ERR_MALFORMED);
+            assert_int_equal(m.type, 0); /* nothing half-decoded is left */
+        }
+    }
+}
+
+static void test_uint_messages_with_wrong_field_type_or_range_are_malformed(void **state)
+{
+    for (size_t s = 0; s < N_UINT_SHAPES; s++) {
+        const struct uint_shape *sh = &uint_shapes[s];
+
+        for (uint32_t bad = 0; bad < sh->nfields; bad++) {
+            for (int k = 0; k < BAD_COUNT; k++) {
+                struct mp b;
+
+                if (k == BAD_ABOVE_MAX && sh->max[bad] == UINT64_MAX)
+                    continue; /* no uint above it to send */
+                mp_begin(&b, 2 + sh->nfields, sh->type, WIRE_VERSION);
+                for (uint32_t i = 0; i < sh->nfields; i++) {
+                    if (i == bad)
+                        pack_bad(&b.pk, (enum bad_field)k, sh->max[i]);
+                    else
+                        msgpack_pack_uint8(&b.pk, 1);
+                }
+                if (mp_status(&b) != WIRE_ERR_MALFORMED)
+                    fail_msg("type %d field %u bad kind %d accepted", sh->type, bad, k);
+            }
+        }
+    }
+}
+
+static void test_wait_ms_above_uint32_is_malformed(void **state)
+{
+    struct mp b;
+
+    mp_begin(&b, 3, WIRE_WAIT, WIRE_VERSION);
+    msgpack_pack_uint64(&b.pk, (uint64_t)UINT32_MAX + 1);
+    assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+}
+
+static void test_wait_with_two_fields_is_malformed(void **state)
+{
+    /* [11, 1, 3000, 3000] */
+    static const uint8_t p[] = {0x94, 0x0b, 0x01, 0xcd, 0x0b, 0xb8, 0xcd, 0x0b, 0xb8};
+
+    assert_int_equal(decode_bytes(p, sizeof(p)), WIRE_ERR_MALFORMED);
+    assert_int_equal(decode_bytes(p, 6), WIRE_ERR_MALFORMED); /* 4 elements announced */
+}
+
+static void test_request_without_req_id_is_malformed(void **state)
+{
+    /* [13, 1, 12345]: REQUEST needs user_id and req_id. */
+    static const uint8_t p[] = {0x93, 0x0d, 0x01, 0xcd, 0x30, 0x39};
+
+    assert_int_equal(decode_bytes(p, sizeof(p)), WIRE_ERR_MALFORMED);
+}
+
+static void test_request_user_id_as_str_is_malformed(void **state)
+{
+    struct mp b;
+
+    mp_begin(&b, 4, WIRE_REQUEST, WIRE_VERSION);
+    msgpack_pack_str_with_body(&b.pk, "12345", 5);
+    msgpack_pack_uint32(&b.pk, 7);
+    assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+}
+
+static void test_request_req_id_above_uint32_is_malformed(void **state)
+{
+    struct mp b;
+
+    mp_begin(&b, 4, WIRE_REQUEST, WIRE_VERSION);
+    msgpack_pack_uint64(&b.pk, 1);
+    msgpack_pack_uint64(&b.pk, (uint64_t)UINT32_MAX + 1);
+    assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+}
+
+static void test_response_with_retry_after_is_malformed(void **state)
+{
+    /* A RESPONSE shaped like a REQ_BUSY: [14, 1, 7, 500]. */
+    static const uint8_t p[] = {0x94, 0x0e, 0x01, 0x07, 0xcd, 0x01, 0xf4};
+
+    assert_int_equal(decode_bytes(p, sizeof(p)), WIRE_ERR_MALFORMED);
+}
+
+static void test_req_busy_without_retry_after_is_malformed(void **state)
+{
+    /* A REQ_BUSY shaped like a RESPONSE: [15, 1, 7]. */
+    static const uint8_t p[] = {0x93, 0x0f, 0x01, 0x07};
+
+    assert_int_equal(decode_bytes(p, sizeof(p)), WIRE_ERR_MALFORMED);
+}
+
+static void test_req_busy_retry_after_above_uint32_is_malformed(void **state)
+{
+    struct mp b;
+
+    mp_begin(&b, 4, WIRE_REQ_BUSY, WIRE_VERSION);
+    msgpack_pack_uint32(&b.pk, 7);
+    msgpack_pack_uint64(&b.pk, (uint64_t)UINT32_MAX + 1);
+    assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+}
+
+static void test_request_datagram_with_trailing_bytes_is_malformed(void **state)
+{
+    /* Two REQUESTs in one datagram: UDP carries exactly one payload. */
+    static const uint8_t p[] = {0x94, 0x0d, 0x01, 0x01, 0x07, 0x94, 0x0d, 0x01, 0x01, 0x08};
+
+    assert_int_equal(decode_bytes(p, 5), WIRE_OK);
+    assert_int_equal(decode_bytes(p, sizeof(p)), WIRE_ERR_MALFORMED);
+}
+
+static void test_request_datagram_with_length_prefix_is_malformed(void **state)
+{
+    /* A TCP frame sent as a datagram: the prefix is not msgpack framing. */
+    static const uint8_t p[] = {0x00, 0x00, 0x00, 0x05, 0x94, 0x0d, 0x01, 0x01, 0x07};
+
+    assert_int_equal(decode_bytes(p, sizeof(p)), WIRE_ERR_MALFORMED);
+}
+
+static void test_gossip_of_maximum_length_decodes(void **state)
+{
+    struct wire_msg m;
+    struct mp b;
+
+    mp_begin(&b, 3, WIRE_GOSSIP, WIRE_VERSION);
+    msgpack_pack_array(&b.pk, WIRE_MAX_SNS);
+    for (int i = 0; i < WIRE_MAX_SNS; i++)
+        mp_sn(&b, UINT32_MAX - i, UINT32_MAX, UINT16_MAX);
+    assert_int_equal(mp_decode(&b, &m), WIRE_OK);
+    assert_int_equal(m.type, WIRE_GOSSIP);
+    assert_int_equal(m.u.sn_list.n, WIRE_MAX_SNS);
+    assert_int_equal(m.u.sn_list.sns[WIRE_MAX_SNS - 1].node_id, UINT32_MAX - (WIRE_MAX_SNS - 1));
+    assert_int_equal(m.u.sn_list.sns[0].port, UINT16_MAX);
+}
+
+static void test_gossip_with_33_sns_is_malformed(void **state)
+{
+    struct mp b;
+
+    mp_begin(&b, 3, WIRE_GOSSIP, WIRE_VERSION);
+    msgpack_pack_array(&b.pk, WIRE_MAX_SNS + 1);
+    for (int i = 0; i < WIRE_MAX_SNS + 1; i++)
+        mp_sn(&b, i, 0x7f000001, 4000);
+    assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+}
+
+static void test_gossip_with_bad_sn_entry_is_malformed(void **state)
+{
+    /* One good entry, then a bad one: the whole message is refused. */
+    for (int bad = 0; bad < 8; bad++) {
+        struct mp b;
+
+        mp_begin(&b, 3, WIRE_GOSSIP, WIRE_VERSION);
+        msgpack_pack_array(&b.pk, 2);
+        mp_sn(&b, 1, 0x7f000001, 4000);
+        switch (bad) {
+        case 0:
+            mp_sn(&b, 2, 0x7f000002, 65536); /* port out of range */
+            break;
+        case 1:
+            mp_sn(&b, 0x100000000ull, 0x7f000002, 4000); /* node_id out of range */
+            break;
+        case 2:
+            mp_sn(&b, 2, 0x100000000ull, 4000); /* ipv4 out of range */
+            break;
+        case 3: /* two fields */
+            msgpack_pack_array(&b.pk, 2);
+            msgpack_pack_uint8(&b.pk, 2);
+            msgpack_pack_uint8(&b.pk, 3);
+            break;
+        case 4: /* four fields */
+            msgpack_pack_array(&b.pk, 4);
+            for (int i = 0; i < 4; i++)
+                msgpack_pack_uint8(&b.pk, 2);
+            break;
+        case 5: /* not an array */
+            msgpack_pack_uint8(&b.pk, 2);
+            break;
+        case 6: /* negative port */
+            msgpack_pack_array(&b.pk, 3);
+            msgpack_pack_uint8(&b.pk, 2);
+            msgpack_pack_uint8(&b.pk, 3);
+            msgpack_pack_int8(&b.pk, -1);
+            break;
+        default: /* ipv4 as a 4-byte bin */
+            msgpack_pack_array(&b.pk, 3);
+            msgpack_pack_uint8(&b.pk, 2);
+            msgpack_pack_bin_with_body(&b.pk, "\x7f\x00\x00\x01", 4);
+            msgpack_pack_uint16(&b.pk, 4000);
+            break;
+        }
+        if (mp_status(&b) != WIRE_ERR_MALFORMED)
+            fail_msg("bad SN entry %d accepted", bad);
+    }
+}
+
+static void test_gossip_with_wrong_field_count_or_type_is_malformed(void **state)
+{
+    struct mp b;
+
+    /* [12, 1]: no list */
+    mp_begin(&b, 2, WIRE_GOSSIP, WIRE_VERSION);
+    assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+    /* [12, 1, [], []] */
+    mp_begin(&b, 4, WIRE_GOSSIP, WIRE_VERSION);
+    msgpack_pack_array(&b.pk, 0);
+    msgpack_pack_array(&b.pk, 0);
+    assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+    /* [12, 1, {}] */
+    mp_begin(&b, 3, WIRE_GOSSIP, WIRE_VERSION);
+    msgpack_pack_map(&b.pk, 0);
+    assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+    /* [12, 1, nil] */
+    mp_begin(&b, 3, WIRE_GOSSIP, WIRE_VERSION);
+    msgpack_pack_nil(&b.pk);
+    assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+    /* [12, 1, 0]: a count, not a list */
+    mp_begin(&b, 3, WIRE_GOSSIP, WIRE_VERSION);
+    msgpack_pack_uint8(&b.pk, 0);
+    assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+    /* [12, 1, [sn]] with the SN entry flattened: [12, 1, [1, ip, port]] */
+    mp_begin(&b, 3, WIRE_GOSSIP, WIRE_VERSION);
+    msgpack_pack_array(&b.pk, 3);
+    msgpack_pack_uint8(&b.pk, 1);
+    msgpack_pack_uint32(&b.pk, 0x7f000001);
+    msgpack_pack_uint16(&b.pk, 4000);
+    assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+}
+
+static void test_hostile_array32_in_gossip_is_malformed(void **state)
+{
+    /* [12, 1, array32(2^32-1)] */
+    static const uint8_t p[] = {0x93, 0x0c, 0x01, 0xdd, 0xff, 0xff, 0xff, 0xff};
+
+    assert_int_equal(decode_bytes(p, sizeof(p)), WIRE_ERR_MALFORMED);
+}
+
+static void test_type_16_is_unknown(void **state)
+{
+    /* The first type after REQ_BUSY, in each plausible shape. */
+    static const uint8_t two[] = {0x92, 0x10, 0x01};
+    static const uint8_t three[] = {0x93, 0x10, 0x01, 0x07};
+    static const uint8_t four[] = {0x94, 0x10, 0x01, 0x07, 0x07};
+
+    assert_int_equal(decode_bytes(two, sizeof(two)), WIRE_ERR_UNKNOWN);
+    assert_int_equal(decode_bytes(three, sizeof(three)), WIRE_ERR_UNKNOWN);
+    assert_int_equal(decode_bytes(four, sizeof(four)), WIRE_ERR_UNKNOWN);
+}
+
+static void test_new_types_with_version_2_are_version_errors(void **state)
+{
+    for (uint64_t t = WIRE_WAIT; t <= WIRE_REQ_BUSY; t++) {
+        struct mp b;
+
+        mp_begin(&b, 3, t, 2);
+        msgpack_pack_uint8(&b.pk, 1);
+        assert_int_equal(mp_status(&b), WIRE_ERR_VERSION);
+    }
+}
+
 /* ---- fuzz ---- */
 
 static int is_decode_status(enum wire_status st)
@@ -970,7 +1590,7 @@ static void test_fuzz_random_buffers_never_crash(void **state)
         /* Half the time, start like a real message so the field checks run. */
         if (len >= 3 && (i & 1)) {
             buf[0] = (uint8_t)(0x92 + rng_below(4));
-            buf[1] = (uint8_t)(1 + rng_below(10));
+            buf[1] = (uint8_t)(1 + rng_below(WIRE_REQ_BUSY + 1)); /* one unknown too */
             buf[2] = WIRE_VERSION;
         }
         check_decoded(wire_decode_payload(buf, len, &m), &m);
@@ -981,7 +1601,7 @@ static void test_fuzz_mutated_encodings_never_crash(void **state)
 {
     static const uint8_t interesting[] = {0x00, 0x7f, 0x80, 0x90, 0xc1, 0xc4, 0xc6, 0xcc,
                                           0xcf, 0xd0, 0xdb, 0xdc, 0xdd, 0xdf, 0xe0, 0xff};
-    struct wire_msg msgs[16], m;
+    struct wire_msg msgs[MAX_SAMPLES], m;
     int nmsgs = sample_msgs(msgs);
     uint8_t orig[1024], buf[1100];
 
@@ -1021,6 +1641,100 @@ static void test_fuzz_mutated_encodings_never_crash(void **state)
         }
         check_decoded(wire_decode_payload(buf, len, &m), &m);
     }
+}
+
+/* One field of a random shape: mostly plausible, so the field checks get past
+ * the first field often enough to reach the later ones. */
+static void pack_random_field(msgpack_packer *pk)
+{
+    static const uint64_t uints[] = {
+        0, 1, 127, 128, 65535, 65536, UINT32_MAX, (uint64_t)UINT32_MAX + 1, UINT64_MAX};
+    uint8_t data[80];
+
+    for (size_t i = 0; i < sizeof(data); i++)
+        data[i] = (uint8_t)rng_next();
+    switch (rng_below(12)) {
+    case 0:
+    case 1:
+    case 2:
+    case 3:
+        msgpack_pack_uint64(pk, uints[rng_below(sizeof(uints) / sizeof(uints[0]))]);
+        break;
+    case 4:
+        msgpack_pack_int64(pk, -(int64_t)rng_below(1000) - 1);
+        break;
+    case 5: { /* bin of a length near 32 or 64 */
+        uint32_t len = (rng_below(2) ? 32 : 64) + rng_below(3) - 1;
+
+        msgpack_pack_bin_with_body(pk, data, len);
+        break;
+    }
+    case 6: /* ticket, sometimes with a bad part */
+        msgpack_pack_array(pk, 3);
+        msgpack_pack_uint64(pk, rng_next());
+        msgpack_pack_uint64(pk, rng_next());
+        msgpack_pack_bin_with_body(pk, data, rng_below(8) ? 64 : 63);
+        break;
+    case 7:
+    case 8: { /* SN list around the limit, sometimes with a bad entry */
+        uint32_t n = rng_below(4) ? rng_below(5) : WIRE_MAX_SNS - 1 + rng_below(3);
+
+        msgpack_pack_array(pk, n);
+        for (uint32_t i = 0; i < n; i++) {
+            msgpack_pack_array(pk, 3);
+            msgpack_pack_uint32(pk, (uint32_t)rng_next());
+            msgpack_pack_uint32(pk, (uint32_t)rng_next());
+            msgpack_pack_uint64(pk, rng_below(64) ? (uint16_t)rng_next() : 65536);
+        }
+        break;
+    }
+    case 9:
+        msgpack_pack_str_with_body(pk, data, rng_below(40));
+        break;
+    case 10:
+        msgpack_pack_nil(pk);
+        break;
+    default:
+        msgpack_pack_map(pk, 0);
+        break;
+    }
+}
+
+static void test_fuzz_random_shapes_never_crash(void **state)
+{
+    int ok_by_type[WIRE_REQ_BUSY + 2] = {0};
+
+    rng_state = 4;
+    for (int i = 0; i < 40000; i++) {
+        uint64_t type = 1 + rng_below(WIRE_REQ_BUSY + 1);
+        uint64_t version = rng_below(16) ? WIRE_VERSION : rng_below(3);
+        uint32_t nfields = rng_below(4);
+        msgpack_sbuffer sb;
+        msgpack_packer pk;
+        struct wire_msg m;
+        enum wire_status st;
+
+        msgpack_sbuffer_init(&sb);
+        msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+        msgpack_pack_array(&pk, 2 + nfields);
+        msgpack_pack_uint64(&pk, type);
+        msgpack_pack_uint64(&pk, version);
+        for (uint32_t f = 0; f < nfields; f++)
+            pack_random_field(&pk);
+        st = wire_decode_payload((const uint8_t *)sb.data, sb.size, &m);
+        check_decoded(st, &m);
+        if (st == WIRE_OK) {
+            assert_true(m.type == type);
+            ok_by_type[type]++;
+        }
+        if (type > WIRE_REQ_BUSY && version == WIRE_VERSION)
+            assert_int_equal(st, WIRE_ERR_UNKNOWN);
+        msgpack_sbuffer_destroy(&sb);
+    }
+    /* The generator reaches a valid message of every type, new ones included. */
+    for (int t = WIRE_LOGIN_REQ; t <= WIRE_REQ_BUSY; t++)
+        if (ok_by_type[t] == 0)
+            fail_msg("fuzz never produced a valid %s", wire_type_name((enum wire_type)t));
 }
 
 static void test_fuzz_random_stream_is_consumed_safely(void **state)
@@ -1072,8 +1786,15 @@ static void test_type_and_status_names(void **state)
     assert_string_equal(wire_type_name(WIRE_LOGIN_REQ), "LOGIN_REQ");
     assert_string_equal(wire_type_name(WIRE_KEEPALIVE_ACK), "KEEPALIVE_ACK");
     assert_string_equal(wire_type_name(WIRE_REDIRECT), "REDIRECT");
+    assert_string_equal(wire_type_name(WIRE_WAIT), "WAIT");
+    assert_string_equal(wire_type_name(WIRE_GOSSIP), "GOSSIP");
+    assert_string_equal(wire_type_name(WIRE_REQUEST), "REQUEST");
+    assert_string_equal(wire_type_name(WIRE_RESPONSE), "RESPONSE");
+    assert_string_equal(wire_type_name(WIRE_REQ_BUSY), "REQ_BUSY");
     assert_string_equal(wire_type_name((enum wire_type)99), "UNKNOWN");
-    for (int t = WIRE_LOGIN_REQ; t <= WIRE_REDIRECT; t++)
+    assert_string_equal(wire_type_name((enum wire_type)(WIRE_REQ_BUSY + 1)), "UNKNOWN");
+    assert_string_equal(wire_type_name((enum wire_type)0), "UNKNOWN");
+    for (int t = WIRE_LOGIN_REQ; t <= WIRE_REQ_BUSY; t++)
         assert_string_not_equal(wire_type_name((enum wire_type)t), "UNKNOWN");
     assert_string_equal(wire_status_name(WIRE_OK), "ok");
     assert_string_equal(wire_status_name(WIRE_NEED_MORE), "need_more");
@@ -1099,11 +1820,21 @@ int main(void)
         cmocka_unit_test(test_redirect_round_trips),
         cmocka_unit_test(test_full_sn_list_round_trips),
         cmocka_unit_test(test_empty_sn_list_round_trips),
+        cmocka_unit_test(test_wait_round_trips),
+        cmocka_unit_test(test_gossip_round_trips),
+        cmocka_unit_test(test_gossip_full_and_empty_round_trip),
+        cmocka_unit_test(test_request_round_trips),
+        cmocka_unit_test(test_response_round_trips),
+        cmocka_unit_test(test_req_busy_round_trips),
+        cmocka_unit_test(test_response_and_req_busy_decode_without_stale_fields),
         cmocka_unit_test(test_payload_round_trips_without_prefix),
 
         cmocka_unit_test(test_keepalive_frame_matches_documented_bytes),
+        cmocka_unit_test(test_new_messages_match_documented_bytes),
+        cmocka_unit_test(test_worst_case_messages_fit_the_encoder),
         cmocka_unit_test(test_encode_returns_frame_size_including_prefix),
         cmocka_unit_test(test_encode_payload_fails_when_buffer_too_small),
+        cmocka_unit_test(test_encode_payload_of_new_types_fails_when_buffer_too_small),
         cmocka_unit_test(test_encode_refuses_too_many_sns),
         cmocka_unit_test(test_encode_refuses_unknown_type),
 
@@ -1158,8 +1889,30 @@ int main(void)
         cmocka_unit_test(test_version_0_is_version_error),
         cmocka_unit_test(test_bad_version_is_reported_before_unknown_type),
 
+        cmocka_unit_test(test_uint_messages_at_their_maximum_decode),
+        cmocka_unit_test(test_uint_messages_with_wrong_field_count_are_malformed),
+        cmocka_unit_test(test_uint_messages_with_wrong_field_type_or_range_are_malformed),
+        cmocka_unit_test(test_wait_ms_above_uint32_is_malformed),
+        cmocka_unit_test(test_wait_with_two_fields_is_malformed),
+        cmocka_unit_test(test_request_without_req_id_is_malformed),
+        cmocka_unit_test(test_request_user_id_as_str_is_malformed),
+        cmocka_unit_test(test_request_req_id_above_uint32_is_malformed),
+        cmocka_unit_test(test_response_with_retry_after_is_malformed),
+        cmocka_unit_test(test_req_busy_without_retry_after_is_malformed),
+        cmocka_unit_test(test_req_busy_retry_after_above_uint32_is_malformed),
+        cmocka_unit_test(test_request_datagram_with_trailing_bytes_is_malformed),
+        cmocka_unit_test(test_request_datagram_with_length_prefix_is_malformed),
+        cmocka_unit_test(test_gossip_of_maximum_length_decodes),
+        cmocka_unit_test(test_gossip_with_33_sns_is_malformed),
+        cmocka_unit_test(test_gossip_with_bad_sn_entry_is_malformed),
+        cmocka_unit_test(test_gossip_with_wrong_field_count_or_type_is_malformed),
+        cmocka_unit_test(test_hostile_array32_in_gossip_is_malformed),
+        cmocka_unit_test(test_type_16_is_unknown),
+        cmocka_unit_test(test_new_types_with_version_2_are_version_errors),
+
         cmocka_unit_test(test_fuzz_random_buffers_never_crash),
         cmocka_unit_test(test_fuzz_mutated_encodings_never_crash),
+        cmocka_unit_test(test_fuzz_random_shapes_never_crash),
         cmocka_unit_test(test_fuzz_random_stream_is_consumed_safely),
 
         cmocka_unit_test(test_type_and_status_names),

@@ -1,0 +1,25 @@
+/* service.h - a central service for the steady-state workload (issue 3).
+ *
+ * One UDP socket per service node. Each REQUEST datagram goes through the
+ * service's capacity model (node/capacity.h); a served request gets a
+ * RESPONSE, a refused one REQ_BUSY with the retry-after hint. Over UDP the
+ * server never learns that a client gave up, so it serves stale requests
+ * too: the clients count such late answers (svc_wasted). */
+#ifndef BS_SERVICE_H
+#define BS_SERVICE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct host;
+struct service;
+struct scn_event;
+
+struct service *svc_create(struct host *h, uint32_t id, char *err, size_t errlen);
+void svc_free(struct service *s);
+void svc_set_down(struct service *s);
+int svc_set_up(struct service *s);
+void svc_reconfigure(struct service *s, const struct scn_event *ev);
+uint32_t svc_id(const struct service *s);
+
+#endif

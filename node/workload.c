@@ -1,0 +1,261 @@
+/* workload.c - open-loop requests to the central service (see workload.h). */
+#include "workload.h"
+
+#include <errno.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/event_struct.h>
+
+#include "conn.h"
+#include "host.h"
+#include "peer.h"
+
+#define SLOTS 65536u /* outstanding requests per rank; more are dropped and counted */
+#define RECV_BATCH 64
+
+enum req_state { REQ_OUTSTANDING, REQ_WAITING };
+
+struct req {
+    struct workload *w;
+    struct event timer;
+    struct retry_state retry;
+    uint32_t id;
+    uint32_t peer; /* index into h->peers */
+    uint8_t state;
+};
+
+struct workload {
+    struct host *h;
+    int fd;
+    struct event *rx;
+    struct event arrival;
+    struct rng rng;
+    uint32_t next_id;
+    struct req *slot[SLOTS];
+};
+
+static const struct scn_retry_cfg *cfg(const struct workload *w)
+{
+    return &w->h->scn->workload.request;
+}
+
+static void req_free(struct req *r)
+{
+    struct workload *w = r->w;
+    if (r->state == REQ_OUTSTANDING)
+        w->h->m.g[G_REQ_OUTSTANDING]--;
+    event_del(&r->timer);
+    w->slot[r->id % SLOTS] = NULL;
+    free(r);
+}
+
+/* Send one datagram from the peer's own address. */
+static int send_from(struct workload *w, uint32_t src, uint32_t dst, const struct wire_msg *m)
+{
+    struct host *h = w->h;
+    if (!placement_ip_allowed(h->scn, src) || !placement_ip_allowed(h->scn, dst))
+        return -1;
+    uint8_t buf[64];
+    int n = wire_encode_payload(m, buf, sizeof buf);
+    if (n < 0)
+        return -1;
+    struct sockaddr_in to;
+    conn_sockaddr(dst, h->pl.svc_port, &to);
+    struct iovec iov = {buf, (size_t)n};
+    char cbuf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+    memset(cbuf, 0, sizeof cbuf);
+    struct msghdr mh = {.msg_name = &to, .msg_namelen = sizeof to, .msg_iov = &iov,
+                        .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf};
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+    cm->cmsg_level = IPPROTO_IP;
+    cm->cmsg_type = IP_PKTINFO;
+    cm->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
+    struct in_pktinfo *pi = (struct in_pktinfo *)CMSG_DATA(cm);
+    pi->ipi_spec_dst.s_addr = htonl(src);
+    if (sendmsg(w->fd, &mh, MSG_DONTWAIT) != n)
+        return -1;
+    h->m.c[C_MSGS_SENT]++;
+    h->m.c[C_BYTES_SENT] += (uint64_t)n;
+    return 0;
+}
+
+static void attempt(struct req *r);
+
+static void failed(struct req *r, int64_t hint_ns)
+{
+    struct workload *w = r->w;
+    struct peer *p = &w->h->peers[r->peer];
+    int64_t delay;
+    unsigned why;
+    if (r->state == REQ_OUTSTANDING) {
+        w->h->m.g[G_REQ_OUTSTANDING]--;
+        r->state = REQ_WAITING;
+    }
+    if (!retry_after_failure(&cfg(w)->retry, &r->retry, &p->g_req, &p->rng, hint_ns, &delay,
+                             &why)) {
+        w->h->m.c[C_REQ_GIVEUP]++;
+        req_free(r);
+        return;
+    }
+    if (why & SLOW_BUDGET)
+        w->h->m.c[C_RETRY_SLOWED_BUDGET]++;
+    if (why & SLOW_RETRY_AFTER)
+        w->h->m.c[C_RETRY_SLOWED_HINT]++;
+    host_arm_in(&r->timer, delay);
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+    struct req *r = arg;
+    if (r->state == REQ_OUTSTANDING) {
+        r->w->h->m.c[C_REQ_TIMEOUT]++;
+        failed(r, 0);
+    } else {
+        attempt(r);
+    }
+}
+
+static void attempt(struct req *r)
+{
+    struct workload *w = r->w;
+    struct host *h = w->h;
+    struct peer *p = &h->peers[r->peer];
+    if (p->state != PEER_ONLINE) { /* the peer went down: its requests die with it */
+        h->m.c[C_REQ_DROPPED]++;
+        req_free(r);
+        return;
+    }
+    if (!retry_guard_admit(&cfg(w)->retry, &p->g_req, &p->rng, host_now(h))) {
+        h->m.c[C_THROTTLED]++;
+        failed(r, 0);
+        return;
+    }
+    uint32_t svc = h->pl.first_svc + rng_below(&p->rng, h->pl.n_svc);
+    struct wire_msg m = {.type = WIRE_REQUEST, .u.req = {.user_id = p->id, .req_id = r->id}};
+    h->m.c[C_REQ_SENT]++;
+    r->state = REQ_OUTSTANDING;
+    h->m.g[G_REQ_OUTSTANDING]++;
+    host_arm_in(&r->timer, cfg(w)->timeout_ns);
+    if (send_from(w, p->ip, placement_addr(&h->pl, svc), &m) < 0)
+        h->m.c[C_SOCKET_ERRORS]++; /* lost like a dropped datagram: the timeout handles it */
+}
+
+/* Poisson arrivals at request_rate per peer over all local peers, thinned to
+ * the online ones: exactly request_rate per online peer. */
+static void arrival(evutil_socket_t fd, short what, void *arg)
+{
+    struct workload *w = arg;
+    struct host *h = w->h;
+    double rate = h->scn->workload.request_rate * h->n_peers;
+    uint32_t i = rng_below(&w->rng, h->n_peers);
+    if (h->peers[i].state == PEER_ONLINE) {
+        uint32_t id = w->next_id++;
+        if (w->slot[id % SLOTS]) {
+            h->m.c[C_REQ_DROPPED]++; /* the rank's table is full */
+        } else {
+            struct req *r = calloc(1, sizeof *r);
+            if (r) {
+                r->w = w;
+                r->id = id;
+                r->peer = i;
+                evtimer_assign(&r->timer, h->base, on_timer, r);
+                w->slot[id % SLOTS] = r;
+                r->state = REQ_WAITING;
+                attempt(r);
+            }
+        }
+    }
+    double u = rng_uniform(&w->rng);
+    host_arm_in(&w->arrival, (int64_t)(-log(1 - u) / rate * 1e9));
+}
+
+static void on_readable(evutil_socket_t fd, short what, void *arg)
+{
+    struct workload *w = arg;
+    struct host *h = w->h;
+    for (int i = 0; i < RECV_BATCH; i++) {
+        uint8_t buf[512];
+        ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (n < 0)
+            return;
+        h->m.c[C_BYTES_RECV] += (uint64_t)n;
+        struct wire_msg m;
+        if (wire_decode_payload(buf, (size_t)n, &m) != WIRE_OK ||
+            (m.type != WIRE_RESPONSE && m.type != WIRE_REQ_BUSY)) {
+            h->m.c[C_MALFORMED]++;
+            continue;
+        }
+        h->m.c[C_MSGS_RECV]++;
+        struct req *r = w->slot[m.u.req.req_id % SLOTS];
+        if (!r || r->id != m.u.req.req_id || r->state != REQ_OUTSTANDING) {
+            /* The client gave up on it already: work the server wasted. */
+            if (m.type == WIRE_RESPONSE)
+                h->m.c[C_SVC_WASTED]++;
+            continue;
+        }
+        struct peer *p = &h->peers[r->peer];
+        const struct retry_policy *pol = &cfg(w)->retry;
+        if (m.type == WIRE_RESPONSE) {
+            h->m.c[C_REQ_OK]++;
+            retry_guard_accepted(pol, &p->g_req, host_now(h));
+            retry_guard_success(pol, &p->g_req);
+            req_free(r);
+        } else {
+            h->m.c[C_REQ_BUSY]++;
+            failed(r, (int64_t)m.u.req.retry_after_ms * NS_PER_MS);
+        }
+    }
+}
+
+struct workload *workload_new(struct host *h, char *err, size_t errlen)
+{
+    struct workload *w = calloc(1, sizeof *w);
+    if (!w) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    w->h = h;
+    w->fd = -1;
+    rng_seed(&w->rng, h->scn->seed, 0x574f524bu + (uint64_t)h->rank, RNG_STREAM_NODE);
+    evtimer_assign(&w->arrival, h->base, arrival, w);
+    if (h->scn->workload.request_rate <= 0 || h->n_peers == 0 || h->pl.n_svc == 0)
+        return w;
+    /* Bound to every local address on one port: replies to any peer's
+     * address come back here. Sends pick their source with IP_PKTINFO. */
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    struct sockaddr_in any = {.sin_family = AF_INET};
+    if (fd < 0 || bind(fd, (struct sockaddr *)&any, sizeof any) < 0) {
+        snprintf(err, errlen, "workload socket: %s", strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        free(w);
+        return NULL;
+    }
+    w->fd = fd;
+    w->rx = event_new(h->base, fd, EV_READ | EV_PERSIST, on_readable, w);
+    event_add(w->rx, NULL);
+    host_arm_in(&w->arrival, 0);
+    return w;
+}
+
+void workload_free(struct workload *w)
+{
+    if (!w)
+        return;
+    event_del(&w->arrival);
+    for (uint32_t i = 0; i < SLOTS; i++)
+        if (w->slot[i])
+            req_free(w->slot[i]);
+    if (w->rx)
+        event_free(w->rx);
+    if (w->fd >= 0)
+        close(w->fd);
+    free(w);
+}

@@ -1,0 +1,104 @@
+/* figures.c - extracting the key figures from run.json. */
+#include "figures.h"
+
+#include <math.h>
+#include <string.h>
+
+const struct figure_def figure_defs[FIG_COUNT] = {
+    [FIG_NODES] = {"nodes", "nodes", UNIT_COUNT, false, "n/a"},
+    [FIG_PEERS] = {"peers", "peers", UNIT_COUNT, false, "n/a"},
+    [FIG_ONLINE_END] = {"online_final", "online at end", UNIT_COUNT, false, "n/a"},
+    [FIG_ONLINE_PCT] = {"online_final_pct", "online at end %", UNIT_PERCENT, false, "n/a"},
+    [FIG_T50] = {"t50_s", "t50 (50% online)", UNIT_SECONDS, false, "never"},
+    [FIG_T95] = {"t95_s", "t95 (95% online)", UNIT_SECONDS, false, "never"},
+    [FIG_T99] = {"t99_s", "t99 (99% online)", UNIT_SECONDS, false, "never"},
+    [FIG_LOGIN_ATTEMPTS] = {"login_attempts", "login attempts", UNIT_COUNT, false, "n/a"},
+    [FIG_LOGIN_OK] = {"login_ok", "logins ok", UNIT_COUNT, false, "n/a"},
+    [FIG_LOGIN_BUSY] = {"login_busy", "logins busy", UNIT_COUNT, true, "n/a"},
+    [FIG_LOGIN_TIMEOUT] = {"login_timeout", "logins timed out", UNIT_COUNT, true, "n/a"},
+    [FIG_AMPLIFICATION] = {"amplification", "amplification", UNIT_RATIO, false, "n/a"},
+    [FIG_AMP_PEAK] = {"amplification_peak", "peak amplification", UNIT_RATIO, true, "n/a"},
+    [FIG_ATTEMPTS_MAX] = {"login_attempts_per_node_max", "max attempts/peer", UNIT_COUNT, true,
+                          "n/a"},
+    [FIG_PEAK_RPS] = {"peak_login_rps", "peak logins/s", UNIT_RATE, false, "n/a"},
+    [FIG_PEAK_OK_RPS] = {"peak_login_ok_rps", "peak ok/s", UNIT_RATE, true, "n/a"},
+    [FIG_CAPACITY] = {"capacity_rps", "login capacity", UNIT_RATE, true, "n/a"},
+    [FIG_RECOVERED] = {"recovered", "recovered", UNIT_BOOL, true, "n/a"},
+    [FIG_RECOVERY_S] = {"recovery_s", "recovery time", UNIT_SECONDS, true, "never"},
+    [FIG_METASTABLE] = {"metastable", "metastable", UNIT_BOOL, true, "n/a"},
+    [FIG_FIDELITY_VALID] = {"fidelity_valid", "fidelity valid", UNIT_BOOL, false, "n/a"},
+    [FIG_LAG_P99] = {"lag_p99_ms", "timer lag p99", UNIT_MS, true, "n/a"},
+    [FIG_SKEW_P99] = {"skew_p99_ms", "event skew p99", UNIT_MS, true, "n/a"},
+};
+
+static enum fig_state from(int rc)
+{
+    return rc > 0 ? FV_VALUE : rc == 0 ? FV_NULL : FV_ABSENT;
+}
+
+static enum fig_state amplification(const struct run *r, double *v)
+{
+    json_t *a = json_object_get(r->summary, "amplification");
+    /* Issue 3 may write it as a number or as {overall, peak}. */
+    if (json_is_number(a)) {
+        *v = json_number_value(a);
+        return FV_VALUE;
+    }
+    if (json_is_object(a) && json_is_number(json_object_get(a, "overall"))) {
+        *v = json_number_value(json_object_get(a, "overall"));
+        return FV_VALUE;
+    }
+    double att, ok;
+    if (run_number(r, "login_attempts", &att) != 1 || run_number(r, "login_ok", &ok) != 1)
+        return FV_ABSENT;
+    if (ok <= 0)
+        return FV_NULL;
+    *v = att / ok;
+    return FV_VALUE;
+}
+
+enum fig_state figure_value(const struct run *r, enum fig_id id, double *v)
+{
+    double peers, x;
+    switch (id) {
+    case FIG_NODES: {
+        if (run_number(r, "peers", &peers) != 1)
+            return FV_ABSENT;
+        json_t *ls = run_scenario_get(r, "nodes.login_servers");
+        json_t *sn = run_scenario_get(r, "nodes.supernodes");
+        *v = peers + (json_is_number(ls) ? json_number_value(ls) : 0) +
+             (json_is_number(sn) ? json_number_value(sn) : 0);
+        return FV_VALUE;
+    }
+    case FIG_ONLINE_PCT:
+        if (run_number(r, "peers", &peers) != 1 || run_number(r, "online_final", &x) != 1)
+            return FV_ABSENT;
+        if (peers <= 0)
+            return FV_NULL;
+        *v = 100 * x / peers;
+        return FV_VALUE;
+    case FIG_AMPLIFICATION:
+        return amplification(r, v);
+    case FIG_AMP_PEAK: {
+        json_t *a = json_object_get(r->summary, "amplification");
+        json_t *p = json_object_get(a, "peak");
+        if (!json_is_object(a) || !p)
+            return FV_ABSENT;
+        if (!json_is_number(p))
+            return FV_NULL;
+        *v = json_number_value(p);
+        return FV_VALUE;
+    }
+    case FIG_CAPACITY:
+        *v = run_capacity(r);
+        return isnan(*v) ? FV_ABSENT : FV_VALUE;
+    case FIG_FIDELITY_VALID:
+        return from(run_number(r, "fidelity.valid", v));
+    case FIG_LAG_P99:
+        return from(run_number(r, "fidelity.lag_p99_ms", v));
+    case FIG_SKEW_P99:
+        return from(run_number(r, "fidelity.skew_p99_ms", v));
+    default:
+        return from(run_number(r, figure_defs[id].key, v));
+    }
+}

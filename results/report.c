@@ -1,0 +1,971 @@
+/* report.c - the HTML report. */
+#include "report.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/hist.h"
+#include "common/scenario.h"
+#include "compare.h"
+#include "fmt.h"
+#include "summarize.h"
+#include "svg.h"
+
+const char *const report_chart_ids[] = {"online", "logins", "ls_queue",       "sn_count",
+                                        "retries", "lag",   "time_to_online", "skew"};
+const size_t report_n_charts = sizeof report_chart_ids / sizeof report_chart_ids[0];
+
+/* Colour-blind-safe and distinct in print (after Okabe-Ito and Tableau). */
+static const char *const palette[] = {"#2563c9", "#e0592a", "#13966b", "#8e44c4",
+                                      "#d4a017", "#0a9bb5", "#d23f8a", "#5d6b7a"};
+#define N_PALETTE (sizeof palette / sizeof palette[0])
+
+/* ---- memory for chart data, freed after each chart ---- */
+
+struct pool {
+    void **p;
+    size_t n;
+};
+
+static double *pool_doubles(struct pool *pl, size_t n)
+{
+    pl->p = xrealloc(pl->p, (pl->n + 1) * sizeof *pl->p);
+    return pl->p[pl->n++] = xcalloc(n ? n : 1, sizeof(double));
+}
+
+static char *pool_str(struct pool *pl, char *s)
+{
+    pl->p = xrealloc(pl->p, (pl->n + 1) * sizeof *pl->p);
+    return pl->p[pl->n++] = s;
+}
+
+static void pool_free(struct pool *pl)
+{
+    for (size_t i = 0; i < pl->n; i++)
+        free(pl->p[i]);
+    free(pl->p);
+    pl->p = NULL;
+    pl->n = 0;
+}
+
+/* ---- the page model ---- */
+
+struct page {
+    const struct run *runs;
+    size_t n;
+    struct cmp cmp;
+    bool by_group;    /* colours and legends by group instead of by run */
+    size_t n_keys;    /* legend entries: groups or runs */
+    char **key_label; /* per key */
+    double x_max;     /* longest run, s */
+    struct event_mark *marks;
+    size_t n_marks;
+    struct svg_vline *vl;
+};
+
+static size_t key_of(const struct page *p, size_t run)
+{
+    return p->by_group ? group_of(p->cmp.groups, p->cmp.n_groups, run) : run;
+}
+
+static const char *color_of(const struct page *p, size_t run)
+{
+    return palette[key_of(p, run) % N_PALETTE];
+}
+
+static void page_init(struct page *p, const struct run *runs, size_t n)
+{
+    memset(p, 0, sizeof *p);
+    p->runs = runs;
+    p->n = n;
+    cmp_build(runs, n, &p->cmp);
+    p->by_group = cmp_has_groups(&p->cmp);
+    p->n_keys = p->by_group ? p->cmp.n_groups : n;
+    p->key_label = xcalloc(p->n_keys, sizeof *p->key_label);
+    for (size_t k = 0; k < p->n_keys; k++) {
+        struct sbuf b;
+        sbuf_init(&b);
+        if (p->by_group) {
+            const struct group *g = &p->cmp.groups[k];
+            sbuf_printf(&b, "%s: %s (%zu run%s)", g->id, g->desc, g->n, g->n == 1 ? "" : "s");
+        } else {
+            sbuf_printf(&b, "#%zu %s", k + 1, runs[k].label);
+        }
+        p->key_label[k] = b.s;
+    }
+    for (size_t i = 0; i < n; i++) {
+        double d = run_duration_s(&runs[i]);
+        if (d > p->x_max)
+            p->x_max = d;
+        struct event_mark *m;
+        size_t nm = summarize_event_marks(&runs[i], &m);
+        for (size_t j = 0; j < nm; j++) {
+            bool dup = false;
+            for (size_t k = 0; k < p->n_marks; k++)
+                dup |= p->marks[k].t_s == m[j].t_s && !strcmp(p->marks[k].kind, m[j].kind);
+            if (dup)
+                continue;
+            p->marks = xrealloc(p->marks, (p->n_marks + 1) * sizeof *p->marks);
+            p->marks[p->n_marks++] = m[j];
+        }
+        free(m);
+    }
+    p->vl = xcalloc(p->n_marks ? p->n_marks : 1, sizeof *p->vl);
+    for (size_t k = 0; k < p->n_marks; k++)
+        p->vl[k] = (struct svg_vline){p->marks[k].t_s, p->marks[k].kind};
+}
+
+static void page_free(struct page *p)
+{
+    for (size_t k = 0; k < p->n_keys; k++)
+        free(p->key_label[k]);
+    free(p->key_label);
+    free(p->marks);
+    free(p->vl);
+    cmp_free(&p->cmp);
+}
+
+/* ---- series helpers ---- */
+
+/* Per-interval counter as a rate, drawn as steps over each interval. */
+static size_t rate_steps(struct pool *pl, const struct run *r, const char *const *cols,
+                         size_t n_cols, double **xs, double **ys)
+{
+    const double *t = run_col(r, "t_s");
+    const double *c[4] = {0};
+    for (size_t k = 0; k < n_cols; k++)
+        if (!(c[k] = run_col(r, cols[k])))
+            return 0;
+    size_t n = r->n_rows;
+    *xs = pool_doubles(pl, 2 * n);
+    *ys = pool_doubles(pl, 2 * n);
+    for (size_t i = 0; i < n; i++) {
+        double sum = 0, dt = run_interval_at(r, i);
+        for (size_t k = 0; k < n_cols; k++)
+            sum += c[k][i];
+        (*xs)[2 * i] = i ? t[i - 1] : 0;
+        (*xs)[2 * i + 1] = t[i];
+        (*ys)[2 * i] = (*ys)[2 * i + 1] = dt > 0 ? sum / dt : NAN;
+    }
+    return 2 * n;
+}
+
+static void legend_keys(const struct page *p, struct sbuf *o)
+{
+    sbuf_add(o, "<div class=\"legend\">");
+    for (size_t k = 0; k < p->n_keys; k++) {
+        sbuf_printf(o, "<span class=\"key\"><i style=\"border-color:%s\"></i>",
+                    palette[k % N_PALETTE]);
+        sbuf_add_html(o, p->key_label[k]);
+        sbuf_add(o, "</span>");
+    }
+    sbuf_add(o, "</div>");
+}
+
+/* A line-style key: "— attempts", "··· ok". */
+static void legend_style(struct sbuf *o, const char *style, const char *label)
+{
+    sbuf_printf(o, "<span class=\"key style\"><i class=\"%s\"></i>", style);
+    sbuf_add_html(o, label);
+    sbuf_add(o, "</span>");
+}
+
+static void figure_open(struct sbuf *o, const char *id, const char *title, const char *sub)
+{
+    sbuf_printf(o, "<figure class=\"card\" id=\"fig-%s\"><h3>", id);
+    sbuf_add_html(o, title);
+    sbuf_add(o, "</h3><p class=\"sub\">");
+    sbuf_add(o, sub); /* our own text, may hold markup */
+    sbuf_add(o, "</p>");
+}
+
+static struct svg_chart chart_base(const struct page *p, const char *id, const char *title)
+{
+    return (struct svg_chart){.id = id, .title = title, .x_min = 0, .x_max = p->x_max,
+                              .y_max = NAN, .vlines = p->vl, .n_vlines = p->n_marks};
+}
+
+/* ---- charts ---- */
+
+static void chart_gauge(const struct page *p, struct sbuf *o, const char *id, const char *title,
+                        const char *sub, const char *col, const char *ylabel, bool percent)
+{
+    struct pool pl = {0};
+    struct svg_series *s = xcalloc(p->n, sizeof *s);
+    size_t ns = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        const struct run *r = &p->runs[i];
+        const double *v = run_col(r, col), *t = run_col(r, "t_s");
+        double peers = 0;
+        if (!v || (percent && (run_number(r, "peers", &peers) != 1 || peers <= 0)))
+            continue;
+        double *y = pool_doubles(&pl, r->n_rows);
+        for (size_t k = 0; k < r->n_rows; k++)
+            y[k] = percent ? 100 * v[k] / peers : v[k];
+        s[ns++] = (struct svg_series){.label = r->label, .x = t, .y = y, .n = r->n_rows,
+                                      .color = color_of(p, i), .opacity = p->by_group ? 0.85 : 1};
+    }
+    struct svg_chart c = chart_base(p, id, title);
+    c.xlabel = "time since start (s)";
+    c.ylabel = ylabel;
+    c.series = s;
+    c.n_series = ns;
+    if (percent)
+        c.y_max = 100;
+    else
+        c.y_integer = true; /* queue lengths and node counts */
+    c.empty_text = "no data: the runs have no such column";
+    figure_open(o, id, title, sub);
+    svg_chart(&c, o);
+    legend_keys(p, o);
+    sbuf_add(o, "</figure>\n");
+    free(s);
+    pool_free(&pl);
+}
+
+/* "50.0 ms" -> "50 ms": a configured limit reads better without them. */
+static void trim_zeros(char *s)
+{
+    char *dot = strchr(s, '.');
+    if (!dot)
+        return;
+    char *end = dot + 1;
+    while (*end >= '0' && *end <= '9')
+        end++;
+    char *z = end;
+    while (z > dot + 1 && z[-1] == '0')
+        z--;
+    if (z == dot + 1)
+        z = dot;
+    memmove(z, end, strlen(end) + 1);
+}
+
+/* Distinct reference levels, one per legend key: drawn once in grey when
+ * every run has the same, else in each key's colour. */
+static size_t ref_lines(const struct page *p, double (*get)(const struct run *),
+                        const char *what, enum unit u, struct pool *pl, struct svg_hline **out)
+{
+    struct svg_hline *h = xcalloc(p->n_keys, sizeof *h);
+    size_t n = 0;
+    for (size_t k = 0; k < p->n_keys; k++) {
+        size_t run = p->by_group ? p->cmp.groups[k].members[0] : k;
+        double v = get(&p->runs[run]);
+        if (!isfinite(v))
+            continue;
+        bool dup = false;
+        for (size_t j = 0; j < n; j++)
+            dup |= h[j].y == v;
+        if (dup)
+            continue;
+        h[n++] = (struct svg_hline){.y = v, .color = palette[k % N_PALETTE]};
+    }
+    for (size_t j = 0; j < n; j++) {
+        char val[FMT_LEN];
+        struct sbuf b;
+        sbuf_init(&b);
+        fmt_value(u, h[j].y, val, sizeof val);
+        trim_zeros(val);
+        sbuf_printf(&b, "%s %s", what, val);
+        h[j].label = pool_str(pl, b.s);
+        if (n == 1)
+            h[j].color = NULL;
+    }
+    *out = h;
+    return n;
+}
+
+static double lag_limit(const struct run *r)
+{
+    json_t *j = run_scenario_get(r, "control.max_lag_p99");
+    int64_t ns;
+    if (json_is_string(j) && scenario_parse_duration(json_string_value(j), &ns) == 0)
+        return (double)ns / 1e6;
+    return NAN;
+}
+
+static void chart_rates(const struct page *p, struct sbuf *o, bool retries)
+{
+    static const char *const att[] = {"login_attempts"};
+    static const char *const ok[] = {"login_ok"};
+    static const char *const fail[] = {"login_busy", "login_timeout"};
+    const char *id = retries ? "retries" : "logins";
+    const char *title = retries ? "Retry pressure" : "Login rate against capacity";
+    struct pool pl = {0};
+    struct svg_series *s = xcalloc(2 * p->n, sizeof *s);
+    size_t ns = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        const struct run *r = &p->runs[i];
+        double *x, *y;
+        /* The second series is a wide translucent band under the thin
+         * attempts line: two readings of one run, told apart at a glance. */
+        size_t n =
+            retries ? rate_steps(&pl, r, fail, 2, &x, &y) : rate_steps(&pl, r, ok, 1, &x, &y);
+        if (n)
+            s[ns++] = (struct svg_series){.label = r->label, .x = x, .y = y, .n = n,
+                                          .color = color_of(p, i), .width = 5, .opacity = 0.32};
+        n = rate_steps(&pl, r, att, 1, &x, &y);
+        if (n)
+            s[ns++] = (struct svg_series){.label = r->label, .x = x, .y = y, .n = n,
+                                          .color = color_of(p, i), .width = 1.5,
+                                          .opacity = p->by_group ? 0.85 : 1};
+    }
+    /* Login servers taken down (an outage) lower the capacity for a while:
+     * then draw it over time from the ls_up column. */
+    for (size_t i = 0; i < p->n && !retries; i++) {
+        const struct run *r = &p->runs[i];
+        const double *up = run_col(r, "ls_up"), *t = run_col(r, "t_s");
+        json_t *ls = run_scenario_get(r, "nodes.login_servers");
+        double full = run_capacity(r);
+        if (!up || !json_is_number(ls) || !(full > 0) || json_number_value(ls) <= 0)
+            continue;
+        bool varies = false;
+        for (size_t k = 0; k < r->n_rows; k++)
+            varies |= up[k] != json_number_value(ls);
+        if (!varies)
+            continue;
+        double *x = pool_doubles(&pl, 2 * r->n_rows), *y = pool_doubles(&pl, 2 * r->n_rows);
+        for (size_t k = 0; k < r->n_rows; k++) {
+            x[2 * k] = k ? t[k - 1] : 0;
+            x[2 * k + 1] = t[k];
+            y[2 * k] = y[2 * k + 1] = full * up[k] / json_number_value(ls);
+        }
+        s = xrealloc(s, (ns + 1) * sizeof *s);
+        s[ns++] = (struct svg_series){.label = "capacity with the login servers that were up",
+                                      .x = x, .y = y, .n = 2 * r->n_rows,
+                                      .color = p->n_keys > 1 ? color_of(p, i) : "#2f3542",
+                                      .dash = "7 4", .width = 1.3};
+    }
+    struct svg_chart c = chart_base(p, id, title);
+    c.xlabel = "time since start (s)";
+    c.ylabel = retries ? "attempts per second (1/s)" : "logins per second (1/s)";
+    c.series = s;
+    c.n_series = ns;
+    struct svg_hline *h = NULL;
+    if (!retries)
+        c.n_hlines = ref_lines(p, run_capacity, "capacity", UNIT_RATE, &pl, &h);
+    c.hlines = h;
+    figure_open(o, id, title,
+                retries ? "Login attempts started per second, and attempts answered BUSY or "
+                          "timed out per second: what the retry policy adds to the storm."
+                        : "Login attempts started and logins completed per second, against the "
+                          "login servers' capacity: login servers &times; workers / mean "
+                          "service time.");
+    svg_chart(&c, o);
+    legend_keys(p, o);
+    sbuf_add(o, "<div class=\"legend\">");
+    legend_style(o, "solid", "attempts/s");
+    legend_style(o, "band", retries ? "busy + timeout/s" : "ok/s");
+    if (c.n_hlines)
+        legend_style(o, "dashed", "login capacity");
+    sbuf_add(o, "</div></figure>\n");
+    free(s);
+    free(h);
+    pool_free(&pl);
+}
+
+static void chart_lag(const struct page *p, struct sbuf *o)
+{
+    struct pool pl = {0};
+    struct svg_series *s = xcalloc(p->n, sizeof *s);
+    size_t ns = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        const struct run *r = &p->runs[i];
+        const double *v = run_col(r, "lag_p99_ms"), *t = run_col(r, "t_s");
+        if (!v)
+            continue;
+        double *x = pool_doubles(&pl, 2 * r->n_rows), *y = pool_doubles(&pl, 2 * r->n_rows);
+        for (size_t k = 0; k < r->n_rows; k++) {
+            x[2 * k] = k ? t[k - 1] : 0;
+            x[2 * k + 1] = t[k];
+            y[2 * k] = y[2 * k + 1] = v[k];
+        }
+        s[ns++] = (struct svg_series){.label = r->label, .x = x, .y = y, .n = 2 * r->n_rows,
+                                      .color = color_of(p, i), .opacity = p->by_group ? 0.85 : 1};
+    }
+    struct svg_chart c = chart_base(p, "lag", "Emulator timer lag");
+    c.xlabel = "time since start (s)";
+    c.ylabel = "timer lag p99 (ms)";
+    c.series = s;
+    c.n_series = ns;
+    struct svg_hline *h;
+    c.n_hlines = ref_lines(p, lag_limit, "fidelity limit", UNIT_MS, &pl, &h);
+    c.hlines = h;
+    c.empty_text = "no data: the runs have no lag_p99_ms column";
+    figure_open(o, "lag", "Emulator timer lag",
+                "The worst rank's p99 timer lateness in each interval. Above the limit the "
+                "emulator, not the system under test, was the bottleneck.");
+    svg_chart(&c, o);
+    legend_keys(p, o);
+    sbuf_add(o, "</figure>\n");
+    free(s);
+    free(h);
+    pool_free(&pl);
+}
+
+/* Cumulative share of peers online at least once, from histograms.json
+ * (exact counts at bucket bounds), or a lower bound from timeseries.csv. */
+static size_t tto_curve(struct pool *pl, const struct run *r, double **xs, double **ys,
+                        bool *estimated)
+{
+    double peers;
+    *estimated = false;
+    if (run_number(r, "peers", &peers) != 1 || peers <= 0)
+        return 0;
+    json_t *b = json_object_get(json_object_get(r->hist, "time_to_online"), "buckets");
+    if (r->hist && json_is_array(b)) {
+        size_t n = json_array_size(b);
+        if (!n)
+            return 0;
+        *xs = pool_doubles(pl, n + 1);
+        *ys = pool_doubles(pl, n + 1);
+        uint64_t ub0 = (uint64_t)json_integer_value(json_array_get(json_array_get(b, 0), 0));
+        unsigned bi = hist_bucket_of(ub0);
+        (*xs)[0] = bi ? (double)(hist_bucket_upper(bi - 1) + 1) / 1e6 : 0;
+        (*ys)[0] = 0;
+        double cum = 0;
+        for (size_t i = 0; i < n; i++) {
+            json_t *e = json_array_get(b, i);
+            cum += (double)json_integer_value(json_array_get(e, 1));
+            (*xs)[i + 1] = (double)json_integer_value(json_array_get(e, 0)) / 1e6;
+            (*ys)[i + 1] = 100 * cum / peers;
+        }
+        return n + 1;
+    }
+    const double *online = run_col(r, "online"), *t = run_col(r, "t_s");
+    if (!online || !r->n_rows)
+        return 0;
+    *estimated = true;
+    *xs = pool_doubles(pl, r->n_rows + 1);
+    *ys = pool_doubles(pl, r->n_rows + 1);
+    double best = 0;
+    for (size_t i = 0; i < r->n_rows; i++) {
+        best = fmax(best, online[i]);
+        (*xs)[i + 1] = t[i];
+        (*ys)[i + 1] = 100 * best / peers;
+    }
+    return r->n_rows + 1;
+}
+
+static void chart_tto(const struct page *p, struct sbuf *o)
+{
+    struct pool pl = {0};
+    struct svg_series *s = xcalloc(p->n, sizeof *s);
+    size_t ns = 0;
+    bool any_est = false;
+    for (size_t i = 0; i < p->n; i++) {
+        double *x, *y;
+        bool est;
+        size_t n = tto_curve(&pl, &p->runs[i], &x, &y, &est);
+        if (!n)
+            continue;
+        any_est |= est;
+        s[ns++] = (struct svg_series){.label = p->runs[i].label, .x = x, .y = y, .n = n,
+                                      .color = color_of(p, i), .dash = est ? "5 3" : NULL,
+                                      .opacity = p->by_group ? 0.85 : 1};
+    }
+    struct svg_hline h[] = {{50, "50%", "#9aa1ab", "2 3"}, {95, "95%", "#9aa1ab", "2 3"}};
+    struct svg_chart c = {.id = "time_to_online", .title = "Time to online",
+                          .xlabel = "time since the first boot event (s)",
+                          .ylabel = "peers online at least once (%)", .x_min = 0, .x_max = NAN,
+                          .y_max = 100, .series = s, .n_series = ns, .hlines = h, .n_hlines = 2,
+                          .empty_text = "no data"};
+    figure_open(o, "time_to_online", "Time to online",
+                any_est ? "Cumulative share of peers that had been online at least once. "
+                          "Dashed: histograms.json is missing, so this is a lower bound from "
+                          "the online column."
+                        : "Cumulative share of peers that had been online at least once, from "
+                          "histograms.json (exact at bucket bounds, buckets &le; 12.5% wide).");
+    svg_chart(&c, o);
+    legend_keys(p, o);
+    sbuf_add(o, "</figure>\n");
+    free(s);
+    pool_free(&pl);
+}
+
+static void chart_skew(const struct page *p, struct sbuf *o)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    size_t total = 0;
+    for (size_t i = 0; i < p->n; i++)
+        for (size_t e = 0; e < p->runs[i].n_events; e++) {
+            lo = fmin(lo, p->runs[i].events[e].skew_ms);
+            hi = fmax(hi, p->runs[i].events[e].skew_ms);
+            total++;
+        }
+    struct ticks t;
+    svg_ticks(total ? lo : 0, total ? hi : 1, 12, &t);
+    size_t n_bins = (size_t)(t.n > 1 ? t.n - 1 : 1);
+    double *edges = xcalloc(n_bins + 1, sizeof *edges);
+    for (size_t b = 0; b <= n_bins; b++)
+        edges[b] = t.lo + (double)b * t.step;
+    double **counts = xcalloc(p->n_keys, sizeof *counts);
+    const char **colors = xcalloc(p->n_keys, sizeof *colors);
+    for (size_t k = 0; k < p->n_keys; k++) {
+        counts[k] = xcalloc(n_bins, sizeof **counts);
+        colors[k] = palette[k % N_PALETTE];
+    }
+    for (size_t i = 0; i < p->n; i++)
+        for (size_t e = 0; e < p->runs[i].n_events; e++) {
+            double v = p->runs[i].events[e].skew_ms;
+            size_t b = (size_t)fmax(0, floor((v - t.lo) / t.step));
+            if (b >= n_bins)
+                b = n_bins - 1;
+            counts[key_of(p, i)][b]++;
+        }
+    struct svg_bars bars = {edges, n_bins, (const double *const *)counts, colors,
+                            (const char *const *)p->key_label, p->n_keys};
+    struct svg_chart c = {.id = "skew", .title = "Event skew",
+                          .xlabel = "skew: actual − scheduled fire time (ms)",
+                          .ylabel = "firings (events × ranks)", .x_min = NAN, .x_max = NAN,
+                          .y_max = NAN, .y_integer = true, .bars = total ? &bars : NULL,
+                          .empty_text = "no data: no events.csv"};
+    figure_open(o, "skew", "Event skew",
+                "How far from its scheduled time each event fired on each rank. The "
+                "fidelity check looks at the p99 of |skew|.");
+    svg_chart(&c, o);
+    legend_keys(p, o);
+    sbuf_add(o, "</figure>\n");
+    for (size_t k = 0; k < p->n_keys; k++)
+        free(counts[k]);
+    free(counts);
+    free(colors);
+    free(edges);
+}
+
+/* ---- tables ---- */
+
+static bool run_valid(const struct run *r)
+{
+    return json_is_true(json_object_get(json_object_get(r->summary, "fidelity"), "valid"));
+}
+
+static void banners(const struct page *p, struct sbuf *o)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        const struct run *r = &p->runs[i];
+        if (!run_valid(r)) {
+            json_t *why = json_object_get(json_object_get(r->summary, "fidelity"), "reason");
+            sbuf_add(o, "<div class=\"banner fidelity\" role=\"alert\"><strong>Fidelity "
+                        "warning: run ");
+            sbuf_printf(o, "#%zu ", i + 1);
+            sbuf_add_html(o, r->label);
+            sbuf_add(o, "</strong> is not a valid measurement: ");
+            sbuf_add_html(o, json_is_string(why) ? json_string_value(why) : "no reason given");
+            sbuf_add(o, ". Its figures may show the emulator's limits rather than the system's."
+                        "</div>\n");
+        }
+        if (!r->complete) {
+            sbuf_add(o, "<div class=\"banner incomplete\"><strong>Incomplete run ");
+            sbuf_printf(o, "#%zu ", i + 1);
+            sbuf_add_html(o, r->label);
+            sbuf_add(o, "</strong>: ranks stopped reporting before the end; its figures cover "
+                        "only the intervals every rank reported.</div>\n");
+        }
+    }
+}
+
+static void stat_cards(const struct page *p, struct sbuf *o)
+{
+    /* One scenario: its headline figures (group means over seeds). */
+    static const enum fig_id cards[] = {FIG_ONLINE_PCT, FIG_T95, FIG_AMPLIFICATION,
+                                        FIG_PEAK_RPS, FIG_CAPACITY, FIG_LAG_P99};
+    static const char *const what[] = {"online at end", "t95: 95% online", "amplification",
+                                       "peak login attempts", "login capacity",
+                                       "timer lag p99"};
+    if (p->cmp.n_groups != 1)
+        return;
+    sbuf_add(o, "<div class=\"cards\">");
+    for (size_t k = 0; k < sizeof cards / sizeof cards[0]; k++) {
+        if (!p->cmp.shown[cards[k]])
+            continue;
+        char v[128];
+        cmp_group_cell(&p->cmp, 0, cards[k], v, sizeof v);
+        sbuf_add(o, "<div class=\"stat\"><div class=\"v\">");
+        char *pm = strstr(v, " ± ");
+        if (pm) { /* "1.68 ± 0.02 s": the interval in smaller type */
+            *pm = '\0';
+            sbuf_add_html(o, v);
+            sbuf_add(o, "<small> &plusmn; ");
+            sbuf_add_html(o, pm + strlen(" ± "));
+            sbuf_add(o, "</small>");
+        } else {
+            sbuf_add_html(o, v);
+        }
+        sbuf_add(o, "</div><div class=\"k\">");
+        sbuf_add_html(o, what[k]);
+        sbuf_add(o, "</div></div>");
+    }
+    bool all_valid = true;
+    for (size_t i = 0; i < p->n; i++)
+        all_valid &= run_valid(&p->runs[i]);
+    sbuf_printf(o, "<div class=\"stat %s\"><div class=\"v\">%s</div><div class=\"k\">fidelity"
+                   "</div></div></div>\n",
+                all_valid ? "ok" : "bad", all_valid ? "valid" : "NOT valid");
+}
+
+static void th_run(const struct page *p, size_t i, struct sbuf *o)
+{
+    sbuf_printf(o, "<th scope=\"col\"><span class=\"sw\" style=\"background:%s\"></span>#%zu ",
+                color_of(p, i), i + 1);
+    sbuf_add_html(o, p->runs[i].label);
+    sbuf_add(o, "<br><small>seed ");
+    sbuf_add_html(o, p->runs[i].seed);
+    if (p->by_group) {
+        sbuf_add(o, " · group ");
+        sbuf_add(o, p->cmp.groups[key_of(p, i)].id);
+    }
+    sbuf_add(o, "</small></th>");
+}
+
+static bool is_bad(enum fig_id f, const struct cmp_value *cv)
+{
+    return cv->state == FV_VALUE &&
+           ((f == FIG_FIDELITY_VALID && cv->v == 0) || (f == FIG_METASTABLE && cv->v != 0) ||
+            (f == FIG_RECOVERED && cv->v == 0));
+}
+
+/* One scenario: its figures (means ± CI over the seeds) as a compact grid
+ * of label/value pairs. */
+static void group_grid(const struct page *p, struct sbuf *o)
+{
+    sbuf_add(o, "<div class=\"kv\">");
+    for (int f = 0; f < FIG_COUNT; f++) {
+        if (!p->cmp.shown[f])
+            continue;
+        char v[128];
+        cmp_group_cell(&p->cmp, 0, (enum fig_id)f, v, sizeof v);
+        bool bad = false;
+        for (size_t i = 0; i < p->n; i++)
+            bad |= is_bad((enum fig_id)f, &p->cmp.run[i][f]);
+        sbuf_printf(o, "<div><span>%s</span><b%s>", figure_defs[f].label,
+                    bad ? " class=\"bad\"" : "");
+        sbuf_add_html(o, v);
+        sbuf_add(o, "</b></div>");
+    }
+    sbuf_add(o, "</div>\n");
+    if (p->n > 1)
+        sbuf_add(o, "<p class=\"note\">Mean &plusmn; 95% confidence interval over the seeds "
+                    "(Student t, n&minus;1 degrees of freedom); no interval where every run had "
+                    "the same value.</p>\n");
+}
+
+static void run_table(const struct page *p, struct sbuf *o)
+{
+    const struct cmp *c = &p->cmp;
+    sbuf_add(o, "<div class=\"scroll\"><table class=\"figs\"><thead><tr><th "
+                "scope=\"col\">figure</th>");
+    for (size_t i = 0; i < p->n; i++)
+        th_run(p, i, o);
+    sbuf_add(o, "</tr></thead><tbody>\n");
+    for (int f = 0; f < FIG_COUNT; f++) {
+        if (!c->shown[f])
+            continue;
+        sbuf_printf(o, "<tr><th scope=\"row\">%s</th>", figure_defs[f].label);
+        for (size_t i = 0; i < p->n; i++) {
+            char v[96], d[96];
+            cmp_run_cell(c, i, (enum fig_id)f, v, sizeof v);
+            cmp_run_delta(c, i, (enum fig_id)f, d, sizeof d);
+            sbuf_printf(o, "<td%s>", is_bad((enum fig_id)f, &c->run[i][f]) ? " class=\"bad\"" : "");
+            sbuf_add_html(o, v);
+            if (*d) {
+                sbuf_add(o, "<span class=\"delta\">");
+                sbuf_add_html(o, d);
+                sbuf_add(o, "</span>");
+            }
+            sbuf_add(o, "</td>");
+        }
+        sbuf_add(o, "</tr>\n");
+    }
+    sbuf_add(o, "</tbody></table></div>\n");
+    if (p->n > 1)
+        sbuf_add(o, "<p class=\"note\">Small print under a value: change from run #1.</p>\n");
+}
+
+static void group_table(const struct page *p, struct sbuf *o)
+{
+    const struct cmp *c = &p->cmp;
+    sbuf_add(o, "<div class=\"scroll\"><table class=\"figs\"><thead><tr><th "
+                "scope=\"col\">figure</th>");
+    for (size_t g = 0; g < c->n_groups; g++) {
+        sbuf_printf(o,
+                    "<th scope=\"col\"><span class=\"sw\" style=\"background:%s\"></span>group "
+                    "%s <small>(n=%zu)</small><br><small>",
+                    palette[g % N_PALETTE], c->groups[g].id, c->groups[g].n);
+        sbuf_add_html(o, c->groups[g].desc);
+        sbuf_add(o, "</small></th>");
+    }
+    sbuf_add(o, "</tr></thead><tbody>\n");
+    for (int f = 0; f < FIG_COUNT; f++) {
+        if (!c->shown[f])
+            continue;
+        sbuf_printf(o, "<tr><th scope=\"row\">%s</th>", figure_defs[f].label);
+        for (size_t g = 0; g < c->n_groups; g++) {
+            char v[128], d[128];
+            cmp_group_cell(c, g, (enum fig_id)f, v, sizeof v);
+            cmp_group_delta(c, g, (enum fig_id)f, d, sizeof d);
+            sbuf_add(o, "<td>");
+            sbuf_add_html(o, v);
+            if (*d) {
+                const struct cmp_group_value *gv = &c->grp[g][f];
+                sbuf_printf(o, "<span class=\"delta%s\">",
+                            gv->sig == SIG_YES ? " sig" : "");
+                sbuf_add_html(o, d);
+                sbuf_add(o, "</span>");
+            }
+            sbuf_add(o, "</td>");
+        }
+        sbuf_add(o, "</tr>\n");
+    }
+    sbuf_add(o, "</tbody></table></div>\n<p class=\"note\">Mean &plusmn; 95% confidence "
+                "interval over the seeds of each group (Student t, n&minus;1 degrees of "
+                "freedom). Small print: change of the mean from group A; <b>*</b> marks a "
+                "significant difference, meaning the two intervals do not overlap (a "
+                "conservative rule), <b>ns</b> one where they overlap. Groups of one run have "
+                "no interval.</p>\n");
+}
+
+static void runs_table(const struct page *p, struct sbuf *o)
+{
+    sbuf_add(o, "<div class=\"scroll wide\"><table class=\"runs\"><thead><tr><th>#</th><th>run"
+                "</th><th>scenario</th><th>seed</th><th>started (UTC)</th><th>ranks</th>"
+                "<th>hosts</th><th>bootstorm</th><th>overrides</th></tr></thead><tbody>\n");
+    for (size_t i = 0; i < p->n; i++) {
+        const struct run *r = &p->runs[i];
+        json_t *root = r->root;
+        sbuf_printf(o, "<tr><td><span class=\"sw\" style=\"background:%s\"></span>%zu</td><td>",
+                    color_of(p, i), i + 1);
+        sbuf_add_html(o, r->label);
+        sbuf_add(o, "<br><small>");
+        sbuf_add_html(o, r->path);
+        sbuf_add(o, "</small></td><td>");
+        sbuf_add_html(o, r->name);
+        json_t *file = json_object_get(root, "scenario_file");
+        if (json_is_string(file)) {
+            sbuf_add(o, "<br><small>");
+            sbuf_add_html(o, json_string_value(file));
+            sbuf_add(o, "</small>");
+        }
+        sbuf_add(o, "</td><td>");
+        sbuf_add_html(o, r->seed);
+        sbuf_add(o, "</td><td>");
+        json_t *st = json_object_get(root, "started_at");
+        sbuf_add_html(o, json_is_string(st) ? json_string_value(st) : "");
+        sbuf_add(o, "</td><td>");
+        json_t *ws = json_object_get(root, "world_size");
+        if (json_is_integer(ws))
+            sbuf_printf(o, "%lld", (long long)json_integer_value(ws));
+        sbuf_add(o, "</td><td>");
+        json_t *hosts = json_object_get(root, "hosts");
+        for (size_t h = 0; h < json_array_size(hosts); h++)
+            if (json_is_string(json_array_get(hosts, h))) {
+                if (h)
+                    sbuf_add(o, ", ");
+                sbuf_add_html(o, json_string_value(json_array_get(hosts, h)));
+            }
+        sbuf_add(o, "</td><td>");
+        json_t *ver = json_object_get(root, "version"), *com = json_object_get(root, "commit");
+        sbuf_add_html(o, json_is_string(ver) ? json_string_value(ver) : "");
+        if (json_is_string(com)) {
+            sbuf_add(o, " <small>");
+            sbuf_add_html(o, json_string_value(com));
+            sbuf_add(o, "</small>");
+        }
+        sbuf_add(o, "</td><td class=\"ov\">");
+        json_t *ov = json_object_get(root, "overrides");
+        for (size_t k = 0; k < json_array_size(ov); k++)
+            if (json_is_string(json_array_get(ov, k))) {
+                sbuf_add(o, "<code>");
+                sbuf_add_html(o, json_string_value(json_array_get(ov, k)));
+                sbuf_add(o, "</code> ");
+            }
+        sbuf_add(o, "</td></tr>\n");
+    }
+    sbuf_add(o, "</tbody></table></div>\n");
+    /* The resolved scenario of each group, collapsed. */
+    for (size_t g = 0; g < p->cmp.n_groups; g++) {
+        const struct run *r = &p->runs[p->cmp.groups[g].members[0]];
+        char *js = json_dumps(r->scenario, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        sbuf_add(o, "<details><summary>Resolved scenario");
+        if (p->cmp.n_groups > 1)
+            sbuf_printf(o, " of group %s", p->cmp.groups[g].id);
+        sbuf_add(o, " (");
+        sbuf_add_html(o, r->label);
+        sbuf_add(o, ")</summary><pre>");
+        sbuf_add_html(o, js ? js : "");
+        sbuf_add(o, "</pre></details>\n");
+        free(js);
+    }
+}
+
+/* ---- page ---- */
+
+static const char css[] =
+    ":root{--fg:#1d232d;--muted:#5f6775;--line:#e3e6eb;--bg:#f5f6f8;--card:#fff;"
+    "--bad:#b42318;--badbg:#fef1f0;--warnbg:#fff7e6;--ok:#127a4a}\n"
+    "*{box-sizing:border-box}\n"
+    "body{margin:0;background:var(--bg);color:var(--fg);font:14px/1.45 system-ui,-apple-system,"
+    "'Segoe UI',Roboto,'Helvetica Neue',Arial,sans-serif}\n"
+    "main{max-width:1320px;margin:0 auto;padding:24px 28px 40px}\n"
+    "header h1{font-size:24px;margin:0 0 2px;letter-spacing:-.01em}\n"
+    "header p{margin:0;color:var(--muted)}\n"
+    "h2{font-size:17px;margin:30px 0 10px}\n"
+    "h3{font-size:15px;margin:0}\n"
+    ".sub{margin:2px 0 6px;color:var(--muted);font-size:12.5px;line-height:1.35}\n"
+    ".banner{border-radius:8px;padding:10px 14px;margin:14px 0;border:1px solid}\n"
+    ".banner.fidelity{background:var(--badbg);border-color:#f4b4ad;color:#7a1a12}\n"
+    ".banner.incomplete{background:var(--warnbg);border-color:#f5cf83;color:#6b4a00}\n"
+    ".cards{display:flex;flex-wrap:wrap;gap:12px;margin:18px 0 6px}\n"
+    ".stat{background:var(--card);border:1px solid var(--line);border-radius:10px;"
+    "padding:10px 16px;min-width:150px;flex:1}\n"
+    ".stat .v{font-size:22px;font-weight:650;font-variant-numeric:tabular-nums;"
+    "white-space:nowrap}.stat .v small{font-size:14px;font-weight:500}\n"
+    ".stat .k{color:var(--muted);font-size:12.5px}\n"
+    ".stat.ok .v{color:var(--ok)} .stat.bad .v{color:var(--bad)}\n"
+    ".charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(540px,1fr));gap:16px}\n"
+    ".card{background:var(--card);border:1px solid var(--line);border-radius:10px;"
+    "padding:14px 16px 10px;margin:0;break-inside:avoid;page-break-inside:avoid}\n"
+    "svg.chart{display:block;width:100%;height:auto}\n"
+    "svg .tick{font-size:11px;fill:#4b5260;font-variant-numeric:tabular-nums}\n"
+    "svg .axis{font-size:12px;fill:#2f3542}\n"
+    "svg .event{font-size:10.5px;fill:#4b5260;paint-order:stroke;stroke:#fff;"
+    "stroke-width:3px;stroke-linejoin:round}\n"
+    "svg text.ref{font-size:11px;font-weight:600;paint-order:stroke;stroke:#fff;"
+    "stroke-width:3px;stroke-linejoin:round}\n"
+    "svg .empty{font-size:13px;fill:#8a919c}\n"
+    ".legend{display:flex;flex-wrap:wrap;gap:4px 16px;margin:4px 0 2px;font-size:12.5px;"
+    "color:var(--muted)}\n"
+    ".key i{display:inline-block;width:22px;height:0;border-top:3px solid #333;"
+    "vertical-align:middle;margin-right:6px}\n"
+    ".key.style i.band{border-top:6px solid rgba(60,70,85,.32)}.key.style i.dashed{"
+    "border-top:2px dashed #2f3542}\n"
+    ".scroll{display:inline-block;max-width:100%;overflow-x:auto;background:var(--card);"
+    "border:1px solid var(--line);border-radius:10px;vertical-align:top}\n"
+    "table{border-collapse:collapse;font-variant-numeric:tabular-nums}\n"
+    "table.runs{min-width:100%}.scroll.wide{display:block}\n"
+    "th,td{padding:6px 12px;text-align:right;border-bottom:1px solid var(--line);"
+    "vertical-align:top;white-space:nowrap}\n"
+    "thead th{background:#fafbfc;font-weight:600;vertical-align:bottom}\n"
+    "tbody th,table.runs td,table.runs th,thead th:first-child{text-align:left;"
+    "font-weight:500}\n"
+    "td{min-width:90px}\n"
+    "tbody tr:last-child>*{border-bottom:0}\n"
+    "td.bad{color:var(--bad);font-weight:600}\n"
+    ".delta{display:block;font-size:11.5px;color:var(--muted)}\n"
+    ".delta.sig{color:#1d232d;font-weight:600}\n"
+    "small{color:var(--muted);font-weight:400}\n"
+    ".sw{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:6px}\n"
+    "table.runs td{white-space:normal}\n"
+    "td.ov code{font-size:12px;background:#f1f3f6;padding:1px 4px;border-radius:4px;"
+    "margin-right:2px;display:inline-block}\n"
+    ".note{color:var(--muted);font-size:12.5px;margin:6px 2px}\n"
+    ".kv{display:grid;grid-template-columns:repeat(auto-fill,minmax(290px,1fr));gap:0 28px;"
+    "background:var(--card);border:1px solid var(--line);border-radius:10px;padding:6px 16px}\n"
+    ".kv div{display:flex;justify-content:space-between;padding:5px 0;"
+    "border-bottom:1px solid var(--line)}\n"
+    ".kv b{font-weight:600;font-variant-numeric:tabular-nums}.kv b.bad{color:var(--bad)}\n"
+    "details{margin:10px 0}summary{cursor:pointer;color:var(--muted)}\n"
+    "pre{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:10px;"
+    "overflow:auto;font-size:12px}\n"
+    "footer{margin-top:28px;color:var(--muted);font-size:12px}\n"
+    "@media (max-width:620px){.charts{grid-template-columns:1fr}main{padding:16px}}\n"
+    "@page{size:A4;margin:12mm}\n"
+    "@media print{body{background:#fff;font-size:11pt}main{max-width:none;padding:0}"
+    ".charts{display:block}.card{margin:0 0 6mm;border-color:#ccc}"
+    ".stat,.scroll{border-color:#ccc}.scroll{overflow:visible}"
+    ".banner,.sw,.stat{-webkit-print-color-adjust:exact;print-color-adjust:exact}"
+    "h2{break-after:avoid;page-break-after:avoid}table{page-break-inside:auto}"
+    "tr{break-inside:avoid}details{display:none}}\n";
+
+static char *default_title(const struct page *p)
+{
+    struct sbuf b;
+    sbuf_init(&b);
+    sbuf_add(&b, "bootstorm report: ");
+    for (size_t i = 0; i < p->n; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < i; j++)
+            seen |= !strcmp(p->runs[i].name, p->runs[j].name);
+        if (seen)
+            continue;
+        if (i)
+            sbuf_add(&b, ", ");
+        sbuf_add(&b, p->runs[i].name);
+    }
+    return b.s;
+}
+
+void report_html(const struct run *runs, size_t n, const struct report_opts *o,
+                 struct sbuf *out)
+{
+    struct page p;
+    page_init(&p, runs, n);
+    char *title = o->title ? xstrdup(o->title) : default_title(&p);
+
+    sbuf_add(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                  "<meta name=\"generator\" content=\"bootstorm-results\">\n<title>");
+    sbuf_add_html(out, title);
+    sbuf_printf(out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<main>\n<header><h1>", css);
+    sbuf_add_html(out, title);
+    sbuf_printf(out, "</h1><p>%zu run%s", n, n == 1 ? "" : "s");
+    if (p.cmp.n_groups > 1 || p.by_group)
+        sbuf_printf(out, " in %zu group%s (same scenario, different seeds)", p.cmp.n_groups,
+                    p.cmp.n_groups == 1 ? "" : "s");
+    if (n == 1) {
+        sbuf_add(out, " · seed ");
+        sbuf_add_html(out, runs[0].seed);
+        sbuf_add(out, " · ");
+        sbuf_add_html(out, runs[0].path);
+    }
+    sbuf_add(out, "</p></header>\n");
+
+    banners(&p, out);
+    stat_cards(&p, out);
+
+    /* The headline table first; the per-run one after the charts when the
+     * headline shows groups. */
+    sbuf_add(out, "<h2>Summary</h2>\n");
+    if (p.cmp.n_groups == 1)
+        group_grid(&p, out);
+    else if (p.by_group)
+        group_table(&p, out);
+    else
+        run_table(&p, out);
+
+    sbuf_add(out, "<h2>Charts</h2>\n<div class=\"charts\">\n");
+    chart_gauge(&p, out, "online", "Peers online",
+                "Share of all peers online (registered with a supernode) at the end of each "
+                "interval. Dashed verticals: scheduled events.",
+                "online", "peers online (%)", true);
+    chart_rates(&p, out, false);
+    chart_gauge(&p, out, "ls_queue", "Login-server queue",
+                "Login requests waiting for a worker, summed over all login servers, at the "
+                "end of each interval.",
+                "ls_queue", "queued login requests", false);
+    chart_gauge(&p, out, "sn_count", "Supernodes",
+                "Supernodes running at the end of each interval.", "sn_count",
+                "supernodes running", false);
+    chart_rates(&p, out, true);
+    chart_lag(&p, out);
+    chart_tto(&p, out);
+    chart_skew(&p, out);
+    sbuf_add(out, "</div>\n");
+    if (p.n > 1 && (p.by_group || p.cmp.n_groups == 1)) {
+        sbuf_add(out, "<h2>Runs</h2>\n");
+        run_table(&p, out);
+    }
+    sbuf_add(out, "<h2>Run details</h2>\n");
+    runs_table(&p, out);
+    sbuf_add(out, "<footer>Generated by bootstorm-results ");
+    sbuf_add_html(out, o->version ? o->version : "");
+    if (o->generated) {
+        sbuf_add(out, " on ");
+        sbuf_add_html(out, o->generated);
+    }
+    sbuf_add(out, ". Times are seconds from the run's start. Rates are per-interval counts "
+                  "divided by the interval. See docs/results-tool.md.</footer>\n</main>\n"
+                  "</body>\n</html>\n");
+    free(title);
+    page_free(&p);
+}

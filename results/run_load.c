@@ -1,0 +1,785 @@
+/* run_load.c - load and validate a results directory. */
+#include "run_load.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/scenario.h"
+#include "csv.h"
+#include "sbuf.h"
+
+/* ---- run.json validation ---- */
+
+enum { T_INT = 1, T_NUM = 2, T_STR = 4, T_BOOL = 8, T_NULL = 16, T_OBJ = 32 };
+
+struct key_rule {
+    const char *key; /* dotted path */
+    unsigned types;
+    int required;
+};
+
+static const struct key_rule top_rules[] = {
+    {"name", T_STR, 1},       {"seed", T_INT | T_STR, 1},         {"complete", T_BOOL, 1},
+    {"scenario", T_OBJ, 1},   {"started_at", T_STR | T_NULL, 0},  {"world_size", T_INT, 0},
+    {"version", T_STR, 0},    {"commit", T_STR, 0},
+};
+
+static const struct key_rule summary_rules[] = {
+    {"peers", T_INT, 1},
+    {"online_final", T_INT, 1},
+    {"login_attempts", T_INT, 1},
+    {"login_ok", T_INT, 1},
+    {"t50_s", T_NUM | T_NULL, 1},
+    {"t95_s", T_NUM | T_NULL, 1},
+    {"t99_s", T_NUM | T_NULL, 1},
+    {"peak_login_rps", T_NUM, 1},
+    {"fidelity", T_OBJ, 1},
+    {"fidelity.valid", T_BOOL, 1},
+    {"fidelity.lag_p99_ms", T_NUM, 0},
+    {"fidelity.skew_p99_ms", T_NUM, 0},
+    {"fidelity.reason", T_STR | T_NULL, 0},
+    {"ever_online", T_INT, 0},
+    {"login_busy", T_INT, 0},
+    {"login_timeout", T_INT, 0},
+    {"login_error", T_INT, 0},
+    {"login_attempts_per_node_max", T_INT, 0},
+    {"peak_login_ok_rps", T_NUM, 0},
+    {"msgs_sent", T_INT, 0},
+    {"bytes_sent", T_INT, 0},
+    /* Recovery verdicts (issue 3): shown when present. */
+    {"recovered", T_BOOL | T_NULL, 0},
+    {"recovery_s", T_NUM | T_NULL, 0},
+    {"metastable", T_BOOL | T_NULL, 0},
+    {"amplification", T_NUM | T_OBJ | T_NULL, 0},
+};
+
+static json_t *get_path(json_t *obj, const char *path)
+{
+    char key[128];
+    while (obj && json_is_object(obj)) {
+        const char *dot = strchr(path, '.');
+        size_t n = dot ? (size_t)(dot - path) : strlen(path);
+        if (n >= sizeof key)
+            return NULL;
+        memcpy(key, path, n);
+        key[n] = '\0';
+        obj = json_object_get(obj, key);
+        if (!dot)
+            return obj;
+        path = dot + 1;
+    }
+    return NULL;
+}
+
+static const char *type_name(const json_t *j)
+{
+    switch (json_typeof(j)) {
+    case JSON_OBJECT: return "an object";
+    case JSON_ARRAY: return "an array";
+    case JSON_STRING: return "a string";
+    case JSON_INTEGER: return "an integer";
+    case JSON_REAL: return "a number";
+    case JSON_TRUE:
+    case JSON_FALSE: return "a boolean";
+    case JSON_NULL: return "null";
+    }
+    return "something else";
+}
+
+static const char *wanted(unsigned t)
+{
+    if (t & T_OBJ)
+        return t & T_NUM ? "a number or an object" : "an object";
+    if (t & T_BOOL)
+        return "true or false";
+    if ((t & T_INT) && (t & T_STR))
+        return "an integer or a string";
+    if (t & T_INT)
+        return "a non-negative integer";
+    if (t & T_NUM)
+        return t & T_NULL ? "a number or null" : "a number";
+    return "a string";
+}
+
+static int type_ok(const json_t *j, unsigned t)
+{
+    if (json_is_integer(j))
+        return (t & (T_INT | T_NUM)) && !((t & T_INT) && !(t & T_NUM) && json_integer_value(j) < 0);
+    if (json_is_real(j))
+        return (t & T_NUM) && isfinite(json_real_value(j));
+    if (json_is_string(j))
+        return t & T_STR;
+    if (json_is_boolean(j))
+        return t & T_BOOL;
+    if (json_is_null(j))
+        return t & T_NULL;
+    if (json_is_object(j))
+        return t & T_OBJ;
+    return 0;
+}
+
+static int check_rules(json_t *obj, const char *prefix, const struct key_rule *rules, size_t n,
+                       const char *label, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < n; i++) {
+        json_t *v = get_path(obj, rules[i].key);
+        if (!v) {
+            if (!rules[i].required)
+                continue;
+            snprintf(err, errlen, "%s: %s%s is missing (not a complete bootstorm run.json)",
+                     label, prefix, rules[i].key);
+            return -1;
+        }
+        if (json_is_integer(v) && json_integer_value(v) < 0 && (rules[i].types & T_INT) &&
+            !(rules[i].types & T_NUM)) {
+            snprintf(err, errlen, "%s: %s%s should be a non-negative integer, not %lld", label,
+                     prefix, rules[i].key, (long long)json_integer_value(v));
+            return -1;
+        }
+        if (!type_ok(v, rules[i].types)) {
+            snprintf(err, errlen, "%s: %s%s should be %s, not %s", label, prefix, rules[i].key,
+                     wanted(rules[i].types), type_name(v));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* format_version: present, an integer, and one this tool reads. */
+static int check_version(json_t *root, const char *label, char *err, size_t errlen)
+{
+    json_t *fv = json_object_get(root, "format_version");
+    if (!fv) {
+        snprintf(err, errlen, "%s: no format_version: not a bootstorm results file", label);
+        return -1;
+    }
+    if (!json_is_integer(fv)) {
+        snprintf(err, errlen, "%s: format_version should be an integer, not %s", label,
+                 type_name(fv));
+        return -1;
+    }
+    json_int_t v = json_integer_value(fv);
+    if (v > RUN_FORMAT_VERSION) {
+        snprintf(err, errlen,
+                 "%s: format_version %lld is newer than this tool reads (%d): "
+                 "use the bootstorm-results of the bootstorm that wrote it",
+                 label, (long long)v, RUN_FORMAT_VERSION);
+        return -1;
+    }
+    if (v < 1) {
+        snprintf(err, errlen, "%s: format_version %lld is not valid (the first version is 1)",
+                 label, (long long)v);
+        return -1;
+    }
+    return 0;
+}
+
+json_t *run_json_parse(const char *text, const char *label, char *err, size_t errlen)
+{
+    json_error_t je;
+    json_t *root = json_loads(text, 0, &je);
+    if (!root) {
+        snprintf(err, errlen, "%s:%d:%d: not valid JSON: %s", label, je.line, je.column,
+                 je.text);
+        return NULL;
+    }
+    if (!json_is_object(root)) {
+        snprintf(err, errlen, "%s: not a JSON object: not a bootstorm run.json", label);
+        goto bad;
+    }
+    if (check_version(root, label, err, errlen) < 0)
+        goto bad;
+    json_t *tool = json_object_get(root, "tool");
+    if (tool && (!json_is_string(tool) || strcmp(json_string_value(tool), "bootstorm"))) {
+        snprintf(err, errlen, "%s: written by %s, not by bootstorm", label,
+                 json_is_string(tool) ? json_string_value(tool) : "an unknown tool");
+        goto bad;
+    }
+    json_t *summary = json_object_get(root, "summary");
+    json_t *complete = json_object_get(root, "complete");
+    if (!summary || json_is_null(summary)) {
+        if (json_is_false(complete))
+            snprintf(err, errlen,
+                     "%s: the run has not finished (complete: false, summary: null): it is "
+                     "still running, or it died before the end",
+                     label);
+        else
+            snprintf(err, errlen, "%s: summary is missing (not a complete bootstorm run.json)",
+                     label);
+        goto bad;
+    }
+    if (!json_is_object(summary)) {
+        snprintf(err, errlen, "%s: summary should be an object, not %s", label,
+                 type_name(summary));
+        goto bad;
+    }
+    if (check_rules(root, "", top_rules, sizeof top_rules / sizeof top_rules[0], label, err,
+                    errlen) < 0 ||
+        check_rules(summary, "summary.", summary_rules,
+                    sizeof summary_rules / sizeof summary_rules[0], label, err, errlen) < 0)
+        goto bad;
+    return root;
+bad:
+    json_decref(root);
+    return NULL;
+}
+
+/* ---- helpers ---- */
+
+static char *join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = xmalloc(n);
+    snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+static int exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+static void add_note(struct run *r, const char *fmt, const char *arg)
+{
+    struct sbuf b;
+    sbuf_init(&b);
+    sbuf_printf(&b, fmt, arg);
+    r->notes = xrealloc(r->notes, (r->n_notes + 1) * sizeof *r->notes);
+    r->notes[r->n_notes++] = b.s;
+}
+
+/* ---- timeseries.csv and events.csv ---- */
+
+static int load_timeseries(struct run *r, const char *path, char *err, size_t errlen)
+{
+    struct csv c;
+    if (csv_read_file(path, &c, err, errlen) < 0) {
+        csv_free(&c);
+        return -1;
+    }
+    int rc = -1;
+    int ct = csv_col(&c, "t_s"), co = csv_col(&c, "online");
+    if (ct < 0 || co < 0) {
+        snprintf(err, errlen, "%s:1: no %s column: not a bootstorm timeseries", path,
+                 ct < 0 ? "t_s" : "online");
+        goto out;
+    }
+    r->n_rows = c.n_rows;
+    r->n_cols = c.n_cols;
+    r->cols = xcalloc(c.n_cols, sizeof *r->cols);
+    r->data = xcalloc(c.n_cols, sizeof *r->data);
+    for (size_t j = 0; j < c.n_cols; j++) {
+        r->cols[j] = xstrdup(c.header[j]);
+        r->data[j] = xcalloc(c.n_rows, sizeof(double));
+    }
+    for (size_t i = 0; i < c.n_rows; i++) {
+        for (size_t j = 0; j < c.n_cols; j++)
+            if (csv_number(&c, i, j, &r->data[j][i], err, errlen) < 0)
+                goto out;
+        double t = r->data[ct][i], prev = i ? r->data[ct][i - 1] : 0;
+        if (t <= prev) {
+            snprintf(err, errlen, "%s:%zu: t_s %s does not increase (previous %g)", path,
+                     c.lines[i], csv_cell(&c, i, (size_t)ct), prev);
+            goto out;
+        }
+    }
+    if (c.n_rows == 0)
+        add_note(r, "%s has no rows yet", path);
+    rc = 0;
+out:
+    csv_free(&c);
+    return rc;
+}
+
+static int load_events(struct run *r, const char *path, char *err, size_t errlen)
+{
+    struct csv c;
+    if (csv_read_file(path, &c, err, errlen) < 0) {
+        csv_free(&c);
+        return -1;
+    }
+    int rc = -1;
+    int ck = csv_col(&c, "kind"), cs = csv_col(&c, "scheduled_s"), cw = csv_col(&c, "skew_ms");
+    int ce = csv_col(&c, "event"), cr = csv_col(&c, "rank");
+    if (ck < 0 || cs < 0 || cw < 0) {
+        snprintf(err, errlen, "%s:1: no %s column: not a bootstorm events file", path,
+                 ck < 0 ? "kind" : cs < 0 ? "scheduled_s" : "skew_ms");
+        goto out;
+    }
+    r->events = xcalloc(c.n_rows, sizeof *r->events);
+    for (size_t i = 0; i < c.n_rows; i++) {
+        struct run_event *e = &r->events[i];
+        double v = -1;
+        /* Every column but kind is a number, used here or not. */
+        for (size_t j = 0; j < c.n_cols; j++)
+            if ((int)j != ck && csv_number(&c, i, j, &v, err, errlen) < 0) {
+                r->n_events = i;
+                goto out;
+            }
+        e->kind = xstrdup(csv_cell(&c, i, (size_t)ck));
+        r->n_events = i + 1;
+        if (!e->kind[0]) {
+            snprintf(err, errlen, "%s:%zu: column kind is empty", path, c.lines[i]);
+            goto out;
+        }
+        if (csv_number(&c, i, (size_t)cs, &e->scheduled_s, err, errlen) < 0 ||
+            csv_number(&c, i, (size_t)cw, &e->skew_ms, err, errlen) < 0)
+            goto out;
+        if (ce >= 0 && csv_number(&c, i, (size_t)ce, &v, err, errlen) < 0)
+            goto out;
+        e->index = ce >= 0 ? (int)v : -1;
+        if (cr >= 0 && csv_number(&c, i, (size_t)cr, &v, err, errlen) < 0)
+            goto out;
+        e->rank = cr >= 0 ? (int)v : -1;
+    }
+    r->has_events = 1;
+    rc = 0;
+out:
+    csv_free(&c);
+    return rc;
+}
+
+/* ---- histograms.json ---- */
+
+static int load_histograms(struct run *r, const char *path, char *err, size_t errlen)
+{
+    json_error_t je;
+    json_t *h = json_load_file(path, 0, &je);
+    if (!h) {
+        snprintf(err, errlen, "%s:%d:%d: not valid JSON: %s", path, je.line, je.column, je.text);
+        return -1;
+    }
+    if (!json_is_object(h)) {
+        snprintf(err, errlen, "%s: not a JSON object", path);
+        goto bad;
+    }
+    if (check_version(h, path, err, errlen) < 0)
+        goto bad;
+    const char *key;
+    json_t *v;
+    json_object_foreach(h, key, v)
+    {
+        if (!strcmp(key, "format_version"))
+            continue;
+        json_t *b = json_is_object(v) ? json_object_get(v, "buckets") : NULL;
+        if (!b || !json_is_array(b)) {
+            snprintf(err, errlen, "%s: %s has no buckets array", path, key);
+            goto bad;
+        }
+        double prev = -1;
+        for (size_t i = 0; i < json_array_size(b); i++) {
+            json_t *p = json_array_get(b, i);
+            if (!json_is_array(p) || json_array_size(p) != 2 ||
+                !json_is_integer(json_array_get(p, 0)) ||
+                !json_is_integer(json_array_get(p, 1)) ||
+                json_integer_value(json_array_get(p, 1)) < 0) {
+                snprintf(err, errlen,
+                         "%s: %s.buckets[%zu] should be [upper bound, count] (two integers)",
+                         path, key, i);
+                goto bad;
+            }
+            double ub = (double)json_integer_value(json_array_get(p, 0));
+            if (ub <= prev) {
+                snprintf(err, errlen, "%s: %s.buckets are not in increasing order at [%zu]",
+                         path, key, i);
+                goto bad;
+            }
+            prev = ub;
+        }
+    }
+    r->hist = h;
+    return 0;
+bad:
+    json_decref(h);
+    return -1;
+}
+
+/* ---- the run ---- */
+
+static char *strip_slashes(const char *p)
+{
+    char *s = xstrdup(p);
+    size_t n = strlen(s);
+    while (n > 1 && s[n - 1] == '/')
+        s[--n] = '\0';
+    return s;
+}
+
+static char *base_label(const char *path)
+{
+    char *real = realpath(path, NULL);
+    const char *p = real ? real : path;
+    const char *slash = strrchr(p, '/');
+    char *b = xstrdup(slash && slash[1] ? slash + 1 : p);
+    free(real);
+    return b;
+}
+
+int run_load(const char *dir, struct run *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    out->path = strip_slashes(dir);
+    struct stat st;
+    if (stat(out->path, &st) < 0) {
+        snprintf(err, errlen, "%s: %s", out->path, strerror(errno));
+        goto bad;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "%s: not a directory: give a run's results directory", out->path);
+        goto bad;
+    }
+    char *rj = join(out->path, "run.json"), *ts = join(out->path, "timeseries.csv");
+    char *ev = join(out->path, "events.csv"), *hj = join(out->path, "histograms.json");
+    int rc = -1;
+    if (!exists(rj)) {
+        if (exists(ts))
+            snprintf(err, errlen,
+                     "%s: no run.json: the run did not finish (it is still running, or it "
+                     "died; see docs/results.md)",
+                     out->path);
+        else
+            snprintf(err, errlen, "%s: not a run directory (no run.json)", out->path);
+        goto files;
+    }
+    size_t len;
+    char *text = file_read(rj, &len, err, errlen);
+    if (!text)
+        goto files;
+    if (strlen(text) != len) {
+        snprintf(err, errlen, "%s: holds a NUL byte: not a JSON text", rj);
+        free(text);
+        goto files;
+    }
+    out->root = run_json_parse(text, rj, err, errlen);
+    free(text);
+    if (!out->root)
+        goto files;
+    out->summary = json_object_get(out->root, "summary");
+    out->scenario = json_object_get(out->root, "scenario");
+    out->name = xstrdup(json_string_value(json_object_get(out->root, "name")));
+    json_t *seed = json_object_get(out->root, "seed");
+    if (json_is_integer(seed)) {
+        char b[32];
+        snprintf(b, sizeof b, "%lld", (long long)json_integer_value(seed));
+        out->seed = xstrdup(b);
+    } else {
+        out->seed = xstrdup(json_string_value(seed));
+    }
+    out->complete = json_is_true(json_object_get(out->root, "complete"));
+    if (!out->complete)
+        add_note(out, "%s: incomplete run (complete: false): its figures cover only the "
+                      "intervals every rank reported", out->path);
+    if (!exists(ts)) {
+        snprintf(err, errlen, "%s: missing (every run writes it)", ts);
+        goto files;
+    }
+    if (load_timeseries(out, ts, err, errlen) < 0)
+        goto files;
+    if (exists(ev)) {
+        if (load_events(out, ev, err, errlen) < 0)
+            goto files;
+    } else {
+        add_note(out, "%s is missing: no event markers or skew", ev);
+    }
+    if (exists(hj)) {
+        if (load_histograms(out, hj, err, errlen) < 0)
+            goto files;
+    } else {
+        add_note(out, "%s is missing: time to online is estimated from timeseries.csv", hj);
+    }
+    out->label = base_label(out->path);
+    rc = 0;
+files:
+    free(rj);
+    free(ts);
+    free(ev);
+    free(hj);
+    if (rc == 0)
+        return 0;
+bad:
+    run_free(out);
+    return -1;
+}
+
+void run_free(struct run *r)
+{
+    free(r->path);
+    free(r->label);
+    json_decref(r->root);
+    json_decref(r->hist);
+    free(r->name);
+    free(r->seed);
+    for (size_t j = 0; j < r->n_cols; j++) {
+        free(r->cols[j]);
+        free(r->data[j]);
+    }
+    free(r->cols);
+    free(r->data);
+    for (size_t i = 0; i < r->n_events; i++)
+        free(r->events[i].kind);
+    free(r->events);
+    for (size_t i = 0; i < r->n_notes; i++)
+        free(r->notes[i]);
+    free(r->notes);
+    memset(r, 0, sizeof *r);
+}
+
+/* ---- several runs ---- */
+
+static int is_run_dir(const char *dir)
+{
+    char *a = join(dir, "run.json"), *b = join(dir, "timeseries.csv");
+    int yes = exists(a) || exists(b);
+    free(a);
+    free(b);
+    return yes;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Subdirectories of dir that look like runs, sorted; NULL if none. */
+static char **sub_runs(const char *dir, size_t *n)
+{
+    *n = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return NULL;
+    char **list = NULL;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char *p = join(dir, e->d_name);
+        struct stat st;
+        if (stat(p, &st) == 0 && S_ISDIR(st.st_mode) && is_run_dir(p)) {
+            list = xrealloc(list, (*n + 1) * sizeof *list);
+            list[(*n)++] = p;
+        } else {
+            free(p);
+        }
+    }
+    closedir(d);
+    if (*n)
+        qsort(list, *n, sizeof *list, by_name);
+    return list;
+}
+
+int runs_load(char *const *args, size_t n_args, struct run **out, size_t *n_out, char *err,
+              size_t errlen)
+{
+    struct run *runs = NULL;
+    size_t n = 0;
+    for (size_t a = 0; a < n_args; a++) {
+        char *path = strip_slashes(args[a]);
+        size_t n_sub = 0;
+        char **subs = NULL;
+        struct stat st;
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode) && !is_run_dir(path))
+            subs = sub_runs(path, &n_sub);
+        size_t todo = subs ? n_sub : 1;
+        int failed = 0;
+        for (size_t i = 0; i < todo; i++) {
+            runs = xrealloc(runs, (n + 1) * sizeof *runs);
+            if (!failed && run_load(subs ? subs[i] : path, &runs[n], err, errlen) == 0)
+                n++;
+            else
+                failed = 1;
+        }
+        for (size_t i = 0; i < n_sub; i++)
+            free(subs[i]);
+        free(subs);
+        free(path);
+        if (failed) {
+            runs_free(runs, n);
+            return -1;
+        }
+    }
+    /* Labels are directory names, unless two runs share one: then their
+     * paths, and a #k suffix for a run given twice. */
+    char *clash = xcalloc(n ? n : 1, 1);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++)
+            if (i != j && !strcmp(runs[i].label, runs[j].label))
+                clash[i] = 1;
+    for (size_t i = 0; i < n; i++)
+        if (clash[i]) {
+            free(runs[i].label);
+            runs[i].label = xstrdup(runs[i].path);
+        }
+    for (size_t i = 0; i < n; i++) {
+        int k = 1;
+        for (size_t j = 0; j < i; j++)
+            k += !strcmp(runs[i].path, runs[j].path);
+        if (k > 1) {
+            struct sbuf b;
+            sbuf_init(&b);
+            sbuf_printf(&b, "%s#%d", runs[i].path, k);
+            free(runs[i].label);
+            runs[i].label = b.s;
+        }
+    }
+    free(clash);
+    *out = runs;
+    *n_out = n;
+    return 0;
+}
+
+void runs_free(struct run *runs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        run_free(&runs[i]);
+    free(runs);
+}
+
+/* ---- accessors ---- */
+
+const double *run_col(const struct run *r, const char *name)
+{
+    for (size_t j = 0; j < r->n_cols; j++)
+        if (!strcmp(r->cols[j], name))
+            return r->data[j];
+    return NULL;
+}
+
+int run_number(const struct run *r, const char *key, double *v)
+{
+    json_t *j = get_path(r->summary, key);
+    if (!j)
+        return -1;
+    if (json_is_null(j))
+        return 0;
+    if (json_is_number(j)) {
+        *v = json_number_value(j);
+        return 1;
+    }
+    if (json_is_boolean(j)) {
+        *v = json_is_true(j) ? 1 : 0;
+        return 1;
+    }
+    return -1;
+}
+
+double run_interval_at(const struct run *r, size_t i)
+{
+    const double *t = run_col(r, "t_s");
+    return i == 0 ? t[0] : t[i] - t[i - 1];
+}
+
+json_t *run_scenario_get(const struct run *r, const char *path)
+{
+    return get_path(r->scenario, path);
+}
+
+static double duration_key_s(const struct run *r, const char *path)
+{
+    json_t *j = run_scenario_get(r, path);
+    int64_t ns;
+    if (json_is_string(j) && scenario_parse_duration(json_string_value(j), &ns) == 0)
+        return (double)ns / 1e9;
+    if (json_is_number(j))
+        return json_number_value(j);
+    return NAN;
+}
+
+double run_duration_s(const struct run *r)
+{
+    double d = duration_key_s(r, "duration");
+    const double *t = run_col(r, "t_s");
+    double last = r->n_rows ? t[r->n_rows - 1] : 0;
+    return isfinite(d) && d > 0 ? (d > last ? d : last) : last;
+}
+
+static void trim(char *s)
+{
+    size_t n = strlen(s), i = 0;
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        s[--n] = '\0';
+    while (s[i] == ' ' || s[i] == '\t')
+        i++;
+    memmove(s, s + i, n - i + 1);
+}
+
+static double dur_s(char *s)
+{
+    int64_t ns;
+    trim(s);
+    return scenario_parse_duration(s, &ns) == 0 ? (double)ns / 1e9 : NAN;
+}
+
+double dist_mean_s(const char *text)
+{
+    char buf[128];
+    if (!text || strlen(text) >= sizeof buf)
+        return NAN;
+    snprintf(buf, sizeof buf, "%s", text);
+    trim(buf);
+    char *open = strchr(buf, '(');
+    if (!open)
+        return dur_s(buf);
+    size_t n = strlen(buf);
+    if (buf[n - 1] != ')')
+        return NAN;
+    buf[n - 1] = '\0';
+    *open = '\0';
+    char *args = open + 1, *comma = strchr(args, ',');
+    trim(buf);
+    if (comma)
+        *comma = '\0';
+    if (!strcmp(buf, "exp") || !strcmp(buf, "const"))
+        return comma ? NAN : dur_s(args);
+    if (!comma)
+        return NAN;
+    char *second = comma + 1;
+    if (!strcmp(buf, "uniform"))
+        return (dur_s(args) + dur_s(second)) / 2;
+    if (!strcmp(buf, "lognormal")) {
+        char *end;
+        trim(second);
+        double sigma = strtod(second, &end);
+        if (*end || !isfinite(sigma))
+            return NAN;
+        return dur_s(args) * exp(sigma * sigma / 2);
+    }
+    if (!strcmp(buf, "normal"))
+        return dur_s(args);
+    return NAN;
+}
+
+double run_capacity(const struct run *r)
+{
+    json_t *ls = run_scenario_get(r, "nodes.login_servers");
+    json_t *w = run_scenario_get(r, "login_server.workers");
+    json_t *st = run_scenario_get(r, "login_server.service_time");
+    if (!json_is_number(ls) || !json_is_number(w) || !json_is_string(st))
+        return NAN;
+    double mean = dist_mean_s(json_string_value(st));
+    if (!(mean > 0))
+        return NAN;
+    return json_number_value(ls) * json_number_value(w) / mean;
+}
+
+json_t *run_scenario_key(const struct run *r)
+{
+    json_t *k = json_deep_copy(r->scenario);
+    json_object_del(k, "seed");
+    json_t *net = json_object_get(k, "network");
+    if (json_is_object(net)) {
+        json_object_del(net, "base");
+        json_object_del(net, "allowed");
+    }
+    json_t *ls = json_object_get(k, "login_server"), *sn = json_object_get(k, "supernode");
+    if (json_is_object(ls))
+        json_object_del(ls, "port");
+    if (json_is_object(sn))
+        json_object_del(sn, "port");
+    return k;
+}

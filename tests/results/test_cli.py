@@ -1,0 +1,252 @@
+"""bootstorm-results on synthetic runs, without MPI: bad input of every kind
+gets a clear message naming the file (and line) and exit status 2, never a
+crash or a leak; --help everywhere; output errors exit 1; the sweep script's
+--dry-run and its command-line errors."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import rtlib
+
+a = rtlib.parse_args("cli")
+check = rtlib.Check()
+D = a.dir
+COLS = ["t_s", "off", "booting", "online", "ls_queue", "sn_count", "login_attempts",
+        "login_ok", "login_busy", "login_timeout", "lag_p99_ms"]
+
+
+def make_run(name, seed=1, workers=2, t95=1.5, rows=20, cols=COLS):
+    d = os.path.join(D, name)
+    os.makedirs(d)
+    run = {
+        "format_version": 1, "tool": "bootstorm", "version": "0.1.0", "commit": "test",
+        "name": "synthetic", "seed": seed, "started_at": "2026-01-01T00:00:00Z",
+        "finished_at": "2026-01-01T00:00:10Z", "complete": True,
+        "scenario_file": "synthetic.yaml", "overrides": [f"seed={seed}"],
+        "scenario": {"name": "synthetic", "seed": seed, "duration": "10s",
+                     "nodes": {"peers": 100, "login_servers": 1, "supernodes": 2},
+                     "login_server": {"workers": workers, "service_time": "exp(10ms)"},
+                     "control": {"max_lag_p99": "50ms"},
+                     "events": [{"at": "0s", "boot": {"fraction": 1.0}},
+                                {"at": "5s", "reboot": {"fraction": 0.5}}]},
+        "world_size": 3, "hosts": ["h"], "ranks": [],
+        "summary": {"peers": 100, "online_final": 100, "ever_online": 100, "t50_s": 1.0,
+                    "t95_s": t95, "t99_s": None, "login_attempts": 150, "login_ok": 100,
+                    "login_busy": 50, "login_timeout": 0, "peak_login_rps": 80.0,
+                    "peak_login_ok_rps": 40.0, "login_attempts_per_node_max": 3,
+                    "fidelity": {"valid": True, "lag_p99_ms": 2.0, "skew_p99_ms": 0.1,
+                                 "reason": None}}}
+    json.dump(run, open(os.path.join(d, "run.json"), "w"), indent=2)
+    with open(os.path.join(d, "timeseries.csv"), "w") as f:
+        f.write(",".join(cols) + "\n")
+        for i in range(1, rows + 1):
+            vals = {"t_s": f"{i * 0.5:.3f}", "online": str(min(100, i * 10)),
+                    "lag_p99_ms": "1.500"}
+            f.write(",".join(vals.get(c, str(i % 3)) for c in cols) + "\n")
+    with open(os.path.join(d, "events.csv"), "w") as f:
+        f.write("event,kind,rank,scheduled_s,actual_s,skew_ms,selected\n"
+                "0,boot,1,0.000000,0.000010,0.010,50\n0,boot,2,0.000000,0.000020,0.020,50\n"
+                "1,reboot,1,5.000000,5.000030,0.030,25\n1,reboot,2,5.000000,5.000040,0.040,25\n")
+    hist = {"format_version": 1,
+            "time_to_online": {"unit": "us", "count": 100, "mean": 1e6, "p50": 1e6,
+                               "p95": 1.5e6, "p99": 2e6, "max": 2e6,
+                               "buckets": [[491519, 20], [1048575, 40], [2097151, 40]]}}
+    json.dump(hist, open(os.path.join(d, "histograms.json"), "w"))
+    return d
+
+
+def edit(path, fn):
+    text = open(path, newline="").read()
+    open(path, "w", newline="").write(fn(text))
+
+
+def edit_json(path, fn):
+    j = json.load(open(path))
+    fn(j)
+    json.dump(j, open(path, "w"))
+
+
+good = make_run("good")
+
+# ---- bad input: (name, how to damage a copy, file:line the message names) ----
+def damaged(name, fn=None, remove=()):
+    d = make_run(name)
+    for f in remove:
+        os.remove(os.path.join(d, f))
+    if fn:
+        fn(d)
+    return d
+
+
+J = lambda d: os.path.join(d, "run.json")
+T = lambda d: os.path.join(d, "timeseries.csv")
+cases = [
+    ("not-a-run", lambda d: [os.remove(os.path.join(d, f)) for f in os.listdir(d)],
+     "not a run directory (no run.json)"),
+    ("died", lambda d: os.remove(J(d)), "no run.json: the run did not finish"),
+    ("truncated-csv", lambda d: edit(T(d), lambda t: t[:-7]),
+     "timeseries.csv:21: the last line has no line end"),
+    ("missing-column", lambda d: edit(T(d), lambda t: t.replace("\n1.500,", "\n", 1)),
+     "timeseries.csv:"),
+    ("extra-column", lambda d: edit(T(d), lambda t: "\n".join(
+        ln + ",9" if i == 2 else ln for i, ln in enumerate(t.split("\n")))),
+     "timeseries.csv:3: 12 fields, but the header has 11"),
+    ("non-numeric", lambda d: edit(T(d), lambda t: t.replace("\n1.500,", "\nlots,", 1)),
+     'column t_s: "lots" is not a number'),
+    ("empty-csv", lambda d: open(T(d), "w").close(), "timeseries.csv: empty file"),
+    ("no-timeseries", lambda d: os.remove(T(d)), "timeseries.csv: missing"),
+    ("not-json", lambda d: edit(J(d), lambda t: t[:200]), "run.json:"),
+    ("binary-json", lambda d: open(J(d), "wb").write(b"\x00\xff{garbage"), "run.json"),
+    ("array-json", lambda d: open(J(d), "w").write("[1,2,3]\n"), "not a JSON object"),
+    ("lacks-peers", lambda d: edit_json(J(d), lambda j: j["summary"].pop("peers")),
+     "summary.peers is missing"),
+    ("peers-string", lambda d: edit_json(J(d), lambda j: j["summary"].update(peers="100")),
+     "summary.peers should be a non-negative integer, not a string"),
+    ("lacks-scenario", lambda d: edit_json(J(d), lambda j: j.pop("scenario")),
+     "scenario is missing"),
+    ("newer-format", lambda d: edit_json(J(d), lambda j: j.update(format_version=2)),
+     "format_version 2 is newer than this tool reads (1)"),
+    ("provisional", lambda d: edit_json(J(d), lambda j: j.update(complete=False, summary=None)),
+     "the run has not finished (complete: false, summary: null)"),
+    ("bad-histograms", lambda d: edit(os.path.join(d, "histograms.json"), lambda t: t[:30]),
+     "histograms.json:1:"),
+    ("bad-events", lambda d: edit(os.path.join(d, "events.csv"),
+                                  lambda t: t.replace("0.020", "fast")),
+     'events.csv:3: column skew_ms: "fast" is not a number'),
+    ("backwards-time", lambda d: edit(T(d), lambda t: t.replace("\n1.500,", "\n0.200,", 1)),
+     "t_s 0.200 does not increase"),
+]
+for name, fn, msg in cases:
+    d = damaged(name, fn)
+    for cmd in (["summary"], ["compare"], ["report", "-o", os.path.join(D, name + ".html")],
+                ["export", "--format", "json"]):
+        p = rtlib.tool(a, *cmd, good, d)
+        check(p.returncode == 2 and msg in p.stderr and d in p.stderr,
+              f"{cmd[0]} on {name}: exit 2, message names the file: {p.stderr.strip()[:150]!r}")
+    check(not os.path.exists(os.path.join(D, name + ".html")), f"{name}: no report left behind")
+
+p = rtlib.tool(a, "summary", os.path.join(D, "nonexistent"))
+check(p.returncode == 2 and "nonexistent: No such file or directory" in p.stderr, "missing path")
+p = rtlib.tool(a, "summary", J(good))
+check(p.returncode == 2 and "not a directory" in p.stderr, "a file instead of a directory")
+
+# ---- accepted oddities ----
+crlf = make_run("crlf")
+edit(T(crlf), lambda t: t.replace("\n", "\r\n"))
+p = rtlib.tool(a, "export", "--format", "csv", crlf)
+check(p.returncode == 0 and len(p.stdout.splitlines()) == 21, "CRLF timeseries is read")
+bare = make_run("bare", cols=["t_s", "online"])
+for f in ("events.csv", "histograms.json"):
+    os.remove(os.path.join(bare, f))
+p = rtlib.tool(a, "summary", bare)
+check(p.returncode == 0 and "note:" in p.stderr and "events.csv is missing" in p.stderr,
+      "a run without the optional files: summary works, with a note")
+p = rtlib.tool(a, "report", "-o", os.path.join(D, "bare.html"), bare)
+html = open(os.path.join(D, "bare.html")).read() if p.returncode == 0 else ""
+check(p.returncode == 0 and html.count('<svg class="chart"') == 8 and "no data" in html,
+      "report of a run with only t_s and online: 8 charts, the empty ones say no data")
+p = rtlib.tool(a, "summary", "-q", bare)
+check(p.returncode == 0 and "note:" not in p.stderr, "-q silences notes")
+
+# ---- groups and significance on synthetic data ----
+for i, t in enumerate([1.0, 1.1, 1.2]):
+    make_run(f"grp/a{i}", seed=i + 1, workers=2, t95=t)
+for i, t in enumerate([2.0, 2.2, 2.1]):
+    make_run(f"grp/b{i}", seed=i + 1, workers=4, t95=t)
+p = rtlib.tool(a, "compare", "--json", os.path.join(D, "grp"))
+j = json.loads(p.stdout) if p.returncode == 0 else {"groups": []}
+check(len(j["groups"]) == 2 and [g["n"] for g in j["groups"]] == [3, 3],
+      "a directory of runs: two groups of three")
+if len(j["groups"]) == 2:
+    g = j["groups"][1]["figures"]["t95_s"]
+    check(g["significant"] is True and abs(g["delta"] - 1.0) < 1e-9,
+          "t95 2.1 vs 1.1 with tight intervals: significant")
+    check(j["groups"][1]["figures"]["login_attempts"]["significant"] is False,
+          "equal login attempts: not significant")
+    check(j["groups"][1]["description"] == "login_server.workers=4", "group described by its key")
+p = rtlib.tool(a, "compare", os.path.join(D, "grp"))
+check(p.returncode == 0 and "+1.00 s (+91%) *" in p.stdout, "the text table marks it with *")
+
+# ---- help, usage errors, output errors ----
+for cmd in ("summary", "compare", "report", "export"):
+    p = rtlib.tool(a, cmd, "--help")
+    check(p.returncode == 0 and p.stdout.startswith(f"usage: bootstorm-results {cmd}"),
+          f"{cmd} --help")
+    p = rtlib.tool(a, "help", cmd)
+    check(p.returncode == 0 and p.stdout.startswith(f"usage: bootstorm-results {cmd}"),
+          f"help {cmd}")
+    p = rtlib.tool(a, cmd)
+    check(p.returncode == 2 and "no run directory given" in p.stderr, f"{cmd} without runs")
+    p = rtlib.tool(a, cmd, "--bogus", good)
+    check(p.returncode == 2 and "unknown option --bogus" in p.stderr, f"{cmd}: unknown option")
+p = rtlib.tool(a, "--help")
+check(p.returncode == 0 and all(c in p.stdout for c in ("summary", "compare", "report", "export")),
+      "--help lists the commands")
+p = rtlib.tool(a, "--version")
+check(p.returncode == 0 and "format_version <= 1" in p.stdout, "--version")
+p = rtlib.tool(a)
+check(p.returncode == 2, "no command: exit 2")
+p = rtlib.tool(a, "frobnicate")
+check(p.returncode == 2 and "no such command: frobnicate" in p.stderr, "unknown command")
+p = rtlib.tool(a, "report", good)
+check(p.returncode == 2 and "-o FILE is required" in p.stderr, "report needs -o")
+p = rtlib.tool(a, "export", good)
+check(p.returncode == 2 and "--format" in p.stderr, "export needs --format")
+p = rtlib.tool(a, "export", "--format", "xml", good)
+check(p.returncode == 2 and 'unknown format "xml"' in p.stderr, "export: unknown format")
+p = rtlib.tool(a, "compare", "--by", "seed", good)
+check(p.returncode == 2, "compare --by must be run or group")
+p = rtlib.tool(a, "report", "-o", "/nonexistent-dir/r.html", good)
+check(p.returncode == 1 and "cannot write" in p.stderr, "unwritable output: exit 1")
+p = rtlib.tool(a, "report", "-o", "-", good)
+check(p.returncode == 0 and p.stdout.startswith("<!DOCTYPE html>"), "report -o - to stdout")
+
+# ---- scripts/sweep: plan and command-line errors ----
+SWEEP = os.path.join(a.source, "scripts", "sweep")
+scn = os.path.join(a.source, "tests", "scenarios", "small.yaml")
+
+
+def sweep(*args):
+    cmd = [sys.executable, SWEEP] + list(args)
+    print("$ " + " ".join(cmd), flush=True)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+
+
+out = os.path.join(D, "sw")
+p = sweep(scn, "--vary", "login_server.workers=1,2",
+          "--vary", "peer.boot_delay=uniform(1s, 3s),exp(2s)", "--seeds", "3", "--np", "4",
+          "--out", out, "--set", "duration=5s", "--dry-run")
+lines = p.stdout.splitlines()
+runs = [ln for ln in lines if "mpirun-local" in ln]
+check(p.returncode == 0 and len(runs) == 12, f"dry run: 2 x 2 combinations x 3 seeds ({len(runs)})")
+check(all("-np 4 -- run" in ln and "--set duration=5s" in ln for ln in runs),
+      "each run: -np, the scenario and the common --set")
+check(sum("--set seed=3" in ln for ln in runs) == 4, "seeds 1..K for every combination")
+check(any("'peer.boot_delay=uniform(1s, 3s)'" in ln for ln in runs),
+      "a value with a comma inside brackets stays one value")
+check(any("workers=2_boot_delay=exp-2s_seed=1" in ln for ln in runs), "run directories say what they are")
+check(any(" compare " in ln for ln in lines) and any(" report " in ln and "report.html" in ln
+                                                        for ln in lines),
+      "then compare and report")
+check(not os.path.exists(out), "a dry run creates nothing")
+for bad, msg in [(["--vary", "login_server.workers"], "expected KEY=V1,V2"),
+                 (["--vary", "login_server.workers="], "empty value"),
+                 (["--vary", "login server=1,2"], "not a scenario key path"),
+                 (["--vary", "a=1,,2"], "empty value"),
+                 (["--vary", "a=f(1,2"], "unbalanced"),
+                 (["--vary", "seed=1,2"], "use --seeds"),
+                 (["--vary", "a=1,2", "--vary", "a=3"], "twice"),
+                 (["--vary", "a=1,2", "--set", "a=3"], "both --set and --vary"),
+                 (["--seeds", "0"], "--seeds must be at least 1"),
+                 (["--np", "1"], "--np must be at least 2")]:
+    p = sweep(scn, *bad, "--dry-run")
+    check(p.returncode == 2 and msg in p.stderr, f"sweep {' '.join(bad)}: exit 2, {msg!r}")
+p = sweep(os.path.join(D, "missing.yaml"), "--dry-run")
+check(p.returncode == 2 and "no such scenario file" in p.stderr, "sweep: missing scenario")
+p = sweep(scn, "--out", D)
+check(p.returncode == 2 and "exists and is not empty" in p.stderr, "sweep: refuses a used --out")
+p = sweep("--help")
+check(p.returncode == 0 and "--vary" in p.stdout and "--seeds" in p.stdout, "sweep --help")
+check.done()

@@ -1,0 +1,205 @@
+"""The results tool on two real runs (two seeds of one scenario, made by the
+results.runs fixture): summary, compare (text and JSON), report and export
+agree with run.json and timeseries.csv; a copy with an invalid fidelity gets
+the warning banner; --same-scenario refuses runs of different scenarios."""
+import csv
+import html.parser
+import io
+import json
+import math
+import os
+import shutil
+
+import rtlib
+
+a = rtlib.parse_args("integration")
+check = rtlib.Check()
+runs = rtlib.fixture_runs(a, check)
+meta = [rtlib.load_json(os.path.join(r, "run.json")) for r in runs]
+ts = [list(csv.DictReader(open(os.path.join(r, "timeseries.csv")))) for r in runs]
+
+# ---- summary ----
+for r, m in zip(runs, meta):
+    s = m["summary"]
+    p = rtlib.tool(a, "summary", r)
+    out = p.stdout
+    check(p.returncode == 0, f"summary {os.path.basename(r)} exits 0")
+    check(f"== small (seed {m['seed']})" in out, "summary names the scenario and seed")
+    t = f"t50 {rtlib.sig3(s['t50_s'])} s   t95 {rtlib.sig3(s['t95_s'])} s   " \
+        f"t99 {rtlib.sig3(s['t99_s'])} s"
+    check(t in out, f"summary shows run.json's times to online ({t})")
+    la = f"login attempts   {s['login_attempts']:,} (ok {s['login_ok']:,}"
+    check(la in out, f"summary shows run.json's login attempts ({la})")
+    amp = s["login_attempts"] / s["login_ok"]
+    check(f"amplification    {rtlib.sig3(amp)}×" in out, "amplification = attempts / ok")
+    check(f"{s['online_final']:,} / {s['peers']:,} (" in out, "online at end / peers")
+    check(f"peak login rate  {rtlib.sig3(s['peak_login_rps'])}/s attempts" in out,
+          "peak login rate from run.json")
+    check("login capacity 800/s" in out, "capacity = 2 servers x 2 workers / 5 ms")
+    check("fidelity         valid" in out, "fidelity verdict shown")
+    spark = [ln for ln in out.splitlines() if ln.startswith("online  ")]
+    check(len(spark) == 1 and len(spark[0].split()[1]) == len(ts[0]) and "█" in spark[0],
+          "sparkline: one block per interval, full blocks when all are online")
+    ev = [ln for ln in out.splitlines() if ln.startswith("events")]
+    check(len(ev) == 1 and "^boot" in ev[0] and "^reboot" in ev[0], "event markers under it")
+    if "recovered" in s:
+        check(("recovered        yes" if s["recovered"] else "recovered        NO") in out,
+              "the recovery verdict is shown when run.json has it")
+
+# ---- compare, text ----
+p = rtlib.tool(a, "compare", *runs)
+check(p.returncode == 0, "compare exits 0")
+check("A (n=2)" in p.stdout, "two seeds of one scenario form group A (n=2)")
+check("runs #1 #2" in p.stdout, "the group lists its runs")
+check("95% confidence interval" in p.stdout, "the table says what ± means")
+t95 = [m["summary"]["t95_s"] for m in meta]
+mean = sum(t95) / 2
+ci = 12.706205 * abs(t95[0] - t95[1]) / 2  # t(0.975, 1) * sd / sqrt(2)
+p2 = rtlib.tool(a, "compare", "--by", "run", *runs)
+check(p2.returncode == 0 and "#2 seed=2" in p2.stdout and "%)" in p2.stdout,
+      "compare --by run: per-run columns with deltas")
+
+# ---- compare, JSON ----
+p = rtlib.tool(a, "compare", "--json", *runs)
+check(p.returncode == 0, "compare --json exits 0")
+j = json.loads(p.stdout)
+check(len(j["runs"]) == 2 and len(j["groups"]) == 1, "JSON: two runs, one group")
+for i, m in enumerate(meta):
+    f = j["runs"][i]["figures"]
+    check(math.isclose(f["t95_s"]["value"], m["summary"]["t95_s"], rel_tol=1e-12),
+          f"JSON run {i + 1}: t95 = run.json")
+    check(f["login_attempts"]["value"] == m["summary"]["login_attempts"],
+          f"JSON run {i + 1}: login attempts = run.json")
+    check(j["runs"][i]["group"] == "A", f"JSON run {i + 1} is in group A")
+g = j["groups"][0]["figures"]["t95_s"]
+check(j["groups"][0]["n"] == 2 and g["n"] == 2, "JSON group: n = 2")
+check(math.isclose(g["mean"], mean, rel_tol=1e-12), "JSON group: t95 mean")
+check(math.isclose(g["ci95"], ci, rel_tol=1e-5), f"JSON group: t95 CI = t(.975,1) sd/sqrt 2 ({ci})")
+check(math.isclose(g["lo"], mean - ci, rel_tol=1e-5) and math.isclose(g["hi"], mean + ci,
+                                                                     rel_tol=1e-5),
+      "JSON group: interval bounds")
+d1 = j["runs"][1]["figures"]["login_attempts"]
+la = [m["summary"]["login_attempts"] for m in meta]
+check(d1["delta"] == la[1] - la[0], "JSON: delta of run 2 to run 1")
+
+# ---- report ----
+class Page(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.svgs, self.h3, self.banners, self.paths, self.events = [], [], 0, 0, 0
+        self.scripts, self.external, self._h3 = 0, [], False
+
+    def handle_starttag(self, tag, attrs):
+        at = dict(attrs)
+        if tag == "svg" and "chart" in at.get("class", ""):
+            self.svgs.append(at.get("id"))
+        if tag == "h3":
+            self._h3 = True
+            self.h3.append("")
+        if tag == "div" and "banner fidelity" in at.get("class", ""):
+            self.banners += 1
+        if tag == "path" and at.get("class") == "series" and at.get("d", "").startswith("M"):
+            self.paths += 1
+        if tag == "line" and at.get("class") == "event":
+            self.events += 1
+        if tag == "script":
+            self.scripts += 1
+        for k in ("src", "href"):
+            if k in at:
+                self.external.append(at[k])
+
+    def handle_endtag(self, tag):
+        if tag == "h3":
+            self._h3 = False
+
+    def handle_data(self, data):
+        if self._h3:
+            self.h3[-1] += data
+
+
+def report(path, *dirs):
+    p = rtlib.tool(a, "report", "-o", path, *dirs)
+    check(p.returncode == 0 and os.path.exists(path), f"report -> {os.path.basename(path)}")
+    text = open(path, encoding="utf-8").read()
+    pg = Page()
+    pg.feed(text)
+    return text, pg
+
+
+expected = {"online": "Peers online", "logins": "Login rate against capacity",
+            "ls_queue": "Login-server queue", "sn_count": "Supernodes",
+            "retries": "Retry pressure", "lag": "Emulator timer lag",
+            "time_to_online": "Time to online", "skew": "Event skew"}
+text, pg = report(os.path.join(a.dir, "report.html"), *runs)
+check(pg.svgs == list(expected), f"one <svg> chart per metric, in order ({pg.svgs})")
+check(pg.h3 == list(expected.values()), f"chart titles ({pg.h3})")
+check(pg.paths >= 2 * 7, f"every line chart has a series path per run ({pg.paths})")
+check(pg.events >= 2 * 6, f"boot and reboot marked on the time axes ({pg.events})")
+check(pg.banners == 0, "no fidelity banner for valid runs")
+check(pg.scripts == 0 and not pg.external, f"self-contained: no scripts, no links ({pg.external})")
+check("capacity 800/s" in text, "the capacity line is labelled")
+check(">reboot</text>" in text and ">boot</text>" in text, "event labels")
+check(f"{rtlib.sig3(mean)} ± " in text, "the group table shows mean ± CI of t95")
+check("@media print" in text and "break-inside:avoid" in text, "print CSS")
+
+# A copy with an invalid fidelity (and markup in the reason, which must be escaped).
+bad = os.path.join(a.dir, "bad-fidelity")
+shutil.copytree(runs[0], bad)
+m = rtlib.load_json(os.path.join(bad, "run.json"))
+m["summary"]["fidelity"]["valid"] = False
+m["summary"]["fidelity"]["reason"] = "timer lag p99 99 ms > 50 ms <script>alert(1)</script>"
+json.dump(m, open(os.path.join(bad, "run.json"), "w"))
+text, pg = report(os.path.join(a.dir, "bad.html"), runs[1], bad)
+check(pg.banners == 1, "the invalid run gets the fidelity banner")
+check("timer lag p99 99 ms &gt; 50 ms &lt;script&gt;alert(1)&lt;/script&gt;" in text,
+      "the reason is shown, HTML-escaped")
+check(pg.scripts == 0, "no markup from run files gets through")
+p = rtlib.tool(a, "summary", bad)
+check("NOT VALID" in p.stdout and "timer lag p99 99 ms" in p.stdout, "summary says NOT VALID")
+p = rtlib.tool(a, "compare", runs[1], bad)
+check("WARNING: #2 bad-fidelity: fidelity not valid" in p.stdout, "compare warns")
+
+# ---- --same-scenario ----
+p = rtlib.tool(a, "compare", "--same-scenario", *runs)
+check(p.returncode == 0, "--same-scenario accepts two seeds of one scenario")
+other = os.path.join(a.dir, "other-workers")
+shutil.copytree(runs[1], other)
+m = rtlib.load_json(os.path.join(other, "run.json"))
+m["scenario"]["login_server"]["workers"] = 4
+json.dump(m, open(os.path.join(other, "run.json"), "w"))
+p = rtlib.tool(a, "compare", "--same-scenario", runs[0], other)
+check(p.returncode == 2 and "login_server.workers: 2 vs 4" in p.stderr,
+      "--same-scenario refuses runs of different scenarios, naming the key")
+p = rtlib.tool(a, "compare", runs[0], runs[1], other)
+check(p.returncode == 0 and "B (n=1)" in p.stdout and "login_server.workers=4" in p.stdout,
+      "without it, the other scenario is group B")
+
+# ---- export ----
+n_rows = sum(len(t) for t in ts)
+p = rtlib.tool(a, "export", "--format", "csv", *runs)
+rows = list(csv.DictReader(io.StringIO(p.stdout)))
+check(p.returncode == 0 and len(rows) == n_rows,
+      f"export csv: one row per (run, interval) ({len(rows)} = {n_rows})")
+check(list(rows[0])[:5] == ["run", "name", "seed", "group", "t_s"], "csv: id columns first")
+check(set(ts[0][0]) <= set(rows[0]), "csv: every timeseries column")
+for k, r in enumerate(runs):
+    mine = [x for x in rows if x["run"] == os.path.basename(r)]
+    check(sum(int(x["login_attempts"]) for x in mine) == meta[k]["summary"]["login_attempts"],
+          f"csv: run {k + 1}'s login_attempts add up to run.json")
+    check(all(x["seed"] == str(meta[k]["seed"]) for x in mine), f"csv: run {k + 1}'s seed")
+out = os.path.join(a.dir, "export.json")
+p = rtlib.tool(a, "export", "--format", "json", "-o", out, *runs)
+arr = rtlib.load_json(out)
+check(p.returncode == 0 and isinstance(arr, list) and len(arr) == n_rows, "export json: array")
+check(arr[0]["run"] == "seed=1" and arr[-1]["run"] == "seed=2" and "online" in arr[0],
+      "json: objects with run and every column")
+p = rtlib.tool(a, "export", "--format", "jsonl", *runs)
+lines = p.stdout.splitlines()
+check(len(lines) == n_rows and json.loads(lines[-1])["t_s"] == float(ts[1][-1]["t_s"]),
+      "export jsonl: one object per line")
+
+# A sweep directory stands for its runs.
+p = rtlib.tool(a, "compare", "--json", a.sweep)
+check(p.returncode == 0 and len(json.loads(p.stdout)["runs"]) == 2,
+      "a sweep directory expands to its runs")
+check.done()

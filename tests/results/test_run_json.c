@@ -1,0 +1,353 @@
+/* test_run_json.c - run.json validation, loading a results directory,
+ * scenario grouping and the comparison model. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "compare.h"
+#include "group.h"
+#include "run_load.h"
+#include "sbuf.h"
+
+static char err[1024];
+
+/* A small but complete run.json. */
+static char *run_json(int version, const char *seed, int workers, const char *t95,
+                      const char *extra_summary)
+{
+    struct sbuf b;
+    sbuf_init(&b);
+    sbuf_printf(&b,
+                "{\"format_version\": %d, \"tool\": \"bootstorm\", \"name\": \"unit\", "
+                "\"seed\": %s, \"complete\": true, \"started_at\": \"2026-01-01T00:00:00Z\", "
+                "\"scenario\": {\"name\": \"unit\", \"seed\": %s, \"duration\": \"2s\", "
+                "\"nodes\": {\"peers\": 10, \"login_servers\": 2, \"supernodes\": 1}, "
+                "\"login_server\": {\"workers\": %d, \"service_time\": \"10ms\", \"port\": 4430}, "
+                "\"network\": {\"base\": \"127.1.0.%s\"}, "
+                "\"events\": [{\"at\": \"0s\", \"boot\": {\"fraction\": 1.0}}]}, "
+                "\"summary\": {\"peers\": 10, \"online_final\": 10, \"t50_s\": 0.5, "
+                "\"t95_s\": %s, \"t99_s\": null, \"login_attempts\": 15, \"login_ok\": 10, "
+                "\"peak_login_rps\": 12.0, %s\"fidelity\": {\"valid\": true, "
+                "\"lag_p99_ms\": 1.5, \"skew_p99_ms\": 0.1, \"reason\": null}}}",
+                version, seed, seed, workers, seed, t95, extra_summary ? extra_summary : "");
+    return b.s;
+}
+
+static json_t *parse(const char *text)
+{
+    err[0] = '\0';
+    return run_json_parse(text, "r/run.json", err, sizeof err);
+}
+
+static void valid_run_json_parses(void **state)
+{
+    char *t = run_json(1, "7", 2, "1.25", NULL);
+    json_t *j = parse(t);
+    assert_non_null(j);
+    json_decref(j);
+    free(t);
+}
+
+static void not_json_names_line_and_column(void **state)
+{
+    assert_null(parse("{\"format_version\": 1,\n \"name\": "));
+    assert_non_null(strstr(err, "r/run.json:2:"));
+    assert_non_null(strstr(err, "not valid JSON"));
+    assert_null(parse("[1, 2]"));
+    assert_non_null(strstr(err, "not a JSON object"));
+}
+
+static void newer_format_version_is_refused(void **state)
+{
+    char *t = run_json(2, "7", 2, "1.25", NULL);
+    assert_null(parse(t));
+    assert_non_null(strstr(err, "format_version 2 is newer than this tool reads (1)"));
+    free(t);
+    assert_null(parse("{\"name\": \"x\"}"));
+    assert_non_null(strstr(err, "no format_version"));
+    assert_null(parse("{\"format_version\": \"1\"}"));
+    assert_non_null(strstr(err, "format_version should be an integer"));
+}
+
+static void provisional_run_json_says_not_finished(void **state)
+{
+    assert_null(parse("{\"format_version\": 1, \"name\": \"x\", \"seed\": 1, \"complete\": false, "
+                      "\"scenario\": {}, \"summary\": null}"));
+    assert_non_null(strstr(err, "has not finished"));
+}
+
+static void missing_summary_key_is_named(void **state)
+{
+    char *t = run_json(1, "7", 2, "1.25", NULL);
+    char *p = strstr(t, "\"login_ok\": 10, ");
+    memmove(p, p + strlen("\"login_ok\": 10, "), strlen(p + strlen("\"login_ok\": 10, ")) + 1);
+    assert_null(parse(t));
+    assert_string_equal(err, "r/run.json: summary.login_ok is missing (not a complete bootstorm "
+                             "run.json)");
+    free(t);
+}
+
+static void wrong_types_are_named(void **state)
+{
+    char *t = run_json(1, "7", 2, "\"fast\"", NULL);
+    assert_null(parse(t));
+    assert_string_equal(err, "r/run.json: summary.t95_s should be a number or null, not a string");
+    free(t);
+    t = run_json(1, "7", 2, "1", "\"recovered\": 3, ");
+    assert_null(parse(t));
+    assert_non_null(strstr(err, "summary.recovered should be true or false"));
+    free(t);
+    t = run_json(1, "7", 2, "1", "\"login_attempts_per_node_max\": -3, ");
+    assert_null(parse(t));
+    assert_string_equal(err, "r/run.json: summary.login_attempts_per_node_max should be a "
+                             "non-negative integer, not -3");
+    free(t);
+}
+
+static void foreign_tool_is_refused(void **state)
+{
+    assert_null(parse("{\"format_version\": 1, \"tool\": \"other\"}"));
+    assert_non_null(strstr(err, "written by other"));
+}
+
+/* ---- directories ---- */
+
+static char tmp[256];
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static const char *make_run(const char *name, const char *json, const char *ts)
+{
+    static char dir[512];
+    snprintf(dir, sizeof dir, "%s/%s", tmp, name);
+    mkdir(dir, 0755);
+    if (json)
+        write_file(dir, "run.json", json);
+    if (ts)
+        write_file(dir, "timeseries.csv", ts);
+    return dir;
+}
+
+static const char ts_ok[] = "t_s,online,login_attempts\n1.000,5,8\n2.000,10,7\n";
+
+static int setup(void **state)
+{
+    snprintf(tmp, sizeof tmp, "/tmp/bsr-unit-XXXXXX");
+    return mkdtemp(tmp) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static void loads_a_minimal_run(void **state)
+{
+    char *j = run_json(1, "7", 2, "1.25", NULL);
+    struct run r;
+    assert_int_equal(run_load(make_run("ok", j, ts_ok), &r, err, sizeof err), 0);
+    assert_string_equal(r.label, "ok");
+    assert_string_equal(r.seed, "7");
+    assert_int_equal(r.n_rows, 2);
+    assert_true(run_col(&r, "online")[1] == 10);
+    assert_null(run_col(&r, "nope"));
+    assert_int_equal(r.n_notes, 2); /* no events.csv, no histograms.json */
+    double v;
+    assert_int_equal(run_number(&r, "t95_s", &v), 1);
+    assert_true(v == 1.25);
+    assert_int_equal(run_number(&r, "t99_s", &v), 0);
+    assert_int_equal(run_number(&r, "recovered", &v), -1);
+    assert_int_equal(run_number(&r, "fidelity.valid", &v), 1);
+    assert_true(v == 1);
+    assert_true(fabs(run_capacity(&r) - 400) < 1e-9); /* 2 LS x 2 workers / 10 ms */
+    assert_true(run_duration_s(&r) == 2);
+    run_free(&r);
+    free(j);
+}
+
+static void directory_without_run_json(void **state)
+{
+    struct run r;
+    assert_int_equal(run_load(make_run("empty", NULL, NULL), &r, err, sizeof err), -1);
+    assert_non_null(strstr(err, "not a run directory (no run.json)"));
+    assert_int_equal(run_load(make_run("died", NULL, ts_ok), &r, err, sizeof err), -1);
+    assert_non_null(strstr(err, "the run did not finish"));
+    assert_int_equal(run_load("/nonexistent-run", &r, err, sizeof err), -1);
+    assert_non_null(strstr(err, "/nonexistent-run: No such file"));
+}
+
+static void damaged_timeseries_names_file_and_line(void **state)
+{
+    char *j = run_json(1, "7", 2, "1.25", NULL);
+    struct run r;
+    assert_int_equal(run_load(make_run("cut", j, "t_s,online\n1.000,5\n2.0"), &r, err, sizeof err),
+                     -1);
+    assert_non_null(strstr(err, "cut/timeseries.csv:3: the last line has no line end"));
+    assert_int_equal(
+        run_load(make_run("back", j, "t_s,online\n1.000,5\n0.500,6\n"), &r, err, sizeof err), -1);
+    assert_non_null(strstr(err, "back/timeseries.csv:3: t_s 0.500 does not increase"));
+    assert_int_equal(run_load(make_run("nocol", j, "t_s,x\n1,5\n"), &r, err, sizeof err), -1);
+    assert_non_null(strstr(err, "no online column"));
+    free(j);
+}
+
+static void damaged_histograms_are_errors(void **state)
+{
+    char *j = run_json(1, "7", 2, "1.25", NULL);
+    const char *dir = make_run("hist", j, ts_ok);
+    struct run r;
+    write_file(dir, "histograms.json", "{\"format_version\": 1, \"login\": {\"buckets\": [[5, 1], "
+                                       "[3, 2]]}}");
+    assert_int_equal(run_load(dir, &r, err, sizeof err), -1);
+    assert_non_null(strstr(err, "login.buckets are not in increasing order"));
+    write_file(dir, "histograms.json", "{\"format_version\": 9}");
+    assert_int_equal(run_load(dir, &r, err, sizeof err), -1);
+    assert_non_null(strstr(err, "format_version 9 is newer"));
+    write_file(dir, "histograms.json", "{\"format_version\": 1}");
+    write_file(dir, "events.csv", "event,kind,rank,scheduled_s,actual_s,skew_ms,selected\n"
+                                  "0,boot,1,0.000000,abc,0.010,5\n");
+    assert_int_equal(run_load(dir, &r, err, sizeof err), -1);
+    assert_non_null(strstr(err, "hist/events.csv:2: column actual_s: \"abc\" is not a number"));
+    free(j);
+}
+
+static void events_csv_is_read(void **state)
+{
+    char *j = run_json(1, "7", 2, "1.25", NULL);
+    const char *dir = make_run("ev", j, ts_ok);
+    write_file(dir, "events.csv", "event,kind,rank,scheduled_s,actual_s,skew_ms,selected\n"
+                                  "0,boot,1,0.000000,0.000013,0.013,250\n"
+                                  "1,reboot,2,1.000000,1.000046,x,133\n");
+    struct run r;
+    assert_int_equal(run_load(dir, &r, err, sizeof err), -1);
+    assert_non_null(strstr(err, "ev/events.csv:3: column skew_ms: \"x\" is not a number"));
+    write_file(dir, "events.csv", "event,kind,rank,scheduled_s,actual_s,skew_ms,selected\n"
+                                  "0,boot,1,0.000000,0.000013,0.013,250\n"
+                                  "1,reboot,2,1.000000,1.000046,0.046,133\n");
+    assert_int_equal(run_load(dir, &r, err, sizeof err), 0);
+    assert_int_equal(r.n_events, 2);
+    assert_string_equal(r.events[1].kind, "reboot");
+    assert_true(r.events[1].scheduled_s == 1 && r.events[1].rank == 2);
+    run_free(&r);
+    free(j);
+}
+
+static void dist_means(void **state)
+{
+    assert_true(fabs(dist_mean_s("10ms") - 0.01) < 1e-12);
+    assert_true(fabs(dist_mean_s("exp(5ms)") - 0.005) < 1e-12);
+    assert_true(fabs(dist_mean_s("uniform(1ms, 3ms)") - 0.002) < 1e-12);
+    assert_true(fabs(dist_mean_s("lognormal(2s, 0.5)") - 2 * exp(0.125)) < 1e-9);
+    assert_true(isnan(dist_mean_s("weird(1s)")));
+    assert_true(isnan(dist_mean_s("uniform(1s)")));
+    assert_true(isnan(dist_mean_s("")));
+}
+
+/* Five runs: seeds 1-3 of workers=2 (t95 1, 2, 3), seeds 4-5 of workers=4
+ * (t95 10, null), given by a sweep-like parent directory. */
+static void groups_and_intervals(void **state)
+{
+    char parent[300];
+    snprintf(parent, sizeof parent, "%s/sweep", tmp);
+    mkdir(parent, 0755);
+    static const char *seeds[] = {"1", "2", "3", "4", "5"};
+    static const char *t95[] = {"1", "2", "3", "10", "null"};
+    for (int i = 0; i < 5; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "sweep/r%d", i);
+        char *j = run_json(1, seeds[i], i < 3 ? 2 : 4, t95[i], NULL);
+        make_run(name, j, ts_ok);
+        free(j);
+    }
+    char *args[] = {parent};
+    struct run *runs;
+    size_t n;
+    assert_int_equal(runs_load(args, 1, &runs, &n, err, sizeof err), 0);
+    assert_int_equal(n, 5);
+    assert_string_equal(runs[0].label, "r0");
+
+    struct cmp c;
+    cmp_build(runs, n, &c);
+    assert_int_equal(c.n_groups, 2);
+    assert_int_equal(c.groups[0].n, 3);
+    assert_string_equal(c.groups[0].desc, "login_server.workers=2");
+    assert_string_equal(c.groups[1].desc, "login_server.workers=4");
+    assert_true(cmp_has_groups(&c));
+    const struct cmp_group_value *a = &c.grp[0][FIG_T95];
+    assert_true(fabs(a->st.mean - 2) < 1e-12);
+    assert_true(fabs(a->st.ci - 4.302653 / sqrt(3)) < 1e-5);
+    /* Group B has a run that never reached 95%: no mean. */
+    assert_int_equal(c.grp[1][FIG_T95].n_null, 1);
+    assert_true(isnan(c.grp[1][FIG_T95].st.mean));
+    char buf[128];
+    cmp_group_cell(&c, 1, FIG_T95, buf, sizeof buf);
+    assert_string_equal(buf, "never (1 of 2)");
+    cmp_group_cell(&c, 0, FIG_T95, buf, sizeof buf);
+    assert_string_equal(buf, "2.00 ± 2.48 s");
+    /* Capacity 400 vs 800, both exact: zero-width intervals, disjoint. */
+    assert_int_equal(c.grp[1][FIG_CAPACITY].sig, SIG_YES);
+    cmp_group_delta(&c, 1, FIG_CAPACITY, buf, sizeof buf);
+    assert_string_equal(buf, "+400/s (+100%) *");
+    /* Amplification = 15 / 10 in every run. */
+    assert_true(fabs(c.run[0][FIG_AMPLIFICATION].v - 1.5) < 1e-12);
+    cmp_free(&c);
+    runs_free(runs, n);
+}
+
+static void seed_and_address_do_not_split_groups(void **state)
+{
+    char *j1 = run_json(1, "1", 2, "1", NULL), *j2 = run_json(1, "2", 2, "1", NULL);
+    struct run r[2];
+    assert_int_equal(run_load(make_run("g1", j1, ts_ok), &r[0], err, sizeof err), 0);
+    assert_int_equal(run_load(make_run("g2", j2, ts_ok), &r[1], err, sizeof err), 0);
+    struct group *g;
+    size_t n;
+    groups_build(r, 2, &g, &n);
+    assert_int_equal(n, 1); /* seeds and network.base differ, nothing else */
+    groups_free(g, n);
+    run_free(&r[0]);
+    run_free(&r[1]);
+    free(j1);
+    free(j2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(valid_run_json_parses),
+        cmocka_unit_test(not_json_names_line_and_column),
+        cmocka_unit_test(newer_format_version_is_refused),
+        cmocka_unit_test(provisional_run_json_says_not_finished),
+        cmocka_unit_test(missing_summary_key_is_named),
+        cmocka_unit_test(wrong_types_are_named),
+        cmocka_unit_test(foreign_tool_is_refused),
+        cmocka_unit_test(loads_a_minimal_run),
+        cmocka_unit_test(directory_without_run_json),
+        cmocka_unit_test(damaged_timeseries_names_file_and_line),
+        cmocka_unit_test(damaged_histograms_are_errors),
+        cmocka_unit_test(events_csv_is_read),
+        cmocka_unit_test(dist_means),
+        cmocka_unit_test(groups_and_intervals),
+        cmocka_unit_test(seed_and_address_do_not_split_groups),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
