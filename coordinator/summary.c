@@ -218,24 +218,27 @@ void verdicts_assess(const struct run_record *r, struct verdict *v)
     if (!v->has_trigger || r->n_rows == 0)
         return;
 
-    for (uint32_t i = 0; i < r->n_rows && r->rows[i].t_s <= v->trigger_start_s + 1e-9; i++) {
-        v->has_level = true;
+    for (uint32_t i = 0; i < r->n_rows && r->rows[i].t_s <= v->trigger_start_s + 1e-9; i++)
         v->level_before = (double)r->rows[i].g[G_ONLINE];
-    }
+    v->has_level = v->level_before > 0; /* nothing online before: nothing to recover */
     if (v->has_level) {
+        /* Recovered: back at the level and still there at the end. The
+         * recovery time runs to the start of that final stretch, so a cascade
+         * that unfolds after the trigger is not mistaken for a recovery. */
+        double threshold = VERDICT_RECOVERED_LEVEL * v->level_before, stretch = -1;
         for (uint32_t i = 0; i < r->n_rows; i++) {
             if (r->rows[i].t_s + 1e-9 < v->trigger_end_s)
                 continue;
-            if ((double)r->rows[i].g[G_ONLINE] >= VERDICT_RECOVERED_LEVEL * v->level_before) {
-                v->recovered = true;
-                v->recovery_s = r->rows[i].t_s - v->trigger_end_s;
-                if (v->recovery_s < 0)
-                    v->recovery_s = 0;
-                break;
-            }
+            if ((double)r->rows[i].g[G_ONLINE] < threshold)
+                stretch = -1;
+            else if (stretch < 0)
+                stretch = r->rows[i].t_s;
+        }
+        if (stretch >= 0) {
+            v->recovered = true;
+            v->recovery_s = stretch - v->trigger_end_s;
         }
     }
-
     double settle = VERDICT_SETTLE_S > 3 * iv ? VERDICT_SETTLE_S : 3 * iv;
     uint32_t from = 0;
     while (from < r->n_rows && r->rows[from].t_s < v->trigger_end_s + settle)

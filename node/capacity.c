@@ -27,8 +27,10 @@ uint32_t cap_expected_wait_ms(const struct capacity *c)
     double ns;
     if (c->cfg.admission == ADMIT_PACE && c->cfg.rate > 0)
         ns = c->qlen / c->cfg.rate * 1e9 + mean_service_ns(c);
-    else
-        ns = (double)(c->qlen + c->busy) * mean_service_ns(c) / c->cfg.workers;
+    else if (c->busy < c->cfg.workers && c->qlen == 0)
+        ns = 0; /* a free worker takes it at once */
+    else /* everyone queued ahead, and on average half a service to free a worker */
+        ns = ((double)c->qlen + 0.5) * mean_service_ns(c) / c->cfg.workers;
     double ms = ns / 1e6;
     return ms < 0 ? 0 : ms > 3600e3 ? 3600000u : (uint32_t)ms;
 }
@@ -91,7 +93,7 @@ static void kick(struct capacity *c)
                 return;
             }
             int64_t gap = (int64_t)(1e9 / c->cfg.rate);
-            c->pace_next_ns = (c->pace_next_ns > now - gap ? c->pace_next_ns : now) + gap;
+            c->pace_next_ns = (c->pace_next_ns > now ? c->pace_next_ns : now) + gap;
         }
         start_service(c, dequeue(c));
     }
@@ -143,9 +145,11 @@ enum cap_verdict cap_submit(struct capacity *c, struct cap_item *it, uint32_t *h
     case ADMIT_PACE:
         break;
     case ADMIT_TOKEN_BUCKET:
-        if (!take_token(c, hint_ms))
-            goto reject;
+        /* Queue first: a request refused for a full queue must not spend a
+         * token it never used. */
         if (all_busy && c->qlen >= c->cfg.queue)
+            goto reject;
+        if (!take_token(c, hint_ms))
             goto reject;
         break;
     case ADMIT_SHED: {

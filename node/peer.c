@@ -66,17 +66,40 @@ static int64_t elapsed_us(const struct peer *p)
 
 /* ---- host cache ---- */
 
+static void cache_put(struct peer *p, uint32_t id)
+{
+    const struct placement *pl = &p->h->pl;
+    for (uint16_t j = 0; j < p->cache_n; j++)
+        if (p->cache[j].node_id == id)
+            return;
+    if (p->cache_n < p->h->scn->peer.host_cache)
+        p->cache[p->cache_n++] = (struct wire_sn){id, placement_addr(pl, id), pl->sn_port};
+}
+
+/* The fallback when every cached SN has failed: the bootstrap SNs, plus the
+ * dedicated SNs that inject_supernodes events bring up (like hard-coded
+ * bootstrap hosts that the operator points at new machines). Dormant ones
+ * refuse connections and drop out like any stale entry. */
 static void cache_reset_to_bootstrap(struct peer *p)
 {
     const struct placement *pl = &p->h->pl;
-    uint32_t n = pl->n_bootstrap;
-    if (n > p->h->scn->peer.host_cache)
-        n = p->h->scn->peer.host_cache;
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t id = pl->first_sn + i;
-        p->cache[i] = (struct wire_sn){id, placement_addr(pl, id), pl->sn_port};
-    }
-    p->cache_n = (uint16_t)n;
+    p->cache_n = 0;
+    for (uint32_t i = 0; i < pl->n_inj; i++)
+        cache_put(p, pl->first_inj + i);
+    for (uint32_t i = 0; i < pl->n_bootstrap; i++)
+        cache_put(p, pl->first_sn + i);
+}
+
+/* A peer that has been online before knows more than the bootstrap SNs:
+ * start from a random sample of all initial SNs, as if from a previous life,
+ * so a fresh fleet does not pile onto the bootstrap SNs. */
+static void cache_seed(struct peer *p)
+{
+    const struct placement *pl = &p->h->pl;
+    p->cache_n = 0;
+    uint32_t want = p->h->scn->peer.host_cache;
+    for (uint32_t tries = 0; p->cache_n < want && tries < 4 * want && pl->n_sn > 0; tries++)
+        cache_put(p, pl->first_sn + rng_below(&p->rng, pl->n_sn));
 }
 
 static void cache_remove(struct peer *p, uint16_t slot)
@@ -450,7 +473,7 @@ int peer_init(struct peer *p, struct host *h, uint32_t id)
     p->cache = calloc(h->scn->peer.host_cache, sizeof *p->cache);
     if (!p->cache)
         return -1;
-    cache_reset_to_bootstrap(p);
+    cache_seed(p);
     retry_guard_init(&h->scn->peer.login.retry, &p->g_login);
     retry_guard_init(&h->scn->peer.reg.retry, &p->g_reg);
     retry_guard_init(&h->scn->workload.request.retry, &p->g_req);

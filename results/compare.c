@@ -174,8 +174,7 @@ void cmp_group_delta(const struct cmp *c, size_t g, enum fig_id f, char *buf, si
         snprintf(buf, len, "%s", "");
         return;
     }
-    snprintf(buf, len, "%s%s", d,
-             gv->sig == SIG_YES ? " *" : gv->sig == SIG_NO ? " ns" : "");
+    snprintf(buf, len, "%s%s", d, gv->sig == SIG_YES ? " *" : gv->sig == SIG_NO ? " ns" : "");
 }
 
 /* ---- text table ---- */
@@ -347,9 +346,14 @@ void cmp_print_text(const struct cmp *c, enum cmp_by by, struct sbuf *out)
 
 /* ---- JSON ---- */
 
+/* Whole numbers as JSON integers (counts read as 767, not 767.0). */
 static json_t *num(double v)
 {
-    return isfinite(v) ? json_real(v) : json_null();
+    if (!isfinite(v))
+        return json_null();
+    if (v == floor(v) && fabs(v) < 9007199254740992.0)
+        return json_integer((json_int_t)v);
+    return json_real(v);
 }
 
 json_t *cmp_json(const struct cmp *c)
@@ -366,11 +370,11 @@ json_t *cmp_json(const struct cmp *c)
             json_t *o = json_object();
             json_object_set_new(o, "key", json_string(figure_defs[f].key));
             json_object_set_new(o, "label", json_string(figure_defs[f].label));
-            json_object_set_new(o, "unit", json_string(figure_defs[f].unit == UNIT_BOOL
-                                                           ? "bool"
-                                                           : figure_defs[f].unit == UNIT_COUNT
-                                                                 ? "count"
-                                                                 : unit_suffix(figure_defs[f].unit)));
+            json_object_set_new(o, "unit",
+                                json_string(figure_defs[f].unit == UNIT_BOOL ? "bool"
+                                            : figure_defs[f].unit == UNIT_COUNT
+                                                ? "count"
+                                                : unit_suffix(figure_defs[f].unit)));
             json_array_append_new(figs, o);
         }
     json_object_set_new(root, "figures", figs);
@@ -401,7 +405,7 @@ json_t *cmp_json(const struct cmp *c)
             else if (figure_defs[f].unit == UNIT_BOOL)
                 json_object_set_new(v, "value", json_boolean(cv->v != 0));
             else
-                json_object_set_new(v, "value", json_real(cv->v));
+                json_object_set_new(v, "value", num(cv->v));
             if (i > 0 && figure_defs[f].unit != UNIT_BOOL) {
                 json_object_set_new(v, "delta", num(cv->delta));
                 json_object_set_new(v, "pct", num(cv->pct));

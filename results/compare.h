@@ -39,7 +39,7 @@ struct cmp {
     size_t n_runs;
     struct group *groups;
     size_t n_groups;
-    bool shown[FIG_COUNT];        /* rows worth printing */
+    bool shown[FIG_COUNT]; /* rows worth printing */
     struct cmp_value (*run)[FIG_COUNT];
     struct cmp_group_value (*grp)[FIG_COUNT];
 };

@@ -31,8 +31,7 @@ struct parser {
 
 enum field_end { END_COMMA, END_LINE, END_EOF };
 
-static int read_field(struct parser *p, char **field, enum field_end *end, char *why,
-                      size_t whylen)
+static int read_field(struct parser *p, char **field, enum field_end *end, char *why, size_t whylen)
 {
     char *a = p->a;
     *field = a + p->w;
@@ -152,8 +151,8 @@ int csv_parse(const char *text, size_t len, const char *label, struct csv *out, 
                 }
                 for (size_t j = 0; j < i; j++)
                     if (!strcmp(fields[i], fields[j])) {
-                        snprintf(err, errlen, "%s:%zu: duplicate column \"%s\"", label,
-                                 rec_line, fields[i]);
+                        snprintf(err, errlen, "%s:%zu: duplicate column \"%s\"", label, rec_line,
+                                 fields[i]);
                         goto out;
                     }
                 out->header[i] = fields[i];
@@ -222,8 +221,7 @@ int csv_parse_number(const char *s, double *out)
     return 0;
 }
 
-int csv_number(const struct csv *c, size_t row, size_t col, double *out, char *err,
-               size_t errlen)
+int csv_number(const struct csv *c, size_t row, size_t col, double *out, char *err, size_t errlen)
 {
     const char *s = csv_cell(c, row, col);
     if (csv_parse_number(s, out) == 0)

@@ -12,12 +12,12 @@
 #include <stddef.h>
 
 struct csv {
-    char *label;     /* file name used in messages */
+    char *label; /* file name used in messages */
     size_t n_cols, n_rows;
-    char **header;   /* n_cols names */
-    char **cells;    /* n_rows * n_cols, row-major, NUL-terminated */
-    size_t *lines;   /* 1-based file line of each row */
-    char *arena;     /* owns the text of every cell */
+    char **header; /* n_cols names */
+    char **cells;  /* n_rows * n_cols, row-major, NUL-terminated */
+    size_t *lines; /* 1-based file line of each row */
+    char *arena;   /* owns the text of every cell */
 };
 
 /* Parse text (len bytes, NUL not required). Returns 0, or -1 with err set
@@ -32,8 +32,7 @@ int csv_col(const struct csv *c, const char *name);
 const char *csv_cell(const struct csv *c, size_t row, size_t col);
 /* A finite decimal number (no hex, inf or nan). Returns 0, or -1 with
  * err = "LABEL:LINE: column NAME: "CELL" is not a number". */
-int csv_number(const struct csv *c, size_t row, size_t col, double *out, char *err,
-               size_t errlen);
+int csv_number(const struct csv *c, size_t row, size_t col, double *out, char *err, size_t errlen);
 /* The same test on a bare string. */
 int csv_parse_number(const char *s, double *out);
 

@@ -94,7 +94,8 @@ void export_runs(const struct run *runs, size_t n, enum export_format f, struct 
             json_object_set_new(o, "group", json_string(gid));
             for (size_t k = 0; k < n_cols; k++)
                 json_object_set_new(o, cols[k], data[k] ? num_json(data[k][row]) : json_null());
-            char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+            char *line =
+                json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
             json_decref(o);
             if (f == EXPORT_JSON)
                 sbuf_add(out, first ? "\n" : ",\n");

@@ -36,8 +36,8 @@ enum fig_id {
 };
 
 struct figure_def {
-    const char *key;       /* JSON name */
-    const char *label;     /* table row label */
+    const char *key;   /* JSON name */
+    const char *label; /* table row label */
     enum unit unit;
     bool optional;         /* a row only when some run has it */
     const char *null_word; /* how a null reads: "never" for times to reach a level */

@@ -190,13 +190,20 @@ void fmt_pct_change(double pct, char *buf, size_t len)
 const char *unit_suffix(enum unit u)
 {
     switch (u) {
-    case UNIT_SECONDS: return "s";
-    case UNIT_MS: return "ms";
-    case UNIT_RATE: return "1/s";
-    case UNIT_PERCENT: return "%";
-    case UNIT_BYTES: return "B";
-    case UNIT_RATIO: return "×";
-    default: return "";
+    case UNIT_SECONDS:
+        return "s";
+    case UNIT_MS:
+        return "ms";
+    case UNIT_RATE:
+        return "1/s";
+    case UNIT_PERCENT:
+        return "%";
+    case UNIT_BYTES:
+        return "B";
+    case UNIT_RATIO:
+        return "×";
+    default:
+        return "";
     }
 }
 

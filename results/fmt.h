@@ -15,7 +15,7 @@ enum unit {
     UNIT_RATIO,   /* 1.38x */
     UNIT_PERCENT, /* value already in percent */
     UNIT_BYTES,
-    UNIT_BOOL     /* 0 = no, anything else = yes */
+    UNIT_BOOL /* 0 = no, anything else = yes */
 };
 
 #define FMT_LEN 48

@@ -13,11 +13,11 @@
 #include "run_load.h"
 
 struct group {
-    char id[8];       /* "A", "B", ..., "Z", "AA", ... */
-    size_t *members;  /* run indexes, in argument order */
+    char id[8];      /* "A", "B", ..., "Z", "AA", ... */
+    size_t *members; /* run indexes, in argument order */
     size_t n;
-    char *desc;       /* "login_server.workers=4, peer.login.retry.policy=none", or the name */
-    json_t *key;      /* the scenario key */
+    char *desc;  /* "login_server.workers=4, peer.login.retry.policy=none", or the name */
+    json_t *key; /* the scenario key */
 };
 
 /* Group runs. Never fails (a group per run at worst). */

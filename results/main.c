@@ -174,8 +174,7 @@ static int parse(const char *cmd, const char *usage, int argc, char **argv, stru
             char *end;
             long w = missing ? 0 : strtol(v, &end, 10);
             if (missing || *end || w < 8 || w > 1000)
-                return usage_error(cmd, "--width wants a number of columns from 8 to 1000%s",
-                                   "");
+                return usage_error(cmd, "--width wants a number of columns from 8 to 1000%s", "");
             o->width = (size_t)w;
         } else if (!strcmp(cmd, "compare") && !strcmp(a, "--json")) {
             o->json = true;
@@ -330,8 +329,7 @@ static int cmd_report(struct opts *o)
     report_html(runs, n, &ro, &b);
     rc = emit("report", o->out, &b);
     if (rc == 0 && o->out && strcmp(o->out, "-") && !o->quiet)
-        fprintf(stderr, "bootstorm-results: wrote %s (%zu run%s)\n", o->out, n,
-                n == 1 ? "" : "s");
+        fprintf(stderr, "bootstorm-results: wrote %s (%zu run%s)\n", o->out, n, n == 1 ? "" : "s");
     sbuf_free(&b);
     runs_free(runs, n);
     return rc;

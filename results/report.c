@@ -12,8 +12,8 @@
 #include "summarize.h"
 #include "svg.h"
 
-const char *const report_chart_ids[] = {"online", "logins", "ls_queue",       "sn_count",
-                                        "retries", "lag",   "time_to_online", "skew"};
+const char *const report_chart_ids[] = {"online",  "logins", "ls_queue",       "sn_count",
+                                        "retries", "lag",    "time_to_online", "skew"};
 const size_t report_n_charts = sizeof report_chart_ids / sizeof report_chart_ids[0];
 
 /* Colour-blind-safe and distinct in print (after Okabe-Ito and Tableau). */
@@ -153,6 +153,8 @@ static size_t rate_steps(struct pool *pl, const struct run *r, const char *const
 
 static void legend_keys(const struct page *p, struct sbuf *o)
 {
+    if (p->n_keys < 2)
+        return; /* one run: nothing to tell apart */
     sbuf_add(o, "<div class=\"legend\">");
     for (size_t k = 0; k < p->n_keys; k++) {
         sbuf_printf(o, "<span class=\"key\"><i style=\"border-color:%s\"></i>",
@@ -182,8 +184,13 @@ static void figure_open(struct sbuf *o, const char *id, const char *title, const
 
 static struct svg_chart chart_base(const struct page *p, const char *id, const char *title)
 {
-    return (struct svg_chart){.id = id, .title = title, .x_min = 0, .x_max = p->x_max,
-                              .y_max = NAN, .vlines = p->vl, .n_vlines = p->n_marks};
+    return (struct svg_chart){.id = id,
+                              .title = title,
+                              .x_min = 0,
+                              .x_max = p->x_max,
+                              .y_max = NAN,
+                              .vlines = p->vl,
+                              .n_vlines = p->n_marks};
 }
 
 /* ---- charts ---- */
@@ -203,8 +210,12 @@ static void chart_gauge(const struct page *p, struct sbuf *o, const char *id, co
         double *y = pool_doubles(&pl, r->n_rows);
         for (size_t k = 0; k < r->n_rows; k++)
             y[k] = percent ? 100 * v[k] / peers : v[k];
-        s[ns++] = (struct svg_series){.label = r->label, .x = t, .y = y, .n = r->n_rows,
-                                      .color = color_of(p, i), .opacity = p->by_group ? 0.85 : 1};
+        s[ns++] = (struct svg_series){.label = r->label,
+                                      .x = t,
+                                      .y = y,
+                                      .n = r->n_rows,
+                                      .color = color_of(p, i),
+                                      .opacity = p->by_group ? 0.85 : 1};
     }
     struct svg_chart c = chart_base(p, id, title);
     c.xlabel = "time since start (s)";
@@ -243,8 +254,8 @@ static void trim_zeros(char *s)
 
 /* Distinct reference levels, one per legend key: drawn once in grey when
  * every run has the same, else in each key's colour. */
-static size_t ref_lines(const struct page *p, double (*get)(const struct run *),
-                        const char *what, enum unit u, struct pool *pl, struct svg_hline **out)
+static size_t ref_lines(const struct page *p, double (*get)(const struct run *), const char *what,
+                        enum unit u, struct pool *pl, struct svg_hline **out)
 {
     struct svg_hline *h = xcalloc(p->n_keys, sizeof *h);
     size_t n = 0;
@@ -302,12 +313,21 @@ static void chart_rates(const struct page *p, struct sbuf *o, bool retries)
         size_t n =
             retries ? rate_steps(&pl, r, fail, 2, &x, &y) : rate_steps(&pl, r, ok, 1, &x, &y);
         if (n)
-            s[ns++] = (struct svg_series){.label = r->label, .x = x, .y = y, .n = n,
-                                          .color = color_of(p, i), .width = 5, .opacity = 0.32};
+            s[ns++] = (struct svg_series){.label = r->label,
+                                          .x = x,
+                                          .y = y,
+                                          .n = n,
+                                          .color = color_of(p, i),
+                                          .width = 5,
+                                          .opacity = 0.32};
         n = rate_steps(&pl, r, att, 1, &x, &y);
         if (n)
-            s[ns++] = (struct svg_series){.label = r->label, .x = x, .y = y, .n = n,
-                                          .color = color_of(p, i), .width = 1.5,
+            s[ns++] = (struct svg_series){.label = r->label,
+                                          .x = x,
+                                          .y = y,
+                                          .n = n,
+                                          .color = color_of(p, i),
+                                          .width = 1.5,
                                           .opacity = p->by_group ? 0.85 : 1};
     }
     /* Login servers taken down (an outage) lower the capacity for a while:
@@ -332,9 +352,12 @@ static void chart_rates(const struct page *p, struct sbuf *o, bool retries)
         }
         s = xrealloc(s, (ns + 1) * sizeof *s);
         s[ns++] = (struct svg_series){.label = "capacity with the login servers that were up",
-                                      .x = x, .y = y, .n = 2 * r->n_rows,
+                                      .x = x,
+                                      .y = y,
+                                      .n = 2 * r->n_rows,
                                       .color = p->n_keys > 1 ? color_of(p, i) : "#2f3542",
-                                      .dash = "7 4", .width = 1.3};
+                                      .dash = "7 4",
+                                      .width = 1.3};
     }
     struct svg_chart c = chart_base(p, id, title);
     c.xlabel = "time since start (s)";
@@ -380,8 +403,12 @@ static void chart_lag(const struct page *p, struct sbuf *o)
             x[2 * k + 1] = t[k];
             y[2 * k] = y[2 * k + 1] = v[k];
         }
-        s[ns++] = (struct svg_series){.label = r->label, .x = x, .y = y, .n = 2 * r->n_rows,
-                                      .color = color_of(p, i), .opacity = p->by_group ? 0.85 : 1};
+        s[ns++] = (struct svg_series){.label = r->label,
+                                      .x = x,
+                                      .y = y,
+                                      .n = 2 * r->n_rows,
+                                      .color = color_of(p, i),
+                                      .opacity = p->by_group ? 0.85 : 1};
     }
     struct svg_chart c = chart_base(p, "lag", "Emulator timer lag");
     c.xlabel = "time since start (s)";
@@ -460,15 +487,26 @@ static void chart_tto(const struct page *p, struct sbuf *o)
         if (!n)
             continue;
         any_est |= est;
-        s[ns++] = (struct svg_series){.label = p->runs[i].label, .x = x, .y = y, .n = n,
-                                      .color = color_of(p, i), .dash = est ? "5 3" : NULL,
+        s[ns++] = (struct svg_series){.label = p->runs[i].label,
+                                      .x = x,
+                                      .y = y,
+                                      .n = n,
+                                      .color = color_of(p, i),
+                                      .dash = est ? "5 3" : NULL,
                                       .opacity = p->by_group ? 0.85 : 1};
     }
     struct svg_hline h[] = {{50, "50%", "#9aa1ab", "2 3"}, {95, "95%", "#9aa1ab", "2 3"}};
-    struct svg_chart c = {.id = "time_to_online", .title = "Time to online",
+    struct svg_chart c = {.id = "time_to_online",
+                          .title = "Time to online",
                           .xlabel = "time since the first boot event (s)",
-                          .ylabel = "peers online at least once (%)", .x_min = 0, .x_max = NAN,
-                          .y_max = 100, .series = s, .n_series = ns, .hlines = h, .n_hlines = 2,
+                          .ylabel = "peers online at least once (%)",
+                          .x_min = 0,
+                          .x_max = NAN,
+                          .y_max = 100,
+                          .series = s,
+                          .n_series = ns,
+                          .hlines = h,
+                          .n_hlines = 2,
                           .empty_text = "no data"};
     figure_open(o, "time_to_online", "Time to online",
                 any_est ? "Cumulative share of peers that had been online at least once. "
@@ -513,12 +551,18 @@ static void chart_skew(const struct page *p, struct sbuf *o)
                 b = n_bins - 1;
             counts[key_of(p, i)][b]++;
         }
-    struct svg_bars bars = {edges, n_bins, (const double *const *)counts, colors,
-                            (const char *const *)p->key_label, p->n_keys};
-    struct svg_chart c = {.id = "skew", .title = "Event skew",
+    struct svg_bars bars = {
+        edges,    n_bins, (const double *const *)counts, colors, (const char *const *)p->key_label,
+        p->n_keys};
+    struct svg_chart c = {.id = "skew",
+                          .title = "Event skew",
                           .xlabel = "skew: actual − scheduled fire time (ms)",
-                          .ylabel = "firings (events × ranks)", .x_min = NAN, .x_max = NAN,
-                          .y_max = NAN, .y_integer = true, .bars = total ? &bars : NULL,
+                          .ylabel = "firings (events × ranks)",
+                          .x_min = NAN,
+                          .x_max = NAN,
+                          .y_max = NAN,
+                          .y_integer = true,
+                          .bars = total ? &bars : NULL,
                           .empty_text = "no data: no events.csv"};
     figure_open(o, "skew", "Event skew",
                 "How far from its scheduled time each event fired on each rank. The "
@@ -568,11 +612,10 @@ static void banners(const struct page *p, struct sbuf *o)
 static void stat_cards(const struct page *p, struct sbuf *o)
 {
     /* One scenario: its headline figures (group means over seeds). */
-    static const enum fig_id cards[] = {FIG_ONLINE_PCT, FIG_T95, FIG_AMPLIFICATION,
-                                        FIG_PEAK_RPS, FIG_CAPACITY, FIG_LAG_P99};
-    static const char *const what[] = {"online at end", "t95: 95% online", "amplification",
-                                       "peak login attempts", "login capacity",
-                                       "timer lag p99"};
+    static const enum fig_id cards[] = {FIG_ONLINE_PCT, FIG_T95,      FIG_AMPLIFICATION,
+                                        FIG_PEAK_RPS,   FIG_CAPACITY, FIG_LAG_P99};
+    static const char *const what[] = {"online at end",       "t95: 95% online", "amplification",
+                                       "peak attempts/s", "login capacity",  "timer lag p99"};
     if (p->cmp.n_groups != 1)
         return;
     sbuf_add(o, "<div class=\"cards\">");
@@ -596,11 +639,30 @@ static void stat_cards(const struct page *p, struct sbuf *o)
         sbuf_add_html(o, what[k]);
         sbuf_add(o, "</div></div>");
     }
+    /* The recovery verdict, when the runs have one. */
+    const struct cmp_group_value *rec = &p->cmp.grp[0][FIG_RECOVERED];
+    size_t known = p->cmp.groups[0].n - rec->n_null - rec->n_absent;
+    if (known) {
+        char v[96], t[FMT_LEN];
+        bool all = rec->n_true == known;
+        if (p->n == 1 && all && p->cmp.run[0][FIG_RECOVERY_S].state == FV_VALUE) {
+            fmt_value(UNIT_SECONDS, p->cmp.run[0][FIG_RECOVERY_S].v, t, sizeof t);
+            snprintf(v, sizeof v, "yes <small>in %s</small>", t);
+        } else if (p->n == 1) {
+            snprintf(v, sizeof v, "%s", all ? "yes" : "NO");
+        } else {
+            snprintf(v, sizeof v, "%zu/%zu", rec->n_true, known);
+        }
+        sbuf_printf(o, "<div class=\"stat %s\"><div class=\"v\">%s</div><div class=\"k\">"
+                       "recovered</div></div>",
+                    all ? "ok" : "bad", v);
+    }
     bool all_valid = true;
     for (size_t i = 0; i < p->n; i++)
         all_valid &= run_valid(&p->runs[i]);
-    sbuf_printf(o, "<div class=\"stat %s\"><div class=\"v\">%s</div><div class=\"k\">fidelity"
-                   "</div></div></div>\n",
+    sbuf_printf(o,
+                "<div class=\"stat %s\"><div class=\"v\">%s</div><div class=\"k\">fidelity"
+                "</div></div></div>\n",
                 all_valid ? "ok" : "bad", all_valid ? "valid" : "NOT valid");
 }
 
@@ -708,8 +770,7 @@ static void group_table(const struct page *p, struct sbuf *o)
             sbuf_add_html(o, v);
             if (*d) {
                 const struct cmp_group_value *gv = &c->grp[g][f];
-                sbuf_printf(o, "<span class=\"delta%s\">",
-                            gv->sig == SIG_YES ? " sig" : "");
+                sbuf_printf(o, "<span class=\"delta%s\">", gv->sig == SIG_YES ? " sig" : "");
                 sbuf_add_html(o, d);
                 sbuf_add(o, "</span>");
             }
@@ -817,7 +878,7 @@ static const char css[] =
     ".banner.incomplete{background:var(--warnbg);border-color:#f5cf83;color:#6b4a00}\n"
     ".cards{display:flex;flex-wrap:wrap;gap:12px;margin:18px 0 6px}\n"
     ".stat{background:var(--card);border:1px solid var(--line);border-radius:10px;"
-    "padding:10px 16px;min-width:150px;flex:1}\n"
+    "padding:10px 16px;min-width:128px;flex:1}\n"
     ".stat .v{font-size:22px;font-weight:650;font-variant-numeric:tabular-nums;"
     "white-space:nowrap}.stat .v small{font-size:14px;font-weight:500}\n"
     ".stat .k{color:var(--muted);font-size:12.5px}\n"
@@ -895,8 +956,7 @@ static char *default_title(const struct page *p)
     return b.s;
 }
 
-void report_html(const struct run *runs, size_t n, const struct report_opts *o,
-                 struct sbuf *out)
+void report_html(const struct run *runs, size_t n, const struct report_opts *o, struct sbuf *out)
 {
     struct page p;
     page_init(&p, runs, n);
@@ -944,8 +1004,8 @@ void report_html(const struct run *runs, size_t n, const struct report_opts *o,
                 "end of each interval.",
                 "ls_queue", "queued login requests", false);
     chart_gauge(&p, out, "sn_count", "Supernodes",
-                "Supernodes running at the end of each interval.", "sn_count",
-                "supernodes running", false);
+                "Supernodes running at the end of each interval.", "sn_count", "supernodes running",
+                false);
     chart_rates(&p, out, true);
     chart_lag(&p, out);
     chart_tto(&p, out);

@@ -19,7 +19,6 @@ struct report_opts {
 extern const char *const report_chart_ids[];
 extern const size_t report_n_charts;
 
-void report_html(const struct run *runs, size_t n, const struct report_opts *o,
-                 struct sbuf *out);
+void report_html(const struct run *runs, size_t n, const struct report_opts *o, struct sbuf *out);
 
 #endif

@@ -24,9 +24,14 @@ struct key_rule {
 };
 
 static const struct key_rule top_rules[] = {
-    {"name", T_STR, 1},       {"seed", T_INT | T_STR, 1},         {"complete", T_BOOL, 1},
-    {"scenario", T_OBJ, 1},   {"started_at", T_STR | T_NULL, 0},  {"world_size", T_INT, 0},
-    {"version", T_STR, 0},    {"commit", T_STR, 0},
+    {"name", T_STR, 1},
+    {"seed", T_INT | T_STR, 1},
+    {"complete", T_BOOL, 1},
+    {"scenario", T_OBJ, 1},
+    {"started_at", T_STR | T_NULL, 0},
+    {"world_size", T_INT, 0},
+    {"version", T_STR, 0},
+    {"commit", T_STR, 0},
 };
 
 static const struct key_rule summary_rules[] = {
@@ -79,14 +84,21 @@ static json_t *get_path(json_t *obj, const char *path)
 static const char *type_name(const json_t *j)
 {
     switch (json_typeof(j)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER: return "an integer";
-    case JSON_REAL: return "a number";
+    case JSON_OBJECT:
+        return "an object";
+    case JSON_ARRAY:
+        return "an array";
+    case JSON_STRING:
+        return "a string";
+    case JSON_INTEGER:
+        return "an integer";
+    case JSON_REAL:
+        return "a number";
     case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    case JSON_NULL: return "null";
+    case JSON_FALSE:
+        return "a boolean";
+    case JSON_NULL:
+        return "null";
     }
     return "something else";
 }
@@ -131,8 +143,8 @@ static int check_rules(json_t *obj, const char *prefix, const struct key_rule *r
         if (!v) {
             if (!rules[i].required)
                 continue;
-            snprintf(err, errlen, "%s: %s%s is missing (not a complete bootstorm run.json)",
-                     label, prefix, rules[i].key);
+            snprintf(err, errlen, "%s: %s%s is missing (not a complete bootstorm run.json)", label,
+                     prefix, rules[i].key);
             return -1;
         }
         if (json_is_integer(v) && json_integer_value(v) < 0 && (rules[i].types & T_INT) &&
@@ -184,8 +196,7 @@ json_t *run_json_parse(const char *text, const char *label, char *err, size_t er
     json_error_t je;
     json_t *root = json_loads(text, 0, &je);
     if (!root) {
-        snprintf(err, errlen, "%s:%d:%d: not valid JSON: %s", label, je.line, je.column,
-                 je.text);
+        snprintf(err, errlen, "%s:%d:%d: not valid JSON: %s", label, je.line, je.column, je.text);
         return NULL;
     }
     if (!json_is_object(root)) {
@@ -214,8 +225,7 @@ json_t *run_json_parse(const char *text, const char *label, char *err, size_t er
         goto bad;
     }
     if (!json_is_object(summary)) {
-        snprintf(err, errlen, "%s: summary should be an object, not %s", label,
-                 type_name(summary));
+        snprintf(err, errlen, "%s: summary should be an object, not %s", label, type_name(summary));
         goto bad;
     }
     if (check_rules(root, "", top_rules, sizeof top_rules / sizeof top_rules[0], label, err,
@@ -309,7 +319,9 @@ static int load_events(struct run *r, const char *path, char *err, size_t errlen
     int ce = csv_col(&c, "event"), cr = csv_col(&c, "rank");
     if (ck < 0 || cs < 0 || cw < 0) {
         snprintf(err, errlen, "%s:1: no %s column: not a bootstorm events file", path,
-                 ck < 0 ? "kind" : cs < 0 ? "scheduled_s" : "skew_ms");
+                 ck < 0   ? "kind"
+                 : cs < 0 ? "scheduled_s"
+                          : "skew_ms");
         goto out;
     }
     r->events = xcalloc(c.n_rows, sizeof *r->events);
@@ -376,18 +388,17 @@ static int load_histograms(struct run *r, const char *path, char *err, size_t er
         for (size_t i = 0; i < json_array_size(b); i++) {
             json_t *p = json_array_get(b, i);
             if (!json_is_array(p) || json_array_size(p) != 2 ||
-                !json_is_integer(json_array_get(p, 0)) ||
-                !json_is_integer(json_array_get(p, 1)) ||
+                !json_is_integer(json_array_get(p, 0)) || !json_is_integer(json_array_get(p, 1)) ||
                 json_integer_value(json_array_get(p, 1)) < 0) {
                 snprintf(err, errlen,
-                         "%s: %s.buckets[%zu] should be [upper bound, count] (two integers)",
-                         path, key, i);
+                         "%s: %s.buckets[%zu] should be [upper bound, count] (two integers)", path,
+                         key, i);
                 goto bad;
             }
             double ub = (double)json_integer_value(json_array_get(p, 0));
             if (ub <= prev) {
-                snprintf(err, errlen, "%s: %s.buckets are not in increasing order at [%zu]",
-                         path, key, i);
+                snprintf(err, errlen, "%s: %s.buckets are not in increasing order at [%zu]", path,
+                         key, i);
                 goto bad;
             }
             prev = ub;
@@ -473,8 +484,10 @@ int run_load(const char *dir, struct run *out, char *err, size_t errlen)
     }
     out->complete = json_is_true(json_object_get(out->root, "complete"));
     if (!out->complete)
-        add_note(out, "%s: incomplete run (complete: false): its figures cover only the "
-                      "intervals every rank reported", out->path);
+        add_note(out,
+                 "%s: incomplete run (complete: false): its figures cover only the "
+                 "intervals every rank reported",
+                 out->path);
     if (!exists(ts)) {
         snprintf(err, errlen, "%s: missing (every run writes it)", ts);
         goto files;

@@ -16,22 +16,22 @@
 #define RUN_FORMAT_VERSION 1 /* the newest run.json / histograms.json this tool reads */
 
 struct run_event {
-    int index;     /* the event's index in the scenario, -1 if unknown */
-    char *kind;    /* boot, reboot, crash, ... */
+    int index;  /* the event's index in the scenario, -1 if unknown */
+    char *kind; /* boot, reboot, crash, ... */
     int rank;
     double scheduled_s;
     double skew_ms;
 };
 
 struct run {
-    char *path;          /* as given, without trailing slashes */
-    char *label;         /* short name for tables and legends: unique among loaded runs */
-    json_t *root;        /* run.json */
-    json_t *summary;     /* borrowed from root */
-    json_t *scenario;    /* borrowed from root */
-    json_t *hist;        /* histograms.json, or NULL */
-    char *name;          /* scenario name */
-    char *seed;          /* as text: large seeds are strings in run.json */
+    char *path;       /* as given, without trailing slashes */
+    char *label;      /* short name for tables and legends: unique among loaded runs */
+    json_t *root;     /* run.json */
+    json_t *summary;  /* borrowed from root */
+    json_t *scenario; /* borrowed from root */
+    json_t *hist;     /* histograms.json, or NULL */
+    char *name;       /* scenario name */
+    char *seed;       /* as text: large seeds are strings in run.json */
     bool complete;
 
     size_t n_rows, n_cols; /* timeseries.csv, column-major */

@@ -134,11 +134,21 @@ void sbuf_add_html(struct sbuf *b, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
-        case '&': sbuf_add(b, "&amp;"); break;
-        case '<': sbuf_add(b, "&lt;"); break;
-        case '>': sbuf_add(b, "&gt;"); break;
-        case '"': sbuf_add(b, "&quot;"); break;
-        case '\'': sbuf_add(b, "&#39;"); break;
+        case '&':
+            sbuf_add(b, "&amp;");
+            break;
+        case '<':
+            sbuf_add(b, "&lt;");
+            break;
+        case '>':
+            sbuf_add(b, "&gt;");
+            break;
+        case '"':
+            sbuf_add(b, "&quot;");
+            break;
+        case '\'':
+            sbuf_add(b, "&#39;");
+            break;
         default:
             /* Control characters are not allowed in XML 1.0 (SVG): drop them. */
             if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t')

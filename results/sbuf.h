@@ -18,7 +18,7 @@ struct sbuf {
 
 void sbuf_init(struct sbuf *b);
 void sbuf_free(struct sbuf *b);
-void sbuf_reset(struct sbuf *b); /* empty it, keep the memory */
+void sbuf_reset(struct sbuf *b);            /* empty it, keep the memory */
 const char *sbuf_str(const struct sbuf *b); /* "" when empty */
 void sbuf_add(struct sbuf *b, const char *s);
 void sbuf_addn(struct sbuf *b, const char *s, size_t n);

@@ -39,7 +39,7 @@ static void add_mark(struct event_mark **m, size_t *n, double t, const char *kin
             return;
     *m = xrealloc(*m, (*n + 1) * sizeof **m);
     (*m)[*n].t_s = t;
-    snprintf((*m)[*n].kind, sizeof (*m)[*n].kind, "%s", kind);
+    snprintf((*m)[*n].kind, sizeof(*m)[*n].kind, "%s", kind);
     (*n)++;
 }
 
@@ -81,8 +81,7 @@ static void line_label(struct sbuf *out, const char *label)
     sbuf_pad(out, LABEL_W - utf8_width(label));
 }
 
-static enum fig_state fig(const struct run *r, enum fig_id id, char *buf, size_t len,
-                          double *v)
+static enum fig_state fig(const struct run *r, enum fig_id id, char *buf, size_t len, double *v)
 {
     double x = NAN;
     enum fig_state s = figure_value(r, id, &x);
@@ -257,8 +256,7 @@ void summarize(const struct run *r, const struct summarize_opts *o, struct sbuf 
     json_t *why = json_object_get(fid, "reason");
     if (!valid || json_is_string(why)) {
         line_label(out, "");
-        sbuf_printf(out, "%s\n",
-                    json_is_string(why) ? json_string_value(why) : "no reason given");
+        sbuf_printf(out, "%s\n", json_is_string(why) ? json_string_value(why) : "no reason given");
     }
 
     double *frac = summarize_online_fraction(r);

@@ -42,7 +42,8 @@ double svg_nice_num(double x, bool round)
 
 void svg_ticks(double min, double max, int target, struct ticks *t)
 {
-    if (!isfinite(min) || !isfinite(max)) {
+    /* Hostile input (1e308 in a CSV) must not make a million ticks. */
+    if (!isfinite(min) || !isfinite(max) || !isfinite(max - min)) {
         min = 0;
         max = 1;
     }
@@ -62,7 +63,14 @@ void svg_ticks(double min, double max, int target, struct ticks *t)
     t->step = svg_nice_num((max - min) / (target - 1), true);
     t->lo = floor(min / t->step + 1e-9) * t->step;
     t->hi = ceil(max / t->step - 1e-9) * t->step;
-    t->n = (int)llround((t->hi - t->lo) / t->step) + 1;
+    double n = (t->hi - t->lo) / t->step + 1;
+    if (!(n >= 2 && n <= 1000) || !isfinite(t->hi) || !isfinite(t->lo)) {
+        t->lo = min;
+        t->hi = max;
+        t->step = max - min;
+        n = 2;
+    }
+    t->n = (int)llround(n);
 }
 
 void svg_tick_label(double v, double step, char *buf, size_t len)
@@ -94,8 +102,7 @@ void svg_path(const double *x, const double *y, size_t n, const struct scale *sx
             pen = false;
             continue;
         }
-        sbuf_printf(out, "%c%.1f,%.1f", pen ? 'L' : 'M', scale_map(sx, x[i]),
-                    scale_map(sy, y[i]));
+        sbuf_printf(out, "%c%.1f,%.1f", pen ? 'L' : 'M', scale_map(sx, x[i]), scale_map(sy, y[i]));
         pen = true;
     }
 }
@@ -111,8 +118,7 @@ static void text(struct sbuf *o, double x, double y, const char *anchor, const c
     sbuf_add(o, "</text>");
 }
 
-static void data_range(const struct svg_chart *c, double *x0, double *x1, double *y0,
-                       double *y1)
+static void data_range(const struct svg_chart *c, double *x0, double *x1, double *y0, double *y1)
 {
     *x0 = INFINITY;
     *x1 = -INFINITY;
@@ -157,8 +163,8 @@ static void axes(const struct svg_chart *c, const struct ticks *tx, const struct
     sbuf_add(o, "<g class=\"grid\">");
     for (int i = 0; i < ty->n; i++) {
         double v = ty->lo + i * ty->step, y = scale_map(sy, v);
-        sbuf_printf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>",
-                    px0, y, px1, y, C_GRID);
+        sbuf_printf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>", px0,
+                    y, px1, y, C_GRID);
     }
     for (int i = 0; i < tx->n; i++) {
         double v = tx->lo + i * tx->step, x = scale_map(sx, v);
@@ -210,8 +216,7 @@ static void bars(const struct svg_bars *b, const struct scale *sx, const struct 
             sbuf_printf(o,
                         "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
                         "fill=\"%s\"><title>",
-                        x0 + gap + (double)s * w, y, w > 0.6 ? w - 0.3 : w, y0 - y,
-                        b->colors[s]);
+                        x0 + gap + (double)s * w, y, w > 0.6 ? w - 0.3 : w, y0 - y, b->colors[s]);
             sbuf_add_html(o, b->labels[s]);
             sbuf_printf(o, ": %g in [%g, %g)</title></rect>", v, b->edges[bin], b->edges[bin + 1]);
         }
@@ -254,8 +259,9 @@ static void hlines(const struct svg_chart *c, const struct scale *sy, struct sbu
                     ML, y, SVG_W - MR, y, color, h->dash ? h->dash : "7 4");
         if (h->label) {
             double ty = y - 5 < MT + 8 ? y + 13 : y - 5;
-            sbuf_printf(o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" class=\"ref\" "
-                           "fill=\"%s\">",
+            sbuf_printf(o,
+                        "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" class=\"ref\" "
+                        "fill=\"%s\">",
                         SVG_W - MR - 4, ty, color);
             sbuf_add_html(o, h->label);
             sbuf_add(o, "</text>");
@@ -291,8 +297,7 @@ void svg_chart(const struct svg_chart *c, struct sbuf *o)
         ty.n = (int)llround(ty.hi - ty.lo) + 1;
     }
     /* The x domain keeps fixed ends (the run's duration); y ends at a tick. */
-    struct scale sx = {isnan(c->x_min) ? tx.lo : x0, isnan(c->x_max) ? tx.hi : x1, ML,
-                       SVG_W - MR};
+    struct scale sx = {isnan(c->x_min) ? tx.lo : x0, isnan(c->x_max) ? tx.hi : x1, ML, SVG_W - MR};
     struct scale sy = {ty.lo, ty.hi, SVG_H - MB, MT};
     if (!(sx.d1 > sx.d0))
         sx.d1 = sx.d0 + 1;

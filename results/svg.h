@@ -44,25 +44,25 @@ void svg_path(const double *x, const double *y, size_t n, const struct scale *sx
 /* ---- charts ---- */
 
 struct svg_series {
-    const char *label;   /* for the <title> tooltip */
+    const char *label; /* for the <title> tooltip */
     const double *x, *y;
     size_t n;
     const char *color;
-    const char *dash;    /* stroke-dasharray, NULL = solid */
-    double width;        /* stroke width, 0 = 1.8 */
-    double opacity;      /* 0 = 1 */
+    const char *dash; /* stroke-dasharray, NULL = solid */
+    double width;     /* stroke width, 0 = 1.8 */
+    double opacity;   /* 0 = 1 */
 };
 
-struct svg_vline {       /* event markers */
+struct svg_vline { /* event markers */
     double x;
     const char *label;
 };
 
-struct svg_hline {       /* reference levels: capacity, limits */
+struct svg_hline { /* reference levels: capacity, limits */
     double y;
     const char *label;
-    const char *color;   /* NULL = dark grey */
-    const char *dash;    /* NULL = "7 4" */
+    const char *color; /* NULL = dark grey */
+    const char *dash;  /* NULL = "7 4" */
 };
 
 struct svg_bars {        /* grouped bars over common bins */
@@ -75,12 +75,12 @@ struct svg_bars {        /* grouped bars over common bins */
 };
 
 struct svg_chart {
-    const char *id;      /* unique in the page (clip path ids) */
-    const char *title;   /* the <title> for screen readers */
+    const char *id;              /* unique in the page (clip path ids) */
+    const char *title;           /* the <title> for screen readers */
     const char *xlabel, *ylabel; /* with units */
-    double x_min, x_max; /* NaN = from the data */
-    double y_max;        /* NaN = from the data; y starts at 0 unless data < 0 */
-    bool y_integer;      /* counts: no tick steps below 1 */
+    double x_min, x_max;         /* NaN = from the data */
+    double y_max;                /* NaN = from the data; y starts at 0 unless data < 0 */
+    bool y_integer;              /* counts: no tick steps below 1 */
     const struct svg_series *series;
     size_t n_series;
     const struct svg_vline *vlines;

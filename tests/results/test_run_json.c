@@ -125,7 +125,7 @@ static char tmp[256];
 
 static void write_file(const char *dir, const char *name, const char *text)
 {
-    char path[512];
+    char path[1100];
     snprintf(path, sizeof path, "%s/%s", dir, name);
     FILE *f = fopen(path, "w");
     assert_non_null(f);
@@ -215,16 +215,18 @@ static void damaged_histograms_are_errors(void **state)
     char *j = run_json(1, "7", 2, "1.25", NULL);
     const char *dir = make_run("hist", j, ts_ok);
     struct run r;
-    write_file(dir, "histograms.json", "{\"format_version\": 1, \"login\": {\"buckets\": [[5, 1], "
-                                       "[3, 2]]}}");
+    write_file(dir, "histograms.json",
+               "{\"format_version\": 1, \"login\": {\"buckets\": [[5, 1], "
+               "[3, 2]]}}");
     assert_int_equal(run_load(dir, &r, err, sizeof err), -1);
     assert_non_null(strstr(err, "login.buckets are not in increasing order"));
     write_file(dir, "histograms.json", "{\"format_version\": 9}");
     assert_int_equal(run_load(dir, &r, err, sizeof err), -1);
     assert_non_null(strstr(err, "format_version 9 is newer"));
     write_file(dir, "histograms.json", "{\"format_version\": 1}");
-    write_file(dir, "events.csv", "event,kind,rank,scheduled_s,actual_s,skew_ms,selected\n"
-                                  "0,boot,1,0.000000,abc,0.010,5\n");
+    write_file(dir, "events.csv",
+               "event,kind,rank,scheduled_s,actual_s,skew_ms,selected\n"
+               "0,boot,1,0.000000,abc,0.010,5\n");
     assert_int_equal(run_load(dir, &r, err, sizeof err), -1);
     assert_non_null(strstr(err, "hist/events.csv:2: column actual_s: \"abc\" is not a number"));
     free(j);
@@ -234,15 +236,17 @@ static void events_csv_is_read(void **state)
 {
     char *j = run_json(1, "7", 2, "1.25", NULL);
     const char *dir = make_run("ev", j, ts_ok);
-    write_file(dir, "events.csv", "event,kind,rank,scheduled_s,actual_s,skew_ms,selected\n"
-                                  "0,boot,1,0.000000,0.000013,0.013,250\n"
-                                  "1,reboot,2,1.000000,1.000046,x,133\n");
+    write_file(dir, "events.csv",
+               "event,kind,rank,scheduled_s,actual_s,skew_ms,selected\n"
+               "0,boot,1,0.000000,0.000013,0.013,250\n"
+               "1,reboot,2,1.000000,1.000046,x,133\n");
     struct run r;
     assert_int_equal(run_load(dir, &r, err, sizeof err), -1);
     assert_non_null(strstr(err, "ev/events.csv:3: column skew_ms: \"x\" is not a number"));
-    write_file(dir, "events.csv", "event,kind,rank,scheduled_s,actual_s,skew_ms,selected\n"
-                                  "0,boot,1,0.000000,0.000013,0.013,250\n"
-                                  "1,reboot,2,1.000000,1.000046,0.046,133\n");
+    write_file(dir, "events.csv",
+               "event,kind,rank,scheduled_s,actual_s,skew_ms,selected\n"
+               "0,boot,1,0.000000,0.000013,0.013,250\n"
+               "1,reboot,2,1.000000,1.000046,0.046,133\n");
     assert_int_equal(run_load(dir, &r, err, sizeof err), 0);
     assert_int_equal(r.n_events, 2);
     assert_string_equal(r.events[1].kind, "reboot");

@@ -52,7 +52,7 @@ static void t_cdf_inverts_quantile(void **state)
 
 static void betai_known_values(void **state)
 {
-    assert_near(stats_betai(1, 1, 0.3), 0.3, 1e-12);   /* uniform */
+    assert_near(stats_betai(1, 1, 0.3), 0.3, 1e-12);    /* uniform */
     assert_near(stats_betai(2, 3, 0.4), 0.5248, 1e-10); /* 1 - sum binomial */
 }
 

@@ -88,6 +88,10 @@ static void degenerate_ranges_get_ticks(void **state)
     check_ticks(0, 0, 5, 0, 1, 0.2, 6);
     check_ticks(NAN, 3, 5, 0, 1, 0.2, 6);
     check_ticks(40, 40, 5, 36, 44, 2, 5);
+    check_ticks(-1e308, 1e308, 5, 0, 1, 0.2, 6); /* the span overflows */
+    struct ticks t;
+    svg_ticks(0, 1e300, 5, &t);
+    assert_true(t.n >= 2 && t.n <= 1000 && isfinite(t.hi));
 }
 
 static void tick_labels_use_the_steps_decimals(void **state)
@@ -111,10 +115,19 @@ static void chart_with_data_has_axes_series_and_markers(void **state)
     struct svg_series s = {.label = "run <a>", .x = x, .y = y, .n = 3, .color = "#123456"};
     struct svg_vline v = {1, "reboot"};
     struct svg_hline h = {80, "capacity 80/s", NULL, NULL};
-    struct svg_chart c = {.id = "t", .title = "Title & <more>", .xlabel = "time (s)",
-                          .ylabel = "logins (1/s)", .x_min = 0, .x_max = 2, .y_max = NAN,
-                          .series = &s, .n_series = 1, .vlines = &v, .n_vlines = 1,
-                          .hlines = &h, .n_hlines = 1};
+    struct svg_chart c = {.id = "t",
+                          .title = "Title & <more>",
+                          .xlabel = "time (s)",
+                          .ylabel = "logins (1/s)",
+                          .x_min = 0,
+                          .x_max = 2,
+                          .y_max = NAN,
+                          .series = &s,
+                          .n_series = 1,
+                          .vlines = &v,
+                          .n_vlines = 1,
+                          .hlines = &h,
+                          .n_hlines = 1};
     struct sbuf b;
     sbuf_init(&b);
     svg_chart(&c, &b);
@@ -138,8 +151,13 @@ static void chart_without_data_says_so(void **state)
 {
     double x[] = {NAN}, y[] = {NAN};
     struct svg_series s = {.label = "r", .x = x, .y = y, .n = 1, .color = "#000"};
-    struct svg_chart c = {.id = "e", .title = "Empty", .x_min = NAN, .x_max = NAN,
-                          .y_max = NAN, .series = &s, .n_series = 1,
+    struct svg_chart c = {.id = "e",
+                          .title = "Empty",
+                          .x_min = NAN,
+                          .x_max = NAN,
+                          .y_max = NAN,
+                          .series = &s,
+                          .n_series = 1,
                           .empty_text = "no data: nothing here"};
     struct sbuf b;
     sbuf_init(&b);
@@ -155,8 +173,13 @@ static void bars_are_drawn_per_series(void **state)
     const double *counts[] = {c0, c1};
     const char *colors[] = {"#111111", "#222222"}, *labels[] = {"a", "b"};
     struct svg_bars bars = {edges, 2, counts, colors, labels, 2};
-    struct svg_chart c = {.id = "b", .title = "Bars", .x_min = NAN, .x_max = NAN, .y_max = NAN,
-                          .y_integer = true, .bars = &bars};
+    struct svg_chart c = {.id = "b",
+                          .title = "Bars",
+                          .x_min = NAN,
+                          .x_max = NAN,
+                          .y_max = NAN,
+                          .y_integer = true,
+                          .bars = &bars};
     struct sbuf b;
     sbuf_init(&b);
     svg_chart(&c, &b);

@@ -1,6 +1,8 @@
-/* test_retry.c - retry policies: attempt bound, backoff sequence and jitter. */
+/* test_retry.c - retry policies: attempt bound, backoff sequence and jitter,
+ * and the layered options (budget, retry-after floor, adaptive throttling). */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -276,6 +278,450 @@ static void test_kind_and_jitter_names(void **state)
     assert_string_equal(retry_jitter_name(JITTER_DECORRELATED), "decorrelated");
 }
 
+/* ---- layered options: retry_guard and retry_after_failure ---- */
+
+static struct retry_policy layered(enum retry_kind k, int64_t base, int64_t cap)
+{
+    struct retry_policy p = {0};
+    p.kind = k;
+    p.jitter = JITTER_NONE;
+    p.base_ns = base;
+    p.cap_ns = cap;
+    return p;
+}
+
+/* One failure through retry_after_failure; the policy must allow a retry. */
+static int64_t fail_once(const struct retry_policy *p, struct retry_state *s, struct retry_guard *g,
+                         struct rng *r, int64_t retry_after_ns, unsigned *why)
+{
+    int64_t d = -1;
+
+    *why = 0xff;
+    assert_true(retry_after_failure(p, s, g, r, retry_after_ns, &d, why));
+    return d;
+}
+
+static void test_budget_slows_once_half_or_less_remains(void **state)
+{
+    (void)state;
+    struct retry_policy p = layered(RETRY_EXPONENTIAL, 100 * MS, 5 * SEC);
+    struct retry_state s;
+    struct retry_guard g;
+    struct rng r;
+    unsigned why;
+
+    p.budget_tokens = 4;
+    p.budget_ratio = 0.5;
+    rng_seed(&r, SEED, 8, RNG_STREAM_NODE);
+    retry_reset(&s);
+    retry_guard_init(&p, &g);
+    assert_true(g.tokens == 4.0f);
+
+    /* 4 -> 3: more than half (2) left, normal backoff. */
+    assert_int_equal(fail_once(&p, &s, &g, &r, 0, &why), 100 * MS);
+    assert_int_equal(why, SLOW_NONE);
+    assert_true(g.tokens == 3.0f);
+    /* 3 -> 2: exactly half is not "more than half": slowed to cap. */
+    assert_int_equal(fail_once(&p, &s, &g, &r, 0, &why), 5 * SEC);
+    assert_int_equal(why, SLOW_BUDGET);
+    assert_true(g.tokens == 2.0f);
+    /* The backoff sequence itself goes on underneath (failures counted). */
+    assert_int_equal(s.failures, 2);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(fail_once(&p, &s, &g, &r, 0, &why), 5 * SEC);
+        assert_int_equal(why, SLOW_BUDGET);
+    }
+    /* 2 -> 1 -> 0 -> 0: never below 0. */
+    assert_true(g.tokens == 0.0f);
+}
+
+static void test_budget_boundary_just_above_half_is_normal(void **state)
+{
+    (void)state;
+    struct retry_policy p = layered(RETRY_FIXED, 100 * MS, 5 * SEC);
+    struct retry_state s;
+    struct retry_guard g;
+    struct rng r;
+    unsigned why;
+
+    p.budget_tokens = 4;
+    p.budget_ratio = 0.5;
+    rng_seed(&r, SEED, 8, RNG_STREAM_NODE);
+    retry_reset(&s);
+    retry_guard_init(&p, &g);
+    g.tokens = 3.5f;
+    assert_int_equal(fail_once(&p, &s, &g, &r, 0, &why), 100 * MS); /* 2.5 > 2 */
+    assert_int_equal(why, SLOW_NONE);
+    assert_int_equal(fail_once(&p, &s, &g, &r, 0, &why), 5 * SEC); /* 1.5 <= 2 */
+    assert_int_equal(why, SLOW_BUDGET);
+}
+
+static void test_budget_success_earns_ratio_up_to_max(void **state)
+{
+    (void)state;
+    struct retry_policy p = layered(RETRY_FIXED, 100 * MS, 5 * SEC);
+    struct retry_state s;
+    struct retry_guard g;
+    struct rng r;
+    unsigned why;
+
+    p.budget_tokens = 4;
+    p.budget_ratio = 0.5;
+    rng_seed(&r, SEED, 9, RNG_STREAM_NODE);
+    retry_reset(&s);
+    retry_guard_init(&p, &g);
+    for (int i = 0; i < 6; i++)
+        fail_once(&p, &s, &g, &r, 0, &why);
+    assert_true(g.tokens == 0.0f);
+
+    for (int i = 1; i <= 8; i++) {
+        retry_guard_success(&p, &g);
+        assert_true(fabsf(g.tokens - 0.5f * (float)i) < 1e-6f);
+    }
+    for (int i = 0; i < 5; i++)
+        retry_guard_success(&p, &g);
+    assert_true(g.tokens == 4.0f); /* capped at budget_tokens */
+
+    /* A full bucket again gives the normal backoff. */
+    retry_reset(&s);
+    assert_int_equal(fail_once(&p, &s, &g, &r, 0, &why), 100 * MS);
+    assert_int_equal(why, SLOW_NONE);
+}
+
+static void test_budget_no_flag_when_backoff_already_at_cap(void **state)
+{
+    (void)state;
+    struct retry_policy p = layered(RETRY_FIXED, 5 * SEC, 5 * SEC);
+    struct retry_state s;
+    struct retry_guard g;
+    struct rng r;
+    unsigned why;
+
+    p.budget_tokens = 2;
+    p.budget_ratio = 0.1;
+    rng_seed(&r, SEED, 9, RNG_STREAM_NODE);
+    retry_reset(&s);
+    retry_guard_init(&p, &g);
+    assert_int_equal(fail_once(&p, &s, &g, &r, 0, &why), 5 * SEC); /* 1 <= 1 */
+    assert_int_equal(why, SLOW_NONE);
+    assert_true(g.tokens == 1.0f);
+}
+
+static void test_budget_off_leaves_guard_tokens_alone(void **state)
+{
+    (void)state;
+    struct retry_policy p = layered(RETRY_FIXED, 100 * MS, 5 * SEC);
+    struct retry_state s;
+    struct retry_guard g;
+    struct rng r;
+    unsigned why;
+
+    rng_seed(&r, SEED, 9, RNG_STREAM_NODE);
+    retry_reset(&s);
+    retry_guard_init(&p, &g);
+    for (int i = 0; i < 10; i++) {
+        assert_int_equal(fail_once(&p, &s, &g, &r, 0, &why), 100 * MS);
+        assert_int_equal(why, SLOW_NONE);
+    }
+    retry_guard_success(&p, &g);
+    assert_true(g.tokens == 0.0f);
+}
+
+static void test_retry_after_raises_delay_to_hint(void **state)
+{
+    (void)state;
+    struct retry_policy p = layered(RETRY_FIXED, 100 * MS, 5 * SEC);
+    struct retry_state s;
+    struct retry_guard g;
+    struct rng r;
+    unsigned why;
+
+    p.obey_retry_after = true;
+    rng_seed(&r, SEED, 10, RNG_STREAM_NODE);
+    retry_reset(&s);
+    retry_guard_init(&p, &g);
+    assert_int_equal(fail_once(&p, &s, &g, &r, 2 * SEC, &why), 2 * SEC);
+    assert_int_equal(why, SLOW_RETRY_AFTER);
+    /* A hint beyond cap is still obeyed: it is the server's word. */
+    assert_int_equal(fail_once(&p, &s, &g, &r, 7 * SEC, &why), 7 * SEC);
+    assert_int_equal(why, SLOW_RETRY_AFTER);
+}
+
+static void test_retry_after_ignored_when_not_obeyed(void **state)
+{
+    (void)state;
+    struct retry_policy p = layered(RETRY_FIXED, 100 * MS, 5 * SEC);
+    struct retry_state s;
+    struct retry_guard g;
+    struct rng r;
+    unsigned why;
+
+    p.obey_retry_after = false;
+    rng_seed(&r, SEED, 10, RNG_STREAM_NODE);
+    retry_reset(&s);
+    retry_guard_init(&p, &g);
+    assert_int_equal(fail_once(&p, &s, &g, &r, 2 * SEC, &why), 100 * MS);
+    assert_int_equal(why, SLOW_NONE);
+}
+
+static void test_retry_after_below_backoff_changes_nothing(void **state)
+{
+    (void)state;
+    struct retry_policy p = layered(RETRY_FIXED, 100 * MS, 5 * SEC);
+    struct retry_state s;
+    struct retry_guard g;
+    struct rng r;
+    unsigned why;
+
+    p.obey_retry_after = true;
+    rng_seed(&r, SEED, 10, RNG_STREAM_NODE);
+    retry_reset(&s);
+    retry_guard_init(&p, &g);
+    assert_int_equal(fail_once(&p, &s, &g, &r, 50 * MS, &why), 100 * MS);
+    assert_int_equal(why, SLOW_NONE);
+    assert_int_equal(fail_once(&p, &s, &g, &r, 100 * MS, &why), 100 * MS); /* equal: no raise */
+    assert_int_equal(why, SLOW_NONE);
+    assert_int_equal(fail_once(&p, &s, &g, &r, 0, &why), 100 * MS);
+    assert_int_equal(why, SLOW_NONE);
+}
+
+static void test_budget_and_retry_after_both_flagged(void **state)
+{
+    (void)state;
+    struct retry_policy p = layered(RETRY_FIXED, 100 * MS, 5 * SEC);
+    struct retry_state s;
+    struct retry_guard g;
+    struct rng r;
+    unsigned why;
+
+    p.budget_tokens = 2;
+    p.budget_ratio = 0.5;
+    p.obey_retry_after = true;
+    rng_seed(&r, SEED, 10, RNG_STREAM_NODE);
+    retry_reset(&s);
+    retry_guard_init(&p, &g);
+    /* 2 -> 1 <= 1: slowed to 5 s, then a 7 s hint raises it further. */
+    assert_int_equal(fail_once(&p, &s, &g, &r, 7 * SEC, &why), 7 * SEC);
+    assert_int_equal(why, SLOW_BUDGET | SLOW_RETRY_AFTER);
+    /* A 3 s hint is below the budget's 5 s: only the budget. */
+    assert_int_equal(fail_once(&p, &s, &g, &r, 3 * SEC, &why), 5 * SEC);
+    assert_int_equal(why, SLOW_BUDGET);
+}
+
+static struct retry_policy throttled(void)
+{
+    struct retry_policy p = layered(RETRY_FIXED, 100 * MS, 5 * SEC);
+    p.throttle_k = 2;
+    p.throttle_window_ns = 10 * SEC;
+    return p;
+}
+
+/* n admits at now_ns (whatever their outcome), then a accepts. */
+static void load_guard(const struct retry_policy *p, struct retry_guard *g, struct rng *r, int n,
+                       int a, int64_t now_ns)
+{
+    for (int i = 0; i < n; i++)
+        retry_guard_admit(p, g, r, now_ns);
+    for (int i = 0; i < a; i++)
+        retry_guard_accepted(p, g, now_ns);
+}
+
+static void test_throttle_drop_p_without_accepts(void **state)
+{
+    (void)state;
+    struct retry_policy p = throttled();
+    struct retry_guard g;
+    struct rng r;
+
+    rng_seed(&r, SEED, 11, RNG_STREAM_NODE);
+    retry_guard_init(&p, &g);
+    assert_true(retry_guard_drop_p(&p, &g, 1 * SEC) == 0.0);
+    for (int n = 1; n <= 20; n++) {
+        load_guard(&p, &g, &r, 1, 0, 1 * SEC);
+        assert_true(fabs(retry_guard_drop_p(&p, &g, 1 * SEC) - (double)n / (n + 1)) < 1e-12);
+    }
+}
+
+static void test_throttle_drop_p_with_accepts(void **state)
+{
+    (void)state;
+    static const struct {
+        int n, a;
+    } cases[] = {{10, 0}, {10, 1}, {10, 3}, {10, 4}, {10, 5}, {10, 6}, {100, 30}, {7, 2}};
+    struct retry_policy p = throttled();
+    struct rng r;
+
+    rng_seed(&r, SEED, 12, RNG_STREAM_NODE);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct retry_guard g;
+        int n = cases[i].n, a = cases[i].a;
+        double want = (double)(n - 2 * a) / (n + 1);
+
+        retry_guard_init(&p, &g);
+        load_guard(&p, &g, &r, n, a, 2 * SEC);
+        if (want < 0)
+            want = 0;
+        assert_true(fabs(retry_guard_drop_p(&p, &g, 2 * SEC) - want) < 1e-12);
+    }
+}
+
+static void test_throttle_empirical_drop_rate_matches(void **state)
+{
+    (void)state;
+    enum { TRIALS = 20000 };
+    struct retry_policy p = throttled();
+    struct retry_guard g;
+    struct rng r;
+    int dropped = 0;
+
+    rng_seed(&r, SEED, 13, RNG_STREAM_NODE);
+    retry_guard_init(&p, &g);
+    load_guard(&p, &g, &r, 10, 3, 1 * SEC);
+    double want = retry_guard_drop_p(&p, &g, 1 * SEC);
+    assert_true(fabs(want - 4.0 / 11) < 1e-12);
+    for (int i = 0; i < TRIALS; i++) {
+        struct retry_guard t = g; /* the same state for every trial */
+        dropped += !retry_guard_admit(&p, &t, &r, 1 * SEC);
+    }
+    assert_true(fabs((double)dropped / TRIALS - want) < 0.015);
+}
+
+static void test_throttle_forgets_after_window(void **state)
+{
+    (void)state;
+    struct retry_policy p = throttled();
+    struct retry_guard g;
+    struct rng r;
+
+    rng_seed(&r, SEED, 14, RNG_STREAM_NODE);
+    retry_guard_init(&p, &g);
+    load_guard(&p, &g, &r, 10, 0, 1 * SEC);
+    /* Next half window: still remembered (previous half). */
+    assert_true(fabs(retry_guard_drop_p(&p, &g, 6 * SEC) - 10.0 / 11) < 1e-12);
+    /* drop_p does not change the guard. */
+    assert_true(fabs(retry_guard_drop_p(&p, &g, 1 * SEC) - 10.0 / 11) < 1e-12);
+    /* More than a window later: forgotten. */
+    assert_true(retry_guard_drop_p(&p, &g, 1 * SEC + 10 * SEC + 1) == 0.0);
+    assert_true(retry_guard_drop_p(&p, &g, 60 * SEC) == 0.0);
+    /* And the guard itself forgets once it moves on. */
+    assert_true(retry_guard_admit(&p, &g, &r, 12 * SEC));
+    assert_true(fabs(retry_guard_drop_p(&p, &g, 12 * SEC) - 1.0 / 2) < 1e-12);
+}
+
+static void test_throttle_slides_by_half_windows(void **state)
+{
+    (void)state;
+    struct retry_policy p = throttled();
+    struct retry_guard g;
+    struct rng r;
+
+    rng_seed(&r, SEED, 15, RNG_STREAM_NODE);
+    retry_guard_init(&p, &g);
+    load_guard(&p, &g, &r, 4, 0, 1 * SEC);  /* half [0, 5 s) */
+    load_guard(&p, &g, &r, 6, 0, 7 * SEC);  /* half [5 s, 10 s) */
+    assert_true(fabs(retry_guard_drop_p(&p, &g, 7 * SEC) - 10.0 / 11) < 1e-12);
+    /* At 11 s the first half has left the window, the second has not. */
+    assert_true(fabs(retry_guard_drop_p(&p, &g, 11 * SEC) - 6.0 / 7) < 1e-12);
+    /* At 15 s both are gone. */
+    assert_true(retry_guard_drop_p(&p, &g, 15 * SEC) == 0.0);
+}
+
+static void test_throttle_counts_locally_dropped_requests(void **state)
+{
+    (void)state;
+    struct retry_policy p = throttled();
+    struct retry_guard g;
+    struct rng r;
+    int dropped = 0;
+
+    rng_seed(&r, SEED, 16, RNG_STREAM_NODE);
+    retry_guard_init(&p, &g);
+    for (int i = 0; i < 100; i++)
+        dropped += !retry_guard_admit(&p, &g, &r, 2 * SEC);
+    assert_true(dropped > 50); /* with no accepts, most are dropped */
+    /* Every admit counted, dropped or not. */
+    assert_int_equal(g.req[0] + g.req[1], 100);
+    assert_true(fabs(retry_guard_drop_p(&p, &g, 2 * SEC) - 100.0 / 101) < 1e-12);
+}
+
+static void test_throttle_off_always_admits(void **state)
+{
+    (void)state;
+    struct retry_policy p = layered(RETRY_FIXED, 100 * MS, 5 * SEC);
+    struct retry_guard g;
+    struct rng r;
+
+    p.throttle_window_ns = 10 * SEC; /* k = 0: off anyway */
+    rng_seed(&r, SEED, 17, RNG_STREAM_NODE);
+    retry_guard_init(&p, &g);
+    for (int i = 0; i < 1000; i++)
+        assert_true(retry_guard_admit(&p, &g, &r, 1 * SEC));
+    assert_true(retry_guard_drop_p(&p, &g, 1 * SEC) == 0.0);
+    assert_int_equal(g.req[0], 0);
+}
+
+static void test_after_failure_gives_up_at_max_attempts(void **state)
+{
+    (void)state;
+    struct retry_policy p = layered(RETRY_FIXED, 10 * MS, SEC);
+    struct retry_state s;
+    struct retry_guard g;
+    struct rng r;
+    int64_t d;
+    unsigned why;
+
+    p.max_attempts = 3;
+    p.budget_tokens = 4;
+    p.budget_ratio = 0.5;
+    p.obey_retry_after = true;
+    rng_seed(&r, SEED, 18, RNG_STREAM_NODE);
+    retry_reset(&s);
+    retry_guard_init(&p, &g);
+    assert_true(retry_after_failure(&p, &s, &g, &r, 0, &d, &why));
+    assert_true(retry_after_failure(&p, &s, &g, &r, 0, &d, &why));
+    assert_false(retry_after_failure(&p, &s, &g, &r, 2 * SEC, &d, &why));
+    assert_int_equal(why, SLOW_NONE);
+    assert_false(retry_after_failure(&p, &s, &g, &r, 0, &d, &why));
+    /* Giving up does not charge the budget. */
+    assert_true(g.tokens == 2.0f);
+}
+
+static void test_layers_off_match_retry_next(void **state)
+{
+    (void)state;
+    static const enum retry_kind ks[] = {RETRY_NONE, RETRY_FIXED, RETRY_EXPONENTIAL,
+                                         RETRY_EXPONENTIAL, RETRY_EXPONENTIAL,
+                                         RETRY_EXPONENTIAL};
+    static const enum retry_jitter js[] = {JITTER_NONE, JITTER_NONE, JITTER_NONE,
+                                           JITTER_FULL, JITTER_EQUAL, JITTER_DECORRELATED};
+
+    for (size_t k = 0; k < sizeof ks / sizeof ks[0]; k++) {
+        struct retry_policy p = policy(ks[k], js[k], 50 * MS, 10 * SEC, 30);
+        struct retry_state sa, sb;
+        struct retry_guard g;
+        struct rng ra, rb;
+        int64_t a, b;
+        unsigned why;
+        bool more;
+
+        rng_seed(&ra, SEED, 19, RNG_STREAM_NODE);
+        rng_seed(&rb, SEED, 19, RNG_STREAM_NODE);
+        retry_reset(&sa);
+        retry_reset(&sb);
+        retry_guard_init(&p, &g);
+        do {
+            more = retry_next(&p, &sa, &ra, &a);
+            /* A retry_after hint is ignored with obey_retry_after off. */
+            assert_int_equal(retry_after_failure(&p, &sb, &g, &rb, 60 * SEC, &b, &why), more);
+            assert_int_equal(a, b);
+            assert_int_equal(why, SLOW_NONE);
+            assert_int_equal(sa.failures, sb.failures);
+            assert_int_equal(sa.prev_delay_ns, sb.prev_delay_ns);
+        } while (more);
+        assert_int_equal(sa.failures, 30);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -293,6 +739,24 @@ int main(void)
         cmocka_unit_test(test_same_seed_gives_same_delays),
         cmocka_unit_test(test_reset_restarts_sequence),
         cmocka_unit_test(test_kind_and_jitter_names),
+        cmocka_unit_test(test_budget_slows_once_half_or_less_remains),
+        cmocka_unit_test(test_budget_boundary_just_above_half_is_normal),
+        cmocka_unit_test(test_budget_success_earns_ratio_up_to_max),
+        cmocka_unit_test(test_budget_no_flag_when_backoff_already_at_cap),
+        cmocka_unit_test(test_budget_off_leaves_guard_tokens_alone),
+        cmocka_unit_test(test_retry_after_raises_delay_to_hint),
+        cmocka_unit_test(test_retry_after_ignored_when_not_obeyed),
+        cmocka_unit_test(test_retry_after_below_backoff_changes_nothing),
+        cmocka_unit_test(test_budget_and_retry_after_both_flagged),
+        cmocka_unit_test(test_throttle_drop_p_without_accepts),
+        cmocka_unit_test(test_throttle_drop_p_with_accepts),
+        cmocka_unit_test(test_throttle_empirical_drop_rate_matches),
+        cmocka_unit_test(test_throttle_forgets_after_window),
+        cmocka_unit_test(test_throttle_slides_by_half_windows),
+        cmocka_unit_test(test_throttle_counts_locally_dropped_requests),
+        cmocka_unit_test(test_throttle_off_always_admits),
+        cmocka_unit_test(test_after_failure_gives_up_at_max_attempts),
+        cmocka_unit_test(test_layers_off_match_retry_next),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -170,6 +170,129 @@ static void summary_times_count_from_the_first_boot(void **state)
     json_decref(sum);
 }
 
+/* ---- verdicts ---- */
+
+static int64_t sched[2];
+
+/* 30 rows of 1 s; a reboot at 10 s over 2 s; 1000 online before it;
+ * login servers: 2 up, 1 worker of 20 ms each = 100 logins/s. */
+static struct run_record trigger_run(void)
+{
+    struct run_record r = quiet_run();
+    scn.events[1].over_ns = 2 * NS_PER_S;
+    scn.login_server.cap.workers = 1;
+    scn.login_server.cap.service_time = (struct dist){DIST_CONST, 20e6, 0};
+    sched[0] = 0;
+    sched[1] = 10 * NS_PER_S;
+    r.sched_at = sched;
+    for (int i = 0; i < ROWS; i++) {
+        rows[i].g[G_ONLINE] = 1000;
+        rows[i].g[G_LS_UP] = 2;
+    }
+    return r;
+}
+
+static void dip_then_back_is_recovered(void **state)
+{
+    struct run_record r = trigger_run();
+    for (int i = 11; i < 19; i++) /* t = 12 .. 19 s */
+        rows[i].g[G_ONLINE] = 300;
+    struct verdict v;
+    verdicts_assess(&r, &v);
+    assert_true(v.has_trigger && v.has_level);
+    assert_true(v.trigger_start_s == 10 && v.trigger_end_s == 12);
+    assert_true(v.level_before == 1000);
+    assert_true(v.recovered);
+    assert_true(v.recovery_s == 8.0); /* back at t = 20 s, 8 s after the end */
+}
+
+static void staying_low_is_not_recovered(void **state)
+{
+    struct run_record r = trigger_run();
+    for (int i = 11; i < ROWS; i++)
+        rows[i].g[G_ONLINE] = 600;
+    struct verdict v;
+    verdicts_assess(&r, &v);
+    assert_false(v.recovered);
+    assert_true(v.recovery_s < 0);
+}
+
+static void collapse_after_the_trigger_is_not_an_instant_recovery(void **state)
+{
+    /* a cascade: still up right after the trigger, then down, then back */
+    struct run_record r = trigger_run();
+    for (int i = 14; i < 24; i++) /* t = 15 .. 24 s */
+        rows[i].g[G_ONLINE] = 0;
+    struct verdict v;
+    verdicts_assess(&r, &v);
+    assert_true(v.recovered);
+    assert_true(v.recovery_s == 13.0); /* back for good at t = 25 s */
+}
+
+static void no_trigger_means_no_recovery_verdict(void **state)
+{
+    struct run_record r = trigger_run();
+    scn.n_events = 1; /* only the boot */
+    struct verdict v;
+    verdicts_assess(&r, &v);
+    assert_false(v.has_trigger);
+    assert_false(v.recovered);
+}
+
+static void overload_with_no_goodput_that_stays_is_metastable(void **state)
+{
+    struct run_record r = trigger_run();
+    for (int i = 12; i < ROWS; i++) {
+        rows[i].d[C_LOGIN_ATTEMPTS] = i % 2 ? 60 : 260; /* waves, mean 160/s */
+        rows[i].d[C_LOGIN_OK] = 2;
+    }
+    struct verdict v;
+    verdicts_assess(&r, &v);
+    assert_true(v.metastable_known);
+    assert_true(v.ls.capacity_rps == 100.0);
+    assert_true(v.ls.metastable);
+    assert_true(v.metastable);
+}
+
+static void overload_that_fades_is_not_metastable(void **state)
+{
+    struct run_record r = trigger_run();
+    for (int i = 12; i < 26; i++) {
+        rows[i].d[C_LOGIN_ATTEMPTS] = 200;
+        rows[i].d[C_LOGIN_OK] = 2;
+    }
+    /* the judged window starts at 22 s (end 12 s + 10 s settle); its second
+     * half (26..30 s) is quiet */
+    struct verdict v;
+    verdicts_assess(&r, &v);
+    assert_true(v.metastable_known);
+    assert_false(v.ls.metastable);
+}
+
+static void high_goodput_at_capacity_is_not_metastable(void **state)
+{
+    struct run_record r = trigger_run();
+    for (int i = 12; i < ROWS; i++) {
+        rows[i].d[C_LOGIN_ATTEMPTS] = 150;
+        rows[i].d[C_LOGIN_OK] = 95; /* busy but doing useful work */
+    }
+    struct verdict v;
+    verdicts_assess(&r, &v);
+    assert_false(v.ls.metastable);
+}
+
+static void amplification_counts_attempts_per_success(void **state)
+{
+    struct run_record r = trigger_run();
+    rows[0].d[C_LOGIN_ATTEMPTS] = 30;
+    rows[0].d[C_LOGIN_OK] = 10;
+    rows[5].d[C_LOGIN_ATTEMPTS] = 50; /* a window with no success at all */
+    struct verdict v;
+    verdicts_assess(&r, &v);
+    assert_true(v.amp_overall == 8.0);
+    assert_true(v.amp_peak == 50.0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -183,6 +306,14 @@ int main(void)
         cmocka_unit_test(missing_event_report_is_invalid),
         cmocka_unit_test(incomplete_run_is_invalid),
         cmocka_unit_test(summary_times_count_from_the_first_boot),
+        cmocka_unit_test(dip_then_back_is_recovered),
+        cmocka_unit_test(staying_low_is_not_recovered),
+        cmocka_unit_test(collapse_after_the_trigger_is_not_an_instant_recovery),
+        cmocka_unit_test(no_trigger_means_no_recovery_verdict),
+        cmocka_unit_test(overload_with_no_goodput_that_stays_is_metastable),
+        cmocka_unit_test(overload_that_fades_is_not_metastable),
+        cmocka_unit_test(high_goodput_at_capacity_is_not_metastable),
+        cmocka_unit_test(amplification_counts_attempts_per_success),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
