@@ -146,6 +146,8 @@ void cmp_group_cell(const struct cmp *c, size_t g, enum fig_id f, char *buf, siz
             snprintf(buf, len, "%s", figure_defs[f].null_word);
         else if (gr->n == 1)
             snprintf(buf, len, "%s", known ? (gv->n_true ? "yes" : "no") : "n/a");
+        else if (gv->n_true == known || gv->n_true == 0)
+            snprintf(buf, len, "%s (%zu/%zu)", gv->n_true ? "yes" : "no", gv->n_true, known);
         else
             snprintf(buf, len, "%zu/%zu yes", gv->n_true, known);
         return;

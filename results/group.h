@@ -2,8 +2,8 @@
  *
  * Two runs are in one group when their resolved scenarios (run.json
  * "scenario") are equal once the keys that do not change what is emulated are
- * removed: seed, network.base, network.allowed, login_server.port and
- * supernode.port (run_scenario_key). Groups are named A, B, ... in order of
+ * removed: seed, network.base, network.allowed and every "port" key
+ * (run_scenario_key). Groups are named A, B, ... in order of
  * their first run, and described by the scenario keys in which they differ. */
 #ifndef BSR_GROUP_H
 #define BSR_GROUP_H

@@ -614,7 +614,7 @@ static void stat_cards(const struct page *p, struct sbuf *o)
     /* One scenario: its headline figures (group means over seeds). */
     static const enum fig_id cards[] = {FIG_ONLINE_PCT, FIG_T95,      FIG_AMPLIFICATION,
                                         FIG_PEAK_RPS,   FIG_CAPACITY, FIG_LAG_P99};
-    static const char *const what[] = {"online at end",       "t95: 95% online", "amplification",
+    static const char *const what[] = {"online at end",   "t95: 95% online", "amplification",
                                        "peak attempts/s", "login capacity",  "timer lag p99"};
     if (p->cmp.n_groups != 1)
         return;
@@ -653,8 +653,9 @@ static void stat_cards(const struct page *p, struct sbuf *o)
         } else {
             snprintf(v, sizeof v, "%zu/%zu", rec->n_true, known);
         }
-        sbuf_printf(o, "<div class=\"stat %s\"><div class=\"v\">%s</div><div class=\"k\">"
-                       "recovered</div></div>",
+        sbuf_printf(o,
+                    "<div class=\"stat %s\"><div class=\"v\">%s</div><div class=\"k\">"
+                    "recovered</div></div>",
                     all ? "ok" : "bad", v);
     }
     bool all_valid = true;

@@ -780,6 +780,24 @@ double run_capacity(const struct run *r)
     return json_number_value(ls) * json_number_value(w) / mean;
 }
 
+/* Drop every "port" key, at any depth: where a server listens does not
+ * change what is emulated. */
+static void drop_ports(json_t *j)
+{
+    if (json_is_object(j)) {
+        json_object_del(j, "port");
+        const char *k;
+        json_t *v;
+        json_object_foreach(j, k, v)
+        {
+            drop_ports(v);
+        }
+    } else if (json_is_array(j)) {
+        for (size_t i = 0; i < json_array_size(j); i++)
+            drop_ports(json_array_get(j, i));
+    }
+}
+
 json_t *run_scenario_key(const struct run *r)
 {
     json_t *k = json_deep_copy(r->scenario);
@@ -789,10 +807,6 @@ json_t *run_scenario_key(const struct run *r)
         json_object_del(net, "base");
         json_object_del(net, "allowed");
     }
-    json_t *ls = json_object_get(k, "login_server"), *sn = json_object_get(k, "supernode");
-    if (json_is_object(ls))
-        json_object_del(ls, "port");
-    if (json_is_object(sn))
-        json_object_del(sn, "port");
+    drop_ports(k);
     return k;
 }

@@ -79,7 +79,8 @@ double dist_mean_s(const char *text);
 /* A scenario key by dotted path ("control.max_lag_p99"), or NULL. */
 json_t *run_scenario_get(const struct run *r, const char *path);
 /* The scenario with the keys that do not change what is emulated removed
- * (seed, addresses, ports): runs with equal keys form a group. New ref. */
+ * (seed, network.base, network.allowed, every "port"): runs with equal keys
+ * form a group. New ref. */
 json_t *run_scenario_key(const struct run *r);
 
 #endif
