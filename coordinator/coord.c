@@ -94,6 +94,18 @@ static void progress(struct coord *c, const struct ts_row *r)
     fflush(stderr);
 }
 
+/* The network-wide counts a peer needs to judge whether SNs are lacking:
+ * in a real network a client would estimate them; here the coordinator
+ * shares the exact last row. */
+static void share_global(struct coord *c, const struct ts_row *r)
+{
+    if (c->stop_sent || c->scn->supernode.promote.target_ratio <= 0)
+        return;
+    struct ctrl_global g = {r->g[G_ONLINE], r->g[G_SN_COUNT]};
+    for (int k = c->pl.first_host_rank; k < c->pl.first_host_rank + c->pl.n_host_ranks; k++)
+        ctrl_send(c->ctrl, k, TAG_GLOBAL, &g, (int)sizeof g);
+}
+
 /* ---- conditional events and stop_when ---- */
 
 static void send_stop(struct coord *c);
@@ -158,6 +170,7 @@ static void emit_rows(struct coord *c)
         progress(c, r);
         c->next_row++;
         evaluate_conditions(c, r);
+        share_global(c, r);
     }
 }
 

@@ -7,7 +7,8 @@
  * a single-process run uses the very same path.
  *
  * Messages (all plain structs, same binary on every rank):
- *   coordinator -> host:  SCHEDULE {event, run time}, STOP
+ *   coordinator -> host:  SCHEDULE {event, run time}, STOP, GLOBAL (the last row's
+ *                         online and SN counts, for supernode promotion)
  *   host -> coordinator:  SNAPSHOT (metrics), FIRED {event, times}, BYE
  * BYE is a host's last message: MPI keeps order per sender, so once the
  * coordinator has every BYE, nothing is left in flight. */
@@ -26,6 +27,7 @@ enum ctrl_tag {
     TAG_SNAPSHOT,
     TAG_FIRED,
     TAG_BYE,
+    TAG_GLOBAL,
     TAG_MAX
 };
 
@@ -40,6 +42,11 @@ struct ctrl_fired {
     int64_t scheduled_ns;
     int64_t actual_ns; /* run time, coordinator timebase, as the rank measured it */
     uint32_t selected; /* local peers the event touched */
+};
+
+struct ctrl_global {
+    int64_t online;
+    int64_t sn_count;
 };
 
 typedef void (*ctrl_fn)(void *arg, int src, const void *buf, int len);

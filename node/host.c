@@ -12,6 +12,7 @@
 
 #include "login_server.h"
 #include "peer.h"
+#include "promotion.h"
 #include "service.h"
 #include "workload.h"
 #include "supernode.h"
@@ -313,6 +314,8 @@ int host_init(struct host *h, struct event_base *base, const struct scenario *sc
 
     if (!(h->workload = workload_new(h, err, errlen)))
         goto fail;
+    if (!(h->promotion = promotion_new(h, err, errlen)))
+        goto fail;
     h->lag_timer = evtimer_new(base, lag_tick, h);
     if (!h->lag_timer) {
         snprintf(err, errlen, "rank %d: cannot create a timer", rank);
@@ -332,6 +335,8 @@ void host_destroy(struct host *h)
         sweep_free(h->sweeps);
     workload_free(h->workload);
     h->workload = NULL;
+    promotion_free(h->promotion);
+    h->promotion = NULL;
     for (uint32_t i = 0; i < h->n_peers; i++)
         peer_destroy(&h->peers[i]);
     for (uint32_t i = 0; i < h->n_ls; i++)
@@ -355,6 +360,20 @@ void host_destroy(struct host *h)
     h->lag_timer = NULL;
     h->client_ctx = NULL;
     h->n_peers = h->n_ls = h->n_sn = h->n_svc = 0;
+}
+
+int host_add_sn(struct host *h, struct supernode *sn)
+{
+    if (h->n_sn == h->sn_cap) {
+        uint32_t cap = h->sn_cap ? 2 * h->sn_cap : 16;
+        struct supernode **n = realloc(h->sn, cap * sizeof *n);
+        if (!n)
+            return -1;
+        h->sn = n;
+        h->sn_cap = cap;
+    }
+    h->sn[h->n_sn++] = sn;
+    return 0;
 }
 
 /* ---- metrics ---- */

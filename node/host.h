@@ -29,6 +29,7 @@ struct peer;
 struct login_server;
 struct supernode;
 struct service;
+struct promotion;
 struct sweep;
 
 struct host {
@@ -54,6 +55,8 @@ struct host {
     struct service **svc;
     uint32_t n_svc;
     struct workload *workload;
+    struct promotion *promotion;
+    int64_t global_online, global_sn; /* from the coordinator's last row */
 
     struct event *lag_timer;
     int64_t lag_next_local_ns;
@@ -85,6 +88,9 @@ void host_snapshot(struct host *h, uint32_t interval, struct metrics_snapshot *s
 /* Per-peer results for the summary: first-online run time in ns (-1 never)
  * and login attempts, in local peer order. Arrays have n_peers entries. */
 void host_peer_results(const struct host *h, int64_t *first_online_ns, uint32_t *attempts);
+
+/* Add a supernode (a promoted peer) to the host's list. Returns 0 or -1. */
+int host_add_sn(struct host *h, struct supernode *sn);
 
 /* Gauge bookkeeping for role state machines. */
 static inline void host_gauge_move(struct host *h, int from, int to)

@@ -11,6 +11,7 @@
 
 #include "conn.h"
 #include "host.h"
+#include "promotion.h"
 #include "ticket.h"
 #include "tls.h"
 
@@ -496,6 +497,7 @@ static void boot(struct peer *p)
 {
     struct host *h = p->h;
     h->m.c[C_BOOTS]++;
+    p->up_since_ns = host_now(h);
     set_state(p, PEER_BOOTING);
     retry_reset(&p->retry);
     host_arm_in(&p->timer, dist_draw(&h->scn->peer.boot_delay, &p->rng));
@@ -522,6 +524,7 @@ static void go_down(struct peer *p)
     drop_conn(p);
     event_del(&p->timer);
     p->has_ticket = false;
+    promotion_peer_down(p->h, p);
 }
 
 bool peer_reboot(struct peer *p)

@@ -39,6 +39,8 @@ struct peer {
     struct host *h;
     struct bufferevent *bev;
     struct wire_sn *cache; /* host cache, h->scn->peer.host_cache entries */
+    struct supernode *as_sn; /* set while this peer also serves as a supernode */
+    int64_t up_since_ns;     /* run time of the last boot: uptime for promotion */
     struct event timer;
     struct rng rng;
     struct retry_state retry;   /* backoff of the current phase */

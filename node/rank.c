@@ -50,6 +50,17 @@ static void on_schedule(void *arg, int src, const void *buf, int len)
     host_arm_at(rh->h, &f->timer, s.at_ns);
 }
 
+static void on_global(void *arg, int src, const void *buf, int len)
+{
+    struct rank_host *rh = arg;
+    struct ctrl_global g;
+    if (len != (int)sizeof g)
+        return;
+    memcpy(&g, buf, sizeof g);
+    rh->h->global_online = g.online;
+    rh->h->global_sn = g.sn_count;
+}
+
 static void on_stop(void *arg, int src, const void *buf, int len)
 {
     struct rank_host *rh = arg;
@@ -78,6 +89,7 @@ void rank_host_start(struct rank_host *rh, struct host *h, struct ctrl *c, bool 
     host_arm_at(h, &rh->interval, h->scn->metrics.interval_ns);
     ctrl_on(c, TAG_SCHEDULE, on_schedule, rh);
     ctrl_on(c, TAG_STOP, on_stop, rh);
+    ctrl_on(c, TAG_GLOBAL, on_global, rh);
 }
 
 void rank_host_stop(struct rank_host *rh)

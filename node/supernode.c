@@ -47,6 +47,7 @@ struct supernode {
     uint32_t clients;
     uint32_t max_clients;
     int64_t over_since; /* run time the overload began, -1: not overloaded */
+    int64_t low_since;  /* run time the load fell below demote_below, -1: not low */
     struct event monitor;
     struct event gossip;
     struct wire_sn known[SN_KNOWN_MAX];
@@ -438,6 +439,7 @@ struct supernode *sn_create(struct host *h, uint32_t id, bool active, bool promo
     sn->dormant = !active;
     sn->max_clients = max_clients;
     sn->over_since = -1;
+    sn->low_since = -1;
     LIST_INIT(&sn->conns);
     rng_seed(&sn->rng, h->scn->seed, id, RNG_STREAM_NODE);
     struct cap_metrics m = {.g_queue = G_SN_QUEUE, .g_busy = -1, .c_served = C_SN_SERVED,
@@ -486,6 +488,24 @@ void sn_set_down(struct supernode *sn)
     cap_clear(&sn->cap);
     while (!LIST_EMPTY(&sn->conns))
         conn_free(LIST_FIRST(&sn->conns));
+}
+
+bool sn_check_demote(struct supernode *sn, double below, int64_t for_ns, bool surplus)
+{
+    if (!sn->lst || for_ns <= 0)
+        return false;
+    int64_t now = host_now(sn->h);
+    bool low = surplus && (double)sn->clients < below * (double)(sn->max_clients ? sn->max_clients : 1);
+    if (!low) {
+        sn->low_since = -1;
+        return false;
+    }
+    if (sn->low_since < 0)
+        sn->low_since = now;
+    if (now - sn->low_since < for_ns)
+        return false;
+    sn_set_down(sn);
+    return true;
 }
 
 void sn_reconfigure(struct supernode *sn, const struct scn_event *ev)

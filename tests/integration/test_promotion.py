@@ -1,0 +1,36 @@
+"""Peers step up as supernodes when the network lacks them, and step down
+when dedicated supernodes arrive and make them surplus."""
+import os
+
+import bslib
+
+a = bslib.parse_args()
+check = bslib.Check()
+out = os.path.join(a.work, "run")
+scenario = os.path.join(a.source, "tests/scenarios/small.yaml")
+p = bslib.run(bslib.mpirun_cmd(3, a.bin, [
+    "run", scenario, "--out", out, "--quiet", "--set", "network.base=127.28.0.1",
+    "--set", "nodes.supernodes=4",
+    "--set", "supernode.promote={target_ratio: 0.05, min_uptime: 3s, capable: 0.3, check: 1s,"
+             " max_clients: 50, demote_below: 0.2, demote_for: 2s}",
+    "--set", "supernode.gossip={interval: 1s}",
+    "--set", "duration=25s",
+    "--set", "events.1={at: 12s, inject_supernodes: {count: 30, max_clients: 100}}"]), 300)
+check(p.returncode == 0, "the run exits 0")
+s = bslib.load_run(out)["summary"]
+rows = bslib.load_csv(os.path.join(out, "timeseries.csv"))
+before = [r for r in rows if float(r["t_s"]) < 12]
+total = lambda col: sum(int(r[col]) for r in rows)
+check(int(rows[0]["sn_count"]) == 4, "4 dedicated supernodes at the start")
+check(total("sn_promotions") >= 10, f"peers were promoted ({total('sn_promotions')})")
+peak = max(int(r["sn_count"]) for r in before)
+# target: 5% of 500 online = 25 SNs
+check(20 <= peak <= 40, f"the SN count rose towards the target of 25 ({peak})")
+check(total("gossip_exchanges") > 0, "supernodes gossiped")
+check(total("sn_injected") == 30, "30 dedicated supernodes were injected at 12 s")
+check(total("sn_demotions") >= 10, f"surplus promoted SNs stepped down ({total('sn_demotions')})")
+check(int(rows[-1]["sn_count"]) < peak + 30, "the SN count fell back after the demotions")
+check(s["online_final"] == 500, "every peer is online at the end")
+check(s["sn_promotions"] == total("sn_promotions") and s["sn_demotions"] == total("sn_demotions"),
+      "promotions and demotions are in run.json")
+check.done()
