@@ -28,6 +28,14 @@ void placement_init(struct placement *p, const struct scenario *s, int world_siz
     p->ls_port = s->login_server.port;
     p->sn_port = s->supernode.port;
     p->svc_port = s->service.port;
+    p->mode = s->network.mode;
+    p->port_base = s->network.port_base;
+    p->host_ip = NULL;
+}
+
+void placement_set_hosts(struct placement *p, const uint32_t *host_ip)
+{
+    p->host_ip = host_ip;
 }
 
 uint32_t placement_inject_first(const struct placement *p, const struct scenario *s, uint32_t idx)
@@ -68,6 +76,8 @@ uint32_t placement_count_on(const struct placement *p, int rank)
 
 uint32_t placement_addr(const struct placement *p, uint32_t id)
 {
+    if (p->mode == NET_HOST)
+        return p->host_ip ? p->host_ip[placement_rank_of(p, id)] : 0;
     /* Enumerate last octets 1..254 only: .0 and .255 look like network and
      * broadcast addresses to tools that read captures. */
     uint32_t first = p->base & 0xffu;
@@ -77,8 +87,36 @@ uint32_t placement_addr(const struct placement *p, uint32_t id)
     return (p->base & ~0xffu) + (uint32_t)(k / 254) * 256u + (uint32_t)(k % 254) + 1u;
 }
 
+/* Ranks that share a host (and so its address) each take their own block
+ * of ports: block = how many earlier ranks have the same address. */
+static uint32_t port_block(const struct placement *p, int rank)
+{
+    uint32_t k = 0;
+    for (int r = p->first_host_rank; r < rank; r++)
+        k += p->host_ip && p->host_ip[r] == p->host_ip[rank];
+    return k;
+}
+
+static uint32_t per_rank(const struct placement *p)
+{
+    return p->n_nodes / (uint32_t)p->n_host_ranks + 1;
+}
+
+static uint16_t host_port(const struct placement *p, uint32_t id)
+{
+    uint32_t block = port_block(p, placement_rank_of(p, id));
+    return (uint16_t)(p->port_base + block * per_rank(p) + id / (uint32_t)p->n_host_ranks);
+}
+
+uint16_t placement_sn_port(const struct placement *p, uint32_t id)
+{
+    return p->mode == NET_HOST ? host_port(p, id) : p->sn_port;
+}
+
 uint16_t placement_port(const struct placement *p, uint32_t id)
 {
+    if (p->mode == NET_HOST)
+        return host_port(p, id);
     switch (placement_role(p, id)) {
     case ROLE_LOGIN_SERVER:
         return p->ls_port;
@@ -121,6 +159,13 @@ int placement_ip_allowed(const struct scenario *s, uint32_t ip)
     return 0;
 }
 
+void placement_format_addr(const struct placement *p, uint32_t id, char *buf, size_t len)
+{
+    char ip[16];
+    placement_format_ip(placement_addr(p, id), ip, sizeof ip);
+    snprintf(buf, len, "%s:%u", ip, placement_port(p, id));
+}
+
 void placement_format_ip(uint32_t ip, char *buf, size_t len)
 {
     snprintf(buf, len, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff);
@@ -128,6 +173,32 @@ void placement_format_ip(uint32_t ip, char *buf, size_t len)
 
 int placement_check(const struct placement *p, const struct scenario *s, char *err, size_t len)
 {
+    if (p->mode == NET_HOST) {
+        uint32_t blocks = 0;
+        for (int r = p->first_host_rank; r < p->first_host_rank + p->n_host_ranks; r++)
+            if (port_block(p, r) + 1 > blocks)
+                blocks = port_block(p, r) + 1;
+        if ((uint64_t)p->port_base + (uint64_t)blocks * per_rank(p) > 65535) {
+            snprintf(err, len,
+                     "network.port_base: %u ranks on one host x %u nodes per rank from port %u "
+                     "runs past port 65535; use more hosts, more ranks or a lower port_base",
+                     blocks, per_rank(p), p->port_base);
+            return -1;
+        }
+        for (int r = p->first_host_rank; r < p->first_host_rank + p->n_host_ranks; r++) {
+            char a[16];
+            uint32_t ip = p->host_ip ? p->host_ip[r] : 0;
+            placement_format_ip(ip, a, sizeof a);
+            if (!ip || !placement_ip_allowed(s, ip)) {
+                snprintf(err, len,
+                         "network: rank %d has no address inside network.allowed (found %s); "
+                         "bootstorm refuses to send traffic outside the run's allowed networks",
+                         r, ip ? a : "none");
+                return -1;
+            }
+        }
+        return 0;
+    }
     /* The loader checks this too, with file positions; this is the last line
      * of defence before any socket exists, with the same rule: every node
      * address inside some allowed network. O(nodes), a few ms for millions. */

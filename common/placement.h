@@ -24,11 +24,17 @@ struct placement {
     int world_size;
     int first_host_rank;  /* 0 when a single process hosts everything, else 1 */
     int n_host_ranks;
-    uint32_t base;        /* first node address, host byte order */
+    uint32_t base;        /* loopback mode: first node address, host byte order */
     uint16_t ls_port, sn_port, svc_port;
+    enum scn_net_mode mode;
+    uint16_t port_base;
+    const uint32_t *host_ip; /* host mode: each rank's address (world entries), else NULL */
 };
 
 void placement_init(struct placement *p, const struct scenario *s, int world_size);
+/* Host mode: every rank's address, gathered at start; the array must outlive
+ * the placement. */
+void placement_set_hosts(struct placement *p, const uint32_t *host_ip);
 enum node_role placement_role(const struct placement *p, uint32_t id);
 /* First injected-SN id of inject event `idx` (events before it in order). */
 uint32_t placement_inject_first(const struct placement *p, const struct scenario *s, uint32_t idx);
@@ -36,7 +42,11 @@ int placement_rank_of(const struct placement *p, uint32_t id);
 /* Number of nodes hosted by `rank` (0 for a rank that hosts none). */
 uint32_t placement_count_on(const struct placement *p, int rank);
 uint32_t placement_addr(const struct placement *p, uint32_t id);
+/* The port a node listens on: its role's port in loopback mode (0 for a
+ * peer), port_base + its index on its rank in host mode. */
 uint16_t placement_port(const struct placement *p, uint32_t id);
+/* The port node `id` listens on as a supernode (also for promoted peers). */
+uint16_t placement_sn_port(const struct placement *p, uint32_t id);
 const char *placement_role_name(enum node_role r);
 
 /* The safety interlock (design 4.6): true if ip lies in one of the scenario's
@@ -46,5 +56,7 @@ int placement_ip_allowed(const struct scenario *s, uint32_t ip);
 int placement_check(const struct placement *p, const struct scenario *s, char *err, size_t len);
 
 void placement_format_ip(uint32_t ip, char *buf, size_t len);
+/* "ip:port" of a node (port 0 for peers in loopback mode). */
+void placement_format_addr(const struct placement *p, uint32_t id, char *buf, size_t len);
 
 #endif

@@ -105,6 +105,12 @@ struct scn_capacity {
 
 enum scn_overload_action { OVERLOAD_NONE = 0, OVERLOAD_SHUTDOWN, OVERLOAD_DEMOTE };
 
+/* How nodes get addresses. loopback: every node its own address counting up
+ * from network.base (one machine). host: every rank finds its host's address
+ * inside network.allowed and its nodes share it, each on its own port (many
+ * machines, or network namespaces). */
+enum scn_net_mode { NET_LOOPBACK = 0, NET_HOST };
+
 struct scenario {
     char name[SCN_NAME_MAX];
     uint64_t seed;
@@ -171,7 +177,9 @@ struct scenario {
     } workload;
 
     struct {
-        uint32_t base;                /* first node address, host order */
+        enum scn_net_mode mode;       /* loopback: an address per node; host: host IP + port */
+        uint16_t port_base;           /* host mode: node k of a rank listens on port_base + k */
+        uint32_t base;                /* loopback mode: first node address, host order */
         struct scn_net allowed[SCN_MAX_NETS];
         uint32_t n_allowed;
     } network;

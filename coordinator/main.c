@@ -32,6 +32,7 @@
 #include "coordinator/ctrl.h"
 #include "coordinator/results.h"
 #include "node/host.h"
+#include "node/hostaddr.h"
 #include "node/rank.h"
 
 #define EXIT_BAD_INPUT 2
@@ -203,6 +204,37 @@ static void gather_hist(const struct hist *mine, struct hist *sum, int world, in
     free(all);
 }
 
+/* Every rank's host name, and in host mode the address its nodes bind. */
+static void gather_hosts(const struct scenario *s, char (*hosts)[64], uint32_t *ips)
+{
+    char me[64] = "";
+    int len = 0;
+    char name[MPI_MAX_PROCESSOR_NAME];
+    MPI_Get_processor_name(name, &len);
+    snprintf(me, sizeof me, "%.63s", name);
+    uint32_t ip = s->network.mode == NET_HOST ? hostaddr_find(s) : 0;
+    MPI_Allgather(me, sizeof me, MPI_CHAR, hosts, sizeof me, MPI_CHAR, MPI_COMM_WORLD);
+    MPI_Allgather(&ip, 1, MPI_UINT32_T, ips, 1, MPI_UINT32_T, MPI_COMM_WORLD);
+}
+
+/* Loopback addresses exist only on one machine: a loopback-mode run that
+ * spans hosts would have nodes talking to themselves. */
+static int check_hosts(const struct scenario *s, const struct placement *pl, char (*hosts)[64],
+                       int world, char *err, size_t len)
+{
+    if (s->network.mode != NET_LOOPBACK)
+        return 0;
+    for (int r = pl->first_host_rank + 1; r < world; r++)
+        if (strcmp(hosts[r], hosts[pl->first_host_rank]) != 0) {
+            snprintf(err, len,
+                     "network.mode is loopback but ranks run on %s and %s: loopback addresses "
+                     "only reach one machine; use network.mode=host (cloud/launch sets it)",
+                     hosts[pl->first_host_rank], hosts[r]);
+            return -1;
+        }
+    return 0;
+}
+
 static int cmd_run(const struct cli *cli)
 {
     int provided, rank, world;
@@ -227,14 +259,6 @@ static int cmd_run(const struct cli *cli)
         if (scenario_load(cli->scenario, cli->overrides, (size_t)cli->n_overrides, &scn, err,
                           sizeof err) < 0) {
             status = EXIT_BAD_INPUT;
-        } else {
-            struct placement pl;
-            placement_init(&pl, &scn, world);
-            char perr[512];
-            if (placement_check(&pl, &scn, perr, sizeof perr) < 0) {
-                snprintf(err, sizeof err, "%s: %s", cli->scenario, perr);
-                status = EXIT_BAD_INPUT;
-            }
         }
         if (status)
             fprintf(stderr, "%s\n", err);
@@ -245,10 +269,32 @@ static int cmd_run(const struct cli *cli)
         return status;
     }
     MPI_Bcast(&scn, (int)sizeof scn, MPI_BYTE, 0, MPI_COMM_WORLD);
+
+    /* 2. hosts: every rank's host name and, in host mode, its address */
+    char(*hosts)[64] = calloc((size_t)world, sizeof *hosts);
+    uint32_t *host_ips = calloc((size_t)world, sizeof *host_ips);
+    gather_hosts(&scn, hosts, host_ips);
     struct placement pl;
     placement_init(&pl, &scn, world);
+    if (scn.network.mode == NET_HOST)
+        placement_set_hosts(&pl, host_ips);
+    if (rank == 0) {
+        char perr[512];
+        if (check_hosts(&scn, &pl, hosts, world, perr, sizeof perr) < 0 ||
+            placement_check(&pl, &scn, perr, sizeof perr) < 0) {
+            fprintf(stderr, "%s: %s\n", cli->scenario, perr);
+            status = EXIT_BAD_INPUT;
+        }
+    }
+    MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (status) {
+        free(hosts);
+        free(host_ips);
+        MPI_Finalize();
+        return status;
+    }
 
-    /* 2. results directory and key material */
+    /* 3. results directory and key material */
     uint8_t *blob = NULL;
     long blob_len = 0;
     if (rank == 0) {
@@ -272,6 +318,10 @@ static int cmd_run(const struct cli *cli)
         else if (results_write_file(res, "ca.pem", pki.ca_pem) < 0) {
             snprintf(err, sizeof err, "cannot write %.600s/ca.pem: %s", dir, strerror(errno));
             status = 1;
+        } else if (results_write_placement(res, &pl, hosts) < 0) {
+            snprintf(err, sizeof err, "cannot write %.600s/placement.csv: %s", dir,
+                     strerror(errno));
+            status = 1;
         }
         free(ips);
         if (status)
@@ -282,6 +332,8 @@ static int cmd_run(const struct cli *cli)
         results_close(res);
         pki_free(&pki);
         free(blob);
+        free(hosts);
+        free(host_ips);
         MPI_Finalize();
         return status;
     }
@@ -295,11 +347,11 @@ static int cmd_run(const struct cli *cli)
     }
     free(blob);
 
-    /* 3. clocks */
+    /* 4. clocks */
     struct clock_estimate mine, *est = rank == 0 ? calloc((size_t)world, sizeof *est) : NULL;
     clocksync_run(MPI_COMM_WORLD, CLOCK_ROUNDS, &mine, est);
 
-    /* 4. nodes */
+    /* 5. nodes */
     struct event_config *cfg = event_config_new();
     event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK | EVENT_BASE_FLAG_PRECISE_TIMER);
     struct event_base *base = event_base_new_with_config(cfg);
@@ -311,8 +363,9 @@ static int cmd_run(const struct cli *cli)
         status = 1;
     } else if (hosting) {
         /* The start time is not known yet; host_init only binds and builds. */
-        if (host_init(&host, base, &scn, &pki, world, rank, mine.offset_ns, 0, err, sizeof err) <
-            0) {
+        if (host_init(&host, base, &scn, &pki, world,
+                      scn.network.mode == NET_HOST ? host_ips : NULL, rank, mine.offset_ns, 0,
+                      err, sizeof err) < 0) {
             fprintf(stderr, "bootstorm: rank %d: %s\n", rank, err);
             status = 1;
         }
@@ -325,11 +378,13 @@ static int cmd_run(const struct cli *cli)
         results_close(res);
         pki_free(&pki);
         free(est);
+        free(hosts);
+        free(host_ips);
         MPI_Finalize();
         return 1;
     }
 
-    /* 5. the start: t0 lies `lead` ahead in rank 0's clock */
+    /* 6. the start: t0 lies `lead` ahead in rank 0's clock */
     int64_t start = rank == 0 ? clock_mono_ns() + scn.control.lead_ns : 0;
     MPI_Bcast(&start, 1, MPI_INT64_T, 0, MPI_COMM_WORLD);
     struct ctrl *ctrl = ctrl_new(base, MPI_COMM_WORLD);
@@ -355,7 +410,7 @@ static int cmd_run(const struct cli *cli)
         rank_host_stop(&rh);
     ctrl_free(ctrl);
 
-    /* 6. final gathers */
+    /* 7. final gathers */
     struct rank_info me = {0};
     MPI_Get_processor_name(me.host, &(int){0});
     me.host[sizeof me.host - 1] = '\0';
@@ -416,6 +471,8 @@ static int cmd_run(const struct cli *cli)
     event_base_free(base);
     pki_free(&pki);
     free(est);
+    free(hosts);
+    free(host_ips);
     MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
     MPI_Finalize();
     return rc;

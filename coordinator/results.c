@@ -1,6 +1,8 @@
 /* results.c - writing the results directory (see results.h). */
 #include "results.h"
 
+#include "common/placement.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -120,6 +122,30 @@ int results_write_file(struct results *r, const char *name, const char *text)
         off += (size_t)n;
     }
     if (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+int results_write_placement(struct results *r, const struct placement *p, char (*hosts)[64])
+{
+    char path[4300], tmp[4300];
+    snprintf(path, sizeof path, "%s/placement.csv", r->dir);
+    snprintf(tmp, sizeof tmp, "%s/.placement.csv.tmp", r->dir);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return -1;
+    fprintf(f, "node_id,role,rank,host,address\n");
+    for (uint32_t id = 0; id < p->n_nodes; id++) {
+        char addr[32];
+        int rank = placement_rank_of(p, id);
+        placement_format_addr(p, id, addr, sizeof addr);
+        fprintf(f, "%u,%s,%d,%s,%s\n", id, placement_role_name(placement_role(p, id)), rank,
+                hosts[rank], addr);
+    }
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad || rename(tmp, path) < 0) {
         unlink(tmp);
         return -1;
     }

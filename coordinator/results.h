@@ -39,6 +39,11 @@ void results_append_row(struct results *r, const struct ts_row *row);
 void results_append_event(struct results *r, uint32_t event, const char *kind, int rank,
                           int64_t scheduled_ns, int64_t actual_ns, uint32_t selected);
 
+/* placement.csv: node_id,role,rank,host,address (ip:port), one row per node;
+ * hosts[] gives each rank's host name. Returns 0 or -1. */
+struct placement;
+int results_write_placement(struct results *r, const struct placement *p, char (*hosts)[64]);
+
 /* Default location: results/runs/<UTC timestamp>-<name>. */
 void results_default_dir(const char *name, char *buf, size_t len);
 

@@ -218,7 +218,9 @@ void verdicts_assess(const struct run_record *r, struct verdict *v)
     if (!v->has_trigger || r->n_rows == 0)
         return;
 
-    for (uint32_t i = 0; i < r->n_rows && r->rows[i].t_s <= v->trigger_start_s + 1e-9; i++)
+    /* strictly before: a row sampled at the trigger's instant may already
+     * show its first effects on some rank */
+    for (uint32_t i = 0; i < r->n_rows && r->rows[i].t_s < v->trigger_start_s - 1e-9; i++)
         v->level_before = (double)r->rows[i].g[G_ONLINE];
     v->has_level = v->level_before > 0; /* nothing online before: nothing to recover */
     if (v->has_level) {

@@ -247,8 +247,8 @@ uint32_t host_fire_event(struct host *h, uint32_t idx, const struct scn_event *e
 /* ---- lifecycle ---- */
 
 int host_init(struct host *h, struct event_base *base, const struct scenario *scn,
-              const struct pki *pki, int world_size, int rank, int64_t offset_ns,
-              int64_t start_coord_ns, char *err, size_t errlen)
+              const struct pki *pki, int world_size, const uint32_t *host_ips, int rank,
+              int64_t offset_ns, int64_t start_coord_ns, char *err, size_t errlen)
 {
     /* A peer that vanishes mid-write must cost a counted error, not the
      * whole rank: libevent and OpenSSL write() without MSG_NOSIGNAL. */
@@ -261,6 +261,7 @@ int host_init(struct host *h, struct event_base *base, const struct scenario *sc
     h->offset_ns = offset_ns;
     h->start_coord_ns = start_coord_ns;
     placement_init(&h->pl, scn, world_size);
+    placement_set_hosts(&h->pl, host_ips);
 
     if (ticket_keys_init(&h->keys, pki->ticket_priv, pki->ticket_pub) < 0) {
         snprintf(err, errlen, "rank %d: cannot load the ticket keys", rank);

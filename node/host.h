@@ -66,8 +66,8 @@ struct host {
 /* Create every node placed on `rank` (listeners are bound at once). The
  * scenario and pki must outlive the host. Returns 0, or -1 with err set. */
 int host_init(struct host *h, struct event_base *base, const struct scenario *scn,
-              const struct pki *pki, int world_size, int rank, int64_t offset_ns,
-              int64_t start_coord_ns, char *err, size_t errlen);
+              const struct pki *pki, int world_size, const uint32_t *host_ips, int rank,
+              int64_t offset_ns, int64_t start_coord_ns, char *err, size_t errlen);
 void host_destroy(struct host *h);
 
 /* Run time now, and the local monotonic time of a run time. */

@@ -198,7 +198,7 @@ int ls_set_up(struct login_server *ls)
         return 0;
     char err[256];
     struct host *h = ls->h;
-    ls->lst = listener_new(h, placement_addr(&h->pl, ls->id), h->pl.ls_port,
+    ls->lst = listener_new(h, placement_addr(&h->pl, ls->id), placement_port(&h->pl, ls->id),
                            (int)h->scn->login_server.backlog, on_accept, ls, err, sizeof err);
     if (!ls->lst) {
         fprintf(stderr, "bootstorm: rank %d: login server %u: %s\n", h->rank, ls->id, err);
@@ -258,7 +258,7 @@ struct login_server *ls_create(struct host *h, uint32_t id, char *err, size_t er
         free(ls);
         return NULL;
     }
-    ls->lst = listener_new(h, placement_addr(&h->pl, id), h->pl.ls_port,
+    ls->lst = listener_new(h, placement_addr(&h->pl, id), placement_port(&h->pl, id),
                            (int)h->scn->login_server.backlog, on_accept, ls, err, errlen);
     if (!ls->lst) {
         SSL_CTX_free(ls->ctx);

@@ -74,7 +74,7 @@ static void cache_put(struct peer *p, uint32_t id)
         if (p->cache[j].node_id == id)
             return;
     if (p->cache_n < p->h->scn->peer.host_cache)
-        p->cache[p->cache_n++] = (struct wire_sn){id, placement_addr(pl, id), pl->sn_port};
+        p->cache[p->cache_n++] = (struct wire_sn){id, placement_addr(pl, id), placement_sn_port(pl, id)};
 }
 
 /* The fallback when every cached SN has failed: the bootstrap SNs, plus the
@@ -288,7 +288,7 @@ static void start_login(struct peer *p)
     conn_limit_input(p->bev);
     bufferevent_enable(p->bev, EV_READ | EV_WRITE);
     struct sockaddr_in sa;
-    conn_sockaddr(ip, h->pl.ls_port, &sa);
+    conn_sockaddr(ip, placement_port(&h->pl, ls), &sa);
     if (bufferevent_socket_connect(p->bev, (struct sockaddr *)&sa, sizeof sa) < 0) {
         h->m.c[C_SOCKET_ERRORS]++;
         login_failed(p, C_LOGIN_ERROR);

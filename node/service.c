@@ -104,13 +104,13 @@ int svc_set_up(struct service *s)
     struct host *h = s->h;
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     struct sockaddr_in sa;
-    conn_sockaddr(s->ip, h->pl.svc_port, &sa);
+    conn_sockaddr(s->ip, placement_port(&h->pl, s->id), &sa);
     int one = 1;
     if (fd >= 0)
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
         fprintf(stderr, "bootstorm: rank %d: service %u: cannot bind UDP port %u: %s\n", h->rank,
-                s->id, h->pl.svc_port, strerror(errno));
+                s->id, placement_port(&h->pl, s->id), strerror(errno));
         if (fd >= 0)
             close(fd);
         return -1;

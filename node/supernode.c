@@ -95,7 +95,7 @@ static void known_remove(struct supernode *sn, uint32_t node_id)
 
 static struct wire_sn self_entry(const struct supernode *sn)
 {
-    return (struct wire_sn){sn->id, sn->ip, sn->h->pl.sn_port};
+    return (struct wire_sn){sn->id, sn->ip, placement_sn_port(&sn->h->pl, sn->id)};
 }
 
 /* A random sample of up to n known SNs (plus ourselves when asked). */
@@ -409,7 +409,8 @@ static void monitor_tick(evutil_socket_t fd, short what, void *arg)
 static int listen_now(struct supernode *sn, char *err, size_t errlen)
 {
     struct host *h = sn->h;
-    sn->lst = listener_new(h, sn->ip, h->pl.sn_port, (int)h->scn->login_server.backlog, on_accept,
+    sn->lst = listener_new(h, sn->ip, placement_sn_port(&h->pl, sn->id),
+                           (int)h->scn->login_server.backlog, on_accept,
                            sn, err, errlen);
     if (!sn->lst)
         return -1;
@@ -451,7 +452,7 @@ struct supernode *sn_create(struct host *h, uint32_t id, bool active, bool promo
      * life; gossip refreshes it from there. */
     for (uint32_t k = 0; k < pl->n_sn && k < SN_KNOWN_MAX; k++) {
         uint32_t other = pl->first_sn + rng_below(&sn->rng, pl->n_sn);
-        struct wire_sn e = {other, placement_addr(pl, other), pl->sn_port};
+        struct wire_sn e = {other, placement_addr(pl, other), placement_sn_port(pl, other)};
         known_add(sn, &e);
     }
     if (active && listen_now(sn, err, errlen) < 0) {

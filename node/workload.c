@@ -57,9 +57,10 @@ static void req_free(struct req *r)
 }
 
 /* Send one datagram from the peer's own address. */
-static int send_from(struct workload *w, uint32_t src, uint32_t dst, const struct wire_msg *m)
+static int send_from(struct workload *w, uint32_t src, uint32_t svc, const struct wire_msg *m)
 {
     struct host *h = w->h;
+    uint32_t dst = placement_addr(&h->pl, svc);
     if (!placement_ip_allowed(h->scn, src) || !placement_ip_allowed(h->scn, dst))
         return -1;
     uint8_t buf[64];
@@ -67,7 +68,7 @@ static int send_from(struct workload *w, uint32_t src, uint32_t dst, const struc
     if (n < 0)
         return -1;
     struct sockaddr_in to;
-    conn_sockaddr(dst, h->pl.svc_port, &to);
+    conn_sockaddr(dst, placement_port(&h->pl, svc), &to);
     struct iovec iov = {buf, (size_t)n};
     char cbuf[CMSG_SPACE(sizeof(struct in_pktinfo))];
     memset(cbuf, 0, sizeof cbuf);
@@ -143,7 +144,7 @@ static void attempt(struct req *r)
     r->state = REQ_OUTSTANDING;
     h->m.g[G_REQ_OUTSTANDING]++;
     host_arm_in(&r->timer, cfg(w)->timeout_ns);
-    if (send_from(w, p->ip, placement_addr(&h->pl, svc), &m) < 0)
+    if (send_from(w, p->ip, svc, &m) < 0)
         h->m.c[C_SOCKET_ERRORS]++; /* lost like a dropped datagram: the timeout handles it */
 }
 

@@ -36,7 +36,9 @@ for r, m in zip(runs, meta):
     check(f"peak login rate  {rtlib.sig3(s['peak_login_rps'])}/s attempts" in out,
           "peak login rate from run.json")
     check("login capacity 800/s" in out, "capacity = 2 servers x 2 workers / 5 ms")
-    check("fidelity         valid" in out, "fidelity verdict shown")
+    # Loaded CI machines may make a run invalid: check the tool says what run.json says.
+    verdict = "valid" if s["fidelity"]["valid"] else "NOT VALID"
+    check(f"fidelity         {verdict}" in out, f"fidelity verdict shown ({verdict})")
     spark = [ln for ln in out.splitlines() if ln.startswith("online  ")]
     check(len(spark) == 1 and len(spark[0].split()[1]) == len(ts[0]) and "█" in spark[0],
           "sparkline: one block per interval, full blocks when all are online")
@@ -135,7 +137,8 @@ check(pg.svgs == list(expected), f"one <svg> chart per metric, in order ({pg.svg
 check(pg.h3 == list(expected.values()), f"chart titles ({pg.h3})")
 check(pg.paths >= 2 * 7, f"every line chart has a series path per run ({pg.paths})")
 check(pg.events >= 2 * 6, f"boot and reboot marked on the time axes ({pg.events})")
-check(pg.banners == 0, "no fidelity banner for valid runs")
+invalid = sum(1 for m in meta if not m["summary"]["fidelity"]["valid"])
+check(pg.banners == invalid, f"one fidelity banner per invalid run ({invalid})")
 check(pg.scripts == 0 and not pg.external, f"self-contained: no scripts, no links ({pg.external})")
 check("capacity 800/s" in text, "the capacity line is labelled")
 check(">reboot</text>" in text and ">boot</text>" in text, "event labels")
@@ -150,7 +153,8 @@ m["summary"]["fidelity"]["valid"] = False
 m["summary"]["fidelity"]["reason"] = "timer lag p99 99 ms > 50 ms <script>alert(1)</script>"
 json.dump(m, open(os.path.join(bad, "run.json"), "w"))
 text, pg = report(os.path.join(a.dir, "bad.html"), runs[1], bad)
-check(pg.banners == 1, "the invalid run gets the fidelity banner")
+expect = 1 + (0 if meta[1]["summary"]["fidelity"]["valid"] else 1)
+check(pg.banners == expect, f"the invalid run gets the fidelity banner ({expect} in all)")
 check("timer lag p99 99 ms &gt; 50 ms &lt;script&gt;alert(1)&lt;/script&gt;" in text,
       "the reason is shown, HTML-escaped")
 check(pg.scripts == 0, "no markup from run files gets through")

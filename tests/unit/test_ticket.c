@@ -167,7 +167,7 @@ static int setup_sn(void **state)
     f->scn.supernode.port = 24431;
     f->base = event_base_new();
     /* t0 = now, so run time is the time since set-up */
-    int rc = host_init(&f->host, f->base, &f->scn, &pki, 1, 0, 0, clock_mono_ns(), err,
+    int rc = host_init(&f->host, f->base, &f->scn, &pki, 1, NULL, 0, 0, clock_mono_ns(), err,
                        sizeof err);
     if (rc != 0)
         fprintf(stderr, "host_init: %s\n", err);

@@ -1,0 +1,581 @@
+"""cloud/aws without AWS: `plan` prints the AWS CLI calls `up` would make and
+writes the cloud-init user data, with no aws binary and no credentials. `up`
+and `down` run against a fake `aws` (a small in-memory EC2 kept in a JSON
+file), which shows that `up` makes exactly the planned calls, writes the
+hostfile and state, and that `down` removes exactly what `up` created.
+
+Usage: python3 tests/cloud/test_aws_plan.py --source REPO --work DIR
+"""
+import argparse
+import base64
+import json
+import os
+import re
+import shlex
+import shutil
+import stat
+import subprocess
+import sys
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--source", required=True)
+ap.add_argument("--work", required=True)
+A = ap.parse_args()
+SRC = os.path.abspath(A.source)
+W = os.path.abspath(A.work)
+shutil.rmtree(W, ignore_errors=True)
+os.makedirs(W)
+UP = os.path.join(SRC, "cloud/aws/up")
+PLAN = os.path.join(SRC, "cloud/aws/plan")
+DOWN = os.path.join(SRC, "cloud/aws/down")
+
+failures = []
+
+
+def check(ok, what):
+    print(("ok    " if ok else "FAIL  ") + what, flush=True)
+    if not ok:
+        failures.append(what)
+    return ok
+
+
+# ---- an environment with no aws binary and no AWS_* variables ----
+
+def no_aws_path():
+    """PATH without any directory holding an `aws`, plus a directory with
+    python3 (in case python3 lived only next to an aws, as with pyenv)."""
+    pybin = os.path.join(W, "pybin")
+    os.makedirs(pybin, exist_ok=True)
+    link = os.path.join(pybin, "python3")
+    if not os.path.exists(link):
+        os.symlink(os.path.realpath(sys.executable), link)
+    dirs = [pybin]
+    for d in os.environ.get("PATH", "").split(os.pathsep):
+        if d and not os.path.exists(os.path.join(d, "aws")):
+            dirs.append(d)
+    return os.pathsep.join(dirs)
+
+
+BASE_ENV = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+BASE_ENV["PATH"] = no_aws_path()
+BASE_ENV["HOME"] = os.path.join(W, "home")   # no ~/.aws either
+os.makedirs(BASE_ENV["HOME"], exist_ok=True)
+check(shutil.which("aws", path=BASE_ENV["PATH"]) is None, "the test PATH holds no aws binary")
+
+
+def run(cmd, env=None, timeout=120):
+    print("$ " + " ".join(shlex.quote(c) for c in cmd), flush=True)
+    p = subprocess.run(cmd, env=env or BASE_ENV, capture_output=True, text=True, timeout=timeout)
+    if p.stderr:
+        print(p.stderr[-3000:], file=sys.stderr)
+    return p
+
+
+NAME = "bstest"
+GIT = "https://git.example.org/bootstorm.git"
+REF = "v1.2.3"
+CIDR = "198.51.100.7/32"
+REGION = "eu-west-1"
+UD = os.path.join(W, "user-data.yaml")
+ARGS = ["--count", "3", "--type", "c6i.4xlarge", "--region", REGION, "--key", "ops-key",
+        "--name", NAME, "--git", GIT, "--ref", REF, "--cidr-ssh", CIDR]
+
+
+def calls_of(stdout):
+    return [shlex.split(line) for line in stdout.splitlines() if line.strip()]
+
+
+def opt(argv, name):
+    """The values after option `name` (up to the next --option), or None."""
+    if name not in argv:
+        return None
+    i = argv.index(name) + 1
+    out = []
+    while i < len(argv) and not argv[i].startswith("--"):
+        out.append(argv[i])
+        i += 1
+    return out
+
+
+def op(argv):
+    return " ".join(argv[1:3]) if argv[1:2] != ["ec2"] or argv[2] != "wait" else " ".join(argv[1:4])
+
+
+# ---- plan: the calls ----
+
+p = run([PLAN] + ARGS + ["--user-data-out", UD])
+check(p.returncode == 0, "plan exits 0 without aws on PATH and without credentials")
+lines = [l for l in p.stdout.splitlines() if l.strip()]
+check(lines and all(l.startswith("aws ") for l in lines), "every plan line is an `aws ...` command")
+calls = calls_of(p.stdout)
+ops = [op(c) for c in calls]
+print("\n".join(ops))
+check(all(opt(c, "--region") == [REGION] for c in calls), "every call carries --region " + REGION)
+check(not any(re.search(r"terminate|delete", o) for o in ops), "plan makes no terminate/delete call")
+
+
+def find(pred, start=0):
+    for i in range(start, len(calls)):
+        if pred(calls[i]):
+            return i
+    return -1
+
+
+def is_op(name, pred=lambda c: True):
+    return lambda c: op(c) == name and pred(c)
+
+
+def tagged(c):
+    specs = opt(c, "--tag-specifications") or []
+    return bool(specs) and all("Key=bootstorm:run,Value=%s" % NAME in s and "Key=Name,Value=%s" % NAME in s
+                               for s in specs)
+
+
+steps = [
+    ("ssm get-parameters of the Debian 12 amd64 image",
+     is_op("ssm get-parameters", lambda c: opt(c, "--names") == ["/aws/service/debian/release/12/latest/amd64"])),
+    ("create-placement-group, strategy cluster, tagged",
+     is_op("ec2 create-placement-group", lambda c: opt(c, "--strategy") == ["cluster"]
+           and opt(c, "--group-name") == [NAME] and tagged(c))),
+    ("create-security-group, tagged",
+     is_op("ec2 create-security-group", lambda c: opt(c, "--group-name") == [NAME] and tagged(c))),
+    ("authorize-security-group-ingress: all traffic from the group itself",
+     is_op("ec2 authorize-security-group-ingress", lambda c: opt(c, "--group-id") == ["<sg-id>"]
+           and any("IpProtocol=-1" in x and "UserIdGroupPairs=[{GroupId=<sg-id>" in x
+                   for x in opt(c, "--ip-permissions") or []))),
+    ("authorize-security-group-ingress: ssh from the operator's CIDR only",
+     is_op("ec2 authorize-security-group-ingress", lambda c: any(
+         "IpProtocol=tcp" in x and "FromPort=22" in x and "ToPort=22" in x and "CidrIp=%s" % CIDR in x
+         for x in opt(c, "--ip-permissions") or []))),
+    ("run-instances with count, type, placement group, SG, key, IMDSv2, tags, user data",
+     is_op("ec2 run-instances", lambda c: opt(c, "--count") == ["3"]
+           and opt(c, "--instance-type") == ["c6i.4xlarge"]
+           and opt(c, "--placement") == ["GroupName=%s" % NAME]
+           and opt(c, "--security-group-ids") == ["<sg-id>"]
+           and opt(c, "--image-id") == ["<ami-id>"]
+           and opt(c, "--key-name") == ["ops-key"]
+           and "HttpTokens=required" in (opt(c, "--metadata-options") or [""])[0]
+           and tagged(c) and any(s.startswith("ResourceType=instance,") for s in opt(c, "--tag-specifications"))
+           and opt(c, "--user-data") == ["file://" + UD])),
+    ("wait instance-running on the launched ids",
+     is_op("ec2 wait instance-running", lambda c: opt(c, "--instance-ids") == ["<instance-ids>"])),
+    ("describe-instances of the launched ids",
+     is_op("ec2 describe-instances", lambda c: opt(c, "--instance-ids") == ["<instance-ids>"])),
+]
+at = 0
+for what, pred in steps:
+    i = find(pred, at)
+    check(i >= 0, "in order: " + what)
+    if i >= 0:
+        at = i + 1
+ingress = [c for c in calls if op(c) == "ec2 authorize-security-group-ingress"]
+check(len(ingress) == 2 and not any("0.0.0.0/0" in " ".join(c) for c in ingress),
+      "exactly two ingress rules, neither open to 0.0.0.0/0")
+creates = [c for c in calls if re.match(r"ec2 (create-|run-instances|authorize-)", op(c))]
+check(all(tagged(c) for c in creates), "every create/run/authorize call is tagged Name and bootstorm:run=" + NAME)
+
+# ---- plan: the user data ----
+
+check(os.path.isfile(UD), "--user-data-out wrote the user data")
+text = open(UD).read() if os.path.isfile(UD) else ""
+check(stat.S_IMODE(os.stat(UD).st_mode) == 0o600 if text else False, "the user data (it holds a key) is mode 0600")
+check(text.startswith("#cloud-config\n"), "the user data starts with #cloud-config")
+check(len(text.encode()) <= 16384, "the user data fits EC2's 16 KB (%d bytes)" % len(text.encode()))
+doc = None
+try:
+    import yaml
+except ImportError:
+    yaml = None
+    print("skip  YAML parse: python3 yaml is not importable (Debian: python3-yaml)")
+if yaml:
+    try:
+        doc = yaml.safe_load(text)
+        check(isinstance(doc, dict), "the user data parses as a YAML mapping")
+    except yaml.YAMLError as e:
+        check(False, "the user data parses as YAML: %s" % e)
+
+with open(os.path.join(SRC, "scripts/install-deps")) as f:
+    m = re.search(r'PACKAGES="([^"]*)"', f.read())
+want = set(m.group(1).split()) - {"chromium"} if m else set()
+check(len(want) >= 10, "read the package list of scripts/install-deps (%d packages)" % len(want))
+for pkg in ["openmpi-bin", "libevent-dev", "libmsgpack-dev", "libssl-dev", "libyaml-dev", "libjansson-dev"]:
+    check(pkg in want, "scripts/install-deps lists " + pkg)
+if doc is not None:
+    pk = set(doc.get("packages") or [])
+    check(want <= pk, "packages: all of install-deps minus chromium (missing: %s)" % sorted(want - pk))
+    check("chromium" not in pk, "packages: no chromium")
+    files = {f["path"]: f for f in doc.get("write_files") or []}
+    lim = [f["content"] for p, f in files.items() if p.startswith("/etc/security/limits.d/")]
+    check(lim and re.search(r"^\*\s+hard\s+nofile\s+\d{6,}", lim[0], re.M), "limits.d raises the hard nofile")
+    sysd = [f["content"] for p, f in files.items() if p.startswith("/etc/systemd/system.conf.d/")]
+    check(sysd and "DefaultLimitNOFILE=" in sysd[0], "systemd DefaultLimitNOFILE is raised")
+    sc = "".join(f["content"] for p, f in files.items() if p.startswith("/etc/sysctl.d/"))
+    for key in ["net.core.somaxconn", "net.ipv4.ip_local_port_range", "net.ipv4.tcp_max_syn_backlog"]:
+        check(re.search(r"^%s\s*=" % re.escape(key), sc, re.M), "sysctl.d sets " + key)
+    setup = (files.get("/usr/local/sbin/bootstorm-setup") or {}).get("content", "")
+    check(setup.startswith("#!/bin/bash") and files["/usr/local/sbin/bootstorm-setup"]["permissions"] == "0755",
+          "write_files has the executable setup script")
+    check("fs.file-max" in setup, "the setup script raises fs.file-max")
+    check(["/usr/local/sbin/bootstorm-setup"] in (doc.get("runcmd") or []), "runcmd runs the setup script")
+    env = (files.get("/etc/bootstorm/setup.env") or {}).get("content", "")
+    check(re.search(r"^BS_GIT_URL='?%s'?$" % re.escape(GIT), env, re.M)
+          and re.search(r"^BS_GIT_REF='?%s'?$" % re.escape(REF), env, re.M),
+          "the build takes the given git URL and ref")
+    for s in ['git clone --quiet "$BS_GIT_URL"', 'fetch --quiet origin "$BS_GIT_REF"',
+              "cmake -S . -B build -DCMAKE_BUILD_TYPE=Release", "cmake --build build -j"]:
+        check(s in setup, "the setup script runs: " + s)
+    if shutil.which("bash"):
+        p = subprocess.run(["bash", "-n"], input=setup, capture_output=True, text=True)
+        check(p.returncode == 0, "the setup script is valid bash (bash -n) " + p.stderr.strip())
+    # ssh between the hosts for mpirun
+    users = [u for u in doc.get("users") or [] if isinstance(u, dict) and u.get("name") == "bootstorm"]
+    pub = (users[0].get("ssh_authorized_keys") or [""])[0] if users else ""
+    check(users and pub.startswith("ssh-ed25519 "), "user `bootstorm` with the run's public key authorized")
+    priv = (files.get("/etc/bootstorm/id_ed25519") or {})
+    check(priv.get("permissions") == "0600" and "BEGIN OPENSSH PRIVATE KEY" in priv.get("content", ""),
+          "the run's private key is written mode 0600")
+    if shutil.which("ssh-keygen") and priv.get("content"):
+        kf = os.path.join(W, "key")
+        with open(os.open(kf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
+            f.write(priv["content"])
+        p = subprocess.run(["ssh-keygen", "-y", "-f", kf], capture_output=True, text=True)
+        check(p.returncode == 0 and p.stdout.split()[:2] == pub.split()[:2],
+              "the private key matches the authorized public key")
+    for s in ["StrictHostKeyChecking no", "authorized_keys", "vpc-ipv4-cidr-blocks", "X-aws-ec2-metadata-token"]:
+        check(s in setup, "ssh setup: " + s)
+    check("/var/lib/bootstorm/ready" in setup and "/var/lib/bootstorm/failed" in setup,
+          "the setup script writes the ready (or failed) marker")
+    check("cloud/state/hostfile" in setup or "cloud/state" in setup, "the setup script prepares cloud/state for the hostfile")
+
+# The schema check, where Debian's cloud-init package is installed.
+ci = shutil.which("cloud-init")
+if ci:
+    p = run([ci, "schema", "--config-file", UD], env=dict(os.environ))
+    check(p.returncode == 0 and "Valid cloud-config" in p.stdout + p.stderr,
+          "cloud-init schema accepts the user data: " + (p.stdout + p.stderr).strip()[-300:])
+else:
+    print("skip  cloud-init schema: cloud-init is not installed (Debian package cloud-init)")
+
+# ---- plan: variants ----
+
+p = run([PLAN] + [a for a in ARGS if a not in ("--cidr-ssh", CIDR)])
+check(p.returncode == 0 and "CidrIp=<operator-ip>/32" in p.stdout,
+      "without --cidr-ssh, plan shows <operator-ip>/32 and asks no echo service")
+p = run([PLAN, "--count", "2", "--type", "c6i.large", "--git", GIT, "--ami", "ami-0123456789abcdef0",
+         "--cidr-ssh", CIDR])
+check(p.returncode == 0 and "ssm get-parameters" not in p.stdout and "--image-id ami-0123456789abcdef0" in p.stdout,
+      "--ami skips the SSM lookup and is used as --image-id")
+check("--region us-east-1" in p.stdout and "--key-name" not in p.stdout,
+      "no --region and no AWS_REGION: us-east-1; no --key: no --key-name")
+p = run([PLAN, "--count", "2", "--type", "c7g.2xlarge", "--git", GIT, "--cidr-ssh", CIDR])
+check(p.returncode == 0 and "/aws/service/debian/release/12/latest/arm64" in p.stdout,
+      "a Graviton type (c7g) gets the arm64 Debian image")
+p = run([UP, "--dry-run"] + ARGS + ["--user-data-out", UD])
+check(p.returncode == 0 and [op(c) for c in calls_of(p.stdout)] == ops, "up --dry-run prints the same calls as plan")
+
+URL = "https://downloads.example.org/bootstorm-1.2.3.tar.gz"
+ud2 = os.path.join(W, "ud-url.yaml")
+p = run([PLAN, "--count", "2", "--type", "c6i.large", "--tarball", URL, "--cidr-ssh", CIDR, "--user-data-out", ud2])
+t2 = open(ud2).read() if os.path.exists(ud2) else ""
+check(p.returncode == 0 and "BS_SOURCE=url" in t2 and URL in t2 and 'curl -fsSL --retry 5 -o' in t2,
+      "--tarball URL: the instances fetch it with curl")
+small = os.path.join(W, "small.tar.gz")
+os.makedirs(os.path.join(W, "tiny"), exist_ok=True)
+with open(os.path.join(W, "tiny/CMakeLists.txt"), "w") as f:
+    f.write("cmake_minimum_required(VERSION 3.16)\nproject(tiny C)\n")
+subprocess.run(["tar", "-czf", small, "-C", W, "tiny"], check=True)
+ud3 = os.path.join(W, "ud-embedded.yaml")
+p = run([PLAN, "--count", "2", "--type", "c6i.large", "--tarball", small, "--cidr-ssh", CIDR, "--user-data-out", ud3])
+ok = p.returncode == 0 and os.path.exists(ud3)
+if ok and yaml:
+    d3 = yaml.safe_load(open(ud3))
+    emb = [f for f in d3["write_files"] if f["path"] == "/var/lib/bootstorm/src.tar"]
+    ok = bool(emb) and emb[0].get("encoding") == "b64" and base64.b64decode(emb[0]["content"]) == open(small, "rb").read()
+check(ok, "--tarball small local file: embedded base64 in write_files, byte for byte")
+big = os.path.join(W, "big.tar.gz")
+with open(big, "wb") as f:
+    f.write(os.urandom(20000))
+p = run([PLAN, "--count", "2", "--type", "c6i.large", "--tarball", big, "--cidr-ssh", CIDR])
+check(p.returncode == 2 and "too big" in p.stderr and p.stdout == "",
+      "--tarball too big to embed: exit 2, says so, plans nothing")
+
+if ci:
+    for f in (ud2, ud3):
+        p = run([ci, "schema", "--config-file", f], env=dict(os.environ))
+        check(p.returncode == 0, "cloud-init schema accepts " + os.path.basename(f))
+
+# ---- bad arguments ----
+
+bad = [
+    (["--type", "c6i.large", "--git", GIT], "--count", "missing --count"),
+    (["--count", "3", "--git", GIT], "--type", "missing --type"),
+    (["--count", "0", "--type", "c6i.large", "--git", GIT], "--count", "--count 0"),
+    (["--count", "-2", "--type", "c6i.large", "--git", GIT], "--count", "--count -2"),
+    (["--count", "three", "--type", "c6i.large", "--git", GIT], "--count", "--count three"),
+    (["--count", "3", "--type", "c6i.large"], "--git", "no source"),
+    (["--count", "3", "--type", "c6i.large", "--git", GIT, "--tarball", URL], "--git", "two sources"),
+    (["--count", "3", "--type", "big", "--git", GIT], "--type", "bad --type"),
+    (["--count", "3", "--type", "c6i.large", "--git", "git@github.com:x/y.git"], "https://", "ssh git URL"),
+    (["--count", "3", "--type", "c6i.large", "--git", GIT, "--cidr-ssh", "nope"], "--cidr-ssh", "bad --cidr-ssh"),
+    (["--count", "3", "--type", "c6i.large", "--git", GIT, "--cidr-ssh", "0.0.0.0/0"], "internet", "ssh from anywhere"),
+    (["--count", "3", "--type", "c6i.large", "--git", GIT, "--name", "no spaces"], "--name", "bad --name"),
+    (["--count", "3", "--type", "c6i.large", "--git", GIT, "--region", "mars"], "--region", "bad --region"),
+    (["--count", "3", "--type", "c6i.large", "--tarball", "/nonexistent.tgz"], "no such file", "missing tarball"),
+]
+for argv, word, what in bad:
+    p = run([PLAN] + argv)
+    check(p.returncode == 2 and word in p.stderr and p.stdout == "", "plan, %s: exit 2, names %s" % (what, word))
+p = run([UP] + ["--type", "c6i.large", "--git", GIT])
+check(p.returncode == 2 and "--count" in p.stderr, "up without --count: exit 2 with a message")
+p = run([DOWN])
+check(p.returncode == 2 and "NAME" in p.stderr, "down without NAME: exit 2 with a message")
+p = run([DOWN, "bad name"])
+check(p.returncode == 2, "down with a bad NAME: exit 2")
+nostate = os.path.join(W, "state-noaws")
+p = run([UP] + ARGS + ["--state-dir", nostate])
+check(p.returncode == 1 and "AWS CLI" in p.stderr and not os.path.exists(nostate),
+      "up without the aws CLI: exit 1, says so, creates nothing")
+p = run([DOWN, NAME, "--state-dir", nostate])
+check(p.returncode == 1 and "AWS CLI" in p.stderr, "down without the aws CLI: exit 1, says so")
+
+# ---- up and down against a fake aws ----
+
+FAKE = r'''#!PYTHON
+"""A fake `aws` for tests: a tiny EC2 in $FAKE_AWS_DIR/ec2.json; logs argv."""
+import json, os, re, sys
+D = os.environ["FAKE_AWS_DIR"]
+argv = sys.argv[1:]
+with open(os.path.join(D, "calls.jsonl"), "a") as f:
+    f.write(json.dumps(argv) + "\n")
+path = os.path.join(D, "ec2.json")
+db = json.load(open(path)) if os.path.exists(path) else {"n": 0, "pg": {}, "sg": {}, "i": {}}
+def opt(name):
+    if name not in argv:
+        return []
+    i = argv.index(name) + 1; out = []
+    while i < len(argv) and not argv[i].startswith("--"):
+        out.append(argv[i]); i += 1
+    return out
+def fail(code, msg="fake"):
+    sys.stderr.write("\nAn error occurred (%s) when calling the operation: %s\n" % (code, msg)); sys.exit(254)
+def done(obj=None):
+    json.dump(db, open(path, "w"))
+    if obj is not None:
+        print(json.dumps(obj))
+    sys.exit(0)
+def run_of(specs):
+    m = re.search(r"Key=bootstorm:run,Value=([A-Za-z0-9-]+)", " ".join(specs))
+    return m.group(1) if m else None
+def filters():
+    out = {}
+    for f in opt("--filters"):
+        k, v = f.split(",Values=", 1)
+        out[k[len("Name="):]] = v.split(",")
+    return out
+def match(obj, fs, idkey):
+    for k, vals in fs.items():
+        if k == "tag:bootstorm:run" and obj.get("run") not in vals: return False
+        if k in ("instance-id", "group-id", "group-name") and obj[idkey] not in vals: return False
+        if k == "instance-state-name" and obj["state"] not in vals: return False
+    return True
+assert argv[-4:-2] == ["--region", "eu-west-1"] and argv[-2:] == ["--output", "json"], argv
+svc, o = argv[0], argv[1]
+if o == os.environ.get("FAKE_AWS_FAIL"):
+    fail("InsufficientInstanceCapacity", "We currently do not have sufficient capacity")
+if (svc, o) == ("sts", "get-caller-identity"):
+    done({"Account": "123456789012", "UserId": "AIDAFAKE", "Arn": "arn:aws:iam::123456789012:user/t"})
+if o == "describe-instance-types":
+    t = opt("--instance-types")[0]
+    if t != "c6i.4xlarge": fail("InvalidInstanceType")
+    done({"InstanceTypes": [{"InstanceType": t, "VCpuInfo": {"DefaultVCpus": 16, "DefaultCores": 8},
+                             "ProcessorInfo": {"SupportedArchitectures": ["x86_64"]}}]})
+if o == "get-parameters":
+    done({"Parameters": [{"Name": opt("--names")[0], "Value": "ami-0fa0fa0fa0fa0fa01"}], "InvalidParameters": []})
+if o == "describe-key-pairs":
+    done({"KeyPairs": [{"KeyName": opt("--key-names")[0]}]})
+if o == "describe-vpcs":
+    done({"Vpcs": [{"VpcId": "vpc-0fa0fa0fa0fa0fa01", "CidrBlock": "172.31.0.0/16", "IsDefault": True}]})
+if o == "create-placement-group":
+    n = opt("--group-name")[0]
+    if n in db["pg"]: fail("InvalidPlacementGroup.Duplicate")
+    db["pg"][n] = {"name": n, "id": "pg-0fa0fa0fa0fa0fa01", "run": run_of(opt("--tag-specifications")), "state": "available"}
+    done({"PlacementGroup": {"GroupName": n, "GroupId": "pg-0fa0fa0fa0fa0fa01", "Strategy": "cluster"}})
+if o == "create-security-group":
+    db["n"] += 1
+    g = "sg-0fa0fa0fa0fa0%03d" % db["n"]
+    db["sg"][g] = {"id": g, "name": opt("--group-name")[0], "run": run_of(opt("--tag-specifications")), "state": "ok"}
+    done({"GroupId": g})
+if o in ("authorize-security-group-ingress", "authorize-security-group-egress", "revoke-security-group-egress"):
+    if opt("--group-id")[0] not in db["sg"]: fail("InvalidGroup.NotFound")
+    done({"Return": True})
+if o == "run-instances":
+    uf = opt("--user-data")[0]
+    assert uf.startswith("file://") and open(uf[7:]).read().startswith("#cloud-config"), uf
+    insts = []
+    for k in range(int(opt("--count")[0])):
+        db["n"] += 1
+        iid = "i-0fa0fa0fa0fa0%04d" % db["n"]
+        db["i"][iid] = {"id": iid, "run": run_of(opt("--tag-specifications")), "state": "pending", "k": k,
+                        "ip": "172.31.5.%d" % (10 + db["n"]), "pub": "203.0.113.%d" % (10 + db["n"]),
+                        "sg": opt("--security-group-ids")[0], "pg": opt("--placement")[0].split("=")[1]}
+        insts.append({"InstanceId": iid, "AmiLaunchIndex": k})
+    done({"Instances": insts})
+if o == "wait":
+    for iid in opt("--instance-ids"):
+        if argv[2] == "instance-running": db["i"][iid]["state"] = "running"
+        if argv[2] == "instance-terminated": db["i"][iid]["state"] = "terminated"
+    done()
+if o == "describe-instances":
+    ids = opt("--instance-ids")
+    for iid in ids:
+        if iid not in db["i"]: fail("InvalidInstanceID.NotFound")
+    fs = filters()
+    sel = [x for x in db["i"].values() if (x["id"] in ids if ids else match(x, fs, "id"))]
+    done({"Reservations": [{"Instances": [{"InstanceId": x["id"], "AmiLaunchIndex": x["k"],
+        "PrivateIpAddress": x["ip"], "PublicIpAddress": x["pub"], "State": {"Name": x["state"]},
+        "Placement": {"AvailabilityZone": "eu-west-1a", "GroupName": x["pg"]}} for x in sel]}] if sel else []})
+if o == "terminate-instances":
+    ids = opt("--instance-ids")
+    if any(i not in db["i"] for i in ids): fail("InvalidInstanceID.NotFound")
+    for i in ids: db["i"][i]["state"] = "shutting-down"
+    done({"TerminatingInstances": [{"InstanceId": i} for i in ids]})
+if o == "describe-security-groups":
+    fs = filters()
+    done({"SecurityGroups": [{"GroupId": g["id"], "GroupName": g["name"]} for g in db["sg"].values() if match(g, fs, "id")]})
+if o == "delete-security-group":
+    g = opt("--group-id")[0]
+    if g not in db["sg"]: fail("InvalidGroup.NotFound")
+    if any(x["sg"] == g and x["state"] != "terminated" for x in db["i"].values()): fail("DependencyViolation")
+    del db["sg"][g]; done()
+if o == "describe-placement-groups":
+    fs = filters()
+    done({"PlacementGroups": [{"GroupName": g["name"], "GroupId": g["id"]} for g in db["pg"].values() if match(g, fs, "name")]})
+if o == "delete-placement-group":
+    n = opt("--group-name")[0]
+    if n not in db["pg"]: fail("InvalidPlacementGroup.Unknown")
+    if any(x["pg"] == n and x["state"] != "terminated" for x in db["i"].values()): fail("InvalidPlacementGroup.InUse")
+    del db["pg"][n]; done()
+fail("InvalidAction", "fake aws does not know " + " ".join(argv[:2]))
+'''
+fakebin = os.path.join(W, "fakebin")
+fakedir = os.path.join(W, "fake")
+os.makedirs(fakebin)
+os.makedirs(fakedir)
+with open(os.path.join(fakebin, "aws"), "w") as f:
+    f.write(FAKE.replace("#!PYTHON", "#!" + os.path.realpath(sys.executable)))
+os.chmod(os.path.join(fakebin, "aws"), 0o755)
+FENV = dict(BASE_ENV, PATH=fakebin + os.pathsep + BASE_ENV["PATH"], FAKE_AWS_DIR=fakedir)
+STATE = os.path.join(W, "state")
+LOG = os.path.join(fakedir, "calls.jsonl")
+
+
+def logged():
+    if not os.path.exists(LOG):
+        return []
+    with open(LOG) as f:
+        out = [json.loads(l) for l in f]
+    os.remove(LOG)
+    return out
+
+
+def fake_db():
+    with open(os.path.join(fakedir, "ec2.json")) as f:
+        return json.load(f)
+
+
+p = run([UP] + ARGS + ["--state-dir", STATE], env=FENV)
+check(p.returncode == 0, "up against the fake aws: exit 0")
+made = logged()
+db = fake_db()
+sg_id = next(iter(db["sg"]), "?")
+ids = sorted(db["i"])
+subst = {"<sg-id>": sg_id, "<ami-id>": "ami-0fa0fa0fa0fa0fa01", "<vpc-id>": "vpc-0fa0fa0fa0fa0fa01"}
+
+
+def normal(argv):
+    out = []
+    for a in argv:
+        if a == "<instance-ids>":
+            out += ids
+            continue
+        if a.startswith("file://"):
+            a = "file://USER-DATA"
+        for k, v in subst.items():
+            a = a.replace(k, v)
+        out.append(a)
+    return out
+
+
+planned = [normal(c[1:]) for c in calls]
+executed = [normal(c) for c in made]
+check(planned == executed, "up makes exactly the calls plan printed (%d calls)" % len(planned))
+if planned != executed:
+    for x, y in zip(planned, executed):
+        if x != y:
+            print("  plan: %s\n  up:   %s" % (x, y))
+            break
+check(len(ids) == 3 and all(x["state"] == "running" for x in db["i"].values()), "3 instances running in the fake")
+hf = os.path.join(STATE, "hostfile")
+hosts = open(hf).read().splitlines() if os.path.exists(hf) else []
+want_hosts = ["%s slots=16" % db["i"][i]["ip"] for i in sorted(db["i"], key=lambda i: db["i"][i]["k"])]
+check(hosts == want_hosts, "hostfile: one `PRIVATE-IP slots=VCPUS` line per instance: %s" % hosts)
+sf = os.path.join(STATE, "aws-%s.json" % NAME)
+st = json.load(open(sf)) if os.path.exists(sf) else {}
+check(st.get("region") == REGION and sorted(st.get("instance_ids", [])) == ids and st.get("security_group_id") == sg_id
+      and (st.get("placement_group") or {}).get("name") == NAME,
+      "state file records the region, instance ids, security group and placement group")
+key = os.path.join(STATE, "aws-%s.id_ed25519" % NAME)
+check(os.path.exists(key) and stat.S_IMODE(os.stat(key).st_mode) == 0o600, "the run's ssh key is kept, mode 0600")
+p = run([UP] + ARGS + ["--state-dir", STATE], env=FENV)
+check(p.returncode == 1 and "down" in p.stderr and not [c for c in logged() if "create" in c[1]],
+      "up again with the same name: refused before any call")
+
+p = run([DOWN, NAME, "--state-dir", STATE], env=FENV)
+gone = logged()
+gops = [" ".join(c[:2]) for c in gone]
+term = [c for c in gone if c[1] == "terminate-instances"]
+check(p.returncode == 0, "down: exit 0")
+check(len(term) == 1 and sorted(opt(term[0], "--instance-ids")) == ids, "down terminates exactly the 3 instances")
+check(["ec2", "wait", "instance-terminated"] in [c[:3] for c in gone], "down waits for instance-terminated")
+check(["ec2", "delete-security-group", "--group-id", sg_id] in [c[:4] for c in gone], "down deletes the security group")
+check(["ec2", "delete-placement-group", "--group-name", NAME] in [c[:4] for c in gone], "down deletes the placement group")
+check(gops.index("ec2 terminate-instances") < gops.index("ec2 delete-security-group")
+      < gops.index("ec2 delete-placement-group") if term else False, "down goes instances, then SG, then placement group")
+db = fake_db()
+check(not db["sg"] and not db["pg"] and all(x["state"] == "terminated" for x in db["i"].values()),
+      "nothing of the run is left in the fake EC2")
+check(not os.path.exists(sf) and not os.path.exists(hf) and not os.path.exists(key),
+      "down removes the state file, the hostfile and the key")
+# The state file is gone now, so the region comes from --region.
+p = run([DOWN, NAME, "--state-dir", STATE, "--region", REGION], env=FENV)
+again = logged()
+check(p.returncode == 0 and not [c for c in again if re.match(r"terminate|delete", c[1])],
+      "down again: exit 0, nothing to remove")
+
+# A failed up leaves a record; down cleans up from it, or from the tags alone.
+p = run([UP] + ARGS + ["--state-dir", STATE], env=dict(FENV, FAKE_AWS_FAIL="run-instances"))
+check(p.returncode == 1 and "InsufficientInstanceCapacity" in p.stderr and "cloud/aws/down %s" % NAME in p.stderr,
+      "up failing at run-instances: exit 1, shows the AWS error and the way out")
+st = json.load(open(sf)) if os.path.exists(sf) else {}
+db = fake_db()
+check(st.get("security_group_id") in db["sg"] and NAME in db["pg"], "the state file records the SG and placement group made so far")
+logged()
+p = run([DOWN, NAME, "--state-dir", STATE], env=FENV)
+db = fake_db()
+check(p.returncode == 0 and not db["sg"] and not db["pg"] and not os.path.exists(sf), "down after a failed up removes them")
+p = run([UP] + ARGS + ["--state-dir", STATE], env=FENV)
+os.remove(sf)
+logged()
+p = run([DOWN, NAME, "--state-dir", STATE, "--region", REGION], env=FENV)
+db = fake_db()
+check(p.returncode == 0 and not db["sg"] and not db["pg"] and all(x["state"] == "terminated" for x in db["i"].values()),
+      "down without the state file finds everything by the bootstorm:run tag")
+check(not os.path.exists(key), "... and removes the run's key")
+
+print()
+if failures:
+    print("%d check(s) failed:" % len(failures))
+    for f in failures:
+        print("  - " + f)
+    sys.exit(1)
+print("all checks passed")
