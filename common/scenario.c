@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 #include <yaml.h>
@@ -1056,6 +1057,138 @@ static void format_rate(double v, char *buf, size_t len)
     snprintf(buf, len, "%s/s", n);
 }
 
+/* Bandwidths: a decimal number and a unit, either bits per second (bit, kbit,
+ * mbit, gbit; any case; "/s" optional) or bytes per second (B/s, kB/s, MB/s,
+ * GB/s; a capital B; "/s" optional). Decimal prefixes: k = 1000. Kept as
+ * bytes per second, rounded to the nearest byte; 0 = unlimited. */
+#define BW_MIN 1000ULL         /* B/s (8kbit): slower, and a TCP handshake takes seconds */
+#define BW_MAX 125000000000ULL /* B/s (1000gbit) */
+#define BW_FRAC_DIGITS 12      /* further fraction digits are ignored */
+#define BW_UNITS "bit, kbit, mbit, gbit (\"/s\" optional) or B/s, kB/s, MB/s, GB/s"
+
+static bool bw_unit(const char *u, uint64_t *mult, unsigned *den)
+{
+    char b[16];
+    size_t n = strlen(u);
+    if (n >= sizeof b)
+        return false;
+    memcpy(b, u, n + 1);
+    if (n >= 2 && b[n - 2] == '/' && (b[n - 1] == 's' || b[n - 1] == 'S'))
+        b[n -= 2] = '\0';
+    if (n >= 3 && !strcasecmp(b + n - 3, "bit")) {
+        *den = 8;
+        n -= 3;
+    } else if (n >= 1 && b[n - 1] == 'B') {
+        *den = 1;
+        n -= 1;
+    } else {
+        return false;
+    }
+    if (n == 0) {
+        *mult = 1;
+        return true;
+    }
+    if (n != 1)
+        return false;
+    switch (b[0]) {
+    case 'k':
+    case 'K':
+        *mult = 1000ULL;
+        return true;
+    case 'M':
+        *mult = 1000000ULL;
+        return true;
+    case 'G':
+        *mult = 1000000000ULL;
+        return true;
+    case 'm': /* "mbit" is the tc spelling; "mB" would be millibytes */
+        *mult = 1000000ULL;
+        return *den == 8;
+    case 'g':
+        *mult = 1000000000ULL;
+        return *den == 8;
+    default:
+        return false;
+    }
+}
+
+static bool parse_bandwidth_why(const char *t, uint64_t *out, char *why, size_t wl)
+{
+    const char *p = t;
+    unsigned __int128 ip = 0, frac = 0, scale = 1;
+    int digits = 0;
+    bool big = false;
+
+    if (*p == '-') {
+        snprintf(why, wl, "must be >= 0, got %.64s", t);
+        return false;
+    }
+    for (; is_digit(*p); p++, digits++) {
+        if (ip > (unsigned __int128)BW_MAX * 8)
+            big = true; /* stop before __int128 could overflow below */
+        else
+            ip = ip * 10 + (unsigned)(*p - '0');
+    }
+    if (*p == '.') {
+        int fd = 0;
+        for (p++; is_digit(*p); p++, fd++, digits++) {
+            if (fd < BW_FRAC_DIGITS) {
+                frac = frac * 10 + (unsigned)(*p - '0');
+                scale *= 10;
+            }
+        }
+        if (fd == 0)
+            digits = 0;
+    }
+    if (digits == 0) {
+        snprintf(why, wl, "expected a bandwidth like 1mbit or 125kB/s, got '%.64s'", t);
+        return false;
+    }
+    while (*p == ' ')
+        p++;
+    if (*p == '\0') {
+        snprintf(why, wl, "missing unit (e.g. 1mbit or 125kB/s) in '%.64s'", t);
+        return false;
+    }
+    uint64_t mult;
+    unsigned den;
+    if (!bw_unit(p, &mult, &den)) {
+        snprintf(why, wl, "unknown unit '%.16s' in '%.64s' (use " BW_UNITS ")", p, t);
+        return false;
+    }
+    /* value = (ip + frac/scale) * mult / den bytes, rounded half up */
+    unsigned __int128 num = (ip * scale + frac) * mult, d = scale * den;
+    unsigned __int128 bytes = (num + d / 2) / d;
+    if (big || bytes > BW_MAX) {
+        snprintf(why, wl, "must be at most 1000gbit (125GB/s), got %.64s", t);
+        return false;
+    }
+    if (num != 0 && bytes < BW_MIN) {
+        snprintf(why, wl, "must be at least 8kbit (1kB/s) when not 0, got %.64s", t);
+        return false;
+    }
+    *out = (uint64_t)bytes;
+    return true;
+}
+
+/* In the largest bit unit that is exact: 1000000 B/s is "8mbit". */
+static void format_bandwidth(uint64_t Bps, char *buf, size_t len)
+{
+    static const struct {
+        const char *name;
+        uint64_t bits;
+    } units[] = {{"gbit", 1000000000ULL}, {"mbit", 1000000ULL}, {"kbit", 1000ULL}, {"bit", 1}};
+    uint64_t bits = Bps * 8; /* Bps <= BW_MAX: no overflow */
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        if (bits != 0 && bits % units[i].bits == 0) {
+            snprintf(buf, len, "%llu%s", (unsigned long long)(bits / units[i].bits),
+                     units[i].name);
+            return;
+        }
+    }
+    snprintf(buf, len, "%llubit", (unsigned long long)bits);
+}
+
 static bool parse_bool_why(const char *t, bool *out, char *why, size_t wl)
 {
     if (!strcmp(t, "true") || !strcmp(t, "True") || !strcmp(t, "TRUE")) {
@@ -1245,6 +1378,8 @@ enum ftype {
     F_COND,        /* struct scn_cond + bool at off_count, set when present */
     F_EVENTS,      /* struct scn_event[SCN_MAX_EVENTS] + uint32_t count at off_count */
     F_ACTION,      /* event action mapping: sub, sets the event kind */
+    F_BANDWIDTH,   /* uint64_t bytes per second, written in bit units ("8mbit") */
+    F_GROUPS,      /* partition groups: uint8_t[SCN_MAX_RANKS], group of each rank */
 };
 
 struct fdef {
@@ -1260,6 +1395,7 @@ struct field {
     const char *def;  /* default, in file syntax; NULL: none or computed */
     bool req;
     bool nullable;    /* a null value means "not set": the default stays */
+    bool below_one;   /* F_FRACTION: must be < 1 */
     int64_t min, max; /* max 0: the type's own maximum */
     const struct field *sub;
     const char *const *names;
@@ -1294,6 +1430,7 @@ _Static_assert(ADMIT_PACE == 4 && QUEUE_LIFO == 1 && OVERLOAD_DEMOTE == 2 && SRO
 #define CAP(m) offsetof(struct scn_capacity, m)
 #define RP(m) offsetof(struct retry_policy, m)
 #define EV(m) offsetof(struct scn_event, m)
+#define IMP(m) offsetof(struct scn_impair, m)
 
 static const struct field budget_fields[] = {
     {"tokens", F_NUMBER, RP(budget_tokens), .def = "0"},
@@ -1442,12 +1579,34 @@ static const struct field workload_fields[] = {
     {NULL},
 };
 
+/* network.impair.<class>: what every node of the class does to the messages
+ * it sends (latency, jitter, loss) and to each socket's throughput. */
+static const struct field impair_class_fields[] = {
+    {"latency", F_DURATION, IMP(latency_ns), .def = "0s", .max = 3600 * SEC},
+    /* added as U(0, jitter); need not be <= latency */
+    {"jitter", F_DURATION, IMP(jitter_ns), .def = "0s", .max = 3600 * SEC},
+    {"loss", F_FRACTION, IMP(loss), .def = "0", .below_one = true},
+    {"uplink", F_BANDWIDTH, IMP(uplink_Bps), .def = "0bit"},
+    {"downlink", F_BANDWIDTH, IMP(downlink_Bps), .def = "0bit"},
+    {NULL},
+};
+
+/* Indexed by enum scn_role, as role_names. */
+static const struct field impair_fields[] = {
+    {"peer", F_MAP, OFF(network.impair[SROLE_PEER]), .sub = impair_class_fields},
+    {"supernode", F_MAP, OFF(network.impair[SROLE_SUPERNODE]), .sub = impair_class_fields},
+    {"login_server", F_MAP, OFF(network.impair[SROLE_LOGIN_SERVER]), .sub = impair_class_fields},
+    {"service", F_MAP, OFF(network.impair[SROLE_SERVICE]), .sub = impair_class_fields},
+    {NULL},
+};
+
 static const struct field network_fields[] = {
     {"mode", F_ENUM, OFF(network.mode), .def = "loopback", .names = net_mode_names},
     {"port_base", F_U16, OFF(network.port_base), .def = "20000", .min = 1024, .max = 65535},
     {"base", F_IPV4, OFF(network.base), .def = "127.1.0.1"},
     {"allowed", F_NETS, OFF(network.allowed), .off_count = OFF(network.n_allowed),
      .def = "127.0.0.0/8", .min = 1, .max = SCN_MAX_NETS},
+    {"impair", F_MAP, 0, .sub = impair_fields},
     {NULL},
 };
 
@@ -1459,6 +1618,8 @@ static const struct field metrics_fields[] = {
 
 static const struct field control_fields[] = {
     {"lead", F_DURATION, OFF(control.lead_ns), .def = "250ms", .min = 10 * MS},
+    /* 0 (off) or >= 100ms (see check_rules) */
+    {"resync", F_DURATION, OFF(control.resync_ns), .def = "10s"},
     {"max_lag_p99", F_DURATION_MS, OFF(control.max_lag_p99_ms), .def = "50ms", .min = 1},
     {"max_skew_p99", F_DURATION_MS, OFF(control.max_skew_p99_ms), .def = "10ms", .min = 1},
     {NULL},
@@ -1517,6 +1678,13 @@ static const struct field inject_fields[] = {
     {NULL},
 };
 
+static const struct field partition_fields[] = {
+    /* 2 to SCN_MAX_GROUPS groups of ranks 0 to SCN_MAX_RANKS - 1 (see walk_groups) */
+    {"groups", F_GROUPS, EV(group_of_rank), .req = true, .min = 2, .max = SCN_MAX_GROUPS},
+    {"for", F_DURATION, EV(for_ns), .req = true, .min = 1},
+    {NULL},
+};
+
 static const struct field event_fields[] = {
     /* exactly one of at and when (see walk_events) */
     {"at", F_DURATION, EV(at_ns), .min = 0},
@@ -1527,6 +1695,7 @@ static const struct field event_fields[] = {
     {"outage", F_ACTION, 0, .sub = outage_fields, .kind = EV_OUTAGE},
     {"capacity", F_ACTION, 0, .sub = capacity_event_fields, .kind = EV_CAPACITY},
     {"inject_supernodes", F_ACTION, 0, .sub = inject_fields, .kind = EV_INJECT_SN},
+    {"partition", F_ACTION, 0, .sub = partition_fields, .kind = EV_PARTITION},
     {NULL},
 };
 
@@ -1708,7 +1877,16 @@ static bool set_from_text(const struct field *f, const char *t, void *dst, char 
         return true;
     }
     case F_FRACTION:
-        return parse_fraction_why(t, dst, why, wl);
+        if (!parse_fraction_why(t, &d, why, wl))
+            return false;
+        if (f->below_one && d >= 1.0) {
+            snprintf(why, wl, "must be < 1 (100%%), got %.64s", t);
+            return false;
+        }
+        *(double *)dst = d;
+        return true;
+    case F_BANDWIDTH:
+        return parse_bandwidth_why(t, dst, why, wl);
     case F_NUMBER:
         if (!parse_number(t, strlen(t), &d)) {
             snprintf(why, wl, "expected a number like 10 or 0.5, got '%.64s'", t);
@@ -1824,7 +2002,10 @@ static const char *type_desc(const struct field *f, char *buf, size_t len)
         return "a mapping";
     case F_NETS:
     case F_EVENTS:
+    case F_GROUPS:
         return "a sequence";
+    case F_BANDWIDTH:
+        return "a bandwidth like 1mbit or 125kB/s";
     case F_NAME:
         return "a name";
     case F_U64:
@@ -1945,6 +2126,51 @@ static int walk_nets(struct ctx *c, const struct field *f, const struct tnode *v
             return fail(c, it, "%s.%zu: %s", path, i, why);
     }
     *count = (uint32_t)v->n;
+    return 0;
+}
+
+/* partition.groups: [[1, 2], [3]]. Every rank in at most one group; stored
+ * as the group (1-based) of each rank, 0 for the ranks in none. */
+static int walk_groups(struct ctx *c, const struct field *f, const struct tnode *v, char *base,
+                       const char *path)
+{
+    char desc[64], why[200];
+    uint8_t *group = (uint8_t *)(base + f->off);
+
+    if (v->kind != TN_SEQ) {
+        describe(v, desc, sizeof desc);
+        return fail(c, v, "%s: expected a list of groups of ranks like [[1, 2], [3]], got %s",
+                    path, desc);
+    }
+    if (v->n < (size_t)f->min || v->n > (size_t)f->max)
+        return fail(c, v, "%s: expected %lld to %lld groups, got %zu", path, (long long)f->min,
+                    (long long)f->max, v->n);
+    memset(group, 0, SCN_MAX_RANKS);
+    for (size_t i = 0; i < v->n; i++) {
+        const struct tnode *g = v->items[i];
+        if (g->kind != TN_SEQ) {
+            describe(g, desc, sizeof desc);
+            return fail(c, g, "%s.%zu: expected a list of ranks like [1, 2], got %s", path, i,
+                        desc);
+        }
+        if (g->n == 0)
+            return fail(c, g, "%s.%zu: a group needs at least one rank", path, i);
+        for (size_t j = 0; j < g->n; j++) {
+            const struct tnode *r = g->items[j];
+            uint64_t rank;
+            if (r->kind != TN_SCALAR || tn_is_null(r)) {
+                describe(r, desc, sizeof desc);
+                return fail(c, r, "%s.%zu.%zu: expected a rank number, got %s", path, i, j, desc);
+            }
+            if (!parse_uint_why(r->text, 0, SCN_MAX_RANKS - 1, &rank, why, sizeof why))
+                return fail(c, r, "%s.%zu.%zu: expected a rank 0 to %d, got '%.32s'", path, i, j,
+                            SCN_MAX_RANKS - 1, r->text);
+            if (group[rank])
+                return fail(c, r, "%s.%zu.%zu: rank %u is in two groups (%s.%u and %s.%zu)", path,
+                            i, j, (unsigned)rank, path, group[rank] - 1u, path, i);
+            group[rank] = (uint8_t)(i + 1);
+        }
+    }
     return 0;
 }
 
@@ -2115,6 +2341,10 @@ static int walk_field(struct ctx *c, const struct field *f, const struct tnode *
         return walk_events(c, f, v, path);
     case F_NETS:
         if (walk_nets(c, f, v, base, path) < 0)
+            return -1;
+        break;
+    case F_GROUPS:
+        if (walk_groups(c, f, v, base, path) < 0)
             return -1;
         break;
     default:
@@ -2353,6 +2583,13 @@ static int check_rules(struct ctx *c)
         check_retry(c, OFF(peer.reg), "peer.register") < 0 ||
         check_retry(c, OFF(workload.request), "workload.request") < 0)
         return -1;
+
+    if (s->control.resync_ns != 0 && s->control.resync_ns < 100 * MS) {
+        char b[32];
+        scenario_format_duration(s->control.resync_ns, b, sizeof b);
+        return fail(c, first_of(c, OFF(control.resync_ns), OFF(control.resync_ns)),
+                    "control.resync: must be 0s (off) or >= 100ms, got %s", b);
+    }
 
     if (s->workload.request_rate > 0 && s->nodes.services == 0)
         return fail(c, first_of(c, OFF(workload.request_rate), OFF(nodes.services)),
@@ -2789,6 +3026,32 @@ static json_t *field_to_json(const struct field *f, const char *base, struct jct
         for (uint32_t i = 0; arr && i < s->n_events && i < SCN_MAX_EVENTS; i++) {
             json_t *ev = event_to_json(&s->events[i], j);
             if (!ev || json_array_append_new(arr, ev) < 0) {
+                json_decref(arr);
+                return NULL;
+            }
+        }
+        return arr;
+    }
+    case F_BANDWIDTH:
+        format_bandwidth(*(const uint64_t *)p, buf, sizeof buf);
+        return json_string(buf);
+    case F_GROUPS: {
+        const uint8_t *group = (const uint8_t *)p;
+        unsigned n = 0;
+        for (size_t r = 0; r < SCN_MAX_RANKS; r++)
+            if (group[r] > n)
+                n = group[r];
+        json_t *arr = json_array();
+        for (unsigned g = 1; arr && g <= n; g++) {
+            json_t *ranks = json_array();
+            for (size_t r = 0; ranks && r < SCN_MAX_RANKS; r++) {
+                if (group[r] == g &&
+                    json_array_append_new(ranks, json_integer((json_int_t)r)) < 0) {
+                    json_decref(ranks);
+                    ranks = NULL;
+                }
+            }
+            if (!ranks || json_array_append_new(arr, ranks) < 0) { /* ranks: stolen */
                 json_decref(arr);
                 return NULL;
             }

@@ -22,6 +22,8 @@
 #define SCN_MAX_EVENTS 64
 #define SCN_MAX_NETS 8
 #define SCN_ERR_MAX 512
+#define SCN_MAX_RANKS 256
+#define SCN_MAX_GROUPS 8
 
 enum scn_arch { ARCH_SUPERNODE = 0 };
 
@@ -32,6 +34,7 @@ enum scn_event_kind {
     EV_OUTAGE,       /* outage: {role, for}: every node of the role down, then back */
     EV_CAPACITY,     /* capacity: {role, workers, service_time, queue}: change a server's capacity */
     EV_INJECT_SN,    /* inject_supernodes: {count, max_clients}: dedicated SNs come up */
+    EV_PARTITION,    /* partition: {groups: [[rank...], ...], for}: no traffic between groups */
     EV_KIND_COUNT
 };
 
@@ -66,6 +69,9 @@ struct scn_event {
     /* inject_supernodes */
     uint32_t count;
     uint32_t max_clients;
+    /* partition: group of each rank (1..SCN_MAX_GROUPS), 0 = in no group
+     * (unaffected); ranks in different groups cannot reach each other */
+    uint8_t group_of_rank[SCN_MAX_RANKS];
 };
 
 struct scn_net {          /* an allowed network, IPv4 CIDR */
@@ -110,6 +116,18 @@ enum scn_overload_action { OVERLOAD_NONE = 0, OVERLOAD_SHUTDOWN, OVERLOAD_DEMOTE
  * inside network.allowed and its nodes share it, each on its own port (many
  * machines, or network namespaces). */
 enum scn_net_mode { NET_LOOPBACK = 0, NET_HOST };
+
+/* User-space impairment of one node class's traffic (network.impair.<class>).
+ * latency/jitter delay each message a node sends; loss drops a sent message
+ * (a TCP frame or a UDP datagram); uplink/downlink are token buckets on each
+ * of the node's sockets, in bytes per second. 0 = none. */
+struct scn_impair {
+    int64_t latency_ns;
+    int64_t jitter_ns;
+    double loss;
+    uint64_t uplink_Bps;
+    uint64_t downlink_Bps;
+};
 
 struct scenario {
     char name[SCN_NAME_MAX];
@@ -182,6 +200,7 @@ struct scenario {
         uint32_t base;                /* loopback mode: first node address, host order */
         struct scn_net allowed[SCN_MAX_NETS];
         uint32_t n_allowed;
+        struct scn_impair impair[4]; /* by enum scn_role: peer, supernode, login_server, service */
     } network;
 
     struct {
@@ -190,6 +209,7 @@ struct scenario {
 
     struct {
         int64_t lead_ns;              /* min time between scheduling and firing */
+        int64_t resync_ns;            /* clock re-estimation period; 0 = only at start */
         double max_lag_p99_ms;        /* fidelity thresholds */
         double max_skew_p99_ms;
     } control;

@@ -76,9 +76,11 @@ void fidelity_assess(const struct run_record *r, double whole_run_lag_p99_ms, st
     /* A sustained stretch must also span two intervals: one late sample is
      * not a trend. */
     double lag_sustain = FIDELITY_SUSTAIN_LAG_S > 2 * iv ? FIDELITY_SUSTAIN_LAG_S : 2 * iv;
+    /* Only events due before the run ended (stop_when may end it early). */
     uint32_t scheduled = 0;
+    double end_s = r->n_rows ? r->rows[r->n_rows - 1].t_s : 0;
     for (uint32_t i = 0; i < s->n_events; i++)
-        scheduled += !r->sched_at || r->sched_at[i] >= 0;
+        scheduled += !r->sched_at || (r->sched_at[i] >= 0 && r->sched_at[i] / 1e9 <= end_s);
     uint32_t expected = scheduled * (uint32_t)r->n_host_ranks;
     if (r->incomplete_why)
         snprintf(f->reason, sizeof f->reason, "incomplete run: %s", r->incomplete_why);

@@ -371,7 +371,9 @@ def user_data(a, pub_key, priv_key, tarball_b64=None):
               "net.core.somaxconn = 65535\n"
               "net.ipv4.tcp_max_syn_backlog = 65535\n"
               "net.core.netdev_max_backlog = 65535\n"
-              "net.ipv4.ip_local_port_range = 1024 65535\n"
+              "# Ephemeral ports stay below the nodes' listening ports (network.port_base,\n"
+              "# 20000 and up, one per node of this host), so they never collide.\n"
+              "net.ipv4.ip_local_port_range = 1024 19999\n"
               "net.ipv4.tcp_tw_reuse = 1\n"
               "# fs.file-max is raised by bootstorm-setup (only if below 16777216)\n")
     out = []
@@ -816,13 +818,11 @@ def main(command, argv):
         err(prog, "AWS call failed: %s\n%s" % (show(e.cmd), e.stderr.strip()))
         if "Unable to locate credentials" in e.stderr or "ExpiredToken" in e.stderr:
             err(prog, "configure credentials (aws configure, AWS_PROFILE or aws sso login)")
-        if command == "up":
-            err(prog, "what was created so far is recorded; remove it with: cloud/aws/down %s"
-                % getattr(a, "name", "NAME"))
-        return 1
     except (RuntimeError, OSError, subprocess.CalledProcessError) as e:
         err(prog, str(e))
-        return 1
     except KeyboardInterrupt:
         err(prog, "interrupted")
-        return 1
+    if command == "up" and os.path.exists(os.path.join(a.state_dir, "aws-%s.json" % a.name)):
+        err(prog, "what exists of run %s is recorded in %s/aws-%s.json; remove it with: "
+                  "cloud/aws/down %s" % (a.name, a.state_dir, a.name, a.name))
+    return 1

@@ -194,6 +194,60 @@ if yaml:
     except yaml.YAMLError as e:
         check(False, "the user data parses as YAML: %s" % e)
 
+
+
+def rough_parse(text):
+    """Without python3-yaml: read the generator's layout (top-level keys,
+    `  - item` lists, write_files entries with `content: |` blocks) well
+    enough for the checks below. Only the real YAML parse is skipped."""
+    out, key, cur, block = {}, None, None, None
+    for line in text.splitlines():
+        if block is not None:
+            if line.startswith("      ") or not line.strip():
+                block.append(line[6:])
+                continue
+            cur["content"] = "\n".join(block).rstrip("\n") + "\n"
+            block = None
+        if not line.strip() or line.startswith("#"):
+            continue
+        m = re.match(r"^([a-z_]+):\s*(.*)$", line)
+        if m:
+            key = m.group(1)
+            out[key] = m.group(2) or []
+            continue
+        m = re.match(r"^  - (.*)$", line)
+        if m and key == "write_files":
+            cur = {}
+            out[key].append(cur)
+            line = "    " + m.group(1)
+        elif m and key == "users":
+            cur = {"name": m.group(1)[len("name: "):]} if m.group(1).startswith("name: ") else m.group(1)
+            out[key].append(cur)
+            continue
+        elif m:
+            item = m.group(1)
+            out[key].append(json.loads(item.replace("[", '["').replace("]", '"]')) if item.startswith("[") else item)
+            continue
+        m = re.match(r"^    ([a-z_]+): ?(.*)$", line)
+        if m and isinstance(cur, dict):
+            if m.group(2) == "|":
+                block = []
+            elif m.group(2) == "":
+                cur[m.group(1)] = []
+            else:
+                cur[m.group(1)] = m.group(2).strip("'\"")
+            continue
+        m = re.match(r'^      - "(.*)"$', line)
+        if m and isinstance(cur, dict):
+            cur.setdefault("ssh_authorized_keys", []).append(m.group(1))
+    if block is not None:
+        cur["content"] = "\n".join(block).rstrip("\n") + "\n"
+    return out
+
+
+if doc is None and text:
+    doc = rough_parse(text)
+
 with open(os.path.join(SRC, "scripts/install-deps")) as f:
     m = re.search(r'PACKAGES="([^"]*)"', f.read())
 want = set(m.group(1).split()) - {"chromium"} if m else set()
@@ -571,6 +625,41 @@ db = fake_db()
 check(p.returncode == 0 and not db["sg"] and not db["pg"] and all(x["state"] == "terminated" for x in db["i"].values()),
       "down without the state file finds everything by the bootstorm:run tag")
 check(not os.path.exists(key), "... and removes the run's key")
+
+# --wait-ready: ssh to each host until its ready marker exists, then copy
+# the hostfile to each (fake ssh and scp; say "failed: build" to fail).
+FAKE_SSH = """#!PYTHON
+import json, os, sys
+with open(os.path.join(os.environ["FAKE_AWS_DIR"], "ssh.jsonl"), "a") as f:
+    f.write(json.dumps([os.path.basename(sys.argv[0])] + sys.argv[1:]) + "\\n")
+if os.path.basename(sys.argv[0]) == "ssh":
+    print(os.environ.get("FAKE_SSH_SAY", "ready"))
+"""
+for tool in ("ssh", "scp"):
+    with open(os.path.join(fakebin, tool), "w") as f:
+        f.write(FAKE_SSH.replace("#!PYTHON", "#!" + os.path.realpath(sys.executable)))
+    os.chmod(os.path.join(fakebin, tool), 0o755)
+SSHLOG = os.path.join(fakedir, "ssh.jsonl")
+p = run([UP] + ARGS + ["--state-dir", STATE, "--wait-ready"], env=FENV)
+ssh = [json.loads(l) for l in open(SSHLOG)] if os.path.exists(SSHLOG) else []
+db = fake_db()
+live = [x for x in db["i"].values() if x["state"] == "running"]
+polled = sorted(c[-2] for c in ssh if c[0] == "ssh")
+copied = sorted(c[-1] for c in ssh if c[0] == "scp")
+check(p.returncode == 0 and polled == sorted("bootstorm@" + x["pub"] for x in live)
+      and all(c[c.index("-i") + 1] == key for c in ssh),
+      "--wait-ready polls every host's public IP as bootstorm with the run's key")
+check(copied == sorted("bootstorm@%s:/home/bootstorm/bootstorm/cloud/state/hostfile" % x["pub"] for x in live)
+      and all(c[-2] == hf for c in ssh if c[0] == "scp"),
+      "--wait-ready copies the hostfile to every host")
+p = run([DOWN, NAME, "--state-dir", STATE], env=FENV)
+os.remove(SSHLOG)
+p = run([UP] + ARGS + ["--state-dir", STATE, "--wait-ready"], env=dict(FENV, FAKE_SSH_SAY="failed: build"))
+check(p.returncode == 1 and "failed: build" in p.stderr and "bootstorm-setup.log" in p.stderr,
+      "--wait-ready: a host whose setup failed is named, with the step and the log")
+p = run([DOWN, NAME, "--state-dir", STATE], env=FENV)
+db = fake_db()
+check(p.returncode == 0 and not db["sg"] and not db["pg"], "down after that removes everything")
 
 print()
 if failures:
