@@ -1181,8 +1181,7 @@ static void format_bandwidth(uint64_t Bps, char *buf, size_t len)
     uint64_t bits = Bps * 8; /* Bps <= BW_MAX: no overflow */
     for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
         if (bits != 0 && bits % units[i].bits == 0) {
-            snprintf(buf, len, "%llu%s", (unsigned long long)(bits / units[i].bits),
-                     units[i].name);
+            snprintf(buf, len, "%llu%s", (unsigned long long)(bits / units[i].bits), units[i].name);
             return;
         }
     }
@@ -2139,8 +2138,8 @@ static int walk_groups(struct ctx *c, const struct field *f, const struct tnode 
 
     if (v->kind != TN_SEQ) {
         describe(v, desc, sizeof desc);
-        return fail(c, v, "%s: expected a list of groups of ranks like [[1, 2], [3]], got %s",
-                    path, desc);
+        return fail(c, v, "%s: expected a list of groups of ranks like [[1, 2], [3]], got %s", path,
+                    desc);
     }
     if (v->n < (size_t)f->min || v->n > (size_t)f->max)
         return fail(c, v, "%s: expected %lld to %lld groups, got %zu", path, (long long)f->min,

@@ -24,6 +24,14 @@ struct clock_estimate clocksync_estimate(const struct clock_sample *s, size_t n)
     return best;
 }
 
+bool clocksync_should_update(int64_t current_offset_ns, struct clock_estimate e)
+{
+    if (e.rtt_ns < 0)
+        return false;
+    int64_t d = current_offset_ns - e.offset_ns;
+    return (d < 0 ? -d : d) > e.rtt_ns / 2;
+}
+
 int clocksync_run(MPI_Comm comm, int rounds, struct clock_estimate *mine,
                   struct clock_estimate *all)
 {

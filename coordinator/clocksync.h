@@ -8,6 +8,7 @@
 #define BS_CLOCKSYNC_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <mpi.h>
@@ -24,6 +25,13 @@ struct clock_estimate {
 /* Pick the least-round-trip sample. n > 0. Samples with t1 < t0 are ignored;
  * if all are, the result has rtt_ns = -1. */
 struct clock_estimate clocksync_estimate(const struct clock_sample *s, size_t n);
+
+/* Re-estimation during the run: keep the current offset unless it lies
+ * outside the new estimate's error bound (offset +- rtt/2), i.e. unless the
+ * clocks have demonstrably drifted. Samples taken through the polled control
+ * plane have larger round trips than the start-up ones, and this rule lets
+ * them correct drift without ever adding their noise. */
+bool clocksync_should_update(int64_t current_offset_ns, struct clock_estimate e);
 
 /* Collective over comm: every rank gets its own estimate in *mine, and rank 0
  * gets every rank's in all[] (size of comm entries; may be NULL elsewhere). */

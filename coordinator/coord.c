@@ -12,12 +12,15 @@
 #include <jansson.h>
 
 #include "common/clock.h"
+#include "clocksync.h"
 #include "condition.h"
 #include "ctrl.h"
 
 #define TICK_US 20000
 #define STOP_GRACE_NS (5 * NS_PER_S)  /* wait for late snapshots after duration */
 #define BYE_TIMEOUT_NS (20 * NS_PER_S)
+#define RESYNC_PROBES 8
+#define RESYNC_GAP_US 25000 /* between the probes of a burst */
 
 struct agg {
     int got;
@@ -52,6 +55,15 @@ struct coord {
     bool stopped_early;
     double stopped_at_s;
 
+    /* clock re-estimation (coordinator side of TAG_PING/PONG/OFFSET) */
+    struct event *resync;
+    int64_t *offset;      /* per rank: the offset the rank is using */
+    int64_t *drift_max;   /* per rank: the largest correction made */
+    uint32_t *resyncs;    /* per rank: corrections made */
+    struct clock_sample *samples; /* per rank, RESYNC_PROBES each */
+    uint32_t *n_samples;
+    int probes_sent;
+
     struct event *tick;
     bool stop_sent;
     int64_t stop_sent_ns;
@@ -67,11 +79,14 @@ static int64_t run_now(const struct coord *c)
     return clock_mono_ns() - c->start_mono_ns;
 }
 
+static const char *const event_kind_names[] = {"boot",     "reboot",   "crash",    "outage",
+                                                "capacity", "inject_supernodes", "partition"};
+_Static_assert(sizeof event_kind_names / sizeof event_kind_names[0] == EV_KIND_COUNT,
+               "one name per event kind");
+
 static const char *kind_name(enum scn_event_kind k)
 {
-    static const char *const names[] = {"boot",     "reboot",  "crash",
-                                        "outage",   "capacity", "inject_supernodes"};
-    return (unsigned)k < EV_KIND_COUNT ? names[k] : "?";
+    return (unsigned)k < EV_KIND_COUNT ? event_kind_names[k] : "?";
 }
 
 /* ---- progress ---- */
@@ -224,6 +239,54 @@ static void on_fired(void *arg, int src, const void *buf, int len)
                          f.scheduled_ns, f.actual_ns, f.selected);
 }
 
+/* ---- clock re-estimation ---- */
+
+static void on_pong(void *arg, int src, const void *buf, int len)
+{
+    struct coord *c = arg;
+    struct ctrl_ping p;
+    if (len != (int)sizeof p || src <= 0 || src >= c->world)
+        return;
+    memcpy(&p, buf, sizeof p);
+    if (c->n_samples[src] < RESYNC_PROBES)
+        c->samples[src * RESYNC_PROBES + c->n_samples[src]++] =
+            (struct clock_sample){p.t0, p.tr, clock_mono_ns()};
+}
+
+static void resync_tick(evutil_socket_t fd, short what, void *arg)
+{
+    struct coord *c = arg;
+    if (c->stop_sent)
+        return;
+    if (c->probes_sent < RESYNC_PROBES) { /* a burst: one probe per rank per tick */
+        struct ctrl_ping p = {clock_mono_ns(), 0};
+        for (int r = 1; r < c->world; r++)
+            ctrl_send(c->ctrl, r, TAG_PING, &p, (int)sizeof p);
+        c->probes_sent++;
+        struct timeval tv = {0, RESYNC_GAP_US};
+        evtimer_add(c->resync, &tv);
+        return;
+    }
+    for (int r = 1; r < c->world; r++) {
+        if (c->n_samples[r] == 0)
+            continue;
+        struct clock_estimate e =
+            clocksync_estimate(&c->samples[r * RESYNC_PROBES], c->n_samples[r]);
+        if (clocksync_should_update(c->offset[r], e)) {
+            int64_t d = e.offset_ns - c->offset[r];
+            if ((d < 0 ? -d : d) > c->drift_max[r])
+                c->drift_max[r] = d < 0 ? -d : d;
+            c->offset[r] = e.offset_ns;
+            c->resyncs[r]++;
+            ctrl_send(c->ctrl, r, TAG_OFFSET, &e.offset_ns, (int)sizeof e.offset_ns);
+        }
+        c->n_samples[r] = 0;
+    }
+    c->probes_sent = 0;
+    struct timeval tv = clock_tv_from_ns(c->scn->control.resync_ns);
+    evtimer_add(c->resync, &tv);
+}
+
 static void on_bye(void *arg, int src, const void *buf, int len)
 {
     struct coord *c = arg;
@@ -284,21 +347,34 @@ struct coord *coord_new(struct event_base *base, struct ctrl *ctrl, const struct
     c->agg = calloc(c->n_intervals + 1, sizeof *c->agg);
     c->rows = calloc(c->n_intervals + 1, sizeof *c->rows);
     c->prev_cpu = calloc((size_t)world, sizeof *c->prev_cpu);
+    c->offset = calloc((size_t)world, sizeof *c->offset);
+    c->drift_max = calloc((size_t)world, sizeof *c->drift_max);
+    c->resyncs = calloc((size_t)world, sizeof *c->resyncs);
+    c->samples = calloc((size_t)world * RESYNC_PROBES, sizeof *c->samples);
+    c->n_samples = calloc((size_t)world, sizeof *c->n_samples);
+    c->resync = evtimer_new(base, resync_tick, c);
     c->tick = event_new(base, -1, EV_PERSIST, tick, c);
     c->next_row = 1;
-    if (!c->agg || !c->rows || !c->prev_cpu || !c->tick) {
+    if (!c->agg || !c->rows || !c->prev_cpu || !c->tick || !c->offset || !c->drift_max ||
+        !c->resyncs || !c->samples || !c->n_samples || !c->resync) {
         coord_free(c);
         return NULL;
     }
     ctrl_on(ctrl, TAG_SNAPSHOT, on_snapshot, c);
     ctrl_on(ctrl, TAG_FIRED, on_fired, c);
     ctrl_on(ctrl, TAG_BYE, on_bye, c);
+    ctrl_on(ctrl, TAG_PONG, on_pong, c);
     return c;
 }
 
-void coord_start(struct coord *c, int64_t start_mono_ns)
+void coord_start(struct coord *c, int64_t start_mono_ns, const int64_t *offsets)
 {
     c->start_mono_ns = start_mono_ns;
+    memcpy(c->offset, offsets, sizeof *c->offset * (size_t)c->world);
+    if (c->world > 1 && c->scn->control.resync_ns > 0) {
+        struct timeval tv = clock_tv_from_ns(c->scn->control.resync_ns);
+        evtimer_add(c->resync, &tv);
+    }
     /* Timed events are all known now, and run time is still negative (the
      * start lies `lead` ahead), so each goes out at least `lead` before it
      * fires. Conditional events will take the same path when they trigger. */
@@ -318,6 +394,13 @@ void coord_free(struct coord *c)
         return;
     if (c->tick)
         event_free(c->tick);
+    if (c->resync)
+        event_free(c->resync);
+    free(c->offset);
+    free(c->drift_max);
+    free(c->resyncs);
+    free(c->samples);
+    free(c->n_samples);
     free(c->agg);
     free(c->rows);
     free(c->prev_cpu);
@@ -397,6 +480,9 @@ static json_t *ranks_json(const struct coord *c, const struct run_final *f, json
         json_object_set_new(o, "peers", json_integer(ri->peers));
         json_object_set_new(o, "clock_offset_ns", json_integer(ri->clock_offset_ns));
         json_object_set_new(o, "clock_rtt_ns", json_integer(ri->clock_rtt_ns));
+        json_object_set_new(o, "clock_resyncs", json_integer(c->resyncs[r]));
+        json_object_set_new(o, "clock_offset_final_ns", json_integer(c->offset[r]));
+        json_object_set_new(o, "clock_drift_max_ns", json_integer(c->drift_max[r]));
         json_object_set_new(o, "cpu_s", json_real(ri->cpu_s));
         json_object_set_new(o, "maxrss_kb", json_integer(ri->maxrss_kb));
         json_object_set_new(o, "lag_p99_ms", json_real((double)ri->lag_p99_us / 1e3));

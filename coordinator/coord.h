@@ -34,7 +34,8 @@ struct coord *coord_new(struct event_base *base, struct ctrl *ctrl, const struct
 /* Send the schedule, start the clock and write a provisional run.json
  * (complete: false, no summary) so that a run that dies still says what it
  * was. Call once the loop is about to run. */
-void coord_start(struct coord *c, int64_t start_mono_ns);
+/* offsets: every rank's clock offset from the start-up sync (world entries). */
+void coord_start(struct coord *c, int64_t start_mono_ns, const int64_t *offsets);
 /* Write run.json and histograms.json and print the summary. Returns 0 if
  * the run completed and every file was written. */
 int coord_finish(struct coord *c, const struct run_final *f);

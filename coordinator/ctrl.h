@@ -28,6 +28,9 @@ enum ctrl_tag {
     TAG_FIRED,
     TAG_BYE,
     TAG_GLOBAL,
+    TAG_PING,   /* coordinator -> host: clock probe {t0} */
+    TAG_PONG,   /* host -> coordinator: {t0, tr} */
+    TAG_OFFSET, /* coordinator -> host: new clock offset */
     TAG_MAX
 };
 
@@ -42,6 +45,11 @@ struct ctrl_fired {
     int64_t scheduled_ns;
     int64_t actual_ns; /* run time, coordinator timebase, as the rank measured it */
     uint32_t selected; /* local peers the event touched */
+};
+
+struct ctrl_ping {
+    int64_t t0; /* coordinator clock when sent */
+    int64_t tr; /* host clock when answered (PONG only) */
 };
 
 struct ctrl_global {

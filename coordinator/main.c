@@ -402,7 +402,11 @@ static int cmd_run(const struct cli *cli)
             fprintf(stderr, "bootstorm: out of memory\n");
             MPI_Abort(MPI_COMM_WORLD, 1);
         }
-        coord_start(co, start);
+        int64_t *offs = calloc((size_t)world, sizeof *offs);
+        for (int r = 0; r < world && est; r++)
+            offs[r] = est[r].offset_ns;
+        coord_start(co, start, offs);
+        free(offs);
         if (!cli->quiet)
             fprintf(stderr, "bootstorm: %s: %u peers, %u login servers, %u supernodes on %d ranks; results in %s\n",
                     scn.name, pl.n_peers, pl.n_ls, pl.n_sn, world, results_dir(res));

@@ -13,6 +13,7 @@
 #include <event2/event.h>
 
 #include "host.h"
+#include "impair.h"
 
 void conn_sockaddr(uint32_t ip, uint16_t port, struct sockaddr_in *sa)
 {
@@ -26,6 +27,10 @@ int conn_socket(struct host *h, uint32_t src_ip, uint32_t dst_ip)
 {
     if (!placement_ip_allowed(h->scn, src_ip) || !placement_ip_allowed(h->scn, dst_ip)) {
         errno = EPERM;
+        return -1;
+    }
+    if (impair_cut(h, dst_ip)) { /* a partition holds between us */
+        errno = EHOSTUNREACH;
         return -1;
     }
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
@@ -118,14 +123,24 @@ void listener_free(struct listener *l)
 
 /* ---- framed messages ---- */
 
-int conn_send(struct host *h, struct bufferevent *bev, const struct wire_msg *m)
+int conn_send(struct host *h, enum scn_role role, struct bufferevent *bev,
+              const struct wire_msg *m)
 {
-    int n = wire_encode(m, bufferevent_get_output(bev));
+    uint8_t buf[4 + 512];
+    int n = wire_encode_payload(m, buf + 4, sizeof buf - 4);
     if (n < 0)
         return -1;
+    uint32_t be = htonl((uint32_t)n);
+    memcpy(buf, &be, 4);
     h->m.c[C_MSGS_SENT]++;
-    h->m.c[C_BYTES_SENT] += (uint64_t)n;
-    return 0;
+    h->m.c[C_BYTES_SENT] += (uint64_t)n + 4;
+    return impair_write(h, role, bev, buf, (size_t)n + 4);
+}
+
+void conn_free_bev(struct host *h, struct bufferevent *bev)
+{
+    impair_forget(h, bev);
+    bufferevent_free(bev);
 }
 
 int conn_read(struct host *h, struct bufferevent *bev, conn_msg_fn fn, void *arg)

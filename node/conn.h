@@ -11,6 +11,7 @@
 #include <event2/bufferevent.h>
 #include <event2/listener.h>
 
+#include "common/scenario.h"
 #include "wire.h"
 
 struct host;
@@ -29,8 +30,13 @@ struct listener *listener_new(struct host *h, uint32_t ip, uint16_t port, int ba
                               evconnlistener_cb cb, void *arg, char *err, size_t errlen);
 void listener_free(struct listener *l);
 
-/* Encode and queue one message; counts msgs/bytes sent. Returns 0 or -1. */
-int conn_send(struct host *h, struct bufferevent *bev, const struct wire_msg *m);
+/* Encode and send one message from a node of `role`, through the
+ * impairment layer (node/impair.h); counts msgs/bytes sent. Returns 0 or -1. */
+int conn_send(struct host *h, enum scn_role role, struct bufferevent *bev,
+              const struct wire_msg *m);
+
+/* Free a connection's bufferevent (and the delayed messages it still has). */
+void conn_free_bev(struct host *h, struct bufferevent *bev);
 
 /* Called once per decoded message. Return 0 to go on reading, or 1 to stop:
  * fn has then taken over the connection (it may have freed bev). */

@@ -11,6 +11,7 @@
 #include <event2/event_struct.h>
 
 #include "login_server.h"
+#include "impair.h"
 #include "peer.h"
 #include "promotion.h"
 #include "service.h"
@@ -205,6 +206,11 @@ static uint32_t start_sweep(struct host *h, uint32_t idx, enum scn_role role,
     return selected;
 }
 
+static void partition_over(evutil_socket_t fd, short what, void *arg)
+{
+    impair_partition(arg, NULL);
+}
+
 uint32_t host_fire_event(struct host *h, uint32_t idx, const struct scn_event *ev)
 {
     int64_t t0 = host_now(h);
@@ -230,6 +236,12 @@ uint32_t host_fire_event(struct host *h, uint32_t idx, const struct scn_event *e
                 svc_reconfigure(h->svc[i], ev);
         }
         return n;
+    case EV_PARTITION:
+        impair_partition(h, ev->group_of_rank);
+        if (!h->partition_end)
+            h->partition_end = evtimer_new(h->base, partition_over, h);
+        host_arm_in(h->partition_end, ev->for_ns);
+        return 1;
     case EV_INJECT_SN: {
         uint32_t first = placement_inject_first(&h->pl, h->scn, idx);
         for (uint32_t i = 0; i < h->n_sn; i++) {
@@ -263,6 +275,10 @@ int host_init(struct host *h, struct event_base *base, const struct scenario *sc
     placement_init(&h->pl, scn, world_size);
     placement_set_hosts(&h->pl, host_ips);
 
+    if (impair_init(h) < 0) {
+        snprintf(err, errlen, "rank %d: out of memory", rank);
+        return -1;
+    }
     if (ticket_keys_init(&h->keys, pki->ticket_priv, pki->ticket_pub) < 0) {
         snprintf(err, errlen, "rank %d: cannot load the ticket keys", rank);
         return -1;
@@ -352,6 +368,10 @@ void host_destroy(struct host *h)
     free(h->svc);
     if (h->lag_timer)
         event_free(h->lag_timer);
+    if (h->partition_end)
+        event_free(h->partition_end);
+    h->partition_end = NULL;
+    impair_free(h); /* after every bufferevent that used its buckets */
     SSL_CTX_free(h->client_ctx);
     ticket_keys_free(&h->keys);
     h->peers = NULL;

@@ -30,6 +30,7 @@ struct login_server;
 struct supernode;
 struct service;
 struct promotion;
+struct impair;
 struct sweep;
 
 struct host {
@@ -56,6 +57,8 @@ struct host {
     uint32_t n_svc;
     struct workload *workload;
     struct promotion *promotion;
+    struct impair *impair;
+    struct event *partition_end;
     int64_t global_online, global_sn; /* from the coordinator's last row */
 
     struct event *lag_timer;

@@ -61,6 +61,28 @@ static void on_global(void *arg, int src, const void *buf, int len)
     rh->h->global_sn = g.sn_count;
 }
 
+/* Clock probes: answer at once with our own clock. */
+static void on_ping(void *arg, int src, const void *buf, int len)
+{
+    struct rank_host *rh = arg;
+    struct ctrl_ping p;
+    if (len != (int)sizeof p || rh->stopped)
+        return;
+    memcpy(&p, buf, sizeof p);
+    p.tr = clock_mono_ns();
+    ctrl_send(rh->ctrl, 0, TAG_PONG, &p, (int)sizeof p);
+}
+
+static void on_offset(void *arg, int src, const void *buf, int len)
+{
+    struct rank_host *rh = arg;
+    int64_t off;
+    if (len != (int)sizeof off)
+        return;
+    memcpy(&off, buf, sizeof off);
+    rh->h->offset_ns = off; /* timers armed from now on use it */
+}
+
 static void on_stop(void *arg, int src, const void *buf, int len)
 {
     struct rank_host *rh = arg;
@@ -90,6 +112,8 @@ void rank_host_start(struct rank_host *rh, struct host *h, struct ctrl *c, bool 
     ctrl_on(c, TAG_SCHEDULE, on_schedule, rh);
     ctrl_on(c, TAG_STOP, on_stop, rh);
     ctrl_on(c, TAG_GLOBAL, on_global, rh);
+    ctrl_on(c, TAG_PING, on_ping, rh);
+    ctrl_on(c, TAG_OFFSET, on_offset, rh);
 }
 
 void rank_host_stop(struct rank_host *rh)

@@ -14,6 +14,7 @@
 #include "capacity.h"
 #include "conn.h"
 #include "host.h"
+#include "impair.h"
 
 #define RECV_BATCH 64 /* datagrams per wake-up, so one busy socket cannot starve the loop */
 
@@ -40,8 +41,11 @@ uint32_t svc_id(const struct service *s)
 static void send_to(struct service *s, const struct sockaddr_in *to, const struct wire_msg *m)
 {
     uint8_t buf[64];
-    if (s->fd < 0 || !placement_ip_allowed(s->h->scn, ntohl(to->sin_addr.s_addr)))
+    uint32_t dst = ntohl(to->sin_addr.s_addr);
+    if (s->fd < 0 || !placement_ip_allowed(s->h->scn, dst))
         return;
+    if (impair_drop_datagram(s->h, SROLE_SERVICE, dst))
+        return; /* lost on the way */
     int n = wire_encode_payload(m, buf, sizeof buf);
     if (n > 0 && sendto(s->fd, buf, (size_t)n, MSG_DONTWAIT, (const struct sockaddr *)to,
                         sizeof *to) == n) {

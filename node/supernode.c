@@ -13,6 +13,7 @@
 #include "capacity.h"
 #include "conn.h"
 #include "host.h"
+#include "impair.h"
 #include "ticket.h"
 
 #define SN_KNOWN_MAX 64
@@ -125,7 +126,7 @@ static void close_bev(struct sn_conn *c)
 {
     if (!c->bev)
         return;
-    bufferevent_free(c->bev);
+    conn_free_bev(c->sn->h, c->bev);
     c->bev = NULL;
     c->sn->h->m.g[G_OPEN_CONNS]--;
     if (c->registered) {
@@ -154,7 +155,7 @@ static void conn_gone(struct sn_conn *c)
 static void send_msg(struct sn_conn *c, const struct wire_msg *m)
 {
     if (c->bev)
-        conn_send(c->sn->h, c->bev, m);
+        conn_send(c->sn->h, SROLE_SUPERNODE, c->bev, m);
 }
 
 /* ---- requests, once a worker has served them ---- */
@@ -309,6 +310,7 @@ static struct sn_conn *conn_new(struct supernode *sn, struct bufferevent *bev)
     c->bev = bev;
     LIST_INSERT_HEAD(&sn->conns, c, link);
     sn->h->m.g[G_OPEN_CONNS]++;
+    impair_setup(sn->h, SROLE_SUPERNODE, bev);
     bufferevent_setcb(bev, read_cb, write_cb, event_cb, c);
     conn_limit_input(bev);
     return c;

@@ -15,6 +15,7 @@
 
 #include "conn.h"
 #include "host.h"
+#include "impair.h"
 #include "peer.h"
 
 #define SLOTS 65536u /* outstanding requests per rank; more are dropped and counted */
@@ -67,6 +68,10 @@ static int send_from(struct workload *w, uint32_t src, uint32_t svc, const struc
     int n = wire_encode_payload(m, buf, sizeof buf);
     if (n < 0)
         return -1;
+    if (impair_drop_datagram(h, SROLE_PEER, dst)) {
+        h->m.c[C_MSGS_SENT]++; /* sent, and lost on the way */
+        return 0;
+    }
     struct sockaddr_in to;
     conn_sockaddr(dst, placement_port(&h->pl, svc), &to);
     struct iovec iov = {buf, (size_t)n};

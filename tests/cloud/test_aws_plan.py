@@ -250,13 +250,13 @@ if doc is None and text:
 
 with open(os.path.join(SRC, "scripts/install-deps")) as f:
     m = re.search(r'PACKAGES="([^"]*)"', f.read())
-want = set(m.group(1).split()) - {"chromium"} if m else set()
+want = set(m.group(1).split()) - {"chromium", "cloud-init"} if m else set()
 check(len(want) >= 10, "read the package list of scripts/install-deps (%d packages)" % len(want))
 for pkg in ["openmpi-bin", "libevent-dev", "libmsgpack-dev", "libssl-dev", "libyaml-dev", "libjansson-dev"]:
     check(pkg in want, "scripts/install-deps lists " + pkg)
 if doc is not None:
     pk = set(doc.get("packages") or [])
-    check(want <= pk, "packages: all of install-deps minus chromium (missing: %s)" % sorted(want - pk))
+    check(want <= pk, "packages: all of install-deps minus chromium and cloud-init (missing: %s)" % sorted(want - pk))
     check("chromium" not in pk, "packages: no chromium")
     files = {f["path"]: f for f in doc.get("write_files") or []}
     lim = [f["content"] for p, f in files.items() if p.startswith("/etc/security/limits.d/")]

@@ -43,6 +43,28 @@ static void backwards_samples_are_ignored(void **state)
     assert_int_equal(e.rtt_ns, -1);
 }
 
+static void resync_keeps_an_offset_inside_the_error_bound(void **state)
+{
+    /* new sample: offset 1000 +- 300 (rtt 600) */
+    struct clock_estimate e = {.offset_ns = 1000, .rtt_ns = 600};
+    assert_false(clocksync_should_update(1000, e));
+    assert_false(clocksync_should_update(1250, e));
+    assert_false(clocksync_should_update(700, e));
+}
+
+static void resync_corrects_a_drift_beyond_the_bound(void **state)
+{
+    struct clock_estimate e = {.offset_ns = 1000, .rtt_ns = 600};
+    assert_true(clocksync_should_update(1400, e));
+    assert_true(clocksync_should_update(-5000, e));
+}
+
+static void resync_ignores_an_estimate_without_samples(void **state)
+{
+    struct clock_estimate e = {.offset_ns = 0, .rtt_ns = -1};
+    assert_false(clocksync_should_update(123456789, e));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -50,6 +72,9 @@ int main(void)
         cmocka_unit_test(least_round_trip_wins),
         cmocka_unit_test(negative_offsets_work),
         cmocka_unit_test(backwards_samples_are_ignored),
+        cmocka_unit_test(resync_keeps_an_offset_inside_the_error_bound),
+        cmocka_unit_test(resync_corrects_a_drift_beyond_the_bound),
+        cmocka_unit_test(resync_ignores_an_estimate_without_samples),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -291,6 +291,16 @@ static void check_new_defaults(const struct scenario *s)
     check_retry_layer_defaults(&s->workload.request.retry);
 
     assert_false(s->has_stop_when);
+
+    /* issue 4: no impairment, clock re-estimation every 10 s */
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(s->network.impair[i].latency_ns, 0);
+        assert_int_equal(s->network.impair[i].jitter_ns, 0);
+        assert_true(s->network.impair[i].loss == 0.0);
+        assert_int_equal(s->network.impair[i].uplink_Bps, 0);
+        assert_int_equal(s->network.impair[i].downlink_Bps, 0);
+    }
+    assert_int_equal(s->control.resync_ns, 10 * NS_S);
 }
 
 static void check_defaults(const struct scenario *s)
@@ -655,7 +665,7 @@ static void event_needs_exactly_one_action(void **state)
 {
     expect_error(MIN_YAML "events:\n  - at: 1s\n", LABEL
                  ":6:5: events.0: missing action (expected exactly one of: boot, reboot, crash, "
-                 "outage, capacity, inject_supernodes)");
+                 "outage, capacity, inject_supernodes, partition)");
     expect_error(MIN_YAML "events:\n  - {at: 1s, boot: {fraction: 1}, reboot: {fraction: 1}}\n",
                  LABEL ":6:35: events.0: expected exactly one action, got both boot and reboot");
 }
@@ -1771,6 +1781,476 @@ static void to_json_reloads_every_new_key(void **state)
     free(jb);
 }
 
+/* ---- across machines (issue 4): network impairment, clock resync,
+ * partitions ---- */
+
+/* Line numbers matter to the error tests below: keep the layout. */
+static const char IMPAIR_YAML[] =
+    "name: impair\n"                                               /* 1 */
+    "duration: 5m\n"                                               /* 2 */
+    "nodes: {peers: 500, services: 1}\n"                           /* 3 */
+    "network:\n"                                                   /* 4 */
+    "  impair:\n"                                                  /* 5 */
+    "    peer:\n"                                                  /* 6 */
+    "      latency: 100ms\n"                                       /* 7 */
+    "      jitter: 250ms\n"                                        /* 8 */
+    "      loss: 1%\n"                                             /* 9 */
+    "      uplink: 1mbit\n"                                        /* 10 */
+    "      downlink: 8Mbit/s\n"                                    /* 11 */
+    "    supernode: {latency: 20ms, loss: 0.5, uplink: 125kB/s}\n" /* 12 */
+    "    login_server: {jitter: 3ms, downlink: 1gbit}\n"           /* 13 */
+    "    service: {latency: 1s, uplink: 2.5MB/s}\n"                /* 14 */
+    "control:\n"                                                   /* 15 */
+    "  resync: 2s\n"                                               /* 16 */
+    "events:\n"                                                    /* 17 */
+    "  - {at: 0s, boot: {fraction: 1}}\n"                          /* 18 */
+    "  - at: 1m\n"                                                 /* 19 */
+    "    partition: {groups: [[1, 2], [3]], for: 10s}\n"           /* 20 */
+    "  - when: online >= 0.9\n"                                    /* 21 */
+    "    partition:\n"                                             /* 22 */
+    "      groups:\n"                                              /* 23 */
+    "        - [0]\n"                                              /* 24 */
+    "        - [255, 7]\n"                                         /* 25 */
+    "        - [4]\n"                                              /* 26 */
+    "      for: 1500ms\n";                                         /* 27 */
+
+static void impair_file_loads_every_new_field(void **state)
+{
+    struct scenario s;
+    if (load(IMPAIR_YAML, &s) != 0)
+        fail_msg("%s", err);
+
+    const struct scn_impair *p = &s.network.impair[SROLE_PEER];
+    assert_int_equal(p->latency_ns, 100 * NS_MS);
+    assert_int_equal(p->jitter_ns, 250 * NS_MS); /* jitter > latency is fine */
+    assert_double_eq(p->loss, 0.01);
+    assert_int_equal(p->uplink_Bps, 125000);
+    assert_int_equal(p->downlink_Bps, 1000000);
+
+    const struct scn_impair *sn = &s.network.impair[SROLE_SUPERNODE];
+    assert_int_equal(sn->latency_ns, 20 * NS_MS);
+    assert_int_equal(sn->jitter_ns, 0);
+    assert_double_eq(sn->loss, 0.5);
+    assert_int_equal(sn->uplink_Bps, 125000);
+    assert_int_equal(sn->downlink_Bps, 0);
+
+    const struct scn_impair *ls = &s.network.impair[SROLE_LOGIN_SERVER];
+    assert_int_equal(ls->latency_ns, 0);
+    assert_int_equal(ls->jitter_ns, 3 * NS_MS);
+    assert_true(ls->loss == 0.0);
+    assert_int_equal(ls->uplink_Bps, 0);
+    assert_int_equal(ls->downlink_Bps, 125000000);
+
+    const struct scn_impair *sv = &s.network.impair[SROLE_SERVICE];
+    assert_int_equal(sv->latency_ns, NS_S);
+    assert_int_equal(sv->uplink_Bps, 2500000);
+    assert_int_equal(sv->downlink_Bps, 0);
+
+    assert_int_equal(s.control.resync_ns, 2 * NS_S);
+
+    assert_int_equal(s.n_events, 3);
+    const struct scn_event *e = &s.events[1];
+    assert_int_equal(e->kind, EV_PARTITION);
+    assert_int_equal(e->at_ns, 60 * NS_S);
+    assert_int_equal(e->for_ns, 10 * NS_S);
+    for (int r = 0; r < SCN_MAX_RANKS; r++)
+        assert_int_equal(e->group_of_rank[r], r == 1 || r == 2 ? 1 : r == 3 ? 2 : 0);
+    e = &s.events[2];
+    assert_int_equal(e->kind, EV_PARTITION);
+    assert_true(e->conditional);
+    assert_string_equal(e->when.metric, "online");
+    assert_int_equal(e->for_ns, 1500 * NS_MS);
+    assert_int_equal(e->group_of_rank[0], 1);
+    assert_int_equal(e->group_of_rank[255], 2);
+    assert_int_equal(e->group_of_rank[7], 2);
+    assert_int_equal(e->group_of_rank[4], 3);
+    assert_int_equal(e->group_of_rank[1], 0);
+    /* Partitions add no nodes. */
+    assert_int_equal(scenario_total_nodes(&s), 510);
+}
+
+static void impair_applies_to_each_class(void **state)
+{
+    static const char *const classes[] = {"peer", "supernode", "login_server", "service"};
+    for (int i = 0; i < 4; i++) {
+        struct scenario s;
+        char ov[2][96];
+        snprintf(ov[0], sizeof ov[0], "network.impair.%s.latency=%dms", classes[i], 10 + i);
+        snprintf(ov[1], sizeof ov[1], "network.impair.%s={loss: 2%%, uplink: %dkbit}", classes[i],
+                 100 + i);
+        /* the second replaces the whole class mapping, latency included */
+        const char *ovs[] = {ov[0]};
+        if (load_set(MIN_YAML, ovs, 1, &s) != 0)
+            fail_msg("%s", err);
+        for (int j = 0; j < 4; j++)
+            assert_int_equal(s.network.impair[j].latency_ns, j == i ? (10 + i) * NS_MS : 0);
+        const char *ovs2[] = {ov[0], ov[1]};
+        if (load_set(MIN_YAML, ovs2, 2, &s) != 0)
+            fail_msg("%s", err);
+        for (int j = 0; j < 4; j++) {
+            assert_int_equal(s.network.impair[j].latency_ns, 0);
+            assert_double_eq(s.network.impair[j].loss, j == i ? 0.02 : 0);
+            assert_int_equal(s.network.impair[j].uplink_Bps, j == i ? (100 + i) * 125 : 0);
+        }
+    }
+    /* An empty impair section, or an empty class, keeps the defaults. */
+    struct scenario s;
+    assert_int_equal(load(MIN_YAML "network: {impair: {peer: {}, service: ~}}\n", &s), 0);
+    check_defaults(&s);
+    assert_int_equal(load(MIN_YAML "network:\n  impair:\n", &s), 0);
+    check_defaults(&s);
+}
+
+static void bandwidth_parse_cases(void **state)
+{
+    static const struct {
+        const char *text;
+        uint64_t Bps;
+    } ok[] = {
+        {"0bit", 0},
+        {"0mbit", 0},
+        {"0B/s", 0},
+        {"8000bit", 1000},
+        {"8kbit", 1000},
+        {"8Kbit", 1000},
+        {"100kbit", 12500},
+        {"1mbit", 125000},
+        {"8Mbit/s", 1000000},
+        {"8MBIT/s", 1000000},
+        {"8 mbit", 1000000},
+        {"1.5mbit", 187500},
+        {"1gbit", 125000000},
+        {"10Gbit/s", 1250000000},
+        {"1000gbit", 125000000000ULL},
+        {"8000000bit", 1000000},
+        {"8000000bit/s", 1000000},
+        {"1000B/s", 1000},
+        {"1000B", 1000},
+        {"125kB/s", 125000},
+        {"125KB/s", 125000},
+        {"2.5MB/s", 2500000},
+        {"1GB/s", 1000000000},
+        {"100.3kbit", 12538}, /* 12537.5 bytes: rounded to the nearest */
+        {"\"1mbit\"", 125000},
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        struct scenario s;
+        char ov[96];
+        snprintf(ov, sizeof ov, "network.impair.peer.uplink=%s", ok[i].text);
+        const char *ovs[] = {ov};
+        if (load_set(MIN_YAML, ovs, 1, &s) != 0)
+            fail_msg("%s: %s", ok[i].text, err);
+        if (s.network.impair[SROLE_PEER].uplink_Bps != ok[i].Bps)
+            fail_msg("%s: got %llu B/s, want %llu", ok[i].text,
+                     (unsigned long long)s.network.impair[SROLE_PEER].uplink_Bps,
+                     (unsigned long long)ok[i].Bps);
+    }
+
+    static const struct {
+        const char *text;
+        const char *msg;
+    } bad[] = {
+        {"100", "missing unit (e.g. 1mbit or 125kB/s) in '100'"},
+        {"0", "missing unit (e.g. 1mbit or 125kB/s) in '0'"},
+        {"1.5", "missing unit (e.g. 1mbit or 125kB/s)"},
+        {"7kbit", "must be at least 8kbit (1kB/s) when not 0, got 7kbit"},
+        {"999B/s", "must be at least 8kbit (1kB/s) when not 0, got 999B/s"},
+        {"1bit", "must be at least 8kbit"}, /* rounds to 0 B/s, but is not 0 */
+        {"0.001bit", "must be at least 8kbit"},
+        {"1001gbit", "must be at most 1000gbit (125GB/s), got 1001gbit"},
+        {"126GB/s", "must be at most 1000gbit"},
+        {"99999999999999999999999999999999999999999gbit", "must be at most 1000gbit"},
+        {"-1mbit", "must be >= 0, got -1mbit"},
+        {"1mb", "unknown unit 'mb' in '1mb' (use bit, kbit, mbit, gbit"},
+        {"1kb/s", "unknown unit 'kb/s'"},
+        {"1mB/s", "unknown unit 'mB/s'"},
+        {"1tbit", "unknown unit 'tbit'"},
+        {"1mbps", "unknown unit 'mbps'"},
+        {"1 mbit/h", "unknown unit 'mbit/h'"},
+        {"mbit", "expected a bandwidth like 1mbit or 125kB/s, got 'mbit'"},
+        {"1.mbit", "expected a bandwidth like 1mbit or 125kB/s"},
+        {"[1mbit]", "expected a bandwidth like 1mbit or 125kB/s, got a sequence"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char ov[128], want[256];
+        snprintf(ov, sizeof ov, "network.impair.peer.downlink=%s", bad[i].text);
+        snprintf(want, sizeof want, "--set %s: network.impair.peer.downlink: %s", ov, bad[i].msg);
+        expect_set_error(MIN_YAML, ov, want);
+    }
+    /* In a file: FILE:LINE:COL at the value. */
+    expect_error(MIN_YAML "network:\n  impair:\n    supernode: {uplink: 64}\n",
+                 LABEL ":7:25: network.impair.supernode.uplink: missing unit (e.g. 1mbit or "
+                       "125kB/s) in '64'");
+}
+
+static void impair_rules_are_checked(void **state)
+{
+    expect_error(MIN_YAML "network:\n  impair:\n    peer:\n      loss: 1\n",
+                 LABEL ":8:13: network.impair.peer.loss: must be < 1 (100%), got 1");
+    expect_error(MIN_YAML "network: {impair: {login_server: {loss: 100%}}}\n",
+                 LABEL ":5:41: network.impair.login_server.loss: must be < 1 (100%), got 100%");
+    expect_error(MIN_YAML "network: {impair: {peer: {loss: 1.5}}}\n",
+                 LABEL ":5:33: network.impair.peer.loss: must be in [0, 1]");
+    expect_error(MIN_YAML "network: {impair: {peer: {loss: -0.1}}}\n",
+                 LABEL ":5:33: network.impair.peer.loss: must be in [0, 1]");
+    expect_error(MIN_YAML "network: {impair: {peer: {latency: 2h}}}\n",
+                 LABEL ":5:36: network.impair.peer.latency: must be <= 1h, got 2h");
+    expect_error(MIN_YAML "network: {impair: {peer: {jitter: 100}}}\n",
+                 LABEL ":5:35: network.impair.peer.jitter: missing unit in '100'");
+    expect_error(MIN_YAML "network: {impair: {peers: {latency: 1ms}}}\n",
+                 LABEL ":5:20: network.impair.peers: unknown key (expected one of: peer, "
+                       "supernode, login_server, service)");
+    expect_error(MIN_YAML "network: {impair: {peer: {delay: 1ms}}}\n",
+                 LABEL ":5:27: network.impair.peer.delay: unknown key (expected one of: latency, "
+                       "jitter, loss, uplink, downlink)");
+    expect_error(MIN_YAML "network: {impair: [peer]}\n",
+                 LABEL ":5:19: network.impair: expected a mapping, got a sequence");
+    expect_error(MIN_YAML "network: {impair: {peer: 10ms}}\n",
+                 LABEL ":5:26: network.impair.peer: expected a mapping, got '10ms'");
+    /* 99.9% is a valid loss. */
+    struct scenario s;
+    assert_int_equal(load(MIN_YAML "network: {impair: {peer: {loss: 99.9%}}}\n", &s), 0);
+    assert_double_eq(s.network.impair[SROLE_PEER].loss, 0.999);
+}
+
+static void resync_is_off_or_at_least_100ms(void **state)
+{
+    struct scenario s;
+    assert_int_equal(load(MIN_YAML "control: {resync: 0s}\n", &s), 0);
+    assert_int_equal(s.control.resync_ns, 0);
+    assert_int_equal(load(MIN_YAML "control: {resync: 100ms}\n", &s), 0);
+    assert_int_equal(s.control.resync_ns, 100 * NS_MS);
+    assert_int_equal(load(MIN_YAML "control: {resync: 1h}\n", &s), 0);
+    assert_int_equal(s.control.resync_ns, 3600 * NS_S);
+    expect_error(MIN_YAML "control:\n  resync: 99ms\n",
+                 LABEL ":6:11: control.resync: must be 0s (off) or >= 100ms, got 99ms");
+    expect_error(MIN_YAML "control: {resync: 1}\n",
+                 LABEL ":5:19: control.resync: missing unit in '1'");
+    expect_set_error(MIN_YAML, "control.resync=10ms",
+                     "--set control.resync=10ms: control.resync: must be 0s (off) or >= 100ms, "
+                     "got 10ms");
+}
+
+static void partition_events_are_checked(void **state)
+{
+    struct scenario s;
+    /* Two groups of one rank each, and the coordinator (rank 0) in one. */
+    assert_int_equal(
+        load(MIN_YAML "events:\n  - {at: 1s, partition: {groups: [[0, 1], [2]], for: 1ms}}\n", &s),
+        0);
+    assert_int_equal(s.events[0].kind, EV_PARTITION);
+    assert_int_equal(s.events[0].group_of_rank[0], 1);
+    assert_int_equal(s.events[0].group_of_rank[1], 1);
+    assert_int_equal(s.events[0].group_of_rank[2], 2);
+    assert_int_equal(s.events[0].group_of_rank[3], 0);
+    /* Eight groups is the most. */
+    assert_int_equal(load(MIN_YAML "events:\n  - {at: 1s, partition: {for: 1s, groups: "
+                                   "[[1], [2], [3], [4], [5], [6], [7], [8]]}}\n",
+                          &s),
+                     0);
+    for (int r = 1; r <= 8; r++)
+        assert_int_equal(s.events[0].group_of_rank[r], r);
+
+    expect_error(MIN_YAML "events:\n  - {at: 1s, partition: {groups: [[1, 2], [3, 1]], for: 5s}}\n",
+                 LABEL ":6:47: events.0.partition.groups.1.1: rank 1 is in two groups "
+                       "(events.0.partition.groups.0 and events.0.partition.groups.1)");
+    expect_error(MIN_YAML "events:\n  - {at: 1s, partition: {groups: [[1, 1]], for: 5s}}\n",
+                 LABEL ":6:34: events.0.partition.groups: expected 2 to 8 groups, got 1");
+    expect_error(MIN_YAML "events:\n  - {at: 1s, partition: {groups: [[2, 2], [3]], for: 5s}}\n",
+                 LABEL ":6:39: events.0.partition.groups.0.1: rank 2 is in two groups "
+                       "(events.0.partition.groups.0 and events.0.partition.groups.0)");
+    expect_error(MIN_YAML "events:\n  - {at: 1s, partition: {groups: [], for: 5s}}\n",
+                 LABEL ":6:34: events.0.partition.groups: expected 2 to 8 groups, got 0");
+    expect_error(MIN_YAML "events:\n  - {at: 1s, partition: {for: 1s, groups: "
+                          "[[1], [2], [3], [4], [5], [6], [7], [8], [9]]}}\n",
+                 LABEL ":6:43: events.0.partition.groups: expected 2 to 8 groups, got 9");
+    expect_error(MIN_YAML "events:\n  - {at: 1s, partition: {groups: [[1], [256]], for: 5s}}\n",
+                 LABEL ":6:41: events.0.partition.groups.1.0: expected a rank 0 to 255, got "
+                       "'256'");
+    expect_error(MIN_YAML "events:\n  - {at: 1s, partition: {groups: [[1], [-1]], for: 5s}}\n",
+                 LABEL ":6:41: events.0.partition.groups.1.0: expected a rank 0 to 255, got '-1'");
+    expect_error(MIN_YAML "events:\n  - {at: 1s, partition: {groups: [[1], [x]], for: 5s}}\n",
+                 LABEL ":6:41: events.0.partition.groups.1.0: expected a rank 0 to 255, got 'x'");
+    expect_error(MIN_YAML "events:\n  - {at: 1s, partition: {groups: [[1], []], for: 5s}}\n",
+                 LABEL ":6:40: events.0.partition.groups.1: a group needs at least one rank");
+    expect_error(MIN_YAML "events:\n  - {at: 1s, partition: {groups: [1, 2], for: 5s}}\n",
+                 LABEL ":6:35: events.0.partition.groups.0: expected a list of ranks like [1, 2], "
+                       "got '1'");
+    expect_error(MIN_YAML "events:\n  - {at: 1s, partition: {groups: [[1], [[2]]], for: 5s}}\n",
+                 LABEL ":6:41: events.0.partition.groups.1.0: expected a rank number, got a "
+                       "sequence");
+    expect_error(MIN_YAML "events:\n  - {at: 1s, partition: {groups: 1-2, for: 5s}}\n",
+                 LABEL ":6:34: events.0.partition.groups: expected a list of groups of ranks "
+                       "like [[1, 2], [3]], got '1-2'");
+    expect_error(MIN_YAML "events:\n  - {at: 1s, partition: {groups: [[1], [2]]}}\n",
+                 LABEL ":6:25: events.0.partition: missing required key "
+                       "'events.0.partition.for'");
+    expect_error(MIN_YAML "events:\n  - {at: 1s, partition: {for: 5s}}\n",
+                 LABEL ":6:25: events.0.partition: missing required key "
+                       "'events.0.partition.groups'");
+    expect_error(MIN_YAML "events:\n  - {at: 1s, partition: {groups: [[1], [2]], for: 0s}}\n",
+                 LABEL ":6:51: events.0.partition.for: must be > 0, got 0s");
+    expect_error(MIN_YAML "events:\n  - {at: 1s, partition: {groups: [[1], [2]], for: 1s, "
+                          "role: peer}}\n",
+                 LABEL ":6:55: events.0.partition.role: unknown key (expected one of: groups, "
+                       "for)");
+    expect_error(MIN_YAML "events:\n  - {at: 60s, partition: {groups: [[1], [2]], for: 1s}}\n",
+                 LABEL ":6:10: events.0.at: must be < duration (1m), got 1m");
+}
+
+static void overrides_reach_the_impair_keys(void **state)
+{
+    struct scenario s;
+    const char *ov[] = {
+        "network.impair.peer.latency=100ms",
+        "events.2={at: 5s, partition: {groups: [[1],[2]], for: 3s}}",
+        "control.resync=0s",
+        "network.impair.service.downlink=8Mbit/s",
+    };
+    if (load_set(QUICKSTART_YAML, ov, 4, &s) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(s.network.impair[SROLE_PEER].latency_ns, 100 * NS_MS);
+    assert_int_equal(s.network.impair[SROLE_SERVICE].downlink_Bps, 1000000);
+    assert_int_equal(s.control.resync_ns, 0);
+    assert_int_equal(s.n_events, 3);
+    assert_int_equal(s.events[2].kind, EV_PARTITION);
+    assert_int_equal(s.events[2].at_ns, 5 * NS_S);
+    assert_int_equal(s.events[2].for_ns, 3 * NS_S);
+    assert_int_equal(s.events[2].group_of_rank[1], 1);
+    assert_int_equal(s.events[2].group_of_rank[2], 2);
+    assert_int_equal(s.events[2].group_of_rank[0], 0);
+
+    /* A partition's groups key by key, and replaced as a whole. */
+    const char *ov2[] = {"events.1.partition.groups.1.0=9", "events.1.partition.for=1m"};
+    if (load_set(IMPAIR_YAML, ov2, 2, &s) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(s.events[1].group_of_rank[3], 0);
+    assert_int_equal(s.events[1].group_of_rank[9], 2);
+    assert_int_equal(s.events[1].for_ns, 60 * NS_S);
+
+    expect_set_error(MIN_YAML, "network.impair.peer.latency=100",
+                     "--set network.impair.peer.latency=100: network.impair.peer.latency: "
+                     "missing unit in '100'");
+    expect_set_error(MIN_YAML, "events.0={at: 5s, partition: {groups: [[1],[1]], for: 3s}}",
+                     "--set events.0={at: 5s, partition: {groups: [[1],[1]], for: 3s}}: "
+                     "events.0.partition.groups.1.0: rank 1 is in two groups");
+    /* Appending a group. */
+    const char *ov3[] = {"events.2.partition.groups.3=[3, 5]"};
+    if (load_set(IMPAIR_YAML, ov3, 1, &s) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(s.events[2].group_of_rank[3], 4);
+    assert_int_equal(s.events[2].group_of_rank[5], 4);
+    expect_set_error(IMPAIR_YAML, "events.2.partition.groups.3=[4]",
+                     "--set events.2.partition.groups.3=[4]: events.2.partition.groups.3.0: "
+                     "rank 4 is in two groups (events.2.partition.groups.2 and "
+                     "events.2.partition.groups.3)");
+}
+
+static void to_json_writes_the_impair_keys(void **state)
+{
+    struct scenario s;
+    if (load(IMPAIR_YAML, &s) != 0)
+        fail_msg("%s", err);
+    char *text = scenario_to_json(&s);
+    assert_non_null(text);
+    json_error_t jerr;
+    json_t *root = json_loads(text, 0, &jerr);
+    if (!root)
+        fail_msg("json_loads: %s", jerr.text);
+
+    json_t *imp = json_object_get(json_object_get(root, "network"), "impair");
+    assert_int_equal(json_object_size(imp), 4);
+    json_t *p = json_object_get(imp, "peer");
+    assert_string_equal(json_string_value(json_object_get(p, "latency")), "100ms");
+    assert_string_equal(json_string_value(json_object_get(p, "jitter")), "250ms");
+    assert_double_eq(json_real_value(json_object_get(p, "loss")), 0.01);
+    assert_string_equal(json_string_value(json_object_get(p, "uplink")), "1mbit");
+    assert_string_equal(json_string_value(json_object_get(p, "downlink")), "8mbit");
+    json_t *sn = json_object_get(imp, "supernode");
+    assert_string_equal(json_string_value(json_object_get(sn, "uplink")), "1mbit");
+    assert_string_equal(json_string_value(json_object_get(sn, "downlink")), "0bit");
+    json_t *sv = json_object_get(imp, "service");
+    assert_string_equal(json_string_value(json_object_get(sv, "uplink")), "20mbit");
+    assert_string_equal(json_string_value(json_object_get(sv, "latency")), "1s");
+    json_t *ls = json_object_get(imp, "login_server");
+    assert_string_equal(json_string_value(json_object_get(ls, "downlink")), "1gbit");
+    assert_double_eq(json_real_value(json_object_get(ls, "loss")), 0);
+
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(root, "control"), "resync")), "2s");
+
+    json_t *evs = json_object_get(root, "events");
+    json_t *e1 = json_array_get(evs, 1);
+    assert_string_equal(json_string_value(json_object_get(e1, "at")), "1m");
+    json_t *part = json_object_get(e1, "partition");
+    assert_int_equal(json_object_size(part), 2);
+    assert_string_equal(json_string_value(json_object_get(part, "for")), "10s");
+    char *groups = json_dumps(json_object_get(part, "groups"), JSON_COMPACT);
+    assert_string_equal(groups, "[[1,2],[3]]");
+    free(groups);
+    /* Ranks are written in order within their group. */
+    groups =
+        json_dumps(json_object_get(json_object_get(json_array_get(evs, 2), "partition"), "groups"),
+                   JSON_COMPACT);
+    assert_string_equal(groups, "[[0],[7,255],[4]]");
+    free(groups);
+    json_decref(root);
+    free(text);
+
+    /* Odd bandwidths are written exactly, in the largest exact bit unit. */
+    static const struct {
+        const char *in, *out;
+    } bw[] = {
+        {"1000B/s", "8kbit"},    {"1001B/s", "8008bit"},  {"100.3kbit", "100304bit"},
+        {"125kB/s", "1mbit"},    {"1.5mbit", "1500kbit"}, {"125GB/s", "1000gbit"},
+        {"8000000bit", "8mbit"}, {"2.5MB/s", "20mbit"},   {"0B/s", "0bit"},
+    };
+    for (size_t i = 0; i < sizeof bw / sizeof bw[0]; i++) {
+        char ov[96], want[96];
+        snprintf(ov, sizeof ov, "network.impair.peer.uplink=%s", bw[i].in);
+        const char *ovs[] = {ov};
+        if (load_set(MIN_YAML, ovs, 1, &s) != 0)
+            fail_msg("%s", err);
+        text = scenario_to_json(&s);
+        snprintf(want, sizeof want, "\"uplink\": \"%s\"", bw[i].out);
+        assert_contains(text, want);
+        free(text);
+    }
+}
+
+static void to_json_reloads_every_impair_key(void **state)
+{
+    struct scenario a, b;
+    const char *ov[] = {
+        "network.impair.login_server.uplink=1001B/s",
+        "network.impair.supernode.loss=0.123456789",
+        "network.impair.service.jitter=1500us",
+        "events.3={at: 2m, partition: {groups: [[9, 8], [6], [5, 200]], for: 1h}}",
+    };
+    if (load_set(IMPAIR_YAML, ov, 4, &a) != 0)
+        fail_msg("%s", err);
+    char *ja = scenario_to_json(&a);
+    assert_non_null(ja);
+    if (scenario_load_string(ja, "json", NULL, 0, &b, err, sizeof err) != 0)
+        fail_msg("%s\n%s", err, ja);
+    char *jb = scenario_to_json(&b);
+    assert_non_null(jb);
+    assert_string_equal(ja, jb);
+    assert_true(memcmp(&a.network, &b.network, sizeof a.network) == 0);
+    assert_true(memcmp(&a.control, &b.control, sizeof a.control) == 0);
+    assert_int_equal(b.n_events, 4);
+    for (uint32_t i = 0; i < a.n_events; i++) {
+        assert_int_equal(b.events[i].kind, a.events[i].kind);
+        assert_int_equal(b.events[i].at_ns, a.events[i].at_ns);
+        assert_int_equal(b.events[i].for_ns, a.events[i].for_ns);
+        assert_true(memcmp(a.events[i].group_of_rank, b.events[i].group_of_rank, SCN_MAX_RANKS) ==
+                    0);
+    }
+    assert_int_equal(b.events[3].group_of_rank[200], 3);
+    free(ja);
+    free(jb);
+}
+
 /* ---- robustness ---- */
 
 static uint64_t fuzz_state = 0x2545F4914F6CDD1DULL;
@@ -1816,11 +2296,12 @@ static void random_bytes_never_crash(void **state)
 static void mutated_files_never_crash(void **state)
 {
     static const char pieces[] = ":-[]{},&*!|>'\"#%@ \n\t0123456789.abcsmhn%/";
-    static const char *const seeds[] = {FULL_YAML, QUICKSTART_YAML, MIN_YAML, STORM_YAML};
+    static const char *const seeds[] = {FULL_YAML, QUICKSTART_YAML, MIN_YAML, STORM_YAML,
+                                        IMPAIR_YAML};
     char buf[4096];
     int loaded = 0;
-    for (int i = 0; i < 4000; i++) {
-        const char *seed = seeds[i % 4];
+    for (int i = 0; i < 5000; i++) {
+        const char *seed = seeds[i % 5];
         size_t n = strlen(seed);
         memcpy(buf, seed, n + 1);
         int edits = 1 + (int)(fuzz_next() % 4);
@@ -1890,7 +2371,12 @@ static void random_overrides_never_crash(void **state)
                                        "events.1.when",
                                        "events.2.capacity",
                                        "workload.request.retry.throttle",
-                                       "service"};
+                                       "service",
+                                       "network.impair.peer",
+                                       "network.impair.service.uplink",
+                                       "events.1.partition.groups",
+                                       "events.1.partition.groups.0.1",
+                                       "events.2.partition"};
     static const char *const values[] = {"5",
                                          "",
                                          "[1, 2]",
@@ -1912,7 +2398,11 @@ static void random_overrides_never_crash(void **state)
                                          "{role: service, queue: 1}",
                                          "{k: 2}",
                                          "{at: 1s, inject_supernodes: {count: 3}}",
-                                         "pace"};
+                                         "pace",
+                                         "8Mbit/s",
+                                         "[[1], [2, 255]]",
+                                         "{latency: 10ms, loss: 1%}",
+                                         "{groups: [[1],[1]], for: 1s}"};
     char ov[3][128];
     const char *ovp[3];
     for (int i = 0; i < 3000; i++) {
@@ -1922,7 +2412,11 @@ static void random_overrides_never_crash(void **state)
                      values[fuzz_next() % (sizeof values / sizeof *values)]);
             ovp[k] = ov[k];
         }
-        must_not_crash(i % 3 == 2 ? STORM_YAML : i % 2 ? FULL_YAML : MIN_YAML, ovp, n);
+        must_not_crash(i % 4 == 3   ? IMPAIR_YAML
+                       : i % 3 == 2 ? STORM_YAML
+                       : i % 2      ? FULL_YAML
+                                    : MIN_YAML,
+                       ovp, n);
     }
 }
 
@@ -2013,6 +2507,16 @@ int main(void)
         cmocka_unit_test(overrides_reach_the_new_keys),
         cmocka_unit_test(to_json_writes_the_new_keys),
         cmocka_unit_test(to_json_reloads_every_new_key),
+
+        cmocka_unit_test(impair_file_loads_every_new_field),
+        cmocka_unit_test(impair_applies_to_each_class),
+        cmocka_unit_test(bandwidth_parse_cases),
+        cmocka_unit_test(impair_rules_are_checked),
+        cmocka_unit_test(resync_is_off_or_at_least_100ms),
+        cmocka_unit_test(partition_events_are_checked),
+        cmocka_unit_test(overrides_reach_the_impair_keys),
+        cmocka_unit_test(to_json_writes_the_impair_keys),
+        cmocka_unit_test(to_json_reloads_every_impair_key),
 
         cmocka_unit_test(random_bytes_never_crash),
         cmocka_unit_test(mutated_files_never_crash),

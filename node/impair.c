@@ -1,0 +1,227 @@
+/* impair.c - user-space network impairment (see impair.h). */
+#include "impair.h"
+
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/event_struct.h>
+
+#include "host.h"
+
+struct delayed {
+    TAILQ_ENTRY(delayed) link;
+    struct impair *im;
+    struct bufferevent *bev;
+    struct event timer;
+    int64_t release_ns; /* run time */
+    size_t len;
+    uint8_t data[];
+};
+
+struct impair {
+    struct host *h;
+    struct rng rng;
+    TAILQ_HEAD(delayed_list, delayed) pending;
+    struct ev_token_bucket_cfg *bucket[4]; /* by scn_role; NULL = unlimited */
+    uint8_t group[SCN_MAX_RANKS];          /* active partition, all 0 when none */
+    bool partitioned;
+};
+
+static const struct scn_impair *cls(const struct host *h, enum scn_role role)
+{
+    return &h->scn->network.impair[role];
+}
+
+/* ---- partitions ---- */
+
+/* The rank whose node owns ip, or -1. Loopback mode inverts the address
+ * numbering; host mode looks the address up among the ranks' hosts (ranks
+ * that share a host address are cut together). */
+static int rank_of_ip(const struct host *h, uint32_t ip)
+{
+    const struct placement *pl = &h->pl;
+    if (pl->mode == NET_HOST) {
+        for (int r = pl->first_host_rank; r < pl->first_host_rank + pl->n_host_ranks; r++)
+            if (pl->host_ip && pl->host_ip[r] == ip)
+                return r;
+        return -1;
+    }
+    uint32_t first = pl->base & 0xffu, last = ip & 0xffu;
+    if (last == 0 || last == 255 || (ip >> 8) < (pl->base >> 8))
+        return -1;
+    uint64_t k = (uint64_t)((ip >> 8) - (pl->base >> 8)) * 254 + (last - 1);
+    if (k < first - 1)
+        return -1;
+    uint64_t id = k - (first - 1);
+    return id < pl->n_nodes ? placement_rank_of(pl, (uint32_t)id) : -1;
+}
+
+bool impair_cut(const struct host *h, uint32_t dst_ip)
+{
+    const struct impair *im = h->impair;
+    if (!im || !im->partitioned)
+        return false;
+    int r = rank_of_ip(h, dst_ip);
+    uint8_t mine = h->rank < SCN_MAX_RANKS ? im->group[h->rank] : 0;
+    uint8_t theirs = r >= 0 && r < SCN_MAX_RANKS ? im->group[r] : 0;
+    return mine && theirs && mine != theirs;
+}
+
+static bool bev_cut(const struct host *h, struct bufferevent *bev)
+{
+    struct sockaddr_in sa;
+    socklen_t len = sizeof sa;
+    int fd = (int)bufferevent_getfd(bev);
+    if (fd < 0 || getpeername(fd, (struct sockaddr *)&sa, &len) < 0 || sa.sin_family != AF_INET)
+        return false;
+    return impair_cut(h, ntohl(sa.sin_addr.s_addr));
+}
+
+void impair_partition(struct host *h, const uint8_t *group_of_rank)
+{
+    struct impair *im = h->impair;
+    if (group_of_rank) {
+        memcpy(im->group, group_of_rank, sizeof im->group);
+        im->partitioned = true;
+    } else {
+        memset(im->group, 0, sizeof im->group);
+        im->partitioned = false;
+    }
+}
+
+/* ---- latency ---- */
+
+static void release(evutil_socket_t fd, short what, void *arg)
+{
+    struct delayed *d = arg;
+    struct impair *im = d->im;
+    TAILQ_REMOVE(&im->pending, d, link);
+    bufferevent_write(d->bev, d->data, d->len);
+    free(d);
+}
+
+int impair_write(struct host *h, enum scn_role role, struct bufferevent *bev, const void *data,
+                 size_t len)
+{
+    struct impair *im = h->impair;
+    const struct scn_impair *c = cls(h, role);
+    if (im->partitioned && bev_cut(h, bev))
+        return 0; /* the cut swallows it */
+    if (c->loss > 0 && rng_uniform(&im->rng) < c->loss)
+        return 0;
+    if (c->latency_ns <= 0 && c->jitter_ns <= 0)
+        return bufferevent_write(bev, data, len);
+    struct delayed *d = malloc(sizeof *d + len);
+    if (!d)
+        return -1;
+    int64_t now = host_now(h);
+    d->release_ns = now + c->latency_ns + (int64_t)(rng_uniform(&im->rng) * (double)c->jitter_ns);
+    /* Jitter must not reorder a TCP stream: never before this connection's
+     * previous delayed message. */
+    struct delayed *prev;
+    TAILQ_FOREACH_REVERSE(prev, &im->pending, delayed_list, link)
+        if (prev->bev == bev) {
+            if (prev->release_ns > d->release_ns)
+                d->release_ns = prev->release_ns;
+            break;
+        }
+    d->im = im;
+    d->bev = bev;
+    d->len = len;
+    memcpy(d->data, data, len);
+    TAILQ_INSERT_TAIL(&im->pending, d, link);
+    evtimer_assign(&d->timer, h->base, release, d);
+    host_arm_in(&d->timer, d->release_ns - now);
+    return 0;
+}
+
+void impair_forget(struct host *h, struct bufferevent *bev)
+{
+    struct impair *im = h->impair;
+    if (!im)
+        return;
+    struct delayed *d = TAILQ_FIRST(&im->pending), *next;
+    for (; d; d = next) {
+        next = TAILQ_NEXT(d, link);
+        if (d->bev == bev) {
+            event_del(&d->timer);
+            TAILQ_REMOVE(&im->pending, d, link);
+            free(d);
+        }
+    }
+}
+
+/* ---- bandwidth and datagrams ---- */
+
+void impair_setup(struct host *h, enum scn_role role, struct bufferevent *bev)
+{
+    struct impair *im = h->impair;
+    if (im && im->bucket[role])
+        bufferevent_set_rate_limit(bev, im->bucket[role]);
+}
+
+bool impair_drop_datagram(struct host *h, enum scn_role role, uint32_t dst_ip)
+{
+    struct impair *im = h->impair;
+    const struct scn_impair *c = cls(h, role);
+    if (impair_cut(h, dst_ip))
+        return true;
+    return c->loss > 0 && rng_uniform(&im->rng) < c->loss;
+}
+
+/* ---- lifecycle ---- */
+
+static size_t bucket_size(uint64_t rate)
+{
+    /* a tenth of a second of traffic, at least one full frame */
+    uint64_t b = rate / 10;
+    return b < 16384 ? 16384 : (size_t)b;
+}
+
+int impair_init(struct host *h)
+{
+    struct impair *im = calloc(1, sizeof *im);
+    if (!im)
+        return -1;
+    im->h = h;
+    TAILQ_INIT(&im->pending);
+    rng_seed(&im->rng, h->scn->seed, 0x494d5041ULL + (uint64_t)h->rank, RNG_STREAM_NODE);
+    struct timeval tick = {0, 10000};
+    for (int r = 0; r < 4; r++) {
+        const struct scn_impair *c = cls(h, (enum scn_role)r);
+        if (!c->uplink_Bps && !c->downlink_Bps)
+            continue;
+        /* libevent takes rates per tick; "unlimited" is a huge bucket */
+        uint64_t up = c->uplink_Bps ? c->uplink_Bps / 100 : (uint64_t)1 << 30;
+        uint64_t down = c->downlink_Bps ? c->downlink_Bps / 100 : (uint64_t)1 << 30;
+        im->bucket[r] = ev_token_bucket_cfg_new(
+            (size_t)(down ? down : 1), c->downlink_Bps ? bucket_size(c->downlink_Bps) : (size_t)1 << 30,
+            (size_t)(up ? up : 1), c->uplink_Bps ? bucket_size(c->uplink_Bps) : (size_t)1 << 30, &tick);
+    }
+    h->impair = im;
+    return 0;
+}
+
+void impair_free(struct host *h)
+{
+    struct impair *im = h->impair;
+    if (!im)
+        return;
+    struct delayed *d;
+    while ((d = TAILQ_FIRST(&im->pending))) {
+        event_del(&d->timer);
+        TAILQ_REMOVE(&im->pending, d, link);
+        free(d);
+    }
+    for (int r = 0; r < 4; r++)
+        if (im->bucket[r])
+            ev_token_bucket_cfg_free(im->bucket[r]);
+    free(im);
+    h->impair = NULL;
+}
