@@ -38,6 +38,20 @@ check(s["online_final"] == 300, "with latency every peer still got online")
 check(bslib.load_run(slow)["scenario"]["network"]["impair"]["peer"]["latency"] == "100ms",
       "run.json records the impairment")
 
+# ---- loss and bandwidth ----
+lossy = run("loss", "127.32.0.1", *common, "--set", "network.impair.peer.loss=30%",
+            "--set", "peer.login.timeout=1s", "--set", "peer.register.timeout=1s")
+s = bslib.load_run(lossy)["summary"]
+check(s["login_timeout"] + s["reg_timeout"] > 20,
+      f"30% message loss shows up as timeouts ({s['login_timeout']} + {s['reg_timeout']})")
+check(s["msgs_recv"] < s["msgs_sent"] * 0.9, "fewer messages arrived than were sent")
+# lost keepalives also cost connections, so a few peers are always re-homing
+check(s["online_final"] >= 285, f"the retries kept >= 95% online ({s['online_final']})")
+thin = run("uplink", "127.33.0.1", *common, "--set", "network.impair.peer.uplink=16kbit")
+d = p50_ms(thin, "login") - p50_ms(base, "login")
+print(f"login p50 with a 16 kbit/s uplink: +{d:.0f} ms")
+check(d > 100, f"a 16 kbit/s uplink slows the TLS login (+{d:.0f} ms)")
+
 # ---- partition ----
 # Two node ranks: node 0 (the only login server) lands on rank 1, node 1 (the
 # only supernode) on rank 2; peers alternate. Cutting rank 1 from rank 2 cuts
