@@ -713,6 +713,24 @@ static void group_grid(const struct page *p, struct sbuf *o)
                     "the same value.</p>\n");
 }
 
+/* A table cell: the value, and under it the change (delta) in small print;
+ * both escaped. cls and delta_cls are CSS classes (cls may be NULL). */
+static void value_cell(struct sbuf *o, const char *cls, const char *v, const char *delta_cls,
+                       const char *d)
+{
+    if (cls)
+        sbuf_printf(o, "<td class=\"%s\">", cls);
+    else
+        sbuf_add(o, "<td>");
+    sbuf_add_html(o, v);
+    if (*d) {
+        sbuf_printf(o, "<span class=\"%s\">", delta_cls);
+        sbuf_add_html(o, d);
+        sbuf_add(o, "</span>");
+    }
+    sbuf_add(o, "</td>");
+}
+
 static void run_table(const struct page *p, struct sbuf *o)
 {
     const struct cmp *c = &p->cmp;
@@ -729,14 +747,7 @@ static void run_table(const struct page *p, struct sbuf *o)
             char v[96], d[96];
             cmp_run_cell(c, i, (enum fig_id)f, v, sizeof v);
             cmp_run_delta(c, i, (enum fig_id)f, d, sizeof d);
-            sbuf_printf(o, "<td%s>", is_bad((enum fig_id)f, &c->run[i][f]) ? " class=\"bad\"" : "");
-            sbuf_add_html(o, v);
-            if (*d) {
-                sbuf_add(o, "<span class=\"delta\">");
-                sbuf_add_html(o, d);
-                sbuf_add(o, "</span>");
-            }
-            sbuf_add(o, "</td>");
+            value_cell(o, is_bad((enum fig_id)f, &c->run[i][f]) ? "bad" : NULL, v, "delta", d);
         }
         sbuf_add(o, "</tr>\n");
     }
@@ -767,15 +778,7 @@ static void group_table(const struct page *p, struct sbuf *o)
             char v[128], d[128];
             cmp_group_cell(c, g, (enum fig_id)f, v, sizeof v);
             cmp_group_delta(c, g, (enum fig_id)f, d, sizeof d);
-            sbuf_add(o, "<td>");
-            sbuf_add_html(o, v);
-            if (*d) {
-                const struct cmp_group_value *gv = &c->grp[g][f];
-                sbuf_printf(o, "<span class=\"delta%s\">", gv->sig == SIG_YES ? " sig" : "");
-                sbuf_add_html(o, d);
-                sbuf_add(o, "</span>");
-            }
-            sbuf_add(o, "</td>");
+            value_cell(o, NULL, v, c->grp[g][f].sig == SIG_YES ? "delta sig" : "delta", d);
         }
         sbuf_add(o, "</tr>\n");
     }

@@ -26,7 +26,23 @@ void stats_describe(const double *v, size_t n, struct stats *out)
     out->hi = out->mean + out->ci;
 }
 
-/* Continued fraction for the incomplete beta (modified Lentz). */
+/* One step of the modified Lentz method: fold coefficient aa into the
+ * running c and d, and return the factor the result is multiplied by. */
+static double lentz_step(double aa, double *c, double *d)
+{
+    const double tiny = 1e-300;
+    *d = 1 + aa * *d;
+    if (fabs(*d) < tiny)
+        *d = tiny;
+    *c = 1 + aa / *c;
+    if (fabs(*c) < tiny)
+        *c = tiny;
+    *d = 1 / *d;
+    return *d * *c;
+}
+
+/* Continued fraction for the incomplete beta (modified Lentz). Each
+ * iteration takes the even and then the odd coefficient. */
 static double betacf(double a, double b, double x)
 {
     const double tiny = 1e-300, eps = 1e-15;
@@ -38,24 +54,8 @@ static double betacf(double a, double b, double x)
     double h = d;
     for (int m = 1; m <= 500; m++) {
         int m2 = 2 * m;
-        double aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-        d = 1 + aa * d;
-        if (fabs(d) < tiny)
-            d = tiny;
-        c = 1 + aa / c;
-        if (fabs(c) < tiny)
-            c = tiny;
-        d = 1 / d;
-        h *= d * c;
-        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-        d = 1 + aa * d;
-        if (fabs(d) < tiny)
-            d = tiny;
-        c = 1 + aa / c;
-        if (fabs(c) < tiny)
-            c = tiny;
-        d = 1 / d;
-        double del = d * c;
+        h *= lentz_step(m * (b - m) * x / ((qam + m2) * (a + m2)), &c, &d);
+        double del = lentz_step(-(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)), &c, &d);
         h *= del;
         if (fabs(del - 1) < eps)
             break;
