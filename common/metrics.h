@@ -108,6 +108,8 @@ struct metrics {
     struct hist register_us;     /* register attempt start -> REGISTER_OK */
     struct hist ls_queue_us;     /* time a login waited for a worker */
     struct hist ls_service_us;   /* time a login held a worker */
+    struct hist svc_queue_us;    /* central service: time a request waited */
+    struct hist svc_service_us;  /* central service: time a request held a worker */
 };
 
 /* What a rank sends each interval. */

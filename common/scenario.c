@@ -1358,27 +1358,31 @@ static void format_cond(const struct scn_cond *c, char *buf, size_t len)
 /* ---- schema ---- */
 
 enum ftype {
-    F_MAP,         /* nested mapping: sub */
-    F_INLINE,      /* sub's keys at this same mapping level (key unused), at off */
-    F_NAME,        /* char[SCN_NAME_MAX] */
-    F_U64,         /* uint64_t */
-    F_U32,         /* uint32_t in [min, max] */
-    F_U16,         /* uint16_t in [min, max] */
-    F_DURATION,    /* int64_t ns in [min, max] */
-    F_DURATION_MS, /* double ms, written as a duration */
-    F_DIST,        /* struct dist */
-    F_ENUM,        /* int, index into names */
-    F_IPV4,        /* uint32_t, host order */
-    F_NETS,        /* struct scn_net[SCN_MAX_NETS] + uint32_t count at off_count */
-    F_FRACTION,    /* double in [0, 1] */
-    F_NUMBER,      /* double >= min */
-    F_RATE,        /* double per second, written "500/s" */
-    F_BOOL,        /* bool */
-    F_COND,        /* struct scn_cond + bool at off_count, set when present */
-    F_EVENTS,      /* struct scn_event[SCN_MAX_EVENTS] + uint32_t count at off_count */
-    F_ACTION,      /* event action mapping: sub, sets the event kind */
-    F_BANDWIDTH,   /* uint64_t bytes per second, written in bit units ("8mbit") */
-    F_GROUPS,      /* partition groups: uint8_t[SCN_MAX_RANKS], group of each rank */
+    F_MAP,           /* nested mapping: sub */
+    F_INLINE,        /* sub's keys at this same mapping level (key unused), at off */
+    F_NAME,          /* char[SCN_NAME_MAX] */
+    F_U64,           /* uint64_t */
+    F_U32,           /* uint32_t in [min, max] */
+    F_U16,           /* uint16_t in [min, max] */
+    F_DURATION,      /* int64_t ns in [min, max] */
+    F_DURATION_MS,   /* double ms, written as a duration */
+    F_DIST,          /* struct dist */
+    F_ENUM,          /* int, index into names */
+    F_IPV4,          /* uint32_t, host order */
+    F_NETS,          /* struct scn_net[SCN_MAX_NETS] + uint32_t count at off_count */
+    F_FRACTION,      /* double in [0, 1] */
+    F_NUMBER,        /* double >= min */
+    F_RATE,          /* double per second, written "500/s" */
+    F_BOOL,          /* bool */
+    F_COND,          /* struct scn_cond + bool at off_count, set when present */
+    F_EVENTS,        /* struct scn_event[SCN_MAX_EVENTS] + uint32_t count at off_count */
+    F_ACTION,        /* event action mapping: sub, sets the event kind */
+    F_BANDWIDTH,     /* uint64_t bytes per second, written in bit units ("8mbit") */
+    F_GROUPS,        /* partition groups: uint8_t[SCN_MAX_RANKS], group of each rank */
+    F_IMPAIR_GROUPS, /* network.impair_groups: struct scn_impair[SCN_MAX_GROUPS] + uint32_t
+                      * count at off_count; the group of each rank in
+                      * network.impair_group_of_rank (see walk_impair_groups) */
+    F_RANKS,         /* an impair group's ranks: stored by walk_impair_groups */
 };
 
 struct fdef {
@@ -1599,6 +1603,13 @@ static const struct field impair_fields[] = {
     {NULL},
 };
 
+/* network.impair_groups.N: the ranks of a host group, and the class keys. */
+static const struct field impair_group_fields[] = {
+    {"ranks", F_RANKS, 0, .req = true},
+    {"(impair)", F_INLINE, 0, .sub = impair_class_fields},
+    {NULL},
+};
+
 static const struct field network_fields[] = {
     {"mode", F_ENUM, OFF(network.mode), .def = "loopback", .names = net_mode_names},
     {"port_base", F_U16, OFF(network.port_base), .def = "20000", .min = 1024, .max = 65535},
@@ -1606,6 +1617,9 @@ static const struct field network_fields[] = {
     {"allowed", F_NETS, OFF(network.allowed), .off_count = OFF(network.n_allowed),
      .def = "127.0.0.0/8", .min = 1, .max = SCN_MAX_NETS},
     {"impair", F_MAP, 0, .sub = impair_fields},
+    /* 0 to SCN_MAX_GROUPS host groups; every rank in at most one */
+    {"impair_groups", F_IMPAIR_GROUPS, OFF(network.impair_group),
+     .off_count = OFF(network.n_impair_groups), .max = SCN_MAX_GROUPS},
     {NULL},
 };
 
@@ -1960,6 +1974,9 @@ struct ctx {
         const struct tnode *node;
     } seen[SEEN_MAX];
     size_t n_seen;
+    /* the impair group being walked (see walk_impair_groups) */
+    const char *group_list_path;
+    size_t group_index;
 };
 
 static int fail(struct ctx *c, const struct tnode *n, const char *fmt, ...)
@@ -2002,6 +2019,8 @@ static const char *type_desc(const struct field *f, char *buf, size_t len)
     case F_NETS:
     case F_EVENTS:
     case F_GROUPS:
+    case F_IMPAIR_GROUPS:
+    case F_RANKS:
         return "a sequence";
     case F_BANDWIDTH:
         return "a bandwidth like 1mbit or 125kB/s";
@@ -2128,12 +2147,44 @@ static int walk_nets(struct ctx *c, const struct field *f, const struct tnode *v
     return 0;
 }
 
+/* The ranks g of group i (0-based) of the group list at list_path, g itself
+ * at rpath: each rank 0 to SCN_MAX_RANKS - 1, in no other group; group[rank]
+ * gets i + 1. */
+static int walk_rank_list(struct ctx *c, const struct tnode *g, const char *list_path, size_t i,
+                          const char *rpath, uint8_t *group)
+{
+    char desc[64], why[200];
+
+    if (g->kind != TN_SEQ) {
+        describe(g, desc, sizeof desc);
+        return fail(c, g, "%s: expected a list of ranks like [1, 2], got %s", rpath, desc);
+    }
+    if (g->n == 0)
+        return fail(c, g, "%s: a group needs at least one rank", rpath);
+    for (size_t j = 0; j < g->n; j++) {
+        const struct tnode *r = g->items[j];
+        uint64_t rank;
+        if (r->kind != TN_SCALAR || tn_is_null(r)) {
+            describe(r, desc, sizeof desc);
+            return fail(c, r, "%s.%zu: expected a rank number, got %s", rpath, j, desc);
+        }
+        if (!parse_uint_why(r->text, 0, SCN_MAX_RANKS - 1, &rank, why, sizeof why))
+            return fail(c, r, "%s.%zu: expected a rank 0 to %d, got '%.32s'", rpath, j,
+                        SCN_MAX_RANKS - 1, r->text);
+        if (group[rank])
+            return fail(c, r, "%s.%zu: rank %u is in two groups (%s.%u and %s.%zu)", rpath, j,
+                        (unsigned)rank, list_path, group[rank] - 1u, list_path, i);
+        group[rank] = (uint8_t)(i + 1);
+    }
+    return 0;
+}
+
 /* partition.groups: [[1, 2], [3]]. Every rank in at most one group; stored
  * as the group (1-based) of each rank, 0 for the ranks in none. */
 static int walk_groups(struct ctx *c, const struct field *f, const struct tnode *v, char *base,
                        const char *path)
 {
-    char desc[64], why[200];
+    char desc[64], gpath[192];
     uint8_t *group = (uint8_t *)(base + f->off);
 
     if (v->kind != TN_SEQ) {
@@ -2146,30 +2197,49 @@ static int walk_groups(struct ctx *c, const struct field *f, const struct tnode 
                     (long long)f->max, v->n);
     memset(group, 0, SCN_MAX_RANKS);
     for (size_t i = 0; i < v->n; i++) {
-        const struct tnode *g = v->items[i];
-        if (g->kind != TN_SEQ) {
-            describe(g, desc, sizeof desc);
-            return fail(c, g, "%s.%zu: expected a list of ranks like [1, 2], got %s", path, i,
-                        desc);
-        }
-        if (g->n == 0)
-            return fail(c, g, "%s.%zu: a group needs at least one rank", path, i);
-        for (size_t j = 0; j < g->n; j++) {
-            const struct tnode *r = g->items[j];
-            uint64_t rank;
-            if (r->kind != TN_SCALAR || tn_is_null(r)) {
-                describe(r, desc, sizeof desc);
-                return fail(c, r, "%s.%zu.%zu: expected a rank number, got %s", path, i, j, desc);
-            }
-            if (!parse_uint_why(r->text, 0, SCN_MAX_RANKS - 1, &rank, why, sizeof why))
-                return fail(c, r, "%s.%zu.%zu: expected a rank 0 to %d, got '%.32s'", path, i, j,
-                            SCN_MAX_RANKS - 1, r->text);
-            if (group[rank])
-                return fail(c, r, "%s.%zu.%zu: rank %u is in two groups (%s.%u and %s.%zu)", path,
-                            i, j, (unsigned)rank, path, group[rank] - 1u, path, i);
-            group[rank] = (uint8_t)(i + 1);
-        }
+        snprintf(gpath, sizeof gpath, "%.150s.%zu", path, i);
+        if (walk_rank_list(c, v->items[i], path, i, gpath, group) < 0)
+            return -1;
     }
+    return 0;
+}
+
+/* network.impair_groups: [{ranks: [2, 3], latency: 50ms}]. Each entry takes
+ * the keys of a network.impair.<class> entry (same defaults and limits) and
+ * the ranks of its hosts, every rank in at most one group. */
+static int walk_impair_groups(struct ctx *c, const struct field *f, const struct tnode *v,
+                              char *base, size_t base_off, const char *path)
+{
+    char desc[64], ipath[192];
+    struct scn_impair *groups = (struct scn_impair *)(base + f->off);
+    uint32_t *count = (uint32_t *)(base + f->off_count);
+
+    memset(c->s->network.impair_group_of_rank, 0, sizeof c->s->network.impair_group_of_rank);
+    *count = 0;
+    if (tn_is_null(v))
+        return 0;
+    if (v->kind != TN_SEQ) {
+        describe(v, desc, sizeof desc);
+        return fail(c, v,
+                    "%s: expected a list of host groups like [{ranks: [2, 3], latency: 50ms}], "
+                    "got %s",
+                    path, desc);
+    }
+    if (v->n > (size_t)f->max)
+        return fail(c, v, "%s: at most %lld groups, got %zu", path, (long long)f->max, v->n);
+    for (size_t i = 0; i < v->n; i++) {
+        const struct tnode *it = v->items[i];
+        struct scn_impair *g = &groups[i];
+        snprintf(ipath, sizeof ipath, "%.150s.%zu", path, i);
+        memset(g, 0, sizeof *g);
+        apply_defaults(impair_class_fields, (char *)g);
+        c->group_list_path = path;
+        c->group_index = i;
+        if (walk_map(c, it, impair_group_fields, (char *)g, base_off + f->off + i * sizeof *g,
+                     ipath) < 0)
+            return -1;
+    }
+    *count = (uint32_t)v->n;
     return 0;
 }
 
@@ -2346,6 +2416,11 @@ static int walk_field(struct ctx *c, const struct field *f, const struct tnode *
         if (walk_groups(c, f, v, base, path) < 0)
             return -1;
         break;
+    case F_IMPAIR_GROUPS:
+        return walk_impair_groups(c, f, v, base, base_off, path);
+    case F_RANKS: /* not recorded: its offset is the group's first key's */
+        return walk_rank_list(c, v, c->group_list_path, c->group_index, path,
+                              c->s->network.impair_group_of_rank);
     default:
         if (f->nullable && tn_is_null(v)) {
             /* "not set": keep the default, and record nothing */
@@ -3057,6 +3132,36 @@ static json_t *field_to_json(const struct field *f, const char *base, struct jct
         }
         return arr;
     }
+    case F_IMPAIR_GROUPS: {
+        const struct scn_impair *groups = (const struct scn_impair *)p;
+        uint32_t n = *(const uint32_t *)(base + f->off_count);
+        json_t *arr = json_array();
+        for (uint32_t g = 0; arr && g < n && g < SCN_MAX_GROUPS; g++) {
+            json_t *obj = json_object(), *ranks = json_array();
+            bool ok = obj && ranks;
+            for (size_t r = 0; ok && r < SCN_MAX_RANKS; r++)
+                if (s->network.impair_group_of_rank[r] == g + 1)
+                    ok = json_array_append_new(ranks, json_integer((json_int_t)r)) == 0;
+            if (ok) {
+                ok = json_object_set_new(obj, "ranks", ranks) == 0;
+                ranks = NULL; /* stolen even on failure */
+            }
+            if (ok)
+                ok = fields_into(obj, impair_class_fields, (const char *)&groups[g], j) == 0;
+            if (ok) {
+                ok = json_array_append_new(arr, obj) == 0;
+                obj = NULL; /* stolen even on failure */
+            }
+            if (!ok) {
+                json_decref(obj);
+                json_decref(ranks);
+                json_decref(arr);
+                return NULL;
+            }
+        }
+        return arr;
+    }
+    case F_RANKS:
     case F_INLINE:
     case F_ACTION:
         break;

@@ -201,6 +201,13 @@ struct scenario {
         struct scn_net allowed[SCN_MAX_NETS];
         uint32_t n_allowed;
         struct scn_impair impair[4]; /* by enum scn_role: peer, supernode, login_server, service */
+        /* network.impair_groups: impairment of every node on some ranks (a
+         * host group), added to its class's: group index + 1 per rank, 0 =
+         * none. Combined: latencies and jitters add, losses compound, the
+         * tighter bandwidth wins. */
+        struct scn_impair impair_group[SCN_MAX_GROUPS];
+        uint32_t n_impair_groups;
+        uint8_t impair_group_of_rank[SCN_MAX_RANKS];
     } network;
 
     struct {

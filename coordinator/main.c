@@ -456,6 +456,8 @@ static int cmd_run(const struct cli *cli)
     gather_hist(&m->register_us, &fin.register_us, world, rank);
     gather_hist(&m->ls_queue_us, &fin.ls_queue_us, world, rank);
     gather_hist(&m->ls_service_us, &fin.ls_service_us, world, rank);
+    gather_hist(&m->svc_queue_us, &fin.svc_queue_us, world, rank);
+    gather_hist(&m->svc_service_us, &fin.svc_service_us, world, rank);
     gather_hist(&m->lag_total_us, &fin.lag_us, world, rank);
 
     int rc = 0;

@@ -420,6 +420,8 @@ json_t *summary_histograms(const struct run_record *r, const struct run_final *f
     json_object_set_new(hj, "register", hist_json(&f->register_us));
     json_object_set_new(hj, "ls_queue", hist_json(&f->ls_queue_us));
     json_object_set_new(hj, "ls_service", hist_json(&f->ls_service_us));
+    json_object_set_new(hj, "svc_queue", hist_json(&f->svc_queue_us));
+    json_object_set_new(hj, "svc_service", hist_json(&f->svc_service_us));
     json_object_set_new(hj, "timer_lag", hist_json(&f->lag_us));
     int64_t *on = malloc(sizeof *on * (f->n_peers ? f->n_peers : 1));
     uint32_t n_on = sorted_online(f, on);

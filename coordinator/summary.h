@@ -39,7 +39,8 @@ struct run_final {
     int64_t *first_online_ns; /* every peer, -1 = never online */
     uint32_t *attempts;       /* every peer's login attempts */
     uint32_t n_peers;
-    struct hist login_us, register_us, ls_queue_us, ls_service_us, lag_us;
+    struct hist login_us, register_us, ls_queue_us, ls_service_us, svc_queue_us, svc_service_us,
+        lag_us;
 };
 
 /* What the coordinator recorded during the run. */

@@ -27,6 +27,7 @@ struct delayed {
 struct impair {
     struct host *h;
     struct rng rng;
+    struct scn_impair eff[4];              /* by scn_role: class + this rank's host group */
     TAILQ_HEAD(delayed_list, delayed) pending;
     struct ev_token_bucket_cfg *bucket[4]; /* by scn_role; NULL = unlimited */
     uint8_t group[SCN_MAX_RANKS];          /* active partition, all 0 when none */
@@ -35,7 +36,26 @@ struct impair {
 
 static const struct scn_impair *cls(const struct host *h, enum scn_role role)
 {
-    return &h->scn->network.impair[role];
+    return &h->impair->eff[role];
+}
+
+static uint64_t tighter(uint64_t a, uint64_t b)
+{
+    return !a ? b : !b ? a : a < b ? a : b;
+}
+
+/* A node's impairment: its class's, plus its host group's (the ranks listed
+ * in network.impair_groups): delays add, losses compound, the tighter
+ * bandwidth wins. */
+static struct scn_impair combine(const struct scn_impair *c, const struct scn_impair *g)
+{
+    struct scn_impair e = *c;
+    e.latency_ns += g->latency_ns;
+    e.jitter_ns += g->jitter_ns;
+    e.loss = 1 - (1 - c->loss) * (1 - g->loss);
+    e.uplink_Bps = tighter(c->uplink_Bps, g->uplink_Bps);
+    e.downlink_Bps = tighter(c->downlink_Bps, g->downlink_Bps);
+    return e;
 }
 
 /* ---- partitions ---- */
@@ -192,6 +212,14 @@ int impair_init(struct host *h)
     im->h = h;
     TAILQ_INIT(&im->pending);
     rng_seed(&im->rng, h->scn->seed, 0x494d5041ULL + (uint64_t)h->rank, RNG_STREAM_NODE);
+    h->impair = im;
+    const struct scenario *s = h->scn;
+    uint8_t g = h->rank >= 0 && h->rank < SCN_MAX_RANKS ? s->network.impair_group_of_rank[h->rank] : 0;
+    static const struct scn_impair none;
+    for (int r = 0; r < 4; r++)
+        im->eff[r] = combine(&s->network.impair[r],
+                             g && g <= s->network.n_impair_groups ? &s->network.impair_group[g - 1]
+                                                                  : &none);
     struct timeval tick = {0, 10000};
     for (int r = 0; r < 4; r++) {
         const struct scn_impair *c = cls(h, (enum scn_role)r);
@@ -204,7 +232,6 @@ int impair_init(struct host *h)
             (size_t)(down ? down : 1), c->downlink_Bps ? bucket_size(c->downlink_Bps) : (size_t)1 << 30,
             (size_t)(up ? up : 1), c->uplink_Bps ? bucket_size(c->uplink_Bps) : (size_t)1 << 30, &tick);
     }
-    h->impair = im;
     return 0;
 }
 

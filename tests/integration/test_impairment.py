@@ -38,6 +38,15 @@ check(s["online_final"] == 300, "with latency every peer still got online")
 check(bslib.load_run(slow)["scenario"]["network"]["impair"]["peer"]["latency"] == "100ms",
       "run.json records the impairment")
 
+# per host group: 40 ms for the peer class plus 60 ms for every node on
+# ranks 1 and 2 (all node ranks here, so the supernodes too): the peer's
+# REGISTER carries 40 + 60 ms and the supernode's answer 60 ms, ~160 ms
+grp = run("groups", "127.36.0.1", *common, "--set", "network.impair.peer.latency=40ms",
+          "--set", "network.impair_groups=[{ranks: [1, 2], latency: 60ms}]")
+d = p50_ms(grp, "register") - p50_ms(base, "register")
+print(f"register p50 with class 40 ms + host group 60 ms: +{d:.1f} ms")
+check(130 <= d <= 220, f"class and host-group latencies add up (+{d:.1f} ms, ~160 expected)")
+
 # ---- loss and bandwidth ----
 lossy = run("loss", "127.32.0.1", *common, "--set", "network.impair.peer.loss=30%",
             "--set", "peer.login.timeout=1s", "--set", "peer.register.timeout=1s")

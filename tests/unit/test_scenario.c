@@ -2226,8 +2226,10 @@ static void to_json_reloads_every_impair_key(void **state)
         "network.impair.supernode.loss=0.123456789",
         "network.impair.service.jitter=1500us",
         "events.3={at: 2m, partition: {groups: [[9, 8], [6], [5, 200]], for: 1h}}",
+        "network.impair_groups=[{ranks: [9, 4, 250], loss: 0.123456789, downlink: 1001B/s}, "
+        "{ranks: [200], jitter: 1500us, uplink: 100.3kbit}, {ranks: [0]}]",
     };
-    if (load_set(IMPAIR_YAML, ov, 4, &a) != 0)
+    if (load_set(IMPAIR_YAML, ov, 5, &a) != 0)
         fail_msg("%s", err);
     char *ja = scenario_to_json(&a);
     assert_non_null(ja);
@@ -2247,8 +2249,220 @@ static void to_json_reloads_every_impair_key(void **state)
                     0);
     }
     assert_int_equal(b.events[3].group_of_rank[200], 3);
+    assert_int_equal(b.network.n_impair_groups, 3);
+    assert_int_equal(b.network.impair_group_of_rank[4], 1);
+    assert_int_equal(b.network.impair_group_of_rank[250], 1);
+    assert_int_equal(b.network.impair_group_of_rank[200], 2);
+    assert_int_equal(b.network.impair_group_of_rank[0], 3);
+    assert_double_eq(b.network.impair_group[0].loss, 0.123456789);
+    assert_int_equal(b.network.impair_group[1].jitter_ns, 1500000);
     free(ja);
     free(jb);
+}
+
+/* ---- host groups: network.impair_groups ---- */
+
+/* Line numbers matter to the error tests below: keep the layout. */
+static const char HOSTS_YAML[] = "name: hosts\n"               /* 1 */
+                                 "duration: 5m\n"              /* 2 */
+                                 "nodes: {peers: 500}\n"       /* 3 */
+                                 "network:\n"                  /* 4 */
+                                 "  impair:\n"                 /* 5 */
+                                 "    peer: {latency: 10ms}\n" /* 6 */
+                                 "  impair_groups:\n"          /* 7 */
+                                 "    - ranks: [3, 2]\n"       /* 8 */
+                                 "      latency: 50ms\n"       /* 9 */
+                                 "      jitter: 5ms\n"         /* 10 */
+                                 "      loss: 2%\n"            /* 11 */
+                                 "      uplink: 1mbit\n"       /* 12 */
+                                 "      downlink: 125kB/s\n"   /* 13 */
+                                 "    - {ranks: [255, 0]}\n";  /* 14 */
+
+static void impair_groups_load(void **state)
+{
+    struct scenario s;
+    if (load(HOSTS_YAML, &s) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(s.network.n_impair_groups, 2);
+    const struct scn_impair *g = &s.network.impair_group[0];
+    assert_int_equal(g->latency_ns, 50 * NS_MS);
+    assert_int_equal(g->jitter_ns, 5 * NS_MS);
+    assert_double_eq(g->loss, 0.02);
+    assert_int_equal(g->uplink_Bps, 125000);
+    assert_int_equal(g->downlink_Bps, 125000);
+    /* A group's keys default as a class's: nothing added. */
+    g = &s.network.impair_group[1];
+    assert_int_equal(g->latency_ns, 0);
+    assert_int_equal(g->jitter_ns, 0);
+    assert_double_eq(g->loss, 0);
+    assert_int_equal(g->uplink_Bps, 0);
+    assert_int_equal(g->downlink_Bps, 0);
+    /* The class settings are their own. */
+    assert_int_equal(s.network.impair[SROLE_PEER].latency_ns, 10 * NS_MS);
+    for (int r = 0; r < SCN_MAX_RANKS; r++) {
+        int want = r == 2 || r == 3 ? 1 : r == 0 || r == 255 ? 2 : 0;
+        assert_int_equal(s.network.impair_group_of_rank[r], want);
+    }
+
+    /* Eight groups is the most. */
+    assert_int_equal(load(MIN_YAML "network:\n  impair_groups: [{ranks: [1]}, {ranks: [2]}, "
+                                   "{ranks: [3]}, {ranks: [4]}, {ranks: [5]}, {ranks: [6]}, "
+                                   "{ranks: [7]}, {ranks: [8, 9]}]\n",
+                          &s),
+                     0);
+    assert_int_equal(s.network.n_impair_groups, 8);
+    assert_int_equal(s.network.impair_group_of_rank[9], 8);
+}
+
+static void impair_groups_default_to_none(void **state)
+{
+    static const char *const yamls[] = {
+        MIN_YAML,
+        MIN_YAML "network: {impair_groups: []}\n",
+        MIN_YAML "network:\n  impair_groups:\n",
+        MIN_YAML "network: {impair_groups: ~}\n",
+    };
+    for (size_t i = 0; i < sizeof yamls / sizeof yamls[0]; i++) {
+        struct scenario s;
+        memset(&s, 0xa5, sizeof s);
+        if (load(yamls[i], &s) != 0)
+            fail_msg("%s", err);
+        assert_int_equal(s.network.n_impair_groups, 0);
+        for (int r = 0; r < SCN_MAX_RANKS; r++)
+            assert_int_equal(s.network.impair_group_of_rank[r], 0);
+    }
+    struct scenario d;
+    scenario_defaults(&d);
+    assert_int_equal(d.network.n_impair_groups, 0);
+    assert_int_equal(d.network.impair_group_of_rank[0], 0);
+}
+
+static void impair_group_errors(void **state)
+{
+    expect_error(MIN_YAML "network:\n  impair_groups:\n    - {ranks: [1, 2]}\n"
+                          "    - {ranks: [4, 2]}\n",
+                 LABEL ":8:19: network.impair_groups.1.ranks.1: rank 2 is in two groups "
+                       "(network.impair_groups.0 and network.impair_groups.1)");
+    expect_error(MIN_YAML "network: {impair_groups: [{ranks: [256]}]}\n",
+                 LABEL ":5:36: network.impair_groups.0.ranks.0: expected a rank 0 to 255, got "
+                       "'256'");
+    expect_error(MIN_YAML "network: {impair_groups: [{ranks: [x]}]}\n",
+                 LABEL ":5:36: network.impair_groups.0.ranks.0: expected a rank 0 to 255, got "
+                       "'x'");
+    expect_error(MIN_YAML "network: {impair_groups: [{latency: 5ms}]}\n",
+                 LABEL ":5:27: network.impair_groups.0: missing required key "
+                       "'network.impair_groups.0.ranks'");
+    expect_error(MIN_YAML "network: {impair_groups: [{ranks: []}]}\n",
+                 LABEL ":5:35: network.impair_groups.0.ranks: a group needs at least one rank");
+    expect_error(MIN_YAML "network: {impair_groups: [{ranks: 3}]}\n",
+                 LABEL ":5:35: network.impair_groups.0.ranks: expected a list of ranks like "
+                       "[1, 2], got '3'");
+    expect_error(MIN_YAML "network: {impair_groups: [{ranks: [1], role: peer}]}\n",
+                 LABEL ":5:40: network.impair_groups.0.role: unknown key (expected one of: "
+                       "ranks, latency, jitter, loss, uplink, downlink)");
+    expect_error(MIN_YAML "network: {impair_groups: [{ranks: [1], uplink: 64}]}\n",
+                 LABEL ":5:48: network.impair_groups.0.uplink: missing unit");
+    expect_error(MIN_YAML "network: {impair_groups: [{ranks: [1], downlink: 1 mbit/h}]}\n",
+                 LABEL ":5:50: network.impair_groups.0.downlink: ");
+    expect_error(MIN_YAML "network: {impair_groups: [{ranks: [1], loss: 100%}]}\n",
+                 LABEL ":5:46: network.impair_groups.0.loss: must be < 1 (100%), got 100%");
+    expect_error(MIN_YAML "network: {impair_groups: [{ranks: [1], latency: 2h}]}\n",
+                 LABEL ":5:49: network.impair_groups.0.latency: ");
+    expect_error(MIN_YAML "network: {impair_groups: {ranks: [1]}}\n",
+                 LABEL ":5:26: network.impair_groups: expected a list of host groups");
+    expect_error(MIN_YAML "network: {impair_groups: [[1]]}\n",
+                 LABEL ":5:27: network.impair_groups.0: expected a mapping, got a sequence");
+    expect_error(MIN_YAML "network:\n  impair_groups: [{ranks: [1]}, {ranks: [2]}, {ranks: [3]}, "
+                          "{ranks: [4]}, {ranks: [5]}, {ranks: [6]}, {ranks: [7]}, {ranks: [8]}, "
+                          "{ranks: [9]}]\n",
+                 LABEL ":6:18: network.impair_groups: at most 8 groups, got 9");
+}
+
+static void overrides_reach_the_impair_groups(void **state)
+{
+    struct scenario s;
+    const char *ov[] = {"network.impair_groups=[{ranks: [2], latency: 50ms}]",
+                        "network.impair_groups.0.loss=1%"};
+    if (load_set(MIN_YAML, ov, 2, &s) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(s.network.n_impair_groups, 1);
+    assert_int_equal(s.network.impair_group[0].latency_ns, 50 * NS_MS);
+    assert_double_eq(s.network.impair_group[0].loss, 0.01);
+    assert_int_equal(s.network.impair_group_of_rank[2], 1);
+    assert_int_equal(s.network.impair_group_of_rank[3], 0);
+
+    /* Key by key into the file's groups: a rank added, a group appended. */
+    const char *ov2[] = {"network.impair_groups.1.ranks.2=7", "network.impair_groups.0.loss=0",
+                         "network.impair_groups.2={ranks: [9], uplink: 2mbit}"};
+    if (load_set(HOSTS_YAML, ov2, 3, &s) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(s.network.n_impair_groups, 3);
+    assert_double_eq(s.network.impair_group[0].loss, 0);
+    assert_int_equal(s.network.impair_group[0].latency_ns, 50 * NS_MS);
+    assert_int_equal(s.network.impair_group_of_rank[7], 2);
+    assert_int_equal(s.network.impair_group_of_rank[9], 3);
+    assert_int_equal(s.network.impair_group[2].uplink_Bps, 250000);
+
+    /* Replaced as a whole: empty. */
+    const char *ov3[] = {"network.impair_groups=[]"};
+    if (load_set(HOSTS_YAML, ov3, 1, &s) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(s.network.n_impair_groups, 0);
+    assert_int_equal(s.network.impair_group_of_rank[2], 0);
+
+    expect_set_error(MIN_YAML, "network.impair_groups.0.loss=1%",
+                     "--set network.impair_groups.0.loss=1%: network.impair_groups.0: missing "
+                     "required key 'network.impair_groups.0.ranks'");
+    expect_set_error(HOSTS_YAML, "network.impair_groups.1.ranks.0=3",
+                     "--set network.impair_groups.1.ranks.0=3: network.impair_groups.1.ranks.0: "
+                     "rank 3 is in two groups (network.impair_groups.0 and "
+                     "network.impair_groups.1)");
+    expect_set_error(HOSTS_YAML, "network.impair_groups.0.uplink=fast",
+                     "--set network.impair_groups.0.uplink=fast: network.impair_groups.0.uplink: ");
+}
+
+static void to_json_writes_the_impair_groups(void **state)
+{
+    struct scenario s;
+    if (load(HOSTS_YAML, &s) != 0)
+        fail_msg("%s", err);
+    char *text = scenario_to_json(&s);
+    assert_non_null(text);
+    json_error_t jerr;
+    json_t *root = json_loads(text, 0, &jerr);
+    if (!root)
+        fail_msg("json_loads: %s", jerr.text);
+    free(text);
+    json_t *groups = json_object_get(json_object_get(root, "network"), "impair_groups");
+    assert_true(json_is_array(groups));
+    assert_int_equal(json_array_size(groups), 2);
+    json_t *g0 = json_array_get(groups, 0), *g1 = json_array_get(groups, 1);
+    char *r0 = json_dumps(json_object_get(g0, "ranks"), JSON_COMPACT);
+    char *r1 = json_dumps(json_object_get(g1, "ranks"), JSON_COMPACT);
+    assert_string_equal(r0, "[2,3]");
+    assert_string_equal(r1, "[0,255]");
+    free(r0);
+    free(r1);
+    assert_int_equal(json_object_size(g0), 6);
+    assert_string_equal(json_string_value(json_object_get(g0, "latency")), "50ms");
+    assert_string_equal(json_string_value(json_object_get(g0, "jitter")), "5ms");
+    assert_double_eq(json_real_value(json_object_get(g0, "loss")), 0.02);
+    assert_string_equal(json_string_value(json_object_get(g0, "uplink")), "1mbit");
+    assert_string_equal(json_string_value(json_object_get(g0, "downlink")), "1mbit");
+    assert_string_equal(json_string_value(json_object_get(g1, "latency")), "0s");
+    assert_string_equal(json_string_value(json_object_get(g1, "uplink")), "0bit");
+    json_decref(root);
+
+    /* None: an empty list, which reloads as none. */
+    if (load(MIN_YAML, &s) != 0)
+        fail_msg("%s", err);
+    text = scenario_to_json(&s);
+    assert_contains(text, "\"impair_groups\": []");
+    struct scenario b;
+    if (scenario_load_string(text, "json", NULL, 0, &b, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(b.network.n_impair_groups, 0);
+    free(text);
 }
 
 /* ---- robustness ---- */
@@ -2517,6 +2731,11 @@ int main(void)
         cmocka_unit_test(overrides_reach_the_impair_keys),
         cmocka_unit_test(to_json_writes_the_impair_keys),
         cmocka_unit_test(to_json_reloads_every_impair_key),
+        cmocka_unit_test(impair_groups_load),
+        cmocka_unit_test(impair_groups_default_to_none),
+        cmocka_unit_test(impair_group_errors),
+        cmocka_unit_test(overrides_reach_the_impair_groups),
+        cmocka_unit_test(to_json_writes_the_impair_groups),
 
         cmocka_unit_test(random_bytes_never_crash),
         cmocka_unit_test(mutated_files_never_crash),
