@@ -16,27 +16,26 @@
  * sub-table, walked inline at each section's level with per-section defaults.
  *
  * All tree memory comes from one arena that is freed in one go, which keeps
- * the error paths (and there are many) free of cleanup code. */
+ * the error paths (and there are many) free of cleanup code.
+ *
+ * Stages 1 and 2 (arena, tree, overrides) are in scenario_tree.c; the scalar
+ * parsers and formatters are in scenario_values.c. */
 #include "scenario.h"
 
-#include "metrics.h"
+#include "scenario_tree.h"
+#include "scenario_values.h"
 
 #include <assert.h>
 #include <errno.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <jansson.h>
-#include <yaml.h>
 
-/* Limits against hostile input: nesting, total nodes (alias expansion
- * included, so "billion laughs" stops early) and file size. */
-#define TREE_MAX_DEPTH 64
-#define TREE_MAX_NODES 100000
+/* Limit against hostile input: file size (nesting and node count are limited
+ * in scenario_tree.c). */
 #define FILE_MAX_BYTES (16u << 20)
 
 #define MAX_COUNT 10000000u /* each node count, and all injected supernodes together */
@@ -44,1316 +43,6 @@
 _Static_assert(sizeof(enum retry_kind) == sizeof(int), "enums are stored as int");
 _Static_assert(sizeof(enum retry_jitter) == sizeof(int), "enums are stored as int");
 _Static_assert(sizeof(enum scn_arch) == sizeof(int), "enums are stored as int");
-
-/* ---- arena ---- */
-
-struct chunk {
-    struct chunk *next;
-    size_t used, cap;
-    max_align_t mem[];
-};
-
-struct arena {
-    struct chunk *head;
-};
-
-#define ARENA_CHUNK 16384
-
-static void *arena_alloc(struct arena *a, size_t n)
-{
-    n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
-    if (n == 0)
-        n = sizeof(max_align_t);
-    if (!a->head || a->head->cap - a->head->used < n) {
-        size_t cap = n > ARENA_CHUNK ? n : ARENA_CHUNK;
-        struct chunk *c = malloc(sizeof *c + cap);
-        if (!c)
-            return NULL;
-        c->next = a->head;
-        c->used = 0;
-        c->cap = cap;
-        a->head = c;
-    }
-    void *p = (unsigned char *)a->head->mem + a->head->used;
-    a->head->used += n;
-    return p;
-}
-
-static char *arena_strndup(struct arena *a, const char *s, size_t n)
-{
-    char *p = arena_alloc(a, n + 1);
-    if (p) {
-        memcpy(p, s, n);
-        p[n] = '\0';
-    }
-    return p;
-}
-
-static void arena_free(struct arena *a)
-{
-    while (a->head) {
-        struct chunk *next = a->head->next;
-        free(a->head);
-        a->head = next;
-    }
-}
-
-/* ---- errors ---- */
-
-/* Where a node came from: a file (messages get LINE:COL) or an override
- * (messages get "--set KEY=VALUE"). */
-struct origin {
-    const char *label;
-    bool is_override;
-};
-
-static void report(char *err, size_t errlen, const struct origin *o, unsigned line, unsigned col,
-                   const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-
-static void report(char *err, size_t errlen, const struct origin *o, unsigned line, unsigned col,
-                   const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    int n;
-    if (o->is_override || line == 0)
-        n = snprintf(err, errlen, "%s: ", o->label);
-    else
-        n = snprintf(err, errlen, "%s:%u:%u: ", o->label, line, col);
-    if (n < 0 || (size_t)n >= errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
-    va_end(ap);
-}
-
-/* ---- generic tree ---- */
-
-enum tkind { TN_SCALAR, TN_MAP, TN_SEQ };
-
-struct tnode {
-    enum tkind kind;
-    const struct origin *origin;
-    unsigned line, col; /* 1-based */
-    unsigned height;    /* 1 for a scalar */
-    bool plain;         /* unquoted scalar */
-    const char *text;   /* scalar text, NUL-terminated */
-    size_t len;
-    size_t n, cap;        /* sequence items, or mapping pairs */
-    struct tnode **items; /* mapping: key 2i, value 2i+1 */
-};
-
-static bool tn_is_null(const struct tnode *n)
-{
-    return n->kind == TN_SCALAR && n->plain &&
-           (n->len == 0 || !strcmp(n->text, "~") || !strcmp(n->text, "null") ||
-            !strcmp(n->text, "Null") || !strcmp(n->text, "NULL"));
-}
-
-/* First value for `key` in a mapping, or NULL. `*keynode` gets its key. */
-static struct tnode *map_get(const struct tnode *m, const char *key, struct tnode **keynode)
-{
-    if (m->kind != TN_MAP)
-        return NULL;
-    for (size_t i = 0; i + 1 < m->n; i += 2) {
-        const struct tnode *k = m->items[i];
-        if (k->kind == TN_SCALAR && !strcmp(k->text, key)) {
-            if (keynode)
-                *keynode = m->items[i];
-            return m->items[i + 1];
-        }
-    }
-    return NULL;
-}
-
-static void describe(const struct tnode *n, char *buf, size_t len)
-{
-    if (n->kind == TN_MAP)
-        snprintf(buf, len, "a mapping");
-    else if (n->kind == TN_SEQ)
-        snprintf(buf, len, "a sequence");
-    else if (tn_is_null(n))
-        snprintf(buf, len, "nothing");
-    else if (n->len > 40)
-        snprintf(buf, len, "'%.37s...'", n->text);
-    else
-        snprintf(buf, len, "'%s'", n->text);
-}
-
-/* ---- YAML to tree ---- */
-
-struct anchor {
-    const char *name;
-    const struct tnode *node;
-};
-
-struct builder {
-    yaml_parser_t parser;
-    struct arena *arena;
-    const struct origin *origin;
-    const char *input;
-    size_t input_len;
-    size_t n_nodes;
-    struct anchor *anchors;
-    size_t n_anchors, cap_anchors;
-    char *err;
-    size_t errlen;
-};
-
-static void b_oom(struct builder *b)
-{
-    report(b->err, b->errlen, b->origin, 0, 0, "out of memory");
-}
-
-static void b_syntax_error(struct builder *b)
-{
-    yaml_parser_t *p = &b->parser;
-    unsigned line = (unsigned)p->problem_mark.line + 1;
-    unsigned col = (unsigned)p->problem_mark.column + 1;
-    const char *what = b->origin->is_override ? "invalid value" : "YAML syntax error";
-    if (p->error == YAML_MEMORY_ERROR) {
-        b_oom(b);
-        return;
-    }
-    if (p->error == YAML_READER_ERROR) {
-        /* Reader errors carry a byte offset, not a mark. */
-        line = 1;
-        col = 1;
-        for (size_t i = 0; i < p->problem_offset && i < b->input_len; i++) {
-            if (b->input[i] == '\n') {
-                line++;
-                col = 1;
-            } else {
-                col++;
-            }
-        }
-        report(b->err, b->errlen, b->origin, line, col, "%s: %s", what,
-               p->problem ? p->problem : "unreadable input");
-        return;
-    }
-    if (p->context)
-        report(b->err, b->errlen, b->origin, line, col,
-               "%s: %s (%s that started at line %u, column %u)", what,
-               p->problem ? p->problem : "error", p->context, (unsigned)p->context_mark.line + 1,
-               (unsigned)p->context_mark.column + 1);
-    else
-        report(b->err, b->errlen, b->origin, line, col, "%s: %s", what,
-               p->problem ? p->problem : "error");
-}
-
-static int b_next(struct builder *b, yaml_event_t *ev)
-{
-    if (!yaml_parser_parse(&b->parser, ev)) {
-        b_syntax_error(b);
-        return -1;
-    }
-    return 0;
-}
-
-static struct tnode *b_new(struct builder *b, enum tkind kind, const yaml_mark_t *mark)
-{
-    if (++b->n_nodes > TREE_MAX_NODES) {
-        report(b->err, b->errlen, b->origin, (unsigned)mark->line + 1, (unsigned)mark->column + 1,
-               "document too large (more than %d nodes)", TREE_MAX_NODES);
-        return NULL;
-    }
-    struct tnode *n = arena_alloc(b->arena, sizeof *n);
-    if (!n) {
-        b_oom(b);
-        return NULL;
-    }
-    memset(n, 0, sizeof *n);
-    n->kind = kind;
-    n->origin = b->origin;
-    n->line = (unsigned)mark->line + 1;
-    n->col = (unsigned)mark->column + 1;
-    n->height = 1;
-    n->text = "";
-    return n;
-}
-
-static int tn_push(struct arena *a, struct tnode *parent, struct tnode *child)
-{
-    if (parent->n == parent->cap) {
-        size_t cap = parent->cap ? parent->cap * 2 : 8;
-        struct tnode **items = arena_alloc(a, cap * sizeof *items);
-        if (!items)
-            return -1;
-        if (parent->n)
-            memcpy(items, parent->items, parent->n * sizeof *items);
-        parent->items = items;
-        parent->cap = cap;
-    }
-    parent->items[parent->n++] = child;
-    if (child->height + 1 > parent->height)
-        parent->height = child->height + 1;
-    return 0;
-}
-
-static struct tnode *b_copy(struct builder *b, const struct tnode *src)
-{
-    yaml_mark_t m = {.line = src->line - 1, .column = src->col - 1};
-    struct tnode *n = b_new(b, src->kind, &m);
-    if (!n)
-        return NULL;
-    n->origin = src->origin;
-    n->plain = src->plain;
-    n->text = src->text;
-    n->len = src->len;
-    for (size_t i = 0; i < src->n; i++) {
-        struct tnode *c = b_copy(b, src->items[i]);
-        if (!c)
-            return NULL;
-        if (tn_push(b->arena, n, c) < 0) {
-            b_oom(b);
-            return NULL;
-        }
-    }
-    return n;
-}
-
-static int b_anchor(struct builder *b, const char *name, const struct tnode *node)
-{
-    if (!name)
-        return 0;
-    if (b->n_anchors == b->cap_anchors) {
-        size_t cap = b->cap_anchors ? b->cap_anchors * 2 : 8;
-        struct anchor *a = arena_alloc(b->arena, cap * sizeof *a);
-        if (!a) {
-            b_oom(b);
-            return -1;
-        }
-        if (b->n_anchors)
-            memcpy(a, b->anchors, b->n_anchors * sizeof *a);
-        b->anchors = a;
-        b->cap_anchors = cap;
-    }
-    b->anchors[b->n_anchors++] = (struct anchor){name, node};
-    return 0;
-}
-
-/* Build the node that starts with *ev (consumed). An anchor is registered only
- * once its node is complete, so a recursive alias is an unknown anchor. */
-static struct tnode *b_build(struct builder *b, yaml_event_t *ev, unsigned depth)
-{
-    struct tnode *n = NULL;
-    const char *anchor = NULL;
-    yaml_mark_t mark = ev->start_mark;
-
-    if (depth > TREE_MAX_DEPTH) {
-        report(b->err, b->errlen, b->origin, (unsigned)mark.line + 1, (unsigned)mark.column + 1,
-               "nesting deeper than %d levels", TREE_MAX_DEPTH);
-        yaml_event_delete(ev);
-        return NULL;
-    }
-
-    switch (ev->type) {
-    case YAML_SCALAR_EVENT: {
-        const char *v = (const char *)ev->data.scalar.value;
-        size_t len = ev->data.scalar.length;
-        if (memchr(v, '\0', len)) {
-            report(b->err, b->errlen, b->origin, (unsigned)mark.line + 1, (unsigned)mark.column + 1,
-                   "NUL character in a scalar");
-            break;
-        }
-        n = b_new(b, TN_SCALAR, &mark);
-        if (!n)
-            break;
-        n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-        n->len = len;
-        n->text = arena_strndup(b->arena, v, len);
-        if (!n->text || (ev->data.scalar.anchor &&
-                         !(anchor = arena_strndup(b->arena, (const char *)ev->data.scalar.anchor,
-                                                  strlen((const char *)ev->data.scalar.anchor))))) {
-            b_oom(b);
-            n = NULL;
-            break;
-        }
-        if (b_anchor(b, anchor, n) < 0)
-            n = NULL;
-        break;
-    }
-    case YAML_ALIAS_EVENT: {
-        const char *name = (const char *)ev->data.alias.anchor;
-        const struct tnode *src = NULL;
-        for (size_t i = b->n_anchors; i-- > 0;) {
-            if (!strcmp(b->anchors[i].name, name)) {
-                src = b->anchors[i].node;
-                break;
-            }
-        }
-        if (!src) {
-            report(b->err, b->errlen, b->origin, (unsigned)mark.line + 1, (unsigned)mark.column + 1,
-                   "alias *%.64s refers to no (finished) anchor", name);
-            break;
-        }
-        if (depth + src->height > TREE_MAX_DEPTH + 1) {
-            report(b->err, b->errlen, b->origin, (unsigned)mark.line + 1, (unsigned)mark.column + 1,
-                   "nesting deeper than %d levels", TREE_MAX_DEPTH);
-            break;
-        }
-        n = b_copy(b, src);
-        if (n) {
-            n->line = (unsigned)mark.line + 1;
-            n->col = (unsigned)mark.column + 1;
-        }
-        break;
-    }
-    case YAML_SEQUENCE_START_EVENT:
-    case YAML_MAPPING_START_EVENT: {
-        bool is_map = ev->type == YAML_MAPPING_START_EVENT;
-        const yaml_char_t *an =
-            is_map ? ev->data.mapping_start.anchor : ev->data.sequence_start.anchor;
-        yaml_event_type_t end = is_map ? YAML_MAPPING_END_EVENT : YAML_SEQUENCE_END_EVENT;
-        n = b_new(b, is_map ? TN_MAP : TN_SEQ, &mark);
-        if (!n)
-            break;
-        if (an && !(anchor = arena_strndup(b->arena, (const char *)an, strlen((const char *)an)))) {
-            b_oom(b);
-            n = NULL;
-            break;
-        }
-        yaml_event_delete(ev);
-        for (;;) {
-            yaml_event_t child_ev;
-            if (b_next(b, &child_ev) < 0)
-                return NULL;
-            if (child_ev.type == end) {
-                yaml_event_delete(&child_ev);
-                break;
-            }
-            struct tnode *child = b_build(b, &child_ev, depth + 1);
-            if (!child)
-                return NULL;
-            if (tn_push(b->arena, n, child) < 0) {
-                b_oom(b);
-                return NULL;
-            }
-        }
-        if (b_anchor(b, anchor, n) < 0)
-            return NULL;
-        return n;
-    }
-    default:
-        report(b->err, b->errlen, b->origin, (unsigned)mark.line + 1, (unsigned)mark.column + 1,
-               "unexpected YAML event");
-        break;
-    }
-    yaml_event_delete(ev);
-    return n;
-}
-
-/* Parse one YAML document into a tree. An input with no document gives a null
- * scalar (so "--set k=" means "k: " and an empty file can be reported). */
-static struct tnode *yaml_to_tree(struct arena *a, const struct origin *o, const char *text,
-                                  size_t len, char *err, size_t errlen)
-{
-    struct builder b = {
-        .arena = a, .origin = o, .input = text, .input_len = len, .err = err, .errlen = errlen};
-    struct tnode *root = NULL;
-    yaml_event_t ev;
-
-    if (!yaml_parser_initialize(&b.parser)) {
-        b_oom(&b);
-        return NULL;
-    }
-    yaml_parser_set_input_string(&b.parser, (const unsigned char *)text, len);
-
-    if (b_next(&b, &ev) < 0)
-        goto out;
-    yaml_event_delete(&ev); /* STREAM_START */
-    if (b_next(&b, &ev) < 0)
-        goto out;
-    if (ev.type == YAML_STREAM_END_EVENT) {
-        yaml_mark_t m = ev.start_mark;
-        yaml_event_delete(&ev);
-        root = b_new(&b, TN_SCALAR, &m);
-        if (root) {
-            root->plain = true;
-            root->line = root->col = 1;
-        }
-        goto out;
-    }
-    yaml_event_delete(&ev); /* DOCUMENT_START */
-    if (b_next(&b, &ev) < 0)
-        goto out;
-    root = b_build(&b, &ev, 1);
-    if (!root)
-        goto out;
-    if (b_next(&b, &ev) < 0) { /* DOCUMENT_END */
-        root = NULL;
-        goto out;
-    }
-    yaml_event_delete(&ev);
-    if (b_next(&b, &ev) < 0) {
-        root = NULL;
-        goto out;
-    }
-    if (ev.type != YAML_STREAM_END_EVENT) {
-        report(err, errlen, o, (unsigned)ev.start_mark.line + 1, (unsigned)ev.start_mark.column + 1,
-               "more than one YAML document (a scenario is one document)");
-        root = NULL;
-    }
-    yaml_event_delete(&ev);
-out:
-    yaml_parser_delete(&b.parser);
-    return root;
-}
-
-/* ---- text parsers (shared by the loader, the defaults and the CLI) ---- */
-
-static bool is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-static const struct {
-    const char *name;
-    int64_t ns;
-} duration_units[] = {
-    {"h", 3600000000000LL}, {"m", 60000000000LL}, {"s", 1000000000LL}, {"ms", 1000000LL},
-    {"us", 1000LL},         {"µs", 1000LL},       {"ns", 1LL},
-};
-
-#define UNIT_LIST "ns, us, ms, s, m or h"
-
-/* Exact decimal arithmetic: "1.5s" is 1500000000 ns, not a float's guess. */
-static bool parse_duration_why(const char *t, int64_t *ns, char *why, size_t wl)
-{
-    const char *p = t;
-    unsigned __int128 ip = 0, frac = 0, scale = 1;
-    int digits = 0;
-
-    if (*p == '\0') {
-        snprintf(why, wl, "expected a duration like 250ms, got ''");
-        return false;
-    }
-    if (*p == '-') {
-        snprintf(why, wl, "must be >= 0, got %s", t);
-        return false;
-    }
-    for (; is_digit(*p); p++, digits++) {
-        ip = ip * 10 + (unsigned)(*p - '0');
-        if (ip > INT64_MAX) {
-            snprintf(why, wl, "too large, got %s", t);
-            return false;
-        }
-    }
-    if (*p == '.') {
-        p++;
-        int fd = 0;
-        for (; is_digit(*p); p++, fd++, digits++) {
-            if (fd < 18) {
-                frac = frac * 10 + (unsigned)(*p - '0');
-                scale *= 10;
-            } else if (*p != '0') {
-                snprintf(why, wl, "not a whole number of nanoseconds, got '%s'", t);
-                return false;
-            }
-        }
-        if (fd == 0) {
-            snprintf(why, wl, "expected a duration like 250ms, got '%s'", t);
-            return false;
-        }
-    }
-    if (digits == 0) {
-        snprintf(why, wl, "expected a duration like 250ms, got '%s'", t);
-        return false;
-    }
-    while (*p == ' ')
-        p++;
-    if (*p == '\0') {
-        snprintf(why, wl, "missing unit in '%s' (use " UNIT_LIST ")", t);
-        return false;
-    }
-    for (size_t i = 0; i < sizeof duration_units / sizeof duration_units[0]; i++) {
-        if (strcmp(p, duration_units[i].name))
-            continue;
-        unsigned __int128 mult = (unsigned __int128)duration_units[i].ns;
-        unsigned __int128 f = frac * mult;
-        if (f % scale != 0) {
-            snprintf(why, wl, "not a whole number of nanoseconds, got '%s'", t);
-            return false;
-        }
-        unsigned __int128 total = ip * mult + f / scale;
-        if (total > INT64_MAX) {
-            snprintf(why, wl, "too large, got %s", t);
-            return false;
-        }
-        *ns = (int64_t)total;
-        return true;
-    }
-    snprintf(why, wl, "unknown unit '%.32s' in '%.64s' (use " UNIT_LIST ")", p, t);
-    return false;
-}
-
-int scenario_parse_duration(const char *text, int64_t *ns)
-{
-    char why[160];
-    if (!text || !ns)
-        return -1;
-    return parse_duration_why(text, ns, why, sizeof why) ? 0 : -1;
-}
-
-void scenario_format_duration(int64_t ns, char *buf, size_t len)
-{
-    if (!buf || len == 0)
-        return;
-    if (ns == 0) {
-        snprintf(buf, len, "0s");
-        return;
-    }
-    const char *sign = ns < 0 ? "-" : "";
-    uint64_t v = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
-    for (size_t i = 0; i < sizeof duration_units / sizeof duration_units[0]; i++) {
-        uint64_t m = (uint64_t)duration_units[i].ns;
-        if (!strcmp(duration_units[i].name, "µs"))
-            continue;
-        if (v % m == 0) {
-            snprintf(buf, len, "%s%llu%s", sign, (unsigned long long)(v / m),
-                     duration_units[i].name);
-            return;
-        }
-    }
-}
-
-/* A double holding ns (a dist parameter) back to an int64 for printing. */
-static int64_t ns_of_double(double v)
-{
-    if (!(v > 0))
-        return 0;
-    if (v >= 9.2e18)
-        return INT64_MAX;
-    return llround(v);
-}
-
-/* Unsigned decimal, no sign, no exponent; a '-' only to say "must be >=". */
-static bool parse_uint_why(const char *t, uint64_t min, uint64_t max, uint64_t *out, char *why,
-                           size_t wl)
-{
-    const char *p = t;
-    bool neg = false, overflow = false;
-    uint64_t v = 0;
-
-    if (*p == '-') {
-        neg = true;
-        p++;
-    }
-    if (!is_digit(*p))
-        goto bad;
-    for (; is_digit(*p); p++) {
-        unsigned d = (unsigned)(*p - '0');
-        if (v > (UINT64_MAX - d) / 10)
-            overflow = true;
-        else
-            v = v * 10 + d;
-    }
-    if (*p != '\0')
-        goto bad;
-    if (neg && (v != 0 || overflow)) {
-        snprintf(why, wl, "must be >= %llu, got %s", (unsigned long long)min, t);
-        return false;
-    }
-    if (overflow || v > max) {
-        snprintf(why, wl, "must be <= %llu, got %.64s", (unsigned long long)max, t);
-        return false;
-    }
-    if (v < min) {
-        snprintf(why, wl, "must be >= %llu, got %s", (unsigned long long)min, t);
-        return false;
-    }
-    *out = v;
-    return true;
-bad:
-    snprintf(why, wl, "expected an unsigned integer, got '%.64s'", t);
-    return false;
-}
-
-/* Strict decimal number: -?digits[.digits][e[+-]digits]. No inf, nan, hex. */
-static bool parse_number(const char *t, size_t len, double *out)
-{
-    char buf[64];
-    size_t i = 0;
-    int digits = 0;
-
-    if (len == 0 || len >= sizeof buf)
-        return false;
-    memcpy(buf, t, len);
-    buf[len] = '\0';
-    if (buf[i] == '-' || buf[i] == '+')
-        i++;
-    for (; is_digit(buf[i]); i++)
-        digits++;
-    if (buf[i] == '.')
-        for (i++; is_digit(buf[i]); i++)
-            digits++;
-    if (digits == 0)
-        return false;
-    if (buf[i] == 'e' || buf[i] == 'E') {
-        i++;
-        if (buf[i] == '-' || buf[i] == '+')
-            i++;
-        if (!is_digit(buf[i]))
-            return false;
-        while (is_digit(buf[i]))
-            i++;
-    }
-    if (buf[i] != '\0')
-        return false;
-    *out = strtod(buf, NULL);
-    return isfinite(*out);
-}
-
-static bool parse_fraction_why(const char *t, double *out, char *why, size_t wl)
-{
-    size_t len = strlen(t);
-    bool pct = len > 0 && t[len - 1] == '%';
-    double v;
-
-    if (!parse_number(t, pct ? len - 1 : len, &v)) {
-        snprintf(why, wl, "expected a fraction like 0.5 or 50%%, got '%.64s'", t);
-        return false;
-    }
-    if (pct)
-        v /= 100.0;
-    if (!(v >= 0.0 && v <= 1.0)) {
-        snprintf(why, wl, "must be in [0, 1] (or 0%% to 100%%), got %s", t);
-        return false;
-    }
-    *out = v == 0.0 ? 0.0 : v; /* no -0 */
-    return true;
-}
-
-/* Dotted quad, decimal octets without leading zeros (no octal surprises). */
-static bool parse_ipv4(const char *t, const char **end, uint32_t *out)
-{
-    uint32_t a = 0;
-    const char *p = t;
-    for (int i = 0; i < 4; i++) {
-        if (i > 0) {
-            if (*p != '.')
-                return false;
-            p++;
-        }
-        if (!is_digit(*p))
-            return false;
-        unsigned v = 0;
-        int nd = 0;
-        const char *s = p;
-        for (; is_digit(*p); p++, nd++) {
-            if (nd == 3)
-                return false;
-            v = v * 10 + (unsigned)(*p - '0');
-        }
-        if (v > 255 || (nd > 1 && *s == '0'))
-            return false;
-        a = a << 8 | v;
-    }
-    *end = p;
-    *out = a;
-    return true;
-}
-
-static uint32_t prefix_mask(unsigned prefix)
-{
-    return prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
-}
-
-static bool parse_cidr_why(const char *t, struct scn_net *net, char *why, size_t wl)
-{
-    const char *p;
-    uint32_t a;
-    if (!parse_ipv4(t, &p, &a) || *p != '/' || !is_digit(p[1]))
-        goto bad;
-    p++;
-    unsigned prefix = 0;
-    int nd = 0;
-    for (; is_digit(*p); p++, nd++) {
-        if (nd == 2)
-            goto range;
-        prefix = prefix * 10 + (unsigned)(*p - '0');
-    }
-    if (*p != '\0')
-        goto bad;
-    if (prefix > 32)
-        goto range;
-    net->prefix = (uint8_t)prefix;
-    net->addr = a & prefix_mask(prefix); /* host bits are accepted and dropped */
-    return true;
-range:
-    snprintf(why, wl, "prefix length must be 0 to 32, got '%.64s'", t);
-    return false;
-bad:
-    snprintf(why, wl, "expected an IPv4 network like 127.0.0.0/8, got '%.64s'", t);
-    return false;
-}
-
-static void format_ipv4(uint32_t a, char *buf, size_t len)
-{
-    snprintf(buf, len, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
-}
-
-static void format_cidr(const struct scn_net *n, char *buf, size_t len)
-{
-    char ip[16];
-    format_ipv4(n->addr, ip, sizeof ip);
-    snprintf(buf, len, "%s/%u", ip, (unsigned)n->prefix);
-}
-
-/* ---- distributions ---- */
-
-#define DIST_SIGMA_MAX 10.0 /* beyond this a lognormal draw overflows int64 ns */
-
-static const char *const dist_names[] = {"const", "uniform", "exp", "lognormal"};
-
-static char *trim(char *s)
-{
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-        s[--n] = '\0';
-    return s;
-}
-
-static bool dist_arg_duration(const char *fn, const char *what, const char *arg, double *out,
-                              char *why, size_t wl)
-{
-    int64_t ns;
-    char sub[160];
-    if (!parse_duration_why(arg, &ns, sub, sizeof sub)) {
-        snprintf(why, wl, "%s: %s: %s", fn, what, sub);
-        return false;
-    }
-    *out = (double)ns;
-    return true;
-}
-
-static bool parse_dist_why(const char *text, struct dist *d, char *why, size_t wl)
-{
-    char buf[160];
-    if (strlen(text) >= sizeof buf) {
-        snprintf(why, wl, "distribution too long");
-        return false;
-    }
-    strcpy(buf, text);
-    char *s = trim(buf);
-    char *open = strchr(s, '(');
-
-    if (!open) {
-        int64_t ns;
-        if (is_digit(*s) || *s == '.' || *s == '-' || *s == '\0') {
-            if (!parse_duration_why(s, &ns, why, wl))
-                return false;
-            *d = (struct dist){.kind = DIST_CONST, .a = (double)ns};
-            return true;
-        }
-        snprintf(why, wl,
-                 "expected a duration or a distribution (const, uniform, exp, lognormal), "
-                 "got '%.64s'",
-                 text);
-        return false;
-    }
-
-    size_t n = strlen(s);
-    if (n == 0 || s[n - 1] != ')') {
-        snprintf(why, wl, "missing ')' in '%.64s'", text);
-        return false;
-    }
-    s[n - 1] = '\0';
-    *open = '\0';
-    char *fn = trim(s);
-    char *args = open + 1;
-    if (strchr(args, '(') || strchr(args, ')')) {
-        snprintf(why, wl, "unexpected parenthesis in '%.64s'", text);
-        return false;
-    }
-
-    int kind = -1;
-    for (int i = 0; i < 4; i++)
-        if (!strcmp(fn, dist_names[i]))
-            kind = i;
-    if (kind < 0) {
-        snprintf(why, wl,
-                 "unknown distribution '%.32s' (expected const, uniform, exp or lognormal)", fn);
-        return false;
-    }
-
-    char *argv[3];
-    int argc = 0;
-    for (char *p = args;; argc++) {
-        char *comma = strchr(p, ',');
-        if (argc < 3)
-            argv[argc] = p;
-        if (!comma) {
-            argc++;
-            break;
-        }
-        *comma = '\0';
-        p = comma + 1;
-    }
-    for (int i = 0; i < argc && i < 3; i++)
-        argv[i] = trim(argv[i]);
-    int want = (kind == DIST_CONST || kind == DIST_EXP) ? 1 : 2;
-    if (argc != want || argv[argc - 1][0] == '\0') {
-        static const char *const usage[] = {"const(VALUE)", "uniform(LOW, HIGH)", "exp(MEAN)",
-                                            "lognormal(MEDIAN, SIGMA)"};
-        snprintf(why, wl, "%s takes %d argument%s: %s, got '%.64s'", fn, want, want == 1 ? "" : "s",
-                 usage[kind], text);
-        return false;
-    }
-
-    struct dist r = {.kind = (enum dist_kind)kind};
-    if (!dist_arg_duration(fn,
-                           kind == DIST_CONST     ? "value"
-                           : kind == DIST_UNIFORM ? "low"
-                           : kind == DIST_EXP     ? "mean"
-                                                  : "median",
-                           argv[0], &r.a, why, wl))
-        return false;
-    switch (kind) {
-    case DIST_CONST:
-        break;
-    case DIST_UNIFORM:
-        if (!dist_arg_duration(fn, "high", argv[1], &r.b, why, wl))
-            return false;
-        if (r.a > r.b) {
-            snprintf(why, wl, "uniform: low (%s) must be <= high (%s)", argv[0], argv[1]);
-            return false;
-        }
-        break;
-    case DIST_EXP:
-        if (!(r.a > 0)) {
-            snprintf(why, wl, "exp: mean must be > 0, got %s", argv[0]);
-            return false;
-        }
-        break;
-    case DIST_LOGNORMAL:
-        if (!(r.a > 0)) {
-            snprintf(why, wl, "lognormal: median must be > 0, got %s", argv[0]);
-            return false;
-        }
-        if (!parse_number(argv[1], strlen(argv[1]), &r.b)) {
-            snprintf(why, wl, "lognormal: sigma must be a plain number like 0.5, got '%.32s'",
-                     argv[1]);
-            return false;
-        }
-        if (!(r.b >= 0 && r.b <= DIST_SIGMA_MAX)) {
-            snprintf(why, wl, "lognormal: sigma must be in [0, %g], got %s", DIST_SIGMA_MAX,
-                     argv[1]);
-            return false;
-        }
-        r.b = r.b == 0.0 ? 0.0 : r.b;
-        break;
-    }
-    *d = r;
-    return true;
-}
-
-/* Shortest %.Ng that reads back as the same double. */
-static int shortest_precision(double v)
-{
-    char buf[40];
-    for (int p = 1; p < 17; p++) {
-        snprintf(buf, sizeof buf, "%.*g", p, v);
-        if (strtod(buf, NULL) == v)
-            return p;
-    }
-    return 17;
-}
-
-static void format_dist(const struct dist *d, char *buf, size_t len)
-{
-    char a[32], b[32];
-    scenario_format_duration(ns_of_double(d->a), a, sizeof a);
-    switch (d->kind) {
-    case DIST_UNIFORM:
-        scenario_format_duration(ns_of_double(d->b), b, sizeof b);
-        snprintf(buf, len, "uniform(%s, %s)", a, b);
-        break;
-    case DIST_EXP:
-        snprintf(buf, len, "exp(%s)", a);
-        break;
-    case DIST_LOGNORMAL: {
-        double sigma = isfinite(d->b) ? d->b : 0.0;
-        snprintf(buf, len, "lognormal(%s, %.*g)", a, shortest_precision(sigma), sigma);
-        break;
-    }
-    case DIST_CONST:
-    default:
-        snprintf(buf, len, "%s", a);
-        break;
-    }
-}
-
-/* ---- numbers, rates, booleans, conditions ---- */
-
-/* Digits for %.*g: the shortest that reads back as the same double, but never
- * so few that a whole number turns into an exponent (100, not 1e+02). */
-static int number_precision(double v)
-{
-    int p = shortest_precision(v);
-    double a = fabs(v);
-    if (a >= 1 && a < 1e17) {
-        int d = 1;
-        for (double x = a; x >= 10; x /= 10)
-            d++;
-        if (d > p)
-            p = d;
-    }
-    return p;
-}
-
-static void format_number(double v, char *buf, size_t len)
-{
-    snprintf(buf, len, "%.*g", number_precision(v), v == 0.0 ? 0.0 : v);
-}
-
-/* "500/s", "30/m", "2/h", "0.5/s": stored as a double per second. */
-static bool parse_rate_why(const char *t, double *out, char *why, size_t wl)
-{
-    const char *slash = strchr(t, '/');
-    size_t nlen = slash ? (size_t)(slash - t) : strlen(t);
-    double v;
-
-    while (nlen > 0 && t[nlen - 1] == ' ')
-        nlen--;
-    if (!parse_number(t, nlen, &v)) {
-        snprintf(why, wl, "expected a rate like 500/s, got '%.64s'", t);
-        return false;
-    }
-    if (!slash) {
-        snprintf(why, wl, "missing unit /s in '%.64s' (a rate is like 500/s, 30/m or 2/h)", t);
-        return false;
-    }
-    const char *u = slash + 1;
-    while (*u == ' ')
-        u++;
-    double per;
-    if (!strcmp(u, "s"))
-        per = 1;
-    else if (!strcmp(u, "m"))
-        per = 60;
-    else if (!strcmp(u, "h"))
-        per = 3600;
-    else {
-        snprintf(why, wl, "unknown unit '/%.16s' in '%.64s' (use /s, /m or /h)", u, t);
-        return false;
-    }
-    if (v < 0) {
-        snprintf(why, wl, "must be >= 0/s, got %.64s", t);
-        return false;
-    }
-    v /= per;
-    *out = v == 0.0 ? 0.0 : v;
-    return true;
-}
-
-static void format_rate(double v, char *buf, size_t len)
-{
-    char n[40];
-    format_number(v, n, sizeof n);
-    snprintf(buf, len, "%s/s", n);
-}
-
-/* Bandwidths: a decimal number and a unit, either bits per second (bit, kbit,
- * mbit, gbit; any case; "/s" optional) or bytes per second (B/s, kB/s, MB/s,
- * GB/s; a capital B; "/s" optional). Decimal prefixes: k = 1000. Kept as
- * bytes per second, rounded to the nearest byte; 0 = unlimited. */
-#define BW_MIN 1000ULL         /* B/s (8kbit): slower, and a TCP handshake takes seconds */
-#define BW_MAX 125000000000ULL /* B/s (1000gbit) */
-#define BW_FRAC_DIGITS 12      /* further fraction digits are ignored */
-#define BW_UNITS "bit, kbit, mbit, gbit (\"/s\" optional) or B/s, kB/s, MB/s, GB/s"
-
-static bool bw_unit(const char *u, uint64_t *mult, unsigned *den)
-{
-    char b[16];
-    size_t n = strlen(u);
-    if (n >= sizeof b)
-        return false;
-    memcpy(b, u, n + 1);
-    if (n >= 2 && b[n - 2] == '/' && (b[n - 1] == 's' || b[n - 1] == 'S'))
-        b[n -= 2] = '\0';
-    if (n >= 3 && !strcasecmp(b + n - 3, "bit")) {
-        *den = 8;
-        n -= 3;
-    } else if (n >= 1 && b[n - 1] == 'B') {
-        *den = 1;
-        n -= 1;
-    } else {
-        return false;
-    }
-    if (n == 0) {
-        *mult = 1;
-        return true;
-    }
-    if (n != 1)
-        return false;
-    switch (b[0]) {
-    case 'k':
-    case 'K':
-        *mult = 1000ULL;
-        return true;
-    case 'M':
-        *mult = 1000000ULL;
-        return true;
-    case 'G':
-        *mult = 1000000000ULL;
-        return true;
-    case 'm': /* "mbit" is the tc spelling; "mB" would be millibytes */
-        *mult = 1000000ULL;
-        return *den == 8;
-    case 'g':
-        *mult = 1000000000ULL;
-        return *den == 8;
-    default:
-        return false;
-    }
-}
-
-static bool parse_bandwidth_why(const char *t, uint64_t *out, char *why, size_t wl)
-{
-    const char *p = t;
-    unsigned __int128 ip = 0, frac = 0, scale = 1;
-    int digits = 0;
-    bool big = false;
-
-    if (*p == '-') {
-        snprintf(why, wl, "must be >= 0, got %.64s", t);
-        return false;
-    }
-    for (; is_digit(*p); p++, digits++) {
-        if (ip > (unsigned __int128)BW_MAX * 8)
-            big = true; /* stop before __int128 could overflow below */
-        else
-            ip = ip * 10 + (unsigned)(*p - '0');
-    }
-    if (*p == '.') {
-        int fd = 0;
-        for (p++; is_digit(*p); p++, fd++, digits++) {
-            if (fd < BW_FRAC_DIGITS) {
-                frac = frac * 10 + (unsigned)(*p - '0');
-                scale *= 10;
-            }
-        }
-        if (fd == 0)
-            digits = 0;
-    }
-    if (digits == 0) {
-        snprintf(why, wl, "expected a bandwidth like 1mbit or 125kB/s, got '%.64s'", t);
-        return false;
-    }
-    while (*p == ' ')
-        p++;
-    if (*p == '\0') {
-        snprintf(why, wl, "missing unit (e.g. 1mbit or 125kB/s) in '%.64s'", t);
-        return false;
-    }
-    uint64_t mult;
-    unsigned den;
-    if (!bw_unit(p, &mult, &den)) {
-        snprintf(why, wl, "unknown unit '%.16s' in '%.64s' (use " BW_UNITS ")", p, t);
-        return false;
-    }
-    /* value = (ip + frac/scale) * mult / den bytes, rounded half up */
-    unsigned __int128 num = (ip * scale + frac) * mult, d = scale * den;
-    unsigned __int128 bytes = (num + d / 2) / d;
-    if (big || bytes > BW_MAX) {
-        snprintf(why, wl, "must be at most 1000gbit (125GB/s), got %.64s", t);
-        return false;
-    }
-    if (num != 0 && bytes < BW_MIN) {
-        snprintf(why, wl, "must be at least 8kbit (1kB/s) when not 0, got %.64s", t);
-        return false;
-    }
-    *out = (uint64_t)bytes;
-    return true;
-}
-
-/* In the largest bit unit that is exact: 1000000 B/s is "8mbit". */
-static void format_bandwidth(uint64_t Bps, char *buf, size_t len)
-{
-    static const struct {
-        const char *name;
-        uint64_t bits;
-    } units[] = {{"gbit", 1000000000ULL}, {"mbit", 1000000ULL}, {"kbit", 1000ULL}, {"bit", 1}};
-    uint64_t bits = Bps * 8; /* Bps <= BW_MAX: no overflow */
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-        if (bits != 0 && bits % units[i].bits == 0) {
-            snprintf(buf, len, "%llu%s", (unsigned long long)(bits / units[i].bits), units[i].name);
-            return;
-        }
-    }
-    snprintf(buf, len, "%llubit", (unsigned long long)bits);
-}
-
-static bool parse_bool_why(const char *t, bool *out, char *why, size_t wl)
-{
-    if (!strcmp(t, "true") || !strcmp(t, "True") || !strcmp(t, "TRUE")) {
-        *out = true;
-        return true;
-    }
-    if (!strcmp(t, "false") || !strcmp(t, "False") || !strcmp(t, "FALSE")) {
-        *out = false;
-        return true;
-    }
-    snprintf(why, wl, "expected true or false, got '%.64s'", t);
-    return false;
-}
-
-/* Condition metrics: every timeseries column (metrics.h) plus the derived
- * columns the coordinator adds. */
-static const char *const cond_extra_metrics[] = {"lag_p99_ms", "lag_max_ms", "cpu_max"};
-#define N_COND_EXTRA (sizeof cond_extra_metrics / sizeof cond_extra_metrics[0])
-#define N_COND_METRICS ((size_t)G_COUNT + (size_t)C_COUNT + N_COND_EXTRA)
-
-static const char *cond_metric(size_t i)
-{
-    if (i < (size_t)G_COUNT)
-        return metrics_gauge_name((enum metric_gauge)i);
-    i -= (size_t)G_COUNT;
-    if (i < (size_t)C_COUNT)
-        return metrics_counter_name((enum metric_counter)i);
-    i -= (size_t)C_COUNT;
-    return i < N_COND_EXTRA ? cond_extra_metrics[i] : NULL;
-}
-
-static const char *const cmp_names[] = {">=", ">", "<=", "<"};
-
-/* Levenshtein distance, for "did you mean"; short strings only. */
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b), row[40];
-    if (la >= 40 || lb >= 40)
-        return 99;
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
-static void unknown_metric(const char *name, char *why, size_t wl)
-{
-    size_t used = 0, best_d = 3;
-    const char *best = NULL;
-    int n = snprintf(why, wl, "unknown metric '%.31s' (expected one of: ", name);
-    if (n < 0 || (size_t)n >= wl)
-        return;
-    used = (size_t)n;
-    for (size_t i = 0; i < N_COND_METRICS; i++) {
-        const char *m = cond_metric(i);
-        size_t d = edit_distance(name, m);
-        if (d < best_d) {
-            best_d = d;
-            best = m;
-        }
-        if (used > 200) /* the rest is in docs/scenarios.md */
-            continue;
-        n = snprintf(why + used, wl - used, "%s%s", i ? ", " : "", m);
-        if (n < 0 || (size_t)n >= wl - used)
-            return;
-        used += (size_t)n;
-        if (used > 200 && i + 1 < N_COND_METRICS) {
-            n = snprintf(why + used, wl - used, ", ...");
-            if (n < 0 || (size_t)n >= wl - used)
-                return;
-            used += (size_t)n;
-        }
-    }
-    for (size_t i = 0; !best && i < N_COND_METRICS; i++) /* "cpu" -> "cpu_max" */
-        if (*name && !strncmp(cond_metric(i), name, strlen(name)))
-            best = cond_metric(i);
-    if (best)
-        snprintf(why + used, wl - used, "); did you mean '%s'?", best);
-    else
-        snprintf(why + used, wl - used, ")");
-}
-
-/* "METRIC OP VALUE": OP one of >= > <= <, VALUE a number or a percentage. */
-static bool parse_cond_why(const char *t, struct scn_cond *c, char *why, size_t wl)
-{
-    const char *p = t, *m0;
-    struct scn_cond r;
-    char name[64];
-
-    memset(&r, 0, sizeof r);
-    while (*p == ' ' || *p == '\t')
-        p++;
-    m0 = p;
-    while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || is_digit(*p) || *p == '_')
-        p++;
-    size_t mlen = (size_t)(p - m0);
-    if (mlen == 0) {
-        snprintf(why, wl,
-                 "expected a condition like 'online >= 0.9' (METRIC OP VALUE), got '%.64s'", t);
-        return false;
-    }
-    snprintf(name, sizeof name, "%.*s", (int)(mlen < sizeof name ? mlen : sizeof name - 1), m0);
-    bool known = false;
-    for (size_t i = 0; i < N_COND_METRICS && !known; i++)
-        known = mlen < sizeof r.metric && !strcmp(name, cond_metric(i));
-    if (!known) {
-        unknown_metric(name, why, wl);
-        return false;
-    }
-    memcpy(r.metric, name, mlen + 1);
-
-    while (*p == ' ' || *p == '\t')
-        p++;
-    const char *o0 = p;
-    while (*p && strchr("<>=!", *p))
-        p++;
-    size_t olen = (size_t)(p - o0);
-    int op = -1;
-    for (int i = 0; i < 4; i++)
-        if (olen == strlen(cmp_names[i]) && !strncmp(o0, cmp_names[i], olen))
-            op = i;
-    if (op < 0) {
-        snprintf(why, wl, "expected a comparison (>=, >, <= or <) after '%s', got '%.*s'", name,
-                 (int)(olen ? (olen > 16 ? 16 : olen) : strnlen(o0, 32)), o0);
-        return false;
-    }
-    r.op = (enum scn_cmp)op;
-
-    while (*p == ' ' || *p == '\t')
-        p++;
-    size_t vlen = strlen(p);
-    while (vlen > 0 && (p[vlen - 1] == ' ' || p[vlen - 1] == '\t'))
-        vlen--;
-    bool pct = vlen > 0 && p[vlen - 1] == '%';
-    if (!parse_number(p, pct ? vlen - 1 : vlen, &r.value)) {
-        snprintf(why, wl, "expected a number or a percentage like 90%% after '%s', got '%.*s'",
-                 cmp_names[op], (int)(vlen > 32 ? 32 : vlen), p);
-        return false;
-    }
-    if (pct)
-        r.value /= 100.0;
-    if (r.value == 0.0)
-        r.value = 0.0; /* no -0 */
-    *c = r;
-    return true;
-}
-
-static void format_cond(const struct scn_cond *c, char *buf, size_t len)
-{
-    char v[40];
-    format_number(c->value, v, sizeof v);
-    snprintf(buf, len, "%.31s %s %s", c->metric, (unsigned)c->op < 4 ? cmp_names[c->op] : "?", v);
-}
 
 /* ---- schema ---- */
 
@@ -1816,7 +505,7 @@ static bool set_from_text(const struct field *f, const char *t, void *dst, char 
         bool ok = n >= 1 && n < SCN_NAME_MAX;
         for (size_t i = 0; ok && i < n; i++) {
             char c = t[i];
-            ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '.' ||
+            ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || scn_is_digit(c) || c == '.' ||
                  c == '_' || c == '-';
         }
         if (!ok) {
@@ -1989,7 +678,7 @@ static int fail(struct ctx *c, const struct tnode *n, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    report(c->err, c->errlen, n->origin, n->line, n->col, "%s", msg);
+    scn_report(c->err, c->errlen, n->origin, n->line, n->col, "%s", msg);
     return -1;
 }
 
@@ -2002,11 +691,6 @@ static const struct tnode *seen_node(const struct ctx *c, size_t off)
         if (c->seen[i].off == off)
             return c->seen[i].node;
     return NULL;
-}
-
-static void join_path(char *out, size_t len, const char *path, const char *key)
-{
-    snprintf(out, len, "%.150s%s%.64s", path, *path ? "." : "", key);
 }
 
 static const char *type_desc(const struct field *f, char *buf, size_t len)
@@ -2069,8 +753,8 @@ static int walk_fields(struct ctx *c, const struct tnode *m, const struct field 
                 return -1;
             continue;
         }
-        const struct tnode *v = map_get(m, f->key, NULL);
-        join_path(child, sizeof child, path, f->key);
+        const struct tnode *v = scn_map_get(m, f->key, NULL);
+        scn_join_path(child, sizeof child, path, f->key);
         if (!v) {
             if (f->req)
                 return fail(c, m, "%s%smissing required key '%s'", path, *path ? ": " : "", child);
@@ -2088,17 +772,17 @@ static int walk_map(struct ctx *c, const struct tnode *m, const struct field *ta
     char desc[64], child[256];
 
     if (m->kind != TN_MAP && !tn_is_null(m)) {
-        describe(m, desc, sizeof desc);
+        scn_describe(m, desc, sizeof desc);
         return fail(c, m, "%s: expected a mapping, got %s", *path ? path : "scenario", desc);
     }
     for (size_t i = 0; i + 1 < m->n; i += 2) {
         const struct tnode *k = m->items[i];
         size_t off;
         if (k->kind != TN_SCALAR) {
-            describe(k, desc, sizeof desc);
+            scn_describe(k, desc, sizeof desc);
             return fail(c, k, "%s: expected a key, got %s", *path ? path : "scenario", desc);
         }
-        join_path(child, sizeof child, path, k->text);
+        scn_join_path(child, sizeof child, path, k->text);
         if (!find_key(table, k->text, &off)) {
             char keys[384];
             size_t used = 0;
@@ -2126,7 +810,7 @@ static int walk_nets(struct ctx *c, const struct field *f, const struct tnode *v
     uint32_t *count = (uint32_t *)(base + f->off_count);
 
     if (v->kind != TN_SEQ) {
-        describe(v, desc, sizeof desc);
+        scn_describe(v, desc, sizeof desc);
         return fail(c, v, "%s: expected a sequence of networks like [127.0.0.0/8], got %s", path,
                     desc);
     }
@@ -2136,7 +820,7 @@ static int walk_nets(struct ctx *c, const struct field *f, const struct tnode *v
     for (size_t i = 0; i < v->n; i++) {
         const struct tnode *it = v->items[i];
         if (it->kind != TN_SCALAR) {
-            describe(it, desc, sizeof desc);
+            scn_describe(it, desc, sizeof desc);
             return fail(c, it, "%s.%zu: expected an IPv4 network like 127.0.0.0/8, got %s", path, i,
                         desc);
         }
@@ -2156,7 +840,7 @@ static int walk_rank_list(struct ctx *c, const struct tnode *g, const char *list
     char desc[64], why[200];
 
     if (g->kind != TN_SEQ) {
-        describe(g, desc, sizeof desc);
+        scn_describe(g, desc, sizeof desc);
         return fail(c, g, "%s: expected a list of ranks like [1, 2], got %s", rpath, desc);
     }
     if (g->n == 0)
@@ -2165,7 +849,7 @@ static int walk_rank_list(struct ctx *c, const struct tnode *g, const char *list
         const struct tnode *r = g->items[j];
         uint64_t rank;
         if (r->kind != TN_SCALAR || tn_is_null(r)) {
-            describe(r, desc, sizeof desc);
+            scn_describe(r, desc, sizeof desc);
             return fail(c, r, "%s.%zu: expected a rank number, got %s", rpath, j, desc);
         }
         if (!parse_uint_why(r->text, 0, SCN_MAX_RANKS - 1, &rank, why, sizeof why))
@@ -2188,7 +872,7 @@ static int walk_groups(struct ctx *c, const struct field *f, const struct tnode 
     uint8_t *group = (uint8_t *)(base + f->off);
 
     if (v->kind != TN_SEQ) {
-        describe(v, desc, sizeof desc);
+        scn_describe(v, desc, sizeof desc);
         return fail(c, v, "%s: expected a list of groups of ranks like [[1, 2], [3]], got %s", path,
                     desc);
     }
@@ -2219,7 +903,7 @@ static int walk_impair_groups(struct ctx *c, const struct field *f, const struct
     if (tn_is_null(v))
         return 0;
     if (v->kind != TN_SEQ) {
-        describe(v, desc, sizeof desc);
+        scn_describe(v, desc, sizeof desc);
         return fail(c, v,
                     "%s: expected a list of host groups like [{ranks: [2, 3], latency: 50ms}], "
                     "got %s",
@@ -2247,7 +931,7 @@ static int walk_impair_groups(struct ctx *c, const struct field *f, const struct
 static const struct tnode *key_node(const struct tnode *m, const char *key)
 {
     struct tnode *k = NULL;
-    return map_get(m, key, &k) ? k : NULL;
+    return scn_map_get(m, key, &k) ? k : NULL;
 }
 
 /* Checks that need the whole event: one of at/when, one action, per-kind
@@ -2302,8 +986,8 @@ static int check_event(struct ctx *c, const struct tnode *it, struct scn_event *
                     first->text, second->text);
     e->kind = (enum scn_event_kind)fa->kind;
 
-    const struct tnode *act = map_get(it, fa->key, NULL);
-    const struct tnode *role = map_get(act, "role", NULL);
+    const struct tnode *act = scn_map_get(it, fa->key, NULL);
+    const struct tnode *role = scn_map_get(act, "role", NULL);
     switch (e->kind) {
     case EV_BOOT:
     case EV_REBOOT:
@@ -2318,8 +1002,8 @@ static int check_event(struct ctx *c, const struct tnode *it, struct scn_event *
                         role_names[e->role]);
         break;
     case EV_CAPACITY: {
-        bool w = map_get(act, "workers", NULL), st = map_get(act, "service_time", NULL),
-             q = map_get(act, "queue", NULL);
+        bool w = scn_map_get(act, "workers", NULL), st = scn_map_get(act, "service_time", NULL),
+             q = scn_map_get(act, "queue", NULL);
         if (!st)
             e->service_time = (struct dist){.kind = DIST_KEEP};
         e->queue_set = q;
@@ -2338,7 +1022,7 @@ static int check_event(struct ctx *c, const struct tnode *it, struct scn_event *
     case EV_INJECT_SN:
         *injected += e->count;
         if (*injected > MAX_COUNT) {
-            const struct tnode *n = map_get(act, "count", NULL);
+            const struct tnode *n = scn_map_get(act, "count", NULL);
             return fail(c, n ? n : act,
                         "%s.inject_supernodes.count: the injected supernodes add up to %llu, more "
                         "than %u",
@@ -2354,7 +1038,7 @@ static int check_event(struct ctx *c, const struct tnode *it, struct scn_event *
                     fa->key);
 
     if (!e->conditional && e->at_ns >= s->duration_ns) {
-        const struct tnode *at = map_get(it, "at", NULL);
+        const struct tnode *at = scn_map_get(it, "at", NULL);
         scenario_format_duration(s->duration_ns, b1, sizeof b1);
         scenario_format_duration(e->at_ns, b2, sizeof b2);
         return fail(c, at ? at : it, "%s.at: must be < duration (%s), got %s", ipath, b1, b2);
@@ -2374,7 +1058,7 @@ static int walk_events(struct ctx *c, const struct field *f, const struct tnode 
         return 0;
     }
     if (v->kind != TN_SEQ) {
-        describe(v, desc, sizeof desc);
+        scn_describe(v, desc, sizeof desc);
         return fail(c, v, "%s: expected a sequence of events, got %s", path, desc);
     }
     if (v->n > SCN_MAX_EVENTS)
@@ -2431,7 +1115,7 @@ static int walk_field(struct ctx *c, const struct field *f, const struct tnode *
             return 0;
         }
         if (v->kind != TN_SCALAR || (f->type == F_COND && tn_is_null(v))) {
-            describe(v, desc, sizeof desc);
+            scn_describe(v, desc, sizeof desc);
             return fail(c, v, "%s: expected %s, got %s", path, type_desc(f, tbuf, sizeof tbuf),
                         desc);
         }
@@ -2675,175 +1359,6 @@ static int check_rules(struct ctx *c)
     return s->network.mode == NET_HOST ? 0 : check_addresses(c);
 }
 
-/* ---- overrides ---- */
-
-static bool all_digits(const char *s)
-{
-    if (!*s)
-        return false;
-    for (; *s; s++)
-        if (!is_digit(*s))
-            return false;
-    return true;
-}
-
-static struct tnode *new_container(struct arena *a, const struct origin *o, bool seq)
-{
-    struct tnode *n = arena_alloc(a, sizeof *n);
-    if (!n)
-        return NULL;
-    memset(n, 0, sizeof *n);
-    n->kind = seq ? TN_SEQ : TN_MAP;
-    n->origin = o;
-    n->height = 1;
-    n->text = "";
-    return n;
-}
-
-static struct tnode *new_key(struct arena *a, const struct origin *o, const char *k)
-{
-    struct tnode *n = arena_alloc(a, sizeof *n);
-    if (!n)
-        return NULL;
-    memset(n, 0, sizeof *n);
-    n->kind = TN_SCALAR;
-    n->origin = o;
-    n->height = 1;
-    n->plain = true;
-    n->len = strlen(k);
-    n->text = arena_strndup(a, k, n->len);
-    return n->text ? n : NULL;
-}
-
-/* Graft `value` at `comps` under `root`. Missing mappings are created, a
- * numeric component indexes a sequence, and index == length appends. A scalar
- * in the way is replaced: the walk then reports the type error against the
- * override. */
-static int graft(struct arena *a, const struct origin *o, struct tnode *root, char **comps,
-                 size_t nc, struct tnode *value, char *err, size_t errlen)
-{
-    struct tnode *cur = root;
-    char path[256] = "";
-
-    for (size_t i = 0; i < nc; i++) {
-        bool last = i + 1 == nc;
-        bool next_is_index = !last && all_digits(comps[i + 1]);
-        struct tnode **slot = NULL;
-        char here[256];
-        snprintf(here, sizeof here, "%s", path);
-
-        if (cur->kind == TN_SEQ) {
-            if (!all_digits(comps[i])) {
-                report(err, errlen, o, 0, 0, "%s: expected a sequence index, got '%.32s'",
-                       *here ? here : "scenario", comps[i]);
-                return -1;
-            }
-            errno = 0;
-            unsigned long long idx = strtoull(comps[i], NULL, 10);
-            if (errno || idx > cur->n) {
-                report(err, errlen, o, 0, 0,
-                       "%s.%.32s: index out of range (%s has %zu entries; index %zu appends)", here,
-                       comps[i], here, cur->n, cur->n);
-                return -1;
-            }
-            if (idx == cur->n) {
-                struct tnode *fresh = last ? value : new_container(a, o, next_is_index);
-                if (!fresh || tn_push(a, cur, fresh) < 0)
-                    goto oom;
-            }
-            slot = &cur->items[idx];
-        } else {
-            struct tnode *k = NULL;
-            struct tnode *v = map_get(cur, comps[i], &k);
-            if (!v) {
-                struct tnode *key = new_key(a, o, comps[i]);
-                struct tnode *fresh = last ? value : new_container(a, o, next_is_index);
-                if (!key || !fresh || tn_push(a, cur, key) < 0 || tn_push(a, cur, fresh) < 0)
-                    goto oom;
-                slot = &cur->items[cur->n - 1];
-            } else {
-                for (size_t j = 0; j + 1 < cur->n; j += 2)
-                    if (cur->items[j] == k)
-                        slot = &cur->items[j + 1];
-            }
-        }
-        join_path(path, sizeof path, here, comps[i]);
-        if (last) {
-            *slot = value;
-            return 0;
-        }
-        if ((*slot)->kind == TN_SCALAR) {
-            struct tnode *fresh = new_container(a, o, next_is_index);
-            if (!fresh)
-                goto oom;
-            *slot = fresh;
-        }
-        cur = *slot;
-    }
-    return 0;
-oom:
-    report(err, errlen, o, 0, 0, "out of memory");
-    return -1;
-}
-
-static int apply_override(struct arena *a, struct tnode *root, const char *ov, char *err,
-                          size_t errlen)
-{
-    size_t len = strlen(ov);
-    struct origin *o = arena_alloc(a, sizeof *o);
-    char *label = arena_alloc(a, len + 7);
-    if (!o || !label) {
-        if (err && errlen)
-            snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    snprintf(label, len + 7, "--set %s", ov);
-    *o = (struct origin){label, true};
-
-    const char *eq = strchr(ov, '=');
-    if (!eq) {
-        report(err, errlen, o, 0, 0, "malformed override: expected KEY=VALUE");
-        return -1;
-    }
-    if (eq == ov) {
-        report(err, errlen, o, 0, 0, "malformed override: empty key");
-        return -1;
-    }
-    char *key = arena_strndup(a, ov, (size_t)(eq - ov));
-    size_t nc = 1;
-    if (!key) {
-        report(err, errlen, o, 0, 0, "out of memory");
-        return -1;
-    }
-    for (const char *p = key; *p; p++)
-        nc += *p == '.';
-    char **comps = arena_alloc(a, nc * sizeof *comps);
-    if (!comps) {
-        report(err, errlen, o, 0, 0, "out of memory");
-        return -1;
-    }
-    size_t i = 0;
-    for (char *p = key;; i++) {
-        char *dot = strchr(p, '.');
-        comps[i] = p;
-        if (dot)
-            *dot = '\0';
-        if (*p == '\0') {
-            report(err, errlen, o, 0, 0, "malformed override: empty component in key '%.*s'",
-                   (int)(eq - ov), ov);
-            return -1;
-        }
-        if (!dot)
-            break;
-        p = dot + 1;
-    }
-
-    struct tnode *value = yaml_to_tree(a, o, eq + 1, strlen(eq + 1), err, errlen);
-    if (!value)
-        return -1;
-    return graft(a, o, root, comps, nc, value, err, errlen);
-}
-
 /* ---- loading ---- */
 
 static int load_buffer(const char *text, size_t len, const char *label,
@@ -2863,15 +1378,15 @@ static int load_buffer(const char *text, size_t len, const char *label,
     if (!root)
         goto out;
     if (tn_is_null(root)) {
-        report(err, errlen, &file, root->line, root->col,
-               "empty scenario (expected a mapping with at least name, duration and "
-               "nodes.peers)");
+        scn_report(err, errlen, &file, root->line, root->col,
+                   "empty scenario (expected a mapping with at least name, duration and "
+                   "nodes.peers)");
         goto out;
     }
     if (root->kind != TN_MAP) {
-        describe(root, desc, sizeof desc);
-        report(err, errlen, &file, root->line, root->col,
-               "expected a mapping at the top level, got %s", desc);
+        scn_describe(root, desc, sizeof desc);
+        scn_report(err, errlen, &file, root->line, root->col,
+                   "expected a mapping at the top level, got %s", desc);
         goto out;
     }
     for (size_t i = 0; i < n_overrides; i++)
@@ -2882,7 +1397,7 @@ static int load_buffer(const char *text, size_t len, const char *label,
     s = malloc(sizeof *s);
     c = calloc(1, sizeof *c);
     if (!s || !c) {
-        report(err, errlen, &file, 0, 0, "out of memory");
+        scn_report(err, errlen, &file, 0, 0, "out of memory");
         goto out;
     }
     scenario_defaults(s);
