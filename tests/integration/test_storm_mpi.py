@@ -68,8 +68,10 @@ check(s["login_ok"] == s["reg_ok"] == s["sn_registered"],
       "every login led to one registration, each accepted by a supernode")
 check(s["ls_served"] >= s["login_ok"], "the login servers served every successful login")
 check(s["boots"] == 500 + s["reboots"], "boots = first boots + reboots")
-check(s["msgs_recv"] <= s["msgs_sent"] and s["msgs_recv"] >= 0.98 * s["msgs_sent"],
-      "messages received ~ sent (only the last keepalives in flight)")
+# Each rank's last snapshot is its own instant (a late timer under load), so
+# messages in flight at the end can fall on either side: equal within a few.
+check(abs(s["msgs_recv"] - s["msgs_sent"]) <= 0.02 * s["msgs_sent"],
+      f"messages received ~ sent ({s['msgs_recv']} vs {s['msgs_sent']})")
 check(s["malformed"] == 0 and s["sn_refused_forged"] == 0, "no malformed frames, no forged tickets")
 
 # events: scheduled vs actual, per rank
