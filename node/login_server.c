@@ -227,11 +227,6 @@ uint32_t ls_id(const struct login_server *ls)
     return ls->id;
 }
 
-bool ls_is_up(const struct login_server *ls)
-{
-    return ls->lst != NULL;
-}
-
 void ls_reconfigure(struct login_server *ls, const struct scn_event *ev)
 {
     cap_reconfigure(&ls->cap, ev);

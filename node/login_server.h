@@ -25,7 +25,6 @@ void ls_free(struct login_server *ls);
  * cannot be bound again. */
 void ls_set_down(struct login_server *ls);
 int ls_set_up(struct login_server *ls);
-bool ls_is_up(const struct login_server *ls);
 uint32_t ls_id(const struct login_server *ls);
 void ls_reconfigure(struct login_server *ls, const struct scn_event *ev);
 

@@ -30,13 +30,6 @@ static const int gauge_of[] = {
 static void start_login(struct peer *p);
 static void start_register(struct peer *p);
 
-const char *peer_state_name(enum peer_state s)
-{
-    static const char *const names[] = {"off",      "booting",       "login",  "login_wait",
-                                        "register", "register_wait", "online", "gave_up"};
-    return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
-}
-
 /* An attempt's outcome is counted as it leaves the state, so
  * attempts = outcomes + in flight holds at every snapshot. */
 static int in_flight_gauge(enum peer_state s)

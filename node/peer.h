@@ -71,6 +71,4 @@ bool peer_reboot(struct peer *p);
  * it). Returns whether it was up. */
 bool peer_crash(struct peer *p);
 
-const char *peer_state_name(enum peer_state s);
-
 #endif

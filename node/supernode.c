@@ -55,11 +55,6 @@ struct supernode {
     uint32_t n_known;
 };
 
-uint32_t sn_clients(const struct supernode *sn)
-{
-    return sn->clients;
-}
-
 uint32_t sn_id(const struct supernode *sn)
 {
     return sn->id;

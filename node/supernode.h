@@ -36,6 +36,5 @@ uint32_t sn_id(const struct supernode *sn);
 /* A promoted SN's demotion check: true (and the SN is down) when its load
  * stayed below `below` of max_clients for for_ns while `surplus`. */
 bool sn_check_demote(struct supernode *sn, double below, int64_t for_ns, bool surplus);
-uint32_t sn_clients(const struct supernode *sn);
 
 #endif
