@@ -50,9 +50,9 @@ static void service_done(evutil_socket_t fd, short what, void *arg)
     kick(c);
 }
 
-static void start_service(struct capacity *c, struct cap_item *it)
+/* `now` is the caller's clock reading, the one pacing decided on. */
+static void start_service(struct capacity *c, struct cap_item *it, int64_t now)
 {
-    int64_t now = host_now(c->h);
     if (c->m.queue_us)
         hist_add(c->m.queue_us, (uint64_t)(now > it->enq_ns ? (now - it->enq_ns) / 1000 : 0));
     int64_t st = dist_draw(&c->cfg.service_time, &c->rng);
@@ -60,6 +60,7 @@ static void start_service(struct capacity *c, struct cap_item *it)
         hist_add(c->m.service_us, (uint64_t)(st / 1000));
     c->busy++;
     gauge(c, c->m.g_busy, +1);
+    it->start_ns = now;
     it->state = CAP_SERVING;
     TAILQ_INSERT_TAIL(&c->serving, it, q);
     evtimer_assign(&it->timer, c->h->base, service_done, it);
@@ -85,8 +86,8 @@ static void pace_cb(evutil_socket_t fd, short what, void *arg)
 static void kick(struct capacity *c)
 {
     while (c->busy < c->cfg.workers && c->qlen > 0) {
+        int64_t now = host_now(c->h);
         if (c->cfg.admission == ADMIT_PACE && c->cfg.rate > 0) {
-            int64_t now = host_now(c->h);
             if (now < c->pace_next_ns) {
                 if (!evtimer_pending(&c->pace_timer, NULL))
                     host_arm_in(&c->pace_timer, c->pace_next_ns - now);
@@ -95,7 +96,7 @@ static void kick(struct capacity *c)
             int64_t gap = (int64_t)(1e9 / c->cfg.rate);
             c->pace_next_ns = (c->pace_next_ns > now ? c->pace_next_ns : now) + gap;
         }
-        start_service(c, dequeue(c));
+        start_service(c, dequeue(c), now);
     }
 }
 

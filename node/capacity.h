@@ -42,6 +42,7 @@ struct cap_item {
     struct capacity *owner;
     struct event timer;
     int64_t enq_ns;
+    int64_t start_ns; /* run time a worker took it */
     uint8_t state;
     bool abandoned;
 };
