@@ -47,7 +47,7 @@ uint32_t placement_inject_first(const struct placement *p, const struct scenario
     return id;
 }
 
-enum node_role placement_role(const struct placement *p, uint32_t id)
+enum role placement_role(const struct placement *p, uint32_t id)
 {
     if (id < p->first_svc)
         return ROLE_LOGIN_SERVER;
@@ -126,22 +126,6 @@ uint16_t placement_port(const struct placement *p, uint32_t id)
         return p->svc_port;
     default:
         return 0; /* peers only connect out */
-    }
-}
-
-const char *placement_role_name(enum node_role r)
-{
-    switch (r) {
-    case ROLE_LOGIN_SERVER:
-        return "login_server";
-    case ROLE_SUPERNODE:
-        return "supernode";
-    case ROLE_SERVICE:
-        return "service";
-    case ROLE_PEER:
-        return "peer";
-    default:
-        return "?";
     }
 }
 

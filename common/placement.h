@@ -16,8 +16,6 @@
 
 #include "scenario.h"
 
-enum node_role { ROLE_LOGIN_SERVER = 0, ROLE_SERVICE, ROLE_SUPERNODE, ROLE_PEER, ROLE_COUNT };
-
 struct placement {
     uint32_t n_ls, n_svc, n_sn, n_bootstrap, n_peers, n_inj, n_nodes;
     uint32_t first_svc, first_sn, first_peer, first_inj;
@@ -35,7 +33,7 @@ void placement_init(struct placement *p, const struct scenario *s, int world_siz
 /* Host mode: every rank's address, gathered at start; the array must outlive
  * the placement. */
 void placement_set_hosts(struct placement *p, const uint32_t *host_ip);
-enum node_role placement_role(const struct placement *p, uint32_t id);
+enum role placement_role(const struct placement *p, uint32_t id);
 /* First injected-SN id of inject event `idx` (events before it in order). */
 uint32_t placement_inject_first(const struct placement *p, const struct scenario *s, uint32_t idx);
 int placement_rank_of(const struct placement *p, uint32_t id);
@@ -47,7 +45,6 @@ uint32_t placement_addr(const struct placement *p, uint32_t id);
 uint16_t placement_port(const struct placement *p, uint32_t id);
 /* The port node `id` listens on as a supernode (also for promoted peers). */
 uint16_t placement_sn_port(const struct placement *p, uint32_t id);
-const char *placement_role_name(enum node_role r);
 
 /* The safety interlock (design 4.6): true if ip lies in one of the scenario's
  * allowed networks. */

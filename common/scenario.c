@@ -106,14 +106,13 @@ static const char *const admission_names[] = {"bounded-queue", "accept-all", "to
                                               "shed",          "pace",       NULL};
 static const char *const discipline_names[] = {"fifo", "lifo", NULL};
 static const char *const overload_names[] = {"none", "shutdown", "demote", NULL};
-static const char *const role_names[] = {"peer", "supernode", "login_server", "service", NULL};
 static const char *const net_mode_names[] = {"loopback", "host", NULL};
 
 _Static_assert(sizeof(enum scn_admission) == sizeof(int), "enums are stored as int");
 _Static_assert(sizeof(enum scn_discipline) == sizeof(int), "enums are stored as int");
 _Static_assert(sizeof(enum scn_overload_action) == sizeof(int), "enums are stored as int");
-_Static_assert(sizeof(enum scn_role) == sizeof(int), "enums are stored as int");
-_Static_assert(ADMIT_PACE == 4 && QUEUE_LIFO == 1 && OVERLOAD_DEMOTE == 2 && SROLE_SERVICE == 3,
+_Static_assert(sizeof(enum role) == sizeof(int), "enums are stored as int");
+_Static_assert(ADMIT_PACE == 4 && QUEUE_LIFO == 1 && OVERLOAD_DEMOTE == 2 && ROLE_SERVICE == 3,
                "name tables follow the enums");
 
 #define MS 1000000LL
@@ -283,12 +282,12 @@ static const struct field impair_class_fields[] = {
     {NULL},
 };
 
-/* Indexed by enum scn_role, as role_names. */
+/* Indexed by enum role, as role_names. */
 static const struct field impair_fields[] = {
-    {"peer", F_MAP, OFF(network.impair[SROLE_PEER]), .sub = impair_class_fields},
-    {"supernode", F_MAP, OFF(network.impair[SROLE_SUPERNODE]), .sub = impair_class_fields},
-    {"login_server", F_MAP, OFF(network.impair[SROLE_LOGIN_SERVER]), .sub = impair_class_fields},
-    {"service", F_MAP, OFF(network.impair[SROLE_SERVICE]), .sub = impair_class_fields},
+    {"peer", F_MAP, OFF(network.impair[ROLE_PEER]), .sub = impair_class_fields},
+    {"supernode", F_MAP, OFF(network.impair[ROLE_SUPERNODE]), .sub = impair_class_fields},
+    {"login_server", F_MAP, OFF(network.impair[ROLE_LOGIN_SERVER]), .sub = impair_class_fields},
+    {"service", F_MAP, OFF(network.impair[ROLE_SERVICE]), .sub = impair_class_fields},
     {NULL},
 };
 
@@ -991,12 +990,12 @@ static int check_event(struct ctx *c, const struct tnode *it, struct scn_event *
     switch (e->kind) {
     case EV_BOOT:
     case EV_REBOOT:
-        e->role = SROLE_PEER;
+        e->role = ROLE_PEER;
         break;
     case EV_CRASH:
         break;
     case EV_OUTAGE:
-        if (e->role != SROLE_LOGIN_SERVER && e->role != SROLE_SERVICE)
+        if (e->role != ROLE_LOGIN_SERVER && e->role != ROLE_SERVICE)
             return fail(c, role ? role : act,
                         "%s.outage.role: must be login_server or service, got %s", ipath,
                         role_names[e->role]);
@@ -1009,7 +1008,7 @@ static int check_event(struct ctx *c, const struct tnode *it, struct scn_event *
         e->queue_set = q;
         if (!w)
             e->workers = 0;
-        if (e->role == SROLE_PEER)
+        if (e->role == ROLE_PEER)
             return fail(c, role ? role : act,
                         "%s.capacity.role: must be login_server, service or supernode, got peer",
                         ipath);
@@ -1033,7 +1032,7 @@ static int check_event(struct ctx *c, const struct tnode *it, struct scn_event *
         break;
     }
     if (e->kind != EV_BOOT && e->kind != EV_REBOOT && e->kind != EV_INJECT_SN &&
-        e->role == SROLE_SERVICE && s->nodes.services == 0)
+        e->role == ROLE_SERVICE && s->nodes.services == 0)
         return fail(c, role ? role : act, "%s.%s.role: service, but nodes.services is 0", ipath,
                     fa->key);
 

@@ -17,6 +17,7 @@
 
 #include "dist.h"
 #include "retry.h"
+#include "role.h"
 
 #define SCN_NAME_MAX 64
 #define SCN_MAX_EVENTS 64
@@ -38,9 +39,6 @@ enum scn_event_kind {
     EV_KIND_COUNT
 };
 
-/* Roles an event can target. */
-enum scn_role { SROLE_PEER = 0, SROLE_SUPERNODE, SROLE_LOGIN_SERVER, SROLE_SERVICE };
-
 /* "METRIC OP VALUE", evaluated by the coordinator on each aggregated row.
  * METRIC is a timeseries column; the peer-state gauges (off, booting,
  * logging_in, registering, online, gave_up) are fractions of nodes.peers,
@@ -57,7 +55,7 @@ struct scn_event {
     bool conditional;     /* `when:` instead of `at:` */
     struct scn_cond when;
     enum scn_event_kind kind;
-    enum scn_role role;   /* crash, outage, capacity */
+    enum role role;   /* crash, outage, capacity */
     double fraction;      /* boot, reboot, crash: share of the role, in [0, 1] */
     int64_t over_ns;      /* boot, reboot, crash: window the selection is spread over */
     int64_t for_ns;       /* outage: how long */
@@ -200,7 +198,7 @@ struct scenario {
         uint32_t base;                /* loopback mode: first node address, host order */
         struct scn_net allowed[SCN_MAX_NETS];
         uint32_t n_allowed;
-        struct scn_impair impair[4]; /* by enum scn_role: peer, supernode, login_server, service */
+        struct scn_impair impair[ROLE_COUNT]; /* by enum role */
         /* network.impair_groups: impairment of every node on some ranks (a
          * host group), added to its class's: group index + 1 per rank, 0 =
          * none. Combined: latencies and jitters add, losses compound, the

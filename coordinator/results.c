@@ -141,7 +141,7 @@ int results_write_placement(struct results *r, const struct placement *p, char (
         char addr[32];
         int rank = placement_rank_of(p, id);
         placement_format_addr(p, id, addr, sizeof addr);
-        fprintf(f, "%u,%s,%d,%s,%s\n", id, placement_role_name(placement_role(p, id)), rank,
+        fprintf(f, "%u,%s,%d,%s,%s\n", id, role_name(placement_role(p, id)), rank,
                 hosts[rank], addr);
     }
     int bad = ferror(f);

@@ -114,7 +114,7 @@ static bool is_trigger(enum scn_event_kind k)
 }
 
 /* Capacity of a server class at the end of the run, in requests/s. */
-static double final_capacity(const struct run_record *r, enum scn_role role,
+static double final_capacity(const struct run_record *r, enum role role,
                              const struct scn_capacity *base, int64_t up)
 {
     struct scn_capacity cap = *base;
@@ -252,11 +252,11 @@ void verdicts_assess(const struct run_record *r, struct verdict *v)
     v->metastable_known = true;
     const struct ts_row *last = &r->rows[r->n_rows - 1];
     judge_load(r->rows, from, r->n_rows, iv, C_LOGIN_ATTEMPTS, C_LOGIN_OK,
-               final_capacity(r, SROLE_LOGIN_SERVER, &s->login_server.cap, last->g[G_LS_UP]),
+               final_capacity(r, ROLE_LOGIN_SERVER, &s->login_server.cap, last->g[G_LS_UP]),
                &v->ls);
     if (s->nodes.services > 0)
         judge_load(r->rows, from, r->n_rows, iv, C_REQ_SENT, C_REQ_OK,
-                   final_capacity(r, SROLE_SERVICE, &s->service.cap, last->g[G_SVC_UP]),
+                   final_capacity(r, ROLE_SERVICE, &s->service.cap, last->g[G_SVC_UP]),
                    &v->svc);
     v->metastable = v->ls.metastable || v->svc.metastable;
 }

@@ -123,7 +123,7 @@ void listener_free(struct listener *l)
 
 /* ---- framed messages ---- */
 
-int conn_send(struct host *h, enum scn_role role, struct bufferevent *bev,
+int conn_send(struct host *h, enum role role, struct bufferevent *bev,
               const struct wire_msg *m)
 {
     uint8_t buf[4 + 512];

@@ -32,7 +32,7 @@ void listener_free(struct listener *l);
 
 /* Encode and send one message from a node of `role`, through the
  * impairment layer (node/impair.h); counts msgs/bytes sent. Returns 0 or -1. */
-int conn_send(struct host *h, enum scn_role role, struct bufferevent *bev,
+int conn_send(struct host *h, enum role role, struct bufferevent *bev,
               const struct wire_msg *m);
 
 /* Free a connection's bufferevent (and the delayed messages it still has). */

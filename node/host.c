@@ -78,7 +78,7 @@ struct sweep {
     struct sweep *next;
     struct host *h;
     enum sweep_action action;
-    enum scn_role role;
+    enum role role;
     struct event timer;
     struct sweep_item *items;
     uint32_t n, done;
@@ -103,10 +103,10 @@ static void sweep_free(struct sweep *s)
     free(s);
 }
 
-static void apply(struct host *h, enum sweep_action act, enum scn_role role, uint32_t i)
+static void apply(struct host *h, enum sweep_action act, enum role role, uint32_t i)
 {
     switch (role) {
-    case SROLE_PEER:
+    case ROLE_PEER:
         if (act == ACT_BOOT)
             peer_power_on(&h->peers[i]);
         else if (act == ACT_REBOOT)
@@ -114,19 +114,19 @@ static void apply(struct host *h, enum sweep_action act, enum scn_role role, uin
         else if (act == ACT_CRASH)
             peer_crash(&h->peers[i]);
         break;
-    case SROLE_SUPERNODE:
+    case ROLE_SUPERNODE:
         if (act == ACT_CRASH && sn_is_up(h->sn[i])) {
             h->m.c[C_SN_CRASHES]++;
             sn_set_down(h->sn[i]);
         }
         break;
-    case SROLE_LOGIN_SERVER:
+    case ROLE_LOGIN_SERVER:
         if (act == ACT_CRASH)
             ls_set_down(h->ls[i]);
         else if (act == ACT_RESTORE)
             ls_set_up(h->ls[i]);
         break;
-    case SROLE_SERVICE:
+    case ROLE_SERVICE:
         if (act == ACT_CRASH)
             svc_set_down(h->svc[i]);
         else if (act == ACT_RESTORE)
@@ -150,20 +150,20 @@ static void sweep_tick(evutil_socket_t fd, short what, void *arg)
         host_arm_at(h, &s->timer, s->items[s->done].at_ns);
 }
 
-static uint32_t role_count(const struct host *h, enum scn_role r)
+static uint32_t role_count(const struct host *h, enum role r)
 {
-    return r == SROLE_PEER ? h->n_peers : r == SROLE_SUPERNODE ? h->n_sn
-           : r == SROLE_LOGIN_SERVER ? h->n_ls : h->n_svc;
+    return r == ROLE_PEER ? h->n_peers : r == ROLE_SUPERNODE ? h->n_sn
+           : r == ROLE_LOGIN_SERVER ? h->n_ls : h->n_svc;
 }
 
-static uint32_t role_id(const struct host *h, enum scn_role r, uint32_t i)
+static uint32_t role_id(const struct host *h, enum role r, uint32_t i)
 {
     switch (r) {
-    case SROLE_PEER:
+    case ROLE_PEER:
         return h->peers[i].id;
-    case SROLE_SUPERNODE:
+    case ROLE_SUPERNODE:
         return sn_id(h->sn[i]);
-    case SROLE_LOGIN_SERVER:
+    case ROLE_LOGIN_SERVER:
         return ls_id(h->ls[i]);
     default:
         return svc_id(h->svc[i]);
@@ -173,7 +173,7 @@ static uint32_t role_id(const struct host *h, enum scn_role r, uint32_t i)
 /* Select this rank's share of a role, deterministically from (seed, node
  * id, event index), and spread the action over the window. fraction < 0
  * selects every node, all at once at t0 + over. */
-static uint32_t start_sweep(struct host *h, uint32_t idx, enum scn_role role,
+static uint32_t start_sweep(struct host *h, uint32_t idx, enum role role,
                             enum sweep_action act, double fraction, int64_t t0, int64_t over)
 {
     uint32_t n = role_count(h, role);
@@ -186,7 +186,7 @@ static uint32_t start_sweep(struct host *h, uint32_t idx, enum scn_role role,
         return 0;
     }
     for (uint32_t i = 0; i < n; i++) {
-        if (role == SROLE_SUPERNODE && !sn_is_up(h->sn[i]) && act == ACT_CRASH)
+        if (role == ROLE_SUPERNODE && !sn_is_up(h->sn[i]) && act == ACT_CRASH)
             continue; /* dormant or already down */
         uint32_t id = role_id(h, role, i);
         if (fraction >= 0 && rng_hash_unit(h->scn->seed, id, idx, 0) >= fraction)
@@ -217,9 +217,9 @@ uint32_t host_fire_event(struct host *h, uint32_t idx, const struct scn_event *e
     uint32_t n = 0;
     switch (ev->kind) {
     case EV_BOOT:
-        return start_sweep(h, idx, SROLE_PEER, ACT_BOOT, ev->fraction, t0, ev->over_ns);
+        return start_sweep(h, idx, ROLE_PEER, ACT_BOOT, ev->fraction, t0, ev->over_ns);
     case EV_REBOOT:
-        return start_sweep(h, idx, SROLE_PEER, ACT_REBOOT, ev->fraction, t0, ev->over_ns);
+        return start_sweep(h, idx, ROLE_PEER, ACT_REBOOT, ev->fraction, t0, ev->over_ns);
     case EV_CRASH:
         return start_sweep(h, idx, ev->role, ACT_CRASH, ev->fraction, t0, ev->over_ns);
     case EV_OUTAGE:
@@ -228,11 +228,11 @@ uint32_t host_fire_event(struct host *h, uint32_t idx, const struct scn_event *e
         return n;
     case EV_CAPACITY:
         for (uint32_t i = 0; i < role_count(h, ev->role); i++, n++) {
-            if (ev->role == SROLE_LOGIN_SERVER)
+            if (ev->role == ROLE_LOGIN_SERVER)
                 ls_reconfigure(h->ls[i], ev);
-            else if (ev->role == SROLE_SUPERNODE)
+            else if (ev->role == ROLE_SUPERNODE)
                 sn_reconfigure(h->sn[i], ev);
-            else if (ev->role == SROLE_SERVICE)
+            else if (ev->role == ROLE_SERVICE)
                 svc_reconfigure(h->svc[i], ev);
         }
         return n;

@@ -34,7 +34,7 @@ struct impair {
     bool partitioned;
 };
 
-static const struct scn_impair *cls(const struct host *h, enum scn_role role)
+static const struct scn_impair *cls(const struct host *h, enum role role)
 {
     return &h->impair->eff[role];
 }
@@ -126,7 +126,7 @@ static void release(evutil_socket_t fd, short what, void *arg)
     free(d);
 }
 
-int impair_write(struct host *h, enum scn_role role, struct bufferevent *bev, const void *data,
+int impair_write(struct host *h, enum role role, struct bufferevent *bev, const void *data,
                  size_t len)
 {
     struct impair *im = h->impair;
@@ -179,14 +179,14 @@ void impair_forget(struct host *h, struct bufferevent *bev)
 
 /* ---- bandwidth and datagrams ---- */
 
-void impair_setup(struct host *h, enum scn_role role, struct bufferevent *bev)
+void impair_setup(struct host *h, enum role role, struct bufferevent *bev)
 {
     struct impair *im = h->impair;
     if (im && im->bucket[role])
         bufferevent_set_rate_limit(bev, im->bucket[role]);
 }
 
-bool impair_drop_datagram(struct host *h, enum scn_role role, uint32_t dst_ip)
+bool impair_drop_datagram(struct host *h, enum role role, uint32_t dst_ip)
 {
     struct impair *im = h->impair;
     const struct scn_impair *c = cls(h, role);
@@ -222,7 +222,7 @@ int impair_init(struct host *h)
                                                                   : &none);
     struct timeval tick = {0, 10000};
     for (int r = 0; r < 4; r++) {
-        const struct scn_impair *c = cls(h, (enum scn_role)r);
+        const struct scn_impair *c = cls(h, (enum role)r);
         if (!c->uplink_Bps && !c->downlink_Bps)
             continue;
         /* libevent takes rates per tick; "unlimited" is a huge bucket */

@@ -27,14 +27,14 @@ void impair_free(struct host *h);
 
 /* Queue `len` bytes (one framed message) on bev for a node of `role`, after
  * loss, partition and latency. Returns 0 (sent, delayed or dropped). */
-int impair_write(struct host *h, enum scn_role role, struct bufferevent *bev, const void *data,
+int impair_write(struct host *h, enum role role, struct bufferevent *bev, const void *data,
                  size_t len);
 /* Call before freeing bev: its delayed messages are discarded. */
 void impair_forget(struct host *h, struct bufferevent *bev);
 /* Bandwidth limits for a new socket of a node of `role`. */
-void impair_setup(struct host *h, enum scn_role role, struct bufferevent *bev);
+void impair_setup(struct host *h, enum role role, struct bufferevent *bev);
 /* UDP: whether to drop a datagram from a node of `role` to dst_ip. */
-bool impair_drop_datagram(struct host *h, enum scn_role role, uint32_t dst_ip);
+bool impair_drop_datagram(struct host *h, enum role role, uint32_t dst_ip);
 /* Whether dst_ip is across an active partition from this rank. */
 bool impair_cut(const struct host *h, uint32_t dst_ip);
 /* Start (group_of_rank != NULL) or end a partition. */

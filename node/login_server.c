@@ -72,7 +72,7 @@ static void conn_gone(struct ls_conn *c)
 static void reply(struct ls_conn *c, const struct wire_msg *m)
 {
     if (c->bev)
-        conn_send(c->ls->h, SROLE_LOGIN_SERVER, c->bev, m);
+        conn_send(c->ls->h, ROLE_LOGIN_SERVER, c->bev, m);
 }
 
 /* A worker finished the request: check the credential, sign a ticket. */
@@ -184,7 +184,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     c->state = LSC_HANDSHAKE;
     LIST_INSERT_HEAD(&ls->conns, c, link);
     bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
-    impair_setup(h, SROLE_LOGIN_SERVER, c->bev);
+    impair_setup(h, ROLE_LOGIN_SERVER, c->bev);
     bufferevent_setcb(c->bev, read_cb, NULL, event_cb, c);
     conn_limit_input(c->bev);
     /* Reap clients that never finish: a stuck half-open connection must not

@@ -235,7 +235,7 @@ static void login_event(struct bufferevent *bev, short what, void *arg)
         struct wire_msg m = {.type = WIRE_LOGIN_REQ};
         m.u.login_req.user_id = p->id;
         ticket_credential(p->h->pki->secret, p->id, m.u.login_req.secret);
-        if (conn_send(p->h, SROLE_PEER, bev, &m) < 0)
+        if (conn_send(p->h, ROLE_PEER, bev, &m) < 0)
             login_failed(p, C_LOGIN_ERROR);
         return;
     }
@@ -278,7 +278,7 @@ static void start_login(struct peer *p)
     }
     h->m.g[G_OPEN_CONNS]++;
     bufferevent_openssl_set_allow_dirty_shutdown(p->bev, 1);
-    impair_setup(h, SROLE_PEER, p->bev);
+    impair_setup(h, ROLE_PEER, p->bev);
     bufferevent_setcb(p->bev, login_read, NULL, login_event, p);
     conn_limit_input(p->bev);
     bufferevent_enable(p->bev, EV_READ | EV_WRITE);
@@ -369,7 +369,7 @@ static void sn_event(struct bufferevent *bev, short what, void *arg)
     struct peer *p = arg;
     if (what & BEV_EVENT_CONNECTED) {
         struct wire_msg m = {.type = WIRE_REGISTER, .u.ticket = p->ticket};
-        if (conn_send(p->h, SROLE_PEER, bev, &m) < 0)
+        if (conn_send(p->h, ROLE_PEER, bev, &m) < 0)
             register_failed(p, C_REG_ERROR, 0);
         return;
     }
@@ -409,7 +409,7 @@ static void start_register(struct peer *p)
         return;
     }
     h->m.g[G_OPEN_CONNS]++;
-    impair_setup(h, SROLE_PEER, p->bev);
+    impair_setup(h, ROLE_PEER, p->bev);
     bufferevent_setcb(p->bev, sn_read, NULL, sn_event, p);
     conn_limit_input(p->bev);
     bufferevent_enable(p->bev, EV_READ | EV_WRITE);
@@ -444,7 +444,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
     case PEER_ONLINE: {
         struct wire_msg m = {.type = WIRE_KEEPALIVE, .u.seq = ++p->ka_seq};
         h->m.c[C_KEEPALIVES]++;
-        if (conn_send(h, SROLE_PEER, p->bev, &m) < 0)
+        if (conn_send(h, ROLE_PEER, p->bev, &m) < 0)
             conn_lost(p);
         else
             host_arm_in(&p->timer, h->scn->workload.keepalive_ns);

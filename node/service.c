@@ -44,7 +44,7 @@ static void send_to(struct service *s, const struct sockaddr_in *to, const struc
     uint32_t dst = ntohl(to->sin_addr.s_addr);
     if (s->fd < 0 || !placement_ip_allowed(s->h->scn, dst))
         return;
-    if (impair_drop_datagram(s->h, SROLE_SERVICE, dst))
+    if (impair_drop_datagram(s->h, ROLE_SERVICE, dst))
         return; /* lost on the way */
     int n = wire_encode_payload(m, buf, sizeof buf);
     if (n > 0 && sendto(s->fd, buf, (size_t)n, MSG_DONTWAIT, (const struct sockaddr *)to,

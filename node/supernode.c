@@ -150,7 +150,7 @@ static void conn_gone(struct sn_conn *c)
 static void send_msg(struct sn_conn *c, const struct wire_msg *m)
 {
     if (c->bev)
-        conn_send(c->sn->h, SROLE_SUPERNODE, c->bev, m);
+        conn_send(c->sn->h, ROLE_SUPERNODE, c->bev, m);
 }
 
 /* ---- requests, once a worker has served them ---- */
@@ -305,7 +305,7 @@ static struct sn_conn *conn_new(struct supernode *sn, struct bufferevent *bev)
     c->bev = bev;
     LIST_INSERT_HEAD(&sn->conns, c, link);
     sn->h->m.g[G_OPEN_CONNS]++;
-    impair_setup(sn->h, SROLE_SUPERNODE, bev);
+    impair_setup(sn->h, ROLE_SUPERNODE, bev);
     bufferevent_setcb(bev, read_cb, write_cb, event_cb, c);
     conn_limit_input(bev);
     return c;

@@ -68,7 +68,7 @@ static int send_from(struct workload *w, uint32_t src, uint32_t svc, const struc
     int n = wire_encode_payload(m, buf, sizeof buf);
     if (n < 0)
         return -1;
-    if (impair_drop_datagram(h, SROLE_PEER, dst)) {
+    if (impair_drop_datagram(h, ROLE_PEER, dst)) {
         h->m.c[C_MSGS_SENT]++; /* sent, and lost on the way */
         return 0;
     }

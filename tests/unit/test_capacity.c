@@ -581,7 +581,7 @@ static struct scn_event cap_event(uint32_t workers, struct dist st)
     struct scn_event ev;
     memset(&ev, 0, sizeof ev);
     ev.kind = EV_CAPACITY;
-    ev.role = SROLE_LOGIN_SERVER;
+    ev.role = ROLE_LOGIN_SERVER;
     ev.workers = workers;
     ev.service_time = st;
     return ev;

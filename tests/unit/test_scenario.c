@@ -1200,29 +1200,29 @@ static void storm_file_loads_every_new_field(void **state)
     assert_int_equal(s.n_events, 9);
     const struct scn_event *e = s.events;
     assert_int_equal(e[0].kind, EV_BOOT);
-    assert_int_equal(e[0].role, SROLE_PEER);
+    assert_int_equal(e[0].role, ROLE_PEER);
     assert_false(e[0].conditional);
     assert_int_equal(e[1].kind, EV_REBOOT);
-    assert_int_equal(e[1].role, SROLE_PEER);
+    assert_int_equal(e[1].role, ROLE_PEER);
 
     assert_int_equal(e[2].kind, EV_CRASH);
     assert_int_equal(e[2].at_ns, 90 * NS_S);
-    assert_int_equal(e[2].role, SROLE_SUPERNODE);
+    assert_int_equal(e[2].role, ROLE_SUPERNODE);
     assert_double_eq(e[2].fraction, 0.3);
     assert_int_equal(e[2].over_ns, NS_S);
 
     assert_int_equal(e[3].kind, EV_OUTAGE);
-    assert_int_equal(e[3].role, SROLE_SERVICE);
+    assert_int_equal(e[3].role, ROLE_SERVICE);
     assert_int_equal(e[3].for_ns, 30 * NS_S);
 
     assert_int_equal(e[4].kind, EV_CAPACITY);
-    assert_int_equal(e[4].role, SROLE_LOGIN_SERVER);
+    assert_int_equal(e[4].role, ROLE_LOGIN_SERVER);
     assert_int_equal(e[4].workers, 2);
     assert_int_equal(e[4].service_time.kind, DIST_KEEP);
     assert_false(e[4].queue_set);
 
     assert_int_equal(e[5].kind, EV_CAPACITY);
-    assert_int_equal(e[5].role, SROLE_SERVICE);
+    assert_int_equal(e[5].role, ROLE_SERVICE);
     assert_int_equal(e[5].workers, 0);
     assert_int_equal(e[5].service_time.kind, DIST_CONST);
     assert_double_eq(e[5].service_time.a, 20e6);
@@ -1242,7 +1242,7 @@ static void storm_file_loads_every_new_field(void **state)
     assert_string_equal(e[7].when.metric, "login_busy");
     assert_int_equal(e[7].when.op, CMP_GT);
     assert_double_eq(e[7].when.value, 100);
-    assert_int_equal(e[7].role, SROLE_SUPERNODE);
+    assert_int_equal(e[7].role, ROLE_SUPERNODE);
     assert_int_equal(e[7].workers, 4);
     assert_int_equal(e[7].service_time.kind, DIST_EXP);
     assert_true(e[7].queue_set);
@@ -1252,7 +1252,7 @@ static void storm_file_loads_every_new_field(void **state)
     assert_string_equal(e[8].when.metric, "lag_p99_ms");
     assert_int_equal(e[8].when.op, CMP_LT);
     assert_double_eq(e[8].when.value, 25);
-    assert_int_equal(e[8].role, SROLE_LOGIN_SERVER);
+    assert_int_equal(e[8].role, ROLE_LOGIN_SERVER);
     assert_double_eq(e[8].fraction, 0.5);
     assert_int_equal(e[8].over_ns, 0);
 }
@@ -1637,7 +1637,7 @@ static void overrides_reach_the_new_keys(void **state)
     assert_int_equal(s.n_events, 4);
     assert_int_equal(s.events[2].kind, EV_CRASH);
     assert_int_equal(s.events[2].at_ns, 5 * NS_S);
-    assert_int_equal(s.events[2].role, SROLE_SUPERNODE);
+    assert_int_equal(s.events[2].role, ROLE_SUPERNODE);
     assert_double_eq(s.events[2].fraction, 0.3);
     assert_int_equal(s.supernode.overload.action, OVERLOAD_SHUTDOWN);
     assert_int_equal(s.supernode.overload.lag_ns, 500 * NS_MS);
@@ -1820,28 +1820,28 @@ static void impair_file_loads_every_new_field(void **state)
     if (load(IMPAIR_YAML, &s) != 0)
         fail_msg("%s", err);
 
-    const struct scn_impair *p = &s.network.impair[SROLE_PEER];
+    const struct scn_impair *p = &s.network.impair[ROLE_PEER];
     assert_int_equal(p->latency_ns, 100 * NS_MS);
     assert_int_equal(p->jitter_ns, 250 * NS_MS); /* jitter > latency is fine */
     assert_double_eq(p->loss, 0.01);
     assert_int_equal(p->uplink_Bps, 125000);
     assert_int_equal(p->downlink_Bps, 1000000);
 
-    const struct scn_impair *sn = &s.network.impair[SROLE_SUPERNODE];
+    const struct scn_impair *sn = &s.network.impair[ROLE_SUPERNODE];
     assert_int_equal(sn->latency_ns, 20 * NS_MS);
     assert_int_equal(sn->jitter_ns, 0);
     assert_double_eq(sn->loss, 0.5);
     assert_int_equal(sn->uplink_Bps, 125000);
     assert_int_equal(sn->downlink_Bps, 0);
 
-    const struct scn_impair *ls = &s.network.impair[SROLE_LOGIN_SERVER];
+    const struct scn_impair *ls = &s.network.impair[ROLE_LOGIN_SERVER];
     assert_int_equal(ls->latency_ns, 0);
     assert_int_equal(ls->jitter_ns, 3 * NS_MS);
     assert_true(ls->loss == 0.0);
     assert_int_equal(ls->uplink_Bps, 0);
     assert_int_equal(ls->downlink_Bps, 125000000);
 
-    const struct scn_impair *sv = &s.network.impair[SROLE_SERVICE];
+    const struct scn_impair *sv = &s.network.impair[ROLE_SERVICE];
     assert_int_equal(sv->latency_ns, NS_S);
     assert_int_equal(sv->uplink_Bps, 2500000);
     assert_int_equal(sv->downlink_Bps, 0);
@@ -1940,9 +1940,9 @@ static void bandwidth_parse_cases(void **state)
         const char *ovs[] = {ov};
         if (load_set(MIN_YAML, ovs, 1, &s) != 0)
             fail_msg("%s: %s", ok[i].text, err);
-        if (s.network.impair[SROLE_PEER].uplink_Bps != ok[i].Bps)
+        if (s.network.impair[ROLE_PEER].uplink_Bps != ok[i].Bps)
             fail_msg("%s: got %llu B/s, want %llu", ok[i].text,
-                     (unsigned long long)s.network.impair[SROLE_PEER].uplink_Bps,
+                     (unsigned long long)s.network.impair[ROLE_PEER].uplink_Bps,
                      (unsigned long long)ok[i].Bps);
     }
 
@@ -2010,7 +2010,7 @@ static void impair_rules_are_checked(void **state)
     /* 99.9% is a valid loss. */
     struct scenario s;
     assert_int_equal(load(MIN_YAML "network: {impair: {peer: {loss: 99.9%}}}\n", &s), 0);
-    assert_double_eq(s.network.impair[SROLE_PEER].loss, 0.999);
+    assert_double_eq(s.network.impair[ROLE_PEER].loss, 0.999);
 }
 
 static void resync_is_off_or_at_least_100ms(void **state)
@@ -2109,8 +2109,8 @@ static void overrides_reach_the_impair_keys(void **state)
     };
     if (load_set(QUICKSTART_YAML, ov, 4, &s) != 0)
         fail_msg("%s", err);
-    assert_int_equal(s.network.impair[SROLE_PEER].latency_ns, 100 * NS_MS);
-    assert_int_equal(s.network.impair[SROLE_SERVICE].downlink_Bps, 1000000);
+    assert_int_equal(s.network.impair[ROLE_PEER].latency_ns, 100 * NS_MS);
+    assert_int_equal(s.network.impair[ROLE_SERVICE].downlink_Bps, 1000000);
     assert_int_equal(s.control.resync_ns, 0);
     assert_int_equal(s.n_events, 3);
     assert_int_equal(s.events[2].kind, EV_PARTITION);
@@ -2298,7 +2298,7 @@ static void impair_groups_load(void **state)
     assert_int_equal(g->uplink_Bps, 0);
     assert_int_equal(g->downlink_Bps, 0);
     /* The class settings are their own. */
-    assert_int_equal(s.network.impair[SROLE_PEER].latency_ns, 10 * NS_MS);
+    assert_int_equal(s.network.impair[ROLE_PEER].latency_ns, 10 * NS_MS);
     for (int r = 0; r < SCN_MAX_RANKS; r++) {
         int want = r == 2 || r == 3 ? 1 : r == 0 || r == 255 ? 2 : 0;
         assert_int_equal(s.network.impair_group_of_rank[r], want);

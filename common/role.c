@@ -1,0 +1,15 @@
+/* role.c - role names (see role.h). */
+#include "role.h"
+
+const char *const role_names[ROLE_COUNT + 1] = {
+    [ROLE_PEER] = "peer",
+    [ROLE_SUPERNODE] = "supernode",
+    [ROLE_LOGIN_SERVER] = "login_server",
+    [ROLE_SERVICE] = "service",
+    [ROLE_COUNT] = 0,
+};
+
+const char *role_name(enum role r)
+{
+    return (unsigned)r < ROLE_COUNT ? role_names[r] : "?";
+}
