@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "common/scenario.h"
-#include "results.h"
+#include "rundir.h"
 
 /* The metric's value in a row; *known = false for an unknown name. */
 double cond_metric(const struct ts_row *r, const char *name, uint32_t peers, bool *known);

@@ -11,10 +11,11 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "cap_timeline.h"
 #include "common/clock.h"
-#include "clocksync.h"
 #include "condition.h"
-#include "ctrl.h"
+#include "control/clocksync.h"
+#include "control/ctrl.h"
 
 #define TICK_US 20000
 #define STOP_GRACE_NS (5 * NS_PER_S)  /* wait for late snapshots after duration */
@@ -34,7 +35,7 @@ struct coord {
     struct ctrl *ctrl;
     const struct scenario *scn;
     struct placement pl;
-    struct results *res;
+    struct rundir *res;
     struct coord_meta meta;
     int world;
     bool tty;
@@ -181,7 +182,7 @@ static void emit_rows(struct coord *c)
         r->lag_max_ms = a->lag_max_ms;
         r->cpu_max = a->cpu_max;
         r->ranks = a->got;
-        results_append_row(c->res, r);
+        rundir_append_row(c->res, r);
         progress(c, r);
         c->next_row++;
         evaluate_conditions(c, r);
@@ -235,7 +236,7 @@ static void on_fired(void *arg, int src, const void *buf, int len)
     }
     c->fired[c->n_fired++] =
         (struct fired_event){f.event, f.rank, f.scheduled_ns, f.actual_ns, f.selected};
-    results_append_event(c->res, f.event, kind_name(c->scn->events[f.event].kind), f.rank,
+    rundir_append_event(c->res, f.event, kind_name(c->scn->events[f.event].kind), f.rank,
                          f.scheduled_ns, f.actual_ns, f.selected);
 }
 
@@ -329,7 +330,7 @@ static void tick(evutil_socket_t fd, short what, void *arg)
 /* ---- lifecycle ---- */
 
 struct coord *coord_new(struct event_base *base, struct ctrl *ctrl, const struct scenario *scn,
-                        int world, struct results *res, const struct coord_meta *meta)
+                        int world, struct rundir *res, const struct coord_meta *meta)
 {
     struct coord *c = calloc(1, sizeof *c);
     if (!c)
@@ -434,7 +435,7 @@ static json_t *meta_json(const struct coord *c)
 {
     const struct scenario *s = c->scn;
     json_t *root = json_object();
-    json_object_set_new(root, "format_version", json_integer(RESULTS_FORMAT_VERSION));
+    json_object_set_new(root, "format_version", json_integer(RUNDIR_FORMAT_VERSION));
     json_object_set_new(root, "tool", json_string("bootstorm"));
     json_object_set_new(root, "version", json_string(BS_VERSION));
     json_object_set_new(root, "commit", json_string(BS_GIT_COMMIT));
@@ -459,9 +460,9 @@ static json_t *meta_json(const struct coord *c)
 static int write_json(struct coord *c, const char *name, json_t *j)
 {
     char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    int rc = text ? results_write_file(c->res, name, text) : -1;
+    int rc = text ? rundir_write_file(c->res, name, text) : -1;
     if (rc < 0)
-        fprintf(stderr, "bootstorm: cannot write %s/%s\n", results_dir(c->res), name);
+        fprintf(stderr, "bootstorm: cannot write %s/%s\n", rundir_path(c->res), name);
     free(text);
     return rc;
 }
@@ -558,6 +559,8 @@ int coord_finish(struct coord *c, const struct run_final *f)
     json_object_set_new(root, "events", events_json(c));
     json_object_set_new(root, "stopped_early",
                         c->stopped_early ? json_real(c->stopped_at_s) : json_null());
+    json_t *cap = cap_timeline_json(c->scn, c->sched_at);
+    json_object_set_new(root, "capacity", cap ? cap : json_null());
     json_t *sum = summary_build(&rec, f, &fid, &verdict);
     json_object_set_new(root, "summary", sum);
     int rc = write_json(c, "run.json", root);
@@ -568,7 +571,7 @@ int coord_finish(struct coord *c, const struct run_final *f)
 
     if (c->tty)
         fputc('\n', stderr);
-    summary_print(stdout, &rec, sum, results_dir(c->res));
+    summary_print(stdout, &rec, sum, rundir_path(c->res));
     json_decref(root);
     return rc == 0 && !c->incomplete ? 0 : -1;
 }

@@ -3,7 +3,7 @@
  * During the run it schedules the scenario's events, aggregates the ranks'
  * snapshots by interval into timeseries rows (written as soon as every rank
  * has reported), prints the progress line, and ends the run at `duration`
- * with the STOP/BYE exchange (ctrl.h). At the end it turns the gathered
+ * with the STOP/BYE exchange (control/protocol.h). At the end it turns the gathered
  * per-peer results into the summary in run.json. */
 #ifndef BS_COORD_H
 #define BS_COORD_H
@@ -14,7 +14,7 @@
 #include "common/hist.h"
 #include "common/placement.h"
 #include "common/scenario.h"
-#include "results.h"
+#include "rundir.h"
 #include "summary.h"
 
 struct event_base;
@@ -30,7 +30,7 @@ struct coord_meta {
 };
 
 struct coord *coord_new(struct event_base *base, struct ctrl *ctrl, const struct scenario *scn,
-                        int world, struct results *res, const struct coord_meta *meta);
+                        int world, struct rundir *res, const struct coord_meta *meta);
 /* Send the schedule, start the clock and write a provisional run.json
  * (complete: false, no summary) so that a run that dies still says what it
  * was. Call once the loop is about to run. */

@@ -27,13 +27,13 @@
 #include "common/pki.h"
 #include "common/placement.h"
 #include "common/scenario.h"
-#include "coordinator/clocksync.h"
+#include "control/clocksync_mpi.h"
+#include "control/ctrl.h"
+#include "control/rank_host.h"
 #include "coordinator/coord.h"
-#include "coordinator/ctrl.h"
-#include "coordinator/results.h"
+#include "coordinator/rundir.h"
 #include "node/host.h"
 #include "node/hostaddr.h"
-#include "node/rank.h"
 
 #define EXIT_BAD_INPUT 2
 #define MAX_OVERRIDES 256
@@ -52,7 +52,7 @@ static void usage(FILE *f)
             "\n"
             "  run     run the scenario and write a results directory\n"
             "  check   validate the scenario (with overrides) and print it resolved, as JSON\n"
-            "  --out DIR         results directory (default results/runs/<UTC time>-<name>)\n"
+            "  --out DIR         results directory (default runs/<UTC time>-<name>)\n"
             "  --set KEY=VALUE   override any scenario key, e.g. --set nodes.peers=500\n"
             "  --quiet           no progress line\n"
             "\n"
@@ -248,7 +248,7 @@ static int cmd_run(const struct cli *cli)
     static struct scenario scn;
     char err[SCN_ERR_MAX + 256] = "";
     int status = 0;
-    struct results *res = NULL;
+    struct rundir *res = NULL;
     struct pki pki = {0};
     struct coord_meta meta = {.scenario_path = cli->scenario,
                               .overrides = cli->overrides,
@@ -308,19 +308,19 @@ static int cmd_run(const struct cli *cli)
         if (cli->out)
             snprintf(dir, sizeof dir, "%s", cli->out);
         else
-            results_default_dir(scn.name, dir, sizeof dir);
+            rundir_default_dir(scn.name, dir, sizeof dir);
         uint32_t *ips = malloc(sizeof *ips * pl.n_ls);
         for (uint32_t i = 0; i < pl.n_ls; i++)
             ips[i] = placement_addr(&pl, i);
-        if (!(res = results_open(dir, err, sizeof err)))
+        if (!(res = rundir_open(dir, err, sizeof err)))
             status = 1;
         else if (pki_generate(&pki, pl.n_ls, ips, err, sizeof err) < 0 ||
                  (blob_len = pki_pack(&pki, &blob)) < 0)
             status = 1;
-        else if (results_write_file(res, "ca.pem", pki.ca_pem) < 0) {
+        else if (rundir_write_file(res, "ca.pem", pki.ca_pem) < 0) {
             snprintf(err, sizeof err, "cannot write %.600s/ca.pem: %s", dir, strerror(errno));
             status = 1;
-        } else if (results_write_placement(res, &pl, hosts) < 0) {
+        } else if (rundir_write_placement(res, &pl, hosts) < 0) {
             snprintf(err, sizeof err, "cannot write %.600s/placement.csv: %s", dir,
                      strerror(errno));
             status = 1;
@@ -331,7 +331,7 @@ static int cmd_run(const struct cli *cli)
     }
     MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (status) {
-        results_close(res);
+        rundir_close(res);
         pki_free(&pki);
         free(blob);
         free(hosts);
@@ -377,7 +377,7 @@ static int cmd_run(const struct cli *cli)
             host_destroy(&host);
         if (base)
             event_base_free(base);
-        results_close(res);
+        rundir_close(res);
         pki_free(&pki);
         free(est);
         free(hosts);
@@ -409,7 +409,7 @@ static int cmd_run(const struct cli *cli)
         free(offs);
         if (!cli->quiet)
             fprintf(stderr, "bootstorm: %s: %u peers, %u login servers, %u supernodes on %d ranks; results in %s\n",
-                    scn.name, pl.n_peers, pl.n_ls, pl.n_sn, world, results_dir(res));
+                    scn.name, pl.n_peers, pl.n_ls, pl.n_sn, world, rundir_path(res));
     }
     event_base_dispatch(base);
     if (hosting)
@@ -469,7 +469,7 @@ static int cmd_run(const struct cli *cli)
             }
         rc = coord_finish(co, &fin) == 0 ? 0 : 1;
         coord_free(co);
-        results_close(res);
+        rundir_close(res);
         free(fin.ranks);
         free(fin.first_online_ns);
         free(fin.attempts);

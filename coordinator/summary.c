@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cap_timeline.h"
 #include "common/clock.h"
 #include "common/metrics.h"
 
@@ -113,39 +114,12 @@ static bool is_trigger(enum scn_event_kind k)
     return k == EV_REBOOT || k == EV_CRASH || k == EV_OUTAGE || k == EV_CAPACITY;
 }
 
-/* Capacity of a server class at the end of the run, in requests/s. */
-static double final_capacity(const struct run_record *r, enum role role,
-                             const struct scn_capacity *base, int64_t up)
+/* Capacity of a server class at the end of the run, in requests/s: the
+ * last point of the timeline run.json records (cap_timeline.h), times the
+ * servers up in the last row. */
+static double final_capacity(const struct run_record *r, enum role role, int64_t up)
 {
-    struct scn_capacity cap = *base;
-    const struct scenario *s = r->scn;
-    /* apply the capacity events in the order they were scheduled */
-    int64_t last = -1;
-    for (;;) {
-        int next = -1;
-        for (uint32_t i = 0; i < s->n_events; i++) {
-            const struct scn_event *e = &s->events[i];
-            if (e->kind != EV_CAPACITY || e->role != role || !r->sched_at || r->sched_at[i] <= last)
-                continue;
-            if (next < 0 || r->sched_at[i] < r->sched_at[next])
-                next = (int)i;
-        }
-        if (next < 0)
-            break;
-        const struct scn_event *e = &s->events[next];
-        if (e->workers)
-            cap.workers = e->workers;
-        if (e->service_time.kind != DIST_KEEP)
-            cap.service_time = e->service_time;
-        last = r->sched_at[next];
-    }
-    double mean_s = dist_mean(&cap.service_time) / 1e9;
-    double per = mean_s > 0 ? cap.workers / mean_s : 1e12;
-    if (cap.admission == ADMIT_PACE && cap.rate > 0 && cap.rate < per)
-        per = cap.rate;
-    if (cap.admission == ADMIT_TOKEN_BUCKET && cap.rate > 0 && cap.rate < per)
-        per = cap.rate;
-    return per * (double)up;
+    return cap_timeline_final_rate(r->scn, r->sched_at, role) * (double)up;
 }
 
 /* Metastable: in both halves of the judged window (so it *stays*), the
@@ -252,11 +226,11 @@ void verdicts_assess(const struct run_record *r, struct verdict *v)
     v->metastable_known = true;
     const struct ts_row *last = &r->rows[r->n_rows - 1];
     judge_load(r->rows, from, r->n_rows, iv, C_LOGIN_ATTEMPTS, C_LOGIN_OK,
-               final_capacity(r, ROLE_LOGIN_SERVER, &s->login_server.cap, last->g[G_LS_UP]),
+               final_capacity(r, ROLE_LOGIN_SERVER, last->g[G_LS_UP]),
                &v->ls);
     if (s->nodes.services > 0)
         judge_load(r->rows, from, r->n_rows, iv, C_REQ_SENT, C_REQ_OK,
-                   final_capacity(r, ROLE_SERVICE, &s->service.cap, last->g[G_SVC_UP]),
+                   final_capacity(r, ROLE_SERVICE, last->g[G_SVC_UP]),
                    &v->svc);
     v->metastable = v->ls.metastable || v->svc.metastable;
 }
@@ -415,7 +389,7 @@ static json_t *hist_json(const struct hist *h)
 json_t *summary_histograms(const struct run_record *r, const struct run_final *f)
 {
     json_t *hj = json_object();
-    json_object_set_new(hj, "format_version", json_integer(RESULTS_FORMAT_VERSION));
+    json_object_set_new(hj, "format_version", json_integer(RUNDIR_FORMAT_VERSION));
     json_object_set_new(hj, "login", hist_json(&f->login_us));
     json_object_set_new(hj, "register", hist_json(&f->register_us));
     json_object_set_new(hj, "ls_queue", hist_json(&f->ls_queue_us));

@@ -14,7 +14,7 @@
 
 #include "common/hist.h"
 #include "common/scenario.h"
-#include "results.h"
+#include "rundir.h"
 
 struct fired_event {
     uint32_t event;

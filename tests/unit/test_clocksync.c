@@ -6,7 +6,7 @@
 
 #include <cmocka.h>
 
-#include "coordinator/clocksync.h"
+#include "control/clocksync.h"
 
 static void symmetric_sample_gives_exact_offset(void **state)
 {

@@ -1,5 +1,5 @@
-/* results.c - writing the results directory (see results.h). */
-#include "results.h"
+/* rundir.c - writing the run directory (see rundir.h). */
+#include "rundir.h"
 
 #include "common/placement.h"
 
@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-struct results {
+struct rundir {
     char dir[4096];
     FILE *ts;
     FILE *events;
@@ -33,17 +33,17 @@ static int mkdir_p(const char *path)
     return mkdir(buf, 0755) < 0 && errno != EEXIST ? -1 : 0;
 }
 
-void results_default_dir(const char *name, char *buf, size_t len)
+void rundir_default_dir(const char *name, char *buf, size_t len)
 {
     char ts[32];
     time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(ts, sizeof ts, "%Y%m%dT%H%M%SZ", &tm);
-    snprintf(buf, len, "results/runs/%s-%s", ts, name);
+    snprintf(buf, len, "runs/%s-%s", ts, name);
 }
 
-static FILE *open_csv(struct results *r, const char *name, char *err, size_t errlen)
+static FILE *open_csv(struct rundir *r, const char *name, char *err, size_t errlen)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", r->dir, name);
@@ -53,9 +53,9 @@ static FILE *open_csv(struct results *r, const char *name, char *err, size_t err
     return f;
 }
 
-struct results *results_open(const char *dir, char *err, size_t errlen)
+struct rundir *rundir_open(const char *dir, char *err, size_t errlen)
 {
-    struct results *r = calloc(1, sizeof *r);
+    struct rundir *r = calloc(1, sizeof *r);
     if (!r) {
         snprintf(err, errlen, "out of memory");
         return NULL;
@@ -68,7 +68,7 @@ struct results *results_open(const char *dir, char *err, size_t errlen)
     }
     if (!(r->ts = open_csv(r, "timeseries.csv", err, errlen)) ||
         !(r->events = open_csv(r, "events.csv", err, errlen))) {
-        results_close(r);
+        rundir_close(r);
         return NULL;
     }
     fprintf(r->ts, "t_s");
@@ -83,7 +83,7 @@ struct results *results_open(const char *dir, char *err, size_t errlen)
     return r;
 }
 
-void results_close(struct results *r)
+void rundir_close(struct rundir *r)
 {
     if (!r)
         return;
@@ -94,12 +94,12 @@ void results_close(struct results *r)
     free(r);
 }
 
-const char *results_dir(const struct results *r)
+const char *rundir_path(const struct rundir *r)
 {
     return r->dir;
 }
 
-int results_write_file(struct results *r, const char *name, const char *text)
+int rundir_write_file(struct rundir *r, const char *name, const char *text)
 {
     /* Write to a temporary name and rename, so a reader never sees half a
      * file, and a crash leaves the previous version intact. */
@@ -128,7 +128,7 @@ int results_write_file(struct results *r, const char *name, const char *text)
     return 0;
 }
 
-int results_write_placement(struct results *r, const struct placement *p, char (*hosts)[64])
+int rundir_write_placement(struct rundir *r, const struct placement *p, char (*hosts)[64])
 {
     char path[4300], tmp[4300];
     snprintf(path, sizeof path, "%s/placement.csv", r->dir);
@@ -152,7 +152,7 @@ int results_write_placement(struct results *r, const struct placement *p, char (
     return 0;
 }
 
-void results_append_row(struct results *r, const struct ts_row *row)
+void rundir_append_row(struct rundir *r, const struct ts_row *row)
 {
     fprintf(r->ts, "%.3f", row->t_s);
     for (int g = 0; g < G_COUNT; g++)
@@ -164,7 +164,7 @@ void results_append_row(struct results *r, const struct ts_row *row)
     fflush(r->ts);
 }
 
-void results_append_event(struct results *r, uint32_t event, const char *kind, int rank,
+void rundir_append_event(struct rundir *r, uint32_t event, const char *kind, int rank,
                           int64_t scheduled_ns, int64_t actual_ns, uint32_t selected)
 {
     fprintf(r->events, "%u,%s,%d,%.6f,%.6f,%.3f,%u\n", event, kind, rank, scheduled_ns / 1e9,

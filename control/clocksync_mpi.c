@@ -1,36 +1,10 @@
-/* clocksync.c - MPI ping-pong clock offsets (see clocksync.h). */
-#include "clocksync.h"
+/* clocksync_mpi.c - the start-up MPI ping-pong clock sync (see clocksync_mpi.h). */
+#include "clocksync_mpi.h"
 
 #include <stdlib.h>
 
 #include "common/clock.h"
-
-#define TAG_PING 90
-#define TAG_PONG 91
-
-struct clock_estimate clocksync_estimate(const struct clock_sample *s, size_t n)
-{
-    struct clock_estimate best = {0, -1};
-    for (size_t i = 0; i < n; i++) {
-        int64_t rtt = s[i].t1 - s[i].t0;
-        if (rtt < 0)
-            continue;
-        if (best.rtt_ns < 0 || rtt < best.rtt_ns) {
-            best.rtt_ns = rtt;
-            /* (t0 + t1) / 2 without overflow */
-            best.offset_ns = s[i].tr - (s[i].t0 + rtt / 2);
-        }
-    }
-    return best;
-}
-
-bool clocksync_should_update(int64_t current_offset_ns, struct clock_estimate e)
-{
-    if (e.rtt_ns < 0)
-        return false;
-    int64_t d = current_offset_ns - e.offset_ns;
-    return (d < 0 ? -d : d) > e.rtt_ns / 2;
-}
+#include "protocol.h"
 
 int clocksync_run(MPI_Comm comm, int rounds, struct clock_estimate *mine,
                   struct clock_estimate *all)
@@ -49,8 +23,8 @@ int clocksync_run(MPI_Comm comm, int rounds, struct clock_estimate *mine,
             for (int i = 0; i < rounds; i++) {
                 int64_t go = 1;
                 s[i].t0 = clock_mono_ns();
-                MPI_Send(&go, 1, MPI_INT64_T, r, TAG_PING, comm);
-                MPI_Recv(&s[i].tr, 1, MPI_INT64_T, r, TAG_PONG, comm, MPI_STATUS_IGNORE);
+                MPI_Send(&go, 1, MPI_INT64_T, r, TAG_SYNC_PING, comm);
+                MPI_Recv(&s[i].tr, 1, MPI_INT64_T, r, TAG_SYNC_PONG, comm, MPI_STATUS_IGNORE);
                 s[i].t1 = clock_mono_ns();
             }
             est[r] = clocksync_estimate(s, (size_t)rounds);
@@ -59,9 +33,9 @@ int clocksync_run(MPI_Comm comm, int rounds, struct clock_estimate *mine,
     } else {
         for (int i = 0; i < rounds; i++) {
             int64_t go, now;
-            MPI_Recv(&go, 1, MPI_INT64_T, 0, TAG_PING, comm, MPI_STATUS_IGNORE);
+            MPI_Recv(&go, 1, MPI_INT64_T, 0, TAG_SYNC_PING, comm, MPI_STATUS_IGNORE);
             now = clock_mono_ns();
-            MPI_Send(&now, 1, MPI_INT64_T, 0, TAG_PONG, comm);
+            MPI_Send(&now, 1, MPI_INT64_T, 0, TAG_SYNC_PONG, comm);
         }
     }
     MPI_Scatter(est, (int)sizeof *est, MPI_BYTE, mine, (int)sizeof *mine, MPI_BYTE, 0, comm);

@@ -1,11 +1,12 @@
-/* rank.h - connects a node host to the coordinator over the control plane.
+/* rank_host.h - the node side's rank loop: connects a node host
+ * (node/host.h) to the coordinator over the control plane (protocol.h).
  *
  * It arms scenario events when SCHEDULE arrives and reports FIRED with the
  * measured time, sends a SNAPSHOT at every metrics interval boundary (run
  * time k * interval, so all ranks sample the same instant), and on STOP sends
  * BYE and stops its timers. */
-#ifndef BS_RANK_H
-#define BS_RANK_H
+#ifndef BS_RANK_HOST_H
+#define BS_RANK_HOST_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,13 +1,14 @@
-/* rank.c - the host side of the control plane (see rank.h). */
-#include "rank.h"
+/* rank_host.c - the host side of the control plane (see rank_host.h). */
+#include "rank_host.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include <event2/event.h>
 
-#include "coordinator/ctrl.h"
-#include "host.h"
+#include "common/clock.h"
+#include "ctrl.h"
+#include "node/host.h"
 
 static void send_snapshot(struct rank_host *rh, uint32_t interval)
 {

@@ -1,4 +1,7 @@
-/* clocksync.h - clock offsets of the ranks against rank 0 (Cristian).
+/* clocksync.h - clock offsets of the ranks against rank 0 (Cristian): the
+ * estimate itself, pure arithmetic with no MPI (the exchanges that collect
+ * the samples are clocksync_mpi.c at start-up and the coordinator's
+ * PING/PONG during the run).
  *
  * Rank 0's CLOCK_MONOTONIC is the run's reference (MPI_Wtime is not global
  * in Open MPI). Rank 0 sends a probe at t0, the rank answers with its own
@@ -10,8 +13,6 @@
 #include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
-
-#include <mpi.h>
 
 struct clock_sample {
     int64_t t0, tr, t1;
@@ -32,10 +33,5 @@ struct clock_estimate clocksync_estimate(const struct clock_sample *s, size_t n)
  * plane have larger round trips than the start-up ones, and this rule lets
  * them correct drift without ever adding their noise. */
 bool clocksync_should_update(int64_t current_offset_ns, struct clock_estimate e);
-
-/* Collective over comm: every rank gets its own estimate in *mine, and rank 0
- * gets every rank's in all[] (size of comm entries; may be NULL elsewhere). */
-int clocksync_run(MPI_Comm comm, int rounds, struct clock_estimate *mine,
-                  struct clock_estimate *all);
 
 #endif
