@@ -1,0 +1,214 @@
+/* test_peer.c - the peer role (node/peer.c) on a real event loop: a host with
+ * one peer, one login server and one supernode, all real; the servers are
+ * configured (capacity, ticket lifetime) or crashed to give the peer the
+ * answer a test needs (role_harness.h). */
+#include "role_harness.h"
+
+/* Every test has one peer, one login server and one supernode, and these
+ * events, fired by index when the test wants them (their `at` is unused). */
+#define PEER_BASE                                                                                  \
+    "name: peer-test\n"                                                                            \
+    "duration: 60s\n"                                                                              \
+    "nodes: {peers: 1, login_servers: 1, supernodes: 1}\n"                                         \
+    "events:\n"                                                                                    \
+    "  - at: 0s\n"                                                                                 \
+    "    boot: {fraction: 1.0, over: 0s}\n"                                                        \
+    "  - at: 1s\n"                                                                                 \
+    "    crash: {role: peer, fraction: 1.0, over: 0s}\n"                                           \
+    "  - at: 1s\n"                                                                                 \
+    "    crash: {role: login_server, fraction: 1.0, over: 0s}\n"                                   \
+    "  - at: 1s\n"                                                                                 \
+    "    crash: {role: supernode, fraction: 1.0, over: 0s}\n"
+
+enum { BOOT_PEER, CRASH_PEER, CRASH_LS, CRASH_SN };
+
+#define LS_ID 0
+
+static void boot(struct rh *r)
+{
+    assert_int_equal(rh_fire(r, BOOT_PEER), 1);
+}
+
+/* ---- the path that works ---- */
+
+static void test_peer_boots_logs_in_and_registers(void **state)
+{
+    struct rh *r = *state;
+    rh_start(r, PEER_BASE "login_server: {service_time: 1ms}\n"
+                          "peer: {boot_delay: 1ms}\n");
+    assert_int_equal(rh_g(r, G_OFF), 1);
+    boot(r);
+    RH_RUN_UNTIL(r, rh_g(r, G_ONLINE) == 1, 3000);
+    assert_int_equal(rh_c(r, C_LOGIN_ATTEMPTS), 1);
+    assert_int_equal(rh_c(r, C_LOGIN_OK), 1);
+    assert_int_equal(rh_c(r, C_REG_ATTEMPTS), 1);
+    assert_int_equal(rh_c(r, C_REG_OK), 1);
+    assert_int_equal(rh_c(r, C_SN_REGISTERED), 1);
+    assert_int_equal(rh_g(r, G_SN_CLIENTS), 1);
+    assert_int_equal(rh_g(r, G_OFF), 0);
+}
+
+/* ---- login backoff ---- */
+
+static void test_peer_backs_off_after_busy(void **state)
+{
+    struct rh *r = *state;
+    rh_start(r, PEER_BASE "login_server: {workers: 1, queue: 0, service_time: 30s}\n"
+                          "peer:\n"
+                          "  boot_delay: 1ms\n"
+                          "  login: {timeout: 10s, retry: {policy: fixed, base: 600ms}}\n");
+    /* A fake client holds the login server's only worker, and nothing may
+     * queue: the peer's login gets BUSY. */
+    struct rh_client *hog = rh_connect_tls(r, rh_ip(r, LS_ID), rh_port(r, LS_ID));
+    struct wire_msg req = rh_login_req(r, 999999, true);
+    rh_send(hog, &req);
+    RH_RUN_UNTIL(r, rh_g(r, G_LS_BUSY) == 1, 3000);
+
+    boot(r);
+    RH_RUN_UNTIL(r, rh_c(r, C_LOGIN_BUSY) == 1, 3000);
+    int64_t busy_at = clock_mono_ns();
+    assert_int_equal(rh_c(r, C_LOGIN_ATTEMPTS), 1);
+    assert_int_equal(rh_c(r, C_LS_REJECTED), 1);
+    assert_int_equal(rh_g(r, G_LOGGING_IN), 1);
+    assert_int_equal(rh_g(r, G_LOGIN_IN_FLIGHT), 0); /* backing off, not trying */
+
+    rh_run_for(r, 300); /* half the policy's delay: no new attempt yet */
+    assert_int_equal(rh_c(r, C_LOGIN_ATTEMPTS), 1);
+    RH_RUN_UNTIL(r, rh_c(r, C_LOGIN_ATTEMPTS) == 2, 3000);
+    /* 600 ms after the BUSY; the slack covers the moment the loop noticed
+     * the BUSY, which may come a little after the peer's timer was armed. */
+    assert_true(clock_mono_ns() - busy_at >= 550 * RH_MS);
+    RH_RUN_UNTIL(r, rh_c(r, C_LOGIN_BUSY) == 2, 3000); /* still full: BUSY again */
+    assert_int_equal(rh_c(r, C_LOGIN_GIVEUP), 0);
+}
+
+/* ---- tickets ---- */
+
+static void test_peer_logs_in_again_when_ticket_expired(void **state)
+{
+    struct rh *r = *state;
+    /* Tickets live 1 ms and the supernode takes 200 ms to look at one, so
+     * every REGISTER is refused as expired. Retry delays of 30 s tell a
+     * backoff apart from going straight back to login. */
+    rh_start(r, PEER_BASE "login_server: {service_time: 1ms, ticket_ttl: 1ms}\n"
+                          "supernode: {service_time: 200ms}\n"
+                          "peer:\n"
+                          "  boot_delay: 1ms\n"
+                          "  login: {timeout: 5s, retry: {policy: fixed, base: 30s}}\n"
+                          "  register: {timeout: 5s, retry: {policy: fixed, base: 30s}}\n");
+    boot(r);
+    RH_RUN_UNTIL(r, rh_c(r, C_REG_FAIL) == 1, 3000);
+    assert_int_equal(rh_c(r, C_SN_REFUSED_EXPIRED), 1);
+    assert_int_equal(rh_c(r, C_LOGIN_OK), 1);
+    assert_int_equal(rh_c(r, C_REG_ATTEMPTS), 1);
+    /* The REGISTER_FAIL started a new login at once, without a backoff. */
+    assert_int_equal(rh_c(r, C_LOGIN_ATTEMPTS), 2);
+    RH_RUN_UNTIL(r, rh_c(r, C_LOGIN_OK) == 2, 2000);
+    assert_int_equal(rh_c(r, C_LOGIN_BUSY) + rh_c(r, C_LOGIN_ERROR) + rh_c(r, C_LOGIN_TIMEOUT) +
+                         rh_c(r, C_LOGIN_FAIL),
+                     0);
+    assert_int_equal(rh_c(r, C_REG_GIVEUP), 0);
+}
+
+/* ---- giving up ---- */
+
+static void test_peer_gives_up_login_after_max_attempts(void **state)
+{
+    struct rh *r = *state;
+    rh_start(r, PEER_BASE "peer:\n"
+                          "  boot_delay: 1ms\n"
+                          "  login:\n"
+                          "    timeout: 2s\n"
+                          "    retry: {policy: fixed, base: 20ms, max_attempts: 3}\n");
+    /* No login server listens: every login is refused at connect. */
+    rh_fire(r, CRASH_LS);
+    assert_int_equal(rh_g(r, G_LS_UP), 0);
+    boot(r);
+    RH_RUN_UNTIL(r, rh_g(r, G_GAVE_UP) == 1, 3000);
+    assert_int_equal(rh_c(r, C_LOGIN_ATTEMPTS), 3);
+    assert_int_equal(rh_c(r, C_LOGIN_ERROR), 3);
+    assert_int_equal(rh_c(r, C_LOGIN_GIVEUP), 1);
+    assert_int_equal(rh_g(r, G_LOGGING_IN), 0);
+    rh_run_for(r, 100); /* five retry delays: it stays given up */
+    assert_int_equal(rh_c(r, C_LOGIN_ATTEMPTS), 3);
+    assert_int_equal(rh_g(r, G_GAVE_UP), 1);
+}
+
+static void test_peer_gives_up_register_after_max_attempts(void **state)
+{
+    struct rh *r = *state;
+    rh_start(r, PEER_BASE "login_server: {service_time: 1ms}\n"
+                          "peer:\n"
+                          "  boot_delay: 1ms\n"
+                          "  register:\n"
+                          "    timeout: 2s\n"
+                          "    retry: {policy: fixed, base: 20ms, max_attempts: 2}\n");
+    /* The only supernode is down: every REGISTER is refused at connect. */
+    rh_fire(r, CRASH_SN);
+    assert_int_equal(rh_g(r, G_SN_COUNT), 0);
+    boot(r);
+    RH_RUN_UNTIL(r, rh_g(r, G_GAVE_UP) == 1, 3000);
+    assert_int_equal(rh_c(r, C_LOGIN_OK), 1);
+    assert_int_equal(rh_c(r, C_REG_ATTEMPTS), 2);
+    assert_int_equal(rh_c(r, C_REG_ERROR), 2);
+    assert_int_equal(rh_c(r, C_REG_GIVEUP), 1);
+    assert_int_equal(rh_c(r, C_LOGIN_GIVEUP), 0);
+    assert_int_equal(rh_g(r, G_REGISTERING), 0);
+    rh_run_for(r, 100);
+    assert_int_equal(rh_c(r, C_REG_ATTEMPTS), 2);
+}
+
+/* ---- crashes ---- */
+
+static void test_peer_crash_mid_login_counts_login_aborted(void **state)
+{
+    struct rh *r = *state;
+    rh_start(r, PEER_BASE "login_server: {workers: 1, service_time: 30s}\n"
+                          "peer: {boot_delay: 1ms}\n");
+    boot(r);
+    /* The login server is serving the peer's request: the login is in flight. */
+    RH_RUN_UNTIL(r, rh_g(r, G_LS_BUSY) == 1, 3000);
+    assert_int_equal(rh_g(r, G_LOGIN_IN_FLIGHT), 1);
+    assert_int_equal(rh_fire(r, CRASH_PEER), 1);
+    assert_int_equal(rh_c(r, C_PEER_CRASHES), 1);
+    assert_int_equal(rh_c(r, C_LOGIN_ABORTED), 1);
+    assert_int_equal(rh_c(r, C_LOGIN_ATTEMPTS), 1); /* every attempt has its outcome */
+    assert_int_equal(rh_g(r, G_LOGIN_IN_FLIGHT), 0);
+    assert_int_equal(rh_g(r, G_LOGGING_IN), 0);
+    assert_int_equal(rh_g(r, G_OFF), 1);
+    /* The connection went down with the peer: the server sees it close. */
+    RH_RUN_UNTIL(r, rh_g(r, G_OPEN_CONNS) == 0, 3000);
+}
+
+static void test_peer_crash_mid_register_counts_reg_aborted(void **state)
+{
+    struct rh *r = *state;
+    rh_start(r, PEER_BASE "login_server: {service_time: 1ms}\n"
+                          "supernode: {service_time: 30s}\n"
+                          "peer: {boot_delay: 1ms}\n");
+    boot(r);
+    RH_RUN_UNTIL(r, rh_g(r, G_REG_IN_FLIGHT) == 1, 3000);
+    assert_int_equal(rh_fire(r, CRASH_PEER), 1);
+    assert_int_equal(rh_c(r, C_REG_ABORTED), 1);
+    assert_int_equal(rh_c(r, C_REG_ATTEMPTS), 1);
+    assert_int_equal(rh_c(r, C_LOGIN_ABORTED), 0);
+    assert_int_equal(rh_g(r, G_REG_IN_FLIGHT), 0);
+    assert_int_equal(rh_g(r, G_REGISTERING), 0);
+    assert_int_equal(rh_g(r, G_OFF), 1);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, rh_setup, rh_teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_peer_boots_logs_in_and_registers),
+        T(test_peer_backs_off_after_busy),
+        T(test_peer_logs_in_again_when_ticket_expired),
+        T(test_peer_gives_up_login_after_max_attempts),
+        T(test_peer_gives_up_register_after_max_attempts),
+        T(test_peer_crash_mid_login_counts_login_aborted),
+        T(test_peer_crash_mid_register_counts_reg_aborted),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
