@@ -133,7 +133,7 @@ struct scenario {
     int64_t duration_ns;
     enum scn_arch architecture;
 
-    struct {
+    struct scn_nodes {
         uint32_t peers;
         uint32_t login_servers;
         uint32_t services;            /* central service nodes (steady-state requests) */
@@ -141,30 +141,30 @@ struct scenario {
         uint32_t bootstrap;           /* how many of them are bootstrap SNs */
     } nodes;
 
-    struct {
+    struct scn_login_server {
         struct scn_capacity cap;      /* YAML: workers, service_time, queue, admission, ... */
         uint32_t backlog;             /* TCP listen backlog */
         int64_t ticket_ttl_ns;
         uint16_t port;
     } login_server;
 
-    struct {
+    struct scn_service {
         struct scn_capacity cap;      /* YAML: the same capacity keys as login_server */
         uint16_t port;                /* UDP */
     } service;
 
-    struct {
+    struct scn_supernode {
         uint16_t port;
         uint32_t list_size;           /* SNs handed out per REGISTER_OK / REDIRECT */
         uint32_t max_clients;         /* 0 = unlimited; when full: REDIRECT */
         struct scn_capacity cap;      /* per REGISTER and KEEPALIVE; default 0 service time */
-        struct {
+        struct scn_overload {
             enum scn_overload_action action;
             double load;              /* clients / max_clients above which it is loaded; 0 = off */
             int64_t lag_ns;           /* request queue wait above which it is lagging; 0 = off */
             int64_t for_ns;           /* sustained this long before acting */
         } overload;
-        struct {
+        struct scn_promote {
             double target_ratio;      /* wanted SNs per online peer; 0 = no promotion */
             int64_t min_uptime_ns;
             double capable;           /* share of peers able to be SNs */
@@ -173,26 +173,26 @@ struct scenario {
             double demote_below;      /* demote when clients/max_clients stays below... */
             int64_t demote_for_ns;    /* ...this long while SNs exceed 2 x target; 0 = never */
         } promote;
-        struct {
+        struct scn_gossip {
             int64_t interval_ns;      /* SN-to-SN gossip; 0 = off */
             uint32_t fanout;
         } gossip;
     } supernode;
 
-    struct {
+    struct scn_peer {
         struct dist boot_delay;
         struct scn_retry_cfg login;
         struct scn_retry_cfg reg;     /* YAML key: peer.register */
         uint32_t host_cache;          /* entries kept across reboots */
     } peer;
 
-    struct {
+    struct scn_workload {
         int64_t keepalive_ns;
         double request_rate;          /* open-loop requests per online peer per s; 0 = off */
         struct scn_retry_cfg request; /* YAML: workload.request.{timeout, retry} */
     } workload;
 
-    struct {
+    struct scn_network {
         enum scn_net_mode mode;       /* loopback: an address per node; host: host IP + port */
         uint16_t port_base;           /* host mode: node k of a rank listens on port_base + k */
         uint32_t base;                /* loopback mode: first node address, host order */
@@ -208,11 +208,11 @@ struct scenario {
         uint8_t impair_group_of_rank[SCN_MAX_RANKS];
     } network;
 
-    struct {
+    struct scn_metrics {
         int64_t interval_ns;
     } metrics;
 
-    struct {
+    struct scn_control {
         int64_t lead_ns;              /* min time between scheduling and firing */
         int64_t resync_ns;            /* clock re-estimation period; 0 = only at start */
         double max_lag_p99_ms;        /* fidelity thresholds */

@@ -465,7 +465,7 @@ static bool all_digits(const char *s)
     if (!*s)
         return false;
     for (; *s; s++)
-        if (!scn_is_digit(*s))
+        if (!scnv_is_digit(*s))
             return false;
     return true;
 }

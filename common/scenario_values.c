@@ -1,9 +1,11 @@
 /* scenario_values.c - the scenario loader's scalar parsers and formatters:
- * durations, numbers, fractions, rates, bandwidths, IPv4/CIDR, distributions
- * and conditions (internal to the scenario loader, see scenario.c). */
+ * fractions, rates, bandwidths, IPv4/CIDR, booleans and conditions (internal
+ * to the scenario loader, see scenario.c). Durations and plain numbers are in
+ * units.c, distributions in dist.c: both are used outside the loader too. */
 #include "scenario_values.h"
 
 #include "metrics.h"
+#include "units.h"
 
 #include <errno.h>
 #include <math.h>
@@ -12,91 +14,11 @@
 #include <string.h>
 #include <strings.h>
 
-/* ---- text parsers (shared by the loader, the defaults and the CLI) ---- */
+/* ---- text parsers (shared by the loader and the defaults) ---- */
 
-bool scn_is_digit(char c)
+bool scnv_is_digit(char c)
 {
     return c >= '0' && c <= '9';
-}
-
-static const struct {
-    const char *name;
-    int64_t ns;
-} duration_units[] = {
-    {"h", 3600000000000LL}, {"m", 60000000000LL}, {"s", 1000000000LL}, {"ms", 1000000LL},
-    {"us", 1000LL},         {"µs", 1000LL},       {"ns", 1LL},
-};
-
-#define UNIT_LIST "ns, us, ms, s, m or h"
-
-/* Exact decimal arithmetic: "1.5s" is 1500000000 ns, not a float's guess. */
-bool parse_duration_why(const char *t, int64_t *ns, char *why, size_t wl)
-{
-    const char *p = t;
-    unsigned __int128 ip = 0, frac = 0, scale = 1;
-    int digits = 0;
-
-    if (*p == '\0') {
-        snprintf(why, wl, "expected a duration like 250ms, got ''");
-        return false;
-    }
-    if (*p == '-') {
-        snprintf(why, wl, "must be >= 0, got %s", t);
-        return false;
-    }
-    for (; scn_is_digit(*p); p++, digits++) {
-        ip = ip * 10 + (unsigned)(*p - '0');
-        if (ip > INT64_MAX) {
-            snprintf(why, wl, "too large, got %s", t);
-            return false;
-        }
-    }
-    if (*p == '.') {
-        p++;
-        int fd = 0;
-        for (; scn_is_digit(*p); p++, fd++, digits++) {
-            if (fd < 18) {
-                frac = frac * 10 + (unsigned)(*p - '0');
-                scale *= 10;
-            } else if (*p != '0') {
-                snprintf(why, wl, "not a whole number of nanoseconds, got '%s'", t);
-                return false;
-            }
-        }
-        if (fd == 0) {
-            snprintf(why, wl, "expected a duration like 250ms, got '%s'", t);
-            return false;
-        }
-    }
-    if (digits == 0) {
-        snprintf(why, wl, "expected a duration like 250ms, got '%s'", t);
-        return false;
-    }
-    while (*p == ' ')
-        p++;
-    if (*p == '\0') {
-        snprintf(why, wl, "missing unit in '%s' (use " UNIT_LIST ")", t);
-        return false;
-    }
-    for (size_t i = 0; i < sizeof duration_units / sizeof duration_units[0]; i++) {
-        if (strcmp(p, duration_units[i].name))
-            continue;
-        unsigned __int128 mult = (unsigned __int128)duration_units[i].ns;
-        unsigned __int128 f = frac * mult;
-        if (f % scale != 0) {
-            snprintf(why, wl, "not a whole number of nanoseconds, got '%s'", t);
-            return false;
-        }
-        unsigned __int128 total = ip * mult + f / scale;
-        if (total > INT64_MAX) {
-            snprintf(why, wl, "too large, got %s", t);
-            return false;
-        }
-        *ns = (int64_t)total;
-        return true;
-    }
-    snprintf(why, wl, "unknown unit '%.32s' in '%.64s' (use " UNIT_LIST ")", p, t);
-    return false;
 }
 
 int scenario_parse_duration(const char *text, int64_t *ns)
@@ -104,43 +26,17 @@ int scenario_parse_duration(const char *text, int64_t *ns)
     char why[160];
     if (!text || !ns)
         return -1;
-    return parse_duration_why(text, ns, why, sizeof why) ? 0 : -1;
+    return units_parse_duration(text, ns, why, sizeof why) ? 0 : -1;
 }
 
 void scenario_format_duration(int64_t ns, char *buf, size_t len)
 {
-    if (!buf || len == 0)
-        return;
-    if (ns == 0) {
-        snprintf(buf, len, "0s");
-        return;
-    }
-    const char *sign = ns < 0 ? "-" : "";
-    uint64_t v = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
-    for (size_t i = 0; i < sizeof duration_units / sizeof duration_units[0]; i++) {
-        uint64_t m = (uint64_t)duration_units[i].ns;
-        if (!strcmp(duration_units[i].name, "µs"))
-            continue;
-        if (v % m == 0) {
-            snprintf(buf, len, "%s%llu%s", sign, (unsigned long long)(v / m),
-                     duration_units[i].name);
-            return;
-        }
-    }
-}
-
-/* A double holding ns (a dist parameter) back to an int64 for printing. */
-int64_t ns_of_double(double v)
-{
-    if (!(v > 0))
-        return 0;
-    if (v >= 9.2e18)
-        return INT64_MAX;
-    return llround(v);
+    units_format_duration(ns, buf, len);
 }
 
 /* Unsigned decimal, no sign, no exponent; a '-' only to say "must be >=". */
-bool parse_uint_why(const char *t, uint64_t min, uint64_t max, uint64_t *out, char *why, size_t wl)
+bool scnv_parse_uint_why(const char *t, uint64_t min, uint64_t max, uint64_t *out, char *why,
+                         size_t wl)
 {
     const char *p = t;
     bool neg = false, overflow = false;
@@ -150,9 +46,9 @@ bool parse_uint_why(const char *t, uint64_t min, uint64_t max, uint64_t *out, ch
         neg = true;
         p++;
     }
-    if (!scn_is_digit(*p))
+    if (!scnv_is_digit(*p))
         goto bad;
-    for (; scn_is_digit(*p); p++) {
+    for (; scnv_is_digit(*p); p++) {
         unsigned d = (unsigned)(*p - '0');
         if (v > (UINT64_MAX - d) / 10)
             overflow = true;
@@ -180,48 +76,13 @@ bad:
     return false;
 }
 
-/* Strict decimal number: -?digits[.digits][e[+-]digits]. No inf, nan, hex. */
-bool parse_number(const char *t, size_t len, double *out)
-{
-    char buf[64];
-    size_t i = 0;
-    int digits = 0;
-
-    if (len == 0 || len >= sizeof buf)
-        return false;
-    memcpy(buf, t, len);
-    buf[len] = '\0';
-    if (buf[i] == '-' || buf[i] == '+')
-        i++;
-    for (; scn_is_digit(buf[i]); i++)
-        digits++;
-    if (buf[i] == '.')
-        for (i++; scn_is_digit(buf[i]); i++)
-            digits++;
-    if (digits == 0)
-        return false;
-    if (buf[i] == 'e' || buf[i] == 'E') {
-        i++;
-        if (buf[i] == '-' || buf[i] == '+')
-            i++;
-        if (!scn_is_digit(buf[i]))
-            return false;
-        while (scn_is_digit(buf[i]))
-            i++;
-    }
-    if (buf[i] != '\0')
-        return false;
-    *out = strtod(buf, NULL);
-    return isfinite(*out);
-}
-
-bool parse_fraction_why(const char *t, double *out, char *why, size_t wl)
+bool scnv_parse_fraction_why(const char *t, double *out, char *why, size_t wl)
 {
     size_t len = strlen(t);
     bool pct = len > 0 && t[len - 1] == '%';
     double v;
 
-    if (!parse_number(t, pct ? len - 1 : len, &v)) {
+    if (!units_parse_number(t, pct ? len - 1 : len, &v)) {
         snprintf(why, wl, "expected a fraction like 0.5 or 50%%, got '%.64s'", t);
         return false;
     }
@@ -236,7 +97,7 @@ bool parse_fraction_why(const char *t, double *out, char *why, size_t wl)
 }
 
 /* Dotted quad, decimal octets without leading zeros (no octal surprises). */
-bool parse_ipv4(const char *t, const char **end, uint32_t *out)
+bool scnv_parse_ipv4(const char *t, const char **end, uint32_t *out)
 {
     uint32_t a = 0;
     const char *p = t;
@@ -246,12 +107,12 @@ bool parse_ipv4(const char *t, const char **end, uint32_t *out)
                 return false;
             p++;
         }
-        if (!scn_is_digit(*p))
+        if (!scnv_is_digit(*p))
             return false;
         unsigned v = 0;
         int nd = 0;
         const char *s = p;
-        for (; scn_is_digit(*p); p++, nd++) {
+        for (; scnv_is_digit(*p); p++, nd++) {
             if (nd == 3)
                 return false;
             v = v * 10 + (unsigned)(*p - '0');
@@ -265,21 +126,21 @@ bool parse_ipv4(const char *t, const char **end, uint32_t *out)
     return true;
 }
 
-uint32_t prefix_mask(unsigned prefix)
+uint32_t scnv_prefix_mask(unsigned prefix)
 {
     return prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
 }
 
-bool parse_cidr_why(const char *t, struct scn_net *net, char *why, size_t wl)
+bool scnv_parse_cidr_why(const char *t, struct scn_net *net, char *why, size_t wl)
 {
     const char *p;
     uint32_t a;
-    if (!parse_ipv4(t, &p, &a) || *p != '/' || !scn_is_digit(p[1]))
+    if (!scnv_parse_ipv4(t, &p, &a) || *p != '/' || !scnv_is_digit(p[1]))
         goto bad;
     p++;
     unsigned prefix = 0;
     int nd = 0;
-    for (; scn_is_digit(*p); p++, nd++) {
+    for (; scnv_is_digit(*p); p++, nd++) {
         if (nd == 2)
             goto range;
         prefix = prefix * 10 + (unsigned)(*p - '0');
@@ -289,7 +150,7 @@ bool parse_cidr_why(const char *t, struct scn_net *net, char *why, size_t wl)
     if (prefix > 32)
         goto range;
     net->prefix = (uint8_t)prefix;
-    net->addr = a & prefix_mask(prefix); /* host bits are accepted and dropped */
+    net->addr = a & scnv_prefix_mask(prefix); /* host bits are accepted and dropped */
     return true;
 range:
     snprintf(why, wl, "prefix length must be 0 to 32, got '%.64s'", t);
@@ -299,211 +160,25 @@ bad:
     return false;
 }
 
-void format_ipv4(uint32_t a, char *buf, size_t len)
+void scnv_format_ipv4(uint32_t a, char *buf, size_t len)
 {
     snprintf(buf, len, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
 }
 
-void format_cidr(const struct scn_net *n, char *buf, size_t len)
+void scnv_format_cidr(const struct scn_net *n, char *buf, size_t len)
 {
     char ip[16];
-    format_ipv4(n->addr, ip, sizeof ip);
+    scnv_format_ipv4(n->addr, ip, sizeof ip);
     snprintf(buf, len, "%s/%u", ip, (unsigned)n->prefix);
-}
-
-/* ---- distributions ---- */
-
-#define DIST_SIGMA_MAX 10.0 /* beyond this a lognormal draw overflows int64 ns */
-
-static const char *const dist_names[] = {"const", "uniform", "exp", "lognormal"};
-
-static char *trim(char *s)
-{
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-        s[--n] = '\0';
-    return s;
-}
-
-static bool dist_arg_duration(const char *fn, const char *what, const char *arg, double *out,
-                              char *why, size_t wl)
-{
-    int64_t ns;
-    char sub[160];
-    if (!parse_duration_why(arg, &ns, sub, sizeof sub)) {
-        snprintf(why, wl, "%s: %s: %s", fn, what, sub);
-        return false;
-    }
-    *out = (double)ns;
-    return true;
-}
-
-bool parse_dist_why(const char *text, struct dist *d, char *why, size_t wl)
-{
-    char buf[160];
-    if (strlen(text) >= sizeof buf) {
-        snprintf(why, wl, "distribution too long");
-        return false;
-    }
-    strcpy(buf, text);
-    char *s = trim(buf);
-    char *open = strchr(s, '(');
-
-    if (!open) {
-        int64_t ns;
-        if (scn_is_digit(*s) || *s == '.' || *s == '-' || *s == '\0') {
-            if (!parse_duration_why(s, &ns, why, wl))
-                return false;
-            *d = (struct dist){.kind = DIST_CONST, .a = (double)ns};
-            return true;
-        }
-        snprintf(why, wl,
-                 "expected a duration or a distribution (const, uniform, exp, lognormal), "
-                 "got '%.64s'",
-                 text);
-        return false;
-    }
-
-    size_t n = strlen(s);
-    if (n == 0 || s[n - 1] != ')') {
-        snprintf(why, wl, "missing ')' in '%.64s'", text);
-        return false;
-    }
-    s[n - 1] = '\0';
-    *open = '\0';
-    char *fn = trim(s);
-    char *args = open + 1;
-    if (strchr(args, '(') || strchr(args, ')')) {
-        snprintf(why, wl, "unexpected parenthesis in '%.64s'", text);
-        return false;
-    }
-
-    int kind = -1;
-    for (int i = 0; i < 4; i++)
-        if (!strcmp(fn, dist_names[i]))
-            kind = i;
-    if (kind < 0) {
-        snprintf(why, wl,
-                 "unknown distribution '%.32s' (expected const, uniform, exp or lognormal)", fn);
-        return false;
-    }
-
-    char *argv[3];
-    int argc = 0;
-    for (char *p = args;; argc++) {
-        char *comma = strchr(p, ',');
-        if (argc < 3)
-            argv[argc] = p;
-        if (!comma) {
-            argc++;
-            break;
-        }
-        *comma = '\0';
-        p = comma + 1;
-    }
-    for (int i = 0; i < argc && i < 3; i++)
-        argv[i] = trim(argv[i]);
-    int want = (kind == DIST_CONST || kind == DIST_EXP) ? 1 : 2;
-    if (argc != want || argv[argc - 1][0] == '\0') {
-        static const char *const usage[] = {"const(VALUE)", "uniform(LOW, HIGH)", "exp(MEAN)",
-                                            "lognormal(MEDIAN, SIGMA)"};
-        snprintf(why, wl, "%s takes %d argument%s: %s, got '%.64s'", fn, want, want == 1 ? "" : "s",
-                 usage[kind], text);
-        return false;
-    }
-
-    struct dist r = {.kind = (enum dist_kind)kind};
-    if (!dist_arg_duration(fn,
-                           kind == DIST_CONST     ? "value"
-                           : kind == DIST_UNIFORM ? "low"
-                           : kind == DIST_EXP     ? "mean"
-                                                  : "median",
-                           argv[0], &r.a, why, wl))
-        return false;
-    switch (kind) {
-    case DIST_CONST:
-        break;
-    case DIST_UNIFORM:
-        if (!dist_arg_duration(fn, "high", argv[1], &r.b, why, wl))
-            return false;
-        if (r.a > r.b) {
-            snprintf(why, wl, "uniform: low (%s) must be <= high (%s)", argv[0], argv[1]);
-            return false;
-        }
-        break;
-    case DIST_EXP:
-        if (!(r.a > 0)) {
-            snprintf(why, wl, "exp: mean must be > 0, got %s", argv[0]);
-            return false;
-        }
-        break;
-    case DIST_LOGNORMAL:
-        if (!(r.a > 0)) {
-            snprintf(why, wl, "lognormal: median must be > 0, got %s", argv[0]);
-            return false;
-        }
-        if (!parse_number(argv[1], strlen(argv[1]), &r.b)) {
-            snprintf(why, wl, "lognormal: sigma must be a plain number like 0.5, got '%.32s'",
-                     argv[1]);
-            return false;
-        }
-        if (!(r.b >= 0 && r.b <= DIST_SIGMA_MAX)) {
-            snprintf(why, wl, "lognormal: sigma must be in [0, %g], got %s", DIST_SIGMA_MAX,
-                     argv[1]);
-            return false;
-        }
-        r.b = r.b == 0.0 ? 0.0 : r.b;
-        break;
-    }
-    *d = r;
-    return true;
-}
-
-/* Shortest %.Ng that reads back as the same double. */
-static int shortest_precision(double v)
-{
-    char buf[40];
-    for (int p = 1; p < 17; p++) {
-        snprintf(buf, sizeof buf, "%.*g", p, v);
-        if (strtod(buf, NULL) == v)
-            return p;
-    }
-    return 17;
-}
-
-void format_dist(const struct dist *d, char *buf, size_t len)
-{
-    char a[32], b[32];
-    scenario_format_duration(ns_of_double(d->a), a, sizeof a);
-    switch (d->kind) {
-    case DIST_UNIFORM:
-        scenario_format_duration(ns_of_double(d->b), b, sizeof b);
-        snprintf(buf, len, "uniform(%s, %s)", a, b);
-        break;
-    case DIST_EXP:
-        snprintf(buf, len, "exp(%s)", a);
-        break;
-    case DIST_LOGNORMAL: {
-        double sigma = isfinite(d->b) ? d->b : 0.0;
-        snprintf(buf, len, "lognormal(%s, %.*g)", a, shortest_precision(sigma), sigma);
-        break;
-    }
-    case DIST_CONST:
-    default:
-        snprintf(buf, len, "%s", a);
-        break;
-    }
 }
 
 /* ---- numbers, rates, booleans, conditions ---- */
 
 /* Digits for %.*g: the shortest that reads back as the same double, but never
  * so few that a whole number turns into an exponent (100, not 1e+02). */
-int number_precision(double v)
+int scnv_number_precision(double v)
 {
-    int p = shortest_precision(v);
+    int p = units_shortest_precision(v);
     double a = fabs(v);
     if (a >= 1 && a < 1e17) {
         int d = 1;
@@ -515,13 +190,13 @@ int number_precision(double v)
     return p;
 }
 
-void format_number(double v, char *buf, size_t len)
+void scnv_format_number(double v, char *buf, size_t len)
 {
-    snprintf(buf, len, "%.*g", number_precision(v), v == 0.0 ? 0.0 : v);
+    snprintf(buf, len, "%.*g", scnv_number_precision(v), v == 0.0 ? 0.0 : v);
 }
 
 /* "500/s", "30/m", "2/h", "0.5/s": stored as a double per second. */
-bool parse_rate_why(const char *t, double *out, char *why, size_t wl)
+bool scnv_parse_rate_why(const char *t, double *out, char *why, size_t wl)
 {
     const char *slash = strchr(t, '/');
     size_t nlen = slash ? (size_t)(slash - t) : strlen(t);
@@ -529,7 +204,7 @@ bool parse_rate_why(const char *t, double *out, char *why, size_t wl)
 
     while (nlen > 0 && t[nlen - 1] == ' ')
         nlen--;
-    if (!parse_number(t, nlen, &v)) {
+    if (!units_parse_number(t, nlen, &v)) {
         snprintf(why, wl, "expected a rate like 500/s, got '%.64s'", t);
         return false;
     }
@@ -560,10 +235,10 @@ bool parse_rate_why(const char *t, double *out, char *why, size_t wl)
     return true;
 }
 
-void format_rate(double v, char *buf, size_t len)
+void scnv_format_rate(double v, char *buf, size_t len)
 {
     char n[40];
-    format_number(v, n, sizeof n);
+    scnv_format_number(v, n, sizeof n);
     snprintf(buf, len, "%s/s", n);
 }
 
@@ -622,7 +297,7 @@ static bool bw_unit(const char *u, uint64_t *mult, unsigned *den)
     }
 }
 
-bool parse_bandwidth_why(const char *t, uint64_t *out, char *why, size_t wl)
+bool scnv_parse_bandwidth_why(const char *t, uint64_t *out, char *why, size_t wl)
 {
     const char *p = t;
     unsigned __int128 ip = 0, frac = 0, scale = 1;
@@ -633,7 +308,7 @@ bool parse_bandwidth_why(const char *t, uint64_t *out, char *why, size_t wl)
         snprintf(why, wl, "must be >= 0, got %.64s", t);
         return false;
     }
-    for (; scn_is_digit(*p); p++, digits++) {
+    for (; scnv_is_digit(*p); p++, digits++) {
         if (ip > (unsigned __int128)BW_MAX * 8)
             big = true; /* stop before __int128 could overflow below */
         else
@@ -641,7 +316,7 @@ bool parse_bandwidth_why(const char *t, uint64_t *out, char *why, size_t wl)
     }
     if (*p == '.') {
         int fd = 0;
-        for (p++; scn_is_digit(*p); p++, fd++, digits++) {
+        for (p++; scnv_is_digit(*p); p++, fd++, digits++) {
             if (fd < BW_FRAC_DIGITS) {
                 frac = frac * 10 + (unsigned)(*p - '0');
                 scale *= 10;
@@ -682,7 +357,7 @@ bool parse_bandwidth_why(const char *t, uint64_t *out, char *why, size_t wl)
 }
 
 /* In the largest bit unit that is exact: 1000000 B/s is "8mbit". */
-void format_bandwidth(uint64_t Bps, char *buf, size_t len)
+void scnv_format_bandwidth(uint64_t Bps, char *buf, size_t len)
 {
     static const struct {
         const char *name;
@@ -698,7 +373,7 @@ void format_bandwidth(uint64_t Bps, char *buf, size_t len)
     snprintf(buf, len, "%llubit", (unsigned long long)bits);
 }
 
-bool parse_bool_why(const char *t, bool *out, char *why, size_t wl)
+bool scnv_parse_bool_why(const char *t, bool *out, char *why, size_t wl)
 {
     if (!strcmp(t, "true") || !strcmp(t, "True") || !strcmp(t, "TRUE")) {
         *out = true;
@@ -794,7 +469,7 @@ static void unknown_metric(const char *name, char *why, size_t wl)
 }
 
 /* "METRIC OP VALUE": OP one of >= > <= <, VALUE a number or a percentage. */
-bool parse_cond_why(const char *t, struct scn_cond *c, char *why, size_t wl)
+bool scnv_parse_cond_why(const char *t, struct scn_cond *c, char *why, size_t wl)
 {
     const char *p = t, *m0;
     struct scn_cond r;
@@ -804,7 +479,7 @@ bool parse_cond_why(const char *t, struct scn_cond *c, char *why, size_t wl)
     while (*p == ' ' || *p == '\t')
         p++;
     m0 = p;
-    while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || scn_is_digit(*p) || *p == '_')
+    while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || scnv_is_digit(*p) || *p == '_')
         p++;
     size_t mlen = (size_t)(p - m0);
     if (mlen == 0) {
@@ -845,7 +520,7 @@ bool parse_cond_why(const char *t, struct scn_cond *c, char *why, size_t wl)
     while (vlen > 0 && (p[vlen - 1] == ' ' || p[vlen - 1] == '\t'))
         vlen--;
     bool pct = vlen > 0 && p[vlen - 1] == '%';
-    if (!parse_number(p, pct ? vlen - 1 : vlen, &r.value)) {
+    if (!units_parse_number(p, pct ? vlen - 1 : vlen, &r.value)) {
         snprintf(why, wl, "expected a number or a percentage like 90%% after '%s', got '%.*s'",
                  cmp_names[op], (int)(vlen > 32 ? 32 : vlen), p);
         return false;
@@ -858,9 +533,9 @@ bool parse_cond_why(const char *t, struct scn_cond *c, char *why, size_t wl)
     return true;
 }
 
-void format_cond(const struct scn_cond *c, char *buf, size_t len)
+void scnv_format_cond(const struct scn_cond *c, char *buf, size_t len)
 {
     char v[40];
-    format_number(c->value, v, sizeof v);
+    scnv_format_number(c->value, v, sizeof v);
     snprintf(buf, len, "%.31s %s %s", c->metric, (unsigned)c->op < 4 ? cmp_names[c->op] : "?", v);
 }

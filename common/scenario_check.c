@@ -1,0 +1,367 @@
+/* scenario_check.c - the scenario rules that need more than one field: an
+ * event's at/when and action, keys that only some admission policies use,
+ * retry base vs cap, distinct ports, node addresses inside network.allowed,
+ * and the defaults that depend on other fields. Single fields are checked by
+ * their type's parse operation (scenario_schema.c).
+ *
+ * A message points at the key that was set (scn_seen_node), falling back to
+ * the other key involved, then to the top of the file. */
+#include "scenario_internal.h"
+
+#include "scenario_values.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* ---- events ---- */
+
+/* The key node of `key` in mapping m, or NULL. */
+static const struct tnode *key_node(const struct tnode *m, const char *key)
+{
+    struct tnode *k = NULL;
+    return scn_map_get(m, key, &k) ? k : NULL;
+}
+
+int scn_check_event(struct scn_ctx *c, const struct tnode *it, struct scn_event *e,
+                    const char *ipath, uint64_t *injected)
+{
+    struct scenario *s = c->s;
+    char b1[32], b2[32], kinds[160];
+    const struct tnode *kat = key_node(it, "at"), *kwhen = key_node(it, "when");
+
+    if (!kat && !kwhen)
+        return scn_fail(c, it, "%s: missing required key '%s.at' (or a '%s.when' condition)", ipath,
+                        ipath, ipath);
+    if (kat && kwhen) {
+        const struct tnode *second =
+            kat->line > kwhen->line || (kat->line == kwhen->line && kat->col > kwhen->col) ? kat
+                                                                                           : kwhen;
+        return scn_fail(c, second, "%s: expected exactly one of at and when, got both", ipath);
+    }
+
+    /* Exactly one action: the first two action keys in file order. */
+    const struct tnode *first = NULL, *second = NULL;
+    const struct field *fa = NULL;
+    for (size_t i = 0; i + 1 < it->n; i += 2) {
+        const struct tnode *k = it->items[i];
+        for (const struct field *f = scn_event_fields; f->key; f++) {
+            if (f->type != F_ACTION || strcmp(f->key, k->text))
+                continue;
+            if (!first) {
+                first = k;
+                fa = f;
+            } else if (!second) {
+                second = k;
+            }
+        }
+    }
+    if (!first) {
+        size_t used = 0;
+        kinds[0] = '\0';
+        for (const struct field *f = scn_event_fields; f->key; f++) {
+            if (f->type != F_ACTION)
+                continue;
+            int n = snprintf(kinds + used, sizeof kinds - used, "%s%s", used ? ", " : "", f->key);
+            if (n > 0 && (size_t)n < sizeof kinds - used)
+                used += (size_t)n;
+        }
+        return scn_fail(c, it, "%s: missing action (expected exactly one of: %s)", ipath, kinds);
+    }
+    if (second)
+        return scn_fail(c, second, "%s: expected exactly one action, got both %s and %s", ipath,
+                        first->text, second->text);
+    e->kind = (enum scn_event_kind)fa->kind;
+
+    const struct tnode *act = scn_map_get(it, fa->key, NULL);
+    const struct tnode *role = scn_map_get(act, "role", NULL);
+    switch (e->kind) {
+    case EV_BOOT:
+    case EV_REBOOT:
+        e->role = ROLE_PEER;
+        break;
+    case EV_CRASH:
+        break;
+    case EV_OUTAGE:
+        if (e->role != ROLE_LOGIN_SERVER && e->role != ROLE_SERVICE)
+            return scn_fail(c, role ? role : act,
+                            "%s.outage.role: must be login_server or service, got %s", ipath,
+                            role_names[e->role]);
+        break;
+    case EV_CAPACITY: {
+        bool w = scn_map_get(act, "workers", NULL), st = scn_map_get(act, "service_time", NULL),
+             q = scn_map_get(act, "queue", NULL);
+        if (!st)
+            e->service_time = (struct dist){.kind = DIST_KEEP};
+        e->queue_set = q;
+        if (!w)
+            e->workers = 0;
+        if (e->role == ROLE_PEER)
+            return scn_fail(
+                c, role ? role : act,
+                "%s.capacity.role: must be login_server, service or supernode, got peer", ipath);
+        if (!w && !st && !q)
+            return scn_fail(c, act,
+                            "%s.capacity: expected at least one of workers, service_time, queue",
+                            ipath);
+        break;
+    }
+    case EV_INJECT_SN:
+        *injected += e->count;
+        if (*injected > MAX_COUNT) {
+            const struct tnode *n = scn_map_get(act, "count", NULL);
+            return scn_fail(
+                c, n ? n : act,
+                "%s.inject_supernodes.count: the injected supernodes add up to %llu, more "
+                "than %u",
+                ipath, (unsigned long long)*injected, MAX_COUNT);
+        }
+        break;
+    default:
+        break;
+    }
+    if (e->kind != EV_BOOT && e->kind != EV_REBOOT && e->kind != EV_INJECT_SN &&
+        e->role == ROLE_SERVICE && s->nodes.services == 0)
+        return scn_fail(c, role ? role : act, "%s.%s.role: service, but nodes.services is 0", ipath,
+                        fa->key);
+
+    if (!e->conditional && e->at_ns >= s->duration_ns) {
+        const struct tnode *at = scn_map_get(it, "at", NULL);
+        scenario_format_duration(s->duration_ns, b1, sizeof b1);
+        scenario_format_duration(e->at_ns, b2, sizeof b2);
+        return scn_fail(c, at ? at : it, "%s.at: must be < duration (%s), got %s", ipath, b1, b2);
+    }
+    return 0;
+}
+
+/* ---- between sections ---- */
+
+/* The node that set the field at off_a, else at off_b, else the top. */
+static const struct tnode *first_of(const struct scn_ctx *c, size_t off_a, size_t off_b)
+{
+    const struct tnode *n = scn_seen_node(c, off_a);
+    if (!n)
+        n = scn_seen_node(c, off_b);
+    return n ? n : c->root;
+}
+
+static int check_retry(struct scn_ctx *c, size_t off, const char *path)
+{
+    struct retry_policy *p =
+        (struct retry_policy *)((char *)c->s + off + offsetof(struct scn_retry_cfg, retry));
+    size_t roff = off + offsetof(struct scn_retry_cfg, retry);
+    size_t o_base = roff + RP(base_ns);
+    size_t o_cap = roff + RP(cap_ns);
+    size_t o_jit = roff + RP(jitter);
+    char b1[32], b2[32];
+
+    if (p->cap_ns < p->base_ns) {
+        scenario_format_duration(p->base_ns, b1, sizeof b1);
+        scenario_format_duration(p->cap_ns, b2, sizeof b2);
+        if (scn_seen_node(c, o_cap))
+            return scn_fail(c, scn_seen_node(c, o_cap),
+                            "%s.retry.cap: must be >= %s.retry.base (%s), got %s", path, path, b1,
+                            b2);
+        return scn_fail(c, first_of(c, o_base, o_cap),
+                        "%s.retry.base: must be <= %s.retry.cap (%s), got %s", path, path, b2, b1);
+    }
+    const struct tnode *jn = scn_seen_node(c, o_jit);
+    if (!jn) {
+        p->jitter = p->kind == RETRY_EXPONENTIAL ? JITTER_FULL : JITTER_NONE;
+    } else if (p->kind != RETRY_EXPONENTIAL && p->jitter != JITTER_NONE) {
+        return scn_fail(c, jn,
+                        "%s.retry.jitter: must be none unless policy is exponential "
+                        "(policy is %s), got %s",
+                        path, scn_retry_kind_names[p->kind], scn_jitter_names[p->jitter]);
+    }
+    if (p->throttle_k != 0 && p->throttle_k < 1) {
+        char k[40];
+        scnv_format_number(p->throttle_k, k, sizeof k);
+        return scn_fail(c, first_of(c, roff + RP(throttle_k), roff + RP(throttle_k)),
+                        "%s.retry.throttle.k: must be 0 (off) or >= 1, got %s", path, k);
+    }
+    return 0;
+}
+
+/* Admission rules of one capacity block. A key that the admission policy
+ * does not use is an error when it is set explicitly, never by default. */
+static int check_capacity(struct scn_ctx *c, size_t off, const char *path)
+{
+    const struct scn_capacity *k = (const struct scn_capacity *)((const char *)c->s + off);
+    const char *adm = scn_admission_names[k->admission];
+    const struct tnode *nadm = scn_seen_node(c, off + CAP(admission));
+    const struct tnode *nrate = scn_seen_node(c, off + CAP(rate));
+    const struct tnode *nburst = scn_seen_node(c, off + CAP(burst));
+    const struct tnode *nwait = scn_seen_node(c, off + CAP(max_wait_ns));
+
+    if (nrate && !scn_cap_uses_rate((const char *)k))
+        return scn_fail(c, nrate,
+                        "%s.rate: only used by token-bucket and pace admission (admission is %s)",
+                        path, adm);
+    if (nburst && !scn_cap_uses_burst((const char *)k))
+        return scn_fail(c, nburst,
+                        "%s.burst: only used by token-bucket admission (admission is %s)", path,
+                        adm);
+    if (nwait && !scn_cap_uses_max_wait((const char *)k))
+        return scn_fail(c, nwait, "%s.max_wait: only used by shed admission (admission is %s)",
+                        path, adm);
+    if (scn_cap_uses_rate((const char *)k) && !(k->rate > 0))
+        return scn_fail(c,
+                        nrate  ? nrate
+                        : nadm ? nadm
+                               : c->root,
+                        "%s.rate: %s admission needs a rate > 0/s", path, adm);
+    if (scn_cap_uses_burst((const char *)k) && k->burst < 1)
+        return scn_fail(c,
+                        nburst ? nburst
+                        : nadm ? nadm
+                               : c->root,
+                        "%s.burst: token-bucket admission needs a burst >= 1", path);
+    return 0;
+}
+
+/* Every node: login servers, services, supernodes, peers, then the
+ * supernodes that inject_supernodes events bring up. */
+static uint64_t total_nodes(const struct scenario *s)
+{
+    uint64_t total =
+        (uint64_t)s->nodes.login_servers + s->nodes.services + s->nodes.supernodes + s->nodes.peers;
+    for (uint32_t i = 0; i < s->n_events && i < SCN_MAX_EVENTS; i++)
+        if (s->events[i].kind == EV_INJECT_SN)
+            total += s->events[i].count;
+    return total;
+}
+
+/* Node addresses count up from network.base over last octets 1..254. Every
+ * one of them must lie inside network.allowed: this is the safety interlock,
+ * so it is checked here, before anything starts. */
+static int check_addresses(struct scn_ctx *c)
+{
+    struct scenario *s = c->s;
+    uint32_t base = s->network.base;
+    uint32_t o = base & 0xff;
+    const struct tnode *loc = first_of(c, OFF(network.base), OFF(network.allowed));
+    if (loc == c->root) /* neither set: blame the node counts that outgrew the default */
+        loc = first_of(c, OFF(nodes.peers), OFF(nodes.supernodes));
+    char a1[16], a2[16], nets[SCN_MAX_NETS * 20];
+    size_t used = 0;
+
+    nets[0] = '\0';
+    for (uint32_t i = 0; i < s->network.n_allowed && i < SCN_MAX_NETS; i++) {
+        char cidr[20];
+        scnv_format_cidr(&s->network.allowed[i], cidr, sizeof cidr);
+        int n = snprintf(nets + used, sizeof nets - used, "%s%s", i ? ", " : "", cidr);
+        if (n > 0 && (size_t)n < sizeof nets - used)
+            used += (size_t)n;
+    }
+    scnv_format_ipv4(base, a1, sizeof a1);
+    if (o == 0 || o == 255)
+        return scn_fail(c, loc,
+                        "network.base: last octet must be 1 to 254 (.0 and .255 are "
+                        "skipped), got %s",
+                        a1);
+
+    uint64_t total = total_nodes(s);
+    uint64_t idx = (o - 1) + total - 1;
+    uint64_t block = (uint64_t)(base >> 8) + idx / 254;
+    if (block > 0xffffff)
+        return scn_fail(c, loc,
+                        "network.base: %llu nodes counting up from %s run past "
+                        "255.255.255.254",
+                        (unsigned long long)total, a1);
+    uint32_t last = (uint32_t)(block << 8 | (idx % 254 + 1));
+
+    uint32_t cur = base;
+    for (;;) {
+        const struct scn_net *in = NULL;
+        for (uint32_t i = 0; i < s->network.n_allowed && i < SCN_MAX_NETS; i++) {
+            const struct scn_net *n = &s->network.allowed[i];
+            if ((cur & scnv_prefix_mask(n->prefix)) == n->addr) {
+                in = n;
+                break;
+            }
+        }
+        if (!in) {
+            scnv_format_ipv4(cur, a2, sizeof a2);
+            if (cur == base)
+                return scn_fail(c, loc, "network.base: %s is outside network.allowed [%s]", a1,
+                                nets);
+            uint64_t id = ((uint64_t)(cur >> 8) - (base >> 8)) * 254 + (cur & 0xff) - o;
+            return scn_fail(c, loc,
+                            "network.base: node %llu would get %s (counting up from %s), "
+                            "outside network.allowed [%s]",
+                            (unsigned long long)id, a2, a1, nets);
+        }
+        uint32_t net_last = in->addr | ~scnv_prefix_mask(in->prefix);
+        if (net_last >= last)
+            return 0;
+        cur = net_last + 1;
+        if ((cur & 0xff) == 255)
+            cur += 2;
+        else if ((cur & 0xff) == 0)
+            cur += 1;
+        if (cur > last)
+            return 0;
+    }
+}
+
+int scn_check_rules(struct scn_ctx *c)
+{
+    struct scenario *s = c->s;
+
+    const struct tnode *bn = scn_seen_node(c, OFF(nodes.bootstrap));
+    if (!bn)
+        s->nodes.bootstrap = s->nodes.supernodes < 4 ? s->nodes.supernodes : 4;
+    else if (s->nodes.bootstrap > s->nodes.supernodes)
+        return scn_fail(c, bn, "nodes.bootstrap: must be <= nodes.supernodes (%u), got %u",
+                        s->nodes.supernodes, s->nodes.bootstrap);
+
+    if (s->login_server.port == s->supernode.port)
+        return scn_fail(c, first_of(c, OFF(supernode.port), OFF(login_server.port)),
+                        "supernode.port: must differ from login_server.port (both are %u)",
+                        (unsigned)s->supernode.port);
+    if (s->nodes.services > 0 && s->service.port == s->login_server.port)
+        return scn_fail(c, first_of(c, OFF(service.port), OFF(login_server.port)),
+                        "service.port: must differ from login_server.port (both are %u)",
+                        (unsigned)s->service.port);
+    if (s->nodes.services > 0 && s->service.port == s->supernode.port)
+        return scn_fail(c, first_of(c, OFF(service.port), OFF(supernode.port)),
+                        "service.port: must differ from supernode.port (both are %u)",
+                        (unsigned)s->service.port);
+
+    if (check_capacity(c, OFF(login_server.cap), "login_server") < 0 ||
+        check_capacity(c, OFF(service.cap), "service") < 0 ||
+        check_capacity(c, OFF(supernode.cap), "supernode") < 0)
+        return -1;
+
+    if (s->supernode.overload.action != OVERLOAD_NONE && !(s->supernode.overload.load > 0) &&
+        s->supernode.overload.lag_ns == 0)
+        return scn_fail(c,
+                        first_of(c, OFF(supernode.overload.action), OFF(supernode.overload.action)),
+                        "supernode.overload.action: %s needs overload.load > 0 or overload.lag > 0",
+                        scn_overload_names[s->supernode.overload.action]);
+    if (s->supernode.overload.load > 0 && s->supernode.max_clients == 0)
+        return scn_fail(c, first_of(c, OFF(supernode.overload.load), OFF(supernode.max_clients)),
+                        "supernode.overload.load: needs supernode.max_clients > 0 (the load is "
+                        "clients / max_clients)");
+
+    if (check_retry(c, OFF(peer.login), "peer.login") < 0 ||
+        check_retry(c, OFF(peer.reg), "peer.register") < 0 ||
+        check_retry(c, OFF(workload.request), "workload.request") < 0)
+        return -1;
+
+    if (s->control.resync_ns != 0 && s->control.resync_ns < 100 * MS) {
+        char b[32];
+        scenario_format_duration(s->control.resync_ns, b, sizeof b);
+        return scn_fail(c, first_of(c, OFF(control.resync_ns), OFF(control.resync_ns)),
+                        "control.resync: must be 0s (off) or >= 100ms, got %s", b);
+    }
+
+    if (s->workload.request_rate > 0 && s->nodes.services == 0)
+        return scn_fail(c, first_of(c, OFF(workload.request_rate), OFF(nodes.services)),
+                        "workload.request_rate: needs nodes.services >= 1 (the requests go to the "
+                        "central service)");
+
+    /* In host mode the addresses are the hosts' own, known only when the
+     * ranks start; bootstorm checks them against network.allowed then. */
+    return s->network.mode == NET_HOST ? 0 : check_addresses(c);
+}

@@ -1,0 +1,717 @@
+/* scenario_schema.c - the scenario format as data: one table of fields per
+ * YAML mapping (key, type, offset, default, bounds), and one row of
+ * operations per field type (scn_types), through which the loader, the
+ * defaults and scenario_to_json handle every field. This file also holds the
+ * operations that only need the schema: parsing a scalar's text (bounds
+ * included), describing what a value should look like, and the defaults.
+ *
+ * Keys shared by several sections (the capacity keys of login_server,
+ * service and supernode) are one sub-table, walked inline at each section's
+ * level with per-section defaults (struct fdef). */
+#include "scenario_internal.h"
+
+#include "scenario_values.h"
+#include "units.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+
+_Static_assert(sizeof(enum retry_kind) == sizeof(int), "enums are stored as int");
+_Static_assert(sizeof(enum retry_jitter) == sizeof(int), "enums are stored as int");
+_Static_assert(sizeof(enum scn_arch) == sizeof(int), "enums are stored as int");
+
+/* ---- field tables ---- */
+
+static const char *const arch_names[] = {"supernode", NULL};
+const char *const scn_retry_kind_names[] = {"none", "fixed", "exponential", NULL};
+const char *const scn_jitter_names[] = {"none", "full", "equal", "decorrelated", NULL};
+const char *const scn_admission_names[] = {"bounded-queue", "accept-all", "token-bucket",
+                                           "shed",          "pace",       NULL};
+static const char *const discipline_names[] = {"fifo", "lifo", NULL};
+const char *const scn_overload_names[] = {"none", "shutdown", "demote", NULL};
+static const char *const net_mode_names[] = {"loopback", "host", NULL};
+
+_Static_assert(sizeof(enum scn_admission) == sizeof(int), "enums are stored as int");
+_Static_assert(sizeof(enum scn_discipline) == sizeof(int), "enums are stored as int");
+_Static_assert(sizeof(enum scn_overload_action) == sizeof(int), "enums are stored as int");
+_Static_assert(sizeof(enum role) == sizeof(int), "enums are stored as int");
+_Static_assert(ADMIT_PACE == 4 && QUEUE_LIFO == 1 && OVERLOAD_DEMOTE == 2 && ROLE_SERVICE == 3,
+               "name tables follow the enums");
+
+static const struct field budget_fields[] = {
+    {"tokens", F_NUMBER, RP(budget_tokens), .def = "0"},
+    {"ratio", F_FRACTION, RP(budget_ratio), .def = "0.1"},
+    {NULL},
+};
+
+static const struct field throttle_fields[] = {
+    /* 0 (off) or >= 1 (see check_retry) */
+    {"k", F_NUMBER, RP(throttle_k), .def = "0"},
+    {"window", F_DURATION, RP(throttle_window_ns), .def = "60s", .min = 1},
+    {NULL},
+};
+
+static const struct field retry_fields[] = {
+    {"policy", F_ENUM, RP(kind), .def = "exponential", .names = scn_retry_kind_names},
+    {"base", F_DURATION, RP(base_ns), .def = "500ms", .min = 1},
+    {"cap", F_DURATION, RP(cap_ns), .def = "30s"},
+    /* default "full" only with exponential, else "none" (see check_retry) */
+    {"jitter", F_ENUM, RP(jitter), .def = "full", .names = scn_jitter_names},
+    {"max_attempts", F_U32, RP(max_attempts), .def = "0", .max = UINT32_MAX},
+    {"budget", F_MAP, 0, .sub = budget_fields},
+    {"throttle", F_MAP, 0, .sub = throttle_fields},
+    {"obey_retry_after", F_BOOL, RP(obey_retry_after), .def = "false"},
+    {NULL},
+};
+
+static const struct field retry_cfg_fields[] = {
+    {"timeout", F_DURATION, offsetof(struct scn_retry_cfg, timeout_ns), .def = "5s", .min = 1},
+    {"retry", F_MAP, offsetof(struct scn_retry_cfg, retry), .sub = retry_fields},
+    {NULL},
+};
+
+bool scn_cap_uses_rate(const char *base)
+{
+    const struct scn_capacity *k = (const struct scn_capacity *)base;
+    return k->admission == ADMIT_TOKEN_BUCKET || k->admission == ADMIT_PACE;
+}
+
+bool scn_cap_uses_burst(const char *base)
+{
+    return ((const struct scn_capacity *)base)->admission == ADMIT_TOKEN_BUCKET;
+}
+
+bool scn_cap_uses_max_wait(const char *base)
+{
+    return ((const struct scn_capacity *)base)->admission == ADMIT_SHED;
+}
+
+/* One table for the capacity keys of login_server, service and supernode; the
+ * defaults here are the login server's, the others replace some (fdef). */
+static const struct field capacity_fields[] = {
+    {"workers", F_U32, CAP(workers), .def = "4", .min = 1, .max = UINT32_MAX},
+    {"service_time", F_DIST, CAP(service_time), .def = "5ms"},
+    {"queue", F_U32, CAP(queue), .def = "128", .max = UINT32_MAX},
+    {"admission", F_ENUM, CAP(admission), .def = "bounded-queue", .names = scn_admission_names},
+    {"discipline", F_ENUM, CAP(discipline), .def = "fifo", .names = discipline_names},
+    {"rate", F_RATE, CAP(rate), .def = "0/s", .nullable = true, .used = scn_cap_uses_rate},
+    {"burst", F_U32, CAP(burst), .def = "10", .nullable = true, .used = scn_cap_uses_burst},
+    {"max_wait", F_DURATION, CAP(max_wait_ns), .def = "0s", .nullable = true,
+     .used = scn_cap_uses_max_wait},
+    {"drop_abandoned", F_BOOL, CAP(drop_abandoned), .def = "false"},
+    {NULL},
+};
+
+static const struct fdef supernode_cap_defaults[] = {
+    {"workers", "1"}, {"service_time", "0ms"}, {"queue", "100000"}, {"admission", "accept-all"},
+    {NULL, NULL},
+};
+
+static const struct field nodes_fields[] = {
+    {"peers", F_U32, OFF(nodes.peers), .req = true, .min = 1, .max = MAX_COUNT},
+    {"login_servers", F_U32, OFF(nodes.login_servers), .def = "1", .min = 1, .max = MAX_COUNT},
+    {"services", F_U32, OFF(nodes.services), .def = "0", .max = MAX_COUNT},
+    {"supernodes", F_U32, OFF(nodes.supernodes), .def = "8", .min = 1, .max = MAX_COUNT},
+    /* default min(4, supernodes) (see scn_check_rules) */
+    {"bootstrap", F_U32, OFF(nodes.bootstrap), .def = "4", .min = 1, .max = MAX_COUNT},
+    {NULL},
+};
+
+static const struct field login_server_fields[] = {
+    {"(capacity)", F_INLINE, OFF(login_server.cap), .sub = capacity_fields},
+    {"backlog", F_U32, OFF(login_server.backlog), .def = "1024", .min = 1, .max = 65535},
+    {"ticket_ttl", F_DURATION, OFF(login_server.ticket_ttl_ns), .def = "1h", .min = 1},
+    {"port", F_U16, OFF(login_server.port), .def = "4430", .min = 1, .max = 65535},
+    {NULL},
+};
+
+static const struct field service_fields[] = {
+    {"(capacity)", F_INLINE, OFF(service.cap), .sub = capacity_fields},
+    {"port", F_U16, OFF(service.port), .def = "4432", .min = 1, .max = 65535},
+    {NULL},
+};
+
+static const struct field overload_fields[] = {
+    {"action", F_ENUM, OFF(supernode.overload.action), .def = "none", .names = scn_overload_names},
+    {"load", F_FRACTION, OFF(supernode.overload.load), .def = "0"},
+    {"lag", F_DURATION, OFF(supernode.overload.lag_ns), .def = "0s"},
+    {"for", F_DURATION, OFF(supernode.overload.for_ns), .def = "5s"},
+    {NULL},
+};
+
+static const struct field promote_fields[] = {
+    {"target_ratio", F_FRACTION, OFF(supernode.promote.target_ratio), .def = "0"},
+    {"min_uptime", F_DURATION, OFF(supernode.promote.min_uptime_ns), .def = "30s"},
+    {"capable", F_FRACTION, OFF(supernode.promote.capable), .def = "0.2"},
+    {"max_clients", F_U32, OFF(supernode.promote.max_clients), .def = "100", .min = 1,
+     .max = UINT32_MAX},
+    {"check", F_DURATION, OFF(supernode.promote.check_ns), .def = "5s", .min = 1},
+    {"demote_below", F_FRACTION, OFF(supernode.promote.demote_below), .def = "0.05"},
+    {"demote_for", F_DURATION, OFF(supernode.promote.demote_for_ns), .def = "0s"},
+    {NULL},
+};
+
+static const struct field gossip_fields[] = {
+    {"interval", F_DURATION, OFF(supernode.gossip.interval_ns), .def = "0s"},
+    {"fanout", F_U32, OFF(supernode.gossip.fanout), .def = "1", .min = 1, .max = 32},
+    {NULL},
+};
+
+static const struct field supernode_fields[] = {
+    {"port", F_U16, OFF(supernode.port), .def = "4431", .min = 1, .max = 65535},
+    {"list_size", F_U32, OFF(supernode.list_size), .def = "8", .max = 32},
+    {"max_clients", F_U32, OFF(supernode.max_clients), .def = "0", .max = UINT32_MAX},
+    {"(capacity)", F_INLINE, OFF(supernode.cap), .sub = capacity_fields,
+     .defs = supernode_cap_defaults},
+    {"overload", F_MAP, 0, .sub = overload_fields},
+    {"promote", F_MAP, 0, .sub = promote_fields},
+    {"gossip", F_MAP, 0, .sub = gossip_fields},
+    {NULL},
+};
+
+static const struct field peer_fields[] = {
+    {"boot_delay", F_DIST, OFF(peer.boot_delay), .def = "lognormal(2s, 0.5)"},
+    {"login", F_MAP, OFF(peer.login), .sub = retry_cfg_fields},
+    {"register", F_MAP, OFF(peer.reg), .sub = retry_cfg_fields},
+    {"host_cache", F_U32, OFF(peer.host_cache), .def = "16", .min = 1, .max = 256},
+    {NULL},
+};
+
+static const struct field workload_fields[] = {
+    {"keepalive", F_DURATION, OFF(workload.keepalive_ns), .def = "10s", .min = 1},
+    /* > 0 needs nodes.services >= 1 (see scn_check_rules) */
+    {"request_rate", F_RATE, OFF(workload.request_rate), .def = "0/s"},
+    {"request", F_MAP, OFF(workload.request), .sub = retry_cfg_fields},
+    {NULL},
+};
+
+/* network.impair.<class>: what every node of the class does to the messages
+ * it sends (latency, jitter, loss) and to each socket's throughput. */
+const struct field scn_impair_class_fields[] = {
+    {"latency", F_DURATION, IMP(latency_ns), .def = "0s", .max = 3600 * SEC},
+    /* added as U(0, jitter); need not be <= latency */
+    {"jitter", F_DURATION, IMP(jitter_ns), .def = "0s", .max = 3600 * SEC},
+    {"loss", F_FRACTION, IMP(loss), .def = "0", .below_one = true},
+    {"uplink", F_BANDWIDTH, IMP(uplink_Bps), .def = "0bit"},
+    {"downlink", F_BANDWIDTH, IMP(downlink_Bps), .def = "0bit"},
+    {NULL},
+};
+
+/* Indexed by enum role, as role_names. */
+static const struct field impair_fields[] = {
+    {"peer", F_MAP, OFF(network.impair[ROLE_PEER]), .sub = scn_impair_class_fields},
+    {"supernode", F_MAP, OFF(network.impair[ROLE_SUPERNODE]), .sub = scn_impair_class_fields},
+    {"login_server", F_MAP, OFF(network.impair[ROLE_LOGIN_SERVER]), .sub = scn_impair_class_fields},
+    {"service", F_MAP, OFF(network.impair[ROLE_SERVICE]), .sub = scn_impair_class_fields},
+    {NULL},
+};
+
+/* network.impair_groups.N: the ranks of a host group, and the class keys. */
+const struct field scn_impair_group_fields[] = {
+    {"ranks", F_RANKS, 0, .req = true},
+    {"(impair)", F_INLINE, 0, .sub = scn_impair_class_fields},
+    {NULL},
+};
+
+static const struct field network_fields[] = {
+    {"mode", F_ENUM, OFF(network.mode), .def = "loopback", .names = net_mode_names},
+    {"port_base", F_U16, OFF(network.port_base), .def = "20000", .min = 1024, .max = 65535},
+    {"base", F_IPV4, OFF(network.base), .def = "127.1.0.1"},
+    {"allowed", F_NETS, OFF(network.allowed), .off_count = OFF(network.n_allowed),
+     .def = "127.0.0.0/8", .min = 1, .max = SCN_MAX_NETS},
+    {"impair", F_MAP, 0, .sub = impair_fields},
+    /* 0 to SCN_MAX_GROUPS host groups; every rank in at most one */
+    {"impair_groups", F_IMPAIR_GROUPS, OFF(network.impair_group),
+     .off_count = OFF(network.n_impair_groups), .max = SCN_MAX_GROUPS},
+    {NULL},
+};
+
+static const struct field metrics_fields[] = {
+    {"interval", F_DURATION, OFF(metrics.interval_ns), .def = "1s", .min = 10 * MS,
+     .max = 3600 * SEC},
+    {NULL},
+};
+
+static const struct field control_fields[] = {
+    {"lead", F_DURATION, OFF(control.lead_ns), .def = "250ms", .min = 10 * MS},
+    /* 0 (off) or >= 100ms (see scn_check_rules) */
+    {"resync", F_DURATION, OFF(control.resync_ns), .def = "10s"},
+    {"max_lag_p99", F_DURATION_MS, OFF(control.max_lag_p99_ms), .def = "50ms", .min = 1},
+    {"max_skew_p99", F_DURATION_MS, OFF(control.max_skew_p99_ms), .def = "10ms", .min = 1},
+    {NULL},
+};
+
+/* Event actions. An action's table is walked with the event as its base; its
+ * defaults are applied to the event first (see scn_walk_action). */
+static const struct field frac_over_fields[] = {
+    {"fraction", F_FRACTION, EV(fraction), .req = true},
+    {"over", F_DURATION, EV(over_ns), .def = "0s"},
+    {NULL},
+};
+
+static const struct field crash_fields[] = {
+    {"role", F_ENUM, EV(role), .req = true, .names = role_names},
+    {"fraction", F_FRACTION, EV(fraction), .req = true},
+    {"over", F_DURATION, EV(over_ns), .def = "0s"},
+    {NULL},
+};
+
+static const struct field outage_fields[] = {
+    /* login_server or service (see scn_check_event) */
+    {"role", F_ENUM, EV(role), .req = true, .names = role_names},
+    {"for", F_DURATION, EV(for_ns), .req = true, .min = 1},
+    {NULL},
+};
+
+static bool ev_workers_set(const char *base)
+{
+    return ((const struct scn_event *)base)->workers != 0;
+}
+
+static bool ev_service_time_set(const char *base)
+{
+    return ((const struct scn_event *)base)->service_time.kind != DIST_KEEP;
+}
+
+static bool ev_queue_set(const char *base)
+{
+    return ((const struct scn_event *)base)->queue_set;
+}
+
+static const struct field capacity_event_fields[] = {
+    /* login_server, service or supernode; at least one of the others (see
+     * scn_check_event, which also sets DIST_KEEP and queue_set) */
+    {"role", F_ENUM, EV(role), .req = true, .names = role_names},
+    {"workers", F_U32, EV(workers), .min = 1, .max = UINT32_MAX, .used = ev_workers_set},
+    {"service_time", F_DIST, EV(service_time), .used = ev_service_time_set},
+    {"queue", F_U32, EV(queue), .max = UINT32_MAX, .used = ev_queue_set},
+    {NULL},
+};
+
+static const struct field inject_fields[] = {
+    {"count", F_U32, EV(count), .req = true, .min = 1, .max = MAX_COUNT},
+    {"max_clients", F_U32, EV(max_clients), .def = "1000", .max = UINT32_MAX},
+    {NULL},
+};
+
+static const struct field partition_fields[] = {
+    /* 2 to SCN_MAX_GROUPS groups of ranks 0 to SCN_MAX_RANKS - 1 (see scn_walk_groups) */
+    {"groups", F_GROUPS, EV(group_of_rank), .req = true, .min = 2, .max = SCN_MAX_GROUPS},
+    {"for", F_DURATION, EV(for_ns), .req = true, .min = 1},
+    {NULL},
+};
+
+const struct field scn_event_fields[] = {
+    /* exactly one of at and when (see scn_check_event) */
+    {"at", F_DURATION, EV(at_ns), .min = 0},
+    {"when", F_COND, EV(when), .off_count = EV(conditional)},
+    {"boot", F_ACTION, 0, .sub = frac_over_fields, .kind = EV_BOOT},
+    {"reboot", F_ACTION, 0, .sub = frac_over_fields, .kind = EV_REBOOT},
+    {"crash", F_ACTION, 0, .sub = crash_fields, .kind = EV_CRASH},
+    {"outage", F_ACTION, 0, .sub = outage_fields, .kind = EV_OUTAGE},
+    {"capacity", F_ACTION, 0, .sub = capacity_event_fields, .kind = EV_CAPACITY},
+    {"inject_supernodes", F_ACTION, 0, .sub = inject_fields, .kind = EV_INJECT_SN},
+    {"partition", F_ACTION, 0, .sub = partition_fields, .kind = EV_PARTITION},
+    {NULL},
+};
+
+const struct field scn_scenario_fields[] = {
+    {"name", F_NAME, OFF(name), .req = true},
+    {"seed", F_U64, OFF(seed), .def = "1"},
+    {"duration", F_DURATION, OFF(duration_ns), .req = true, .min = 1},
+    {"stop_when", F_COND, OFF(stop_when), .off_count = OFF(has_stop_when), .nullable = true},
+    {"architecture", F_ENUM, OFF(architecture), .def = "supernode", .names = arch_names},
+    {"nodes", F_MAP, 0, .sub = nodes_fields},
+    {"login_server", F_MAP, 0, .sub = login_server_fields},
+    {"service", F_MAP, 0, .sub = service_fields},
+    {"supernode", F_MAP, 0, .sub = supernode_fields},
+    {"peer", F_MAP, 0, .sub = peer_fields},
+    {"workload", F_MAP, 0, .sub = workload_fields},
+    {"network", F_MAP, 0, .sub = network_fields},
+    {"metrics", F_MAP, 0, .sub = metrics_fields},
+    {"control", F_MAP, 0, .sub = control_fields},
+    {"events", F_EVENTS, OFF(events), .off_count = OFF(n_events), .max = SCN_MAX_EVENTS},
+    {NULL},
+};
+
+const struct field *scn_action_field(enum scn_event_kind kind)
+{
+    for (const struct field *f = scn_event_fields; f->key; f++)
+        if (f->type == F_ACTION && f->kind == (int)kind)
+            return f;
+    return NULL;
+}
+
+const struct field *scn_find_key(const struct field *table, const char *key, size_t *off)
+{
+    for (const struct field *f = table; f->key; f++) {
+        if (f->type == F_INLINE) {
+            size_t sub = 0;
+            const struct field *g = scn_find_key(f->sub, key, &sub);
+            if (g) {
+                *off = f->off + sub;
+                return g;
+            }
+        } else if (!strcmp(f->key, key)) {
+            *off = 0;
+            return f;
+        }
+    }
+    return NULL;
+}
+
+void scn_list_keys(const struct field *table, char *buf, size_t len, size_t *used)
+{
+    for (const struct field *f = table; f->key; f++) {
+        if (f->type == F_INLINE) {
+            scn_list_keys(f->sub, buf, len, used);
+            continue;
+        }
+        int n = snprintf(buf + *used, len - *used, "%s%s", *used ? ", " : "", f->key);
+        if (n < 0 || (size_t)n >= len - *used)
+            return;
+        *used += (size_t)n;
+    }
+}
+
+static void list_names(const char *const *names, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; names[i]; i++) {
+        int n = snprintf(buf + used, len - used, "%s%s", i ? ", " : "", names[i]);
+        if (n < 0 || (size_t)n >= len - used)
+            return;
+        used += (size_t)n;
+    }
+}
+
+/* ---- parse: a scalar's text into its value, bounds included ---- */
+
+static int64_t field_max(const struct field *f)
+{
+    if (f->max)
+        return f->max;
+    return scn_types[f->type].max ? scn_types[f->type].max : INT64_MAX;
+}
+
+static bool parse_name(const struct field *f, const char *t, void *dst, char *why, size_t wl)
+{
+    (void)f;
+    size_t n = strlen(t);
+    bool ok = n >= 1 && n < SCN_NAME_MAX;
+    for (size_t i = 0; ok && i < n; i++) {
+        char c = t[i];
+        ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || scnv_is_digit(c) || c == '.' ||
+             c == '_' || c == '-';
+    }
+    if (!ok) {
+        snprintf(why, wl, "must be 1 to %d characters from A-Z a-z 0-9 . _ -, got '%.64s'",
+                 SCN_NAME_MAX - 1, t);
+        return false;
+    }
+    memcpy(dst, t, n + 1);
+    return true;
+}
+
+static bool parse_u64(const struct field *f, const char *t, void *dst, char *why, size_t wl)
+{
+    (void)f;
+    uint64_t u;
+    if (!scnv_parse_uint_why(t, 0, UINT64_MAX, &u, why, wl))
+        return false;
+    *(uint64_t *)dst = u;
+    return true;
+}
+
+static bool parse_u32(const struct field *f, const char *t, void *dst, char *why, size_t wl)
+{
+    uint64_t u;
+    if (!scnv_parse_uint_why(t, (uint64_t)f->min, (uint64_t)field_max(f), &u, why, wl))
+        return false;
+    *(uint32_t *)dst = (uint32_t)u;
+    return true;
+}
+
+static bool parse_u16(const struct field *f, const char *t, void *dst, char *why, size_t wl)
+{
+    uint64_t u;
+    if (!scnv_parse_uint_why(t, (uint64_t)f->min, (uint64_t)field_max(f), &u, why, wl))
+        return false;
+    *(uint16_t *)dst = (uint16_t)u;
+    return true;
+}
+
+/* A duration in [f->min, field_max(f)]; both duration types store it. */
+static bool duration_in_bounds(const struct field *f, const char *t, int64_t *ns, char *why,
+                               size_t wl)
+{
+    char b[32];
+
+    if (!units_parse_duration(t, ns, why, wl))
+        return false;
+    if (*ns < f->min) {
+        if (f->min == 1) {
+            snprintf(why, wl, "must be > 0, got %s", t);
+        } else {
+            units_format_duration(f->min, b, sizeof b);
+            snprintf(why, wl, "must be >= %s, got %s", b, t);
+        }
+        return false;
+    }
+    if (*ns > field_max(f)) {
+        units_format_duration(field_max(f), b, sizeof b);
+        snprintf(why, wl, "must be <= %s, got %s", b, t);
+        return false;
+    }
+    return true;
+}
+
+static bool parse_duration(const struct field *f, const char *t, void *dst, char *why, size_t wl)
+{
+    int64_t ns;
+    if (!duration_in_bounds(f, t, &ns, why, wl))
+        return false;
+    *(int64_t *)dst = ns;
+    return true;
+}
+
+static bool parse_duration_ms(const struct field *f, const char *t, void *dst, char *why, size_t wl)
+{
+    int64_t ns;
+    if (!duration_in_bounds(f, t, &ns, why, wl))
+        return false;
+    *(double *)dst = (double)ns / 1e6;
+    return true;
+}
+
+static bool parse_dist(const struct field *f, const char *t, void *dst, char *why, size_t wl)
+{
+    (void)f;
+    return dist_parse(t, dst, why, wl);
+}
+
+static bool parse_enum(const struct field *f, const char *t, void *dst, char *why, size_t wl)
+{
+    char names[96];
+
+    for (int i = 0; f->names[i]; i++) {
+        if (!strcmp(t, f->names[i])) {
+            *(int *)dst = i;
+            return true;
+        }
+    }
+    list_names(f->names, names, sizeof names);
+    snprintf(why, wl, "expected one of %s, got '%.64s'", names, t);
+    return false;
+}
+
+static bool parse_ipv4(const struct field *f, const char *t, void *dst, char *why, size_t wl)
+{
+    (void)f;
+    const char *end;
+    uint32_t a;
+    if (!scnv_parse_ipv4(t, &end, &a) || *end != '\0') {
+        snprintf(why, wl, "expected an IPv4 address like 127.1.0.1, got '%.64s'", t);
+        return false;
+    }
+    *(uint32_t *)dst = a;
+    return true;
+}
+
+/* Only the default is text: one network. A file gives a sequence
+ * (scn_walk_nets). */
+static bool parse_nets(const struct field *f, const char *t, void *dst, char *why, size_t wl)
+{
+    if (!scnv_parse_cidr_why(t, dst, why, wl))
+        return false;
+    *(uint32_t *)((char *)dst - f->off + f->off_count) = 1;
+    return true;
+}
+
+static bool parse_fraction(const struct field *f, const char *t, void *dst, char *why, size_t wl)
+{
+    double d;
+    if (!scnv_parse_fraction_why(t, &d, why, wl))
+        return false;
+    if (f->below_one && d >= 1.0) {
+        snprintf(why, wl, "must be < 1 (100%%), got %.64s", t);
+        return false;
+    }
+    *(double *)dst = d;
+    return true;
+}
+
+static bool parse_number(const struct field *f, const char *t, void *dst, char *why, size_t wl)
+{
+    double d;
+    if (!units_parse_number(t, strlen(t), &d)) {
+        snprintf(why, wl, "expected a number like 10 or 0.5, got '%.64s'", t);
+        return false;
+    }
+    if (d < (double)f->min) {
+        snprintf(why, wl, "must be >= %lld, got %.64s", (long long)f->min, t);
+        return false;
+    }
+    *(double *)dst = d == 0.0 ? 0.0 : d;
+    return true;
+}
+
+static bool parse_rate(const struct field *f, const char *t, void *dst, char *why, size_t wl)
+{
+    (void)f;
+    return scnv_parse_rate_why(t, dst, why, wl);
+}
+
+static bool parse_bool(const struct field *f, const char *t, void *dst, char *why, size_t wl)
+{
+    (void)f;
+    return scnv_parse_bool_why(t, dst, why, wl);
+}
+
+/* Also sets the "present" flag at off_count. */
+static bool parse_cond(const struct field *f, const char *t, void *dst, char *why, size_t wl)
+{
+    if (!scnv_parse_cond_why(t, dst, why, wl))
+        return false;
+    *(bool *)((char *)dst - f->off + f->off_count) = true;
+    return true;
+}
+
+static bool parse_bandwidth(const struct field *f, const char *t, void *dst, char *why, size_t wl)
+{
+    (void)f;
+    return scnv_parse_bandwidth_why(t, dst, why, wl);
+}
+
+bool scn_parse_text(const struct field *f, const char *t, void *dst, char *why, size_t wl)
+{
+    if (!scn_types[f->type].parse) {
+        snprintf(why, wl, "internal error: not a scalar field");
+        return false;
+    }
+    return scn_types[f->type].parse(f, t, dst, why, wl);
+}
+
+/* ---- describe ---- */
+
+static const char *describe_enum(const struct field *f, char *buf, size_t len)
+{
+    snprintf(buf, len, "one of ");
+    list_names(f->names, buf + 7, len - 7);
+    return buf;
+}
+
+const char *scn_field_what(const struct field *f, char *buf, size_t len)
+{
+    const struct scn_type_ops *t = &scn_types[f->type];
+    if (t->describe)
+        return t->describe(f, buf, len);
+    return t->what ? t->what : "a value";
+}
+
+/* ---- defaults ---- */
+
+/* A nested or inline table: its own defaults, then the section's
+ * replacements (struct fdef). */
+static void defaults_sub(const struct field *f, char *base)
+{
+    char why[200];
+
+    scn_apply_defaults(f->sub, base + f->off);
+    for (const struct fdef *d = f->defs; d && d->key; d++) {
+        size_t off = 0;
+        const struct field *g = scn_find_key(f->sub, d->key, &off);
+        assert(g && "bad default override in the schema table");
+        bool ok = scn_parse_text(g, d->def, base + f->off + off + g->off, why, sizeof why);
+        assert(ok && "bad default override in the schema table");
+        (void)ok;
+    }
+}
+
+static void defaults_text(const struct field *f, char *base)
+{
+    char why[200];
+
+    if (!f->def)
+        return;
+    bool ok = scn_parse_text(f, f->def, base + f->off, why, sizeof why);
+    assert(ok && "bad default in the schema table");
+    (void)ok;
+}
+
+void scn_apply_defaults(const struct field *table, char *base)
+{
+    for (const struct field *f = table; f->key; f++)
+        if (scn_types[f->type].defaults)
+            scn_types[f->type].defaults(f, base);
+}
+
+/* ---- the type table ---- */
+
+/* A scalar type: parsed from text, walked as a scalar, default from text. */
+#define SCALAR(what_, parse_, json_)                                                               \
+    {                                                                                              \
+        .what = (what_), .parse = (parse_), .walk = scn_walk_scalar, .defaults = defaults_text,    \
+        .to_json = (json_)                                                                         \
+    }
+
+const struct scn_type_ops scn_types[F_TYPE_COUNT] = {
+    [F_MAP] = {.what = "a mapping",
+               .walk = scn_walk_submap,
+               .defaults = defaults_sub,
+               .to_json = scn_json_map},
+    /* written by the JSON walker at the enclosing level */
+    [F_INLINE] = {.what = "a mapping", .walk = scn_walk_inline, .defaults = defaults_sub},
+    [F_NAME] = SCALAR("a name", parse_name, scn_json_name),
+    [F_U64] = SCALAR("an unsigned integer", parse_u64, scn_json_u64),
+    [F_U32] = {.what = "an unsigned integer",
+               .max = UINT32_MAX,
+               .parse = parse_u32,
+               .walk = scn_walk_scalar,
+               .defaults = defaults_text,
+               .to_json = scn_json_u32},
+    [F_U16] = {.what = "an unsigned integer",
+               .max = UINT16_MAX,
+               .parse = parse_u16,
+               .walk = scn_walk_scalar,
+               .defaults = defaults_text,
+               .to_json = scn_json_u16},
+    [F_DURATION] = SCALAR("a duration like 250ms", parse_duration, scn_json_duration),
+    [F_DURATION_MS] = SCALAR("a duration like 250ms", parse_duration_ms, scn_json_duration_ms),
+    [F_DIST] = SCALAR("a duration or a distribution", parse_dist, scn_json_dist),
+    [F_ENUM] = {.describe = describe_enum,
+                .parse = parse_enum,
+                .walk = scn_walk_scalar,
+                .defaults = defaults_text,
+                .to_json = scn_json_enum},
+    [F_IPV4] = SCALAR("an IPv4 address", parse_ipv4, scn_json_ipv4),
+    /* a sequence in a file; the default is one network as text */
+    [F_NETS] = {.what = "a sequence",
+                .parse = parse_nets,
+                .walk = scn_walk_nets,
+                .defaults = defaults_text,
+                .to_json = scn_json_nets},
+    [F_FRACTION] = SCALAR("a fraction", parse_fraction, scn_json_real),
+    [F_NUMBER] = SCALAR("a number", parse_number, scn_json_real),
+    [F_RATE] = SCALAR("a rate like 500/s", parse_rate, scn_json_rate),
+    [F_BOOL] = SCALAR("true or false", parse_bool, scn_json_bool),
+    /* a scalar, but null means "none" (when nullable) rather than bad text */
+    [F_COND] = {.what = "a condition like 'online >= 0.9'",
+                .parse = parse_cond,
+                .walk = scn_walk_cond,
+                .defaults = defaults_text,
+                .to_json = scn_json_cond},
+    [F_EVENTS] = {.what = "a sequence", .walk = scn_walk_events, .to_json = scn_json_events},
+    /* an event's action: defaults applied when walked, written by event_to_json */
+    [F_ACTION] = {.what = "a mapping", .walk = scn_walk_action},
+    [F_BANDWIDTH] =
+        SCALAR("a bandwidth like 1mbit or 125kB/s", parse_bandwidth, scn_json_bandwidth),
+    [F_GROUPS] = {.what = "a sequence", .walk = scn_walk_groups, .to_json = scn_json_groups},
+    [F_IMPAIR_GROUPS] = {.what = "a sequence",
+                         .walk = scn_walk_impair_groups,
+                         .to_json = scn_json_impair_groups},
+    /* written by scn_json_impair_groups */
+    [F_RANKS] = {.what = "a sequence", .walk = scn_walk_ranks},
+};
