@@ -179,6 +179,22 @@ void cmp_group_delta(const struct cmp *c, size_t g, enum fig_id f, char *buf, si
     snprintf(buf, len, "%s%s", d, gv->sig == SIG_YES ? " *" : gv->sig == SIG_NO ? " ns" : "");
 }
 
+bool cmp_estimated_note(const struct cmp *c, struct sbuf *out)
+{
+    struct sbuf list;
+    sbuf_init(&list);
+    size_t k = 0;
+    for (size_t i = 0; i < c->n_runs; i++)
+        if (c->runs[i].cap_estimated && c->run[i][FIG_CAPACITY].state == FV_VALUE)
+            sbuf_printf(&list, "%s#%zu", k++ ? ", " : "", i + 1);
+    if (k)
+        sbuf_printf(out, "run%s %s: capacity estimated from the scenario (no capacity "
+                         "timeline in run.json)",
+                    k > 1 ? "s" : "", sbuf_str(&list));
+    sbuf_free(&list);
+    return k > 0;
+}
+
 /* ---- text table ---- */
 
 struct table {
@@ -334,6 +350,8 @@ void cmp_print_text(const struct cmp *c, enum cmp_by by, struct sbuf *out)
                       "do not overlap; ns: they overlap.\n");
     else
         sbuf_add(out, "Second lines: change from run #1.\n");
+    if (cmp_estimated_note(c, out))
+        sbuf_addc(out, '\n');
     for (size_t i = 0; i < c->n_runs; i++) {
         const struct run *r = &c->runs[i];
         double valid = 1;
@@ -393,6 +411,7 @@ json_t *cmp_json(const struct cmp *c)
         json_object_set_new(o, "group",
                             json_string(c->groups[group_of(c->groups, c->n_groups, i)].id));
         json_object_set_new(o, "complete", json_boolean(r->complete));
+        json_object_set_new(o, "capacity_estimated", json_boolean(r->cap_estimated));
         json_t *fid = json_object_get(r->summary, "fidelity");
         json_object_set(o, "fidelity_valid", json_object_get(fid, "valid"));
         json_t *why = json_object_get(fid, "reason");

@@ -58,6 +58,11 @@ void cmp_group_cell(const struct cmp *c, size_t g, enum fig_id f, char *buf, siz
 /* "-0.46 s (-27%) *": the mark says significant (*) or not (ns). */
 void cmp_group_delta(const struct cmp *c, size_t g, enum fig_id f, char *buf, size_t len);
 
+/* "mean login capacity: estimated from the scenario for #1, #3 (...)" when
+ * some run's run.json has no capacity timeline; nothing otherwise. Returns
+ * whether it wrote the note (plain text, no line end). */
+bool cmp_estimated_note(const struct cmp *c, struct sbuf *out);
+
 enum cmp_by { CMP_AUTO, CMP_BY_RUN, CMP_BY_GROUP };
 /* The terminal table. */
 void cmp_print_text(const struct cmp *c, enum cmp_by by, struct sbuf *out);

@@ -22,7 +22,8 @@ const struct figure_def figure_defs[FIG_COUNT] = {
                           "n/a"},
     [FIG_PEAK_RPS] = {"peak_login_rps", "peak logins/s", UNIT_RATE, false, "n/a"},
     [FIG_PEAK_OK_RPS] = {"peak_login_ok_rps", "peak ok/s", UNIT_RATE, true, "n/a"},
-    [FIG_CAPACITY] = {"capacity_rps", "login capacity", UNIT_RATE, true, "n/a"},
+    [FIG_CAPACITY] = {"capacity_rps", "mean login capacity", UNIT_RATE, true, "n/a"},
+    [FIG_SVC_CAPACITY] = {"service_capacity_rps", "mean service capacity", UNIT_RATE, true, "n/a"},
     [FIG_RECOVERED] = {"recovered", "recovered", UNIT_BOOL, true, "n/a"},
     [FIG_RECOVERY_S] = {"recovery_s", "recovery time", UNIT_SECONDS, true, "never"},
     [FIG_METASTABLE] = {"metastable", "metastable", UNIT_BOOL, true, "n/a"},
@@ -64,10 +65,13 @@ enum fig_state figure_value(const struct run *r, enum fig_id id, double *v)
     case FIG_NODES: {
         if (run_number(r, "peers", &peers) != 1)
             return FV_ABSENT;
-        json_t *ls = run_scenario_get(r, "nodes.login_servers");
-        json_t *sn = run_scenario_get(r, "nodes.supernodes");
-        *v = peers + (json_is_number(ls) ? json_number_value(ls) : 0) +
-             (json_is_number(sn) ? json_number_value(sn) : 0);
+        static const char *const servers[] = {"nodes.login_servers", "nodes.services",
+                                              "nodes.supernodes"};
+        *v = peers;
+        for (size_t k = 0; k < sizeof servers / sizeof servers[0]; k++) {
+            json_t *j = run_scenario_get(r, servers[k]);
+            *v += json_is_number(j) ? json_number_value(j) : 0;
+        }
         return FV_VALUE;
     }
     case FIG_ONLINE_PCT:
@@ -90,7 +94,10 @@ enum fig_state figure_value(const struct run *r, enum fig_id id, double *v)
         return FV_VALUE;
     }
     case FIG_CAPACITY:
-        *v = run_capacity(r);
+    case FIG_SVC_CAPACITY:
+        /* The capacity that was there over the run, events and outages
+         * included: one number that compares runs fairly. */
+        *v = run_capacity_mean(r, id == FIG_CAPACITY ? RUN_SRV_LOGIN : RUN_SRV_SERVICE);
         return isnan(*v) ? FV_ABSENT : FV_VALUE;
     case FIG_FIDELITY_VALID:
         return from(run_number(r, "fidelity.valid", v));

@@ -25,7 +25,8 @@ enum fig_id {
     FIG_ATTEMPTS_MAX,
     FIG_PEAK_RPS,
     FIG_PEAK_OK_RPS,
-    FIG_CAPACITY,
+    FIG_CAPACITY,     /* login servers: time-weighted mean of the capacity timeline */
+    FIG_SVC_CAPACITY, /* the central service, likewise */
     FIG_RECOVERED,
     FIG_RECOVERY_S,
     FIG_METASTABLE,

@@ -150,7 +150,7 @@ static int opt_value(char **argv, int argc, int *i, const char *lng, const char 
 static int parse(const char *cmd, const char *usage, int argc, char **argv, struct opts *o)
 {
     memset(o, 0, sizeof *o);
-    o->width = 60;
+    o->width = SUMMARIZE_WIDTH;
     o->runs = xcalloc((size_t)argc + 1, sizeof *o->runs);
     bool only_runs = false;
     for (int i = 0; i < argc; i++) {

@@ -34,10 +34,16 @@ static double *pool_doubles(struct pool *pl, size_t n)
     return pl->p[pl->n++] = xcalloc(n ? n : 1, sizeof(double));
 }
 
-static char *pool_str(struct pool *pl, char *s)
+/* Take ownership of a malloc'd block. */
+static void *pool_keep(struct pool *pl, void *block)
 {
     pl->p = xrealloc(pl->p, (pl->n + 1) * sizeof *pl->p);
-    return pl->p[pl->n++] = s;
+    return pl->p[pl->n++] = block;
+}
+
+static char *pool_str(struct pool *pl, char *s)
+{
+    return pool_keep(pl, s);
 }
 
 static void pool_free(struct pool *pl)
@@ -295,6 +301,88 @@ static double lag_limit(const struct run *r)
     return NAN;
 }
 
+/* The login capacity of each run, from its capacity timeline: a flat
+ * reference line (one per distinct level) when it never changed, else a
+ * dashed step line that follows the capacity events and outages. Returns
+ * the number of step lines added to *s. */
+static size_t capacity_lines(const struct page *p, struct pool *pl, struct svg_series **s,
+                           size_t *ns, struct svg_hline **h, size_t *nh)
+{
+    size_t steps = 0;
+    *h = xcalloc(p->n ? p->n : 1, sizeof **h);
+    for (size_t i = 0; i < p->n; i++) {
+        const struct run *r = &p->runs[i];
+        double flat = run_capacity_const(r, RUN_SRV_LOGIN);
+        if (isfinite(flat) && !run_capacity_outage(r, RUN_SRV_LOGIN)) {
+            bool dup = false;
+            for (size_t j = 0; j < *nh; j++)
+                dup |= (*h)[j].y == flat;
+            if (!dup)
+                (*h)[(*nh)++] = (struct svg_hline){.y = flat, .color = color_of(p, i)};
+            continue;
+        }
+        double *x, *y;
+        size_t n = run_capacity_line(r, RUN_SRV_LOGIN, &x, &y);
+        if (!n)
+            continue;
+        pool_keep(pl, x);
+        pool_keep(pl, y);
+        struct sbuf b;
+        sbuf_init(&b);
+        sbuf_printf(&b, "login capacity of %s", r->label);
+        *s = xrealloc(*s, (*ns + 1) * sizeof **s);
+        (*s)[(*ns)++] = (struct svg_series){.label = pool_str(pl, b.s),
+                                            .x = x,
+                                            .y = y,
+                                            .n = n,
+                                            .color = p->n_keys > 1 ? color_of(p, i) : "#2f3542",
+                                            .dash = "7 4",
+                                            .width = 1.3};
+        steps++;
+    }
+    for (size_t j = 0; j < *nh; j++) {
+        char val[FMT_LEN];
+        struct sbuf b;
+        sbuf_init(&b);
+        fmt_value(UNIT_RATE, (*h)[j].y, val, sizeof val);
+        trim_zeros(val);
+        sbuf_printf(&b, "capacity %s", val);
+        (*h)[j].label = pool_str(pl, b.s);
+        if (*nh == 1 && !steps)
+            (*h)[j].color = NULL; /* one level for everyone: grey */
+    }
+    return steps;
+}
+
+/* Where the capacity line comes from, naming the runs whose run.json has
+ * no capacity timeline (written before it had one). */
+static void capacity_caption(const struct page *p, struct sbuf *o)
+{
+    size_t n_est = 0;
+    for (size_t i = 0; i < p->n; i++)
+        n_est += p->runs[i].cap_estimated;
+    sbuf_add(o, "Login attempts started and logins completed per second, against the login "
+                "servers' capacity");
+    if (n_est < p->n)
+        sbuf_add(o, " from run.json: per server (workers / mean service time, or the admission "
+                    "rate when lower) &times; login servers up, following capacity events and "
+                    "outages.");
+    if (n_est == 0)
+        return;
+    if (n_est == p->n) {
+        sbuf_add(o, ", ");
+    } else {
+        sbuf_add(o, " For ");
+        for (size_t i = 0, k = 0; i < p->n; i++)
+            if (p->runs[i].cap_estimated)
+                sbuf_printf(o, "%s#%zu", k++ ? ", " : "", i + 1);
+        sbuf_add(o, ": ");
+    }
+    sbuf_add(o, "estimated from the scenario (run.json has no capacity timeline): login servers "
+                "&times; workers / mean service time, lowered while login servers were down; "
+                "capacity events and admission rates are not applied.");
+}
+
 static void chart_rates(const struct page *p, struct sbuf *o, bool retries)
 {
     static const char *const att[] = {"login_attempts"};
@@ -330,56 +418,34 @@ static void chart_rates(const struct page *p, struct sbuf *o, bool retries)
                                           .width = 1.5,
                                           .opacity = p->by_group ? 0.85 : 1};
     }
-    /* Login servers taken down (an outage) lower the capacity for a while:
-     * then draw it over time from the ls_up column. */
-    for (size_t i = 0; i < p->n && !retries; i++) {
-        const struct run *r = &p->runs[i];
-        const double *up = run_col(r, "ls_up"), *t = run_col(r, "t_s");
-        json_t *ls = run_scenario_get(r, "nodes.login_servers");
-        double full = run_capacity(r);
-        if (!up || !json_is_number(ls) || !(full > 0) || json_number_value(ls) <= 0)
-            continue;
-        bool varies = false;
-        for (size_t k = 0; k < r->n_rows; k++)
-            varies |= up[k] != json_number_value(ls);
-        if (!varies)
-            continue;
-        double *x = pool_doubles(&pl, 2 * r->n_rows), *y = pool_doubles(&pl, 2 * r->n_rows);
-        for (size_t k = 0; k < r->n_rows; k++) {
-            x[2 * k] = k ? t[k - 1] : 0;
-            x[2 * k + 1] = t[k];
-            y[2 * k] = y[2 * k + 1] = full * up[k] / json_number_value(ls);
-        }
-        s = xrealloc(s, (ns + 1) * sizeof *s);
-        s[ns++] = (struct svg_series){.label = "capacity with the login servers that were up",
-                                      .x = x,
-                                      .y = y,
-                                      .n = 2 * r->n_rows,
-                                      .color = p->n_keys > 1 ? color_of(p, i) : "#2f3542",
-                                      .dash = "7 4",
-                                      .width = 1.3};
-    }
+    struct svg_hline *h = NULL;
+    size_t nh = 0, steps = 0;
+    if (!retries)
+        steps = capacity_lines(p, &pl, &s, &ns, &h, &nh);
     struct svg_chart c = chart_base(p, id, title);
     c.xlabel = "time since start (s)";
     c.ylabel = retries ? "attempts per second (1/s)" : "logins per second (1/s)";
     c.series = s;
     c.n_series = ns;
-    struct svg_hline *h = NULL;
-    if (!retries)
-        c.n_hlines = ref_lines(p, run_capacity, "capacity", UNIT_RATE, &pl, &h);
     c.hlines = h;
-    figure_open(o, id, title,
-                retries ? "Login attempts started per second, and attempts answered BUSY or "
-                          "timed out per second: what the retry policy adds to the storm."
-                        : "Login attempts started and logins completed per second, against the "
-                          "login servers' capacity: login servers &times; workers / mean "
-                          "service time.");
+    c.n_hlines = nh;
+    if (retries) {
+        figure_open(o, id, title,
+                    "Login attempts started per second, and attempts answered BUSY or "
+                    "timed out per second: what the retry policy adds to the storm.");
+    } else {
+        struct sbuf sub;
+        sbuf_init(&sub);
+        capacity_caption(p, &sub);
+        figure_open(o, id, title, sbuf_str(&sub));
+        sbuf_free(&sub);
+    }
     svg_chart(&c, o);
     legend_keys(p, o);
     sbuf_add(o, "<div class=\"legend\">");
     legend_style(o, "solid", "attempts/s");
     legend_style(o, "band", retries ? "busy + timeout/s" : "ok/s");
-    if (c.n_hlines)
+    if (nh || steps)
         legend_style(o, "dashed", "login capacity");
     sbuf_add(o, "</div></figure>\n");
     free(s);
@@ -609,13 +675,21 @@ static void banners(const struct page *p, struct sbuf *o)
     }
 }
 
+static bool any_estimated(const struct page *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (p->runs[i].cap_estimated && p->runs[i].n_cap[RUN_SRV_LOGIN])
+            return true;
+    return false;
+}
+
 static void stat_cards(const struct page *p, struct sbuf *o)
 {
     /* One scenario: its headline figures (group means over seeds). */
     static const enum fig_id cards[] = {FIG_ONLINE_PCT, FIG_T95,      FIG_AMPLIFICATION,
                                         FIG_PEAK_RPS,   FIG_CAPACITY, FIG_LAG_P99};
     static const char *const what[] = {"online at end",   "t95: 95% online", "amplification",
-                                       "peak attempts/s", "login capacity",  "timer lag p99"};
+                                       "peak attempts/s", "mean login capacity", "timer lag p99"};
     if (p->cmp.n_groups != 1)
         return;
     sbuf_add(o, "<div class=\"cards\">");
@@ -637,6 +711,8 @@ static void stat_cards(const struct page *p, struct sbuf *o)
         }
         sbuf_add(o, "</div><div class=\"k\">");
         sbuf_add_html(o, what[k]);
+        if (cards[k] == FIG_CAPACITY && any_estimated(p))
+            sbuf_add(o, " (estimated from the scenario)");
         sbuf_add(o, "</div></div>");
     }
     /* The recovery verdict, when the runs have one. */
@@ -996,6 +1072,15 @@ void report_html(const struct run *runs, size_t n, const struct report_opts *o, 
         group_table(&p, out);
     else
         run_table(&p, out);
+
+    struct sbuf note;
+    sbuf_init(&note);
+    if (cmp_estimated_note(&p.cmp, &note)) {
+        sbuf_add(out, "<p class=\"note\">");
+        sbuf_add_html(out, sbuf_str(&note));
+        sbuf_add(out, ".</p>\n");
+    }
+    sbuf_free(&note);
 
     sbuf_add(out, "<h2>Charts</h2>\n<div class=\"charts\">\n");
     chart_gauge(&p, out, "online", "Peers online",

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/dist.h"
 #include "common/scenario.h"
 #include "csv.h"
 #include "sbuf.h"
@@ -191,6 +192,77 @@ static int check_version(json_t *root, const char *label, char *err, size_t errl
     return 0;
 }
 
+/* ---- the capacity timeline ---- */
+
+static const char *const srv_key[RUN_SRV_COUNT] = {"login_server", "service"};
+
+/* One entry of capacity.CLASS: {t_s, per_server_rps, servers}. */
+static int check_cap_entry(json_t *e, const char *cls, size_t i, double *prev_t,
+                           const char *label, char *err, size_t errlen)
+{
+    static const struct key_rule rules[] = {
+        {"t_s", T_NUM, 1},
+        {"per_server_rps", T_NUM | T_NULL, 1},
+        {"servers", T_INT, 1},
+    };
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "capacity.%s[%zu].", cls, i);
+    if (!json_is_object(e)) {
+        snprintf(err, errlen, "%s: capacity.%s[%zu] should be an object, not %s", label, cls, i,
+                 type_name(e));
+        return -1;
+    }
+    if (check_rules(e, prefix, rules, sizeof rules / sizeof rules[0], label, err, errlen) < 0)
+        return -1;
+    double t = json_number_value(json_object_get(e, "t_s"));
+    json_t *rps = json_object_get(e, "per_server_rps");
+    if (t < 0 || (json_is_number(rps) && json_number_value(rps) < 0)) {
+        snprintf(err, errlen, "%s: %s%s should not be negative", label, prefix,
+                 t < 0 ? "t_s" : "per_server_rps");
+        return -1;
+    }
+    if (t < *prev_t) {
+        snprintf(err, errlen,
+                 "%s: %st_s %g comes before the previous entry's %g (entries are in time order)",
+                 label, prefix, t, *prev_t);
+        return -1;
+    }
+    *prev_t = t;
+    return 0;
+}
+
+/* run.json's optional "capacity": every class an array of entries. */
+static int check_capacity(json_t *root, const char *label, char *err, size_t errlen)
+{
+    json_t *cap = json_object_get(root, "capacity");
+    if (!cap || json_is_null(cap))
+        return 0; /* written before run.json had it (or null: the coordinator ran out of
+                   * memory): estimated from the scenario */
+    if (!json_is_object(cap)) {
+        snprintf(err, errlen, "%s: capacity should be an object, not %s", label, type_name(cap));
+        return -1;
+    }
+    for (int c = 0; c < RUN_SRV_COUNT; c++) {
+        json_t *a = json_object_get(cap, srv_key[c]);
+        if (!a) {
+            snprintf(err, errlen, "%s: capacity.%s is missing (not a complete bootstorm run.json)",
+                     label, srv_key[c]);
+            return -1;
+        }
+        if (!json_is_array(a)) {
+            snprintf(err, errlen, "%s: capacity.%s should be an array, not %s", label, srv_key[c],
+                     type_name(a));
+            return -1;
+        }
+        double prev = 0;
+        for (size_t i = 0; i < json_array_size(a); i++)
+            if (check_cap_entry(json_array_get(a, i), srv_key[c], i, &prev, label, err, errlen) <
+                0)
+                return -1;
+    }
+    return 0;
+}
+
 json_t *run_json_parse(const char *text, const char *label, char *err, size_t errlen)
 {
     json_error_t je;
@@ -231,7 +303,8 @@ json_t *run_json_parse(const char *text, const char *label, char *err, size_t er
     if (check_rules(root, "", top_rules, sizeof top_rules / sizeof top_rules[0], label, err,
                     errlen) < 0 ||
         check_rules(summary, "summary.", summary_rules,
-                    sizeof summary_rules / sizeof summary_rules[0], label, err, errlen) < 0)
+                    sizeof summary_rules / sizeof summary_rules[0], label, err, errlen) < 0 ||
+        check_capacity(root, label, err, errlen) < 0)
         goto bad;
     return root;
 bad:
@@ -240,6 +313,8 @@ bad:
 }
 
 /* ---- helpers ---- */
+
+static void load_capacity(struct run *r); /* below, with the capacity accessors */
 
 static char *join(const char *dir, const char *name)
 {
@@ -473,6 +548,7 @@ int run_load(const char *dir, struct run *out, char *err, size_t errlen)
         goto files;
     out->summary = json_object_get(out->root, "summary");
     out->scenario = json_object_get(out->root, "scenario");
+    load_capacity(out);
     out->name = xstrdup(json_string_value(json_object_get(out->root, "name")));
     json_t *seed = json_object_get(out->root, "seed");
     if (json_is_integer(seed)) {
@@ -537,6 +613,8 @@ void run_free(struct run *r)
     for (size_t i = 0; i < r->n_events; i++)
         free(r->events[i].kind);
     free(r->events);
+    for (int c = 0; c < RUN_SRV_COUNT; c++)
+        free(r->cap[c]);
     for (size_t i = 0; i < r->n_notes; i++)
         free(r->notes[i]);
     free(r->notes);
@@ -711,73 +789,179 @@ double run_duration_s(const struct run *r)
     return isfinite(d) && d > 0 ? (d > last ? d : last) : last;
 }
 
-static void trim(char *s)
-{
-    size_t n = strlen(s), i = 0;
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-        s[--n] = '\0';
-    while (s[i] == ' ' || s[i] == '\t')
-        i++;
-    memmove(s, s + i, n - i + 1);
-}
-
-static double dur_s(char *s)
-{
-    int64_t ns;
-    trim(s);
-    return scenario_parse_duration(s, &ns) == 0 ? (double)ns / 1e9 : NAN;
-}
-
 double dist_mean_s(const char *text)
 {
-    char buf[128];
-    if (!text || strlen(text) >= sizeof buf)
+    /* common/dist.c is the one parser: a text the scenario loader refuses
+     * has no mean here either. */
+    struct dist d;
+    char why[160];
+    if (!text || !dist_parse(text, &d, why, sizeof why))
         return NAN;
-    snprintf(buf, sizeof buf, "%s", text);
-    trim(buf);
-    char *open = strchr(buf, '(');
-    if (!open)
-        return dur_s(buf);
-    size_t n = strlen(buf);
-    if (buf[n - 1] != ')')
-        return NAN;
-    buf[n - 1] = '\0';
-    *open = '\0';
-    char *args = open + 1, *comma = strchr(args, ',');
-    trim(buf);
-    if (comma)
-        *comma = '\0';
-    if (!strcmp(buf, "exp") || !strcmp(buf, "const"))
-        return comma ? NAN : dur_s(args);
-    if (!comma)
-        return NAN;
-    char *second = comma + 1;
-    if (!strcmp(buf, "uniform"))
-        return (dur_s(args) + dur_s(second)) / 2;
-    if (!strcmp(buf, "lognormal")) {
-        char *end;
-        trim(second);
-        double sigma = strtod(second, &end);
-        if (*end || !isfinite(sigma))
-            return NAN;
-        return dur_s(args) * exp(sigma * sigma / 2);
-    }
-    if (!strcmp(buf, "normal"))
-        return dur_s(args);
-    return NAN;
+    return dist_mean(&d) / 1e9;
 }
 
-double run_capacity(const struct run *r)
+/* ---- capacity ---- */
+
+/* The coordinator writes a zero mean service time as 1e12/s: unlimited. */
+#define CAP_UNLIMITED_RPS 1e12
+
+static void cap_add(struct run *r, enum run_srv c, double t, double rps, double servers)
 {
-    json_t *ls = run_scenario_get(r, "nodes.login_servers");
-    json_t *w = run_scenario_get(r, "login_server.workers");
-    json_t *st = run_scenario_get(r, "login_server.service_time");
-    if (!json_is_number(ls) || !json_is_number(w) || !json_is_string(st))
-        return NAN;
+    if (rps >= CAP_UNLIMITED_RPS)
+        rps = INFINITY;
+    r->cap[c] = xrealloc(r->cap[c], (r->n_cap[c] + 1) * sizeof *r->cap[c]);
+    r->cap[c][r->n_cap[c]++] = (struct cap_step){t, rps, servers};
+}
+
+/* Before run.json had a capacity timeline: servers x workers / mean
+ * service time from the resolved scenario, for the whole run (capacity
+ * events and admission rates are not applied). */
+static void cap_estimate(struct run *r, enum run_srv c)
+{
+    static const char *const count_key[RUN_SRV_COUNT] = {"nodes.login_servers",
+                                                         "nodes.services"};
+    char key[64];
+    json_t *n = run_scenario_get(r, count_key[c]);
+    snprintf(key, sizeof key, "%s.workers", srv_key[c]);
+    json_t *w = run_scenario_get(r, key);
+    snprintf(key, sizeof key, "%s.service_time", srv_key[c]);
+    json_t *st = run_scenario_get(r, key);
+    if (!json_is_number(n) || json_number_value(n) <= 0 || !json_is_number(w) ||
+        !json_is_string(st))
+        return;
     double mean = dist_mean_s(json_string_value(st));
-    if (!(mean > 0))
+    if (mean > 0)
+        cap_add(r, c, 0, json_number_value(w) / mean, json_number_value(n));
+}
+
+/* run.json was checked by check_capacity: the shapes are right. */
+static void load_capacity(struct run *r)
+{
+    json_t *cap = json_object_get(r->root, "capacity");
+    if (json_is_null(cap))
+        cap = NULL;
+    r->cap_estimated = cap == NULL;
+    for (int c = 0; c < RUN_SRV_COUNT; c++) {
+        if (!cap) {
+            cap_estimate(r, (enum run_srv)c);
+            continue;
+        }
+        json_t *a = json_object_get(cap, srv_key[c]);
+        for (size_t i = 0; i < json_array_size(a); i++) {
+            json_t *e = json_array_get(a, i), *rps = json_object_get(e, "per_server_rps");
+            cap_add(r, (enum run_srv)c, json_number_value(json_object_get(e, "t_s")),
+                    json_is_number(rps) ? json_number_value(rps) : NAN,
+                    (double)json_integer_value(json_object_get(e, "servers")));
+        }
+    }
+}
+
+static const char *const up_col[RUN_SRV_COUNT] = {"ls_up", "svc_up"};
+
+/* The step in force at time t: the last one at or before it (the first
+ * one before the first step: a timeline starts at 0 anyway). */
+static const struct cap_step *cap_step_at(const struct run *r, enum run_srv c, double t)
+{
+    size_t k = 0;
+    while (k + 1 < r->n_cap[c] && r->cap[c][k + 1].t_s <= t)
+        k++;
+    return &r->cap[c][k];
+}
+
+static int by_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+size_t run_capacity_line(const struct run *r, enum run_srv c, double **xs, double **ys)
+{
+    if (!r->n_cap[c])
+        return 0;
+    const double *t = run_col(r, "t_s"), *up = run_col(r, up_col[c]);
+    double end = r->n_rows ? t[r->n_rows - 1] : run_duration_s(r);
+    if (!(end > 0))
+        return 0;
+    /* The stretches' bounds: 0, every row end, every step, the end, sorted
+     * (a repeated bound makes an empty stretch, skipped). */
+    size_t nb = 0;
+    double *b = xcalloc(r->n_rows + r->n_cap[c] + 2, sizeof *b);
+    b[nb++] = 0;
+    b[nb++] = end;
+    for (size_t k = 0; k < r->n_rows; k++)
+        b[nb++] = t[k];
+    for (size_t k = 0; k < r->n_cap[c]; k++)
+        if (r->cap[c][k].t_s > 0 && r->cap[c][k].t_s < end)
+            b[nb++] = r->cap[c][k].t_s;
+    qsort(b, nb, sizeof *b, by_double);
+    double *x = xcalloc(2 * nb, sizeof *x), *y = xcalloc(2 * nb, sizeof *y);
+    size_t n = 0, row = 0;
+    for (size_t k = 0; k + 1 < nb; k++) {
+        double lo = b[k], hi = b[k + 1];
+        if (!(hi > lo))
+            continue;
+        /* Row i covers (t[i-1], t[i]]; its gauge is the level at its end. */
+        while (row < r->n_rows && t[row] <= lo)
+            row++;
+        const struct cap_step *s = cap_step_at(r, c, lo);
+        double servers = up && row < r->n_rows ? up[row] : s->servers;
+        double v = s->per_server_rps * servers;
+        if (!isfinite(v))
+            v = NAN; /* no limit known: a gap in the line */
+        bool same = n && (y[n - 1] == v || (isnan(v) && isnan(y[n - 1])));
+        if (same) {
+            x[n - 1] = hi;
+            continue;
+        }
+        x[n] = lo;
+        y[n++] = v;
+        x[n] = hi;
+        y[n++] = v;
+    }
+    free(b);
+    *xs = x;
+    *ys = y;
+    return n;
+}
+
+double run_capacity_mean(const struct run *r, enum run_srv c)
+{
+    double *x, *y, sum = 0, len = 0;
+    size_t n = run_capacity_line(r, c, &x, &y);
+    for (size_t k = 0; k + 1 < n; k += 2)
+        if (isfinite(y[k])) {
+            sum += y[k] * (x[k + 1] - x[k]);
+            len += x[k + 1] - x[k];
+        }
+    if (n) {
+        free(x);
+        free(y);
+    }
+    return len > 0 ? sum / len : NAN;
+}
+
+double run_capacity_const(const struct run *r, enum run_srv c)
+{
+    if (!r->n_cap[c])
         return NAN;
-    return json_number_value(ls) * json_number_value(w) / mean;
+    double v = r->cap[c][0].per_server_rps * r->cap[c][0].servers;
+    for (size_t k = 1; k < r->n_cap[c]; k++)
+        if (r->cap[c][k].per_server_rps * r->cap[c][k].servers != v)
+            return NAN;
+    return v;
+}
+
+bool run_capacity_outage(const struct run *r, enum run_srv c)
+{
+    const double *t = run_col(r, "t_s"), *up = run_col(r, up_col[c]);
+    if (!up || !r->n_cap[c])
+        return false;
+    for (size_t k = 0; k < r->n_rows; k++) {
+        double lo = k ? t[k - 1] : 0;
+        if (up[k] < cap_step_at(r, c, lo)->servers)
+            return true;
+    }
+    return false;
 }
 
 /* Drop every "port" key, at any depth: where a server listens does not

@@ -23,6 +23,15 @@ struct run_event {
     double skew_ms;
 };
 
+/* Server classes with a capacity timeline (run.json "capacity"). */
+enum run_srv { RUN_SRV_LOGIN = 0, RUN_SRV_SERVICE, RUN_SRV_COUNT };
+
+struct cap_step {
+    double t_s;            /* holds from here until the next step */
+    double per_server_rps; /* NaN: no limit known (null in run.json) */
+    double servers;        /* configured; the ls_up/svc_up column says how many were up */
+};
+
 struct run {
     char *path;       /* as given, without trailing slashes */
     char *label;      /* short name for tables and legends: unique among loaded runs */
@@ -41,6 +50,13 @@ struct run {
     struct run_event *events;
     size_t n_events;
     bool has_events;
+
+    /* Capacity timeline per server class, from run.json's "capacity"; for a
+     * run written before run.json had one, one step estimated from the
+     * scenario (cap_estimated). No steps: the capacity is not known. */
+    struct cap_step *cap[RUN_SRV_COUNT];
+    size_t n_cap[RUN_SRV_COUNT];
+    bool cap_estimated;
 
     char **notes; /* non-fatal remarks (missing optional files) */
     size_t n_notes;
@@ -70,11 +86,26 @@ int run_number(const struct run *r, const char *key, double *v);
 double run_interval_at(const struct run *r, size_t i);
 /* Scenario duration in seconds (falls back to the last t_s). */
 double run_duration_s(const struct run *r);
-/* Login-server capacity in logins/s: login_servers * workers / mean
- * service_time, from the resolved scenario. NaN when it cannot be known. */
-double run_capacity(const struct run *r);
+/* A class's capacity over the run as a step line, in requests/s: each
+ * stretch's per_server_rps times the servers up (the ls_up or svc_up gauge
+ * of the row that covers the stretch, else the step's `servers`). Stretches
+ * break at every row end and every capacity step, from 0 to the last row
+ * (or the duration, without rows); equal neighbours are merged. Returns the
+ * number of points (two per stretch) with *x and *y malloc'd, or 0 with
+ * nothing allocated when the class has no timeline. */
+size_t run_capacity_line(const struct run *r, enum run_srv c, double **x, double **y);
+/* The time-weighted mean of that line (stretches without a known limit
+ * left out); NaN when nothing is known. */
+double run_capacity_mean(const struct run *r, enum run_srv c);
+/* The class's capacity with all its servers up, when it is the same over
+ * the whole run; NaN when it changes or is unknown. */
+double run_capacity_const(const struct run *r, enum run_srv c);
+/* Whether servers of the class were down (ls_up/svc_up below `servers`)
+ * in some row. */
+bool run_capacity_outage(const struct run *r, enum run_srv c);
 /* Mean of a scenario distribution string ("10ms", "exp(5ms)",
- * "uniform(1ms, 3ms)", "lognormal(2s, 0.5)") in seconds, or NaN. */
+ * "uniform(1ms, 3ms)", "lognormal(2s, 0.5)") in seconds, or NaN when the
+ * scenario loader would not accept it. */
 double dist_mean_s(const char *text);
 /* A scenario key by dotted path ("control.max_lag_p99"), or NULL. */
 json_t *run_scenario_get(const struct run *r, const char *path);

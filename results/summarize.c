@@ -1,6 +1,8 @@
-/* summarize.c - the summary subcommand. */
+/* summarize.c - the one summary printer: `bootstorm-results summary` and
+ * the end of `bootstorm run` (through summarize_print_dir). */
 #include "summarize.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +12,8 @@
 #include "fmt.h"
 #include "sparkline.h"
 
-#define LABEL_W 17
+#define LABEL_W 17 /* label column, values start here */
+#define TERM_W 80  /* wrap values to fit an 80-column terminal */
 
 double *summarize_online_fraction(const struct run *r)
 {
@@ -75,6 +78,49 @@ size_t summarize_event_marks(const struct run *r, struct event_mark **out)
     return n;
 }
 
+/* ---- layout ---- */
+
+/* Append text wrapped at spaces to TERM_W columns, continuation lines
+ * indented by `indent`; `col` is the column the text starts at. A word
+ * longer than a line (a path) is kept whole. */
+static void add_wrapped(struct sbuf *out, size_t col, size_t indent, const char *text)
+{
+    const char *p = text;
+    bool first = true;
+    while (*p) {
+        const char *sp = strchr(p, ' ');
+        size_t n = sp ? (size_t)(sp - p) : strlen(p);
+        char *word = xmalloc(n + 1);
+        memcpy(word, p, n);
+        word[n] = '\0';
+        size_t w = utf8_width(word);
+        if (!first && col + 1 + w > TERM_W) {
+            sbuf_addc(out, '\n');
+            sbuf_pad(out, indent);
+            col = indent;
+        } else if (!first) {
+            sbuf_addc(out, ' ');
+            col++;
+        }
+        sbuf_add(out, word);
+        col += w;
+        free(word);
+        first = false;
+        p += n;
+        while (*p == ' ')
+            p++;
+    }
+    sbuf_addc(out, '\n');
+}
+
+/* "label            value...", the value wrapped under itself. */
+static void field(struct sbuf *out, const char *label, const char *value)
+{
+    sbuf_add(out, label);
+    sbuf_pad(out, LABEL_W - utf8_width(label));
+    add_wrapped(out, LABEL_W, LABEL_W, value);
+}
+
 static void line_label(struct sbuf *out, const char *label)
 {
     sbuf_add(out, label);
@@ -99,6 +145,8 @@ static double num_or(const struct run *r, const char *key, double dflt)
     double v;
     return run_number(r, key, &v) == 1 ? v : dflt;
 }
+
+/* ---- the lines ---- */
 
 /* Event markers under the sparkline: '^' and the kind where it fits. */
 static void event_line(const struct run *r, size_t cols, struct sbuf *out)
@@ -141,24 +189,286 @@ static void event_line(const struct run *r, size_t cols, struct sbuf *out)
     free(m);
 }
 
+/* A capacity: unlimited (a zero service time) or unknown (null) too. */
+static void rate_text(double v, char *buf, size_t len)
+{
+    if (isinf(v))
+        snprintf(buf, len, "unlimited");
+    else if (isnan(v))
+        snprintf(buf, len, "unknown");
+    else
+        fmt_value(UNIT_RATE, v, buf, len);
+}
+
+/* "400/s, 800/s from 30.0 s; as low as 0/s while login servers were
+ * down": the capacity with all servers up at each change, then the lowest
+ * level an outage took it to. */
+static void capacity_text(const struct run *r, enum run_srv c, struct sbuf *out)
+{
+    enum { MAX_CHANGES = 3 };
+    char a[FMT_LEN], b[FMT_LEN];
+    const struct cap_step *st = r->cap[c];
+    double prev = st[0].per_server_rps * st[0].servers;
+    rate_text(prev, a, sizeof a);
+    sbuf_add(out, a);
+    size_t changes = 0;
+    for (size_t k = 1; k < r->n_cap[c]; k++) {
+        double v = st[k].per_server_rps * st[k].servers;
+        if (v == prev || (isnan(v) && isnan(prev)))
+            continue;
+        prev = v;
+        if (++changes > MAX_CHANGES)
+            continue;
+        rate_text(v, a, sizeof a);
+        fmt_value(UNIT_SECONDS, st[k].t_s, b, sizeof b);
+        sbuf_printf(out, ", %s from %s", a, b);
+    }
+    if (changes > MAX_CHANGES)
+        sbuf_printf(out, " (and %zu more changes)", changes - MAX_CHANGES);
+    if (run_capacity_outage(r, c)) {
+        double *x, *y, low = INFINITY;
+        size_t n = run_capacity_line(r, c, &x, &y);
+        for (size_t k = 0; k < n; k++)
+            low = fmin(low, y[k]);
+        if (n) {
+            free(x);
+            free(y);
+        }
+        if (isfinite(low)) {
+            fmt_value(UNIT_RATE, low, a, sizeof a);
+            sbuf_printf(out, "; as low as %s while %s were down", a,
+                        c == RUN_SRV_LOGIN ? "login servers" : "service nodes");
+        }
+    }
+    if (r->cap_estimated)
+        sbuf_add(out, " (estimated from the scenario)");
+}
+
+static void header(const struct run *r, struct sbuf *out)
+{
+    json_t *ws = json_object_get(r->root, "world_size");
+    sbuf_printf(out, "== %s (seed %s", r->name, r->seed);
+    if (json_is_integer(ws))
+        sbuf_printf(out, ", %lld rank%s", (long long)json_integer_value(ws),
+                    json_integer_value(ws) == 1 ? "" : "s");
+    sbuf_printf(out, ")%s ==\n", r->complete ? "" : " INCOMPLETE");
+}
+
+static void nodes_line(const struct run *r, struct sbuf *out)
+{
+    static const struct {
+        const char *key, *one, *many;
+    } kinds[] = {{"nodes.login_servers", "login server", "login servers"},
+                 {"nodes.services", "service node", "service nodes"},
+                 {"nodes.supernodes", "supernode", "supernodes"}};
+    char a[FMT_LEN], b[FMT_LEN];
+    struct sbuf v;
+    sbuf_init(&v);
+    fig(r, FIG_NODES, a, sizeof a, NULL);
+    fig(r, FIG_PEERS, b, sizeof b, NULL);
+    sbuf_printf(&v, "%s (%s peers", a, b);
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        json_t *j = run_scenario_get(r, kinds[k].key);
+        /* No "0 service nodes" for the scenarios that have none. */
+        if (json_is_integer(j) && (json_integer_value(j) > 0 || k != 1))
+            sbuf_printf(&v, ", %lld %s", (long long)json_integer_value(j),
+                        json_integer_value(j) == 1 ? kinds[k].one : kinds[k].many);
+    }
+    sbuf_add(&v, ")");
+    field(out, "nodes", sbuf_str(&v));
+    sbuf_free(&v);
+}
+
+static void logins_lines(const struct run *r, struct sbuf *out)
+{
+    char a[FMT_LEN], b[FMT_LEN];
+    double v;
+    struct sbuf t;
+    sbuf_init(&t);
+    fig(r, FIG_LOGIN_ATTEMPTS, a, sizeof a, NULL);
+    fig(r, FIG_LOGIN_OK, b, sizeof b, NULL);
+    sbuf_printf(&t, "%s (ok %s", a, b);
+    static const char *const outcomes[] = {"busy", "timeout", "error", "fail", "aborted"};
+    for (size_t i = 0; i < sizeof outcomes / sizeof outcomes[0]; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "login_%s", outcomes[i]);
+        if (run_number(r, key, &v) == 1 && (v > 0 || i < 3)) {
+            fmt_value(UNIT_COUNT, v, b, sizeof b);
+            sbuf_printf(&t, ", %s %s", outcomes[i], b);
+        }
+    }
+    sbuf_add(&t, ")");
+    if (figure_value(r, FIG_ATTEMPTS_MAX, &v) == FV_VALUE)
+        sbuf_printf(&t, ", max %.0f per peer", v);
+    field(out, "login attempts", sbuf_str(&t));
+
+    sbuf_reset(&t);
+    fig(r, FIG_AMPLIFICATION, a, sizeof a, NULL);
+    sbuf_add(&t, a);
+    if (figure_value(r, FIG_AMP_PEAK, &v) == FV_VALUE) {
+        fmt_value(UNIT_RATIO, v, b, sizeof b);
+        sbuf_printf(&t, " overall, %s peak", b);
+    }
+    sbuf_add(&t, " (login attempts per successful login)");
+    field(out, "amplification", sbuf_str(&t));
+
+    sbuf_reset(&t);
+    fig(r, FIG_PEAK_RPS, a, sizeof a, NULL);
+    sbuf_printf(&t, "%s attempts", a);
+    if (figure_value(r, FIG_PEAK_OK_RPS, &v) == FV_VALUE) {
+        fmt_value(UNIT_RATE, v, b, sizeof b);
+        sbuf_printf(&t, ", %s ok", b);
+    }
+    field(out, "peak login rate", sbuf_str(&t));
+
+    static const char *const cap_label[RUN_SRV_COUNT] = {"login capacity", "service capacity"};
+    for (int c = 0; c < RUN_SRV_COUNT; c++) {
+        if (!r->n_cap[c])
+            continue;
+        sbuf_reset(&t);
+        capacity_text(r, (enum run_srv)c, &t);
+        field(out, cap_label[c], sbuf_str(&t));
+    }
+    sbuf_free(&t);
+}
+
+/* The online sparkline, its time range and the event marks under it. */
+static void online_lines(const struct run *r, const struct summarize_opts *o, struct sbuf *out)
+{
+    double *frac = summarize_online_fraction(r);
+    if (!frac)
+        return;
+    char a[FMT_LEN], range[FMT_LEN + 40];
+    size_t cols = sparkline_columns(r->n_rows, o->width);
+    fmt_value(UNIT_SECONDS, run_col(r, "t_s")[r->n_rows - 1], a, sizeof a);
+    snprintf(range, sizeof range, "0 %s %s (%s = all online)", o->ascii ? "..." : "…", a,
+             o->ascii ? "#" : "█");
+    line_label(out, "online");
+    sparkline(frac, r->n_rows, 0, 1, o->width, o->ascii, out);
+    /* The range after the sparkline when it fits, else under the events. */
+    bool inline_range = LABEL_W + cols + 2 + utf8_width(range) <= TERM_W;
+    if (inline_range)
+        sbuf_printf(out, "  %s", range);
+    sbuf_addc(out, '\n');
+    event_line(r, cols, out);
+    if (!inline_range) {
+        sbuf_pad(out, LABEL_W);
+        sbuf_printf(out, "%s\n", range);
+    }
+    free(frac);
+}
+
+static void recovered_line(const struct run *r, struct sbuf *out)
+{
+    double v, before, end, level = 0.95, rec, online;
+    enum fig_state rs = figure_value(r, FIG_RECOVERED, &v);
+    if (rs == FV_ABSENT)
+        return; /* a run from before the verdicts */
+    char a[FMT_LEN], b[FMT_LEN], c[FMT_LEN];
+    struct sbuf t;
+    sbuf_init(&t);
+    bool has_before = run_number(r, "trigger.online_before", &before) == 1;
+    run_number(r, "trigger.recovered_level", &level);
+    if (rs == FV_NULL) {
+        sbuf_add(&t, run_number(r, "trigger.start_s", &v) == 1
+                         ? "n/a (nobody was online before the trigger)"
+                         : "n/a (no reboot, crash, outage or capacity event to recover from)");
+    } else if (v != 0) {
+        sbuf_add(&t, "yes");
+        if (figure_value(r, FIG_RECOVERY_S, &rec) == FV_VALUE) {
+            fmt_value(UNIT_SECONDS, rec, a, sizeof a);
+            sbuf_printf(&t, ", %s after the trigger", a);
+            if (run_number(r, "trigger.end_s", &end) == 1) {
+                fmt_value(UNIT_SECONDS, end, b, sizeof b);
+                sbuf_printf(&t, " ended at %s", b);
+            }
+        }
+        if (has_before) {
+            fmt_value(UNIT_COUNT, before, c, sizeof c);
+            sbuf_printf(&t, " (online back to %.0f%% of %s)", 100 * level, c);
+        }
+    } else {
+        sbuf_add(&t, "NOT RECOVERED");
+        if (run_number(r, "online_final", &online) == 1 && has_before) {
+            fmt_value(UNIT_COUNT, online, a, sizeof a);
+            fmt_value(UNIT_COUNT, before, b, sizeof b);
+            sbuf_printf(&t, ": %s online at the end, %s before the trigger", a, b);
+        }
+    }
+    field(out, "recovered", sbuf_str(&t));
+    sbuf_free(&t);
+}
+
+static void metastable_line(const struct run *r, struct sbuf *out)
+{
+    static const char *const cls[] = {"login_server", "service"};
+    static const char *const name[] = {"login servers", "service"};
+    double v;
+    enum fig_state ms = figure_value(r, FIG_METASTABLE, &v);
+    if (ms == FV_ABSENT)
+        return;
+    struct sbuf t;
+    sbuf_init(&t);
+    if (ms == FV_NULL)
+        sbuf_add(&t, run_number(r, "trigger.start_s", &v) == 1
+                         ? "n/a (too little of the run after the trigger to judge)"
+                         : "n/a (no trigger)");
+    else
+        sbuf_add(&t, v != 0 ? "YES" : "no");
+    /* The load figures behind the verdict, one class after the other. */
+    json_t *detail = json_object_get(r->summary, "metastable_detail");
+    size_t shown = 0;
+    for (size_t k = 0; k < 2; k++) {
+        json_t *l = json_object_get(detail, cls[k]);
+        if (!json_is_object(l))
+            continue;
+        char o[FMT_LEN], g[FMT_LEN], c[FMT_LEN];
+        fmt_value(UNIT_RATE, json_number_value(json_object_get(l, "offered_rps")), o, sizeof o);
+        fmt_value(UNIT_RATE, json_number_value(json_object_get(l, "goodput_rps")), g, sizeof g);
+        fmt_value(UNIT_RATE, json_number_value(json_object_get(l, "capacity_rps")), c, sizeof c);
+        sbuf_printf(&t, "%s%s offered %s, goodput %s, capacity %s", shown++ ? "; " : ": ",
+                    name[k], o, g, c);
+    }
+    field(out, "metastable", sbuf_str(&t));
+    sbuf_free(&t);
+}
+
+static void fidelity_lines(const struct run *r, struct sbuf *out)
+{
+    char a[FMT_LEN], b[FMT_LEN];
+    double v;
+    json_t *fid = json_object_get(r->summary, "fidelity");
+    bool valid = json_is_true(json_object_get(fid, "valid"));
+    struct sbuf t;
+    sbuf_init(&t);
+    fig(r, FIG_LAG_P99, a, sizeof a, NULL);
+    sbuf_printf(&t, "%s (timer lag p99 %s", valid ? "valid" : "NOT VALID", a);
+    if (run_number(r, "fidelity.lag_interval_max_ms", &v) == 1) {
+        fmt_value(UNIT_MS, v, b, sizeof b);
+        sbuf_printf(&t, ", worst interval %s", b);
+    }
+    fig(r, FIG_SKEW_P99, b, sizeof b, NULL);
+    sbuf_printf(&t, ", event skew p99 %s)", b);
+    field(out, "fidelity", sbuf_str(&t));
+    sbuf_free(&t);
+    /* Not valid: the reason where nobody can miss it. */
+    json_t *why = json_object_get(fid, "reason");
+    if (!valid) {
+        sbuf_add(out, "  !! ");
+        add_wrapped(out, 5, 5, json_is_string(why) ? json_string_value(why) : "no reason given");
+        sbuf_add(out, "  !! these results describe the emulator's limits, not the system's\n");
+    } else if (json_is_string(why)) {
+        sbuf_pad(out, LABEL_W);
+        add_wrapped(out, LABEL_W, LABEL_W, json_string_value(why));
+    }
+}
+
 void summarize(const struct run *r, const struct summarize_opts *o, struct sbuf *out)
 {
-    char a[FMT_LEN], b[FMT_LEN], c[FMT_LEN], d[FMT_LEN];
+    char a[FMT_LEN], b[FMT_LEN], c[FMT_LEN];
     double v;
-    sbuf_printf(out, "== %s (seed %s)%s ==  %s\n", r->name, r->seed,
-                r->complete ? "" : " INCOMPLETE", r->path);
-
-    fig(r, FIG_NODES, a, sizeof a, NULL);
-    line_label(out, "nodes");
-    json_t *ls = run_scenario_get(r, "nodes.login_servers");
-    json_t *sn = run_scenario_get(r, "nodes.supernodes");
-    fig(r, FIG_PEERS, b, sizeof b, NULL);
-    sbuf_printf(out, "%s (%s peers", a, b);
-    if (json_is_integer(ls))
-        sbuf_printf(out, ", %lld login servers", (long long)json_integer_value(ls));
-    if (json_is_integer(sn))
-        sbuf_printf(out, ", %lld supernodes", (long long)json_integer_value(sn));
-    sbuf_add(out, ")\n");
+    header(r, out);
+    nodes_line(r, out);
 
     fig(r, FIG_ONLINE_END, a, sizeof a, NULL);
     fig(r, FIG_PEERS, b, sizeof b, NULL);
@@ -172,44 +482,7 @@ void summarize(const struct run *r, const struct summarize_opts *o, struct sbuf 
     line_label(out, "time to online");
     sbuf_printf(out, "t50 %s   t95 %s   t99 %s\n", a, b, c);
 
-    fig(r, FIG_LOGIN_ATTEMPTS, a, sizeof a, NULL);
-    line_label(out, "login attempts");
-    sbuf_printf(out, "%s (ok %s", a, (fig(r, FIG_LOGIN_OK, b, sizeof b, NULL), b));
-    static const char *const outcomes[] = {"busy", "timeout", "error", "fail", "aborted"};
-    for (size_t i = 0; i < sizeof outcomes / sizeof outcomes[0]; i++) {
-        char key[32];
-        snprintf(key, sizeof key, "login_%s", outcomes[i]);
-        if (run_number(r, key, &v) == 1 && (v > 0 || i < 3)) {
-            fmt_value(UNIT_COUNT, v, b, sizeof b);
-            sbuf_printf(out, ", %s %s", outcomes[i], b);
-        }
-    }
-    sbuf_add(out, ")");
-    if (figure_value(r, FIG_ATTEMPTS_MAX, &v) == FV_VALUE)
-        sbuf_printf(out, ", max %.0f per peer", v);
-    sbuf_addc(out, '\n');
-
-    fig(r, FIG_AMPLIFICATION, a, sizeof a, NULL);
-    line_label(out, "amplification");
-    sbuf_printf(out, "%s", a);
-    if (figure_value(r, FIG_AMP_PEAK, &v) == FV_VALUE) {
-        fmt_value(UNIT_RATIO, v, b, sizeof b);
-        sbuf_printf(out, " overall, %s peak", b);
-    }
-    sbuf_add(out, " (login attempts per successful login)\n");
-
-    fig(r, FIG_PEAK_RPS, a, sizeof a, NULL);
-    line_label(out, "peak login rate");
-    sbuf_printf(out, "%s attempts", a);
-    if (figure_value(r, FIG_PEAK_OK_RPS, &v) == FV_VALUE) {
-        fmt_value(UNIT_RATE, v, b, sizeof b);
-        sbuf_printf(out, ", %s ok", b);
-    }
-    if (figure_value(r, FIG_CAPACITY, &v) == FV_VALUE) {
-        fmt_value(UNIT_RATE, v, b, sizeof b);
-        sbuf_printf(out, "; login capacity %s", b);
-    }
-    sbuf_addc(out, '\n');
+    logins_lines(r, out);
 
     if (run_number(r, "msgs_sent", &v) == 1) {
         fmt_value(UNIT_COUNT, v, a, sizeof a);
@@ -217,57 +490,33 @@ void summarize(const struct run *r, const struct summarize_opts *o, struct sbuf 
         line_label(out, "traffic");
         sbuf_printf(out, "%s messages, %s sent\n", a, b);
     }
+    online_lines(r, o, out);
 
-    /* Recovery verdicts (issue 3), when the run has them. */
-    enum fig_state rs = figure_value(r, FIG_RECOVERED, &v);
-    if (rs != FV_ABSENT) {
-        line_label(out, "recovered");
-        if (rs == FV_NULL)
-            sbuf_add(out, "n/a");
-        else
-            sbuf_add(out, v != 0 ? "yes" : "NO");
-        double rv, end;
-        if (figure_value(r, FIG_RECOVERY_S, &rv) == FV_VALUE) {
-            fmt_value(UNIT_SECONDS, rv, a, sizeof a);
-            sbuf_printf(out, ", in %s", a);
-        }
-        if (run_number(r, "trigger.end_s", &end) == 1) {
-            fmt_value(UNIT_SECONDS, end, a, sizeof a);
-            sbuf_printf(out, " (the trigger ended at %s)", a);
-        }
-        sbuf_addc(out, '\n');
-    }
-    if ((rs = figure_value(r, FIG_METASTABLE, &v)) != FV_ABSENT) {
-        line_label(out, "metastable");
-        sbuf_add(out, rs == FV_NULL ? "n/a\n" : v != 0 ? "YES\n" : "no\n");
-    }
+    /* The verdicts last, next to each other, where the eye lands at the
+     * end of a run. */
+    recovered_line(r, out);
+    metastable_line(r, out);
+    fidelity_lines(r, out);
+    field(out, "results", r->path);
+}
 
-    line_label(out, "fidelity");
-    json_t *fid = json_object_get(r->summary, "fidelity");
-    bool valid = json_is_true(json_object_get(fid, "valid"));
-    fig(r, FIG_LAG_P99, a, sizeof a, NULL);
-    fig(r, FIG_SKEW_P99, b, sizeof b, NULL);
-    sbuf_printf(out, "%s (timer lag p99 %s", valid ? "valid" : "NOT VALID", a);
-    if (run_number(r, "fidelity.lag_interval_max_ms", &v) == 1) {
-        fmt_value(UNIT_MS, v, d, sizeof d);
-        sbuf_printf(out, ", worst interval %s", d);
+int summarize_print_dir(FILE *out, const char *run_dir, char *err, size_t errlen)
+{
+    struct run r;
+    if (run_load(run_dir, &r, err, errlen) < 0)
+        return -1;
+    struct sbuf b;
+    sbuf_init(&b);
+    struct summarize_opts o = {.width = SUMMARIZE_WIDTH, .ascii = false};
+    summarize(&r, &o, &b);
+    int rc = 0;
+    errno = 0;
+    if (fwrite(sbuf_str(&b), 1, b.len, out) != b.len || fflush(out) != 0) {
+        snprintf(err, errlen, "cannot write the summary: %s",
+                 errno ? strerror(errno) : "write error");
+        rc = -1;
     }
-    sbuf_printf(out, ", event skew p99 %s)\n", b);
-    json_t *why = json_object_get(fid, "reason");
-    if (!valid || json_is_string(why)) {
-        line_label(out, "");
-        sbuf_printf(out, "%s\n", json_is_string(why) ? json_string_value(why) : "no reason given");
-    }
-
-    double *frac = summarize_online_fraction(r);
-    if (frac) {
-        size_t cols = sparkline_columns(r->n_rows, o->width);
-        line_label(out, "online");
-        sparkline(frac, r->n_rows, 0, 1, o->width, o->ascii, out);
-        fmt_value(UNIT_SECONDS, run_col(r, "t_s")[r->n_rows - 1], a, sizeof a);
-        sbuf_printf(out, "  0 %s %s (%s = all online)\n", o->ascii ? "..." : "…", a,
-                    o->ascii ? "#" : "█");
-        event_line(r, cols, out);
-        free(frac);
-    }
+    sbuf_free(&b);
+    run_free(&r);
+    return rc;
 }

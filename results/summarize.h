@@ -1,13 +1,19 @@
-/* summarize.h - the `summary` subcommand: one run's key figures in human
- * units and a sparkline of the online fraction, for the terminal. */
+/* summarize.h - the one printer of a run's summary for the terminal: its
+ * key figures in human units, a sparkline of the online fraction, and the
+ * verdicts (recovery, metastability, fidelity). `bootstorm-results summary`
+ * and the end of `bootstorm run` both print it. Lines fit 80 columns (long
+ * values wrap under themselves; a long path stays whole). */
 #ifndef BSR_SUMMARIZE_H
 #define BSR_SUMMARIZE_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "run_load.h"
 #include "sbuf.h"
+
+#define SUMMARIZE_WIDTH 60 /* default sparkline columns: 17 + 60 fits 80 */
 
 struct summarize_opts {
     size_t width; /* sparkline columns, at most */
@@ -15,6 +21,12 @@ struct summarize_opts {
 };
 
 void summarize(const struct run *r, const struct summarize_opts *o, struct sbuf *out);
+
+/* Load the results directory run_dir and print its summary to out, with
+ * the default options. Returns 0, or -1 with a message in err (the run
+ * could not be read, naming the file, or out could not be written). No MPI:
+ * the coordinator calls it at the end of a run. */
+int summarize_print_dir(FILE *out, const char *run_dir, char *err, size_t errlen);
 
 /* The online fraction per row (online / summary.peers), malloc'd, n_rows
  * values; NULL when there are no rows or peers. */

@@ -1,5 +1,6 @@
-/* test_run_json.c - run.json validation, loading a results directory,
- * scenario grouping and the comparison model. */
+/* test_run_json.c - run.json validation, loading a results directory, the
+ * capacity timeline, the summary printer, scenario grouping and the
+ * comparison model. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,9 +15,11 @@
 #include <cmocka.h>
 
 #include "compare.h"
+#include "figures.h"
 #include "group.h"
 #include "run_load.h"
 #include "sbuf.h"
+#include "summarize.h"
 
 static char err[1024];
 
@@ -178,7 +181,10 @@ static void loads_a_minimal_run(void **state)
     assert_int_equal(run_number(&r, "recovered", &v), -1);
     assert_int_equal(run_number(&r, "fidelity.valid", &v), 1);
     assert_true(v == 1);
-    assert_true(fabs(run_capacity(&r) - 400) < 1e-9); /* 2 LS x 2 workers / 10 ms */
+    /* No "capacity" key: 2 LS x 2 workers / 10 ms, from the scenario. */
+    assert_true(r.cap_estimated);
+    assert_true(fabs(run_capacity_mean(&r, RUN_SRV_LOGIN) - 400) < 1e-9);
+    assert_int_equal(r.n_cap[RUN_SRV_SERVICE], 0); /* the scenario has no service */
     assert_true(run_duration_s(&r) == 2);
     run_free(&r);
     free(j);
@@ -258,12 +264,306 @@ static void events_csv_is_read(void **state)
 static void dist_means(void **state)
 {
     assert_true(fabs(dist_mean_s("10ms") - 0.01) < 1e-12);
+    assert_true(fabs(dist_mean_s("const(10ms)") - 0.01) < 1e-12);
     assert_true(fabs(dist_mean_s("exp(5ms)") - 0.005) < 1e-12);
     assert_true(fabs(dist_mean_s("uniform(1ms, 3ms)") - 0.002) < 1e-12);
     assert_true(fabs(dist_mean_s("lognormal(2s, 0.5)") - 2 * exp(0.125)) < 1e-9);
     assert_true(isnan(dist_mean_s("weird(1s)")));
     assert_true(isnan(dist_mean_s("uniform(1s)")));
     assert_true(isnan(dist_mean_s("")));
+    /* What the scenario loader refuses has no mean either (one parser). */
+    assert_true(isnan(dist_mean_s("normal(10ms, 2ms)")));
+    assert_true(isnan(dist_mean_s("uniform(3ms, 1ms)")));
+    assert_true(isnan(dist_mean_s(NULL)));
+}
+
+/* ---- the capacity timeline ---- */
+
+/* run.json with a top-level key added: "{KEY..., rest}". */
+static char *with_top(const char *json, const char *extra)
+{
+    struct sbuf b;
+    sbuf_init(&b);
+    sbuf_printf(&b, "{%s, %s", extra, json + 1);
+    return b.s;
+}
+
+/* Login servers paced at 150/s each (2 workers / 10 ms would be 200/s),
+ * then a capacity event at 30 s: 400/s each. One of the two login servers
+ * is down in the row (20, 30]. */
+static const char cap_timeline[] =
+    "\"capacity\": {\"login_server\": [{\"t_s\": 0.0, \"per_server_rps\": 150.0, "
+    "\"servers\": 2}, {\"t_s\": 30.0, \"per_server_rps\": 400.0, \"servers\": 2}], "
+    "\"service\": []}";
+static const char ts_cap[] = "t_s,online,login_attempts,ls_up\n10.000,5,8,2\n20.000,10,7,2\n"
+                             "30.000,10,7,1\n40.000,10,7,2\n50.000,10,7,2\n60.000,10,7,2\n";
+
+static void load_cap_run(const char *name, struct run *r)
+{
+    char *j = run_json(1, "7", 2, "1.25", NULL), *jc = with_top(j, cap_timeline);
+    assert_int_equal(run_load(make_run(name, jc, ts_cap), r, err, sizeof err), 0);
+    free(j);
+    free(jc);
+}
+
+static void capacity_timeline_follows_events_and_outages(void **state)
+{
+    struct run r;
+    load_cap_run("cap", &r);
+    assert_false(r.cap_estimated);
+    assert_int_equal(r.n_cap[RUN_SRV_LOGIN], 2);
+    assert_int_equal(r.n_cap[RUN_SRV_SERVICE], 0);
+    double *x, *y;
+    size_t n = run_capacity_line(&r, RUN_SRV_LOGIN, &x, &y);
+    /* 300/s (the pace cap, not the scenario's 400/s), 150/s while one server
+     * was down, 800/s from the event on. */
+    static const double wx[] = {0, 20, 20, 30, 30, 60}, wy[] = {300, 300, 150, 150, 800, 800};
+    assert_int_equal(n, 6);
+    for (size_t k = 0; k < n; k++) {
+        assert_true(x[k] == wx[k]);
+        assert_true(y[k] == wy[k]);
+    }
+    free(x);
+    free(y);
+    assert_true(fabs(run_capacity_mean(&r, RUN_SRV_LOGIN) - 525) < 1e-9); /* 31500 / 60 s */
+    assert_true(isnan(run_capacity_const(&r, RUN_SRV_LOGIN)));
+    assert_true(run_capacity_outage(&r, RUN_SRV_LOGIN));
+    assert_int_equal(run_capacity_line(&r, RUN_SRV_SERVICE, &x, &y), 0);
+    double v;
+    assert_int_equal(figure_value(&r, FIG_CAPACITY, &v), FV_VALUE);
+    assert_true(fabs(v - 525) < 1e-9);
+    assert_int_equal(figure_value(&r, FIG_SVC_CAPACITY, &v), FV_ABSENT);
+    run_free(&r);
+}
+
+static void capacity_step_inside_an_interval(void **state)
+{
+    char *j = run_json(1, "7", 2, "1.25", NULL);
+    char *jc = with_top(j, "\"capacity\": {\"login_server\": [{\"t_s\": 0, \"per_server_rps\": "
+                           "100, \"servers\": 2}, {\"t_s\": 15, \"per_server_rps\": 1e12, "
+                           "\"servers\": 2}], \"service\": []}");
+    struct run r;
+    assert_int_equal(run_load(make_run("cap-mid", jc, ts_ok), &r, err, sizeof err), 0);
+    /* No ls_up column: the configured servers. The run ends at 2 s, before
+     * the step. */
+    assert_true(run_capacity_mean(&r, RUN_SRV_LOGIN) == 200);
+    assert_false(run_capacity_outage(&r, RUN_SRV_LOGIN));
+    /* A step past the last row still counts as a change. */
+    assert_true(isnan(run_capacity_const(&r, RUN_SRV_LOGIN)));
+    run_free(&r);
+    free(jc);
+    free(j);
+}
+
+static void capacity_unlimited_is_a_gap(void **state)
+{
+    char *j = run_json(1, "7", 2, "1.25", NULL);
+    char *jc = with_top(j, "\"capacity\": {\"login_server\": [{\"t_s\": 0, \"per_server_rps\": "
+                           "100, \"servers\": 2}, {\"t_s\": 1.5, \"per_server_rps\": 1e12, "
+                           "\"servers\": 2}], \"service\": []}");
+    struct run r;
+    assert_int_equal(run_load(make_run("cap-inf", jc, ts_ok), &r, err, sizeof err), 0);
+    double *x, *y;
+    size_t n = run_capacity_line(&r, RUN_SRV_LOGIN, &x, &y);
+    assert_int_equal(n, 4);
+    assert_true(y[0] == 200 && x[1] == 1.5 && isnan(y[2]) && x[3] == 2);
+    free(x);
+    free(y);
+    assert_true(run_capacity_mean(&r, RUN_SRV_LOGIN) == 200); /* the known stretch only */
+    struct sbuf b;
+    sbuf_init(&b);
+    struct summarize_opts o = {.width = 60};
+    summarize(&r, &o, &b);
+    assert_non_null(strstr(sbuf_str(&b), "login capacity   200/s, unlimited from 1.50 s\n"));
+    sbuf_free(&b);
+    run_free(&r);
+    free(jc);
+    free(j);
+}
+
+static void damaged_capacity_is_named(void **state)
+{
+    static const struct {
+        const char *cap, *msg;
+    } cases[] = {
+        {"\"capacity\": 3", "r/run.json: capacity should be an object, not an integer"},
+        {"\"capacity\": {\"service\": []}",
+         "r/run.json: capacity.login_server is missing (not a complete bootstorm run.json)"},
+        {"\"capacity\": {\"login_server\": {}, \"service\": []}",
+         "r/run.json: capacity.login_server should be an array, not an object"},
+        {"\"capacity\": {\"login_server\": [7], \"service\": []}",
+         "r/run.json: capacity.login_server[0] should be an object, not an integer"},
+        {"\"capacity\": {\"login_server\": [], \"service\": [{\"t_s\": 0, \"servers\": 1}]}",
+         "r/run.json: capacity.service[0].per_server_rps is missing (not a complete bootstorm "
+         "run.json)"},
+        {"\"capacity\": {\"login_server\": [{\"t_s\": \"0s\", \"per_server_rps\": 1, "
+         "\"servers\": 1}], \"service\": []}",
+         "r/run.json: capacity.login_server[0].t_s should be a number, not a string"},
+        {"\"capacity\": {\"login_server\": [{\"t_s\": 0, \"per_server_rps\": -1, "
+         "\"servers\": 1}], \"service\": []}",
+         "r/run.json: capacity.login_server[0].per_server_rps should not be negative"},
+        {"\"capacity\": {\"login_server\": [{\"t_s\": 0, \"per_server_rps\": 1, "
+         "\"servers\": 1.5}], \"service\": []}",
+         "r/run.json: capacity.login_server[0].servers should be a non-negative integer, not a "
+         "number"},
+        {"\"capacity\": {\"login_server\": [{\"t_s\": 5, \"per_server_rps\": 1, "
+         "\"servers\": 1}, {\"t_s\": 2, \"per_server_rps\": 1, \"servers\": 1}], "
+         "\"service\": []}",
+         "r/run.json: capacity.login_server[1].t_s 2 comes before the previous entry's 5 "
+         "(entries are in time order)"},
+    };
+    char *j = run_json(1, "7", 2, "1.25", NULL);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *jc = with_top(j, cases[i].cap);
+        assert_null(parse(jc));
+        assert_string_equal(err, cases[i].msg);
+        free(jc);
+    }
+    /* Equal times are fine (events due together), and so is null (the
+     * coordinator had no memory for it): estimated then. */
+    char *jc = with_top(j, "\"capacity\": {\"login_server\": [{\"t_s\": 0, \"per_server_rps\": "
+                           "1, \"servers\": 1}, {\"t_s\": 0, \"per_server_rps\": 2, "
+                           "\"servers\": 1}], \"service\": []}");
+    json_t *root = parse(jc);
+    assert_non_null(root);
+    json_decref(root);
+    free(jc);
+    jc = with_top(j, "\"capacity\": null");
+    struct run r;
+    assert_int_equal(run_load(make_run("cap-null", jc, ts_ok), &r, err, sizeof err), 0);
+    assert_true(r.cap_estimated && run_capacity_mean(&r, RUN_SRV_LOGIN) == 400);
+    run_free(&r);
+    free(jc);
+    free(j);
+}
+
+/* ---- the summary printer ---- */
+
+static char *summary_of(const struct run *r)
+{
+    struct sbuf b;
+    sbuf_init(&b);
+    struct summarize_opts o = {.width = SUMMARIZE_WIDTH};
+    summarize(r, &o, &b);
+    return b.s;
+}
+
+/* No line wider than 80 columns (a path longer than that aside). */
+static void assert_fits_80(const char *text)
+{
+    char line[1024];
+    for (const char *p = text; *p;) {
+        const char *nl = strchr(p, '\n');
+        assert_non_null(nl);
+        size_t n = (size_t)(nl - p);
+        assert_true(n < sizeof line);
+        memcpy(line, p, n);
+        line[n] = '\0';
+        if (utf8_width(line) > 80)
+            fail_msg("wider than 80 columns: %s", line);
+        p = nl + 1;
+    }
+}
+
+static void summary_shows_the_capacity_timeline(void **state)
+{
+    struct run r;
+    load_cap_run("cap-sum", &r);
+    char *s = summary_of(&r);
+    assert_non_null(strstr(s, "login capacity   300/s, 800/s from 30.0 s; as low as 150/s while"));
+    assert_null(strstr(s, "estimated"));
+    assert_fits_80(s);
+    free(s);
+    run_free(&r);
+}
+
+static void summary_says_when_capacity_is_estimated(void **state)
+{
+    char *j = run_json(1, "7", 2, "1.25", NULL);
+    struct run r;
+    assert_int_equal(run_load(make_run("est", j, ts_ok), &r, err, sizeof err), 0);
+    char *s = summary_of(&r);
+    assert_non_null(strstr(s, "login capacity   400/s (estimated from the scenario)\n"));
+    free(s);
+    struct cmp c;
+    cmp_build(&r, 1, &c);
+    struct sbuf b;
+    sbuf_init(&b);
+    assert_true(cmp_estimated_note(&c, &b));
+    assert_string_equal(sbuf_str(&b), "run #1: capacity estimated from the scenario (no "
+                                      "capacity timeline in run.json)");
+    sbuf_free(&b);
+    cmp_free(&c);
+    run_free(&r);
+    free(j);
+}
+
+/* Everything the coordinator's end-of-run summary printed: ranks, the
+ * recovery with its level, the metastable load figures, and the "!!" lines
+ * of an invalid run. */
+static void summary_has_the_verdicts(void **state)
+{
+    char *j = run_json(1, "7", 2, "1.25",
+                       "\"recovered\": false, \"recovery_s\": null, \"trigger\": {\"start_s\": "
+                       "20.0, \"end_s\": 22.0, \"online_before\": 595.0, \"recovered_level\": "
+                       "0.95}, \"metastable\": true, \"metastable_detail\": {\"login_server\": "
+                       "{\"offered_rps\": 75.3, \"goodput_rps\": 0.0, \"capacity_rps\": 50.0, "
+                       "\"metastable\": true}, \"service\": null}, ");
+    char *jw = with_top(j, "\"world_size\": 3");
+    /* An invalid run, with a reason long enough to wrap. */
+    char *p = strstr(jw, "\"valid\": true");
+    memcpy(p, "\"valid\":false", strlen("\"valid\":false"));
+    p = strstr(jw, "\"reason\": null");
+    struct sbuf b;
+    sbuf_init(&b);
+    sbuf_addn(&b, jw, (size_t)(p - jw));
+    sbuf_add(&b, "\"reason\": \"timer lag p99 above 50.0 ms for 4.0 s in a row (worst 212.0 ms): "
+                 "the emulator was short of CPU during the storm\"");
+    sbuf_add(&b, p + strlen("\"reason\": null"));
+    struct run r;
+    assert_int_equal(run_load(make_run("verdicts", b.s, ts_ok), &r, err, sizeof err), 0);
+    char *s = summary_of(&r);
+    assert_non_null(strstr(s, "== unit (seed 7, 3 ranks) ==\n"));
+    assert_non_null(strstr(s, "\nrecovered        NOT RECOVERED: 10 online at the end, 595 before "
+                              "the trigger\n"));
+    assert_non_null(strstr(s, "\nmetastable       YES: login servers offered 75.3/s, goodput 0/s, "
+                              "capacity 50.0/s\n"));
+    assert_non_null(strstr(s, "\nfidelity         NOT VALID (timer lag p99 1.50 ms"));
+    assert_non_null(strstr(s, "\n  !! timer lag p99 above 50.0 ms"));
+    assert_non_null(
+        strstr(s, "\n  !! these results describe the emulator's limits, not the system's\n"));
+    assert_non_null(strstr(s, "\nresults          "));
+    assert_fits_80(s);
+    free(s);
+    run_free(&r);
+    sbuf_free(&b);
+    free(jw);
+    free(j);
+}
+
+static void summarize_print_dir_prints_or_explains(void **state)
+{
+    char *j = run_json(1, "7", 2, "1.25", NULL);
+    const char *dir = make_run("print", j, ts_ok);
+    char *mem = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&mem, &len);
+    assert_int_equal(summarize_print_dir(f, dir, err, sizeof err), 0);
+    fclose(f);
+    struct run r;
+    assert_int_equal(run_load(dir, &r, err, sizeof err), 0);
+    char *s = summary_of(&r);
+    assert_string_equal(mem, s); /* the same printer as `summary` */
+    free(s);
+    free(mem);
+    run_free(&r);
+    f = open_memstream(&mem, &len);
+    assert_int_equal(summarize_print_dir(f, "/nonexistent-run", err, sizeof err), -1);
+    fclose(f);
+    assert_int_equal(len, 0);
+    assert_non_null(strstr(err, "/nonexistent-run: No such file"));
+    free(mem);
+    free(j);
 }
 
 /* Five runs: seeds 1-3 of workers=2 (t95 1, 2, 3), seeds 4-5 of workers=4
@@ -350,6 +650,14 @@ int main(void)
         cmocka_unit_test(damaged_histograms_are_errors),
         cmocka_unit_test(events_csv_is_read),
         cmocka_unit_test(dist_means),
+        cmocka_unit_test(capacity_timeline_follows_events_and_outages),
+        cmocka_unit_test(capacity_step_inside_an_interval),
+        cmocka_unit_test(capacity_unlimited_is_a_gap),
+        cmocka_unit_test(damaged_capacity_is_named),
+        cmocka_unit_test(summary_shows_the_capacity_timeline),
+        cmocka_unit_test(summary_says_when_capacity_is_estimated),
+        cmocka_unit_test(summary_has_the_verdicts),
+        cmocka_unit_test(summarize_print_dir_prints_or_explains),
         cmocka_unit_test(groups_and_intervals),
         cmocka_unit_test(seed_and_address_do_not_split_groups),
     };
