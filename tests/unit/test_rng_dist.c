@@ -1,4 +1,5 @@
-/* test_rng_dist.c - rng determinism and statistics, distributions, formatting. */
+/* test_rng_dist.c - rng determinism and statistics, distributions: draws,
+ * means, and their one text syntax (dist_parse, dist_format). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -342,6 +343,144 @@ static void test_dist_format_truncates_safely(void **state)
     assert_memory_equal(buf, "uniform", 7);
 }
 
+static void test_dist_format_rounds_to_whole_ns(void **state)
+{
+    (void)state;
+    /* What the scenario loader writes: parameters are whole ns. */
+    assert_format((struct dist){DIST_CONST, 2.6, 0}, "3ns");
+    assert_format((struct dist){DIST_CONST, -5 * MS, 0}, "0s");
+    assert_format((struct dist){DIST_EXP, 1.5 * MS, 0}, "exp(1500us)");
+    assert_format((struct dist){DIST_LOGNORMAL, 3 * SEC, 0.1}, "lognormal(3s, 0.1)");
+    assert_format((struct dist){DIST_LOGNORMAL, 3 * SEC, 0}, "lognormal(3s, 0)");
+    assert_format((struct dist){DIST_KEEP, 0, 0}, "?");
+}
+
+/* dist_parse must succeed with exactly `want`. */
+static void assert_parses(const char *text, struct dist want)
+{
+    struct dist d;
+    char why[256] = "";
+
+    if (!dist_parse(text, &d, why, sizeof why))
+        fail_msg("'%s' did not parse: %s", text, why);
+    assert_int_equal(d.kind, want.kind);
+    assert_true(d.a == want.a);
+    assert_true(d.b == want.b);
+}
+
+/* dist_parse must fail, leave *out alone and say `reason`. */
+static void assert_rejects(const char *text, const char *reason)
+{
+    struct dist d = {DIST_EXP, 42, 43};
+    char why[256] = "";
+
+    if (dist_parse(text, &d, why, sizeof why))
+        fail_msg("'%s' parsed, expected \"%s\"", text, reason);
+    if (!strstr(why, reason))
+        fail_msg("'%s': expected \"%s\" in \"%s\"", text, reason, why);
+    assert_int_equal(d.kind, DIST_EXP);
+    assert_true(d.a == 42 && d.b == 43);
+}
+
+static void test_dist_parse_accepts_every_kind(void **state)
+{
+    (void)state;
+    assert_parses("10ms", (struct dist){DIST_CONST, 10 * MS, 0});
+    assert_parses("1.5s", (struct dist){DIST_CONST, 1.5 * SEC, 0});
+    assert_parses("0s", (struct dist){DIST_CONST, 0, 0});
+    assert_parses("const(5ms)", (struct dist){DIST_CONST, 5 * MS, 0});
+    assert_parses("exp(5ms)", (struct dist){DIST_EXP, 5 * MS, 0});
+    assert_parses("uniform(1ms, 3ms)", (struct dist){DIST_UNIFORM, 1 * MS, 3 * MS});
+    assert_parses("uniform(2ms,2ms)", (struct dist){DIST_UNIFORM, 2 * MS, 2 * MS});
+    assert_parses("lognormal(2s, 0.5)", (struct dist){DIST_LOGNORMAL, 2 * SEC, 0.5});
+    assert_parses("lognormal(2s, 0)", (struct dist){DIST_LOGNORMAL, 2 * SEC, 0});
+    assert_parses("lognormal(1m, 10)", (struct dist){DIST_LOGNORMAL, 60 * SEC, 10});
+}
+
+static void test_dist_parse_ignores_spaces_around_parts(void **state)
+{
+    (void)state;
+    assert_parses("  250us\t", (struct dist){DIST_CONST, 250000, 0});
+    assert_parses(" exp ( 5ms ) ", (struct dist){DIST_EXP, 5 * MS, 0});
+    assert_parses("uniform( 1ms ,\t3ms )", (struct dist){DIST_UNIFORM, 1 * MS, 3 * MS});
+}
+
+static void test_dist_parse_rejects_unknown_kinds(void **state)
+{
+    (void)state;
+    /* results/run_load.c once read "normal"; the loader never accepted it. */
+    assert_rejects("normal(1ms,2ms)", "unknown distribution 'normal' (expected const, uniform, "
+                                      "exp or lognormal)");
+    assert_rejects("Exp(5ms)", "unknown distribution 'Exp'");
+    assert_rejects("fast", "expected a duration or a distribution");
+    assert_rejects("(5ms)", "unknown distribution ''");
+}
+
+static void test_dist_parse_rejects_bad_syntax(void **state)
+{
+    (void)state;
+    assert_rejects("exp(5ms", "missing ')' in 'exp(5ms'");
+    assert_rejects("exp((5ms))", "unexpected parenthesis");
+    assert_rejects("exp(5ms) x", "missing ')'");
+    assert_rejects("exp(1ms, 2ms)", "exp takes 1 argument: exp(MEAN)");
+    assert_rejects("uniform(1ms)", "uniform takes 2 arguments: uniform(LOW, HIGH)");
+    assert_rejects("uniform(1ms, )", "uniform takes 2 arguments");
+    assert_rejects("lognormal(1s, 0.5, 3)", "lognormal takes 2 arguments");
+    assert_rejects("", "expected a duration like 250ms");
+    char longer[300];
+    memset(longer, '1', sizeof longer - 1);
+    longer[sizeof longer - 1] = '\0';
+    assert_rejects(longer, "distribution too long");
+}
+
+static void test_dist_parse_rejects_bad_values(void **state)
+{
+    (void)state;
+    assert_rejects("10", "missing unit in '10'");
+    assert_rejects("-5ms", "must be >= 0");
+    assert_rejects("exp(5 parsecs)", "exp: mean: unknown unit 'parsecs'");
+    assert_rejects("exp(0s)", "exp: mean must be > 0, got 0s");
+    assert_rejects("uniform(3ms, 1ms)", "uniform: low (3ms) must be <= high (1ms)");
+    assert_rejects("uniform(1ms, x)", "uniform: high: expected a duration like 250ms");
+    assert_rejects("lognormal(0s, 0.5)", "lognormal: median must be > 0");
+    assert_rejects("lognormal(2s, x)", "lognormal: sigma must be a plain number like 0.5");
+    assert_rejects("lognormal(2s, 1e400)", "lognormal: sigma must be a plain number");
+    assert_rejects("lognormal(2s, 10.5)", "lognormal: sigma must be in [0, 10], got 10.5");
+    assert_rejects("lognormal(2s, -0.5)", "lognormal: sigma must be in [0, 10]");
+    assert_rejects("const(1.0000000001ms)", "not a whole number of nanoseconds");
+}
+
+static void test_dist_parse_then_format_round_trips(void **state)
+{
+    (void)state;
+    static const char *const texts[] = {
+        "10ms",
+        "0s",
+        "1500us",
+        "2m",
+        "exp(5ms)",
+        "uniform(1ms, 3ms)",
+        "uniform(0s, 1h)",
+        "lognormal(2s, 0.5)",
+        "lognormal(3s, 0.123456789)",
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        struct dist d, back;
+        char why[256], buf[64];
+        assert_true(dist_parse(texts[i], &d, why, sizeof why));
+        dist_format(&d, buf, sizeof buf);
+        assert_string_equal(buf, texts[i]);
+        assert_true(dist_parse(buf, &back, why, sizeof why));
+        assert_memory_equal(&back, &d, sizeof d);
+    }
+    /* const(...) and spellings with spaces come back in the short form */
+    struct dist d;
+    char why[256], buf[64];
+    assert_true(dist_parse("const(2000ms)", &d, why, sizeof why));
+    dist_format(&d, buf, sizeof buf);
+    assert_string_equal(buf, "2s");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -367,6 +506,13 @@ int main(void)
         cmocka_unit_test(test_dist_format_each_kind),
         cmocka_unit_test(test_dist_format_picks_shortest_exact_unit),
         cmocka_unit_test(test_dist_format_truncates_safely),
+        cmocka_unit_test(test_dist_format_rounds_to_whole_ns),
+        cmocka_unit_test(test_dist_parse_accepts_every_kind),
+        cmocka_unit_test(test_dist_parse_ignores_spaces_around_parts),
+        cmocka_unit_test(test_dist_parse_rejects_unknown_kinds),
+        cmocka_unit_test(test_dist_parse_rejects_bad_syntax),
+        cmocka_unit_test(test_dist_parse_rejects_bad_values),
+        cmocka_unit_test(test_dist_parse_then_format_round_trips),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
