@@ -10,10 +10,12 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 
 #include "host.h"
 #include "impair.h"
+#include "tls.h"
 
 void conn_sockaddr(uint32_t ip, uint16_t port, struct sockaddr_in *sa)
 {
@@ -23,7 +25,9 @@ void conn_sockaddr(uint32_t ip, uint16_t port, struct sockaddr_in *sa)
     sa->sin_port = htons(port);
 }
 
-int conn_socket(struct host *h, uint32_t src_ip, uint32_t dst_ip)
+/* A non-blocking TCP socket bound to src_ip (any port), ready to connect to
+ * dst_ip. Returns the fd, or -1 with errno set. */
+static int conn_socket(struct host *h, uint32_t src_ip, uint32_t dst_ip)
 {
     if (!placement_ip_allowed(h->scn, src_ip) || !placement_ip_allowed(h->scn, dst_ip)) {
         errno = EPERM;
@@ -60,7 +64,16 @@ struct listener {
     struct host *h;
     struct evconnlistener *l;
     struct event *resume;
+    listener_accept_fn on_accept;
+    void *arg;
 };
+
+static void listener_accept(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa,
+                            int len, void *arg)
+{
+    struct listener *l = arg;
+    l->on_accept(l->arg, fd);
+}
 
 static void listener_resume(evutil_socket_t fd, short what, void *arg)
 {
@@ -70,7 +83,7 @@ static void listener_resume(evutil_socket_t fd, short what, void *arg)
 
 static void listener_error(struct evconnlistener *el, void *arg)
 {
-    struct listener *l = arg;
+    struct listener *l = arg; /* libevent passes the evconnlistener's own arg: ours */
     l->h->m.c[C_ACCEPT_ERRORS]++;
     /* Out of fds (or a transient error): stop accepting for 100 ms so the
      * loop does not spin on a listener that stays readable. Pending
@@ -81,7 +94,7 @@ static void listener_error(struct evconnlistener *el, void *arg)
 }
 
 struct listener *listener_new(struct host *h, uint32_t ip, uint16_t port, int backlog,
-                              evconnlistener_cb cb, void *arg, char *err, size_t errlen)
+                              listener_accept_fn on_accept, void *arg, char *err, size_t errlen)
 {
     char ipbuf[16];
     placement_format_ip(ip, ipbuf, sizeof ipbuf);
@@ -97,7 +110,9 @@ struct listener *listener_new(struct host *h, uint32_t ip, uint16_t port, int ba
     struct sockaddr_in sa;
     conn_sockaddr(ip, port, &sa);
     l->h = h;
-    l->l = evconnlistener_new_bind(h->base, cb, arg,
+    l->on_accept = on_accept;
+    l->arg = arg;
+    l->l = evconnlistener_new_bind(h->base, listener_accept, l,
                                    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
                                    backlog, (struct sockaddr *)&sa, sizeof sa);
     l->resume = evtimer_new(h->base, listener_resume, l);
@@ -121,6 +136,92 @@ void listener_free(struct listener *l)
     free(l);
 }
 
+/* ---- connections ---- */
+
+/* Input capped at two max frames, so a flood cannot grow memory without
+ * bound: libevent stops reading until the frames are consumed. */
+static void conn_setup(struct host *h, enum role role, struct bufferevent *bev,
+                       bufferevent_data_cb read_cb, bufferevent_data_cb write_cb,
+                       bufferevent_event_cb event_cb, void *arg)
+{
+    h->m.g[G_OPEN_CONNS]++;
+    impair_setup(h, role, bev);
+    bufferevent_setcb(bev, read_cb, write_cb, event_cb, arg);
+    bufferevent_setwatermark(bev, EV_READ, 0, 2 * (WIRE_MAX_FRAME + 4));
+    bufferevent_enable(bev, EV_READ | EV_WRITE);
+}
+
+enum conn_start conn_connect(struct host *h, enum role role, SSL_CTX *tls_ctx, uint32_t src_ip,
+                             uint32_t dst_ip, uint16_t port, bufferevent_data_cb read_cb,
+                             bufferevent_data_cb write_cb, bufferevent_event_cb event_cb,
+                             void *arg, struct bufferevent **out)
+{
+    *out = NULL;
+    int fd = conn_socket(h, src_ip, dst_ip);
+    if (fd < 0)
+        return CONN_ERR_SOCKET;
+    struct bufferevent *bev;
+    if (tls_ctx) {
+        SSL *ssl = tls_client_ssl(tls_ctx, dst_ip);
+        if (!ssl) {
+            close(fd);
+            return CONN_ERR_NOMEM;
+        }
+        bev = bufferevent_openssl_socket_new(h->base, fd, ssl, BUFFEREVENT_SSL_CONNECTING,
+                                             BEV_OPT_CLOSE_ON_FREE);
+        if (bev) /* a peer that vanishes without close_notify is not an error */
+            bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+    } else {
+        bev = bufferevent_socket_new(h->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    }
+    if (!bev) { /* with CLOSE_ON_FREE libevent has freed the SSL, not the fd */
+        close(fd);
+        return CONN_ERR_NOMEM;
+    }
+    conn_setup(h, role, bev, read_cb, write_cb, event_cb, arg);
+    struct sockaddr_in sa;
+    conn_sockaddr(dst_ip, port, &sa);
+    if (bufferevent_socket_connect(bev, (struct sockaddr *)&sa, sizeof sa) < 0) {
+        conn_close(h, bev);
+        return CONN_ERR_CONNECT;
+    }
+    *out = bev;
+    return CONN_STARTED;
+}
+
+struct bufferevent *conn_accepted(struct host *h, enum role role, SSL_CTX *tls_ctx,
+                                  evutil_socket_t fd, bufferevent_data_cb read_cb,
+                                  bufferevent_data_cb write_cb, bufferevent_event_cb event_cb,
+                                  void *arg)
+{
+    struct bufferevent *bev = NULL;
+    if (tls_ctx) {
+        SSL *ssl = SSL_new(tls_ctx);
+        if (ssl) {
+            bev = bufferevent_openssl_socket_new(h->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+                                                 BEV_OPT_CLOSE_ON_FREE);
+            if (bev)
+                bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+        }
+    } else {
+        bev = bufferevent_socket_new(h->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    }
+    if (!bev) {
+        close(fd);
+        h->m.c[C_ACCEPT_ERRORS]++;
+        return NULL;
+    }
+    conn_setup(h, role, bev, read_cb, write_cb, event_cb, arg);
+    return bev;
+}
+
+void conn_close(struct host *h, struct bufferevent *bev)
+{
+    impair_forget(h, bev);
+    bufferevent_free(bev); /* CLOSE_ON_FREE: also frees the SSL and the fd */
+    h->m.g[G_OPEN_CONNS]--;
+}
+
 /* ---- framed messages ---- */
 
 int conn_send(struct host *h, enum role role, struct bufferevent *bev,
@@ -135,12 +236,6 @@ int conn_send(struct host *h, enum role role, struct bufferevent *bev,
     h->m.c[C_MSGS_SENT]++;
     h->m.c[C_BYTES_SENT] += (uint64_t)n + 4;
     return impair_write(h, role, bev, buf, (size_t)n + 4);
-}
-
-void conn_free_bev(struct host *h, struct bufferevent *bev)
-{
-    impair_forget(h, bev);
-    bufferevent_free(bev);
 }
 
 int conn_read(struct host *h, struct bufferevent *bev, conn_msg_fn fn, void *arg)
@@ -167,7 +262,3 @@ int conn_read(struct host *h, struct bufferevent *bev, conn_msg_fn fn, void *arg
     }
 }
 
-void conn_limit_input(struct bufferevent *bev)
-{
-    bufferevent_setwatermark(bev, EV_READ, 0, 2 * (WIRE_MAX_FRAME + 4));
-}

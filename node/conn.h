@@ -10,33 +10,61 @@
 
 #include <event2/bufferevent.h>
 #include <event2/listener.h>
+#include <openssl/ssl.h>
 
 #include "common/scenario.h"
 #include "wire.h"
 
 struct host;
 
-/* A non-blocking TCP socket bound to src_ip (any port), ready to connect to
- * dst_ip. Returns the fd, or -1 with errno set (EPERM: outside the allowed
- * networks). */
-int conn_socket(struct host *h, uint32_t src_ip, uint32_t dst_ip);
 void conn_sockaddr(uint32_t ip, uint16_t port, struct sockaddr_in *sa);
 
 /* A listener on ip:port that survives fd exhaustion: on EMFILE/ENFILE it
- * pauses accepting for a moment instead of spinning (libevent keeps failing
- * otherwise). */
+ * pauses accepting for 100 ms instead of spinning (libevent keeps failing
+ * otherwise), counts accept_errors, then resumes. on_accept gets each new
+ * connection's fd, which it owns. */
+typedef void (*listener_accept_fn)(void *arg, evutil_socket_t fd);
 struct listener;
 struct listener *listener_new(struct host *h, uint32_t ip, uint16_t port, int backlog,
-                              evconnlistener_cb cb, void *arg, char *err, size_t errlen);
+                              listener_accept_fn on_accept, void *arg, char *err, size_t errlen);
 void listener_free(struct listener *l);
+
+/* Why an outgoing connection could not be started. */
+enum conn_start {
+    CONN_STARTED = 0,
+    CONN_ERR_SOCKET,  /* no socket: errno says why (EPERM: outside network.allowed,
+                       * EHOSTUNREACH: across a partition, EMFILE, ...) */
+    CONN_ERR_NOMEM,   /* no SSL object or bufferevent */
+    CONN_ERR_CONNECT, /* connect() failed at once */
+};
+
+/* The one client-side connect: a socket from src_ip to dst_ip:port (through
+ * the interlock and partitions), TLS when tls_ctx is set (the server's
+ * certificate is checked against dst_ip), impairment for a node of `role`,
+ * the input cap, callbacks, and the connect itself. On CONN_STARTED *out is
+ * the connection (count in open_conns; close it with conn_close); on any
+ * error nothing is left open. */
+enum conn_start conn_connect(struct host *h, enum role role, SSL_CTX *tls_ctx, uint32_t src_ip,
+                             uint32_t dst_ip, uint16_t port, bufferevent_data_cb read_cb,
+                             bufferevent_data_cb write_cb, bufferevent_event_cb event_cb,
+                             void *arg, struct bufferevent **out);
+
+/* The one server-side wrap of an accepted fd: a bufferevent (TLS accepting
+ * when tls_ctx is set), impairment, the input cap, callbacks; counted in
+ * open_conns. Returns NULL (fd closed) when out of memory. */
+struct bufferevent *conn_accepted(struct host *h, enum role role, SSL_CTX *tls_ctx,
+                                  evutil_socket_t fd, bufferevent_data_cb read_cb,
+                                  bufferevent_data_cb write_cb, bufferevent_event_cb event_cb,
+                                  void *arg);
+
+/* Close a connection made by conn_connect or conn_accepted: its delayed
+ * messages are discarded, the fd (and SSL) freed, open_conns decremented. */
+void conn_close(struct host *h, struct bufferevent *bev);
 
 /* Encode and send one message from a node of `role`, through the
  * impairment layer (node/impair.h); counts msgs/bytes sent. Returns 0 or -1. */
 int conn_send(struct host *h, enum role role, struct bufferevent *bev,
               const struct wire_msg *m);
-
-/* Free a connection's bufferevent (and the delayed messages it still has). */
-void conn_free_bev(struct host *h, struct bufferevent *bev);
 
 /* Called once per decoded message. Return 0 to go on reading, or 1 to stop:
  * fn has then taken over the connection (it may have freed bev). */
@@ -48,8 +76,5 @@ typedef int (*conn_msg_fn)(void *arg, const struct wire_msg *m);
  * oversize frame) and the caller must close it. */
 int conn_read(struct host *h, struct bufferevent *bev, conn_msg_fn fn, void *arg);
 
-/* Common bufferevent setup: input capped at two max frames so a flood cannot
- * grow memory without bound. */
-void conn_limit_input(struct bufferevent *bev);
 
 #endif

@@ -10,14 +10,14 @@
 #include <event2/event.h>
 #include <event2/event_struct.h>
 
-#include "login_server.h"
+#include "faults.h"
 #include "impair.h"
 #include "peer.h"
 #include "promotion.h"
-#include "service.h"
-#include "workload.h"
-#include "supernode.h"
+#include "role_table.h"
 #include "tls.h"
+#include "trace.h"
+#include "workload.h"
 
 #define LAG_PERIOD_NS (10 * NS_PER_MS)
 
@@ -65,195 +65,47 @@ static void lag_tick(evutil_socket_t fd, short what, void *arg)
     host_arm_in(h->lag_timer, h->lag_next_local_ns - now);
 }
 
-/* ---- event expansion ---- */
-
-enum sweep_action { ACT_BOOT, ACT_REBOOT, ACT_CRASH, ACT_RESTORE };
-
-struct sweep_item {
-    int64_t at_ns;  /* run time */
-    uint32_t idx;   /* into the host's array of that role */
-};
-
-struct sweep {
-    struct sweep *next;
-    struct host *h;
-    enum sweep_action action;
-    enum role role;
-    struct event timer;
-    struct sweep_item *items;
-    uint32_t n, done;
-};
-
-static int item_cmp(const void *a, const void *b)
-{
-    const struct sweep_item *x = a, *y = b;
-    if (x->at_ns != y->at_ns)
-        return x->at_ns < y->at_ns ? -1 : 1;
-    return x->idx < y->idx ? -1 : x->idx > y->idx;
-}
-
-static void sweep_free(struct sweep *s)
-{
-    struct sweep **pp = &s->h->sweeps;
-    while (*pp != s)
-        pp = &(*pp)->next;
-    *pp = s->next;
-    event_del(&s->timer);
-    free(s->items);
-    free(s);
-}
-
-static void apply(struct host *h, enum sweep_action act, enum role role, uint32_t i)
-{
-    switch (role) {
-    case ROLE_PEER:
-        if (act == ACT_BOOT)
-            peer_power_on(&h->peers[i]);
-        else if (act == ACT_REBOOT)
-            peer_reboot(&h->peers[i]);
-        else if (act == ACT_CRASH)
-            peer_crash(&h->peers[i]);
-        break;
-    case ROLE_SUPERNODE:
-        if (act == ACT_CRASH && sn_is_up(h->sn[i])) {
-            h->m.c[C_SN_CRASHES]++;
-            sn_set_down(h->sn[i]);
-        }
-        break;
-    case ROLE_LOGIN_SERVER:
-        if (act == ACT_CRASH)
-            ls_set_down(h->ls[i]);
-        else if (act == ACT_RESTORE)
-            ls_set_up(h->ls[i]);
-        break;
-    case ROLE_SERVICE:
-        if (act == ACT_CRASH)
-            svc_set_down(h->svc[i]);
-        else if (act == ACT_RESTORE)
-            svc_set_up(h->svc[i]);
-        break;
-    }
-}
-
-/* One timer walks the event's selected nodes in time order, so an event
- * costs one timer however many nodes it touches. */
-static void sweep_tick(evutil_socket_t fd, short what, void *arg)
-{
-    struct sweep *s = arg;
-    struct host *h = s->h;
-    int64_t now = host_now(h);
-    while (s->done < s->n && s->items[s->done].at_ns <= now)
-        apply(h, s->action, s->role, s->items[s->done++].idx);
-    if (s->done == s->n)
-        sweep_free(s);
-    else
-        host_arm_at(h, &s->timer, s->items[s->done].at_ns);
-}
-
-static uint32_t role_count(const struct host *h, enum role r)
-{
-    return r == ROLE_PEER ? h->n_peers : r == ROLE_SUPERNODE ? h->n_sn
-           : r == ROLE_LOGIN_SERVER ? h->n_ls : h->n_svc;
-}
-
-static uint32_t role_id(const struct host *h, enum role r, uint32_t i)
-{
-    switch (r) {
-    case ROLE_PEER:
-        return h->peers[i].id;
-    case ROLE_SUPERNODE:
-        return sn_id(h->sn[i]);
-    case ROLE_LOGIN_SERVER:
-        return ls_id(h->ls[i]);
-    default:
-        return svc_id(h->svc[i]);
-    }
-}
-
-/* Select this rank's share of a role, deterministically from (seed, node
- * id, event index), and spread the action over the window. fraction < 0
- * selects every node, all at once at t0 + over. */
-static uint32_t start_sweep(struct host *h, uint32_t idx, enum role role,
-                            enum sweep_action act, double fraction, int64_t t0, int64_t over)
-{
-    uint32_t n = role_count(h, role);
-    struct sweep *s = calloc(1, sizeof *s);
-    if (!s)
-        return 0;
-    s->items = malloc(sizeof *s->items * (n ? n : 1));
-    if (!s->items) {
-        free(s);
-        return 0;
-    }
-    for (uint32_t i = 0; i < n; i++) {
-        if (role == ROLE_SUPERNODE && !sn_is_up(h->sn[i]) && act == ACT_CRASH)
-            continue; /* dormant or already down */
-        uint32_t id = role_id(h, role, i);
-        if (fraction >= 0 && rng_hash_unit(h->scn->seed, id, idx, 0) >= fraction)
-            continue;
-        double u = fraction >= 0 ? rng_hash_unit(h->scn->seed, id, idx, 1) : 1.0;
-        s->items[s->n++] = (struct sweep_item){t0 + (int64_t)(u * (double)over), i};
-    }
-    qsort(s->items, s->n, sizeof *s->items, item_cmp);
-    s->h = h;
-    s->action = act;
-    s->role = role;
-    s->next = h->sweeps;
-    h->sweeps = s;
-    evtimer_assign(&s->timer, h->base, sweep_tick, s);
-    uint32_t selected = s->n;
-    sweep_tick(-1, 0, s); /* applies everything already due; may free s */
-    return selected;
-}
-
-static void partition_over(evutil_socket_t fd, short what, void *arg)
-{
-    impair_partition(arg, NULL);
-}
+/* ---- events ---- */
 
 uint32_t host_fire_event(struct host *h, uint32_t idx, const struct scn_event *ev)
 {
-    int64_t t0 = host_now(h);
-    uint32_t n = 0;
-    switch (ev->kind) {
-    case EV_BOOT:
-        return start_sweep(h, idx, ROLE_PEER, ACT_BOOT, ev->fraction, t0, ev->over_ns);
-    case EV_REBOOT:
-        return start_sweep(h, idx, ROLE_PEER, ACT_REBOOT, ev->fraction, t0, ev->over_ns);
-    case EV_CRASH:
-        return start_sweep(h, idx, ev->role, ACT_CRASH, ev->fraction, t0, ev->over_ns);
-    case EV_OUTAGE:
-        n = start_sweep(h, idx, ev->role, ACT_CRASH, -1, t0, 0);
-        start_sweep(h, idx, ev->role, ACT_RESTORE, -1, t0, ev->for_ns);
-        return n;
-    case EV_CAPACITY:
-        for (uint32_t i = 0; i < role_count(h, ev->role); i++, n++) {
-            if (ev->role == ROLE_LOGIN_SERVER)
-                ls_reconfigure(h->ls[i], ev);
-            else if (ev->role == ROLE_SUPERNODE)
-                sn_reconfigure(h->sn[i], ev);
-            else if (ev->role == ROLE_SERVICE)
-                svc_reconfigure(h->svc[i], ev);
-        }
-        return n;
-    case EV_PARTITION:
-        impair_partition(h, ev->group_of_rank);
-        if (!h->partition_end)
-            h->partition_end = evtimer_new(h->base, partition_over, h);
-        host_arm_in(h->partition_end, ev->for_ns);
-        return 1;
-    case EV_INJECT_SN: {
-        uint32_t first = placement_inject_first(&h->pl, h->scn, idx);
-        for (uint32_t i = 0; i < h->n_sn; i++) {
-            uint32_t id = sn_id(h->sn[i]);
-            if (id >= first && id < first + ev->count && sn_activate(h->sn[i], ev->max_clients) == 0)
-                n++;
-        }
-        return n;
+    return faults_fire(h->faults, idx, ev);
+}
+
+/* ---- nodes ---- */
+
+int host_add_node(struct host *h, enum role role, void *node)
+{
+    struct node_set *set = &h->nodes[role];
+    if (set->n == set->cap) {
+        uint32_t cap = set->cap ? 2 * set->cap : 16;
+        void **v = realloc(set->v, cap * sizeof *v);
+        if (!v)
+            return -1;
+        set->v = v;
+        set->cap = cap;
     }
-    default:
-        return 0;
+    set->v[set->n++] = node;
+    return 0;
+}
+
+/* Create every node the placement puts on this rank, through its role. */
+static int create_nodes(struct host *h, char *err, size_t errlen)
+{
+    for (uint32_t id = 0; id < h->pl.n_nodes; id++) {
+        if (placement_rank_of(&h->pl, id) != h->rank)
+            continue;
+        enum role r = placement_role(&h->pl, id);
+        void *node = role_table[r]->create(h, id, err, errlen);
+        if (!node)
+            return -1;
+        if (host_add_node(h, r, node) < 0) {
+            role_table[r]->destroy(node);
+            snprintf(err, errlen, "rank %d: out of memory for node %u", h->rank, id);
+            return -1;
+        }
     }
+    return 0;
 }
 
 /* ---- lifecycle ---- */
@@ -265,6 +117,7 @@ int host_init(struct host *h, struct event_base *base, const struct scenario *sc
     /* A peer that vanishes mid-write must cost a counted error, not the
      * whole rank: libevent and OpenSSL write() without MSG_NOSIGNAL. */
     signal(SIGPIPE, SIG_IGN);
+    trace_init();
     memset(h, 0, sizeof *h);
     h->base = base;
     h->scn = scn;
@@ -275,60 +128,18 @@ int host_init(struct host *h, struct event_base *base, const struct scenario *sc
     placement_init(&h->pl, scn, world_size);
     placement_set_hosts(&h->pl, host_ips);
 
-    if (impair_init(h) < 0) {
+    if (impair_init(h) < 0 || !(h->faults = faults_new(h))) {
         snprintf(err, errlen, "rank %d: out of memory", rank);
-        return -1;
+        goto fail;
     }
     if (ticket_keys_init(&h->keys, pki->ticket_priv, pki->ticket_pub) < 0) {
         snprintf(err, errlen, "rank %d: cannot load the ticket keys", rank);
-        return -1;
+        goto fail;
     }
     if (!(h->client_ctx = tls_client_ctx(pki->ca_pem, err, errlen)))
         goto fail;
-
-    uint32_t local = placement_count_on(&h->pl, rank);
-    h->peers = calloc(local ? local : 1, sizeof *h->peers);
-    h->ls = calloc(h->pl.n_ls, sizeof *h->ls);
-    h->svc = calloc(h->pl.n_svc ? h->pl.n_svc : 1, sizeof *h->svc);
-    /* room for initial, injected and promoted supernodes */
-    h->sn_cap = h->pl.n_sn + h->pl.n_inj + 16;
-    h->sn = calloc(h->sn_cap, sizeof *h->sn);
-    if (!h->peers || !h->ls || !h->svc || !h->sn) {
-        snprintf(err, errlen, "rank %d: out of memory for %u nodes", rank, local);
+    if (create_nodes(h, err, errlen) < 0)
         goto fail;
-    }
-    for (uint32_t id = 0; id < h->pl.n_nodes; id++) {
-        if (placement_rank_of(&h->pl, id) != rank)
-            continue;
-        switch (placement_role(&h->pl, id)) {
-        case ROLE_LOGIN_SERVER:
-            if (!(h->ls[h->n_ls] = ls_create(h, id, err, errlen)))
-                goto fail;
-            h->n_ls++;
-            break;
-        case ROLE_SERVICE:
-            if (!(h->svc[h->n_svc] = svc_create(h, id, err, errlen)))
-                goto fail;
-            h->n_svc++;
-            break;
-        case ROLE_SUPERNODE: {
-            bool injected = id >= h->pl.first_inj;
-            uint32_t max = injected ? 0 : scn->supernode.max_clients;
-            if (!(h->sn[h->n_sn] = sn_create(h, id, !injected, false, max, err, errlen)))
-                goto fail;
-            h->n_sn++;
-            break;
-        }
-        default:
-            if (peer_init(&h->peers[h->n_peers], h, id) < 0) {
-                snprintf(err, errlen, "rank %d: out of memory for peer %u", rank, id);
-                goto fail;
-            }
-            h->n_peers++;
-            break;
-        }
-    }
-
     if (!(h->workload = workload_new(h, err, errlen)))
         goto fail;
     if (!(h->promotion = promotion_new(h, err, errlen)))
@@ -348,53 +159,26 @@ fail:
 
 void host_destroy(struct host *h)
 {
-    while (h->sweeps)
-        sweep_free(h->sweeps);
+    faults_free(h->faults); /* first: sweeps point at nodes */
+    h->faults = NULL;
     workload_free(h->workload);
     h->workload = NULL;
     promotion_free(h->promotion);
     h->promotion = NULL;
-    for (uint32_t i = 0; i < h->n_peers; i++)
-        peer_destroy(&h->peers[i]);
-    for (uint32_t i = 0; i < h->n_ls; i++)
-        ls_free(h->ls[i]);
-    for (uint32_t i = 0; i < h->n_sn; i++)
-        sn_free(h->sn[i]);
-    for (uint32_t i = 0; i < h->n_svc; i++)
-        svc_free(h->svc[i]);
-    free(h->peers);
-    free(h->ls);
-    free(h->sn);
-    free(h->svc);
+    for (int r = 0; r < ROLE_COUNT; r++) {
+        struct node_set *set = &h->nodes[r];
+        for (uint32_t i = 0; i < set->n; i++)
+            role_table[r]->destroy(set->v[i]);
+        free(set->v);
+        *set = (struct node_set){0};
+    }
     if (h->lag_timer)
         event_free(h->lag_timer);
-    if (h->partition_end)
-        event_free(h->partition_end);
-    h->partition_end = NULL;
+    h->lag_timer = NULL;
     impair_free(h); /* after every bufferevent that used its buckets */
     SSL_CTX_free(h->client_ctx);
-    ticket_keys_free(&h->keys);
-    h->peers = NULL;
-    h->ls = NULL;
-    h->sn = NULL;
-    h->svc = NULL;
-    h->lag_timer = NULL;
     h->client_ctx = NULL;
-    h->n_peers = h->n_ls = h->n_sn = h->n_svc = 0;
-}
-
-int host_add_sn(struct host *h, struct supernode *sn)
-{
-    if (h->n_sn == h->sn_cap) {
-        uint32_t cap = h->sn_cap ? 2 * h->sn_cap : 16;
-        struct supernode **n = realloc(h->sn, cap * sizeof *n);
-        if (!n)
-            return -1;
-        h->sn = n;
-        h->sn_cap = cap;
-    }
-    h->sn[h->n_sn++] = sn;
-    return 0;
+    ticket_keys_free(&h->keys);
 }
 
 /* ---- metrics ---- */
@@ -417,8 +201,8 @@ void host_snapshot(struct host *h, uint32_t interval, struct metrics_snapshot *s
 
 void host_peer_results(const struct host *h, int64_t *first_online_ns, uint32_t *attempts)
 {
-    for (uint32_t i = 0; i < h->n_peers; i++) {
-        first_online_ns[i] = h->peers[i].first_online_ns;
-        attempts[i] = h->peers[i].attempts;
+    for (uint32_t i = 0; i < host_n_peers(h); i++) {
+        first_online_ns[i] = host_peer(h, i)->first_online_ns;
+        attempts[i] = host_peer(h, i)->attempts;
     }
 }

@@ -1,7 +1,8 @@
 /* host.h - the node host: every node of one rank in one event loop.
  *
- * The host owns the nodes (login servers, supernodes, peers) placed on its
- * rank, the shared TLS and ticket keys, the rank's metrics and the timeline.
+ * The host owns the nodes placed on its rank (created and faulted through
+ * the role table, node/role_table.h), the shared TLS and ticket keys, the
+ * rank's metrics and the timeline.
  * It has no MPI in it: node/rank.c connects it to the coordinator, and the
  * unit tests drive it directly.
  *
@@ -26,12 +27,16 @@
 #define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
 struct peer;
-struct login_server;
-struct supernode;
-struct service;
 struct promotion;
 struct impair;
-struct sweep;
+struct faults;
+struct workload;
+
+/* The local nodes of one role, in creation order (for peers: id order). */
+struct node_set {
+    void **v;
+    uint32_t n, cap;
+};
 
 struct host {
     struct event_base *base;
@@ -47,23 +52,18 @@ struct host {
     struct ticket_keys keys;
     struct metrics m;
 
-    struct peer *peers; /* local peers, in id order */
-    uint32_t n_peers;
-    struct login_server **ls;
-    uint32_t n_ls;
-    struct supernode **sn; /* initial, injected (dormant until their event), promoted */
-    uint32_t n_sn, sn_cap;
-    struct service **svc;
-    uint32_t n_svc;
+    /* Every local node, by role (node/role_table.h). Supernodes include the
+     * dormant injected ones and promoted peers, which stay (down) after
+     * demotion until the host ends. */
+    struct node_set nodes[ROLE_COUNT];
     struct workload *workload;
     struct promotion *promotion;
     struct impair *impair;
-    struct event *partition_end;
+    struct faults *faults;
     int64_t global_online, global_sn; /* from the coordinator's last row */
 
     struct event *lag_timer;
     int64_t lag_next_local_ns;
-    struct sweep *sweeps; /* event expansions still in progress */
 };
 
 /* Create every node placed on `rank` (listeners are bound at once). The
@@ -80,9 +80,8 @@ int64_t host_local_of(const struct host *h, int64_t run_ns);
 void host_arm_at(const struct host *h, struct event *ev, int64_t run_ns);
 void host_arm_in(struct event *ev, int64_t delay_ns);
 
-/* Fire scenario event `idx` now: select this rank's share of the peers
- * (deterministically from seed, node id and idx) and spread the action over
- * the event's window. Returns how many local peers were selected. */
+/* Fire scenario event `idx` now (node/faults.h). Returns how many local
+ * nodes it selected. */
 uint32_t host_fire_event(struct host *h, uint32_t idx, const struct scn_event *ev);
 
 /* Fill a snapshot of the current metrics and reset the per-interval parts. */
@@ -92,8 +91,19 @@ void host_snapshot(struct host *h, uint32_t interval, struct metrics_snapshot *s
  * and login attempts, in local peer order. Arrays have n_peers entries. */
 void host_peer_results(const struct host *h, int64_t *first_online_ns, uint32_t *attempts);
 
-/* Add a supernode (a promoted peer) to the host's list. Returns 0 or -1. */
-int host_add_sn(struct host *h, struct supernode *sn);
+/* Add a node of `role` to the host's set (a promoted peer's supernode).
+ * Returns 0 or -1 (out of memory). */
+int host_add_node(struct host *h, enum role role, void *node);
+
+/* The local peers: how many, and the i-th in id order. */
+static inline uint32_t host_n_peers(const struct host *h)
+{
+    return h->nodes[ROLE_PEER].n;
+}
+static inline struct peer *host_peer(const struct host *h, uint32_t i)
+{
+    return (struct peer *)h->nodes[ROLE_PEER].v[i];
+}
 
 /* Gauge bookkeeping for role state machines. */
 static inline void host_gauge_move(struct host *h, int from, int to)

@@ -27,9 +27,9 @@ struct delayed {
 struct impair {
     struct host *h;
     struct rng rng;
-    struct scn_impair eff[4];              /* by scn_role: class + this rank's host group */
+    struct scn_impair eff[ROLE_COUNT];     /* by role: class + this rank's host group */
     TAILQ_HEAD(delayed_list, delayed) pending;
-    struct ev_token_bucket_cfg *bucket[4]; /* by scn_role; NULL = unlimited */
+    struct ev_token_bucket_cfg *bucket[ROLE_COUNT]; /* by role; NULL = unlimited */
     uint8_t group[SCN_MAX_RANKS];          /* active partition, all 0 when none */
     bool partitioned;
 };
@@ -216,12 +216,12 @@ int impair_init(struct host *h)
     const struct scenario *s = h->scn;
     uint8_t g = h->rank >= 0 && h->rank < SCN_MAX_RANKS ? s->network.impair_group_of_rank[h->rank] : 0;
     static const struct scn_impair none;
-    for (int r = 0; r < 4; r++)
+    for (int r = 0; r < ROLE_COUNT; r++)
         im->eff[r] = combine(&s->network.impair[r],
                              g && g <= s->network.n_impair_groups ? &s->network.impair_group[g - 1]
                                                                   : &none);
     struct timeval tick = {0, 10000};
-    for (int r = 0; r < 4; r++) {
+    for (int r = 0; r < ROLE_COUNT; r++) {
         const struct scn_impair *c = cls(h, (enum role)r);
         if (!c->uplink_Bps && !c->downlink_Bps)
             continue;
@@ -246,7 +246,7 @@ void impair_free(struct host *h)
         TAILQ_REMOVE(&im->pending, d, link);
         free(d);
     }
-    for (int r = 0; r < 4; r++)
+    for (int r = 0; r < ROLE_COUNT; r++)
         if (im->bucket[r])
             ev_token_bucket_cfg_free(im->bucket[r]);
     free(im);

@@ -4,29 +4,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/queue.h>
-#include <unistd.h>
-
-#include <event2/buffer.h>
-#include <event2/bufferevent_ssl.h>
-#include <event2/event.h>
 
 #include "capacity.h"
 #include "conn.h"
 #include "host.h"
-#include "impair.h"
+#include "server.h"
 #include "ticket.h"
 #include "tls.h"
+#include "trace.h"
+
+enum ls_state { LS_DOWN = 0, LS_UP };
+static const char *const ls_state_names[] = {"DOWN", "UP"};
 
 /* A connection: TLS handshake, then one LOGIN_REQ that goes through the
  * capacity model, then DONE until the client closes (or the idle timeout). */
-enum lsc_state { LSC_HANDSHAKE, LSC_WAIT_REQ, LSC_IN_CAP, LSC_DONE };
+enum lsc_state { LSC_HANDSHAKE = 0, LSC_WAIT_REQ, LSC_IN_CAP, LSC_DONE };
+static const char *const lsc_state_names[] = {"HANDSHAKE", "WAIT_REQ", "IN_CAP", "DONE"};
 
 struct ls_conn {
-    LIST_ENTRY(ls_conn) link;
-    struct cap_item item;
-    struct login_server *ls;
-    struct bufferevent *bev; /* NULL once the client is gone */
+    struct srv_conn base; /* first: the server hands us &base */
     uint64_t user_id;
     uint8_t secret[WIRE_SECRET_LEN];
     enum lsc_state state;
@@ -35,56 +31,37 @@ struct ls_conn {
 struct login_server {
     struct host *h;
     uint32_t id;
+    enum ls_state state;
     SSL_CTX *ctx;
-    struct listener *lst; /* NULL while down */
-    struct capacity cap;
-    LIST_HEAD(, ls_conn) conns;
+    struct server srv;
 };
 
-static void close_bev(struct ls_conn *c)
+static void ls_set_state(struct login_server *ls, enum ls_state s)
 {
-    if (c->bev) {
-        conn_free_bev(c->ls->h, c->bev);
-        c->bev = NULL;
-        c->ls->h->m.g[G_OPEN_CONNS]--;
-    }
+    if (ls->state == s)
+        return;
+    trace_state(ls->h, TRACE_LOGIN_SERVER, "login_server", ls->id, ls_state_names[ls->state],
+                ls_state_names[s]);
+    ls->h->m.g[G_LS_UP] += (s == LS_UP) - (ls->state == LS_UP);
+    ls->state = s;
 }
 
-static void conn_free(struct ls_conn *c)
+static void lsc_set_state(struct ls_conn *c, enum lsc_state s)
 {
-    close_bev(c);
-    LIST_REMOVE(c, link);
-    free(c);
+    struct login_server *ls = container_of(c->base.srv, struct login_server, srv);
+    trace_state(ls->h, TRACE_LS_CONN, "ls_conn", ls->id, lsc_state_names[c->state],
+                lsc_state_names[s]);
+    c->state = s;
 }
 
-/* The client closed, failed or idled out. A request in the capacity model
- * stays there (unless drop_abandoned): the server learns only when it
- * replies. */
-static void conn_gone(struct ls_conn *c)
-{
-    close_bev(c);
-    if (c->state == LSC_IN_CAP)
-        cap_abandon(&c->ls->cap, &c->item); /* may free c through on_drop */
-    else
-        conn_free(c);
-}
-
-static void reply(struct ls_conn *c, const struct wire_msg *m)
-{
-    if (c->bev)
-        conn_send(c->ls->h, ROLE_LOGIN_SERVER, c->bev, m);
-}
+/* ---- requests ---- */
 
 /* A worker finished the request: check the credential, sign a ticket. */
-static void on_served(struct cap_item *it, bool abandoned, void *arg)
+static void on_served(struct srv_conn *sc)
 {
-    struct ls_conn *c = container_of(it, struct ls_conn, item);
-    struct host *h = c->ls->h;
-    c->state = LSC_DONE;
-    if (abandoned || !c->bev) {
-        conn_free(c);
-        return;
-    }
+    struct ls_conn *c = (struct ls_conn *)sc;
+    struct host *h = sc->srv->h;
+    lsc_set_state(c, LSC_DONE);
     struct wire_msg m = {.type = WIRE_LOGIN_FAIL, .u.reason = WIRE_REASON_BAD_CREDENTIALS};
     if (ticket_credential_ok(h->pki->secret, c->user_id, c->secret)) {
         int64_t now_ms = host_now(h) / NS_PER_MS;
@@ -95,41 +72,36 @@ static void on_served(struct cap_item *it, bool abandoned, void *arg)
         if (ticket_sign(&h->keys, &ok.u.ticket) == 0)
             m = ok;
     }
-    reply(c, &m);
+    srv_conn_send(sc, &m);
 }
 
-static void on_drop(struct cap_item *it, void *arg)
+static int on_msg(struct srv_conn *sc, const struct wire_msg *m)
 {
-    conn_free(container_of(it, struct ls_conn, item));
-}
-
-static int on_msg(void *arg, const struct wire_msg *m)
-{
-    struct ls_conn *c = arg;
-    struct host *h = c->ls->h;
+    struct ls_conn *c = (struct ls_conn *)sc;
+    struct host *h = sc->srv->h;
     /* A request can arrive in the same read that completes the handshake,
      * before the CONNECTED event: a decoded message proves the TLS is up. */
     if (c->state == LSC_HANDSHAKE)
-        c->state = LSC_WAIT_REQ;
+        lsc_set_state(c, LSC_WAIT_REQ);
     if (m->type != WIRE_LOGIN_REQ || c->state != LSC_WAIT_REQ) {
         h->m.c[C_MALFORMED]++;
         return 0;
     }
     c->user_id = m->u.login_req.user_id;
     memcpy(c->secret, m->u.login_req.secret, sizeof c->secret);
-    c->state = LSC_IN_CAP;
+    lsc_set_state(c, LSC_IN_CAP);
     uint32_t hint = 0;
-    switch (cap_submit(&c->ls->cap, &c->item, &hint)) {
+    switch (srv_conn_submit(sc, &hint)) {
     case CAP_V_REJECTED: {
         struct wire_msg busy = {.type = WIRE_BUSY, .u.retry_after_ms = hint};
-        c->state = LSC_DONE;
-        reply(c, &busy);
+        lsc_set_state(c, LSC_DONE);
+        srv_conn_send(sc, &busy);
         break;
     }
     case CAP_V_QUEUED:
-        if (c->ls->cap.cfg.admission == ADMIT_PACE) {
+        if (sc->srv->cap.cfg.admission == ADMIT_PACE) {
             struct wire_msg wait = {.type = WIRE_WAIT, .u.wait_ms = hint};
-            reply(c, &wait);
+            srv_conn_send(sc, &wait);
         }
         break;
     case CAP_V_STARTED:
@@ -138,98 +110,48 @@ static int on_msg(void *arg, const struct wire_msg *m)
     return 0;
 }
 
-static void read_cb(struct bufferevent *bev, void *arg)
+static void on_accept(struct srv_conn *sc)
 {
-    struct ls_conn *c = arg;
-    if (conn_read(c->ls->h, bev, on_msg, c) < 0)
-        conn_gone(c);
+    sc->srv->h->m.c[C_LS_ACCEPTED]++;
 }
 
-static void event_cb(struct bufferevent *bev, short what, void *arg)
+static void on_connected(struct srv_conn *sc)
 {
-    struct ls_conn *c = arg;
-    if (what & BEV_EVENT_CONNECTED) {
-        c->state = LSC_WAIT_REQ; /* handshake done */
-        return;
-    }
-    while (bufferevent_get_openssl_error(bev))
-        ;
-    conn_gone(c);
+    struct ls_conn *c = (struct ls_conn *)sc;
+    if (c->state == LSC_HANDSHAKE)
+        lsc_set_state(c, LSC_WAIT_REQ); /* handshake done */
 }
 
-static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int len,
-                      void *arg)
-{
-    struct login_server *ls = arg;
-    struct host *h = ls->h;
-    struct ls_conn *c = calloc(1, sizeof *c);
-    SSL *ssl = c ? SSL_new(ls->ctx) : NULL;
-    if (!ssl) {
-        free(c);
-        close(fd);
-        h->m.c[C_ACCEPT_ERRORS]++;
-        return;
-    }
-    c->bev = bufferevent_openssl_socket_new(h->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
-                                            BEV_OPT_CLOSE_ON_FREE);
-    if (!c->bev) { /* libevent freed the SSL (CLOSE_ON_FREE) */
-        close(fd);
-        free(c);
-        h->m.c[C_ACCEPT_ERRORS]++;
-        return;
-    }
-    h->m.c[C_LS_ACCEPTED]++;
-    h->m.g[G_OPEN_CONNS]++;
-    c->ls = ls;
-    c->state = LSC_HANDSHAKE;
-    LIST_INSERT_HEAD(&ls->conns, c, link);
-    bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
-    impair_setup(h, ROLE_LOGIN_SERVER, c->bev);
-    bufferevent_setcb(c->bev, read_cb, NULL, event_cb, c);
-    conn_limit_input(c->bev);
-    /* Reap clients that never finish: a stuck half-open connection must not
-     * hold an fd forever. */
-    struct timeval idle = clock_tv_from_ns(2 * h->scn->peer.login.timeout_ns + 10 * NS_PER_S);
-    bufferevent_set_timeouts(c->bev, &idle, NULL);
-    bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-}
+static const struct server_ops ls_server_ops = {
+    .on_msg = on_msg,
+    .on_served = on_served,
+    .on_accept = on_accept,
+    .on_connected = on_connected,
+};
+
+/* ---- lifecycle ---- */
 
 int ls_set_up(struct login_server *ls)
 {
-    if (ls->lst)
+    if (ls->state == LS_UP)
         return 0;
     char err[256];
     struct host *h = ls->h;
-    ls->lst = listener_new(h, placement_addr(&h->pl, ls->id), placement_port(&h->pl, ls->id),
-                           (int)h->scn->login_server.backlog, on_accept, ls, err, sizeof err);
-    if (!ls->lst) {
+    if (server_listen(&ls->srv, placement_addr(&h->pl, ls->id), placement_port(&h->pl, ls->id),
+                      (int)h->scn->login_server.backlog, err, sizeof err) < 0) {
         fprintf(stderr, "bootstorm: rank %d: login server %u: %s\n", h->rank, ls->id, err);
         return -1;
     }
-    h->m.g[G_LS_UP]++;
+    ls_set_state(ls, LS_UP);
     return 0;
 }
 
 void ls_set_down(struct login_server *ls)
 {
-    if (!ls->lst)
+    if (ls->state == LS_DOWN)
         return;
-    listener_free(ls->lst);
-    ls->lst = NULL;
-    ls->h->m.g[G_LS_UP]--;
-    cap_clear(&ls->cap); /* frees the connections with requests inside */
-    while (!LIST_EMPTY(&ls->conns))
-        conn_free(LIST_FIRST(&ls->conns));
-}
-
-uint32_t ls_id(const struct login_server *ls)
-{
-    return ls->id;
-}
-
-void ls_reconfigure(struct login_server *ls, const struct scn_event *ev)
-{
-    cap_reconfigure(&ls->cap, ev);
+    server_stop(&ls->srv);
+    ls_set_state(ls, LS_DOWN);
 }
 
 struct login_server *ls_create(struct host *h, uint32_t id, char *err, size_t errlen)
@@ -241,7 +163,12 @@ struct login_server *ls_create(struct host *h, uint32_t id, char *err, size_t er
     }
     ls->h = h;
     ls->id = id;
-    LIST_INIT(&ls->conns);
+    ls->state = LS_DOWN;
+    ls->ctx = tls_server_ctx(h->pki->ls_cert_pem[id], h->pki->ls_key_pem[id], err, errlen);
+    if (!ls->ctx) {
+        free(ls);
+        return NULL;
+    }
     struct cap_metrics m = {.g_queue = G_LS_QUEUE,
                             .g_busy = G_LS_BUSY,
                             .c_served = C_LS_SERVED,
@@ -249,20 +176,18 @@ struct login_server *ls_create(struct host *h, uint32_t id, char *err, size_t er
                             .c_wasted = C_LS_WASTED,
                             .queue_us = &h->m.ls_queue_us,
                             .service_us = &h->m.ls_service_us};
-    cap_init(&ls->cap, h, &h->scn->login_server.cap, id, &m, on_served, on_drop, ls);
-    ls->ctx = tls_server_ctx(h->pki->ls_cert_pem[id], h->pki->ls_key_pem[id], err, errlen);
-    if (!ls->ctx) {
-        free(ls);
-        return NULL;
-    }
-    ls->lst = listener_new(h, placement_addr(&h->pl, id), placement_port(&h->pl, id),
-                           (int)h->scn->login_server.backlog, on_accept, ls, err, errlen);
-    if (!ls->lst) {
+    /* A client that never finishes its login is reaped after twice its own
+     * timeout plus a margin. */
+    int64_t idle = 2 * h->scn->peer.login.timeout_ns + 10 * NS_PER_S;
+    server_init(&ls->srv, h, ROLE_LOGIN_SERVER, id, ls->ctx, &ls_server_ops,
+                sizeof(struct ls_conn), idle, &h->scn->login_server.cap, &m);
+    if (server_listen(&ls->srv, placement_addr(&h->pl, id), placement_port(&h->pl, id),
+                      (int)h->scn->login_server.backlog, err, errlen) < 0) {
         SSL_CTX_free(ls->ctx);
         free(ls);
         return NULL;
     }
-    h->m.g[G_LS_UP]++;
+    ls_set_state(ls, LS_UP);
     return ls;
 }
 
@@ -274,3 +199,49 @@ void ls_free(struct login_server *ls)
     SSL_CTX_free(ls->ctx);
     free(ls);
 }
+
+/* ---- role operations ---- */
+
+static void *op_create(struct host *h, uint32_t id, char *err, size_t errlen)
+{
+    return ls_create(h, id, err, errlen);
+}
+
+static void op_destroy(void *node)
+{
+    ls_free(node);
+}
+
+static uint32_t op_id(const void *node)
+{
+    return ((const struct login_server *)node)->id;
+}
+
+static bool op_crash(void *node)
+{
+    struct login_server *ls = node;
+    bool was_up = ls->state == LS_UP;
+    ls_set_down(ls);
+    return was_up;
+}
+
+static bool op_restore(void *node)
+{
+    struct login_server *ls = node;
+    return ls->state == LS_DOWN && ls_set_up(ls) == 0;
+}
+
+static void op_reconfigure(void *node, const struct scn_event *ev)
+{
+    cap_reconfigure(&((struct login_server *)node)->srv.cap, ev);
+}
+
+const struct role_ops login_server_role = {
+    .role = ROLE_LOGIN_SERVER,
+    .create = op_create,
+    .destroy = op_destroy,
+    .id = op_id,
+    .crash = op_crash,
+    .restore = op_restore,
+    .reconfigure = op_reconfigure,
+};

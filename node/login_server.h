@@ -5,7 +5,14 @@
  * credential gets a LOGIN_OK with a signed ticket. A refused request gets
  * BUSY (with a retry-after hint under `shed` and `token-bucket`); under
  * `pace` an admitted request gets WAIT at once. Outages and crashes take the
- * server down: its listener closes and every connection drops. */
+ * server down: its listener closes and every connection drops.
+ *
+ * The server:                    Each connection (node/server.h owns it):
+ *
+ *   UP <--crash / restore--> DOWN    HANDSHAKE -> WAIT_REQ -> IN_CAP -> DONE
+ *                                         (any state: the client may leave;
+ *                                          a request IN_CAP is still served)
+ * ls_set_state alone moves the ls_up gauge. */
 #ifndef BS_LOGIN_SERVER_H
 #define BS_LOGIN_SERVER_H
 
@@ -13,9 +20,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "role_table.h"
+
 struct host;
 struct login_server;
 struct scn_event;
+
+extern const struct role_ops login_server_role;
 
 struct login_server *ls_create(struct host *h, uint32_t id, char *err, size_t errlen);
 void ls_free(struct login_server *ls);
@@ -25,7 +36,5 @@ void ls_free(struct login_server *ls);
  * cannot be bound again. */
 void ls_set_down(struct login_server *ls);
 int ls_set_up(struct login_server *ls);
-uint32_t ls_id(const struct login_server *ls);
-void ls_reconfigure(struct login_server *ls, const struct scn_event *ev);
 
 #endif

@@ -2,9 +2,9 @@
 #include "peer.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
@@ -15,6 +15,7 @@
 #include "promotion.h"
 #include "ticket.h"
 #include "tls.h"
+#include "trace.h"
 
 static const int gauge_of[] = {
     [PEER_OFF] = G_OFF,
@@ -37,8 +38,21 @@ static int in_flight_gauge(enum peer_state s)
     return s == PEER_LOGIN ? G_LOGIN_IN_FLIGHT : s == PEER_REGISTER ? G_REG_IN_FLIGHT : -1;
 }
 
+static const char *const state_names[] = {
+    [PEER_OFF] = "OFF",
+    [PEER_BOOTING] = "BOOTING",
+    [PEER_LOGIN] = "LOGIN",
+    [PEER_LOGIN_WAIT] = "LOGIN_WAIT",
+    [PEER_REGISTER] = "REGISTER",
+    [PEER_REGISTER_WAIT] = "REGISTER_WAIT",
+    [PEER_ONLINE] = "ONLINE",
+    [PEER_GAVE_UP] = "GAVE_UP",
+};
+
+/* The one place a peer changes state: it alone moves the state gauges. */
 static void set_state(struct peer *p, enum peer_state s)
 {
+    trace_state(p->h, TRACE_PEER, "peer", p->id, state_names[p->state], state_names[s]);
     host_gauge_move(p->h, gauge_of[p->state], gauge_of[s]);
     host_gauge_move(p->h, in_flight_gauge(p->state), in_flight_gauge(s));
     p->state = (uint8_t)s;
@@ -47,9 +61,8 @@ static void set_state(struct peer *p, enum peer_state s)
 static void drop_conn(struct peer *p)
 {
     if (p->bev) {
-        conn_free_bev(p->h, p->bev); /* CLOSE_ON_FREE: also frees the SSL and the fd */
+        conn_close(p->h, p->bev);
         p->bev = NULL;
-        p->h->m.g[G_OPEN_CONNS]--;
     }
 }
 
@@ -258,33 +271,9 @@ static void start_login(struct peer *p)
     host_arm_in(&p->timer, h->scn->peer.login.timeout_ns);
 
     uint32_t ls = rng_below(&p->rng, h->pl.n_ls);
-    uint32_t ip = placement_addr(&h->pl, ls);
-    int fd = conn_socket(h, p->ip, ip);
-    SSL *ssl = fd >= 0 ? tls_client_ssl(h->client_ctx, ip) : NULL;
-    if (!ssl) {
-        if (fd >= 0)
-            close(fd);
-        h->m.c[C_SOCKET_ERRORS]++;
-        login_failed(p, C_LOGIN_ERROR);
-        return;
-    }
-    p->bev = bufferevent_openssl_socket_new(h->base, fd, ssl, BUFFEREVENT_SSL_CONNECTING,
-                                            BEV_OPT_CLOSE_ON_FREE);
-    if (!p->bev) { /* with CLOSE_ON_FREE libevent has freed the SSL */
-        close(fd);
-        h->m.c[C_SOCKET_ERRORS]++;
-        login_failed(p, C_LOGIN_ERROR);
-        return;
-    }
-    h->m.g[G_OPEN_CONNS]++;
-    bufferevent_openssl_set_allow_dirty_shutdown(p->bev, 1);
-    impair_setup(h, ROLE_PEER, p->bev);
-    bufferevent_setcb(p->bev, login_read, NULL, login_event, p);
-    conn_limit_input(p->bev);
-    bufferevent_enable(p->bev, EV_READ | EV_WRITE);
-    struct sockaddr_in sa;
-    conn_sockaddr(ip, placement_port(&h->pl, ls), &sa);
-    if (bufferevent_socket_connect(p->bev, (struct sockaddr *)&sa, sizeof sa) < 0) {
+    if (conn_connect(h, ROLE_PEER, h->client_ctx, p->ip, placement_addr(&h->pl, ls),
+                     placement_port(&h->pl, ls), login_read, NULL, login_event, p,
+                     &p->bev) != CONN_STARTED) {
         h->m.c[C_SOCKET_ERRORS]++;
         login_failed(p, C_LOGIN_ERROR);
     }
@@ -396,28 +385,21 @@ static void start_register(struct peer *p)
         cache_reset_to_bootstrap(p);
     p->sn_slot = (uint16_t)rng_below(&p->rng, p->cache_n);
     const struct wire_sn *sn = &p->cache[p->sn_slot];
-    int fd = conn_socket(h, p->ip, sn->ip);
-    if (fd < 0) {
+    switch (conn_connect(h, ROLE_PEER, NULL, p->ip, sn->ip, sn->port, sn_read, NULL, sn_event, p,
+                         &p->bev)) {
+    case CONN_STARTED:
+        break;
+    case CONN_ERR_SOCKET: /* outside the allowed networks: a stale entry */
         h->m.c[C_SOCKET_ERRORS]++;
         register_failed(p, C_REG_ERROR, errno == EPERM);
-        return;
-    }
-    p->bev = bufferevent_socket_new(h->base, fd, BEV_OPT_CLOSE_ON_FREE);
-    if (!p->bev) {
-        close(fd);
+        break;
+    case CONN_ERR_NOMEM:
         register_failed(p, C_REG_ERROR, 0);
-        return;
-    }
-    h->m.g[G_OPEN_CONNS]++;
-    impair_setup(h, ROLE_PEER, p->bev);
-    bufferevent_setcb(p->bev, sn_read, NULL, sn_event, p);
-    conn_limit_input(p->bev);
-    bufferevent_enable(p->bev, EV_READ | EV_WRITE);
-    struct sockaddr_in sa;
-    conn_sockaddr(sn->ip, sn->port, &sa);
-    if (bufferevent_socket_connect(p->bev, (struct sockaddr *)&sa, sizeof sa) < 0) {
+        break;
+    case CONN_ERR_CONNECT:
         h->m.c[C_SOCKET_ERRORS]++;
         register_failed(p, C_REG_ERROR, 1);
+        break;
     }
 }
 
@@ -458,9 +440,11 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 
 /* ---- lifecycle ---- */
 
-int peer_init(struct peer *p, struct host *h, uint32_t id)
+static struct peer *peer_create(struct host *h, uint32_t id)
 {
-    memset(p, 0, sizeof *p);
+    struct peer *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
     p->h = h;
     p->id = id;
     p->ip = placement_addr(&h->pl, id);
@@ -468,25 +452,25 @@ int peer_init(struct peer *p, struct host *h, uint32_t id)
     p->state = PEER_OFF;
     rng_seed(&p->rng, h->scn->seed, id, RNG_STREAM_NODE);
     p->cache = calloc(h->scn->peer.host_cache, sizeof *p->cache);
-    if (!p->cache)
-        return -1;
+    if (!p->cache) {
+        free(p);
+        return NULL;
+    }
     cache_seed(p);
     retry_guard_init(&h->scn->peer.login.retry, &p->g_login);
     retry_guard_init(&h->scn->peer.reg.retry, &p->g_reg);
     retry_guard_init(&h->scn->workload.request.retry, &p->g_req);
     evtimer_assign(&p->timer, h->base, on_timer, p);
     h->m.g[G_OFF]++;
-    return 0;
+    return p;
 }
 
-void peer_destroy(struct peer *p)
+static void peer_free(struct peer *p)
 {
-    if (!p->h)
-        return;
     drop_conn(p);
     event_del(&p->timer);
     free(p->cache);
-    p->cache = NULL;
+    free(p);
 }
 
 static void boot(struct peer *p)
@@ -499,7 +483,7 @@ static void boot(struct peer *p)
     host_arm_in(&p->timer, dist_draw(&h->scn->peer.boot_delay, &p->rng));
 }
 
-bool peer_power_on(struct peer *p)
+static bool peer_power_on(struct peer *p)
 {
     if (p->state != PEER_OFF)
         return false;
@@ -523,7 +507,7 @@ static void go_down(struct peer *p)
     promotion_peer_down(p->h, p);
 }
 
-bool peer_reboot(struct peer *p)
+static bool peer_reboot(struct peer *p)
 {
     if (p->state == PEER_OFF)
         return false;
@@ -533,7 +517,7 @@ bool peer_reboot(struct peer *p)
     return true;
 }
 
-bool peer_crash(struct peer *p)
+static bool peer_crash(struct peer *p)
 {
     if (p->state == PEER_OFF)
         return false;
@@ -542,3 +526,48 @@ bool peer_crash(struct peer *p)
     set_state(p, PEER_OFF);
     return true;
 }
+
+/* ---- role operations ---- */
+
+static void *op_create(struct host *h, uint32_t id, char *err, size_t errlen)
+{
+    struct peer *p = peer_create(h, id);
+    if (!p)
+        snprintf(err, errlen, "rank %d: out of memory for peer %u", h->rank, id);
+    return p;
+}
+
+static void op_destroy(void *node)
+{
+    peer_free(node);
+}
+
+static uint32_t op_id(const void *node)
+{
+    return ((const struct peer *)node)->id;
+}
+
+static bool op_boot(void *node)
+{
+    return peer_power_on(node);
+}
+
+static bool op_reboot(void *node)
+{
+    return peer_reboot(node);
+}
+
+static bool op_crash(void *node)
+{
+    return peer_crash(node);
+}
+
+const struct role_ops peer_role = {
+    .role = ROLE_PEER,
+    .create = op_create,
+    .destroy = op_destroy,
+    .id = op_id,
+    .boot = op_boot,
+    .reboot = op_reboot,
+    .crash = op_crash,
+};

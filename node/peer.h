@@ -8,7 +8,9 @@
  *              +-- connection lost -> REGISTER_WAIT
  *
  * One timer and at most one connection per peer; the host cache survives
- * reboots, the ticket does not. */
+ * reboots, the ticket does not. set_state (peer.c) is the only place the
+ * state changes, and it alone moves the state gauges (off, booting,
+ * logging_in, registering, online, gave_up and the in-flight counts). */
 #ifndef BS_PEER_H
 #define BS_PEER_H
 
@@ -20,6 +22,7 @@
 
 #include "common/retry.h"
 #include "common/rng.h"
+#include "role_table.h"
 #include "wire.h"
 
 struct host;
@@ -60,15 +63,10 @@ struct peer {
     bool has_ticket;
 };
 
-int peer_init(struct peer *p, struct host *h, uint32_t id);
-void peer_destroy(struct peer *p);
-
-/* Event actions. Power-on only affects a peer that is off; reboot only one
- * that is up (booting or later). Both return whether the peer was affected. */
-bool peer_power_on(struct peer *p);
-bool peer_reboot(struct peer *p);
-/* Crash: the peer goes down and stays off (a later boot event may revive
- * it). Returns whether it was up. */
-bool peer_crash(struct peer *p);
+/* The role's operations (node/role_table.h): create, destroy, and the
+ * event actions. Power-on only affects a peer that is off; reboot and crash
+ * only one that is up (booting or later). A crashed peer stays off until a
+ * later boot event. */
+extern const struct role_ops peer_role;
 
 #endif

@@ -40,7 +40,7 @@ static void promote(struct promotion *pr, struct peer *p)
         fprintf(stderr, "bootstorm: rank %d: promoting peer %u: %s\n", h->rank, p->id, err);
         return;
     }
-    if (host_add_sn(h, sn) < 0) {
+    if (host_add_node(h, ROLE_SUPERNODE, sn) < 0) {
         sn_free(sn);
         return;
     }
@@ -59,18 +59,18 @@ static void tick(evutil_socket_t fd, short what, void *arg)
 
     if (deficit >= 1) {
         uint32_t n = 0;
-        for (uint32_t i = 0; i < h->n_peers; i++)
-            n += eligible(h, &h->peers[i], now);
+        for (uint32_t i = 0; i < host_n_peers(h); i++)
+            n += eligible(h, host_peer(h, i), now);
         /* Every rank sees the same deficit: share it out so that, across
          * ranks, about `deficit` peers step up per check. */
         double prob = n ? deficit / ((double)n * h->pl.n_host_ranks) : 0;
-        for (uint32_t i = 0; i < h->n_peers && n > 0; i++)
-            if (eligible(h, &h->peers[i], now) && rng_uniform(&pr->rng) < prob)
-                promote(pr, &h->peers[i]);
+        for (uint32_t i = 0; i < host_n_peers(h) && n > 0; i++)
+            if (eligible(h, host_peer(h, i), now) && rng_uniform(&pr->rng) < prob)
+                promote(pr, host_peer(h, i));
     }
     bool surplus = (double)h->global_sn > 2 * want;
-    for (uint32_t i = 0; i < h->n_peers; i++) {
-        struct peer *p = &h->peers[i];
+    for (uint32_t i = 0; i < host_n_peers(h); i++) {
+        struct peer *p = host_peer(h, i);
         if (p->as_sn && sn_check_demote(p->as_sn, cfg->demote_below, cfg->demote_for_ns, surplus)) {
             h->m.c[C_SN_DEMOTIONS]++;
             p->as_sn = NULL;
@@ -89,7 +89,7 @@ struct promotion *promotion_new(struct host *h, char *err, size_t errlen)
     pr->h = h;
     rng_seed(&pr->rng, h->scn->seed, 0x50524f4dULL + (uint64_t)h->rank, RNG_STREAM_NODE);
     evtimer_assign(&pr->timer, h->base, tick, pr);
-    if (h->scn->supernode.promote.target_ratio > 0 && h->n_peers > 0)
+    if (h->scn->supernode.promote.target_ratio > 0 && host_n_peers(h) > 0)
         host_arm_in(&pr->timer, h->scn->supernode.promote.check_ns);
     return pr;
 }
@@ -105,7 +105,7 @@ void promotion_free(struct promotion *pr)
 void promotion_peer_down(struct host *h, struct peer *p)
 {
     if (p->as_sn) {
-        sn_set_down(p->as_sn); /* stays in h->sn, down, until the host ends */
+        sn_set_down(p->as_sn); /* stays in the host's supernodes, down, until the host ends */
         p->as_sn = NULL;
     }
 }

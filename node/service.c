@@ -15,6 +15,7 @@
 #include "conn.h"
 #include "host.h"
 #include "impair.h"
+#include "trace.h"
 
 #define RECV_BATCH 64 /* datagrams per wake-up, so one busy socket cannot starve the loop */
 
@@ -24,18 +25,28 @@ struct svc_req {
     uint32_t req_id;
 };
 
+/* UP <--crash / restore--> DOWN; svc_set_state alone moves the svc_up gauge. */
+enum svc_state { SVC_DOWN = 0, SVC_UP };
+static const char *const svc_state_names[] = {"DOWN", "UP"};
+
 struct service {
     struct host *h;
     uint32_t id;
     uint32_t ip;
+    enum svc_state state;
     int fd; /* -1 while down */
     struct event *ev;
     struct capacity cap;
 };
 
-uint32_t svc_id(const struct service *s)
+static void svc_set_state(struct service *s, enum svc_state to)
 {
-    return s->id;
+    if (s->state == to)
+        return;
+    trace_state(s->h, TRACE_SERVICE, "service", s->id, svc_state_names[s->state],
+                svc_state_names[to]);
+    s->h->m.g[G_SVC_UP] += (to == SVC_UP) - (s->state == SVC_UP);
+    s->state = to;
 }
 
 static void send_to(struct service *s, const struct sockaddr_in *to, const struct wire_msg *m)
@@ -122,7 +133,7 @@ int svc_set_up(struct service *s)
     s->fd = fd;
     s->ev = event_new(h->base, fd, EV_READ | EV_PERSIST, on_readable, s);
     event_add(s->ev, NULL);
-    h->m.g[G_SVC_UP]++;
+    svc_set_state(s, SVC_UP);
     return 0;
 }
 
@@ -134,14 +145,10 @@ void svc_set_down(struct service *s)
     s->ev = NULL;
     close(s->fd);
     s->fd = -1;
-    s->h->m.g[G_SVC_UP]--;
+    svc_set_state(s, SVC_DOWN);
     cap_clear(&s->cap); /* a crashed server forgets its queue */
 }
 
-void svc_reconfigure(struct service *s, const struct scn_event *ev)
-{
-    cap_reconfigure(&s->cap, ev);
-}
 
 struct service *svc_create(struct host *h, uint32_t id, char *err, size_t errlen)
 {
@@ -182,3 +189,49 @@ void svc_free(struct service *s)
     svc_set_down(s);
     free(s);
 }
+
+/* ---- role operations ---- */
+
+static void *op_create(struct host *h, uint32_t id, char *err, size_t errlen)
+{
+    return svc_create(h, id, err, errlen);
+}
+
+static void op_destroy(void *node)
+{
+    svc_free(node);
+}
+
+static uint32_t op_id(const void *node)
+{
+    return ((const struct service *)node)->id;
+}
+
+static bool op_crash(void *node)
+{
+    struct service *s = node;
+    bool was_up = s->state == SVC_UP;
+    svc_set_down(s);
+    return was_up;
+}
+
+static bool op_restore(void *node)
+{
+    struct service *s = node;
+    return s->state == SVC_DOWN && svc_set_up(s) == 0;
+}
+
+static void op_reconfigure(void *node, const struct scn_event *ev)
+{
+    cap_reconfigure(&((struct service *)node)->cap, ev);
+}
+
+const struct role_ops service_role = {
+    .role = ROLE_SERVICE,
+    .create = op_create,
+    .destroy = op_destroy,
+    .id = op_id,
+    .crash = op_crash,
+    .restore = op_restore,
+    .reconfigure = op_reconfigure,
+};

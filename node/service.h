@@ -4,22 +4,26 @@
  * service's capacity model (node/capacity.h); a served request gets a
  * RESPONSE, a refused one REQ_BUSY with the retry-after hint. Over UDP the
  * server never learns that a client gave up, so it serves stale requests
- * too: the clients count such late answers (svc_wasted). */
+ * too: the clients count such late answers (svc_wasted).
+ *
+ * States: UP <--crash / restore--> DOWN (svc_set_state moves svc_up). */
 #ifndef BS_SERVICE_H
 #define BS_SERVICE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "role_table.h"
+
 struct host;
 struct service;
 struct scn_event;
+
+extern const struct role_ops service_role;
 
 struct service *svc_create(struct host *h, uint32_t id, char *err, size_t errlen);
 void svc_free(struct service *s);
 void svc_set_down(struct service *s);
 int svc_set_up(struct service *s);
-void svc_reconfigure(struct service *s, const struct scn_event *ev);
-uint32_t svc_id(const struct service *s);
 
 #endif

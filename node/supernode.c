@@ -13,38 +13,54 @@
 #include "capacity.h"
 #include "conn.h"
 #include "host.h"
-#include "impair.h"
+#include "server.h"
 #include "ticket.h"
+#include "trace.h"
 
 #define SN_KNOWN_MAX 64
 #define MONITOR_NS (200 * NS_PER_MS)
 
-/* A connection is a client (REGISTER then KEEPALIVEs) or a gossip exchange.
- * At most one request per connection is inside the capacity model. */
+/* The supernode's life (sn_set_state alone moves the sn_count gauge):
+ *
+ *   DORMANT --inject--> UP --crash / overload / demotion--> DOWN
+ *   (injected SNs)      ^ initial and promoted SNs start here
+ */
+enum sn_state { SN_DORMANT = 0, SN_UP, SN_DOWN };
+static const char *const sn_state_names[] = {"DORMANT", "UP", "DOWN"};
+
+/* A connection (snc_set_state alone moves sn->clients and the sn_clients
+ * gauge, on entering and leaving REGISTERED):
+ *
+ *   NEW --REGISTER--> REGISTERING --served, valid, room--> REGISTERED
+ *    |                     |                                  | KEEPALIVE (one in
+ *    |                     +--forged, expired, full--+        |  the capacity model
+ *    +--GOSSIP (answered)---------------------------> CLOSING |  at a time)
+ *                                                     |       |
+ *   GOSSIP_OUT (our own gossip: connect, send, read)  v       v
+ *                                                   CLOSED (socket gone)
+ * CLOSING closes once the answer is flushed. */
+enum snc_state { SNC_NEW = 0, SNC_REGISTERING, SNC_REGISTERED, SNC_GOSSIP_OUT, SNC_CLOSING,
+                 SNC_CLOSED };
+static const char *const snc_state_names[] = {"NEW",        "REGISTERING", "REGISTERED",
+                                              "GOSSIP_OUT", "CLOSING",     "CLOSED"};
+
 struct sn_conn {
-    LIST_ENTRY(sn_conn) link;
-    struct cap_item item;
-    struct supernode *sn;
-    struct bufferevent *bev; /* NULL once closed */
-    uint64_t user_id;
+    struct srv_conn base;    /* first: the server hands us &base */
     struct wire_ticket ticket;
-    uint32_t seq;
-    uint8_t req;      /* wire type inside the capacity model, 0 = none */
-    bool registered;
-    bool closing;     /* close once the output is flushed */
-    bool outgoing;    /* our own gossip connection */
+    uint32_t seq;            /* latest KEEPALIVE to acknowledge */
+    uint32_t gossip_to;      /* GOSSIP_OUT: whom we asked, to forget it if it is gone */
+    uint8_t req;             /* wire type inside the capacity model, 0 = none */
+    enum snc_state state;
 };
 
 struct supernode {
     struct host *h;
     uint32_t id;
     uint32_t ip;
-    bool promoted;
-    bool dormant;     /* injected, not yet active */
-    struct listener *lst; /* NULL while down */
+    enum sn_state state;
+    bool promoted;    /* a peer acting as SN (it may demote) */
+    struct server srv;
     struct rng rng;
-    struct capacity cap;
-    LIST_HEAD(, sn_conn) conns;
     uint32_t clients;
     uint32_t max_clients;
     int64_t over_since; /* run time the overload began, -1: not overloaded */
@@ -55,14 +71,37 @@ struct supernode {
     uint32_t n_known;
 };
 
-uint32_t sn_id(const struct supernode *sn)
+static struct supernode *sn_of(const struct srv_conn *c)
 {
-    return sn->id;
+    return container_of(c->srv, struct supernode, srv);
+}
+
+static void sn_set_state(struct supernode *sn, enum sn_state s)
+{
+    if (sn->state == s)
+        return;
+    trace_state(sn->h, TRACE_SUPERNODE, "supernode", sn->id, sn_state_names[sn->state],
+                sn_state_names[s]);
+    sn->h->m.g[G_SN_COUNT] += (s == SN_UP) - (sn->state == SN_UP);
+    sn->state = s;
+}
+
+static void snc_set_state(struct sn_conn *c, enum snc_state s)
+{
+    struct supernode *sn = sn_of(&c->base);
+    if (c->state == s)
+        return;
+    trace_state(sn->h, TRACE_SN_CONN, "sn_conn", sn->id, snc_state_names[c->state],
+                snc_state_names[s]);
+    int d = (s == SNC_REGISTERED) - (c->state == SNC_REGISTERED);
+    sn->clients += (uint32_t)d;
+    sn->h->m.g[G_SN_CLIENTS] += d;
+    c->state = s;
 }
 
 bool sn_is_up(const struct supernode *sn)
 {
-    return sn->lst != NULL;
+    return sn->state == SN_UP;
 }
 
 /* ---- known supernodes ---- */
@@ -115,49 +154,16 @@ static void sample_known(struct supernode *sn, uint32_t n, bool with_self, struc
     }
 }
 
-/* ---- connections ---- */
-
-static void close_bev(struct sn_conn *c)
-{
-    if (!c->bev)
-        return;
-    conn_free_bev(c->sn->h, c->bev);
-    c->bev = NULL;
-    c->sn->h->m.g[G_OPEN_CONNS]--;
-    if (c->registered) {
-        c->registered = false;
-        c->sn->clients--;
-        c->sn->h->m.g[G_SN_CLIENTS]--;
-    }
-}
-
-static void conn_free(struct sn_conn *c)
-{
-    close_bev(c);
-    LIST_REMOVE(c, link);
-    free(c);
-}
-
-static void conn_gone(struct sn_conn *c)
-{
-    close_bev(c);
-    if (c->req)
-        cap_abandon(&c->sn->cap, &c->item); /* freed when done or dropped */
-    else
-        conn_free(c);
-}
-
-static void send_msg(struct sn_conn *c, const struct wire_msg *m)
-{
-    if (c->bev)
-        conn_send(c->sn->h, ROLE_SUPERNODE, c->bev, m);
-}
-
 /* ---- requests, once a worker has served them ---- */
+
+static void reply(struct sn_conn *c, const struct wire_msg *m)
+{
+    srv_conn_send(&c->base, m);
+}
 
 static void serve_register(struct sn_conn *c)
 {
-    struct supernode *sn = c->sn;
+    struct supernode *sn = sn_of(&c->base);
     struct host *h = sn->h;
     int64_t now_ms = host_now(h) / NS_PER_MS;
     enum ticket_verdict v = ticket_check(&h->keys, &c->ticket, (uint64_t)(now_ms > 0 ? now_ms : 0));
@@ -166,48 +172,37 @@ static void serve_register(struct sn_conn *c)
         h->m.c[v == TICKET_FORGED ? C_SN_REFUSED_FORGED : C_SN_REFUSED_EXPIRED]++;
         r.type = WIRE_REGISTER_FAIL;
         r.u.reason = v == TICKET_FORGED ? WIRE_REASON_FORGED_TICKET : WIRE_REASON_EXPIRED_TICKET;
-        c->closing = true;
+        snc_set_state(c, SNC_CLOSING);
     } else if (sn->max_clients && sn->clients >= sn->max_clients) {
         h->m.c[C_SN_REDIRECTS]++;
         r.type = WIRE_REDIRECT;
         sample_known(sn, h->scn->supernode.list_size, false, &r.u.sn_list);
-        c->closing = true;
+        snc_set_state(c, SNC_CLOSING);
     } else {
-        c->registered = true;
-        c->user_id = c->ticket.user_id;
-        sn->clients++;
-        h->m.g[G_SN_CLIENTS]++;
+        snc_set_state(c, SNC_REGISTERED);
         h->m.c[C_SN_REGISTERED]++;
         r.type = WIRE_REGISTER_OK;
         sample_known(sn, h->scn->supernode.list_size, false, &r.u.sn_list);
     }
-    send_msg(c, &r);
+    reply(c, &r);
 }
 
-static void on_served(struct cap_item *it, bool abandoned, void *arg)
+static void on_served(struct srv_conn *sc)
 {
-    struct sn_conn *c = container_of(it, struct sn_conn, item);
+    struct sn_conn *c = (struct sn_conn *)sc;
     uint8_t req = c->req;
     c->req = 0;
-    if (abandoned || !c->bev) {
-        conn_free(c);
-        return;
-    }
     if (req == WIRE_REGISTER) {
         serve_register(c);
     } else if (req == WIRE_KEEPALIVE) {
         struct wire_msg ack = {.type = WIRE_KEEPALIVE_ACK, .u.seq = c->seq};
-        send_msg(c, &ack);
+        reply(c, &ack);
     }
-}
-
-static void on_drop(struct cap_item *it, void *arg)
-{
-    conn_free(container_of(it, struct sn_conn, item));
 }
 
 static void submit(struct sn_conn *c, uint8_t type)
 {
+    struct supernode *sn = sn_of(&c->base);
     uint32_t hint;
     /* One request at a time per connection. A keepalive that comes while
      * another waits (pipelined by a slow SN's client) is redundant: the ACK
@@ -215,33 +210,45 @@ static void submit(struct sn_conn *c, uint8_t type)
     if (c->req)
         return;
     c->req = type;
-    if (cap_submit(&c->sn->cap, &c->item, &hint) == CAP_V_REJECTED) {
+    if (srv_conn_submit(&c->base, &hint) == CAP_V_REJECTED) {
         c->req = 0;
         if (type == WIRE_REGISTER) {
             struct wire_msg r = {.type = WIRE_REDIRECT};
-            sample_known(c->sn, c->sn->h->scn->supernode.list_size, false, &r.u.sn_list);
-            c->sn->h->m.c[C_SN_REDIRECTS]++;
-            send_msg(c, &r);
-            c->closing = true;
+            sample_known(sn, sn->h->scn->supernode.list_size, false, &r.u.sn_list);
+            sn->h->m.c[C_SN_REDIRECTS]++;
+            snc_set_state(c, SNC_CLOSING);
+            reply(c, &r);
         }
     }
 }
 
-static int on_msg(void *arg, const struct wire_msg *m)
+/* ---- connection events ---- */
+
+static void send_gossip(struct sn_conn *c)
 {
-    struct sn_conn *c = arg;
-    struct supernode *sn = c->sn;
-    if (c->closing)
+    struct wire_msg g = {.type = WIRE_GOSSIP};
+    sample_known(sn_of(&c->base), WIRE_MAX_SNS - 1, true, &g.u.sn_list);
+    reply(c, &g);
+}
+
+static int on_msg(struct srv_conn *sc, const struct wire_msg *m)
+{
+    struct sn_conn *c = (struct sn_conn *)sc;
+    struct supernode *sn = sn_of(sc);
+    if (c->state == SNC_CLOSING)
         return 0;
     switch (m->type) {
     case WIRE_REGISTER:
-        if (c->registered || c->outgoing)
+        if (c->state == SNC_REGISTERING)
+            return 0; /* one registration at a time: the first is being served */
+        if (c->state != SNC_NEW)
             break;
         c->ticket = m->u.ticket;
+        snc_set_state(c, SNC_REGISTERING);
         submit(c, WIRE_REGISTER);
         return 0;
     case WIRE_KEEPALIVE:
-        if (!c->registered)
+        if (c->state != SNC_REGISTERED)
             break;
         c->seq = m->u.seq; /* acknowledge the latest */
         submit(c, WIRE_KEEPALIVE);
@@ -249,17 +256,13 @@ static int on_msg(void *arg, const struct wire_msg *m)
     case WIRE_GOSSIP:
         for (uint32_t i = 0; i < m->u.sn_list.n; i++)
             known_add(sn, &m->u.sn_list.sns[i]);
-        if (!c->outgoing) {
-            struct wire_msg r = {.type = WIRE_GOSSIP};
-            sample_known(sn, WIRE_MAX_SNS - 1, true, &r.u.sn_list);
-            send_msg(c, &r);
-        }
         sn->h->m.c[C_GOSSIP_EXCHANGES]++;
-        c->closing = true;
-        if (c->outgoing) { /* we asked, we got the answer: done */
-            conn_free(c);
+        if (c->state == SNC_GOSSIP_OUT) { /* we asked, we got the answer: done */
+            srv_conn_close(sc);
             return 1;
         }
+        send_gossip(c);
+        snc_set_state(c, SNC_CLOSING);
         return 0;
     default:
         break;
@@ -268,70 +271,40 @@ static int on_msg(void *arg, const struct wire_msg *m)
     return 0;
 }
 
-static void read_cb(struct bufferevent *bev, void *arg)
+static void on_flushed(struct srv_conn *sc)
 {
-    struct sn_conn *c = arg;
-    if (conn_read(c->sn->h, bev, on_msg, c) < 0)
-        conn_gone(c);
+    struct sn_conn *c = (struct sn_conn *)sc;
+    if (c->state == SNC_CLOSING)
+        srv_conn_close(sc); /* the refusal, redirect or gossip answer has been flushed */
 }
 
-static void write_cb(struct bufferevent *bev, void *arg)
+static void on_connected(struct srv_conn *sc)
 {
-    struct sn_conn *c = arg;
-    if (c->closing && !c->outgoing)
-        conn_gone(c); /* the refusal, redirect or gossip answer has been flushed */
+    struct sn_conn *c = (struct sn_conn *)sc;
+    if (c->state == SNC_GOSSIP_OUT)
+        send_gossip(c);
 }
 
-static void event_cb(struct bufferevent *bev, short what, void *arg)
+static void on_error(struct srv_conn *sc, short what)
 {
-    struct sn_conn *c = arg;
-    if (c->outgoing && (what & BEV_EVENT_CONNECTED)) {
-        struct wire_msg g = {.type = WIRE_GOSSIP};
-        sample_known(c->sn, WIRE_MAX_SNS - 1, true, &g.u.sn_list);
-        send_msg(c, &g);
-        return;
-    }
-    if (c->outgoing && !(what & BEV_EVENT_EOF))
-        known_remove(c->sn, (uint32_t)c->user_id); /* unreachable: forget it */
-    conn_gone(c);
+    struct sn_conn *c = (struct sn_conn *)sc;
+    if (c->state == SNC_GOSSIP_OUT && !(what & BEV_EVENT_EOF))
+        known_remove(sn_of(sc), c->gossip_to); /* unreachable: forget it */
 }
 
-static struct sn_conn *conn_new(struct supernode *sn, struct bufferevent *bev)
+static void on_close(struct srv_conn *sc)
 {
-    struct sn_conn *c = calloc(1, sizeof *c);
-    if (!c)
-        return NULL;
-    c->sn = sn;
-    c->bev = bev;
-    LIST_INSERT_HEAD(&sn->conns, c, link);
-    sn->h->m.g[G_OPEN_CONNS]++;
-    impair_setup(sn->h, ROLE_SUPERNODE, bev);
-    bufferevent_setcb(bev, read_cb, write_cb, event_cb, c);
-    conn_limit_input(bev);
-    return c;
+    snc_set_state((struct sn_conn *)sc, SNC_CLOSED);
 }
 
-static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int len,
-                      void *arg)
-{
-    struct supernode *sn = arg;
-    struct host *h = sn->h;
-    struct bufferevent *bev = bufferevent_socket_new(h->base, fd, BEV_OPT_CLOSE_ON_FREE);
-    struct sn_conn *c = bev ? conn_new(sn, bev) : NULL;
-    if (!c) {
-        if (bev)
-            bufferevent_free(bev);
-        else
-            close(fd);
-        h->m.c[C_ACCEPT_ERRORS]++;
-        return;
-    }
-    /* A client that stops sending keepalives is gone: 3 missed intervals. */
-    struct timeval idle = clock_tv_from_ns(3 * h->scn->workload.keepalive_ns +
-                                           h->scn->peer.reg.timeout_ns);
-    bufferevent_set_timeouts(bev, &idle, NULL);
-    bufferevent_enable(bev, EV_READ | EV_WRITE);
-}
+static const struct server_ops sn_server_ops = {
+    .on_msg = on_msg,
+    .on_served = on_served,
+    .on_connected = on_connected,
+    .on_flushed = on_flushed,
+    .on_error = on_error,
+    .on_close = on_close,
+};
 
 /* ---- gossip ---- */
 
@@ -342,28 +315,16 @@ static void gossip_tick(evutil_socket_t fd, short what, void *arg)
     const struct scenario *s = h->scn;
     for (uint32_t k = 0; k < s->supernode.gossip.fanout && sn->n_known > 0; k++) {
         const struct wire_sn peer = sn->known[rng_below(&sn->rng, sn->n_known)];
-        int sfd = conn_socket(h, sn->ip, peer.ip);
-        struct bufferevent *bev =
-            sfd >= 0 ? bufferevent_socket_new(h->base, sfd, BEV_OPT_CLOSE_ON_FREE) : NULL;
-        struct sn_conn *c = bev ? conn_new(sn, bev) : NULL;
+        enum conn_start why;
+        struct sn_conn *c = (struct sn_conn *)server_connect(&sn->srv, sn->ip, peer.ip, peer.port,
+                                                              s->peer.reg.timeout_ns, &why);
         if (!c) {
-            if (bev)
-                bufferevent_free(bev);
-            else if (sfd >= 0)
-                close(sfd);
+            if (why == CONN_ERR_CONNECT)
+                known_remove(sn, peer.node_id);
             continue;
         }
-        c->outgoing = true;
-        c->user_id = peer.node_id; /* whom we asked, to forget it if it is gone */
-        struct timeval tmo = clock_tv_from_ns(s->peer.reg.timeout_ns);
-        bufferevent_set_timeouts(bev, &tmo, &tmo);
-        bufferevent_enable(bev, EV_READ | EV_WRITE);
-        struct sockaddr_in sa;
-        conn_sockaddr(peer.ip, peer.port, &sa);
-        if (bufferevent_socket_connect(bev, (struct sockaddr *)&sa, sizeof sa) < 0) {
-            known_remove(sn, peer.node_id);
-            conn_free(c);
-        }
+        c->gossip_to = peer.node_id;
+        snc_set_state(c, SNC_GOSSIP_OUT);
     }
     /* Jittered, so the SNs do not gossip in lockstep. */
     int64_t iv = s->supernode.gossip.interval_ns;
@@ -374,7 +335,7 @@ static void gossip_tick(evutil_socket_t fd, short what, void *arg)
 
 static int64_t oldest_wait_ns(const struct supernode *sn)
 {
-    const struct cap_item *it = TAILQ_FIRST(&sn->cap.queue);
+    const struct cap_item *it = TAILQ_FIRST(&sn->srv.cap.queue);
     return it ? host_now(sn->h) - it->enq_ns : 0;
 }
 
@@ -403,15 +364,14 @@ static void monitor_tick(evutil_socket_t fd, short what, void *arg)
 
 /* ---- lifecycle ---- */
 
-static int listen_now(struct supernode *sn, char *err, size_t errlen)
+/* DORMANT or DOWN -> UP: listen, start the monitor and gossip timers. */
+static int go_up(struct supernode *sn, char *err, size_t errlen)
 {
     struct host *h = sn->h;
-    sn->lst = listener_new(h, sn->ip, placement_sn_port(&h->pl, sn->id),
-                           (int)h->scn->login_server.backlog, on_accept,
-                           sn, err, errlen);
-    if (!sn->lst)
+    if (server_listen(&sn->srv, sn->ip, placement_sn_port(&h->pl, sn->id),
+                      (int)h->scn->login_server.backlog, err, errlen) < 0)
         return -1;
-    h->m.g[G_SN_COUNT]++;
+    sn_set_state(sn, SN_UP);
     sn->over_since = -1;
     if (h->scn->supernode.overload.action != OVERLOAD_NONE)
         host_arm_in(&sn->monitor, MONITOR_NS);
@@ -433,16 +393,18 @@ struct supernode *sn_create(struct host *h, uint32_t id, bool active, bool promo
     sn->h = h;
     sn->id = id;
     sn->ip = placement_addr(pl, id);
+    sn->state = SN_DORMANT;
     sn->promoted = promoted;
-    sn->dormant = !active;
     sn->max_clients = max_clients;
     sn->over_since = -1;
     sn->low_since = -1;
-    LIST_INIT(&sn->conns);
     rng_seed(&sn->rng, h->scn->seed, id, RNG_STREAM_NODE);
     struct cap_metrics m = {.g_queue = G_SN_QUEUE, .g_busy = -1, .c_served = C_SN_SERVED,
                             .c_rejected = -1, .c_wasted = -1};
-    cap_init(&sn->cap, h, &h->scn->supernode.cap, id, &m, on_served, on_drop, sn);
+    /* A client that stops sending keepalives is gone: 3 missed intervals. */
+    int64_t idle = 3 * h->scn->workload.keepalive_ns + h->scn->peer.reg.timeout_ns;
+    server_init(&sn->srv, h, ROLE_SUPERNODE, id, NULL, &sn_server_ops, sizeof(struct sn_conn),
+                idle, &h->scn->supernode.cap, &m);
     evtimer_assign(&sn->monitor, h->base, monitor_tick, sn);
     evtimer_assign(&sn->gossip, h->base, gossip_tick, sn);
     /* Start out knowing a sample of the initial SNs, as if from a previous
@@ -452,7 +414,8 @@ struct supernode *sn_create(struct host *h, uint32_t id, bool active, bool promo
         struct wire_sn e = {other, placement_addr(pl, other), placement_sn_port(pl, other)};
         known_add(sn, &e);
     }
-    if (active && listen_now(sn, err, errlen) < 0) {
+    if (active && go_up(sn, err, errlen) < 0) {
+        server_stop(&sn->srv);
         free(sn);
         return NULL;
     }
@@ -462,11 +425,11 @@ struct supernode *sn_create(struct host *h, uint32_t id, bool active, bool promo
 int sn_activate(struct supernode *sn, uint32_t max_clients)
 {
     char err[256];
-    if (!sn->dormant)
+    if (sn->state != SN_DORMANT)
         return 0;
-    sn->dormant = false;
     sn->max_clients = max_clients;
-    if (listen_now(sn, err, sizeof err) < 0) {
+    if (go_up(sn, err, sizeof err) < 0) {
+        sn_set_state(sn, SN_DOWN); /* it tried once; it does not retry */
         fprintf(stderr, "bootstorm: rank %d: supernode %u: %s\n", sn->h->rank, sn->id, err);
         return -1;
     }
@@ -476,21 +439,17 @@ int sn_activate(struct supernode *sn, uint32_t max_clients)
 
 void sn_set_down(struct supernode *sn)
 {
-    if (!sn->lst)
+    if (sn->state != SN_UP)
         return;
-    listener_free(sn->lst);
-    sn->lst = NULL;
-    sn->h->m.g[G_SN_COUNT]--;
     event_del(&sn->monitor);
     event_del(&sn->gossip);
-    cap_clear(&sn->cap);
-    while (!LIST_EMPTY(&sn->conns))
-        conn_free(LIST_FIRST(&sn->conns));
+    server_stop(&sn->srv);
+    sn_set_state(sn, SN_DOWN);
 }
 
 bool sn_check_demote(struct supernode *sn, double below, int64_t for_ns, bool surplus)
 {
-    if (!sn->lst || for_ns <= 0)
+    if (sn->state != SN_UP || for_ns <= 0)
         return false;
     int64_t now = host_now(sn->h);
     bool low = surplus && (double)sn->clients < below * (double)(sn->max_clients ? sn->max_clients : 1);
@@ -506,18 +465,79 @@ bool sn_check_demote(struct supernode *sn, double below, int64_t for_ns, bool su
     return true;
 }
 
-void sn_reconfigure(struct supernode *sn, const struct scn_event *ev)
-{
-    cap_reconfigure(&sn->cap, ev);
-}
-
 void sn_free(struct supernode *sn)
 {
     if (!sn)
         return;
     sn_set_down(sn);
-    cap_clear(&sn->cap);
-    while (!LIST_EMPTY(&sn->conns))
-        conn_free(LIST_FIRST(&sn->conns));
+    server_stop(&sn->srv); /* a dormant or down SN may still hold nothing; cheap */
     free(sn);
 }
+
+/* ---- role operations ---- */
+
+/* An initial SN is up from the start; one that an inject_supernodes event
+ * brings up is dormant until then. */
+static void *op_create(struct host *h, uint32_t id, char *err, size_t errlen)
+{
+    bool injected = id >= h->pl.first_inj;
+    uint32_t max = injected ? 0 : h->scn->supernode.max_clients;
+    return sn_create(h, id, !injected, false, max, err, errlen);
+}
+
+static void op_destroy(void *node)
+{
+    sn_free(node);
+}
+
+static uint32_t op_id(const void *node)
+{
+    return ((const struct supernode *)node)->id;
+}
+
+static bool op_crash(void *node)
+{
+    struct supernode *sn = node;
+    if (sn->state != SN_UP)
+        return false;
+    sn->h->m.c[C_SN_CRASHES]++;
+    sn_set_down(sn);
+    return true;
+}
+
+static bool op_crash_candidate(const void *node)
+{
+    return sn_is_up(node);
+}
+
+static void op_reconfigure(void *node, const struct scn_event *ev)
+{
+    cap_reconfigure(&((struct supernode *)node)->srv.cap, ev);
+}
+
+/* inject_supernodes: the dedicated SNs this event reserved ids for come up. */
+static int64_t op_fire(struct host *h, uint32_t idx, const struct scn_event *ev)
+{
+    if (ev->kind != EV_INJECT_SN)
+        return -1;
+    const struct node_set *set = &h->nodes[ROLE_SUPERNODE];
+    uint32_t first = placement_inject_first(&h->pl, h->scn, idx);
+    int64_t n = 0;
+    for (uint32_t i = 0; i < set->n; i++) {
+        struct supernode *sn = set->v[i];
+        if (sn->id >= first && sn->id < first + ev->count && sn_activate(sn, ev->max_clients) == 0)
+            n++;
+    }
+    return n;
+}
+
+const struct role_ops supernode_role = {
+    .role = ROLE_SUPERNODE,
+    .create = op_create,
+    .destroy = op_destroy,
+    .id = op_id,
+    .crash = op_crash,
+    .crash_candidate = op_crash_candidate,
+    .reconfigure = op_reconfigure,
+    .fire = op_fire,
+};

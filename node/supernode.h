@@ -9,7 +9,10 @@
  * (clients / max_clients) or lag (age of the oldest waiting request) stays
  * above supernode.overload's thresholds for `for`, it acts: it shuts down
  * (or leaves SN mode), dropping every client, who must re-home: the 2010
- * cascade. SNs gossip the SNs they know, so host caches refresh. */
+ * cascade. SNs gossip the SNs they know, so host caches refresh.
+ *
+ * States (the full diagrams, with the connections', are in supernode.c):
+ *   DORMANT --inject--> UP --crash / overload / demotion--> DOWN */
 #ifndef BS_SUPERNODE_H
 #define BS_SUPERNODE_H
 
@@ -17,9 +20,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "role_table.h"
+
 struct host;
 struct supernode;
 struct scn_event;
+
+extern const struct role_ops supernode_role;
 
 /* active=false: a dedicated SN of an inject_supernodes event, dormant until
  * sn_activate. promoted: a peer acting as SN (it may demote). */
@@ -31,8 +38,6 @@ int sn_activate(struct supernode *sn, uint32_t max_clients);
 /* Crash or leave SN mode: listener closed, every client dropped. */
 void sn_set_down(struct supernode *sn);
 bool sn_is_up(const struct supernode *sn);
-void sn_reconfigure(struct supernode *sn, const struct scn_event *ev);
-uint32_t sn_id(const struct supernode *sn);
 /* A promoted SN's demotion check: true (and the SN is down) when its load
  * stayed below `below` of max_clients for for_ns while `surplus`. */
 bool sn_check_demote(struct supernode *sn, double below, int64_t for_ns, bool surplus);

@@ -28,7 +28,7 @@ struct req {
     struct event timer;
     struct retry_state retry;
     uint32_t id;
-    uint32_t peer; /* index into h->peers */
+    uint32_t peer; /* index into the host's peers */
     uint8_t state;
 };
 
@@ -97,7 +97,7 @@ static void attempt(struct req *r);
 static void failed(struct req *r, int64_t hint_ns)
 {
     struct workload *w = r->w;
-    struct peer *p = &w->h->peers[r->peer];
+    struct peer *p = host_peer(w->h, r->peer);
     int64_t delay;
     unsigned why;
     if (r->state == REQ_OUTSTANDING) {
@@ -132,7 +132,7 @@ static void attempt(struct req *r)
 {
     struct workload *w = r->w;
     struct host *h = w->h;
-    struct peer *p = &h->peers[r->peer];
+    struct peer *p = host_peer(h, r->peer);
     if (p->state != PEER_ONLINE) { /* the peer went down: its requests die with it */
         h->m.c[C_REQ_DROPPED]++;
         req_free(r);
@@ -159,9 +159,9 @@ static void arrival(evutil_socket_t fd, short what, void *arg)
 {
     struct workload *w = arg;
     struct host *h = w->h;
-    double rate = h->scn->workload.request_rate * h->n_peers;
-    uint32_t i = rng_below(&w->rng, h->n_peers);
-    if (h->peers[i].state == PEER_ONLINE) {
+    double rate = h->scn->workload.request_rate * host_n_peers(h);
+    uint32_t i = rng_below(&w->rng, host_n_peers(h));
+    if (host_peer(h, i)->state == PEER_ONLINE) {
         uint32_t id = w->next_id++;
         if (w->slot[id % SLOTS]) {
             h->m.c[C_REQ_DROPPED]++; /* the rank's table is full */
@@ -206,7 +206,7 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
                 h->m.c[C_SVC_WASTED]++;
             continue;
         }
-        struct peer *p = &h->peers[r->peer];
+        struct peer *p = host_peer(h, r->peer);
         const struct retry_policy *pol = &cfg(w)->retry;
         if (m.type == WIRE_RESPONSE) {
             h->m.c[C_REQ_OK]++;
@@ -231,7 +231,7 @@ struct workload *workload_new(struct host *h, char *err, size_t errlen)
     w->fd = -1;
     rng_seed(&w->rng, h->scn->seed, 0x574f524bu + (uint64_t)h->rank, RNG_STREAM_NODE);
     evtimer_assign(&w->arrival, h->base, arrival, w);
-    if (h->scn->workload.request_rate <= 0 || h->n_peers == 0 || h->pl.n_svc == 0)
+    if (h->scn->workload.request_rate <= 0 || host_n_peers(h) == 0 || h->pl.n_svc == 0)
         return w;
     /* Bound to every local address on one port: replies to any peer's
      * address come back here. Sends pick their source with IP_PKTINFO. */
