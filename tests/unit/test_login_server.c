@@ -14,11 +14,26 @@
 
 #define LS_ID 0 /* login servers come first */
 
-static struct rh_client *login(struct rh *r, uint64_t user, bool valid)
+/* A client that has finished its TLS handshake, so that the steps of a test
+ * that must fall within one service time are not spent on handshakes. */
+static struct rh_client *connected(struct rh *r)
 {
     struct rh_client *c = rh_connect_tls(r, rh_ip(r, LS_ID), rh_port(r, LS_ID));
+    RH_RUN_UNTIL(r, c->connected || c->closed, 3000);
+    assert_true(c->connected);
+    return c;
+}
+
+static void send_login(struct rh *r, struct rh_client *c, uint64_t user, bool valid)
+{
     struct wire_msg m = rh_login_req(r, user, valid);
     rh_send(c, &m);
+}
+
+static struct rh_client *login(struct rh *r, uint64_t user, bool valid)
+{
+    struct rh_client *c = connected(r);
+    send_login(r, c, user, valid);
     return c;
 }
 
@@ -91,9 +106,10 @@ static void test_login_server_answers_busy_when_queue_full(void **state)
  * in the queue and leaves. Returns the first. */
 static struct rh_client *queue_then_abandon(struct rh *r)
 {
-    struct rh_client *first = login(r, 1, true);
+    struct rh_client *first = connected(r), *second = connected(r);
+    send_login(r, first, 1, true);
     RH_RUN_UNTIL(r, rh_g(r, G_LS_BUSY) == 1, 3000);
-    struct rh_client *second = login(r, 2, true);
+    send_login(r, second, 2, true);
     RH_RUN_UNTIL(r, rh_g(r, G_LS_QUEUE) == 1, 3000);
     rh_close(second);
     return first;
@@ -110,7 +126,7 @@ static void test_login_server_serves_abandoned_request_as_wasted(void **state)
     assert_int_equal(first->msg[0].type, WIRE_LOGIN_OK);
     /* The departed client's request still takes the worker for a full
      * service, and its answer goes nowhere. */
-    RH_RUN_UNTIL(r, rh_c(r, C_LS_WASTED) == 1, 3000);
+    RH_RUN_UNTIL(r, rh_c(r, C_LS_WASTED) >= 1, 3000);
     assert_int_equal(rh_c(r, C_LS_SERVED), 1);
     assert_int_equal(r->h.m.ls_service_us.count, 2);
     assert_true(r->h.m.ls_service_us.sum >= 2 * 300000);
@@ -143,12 +159,12 @@ static void test_login_server_wastes_request_in_service_even_when_dropping(void 
     struct rh *r = *state;
     /* drop_abandoned only removes requests still queued: one that a worker
      * has started is finished, and wasted. */
-    rh_start(r, LS_SCENARIO("  service_time: 150ms\n"
+    rh_start(r, LS_SCENARIO("  service_time: 300ms\n"
                             "  drop_abandoned: true\n"));
     struct rh_client *c = login(r, 1, true);
     RH_RUN_UNTIL(r, rh_g(r, G_LS_BUSY) == 1, 3000);
     rh_close(c);
-    RH_RUN_UNTIL(r, rh_c(r, C_LS_WASTED) == 1, 3000);
+    RH_RUN_UNTIL(r, rh_c(r, C_LS_WASTED) >= 1, 3000);
     assert_int_equal(rh_c(r, C_LS_SERVED), 0);
     assert_int_equal(rh_g(r, G_LS_BUSY), 0);
     assert_int_equal(rh_g(r, G_OPEN_CONNS), 0);

@@ -56,7 +56,7 @@ static void test_peer_backs_off_after_busy(void **state)
     rh_start(r, PEER_BASE "login_server: {workers: 1, queue: 0, service_time: 30s}\n"
                           "peer:\n"
                           "  boot_delay: 1ms\n"
-                          "  login: {timeout: 10s, retry: {policy: fixed, base: 600ms}}\n");
+                          "  login: {timeout: 10s, retry: {policy: fixed, base: 1s}}\n");
     /* A fake client holds the login server's only worker, and nothing may
      * queue: the peer's login gets BUSY. */
     struct rh_client *hog = rh_connect_tls(r, rh_ip(r, LS_ID), rh_port(r, LS_ID));
@@ -65,20 +65,21 @@ static void test_peer_backs_off_after_busy(void **state)
     RH_RUN_UNTIL(r, rh_g(r, G_LS_BUSY) == 1, 3000);
 
     boot(r);
-    RH_RUN_UNTIL(r, rh_c(r, C_LOGIN_BUSY) == 1, 3000);
+    RH_RUN_UNTIL(r, rh_c(r, C_LOGIN_BUSY) >= 1, 3000);
     int64_t busy_at = clock_mono_ns();
     assert_int_equal(rh_c(r, C_LOGIN_ATTEMPTS), 1);
     assert_int_equal(rh_c(r, C_LS_REJECTED), 1);
     assert_int_equal(rh_g(r, G_LOGGING_IN), 1);
     assert_int_equal(rh_g(r, G_LOGIN_IN_FLIGHT), 0); /* backing off, not trying */
 
-    rh_run_for(r, 300); /* half the policy's delay: no new attempt yet */
+    rh_run_for(r, 500); /* half the policy's delay: no new attempt yet */
     assert_int_equal(rh_c(r, C_LOGIN_ATTEMPTS), 1);
-    RH_RUN_UNTIL(r, rh_c(r, C_LOGIN_ATTEMPTS) == 2, 3000);
-    /* 600 ms after the BUSY; the slack covers the moment the loop noticed
-     * the BUSY, which may come a little after the peer's timer was armed. */
-    assert_true(clock_mono_ns() - busy_at >= 550 * RH_MS);
-    RH_RUN_UNTIL(r, rh_c(r, C_LOGIN_BUSY) == 2, 3000); /* still full: BUSY again */
+    RH_RUN_UNTIL(r, rh_c(r, C_LOGIN_ATTEMPTS) >= 2, 3000);
+    /* The delay counts from the BUSY, which the peer saw a little before
+     * this loop noticed it: more so on a loaded machine, hence the slack. */
+    assert_true(clock_mono_ns() - busy_at >= 750 * RH_MS);
+    assert_int_equal(rh_c(r, C_LOGIN_ATTEMPTS), 2);
+    RH_RUN_UNTIL(r, rh_c(r, C_LOGIN_BUSY) >= 2, 3000); /* still full: BUSY again */
     assert_int_equal(rh_c(r, C_LOGIN_GIVEUP), 0);
 }
 
@@ -97,13 +98,14 @@ static void test_peer_logs_in_again_when_ticket_expired(void **state)
                           "  login: {timeout: 5s, retry: {policy: fixed, base: 30s}}\n"
                           "  register: {timeout: 5s, retry: {policy: fixed, base: 30s}}\n");
     boot(r);
-    RH_RUN_UNTIL(r, rh_c(r, C_REG_FAIL) == 1, 3000);
+    RH_RUN_UNTIL(r, rh_c(r, C_REG_FAIL) >= 1, 3000);
+    assert_int_equal(rh_c(r, C_REG_FAIL), 1);
     assert_int_equal(rh_c(r, C_SN_REFUSED_EXPIRED), 1);
     assert_int_equal(rh_c(r, C_LOGIN_OK), 1);
     assert_int_equal(rh_c(r, C_REG_ATTEMPTS), 1);
     /* The REGISTER_FAIL started a new login at once, without a backoff. */
     assert_int_equal(rh_c(r, C_LOGIN_ATTEMPTS), 2);
-    RH_RUN_UNTIL(r, rh_c(r, C_LOGIN_OK) == 2, 2000);
+    RH_RUN_UNTIL(r, rh_c(r, C_LOGIN_OK) >= 2, 2000);
     assert_int_equal(rh_c(r, C_LOGIN_BUSY) + rh_c(r, C_LOGIN_ERROR) + rh_c(r, C_LOGIN_TIMEOUT) +
                          rh_c(r, C_LOGIN_FAIL),
                      0);

@@ -116,7 +116,7 @@ static void test_supernode_shuts_down_under_overload(void **state)
     assert_int_equal(c->msg[0].type, WIRE_REGISTER_OK);
     assert_int_equal(rh_c(r, C_SN_OVERLOAD_ACTIONS), 0);
 
-    RH_RUN_UNTIL(r, rh_c(r, C_SN_OVERLOAD_ACTIONS) == 1, 3000);
+    RH_RUN_UNTIL(r, rh_c(r, C_SN_OVERLOAD_ACTIONS) >= 1, 3000);
     RH_RUN_UNTIL(r, c->closed, 3000); /* its client is dropped */
     assert_int_equal(rh_g(r, G_SN_COUNT), 1);
     assert_int_equal(rh_g(r, G_SN_CLIENTS), 0);
