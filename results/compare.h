@@ -58,7 +58,7 @@ void cmp_group_cell(const struct cmp *c, size_t g, enum fig_id f, char *buf, siz
 /* "-0.46 s (-27%) *": the mark says significant (*) or not (ns). */
 void cmp_group_delta(const struct cmp *c, size_t g, enum fig_id f, char *buf, size_t len);
 
-/* "mean login capacity: estimated from the scenario for #1, #3 (...)" when
+/* "runs #1, #3: capacity estimated from the scenario (...)" when
  * some run's run.json has no capacity timeline; nothing otherwise. Returns
  * whether it wrote the note (plain text, no line end). */
 bool cmp_estimated_note(const struct cmp *c, struct sbuf *out);

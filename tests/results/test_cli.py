@@ -117,6 +117,9 @@ cases = [
      'events.csv:3: column skew_ms: "fast" is not a number'),
     ("backwards-time", lambda d: edit(T(d), lambda t: t.replace("\n1.500,", "\n0.200,", 1)),
      "t_s 0.200 does not increase"),
+    ("bad-capacity", lambda d: edit_json(J(d), lambda j: j.update(capacity={
+        "login_server": [{"t_s": "0s", "per_server_rps": 1.0, "servers": 1}], "service": []})),
+     "capacity.login_server[0].t_s should be a number, not a string"),
 ]
 for name, fn, msg in cases:
     d = damaged(name, fn)
@@ -149,6 +152,40 @@ check(p.returncode == 0 and html.count('<svg class="chart"') == 8 and "no data" 
       "report of a run with only t_s and online: 8 charts, the empty ones say no data")
 p = rtlib.tool(a, "summary", "-q", bare)
 check(p.returncode == 0 and "note:" not in p.stderr, "-q silences notes")
+
+# ---- the capacity timeline (run.json "capacity") ----
+# Paced at 50/s (2 workers / exp(10ms) would be 200/s), then a capacity event
+# at 5 s: 300/s. The login server is down in the rows (3.0, 4.0].
+cap = make_run("cap", cols=COLS + ["ls_up"])
+edit_json(J(cap), lambda j: j.update(capacity={
+    "login_server": [{"t_s": 0.0, "per_server_rps": 50.0, "servers": 1},
+                     {"t_s": 5.0, "per_server_rps": 300.0, "servers": 1}],
+    "service": []}))
+edit(T(cap), lambda t: "\n".join(
+    ln if i == 0 or not ln else ln.rsplit(",", 1)[0] + (",0" if i in (7, 8) else ",1")
+    for i, ln in enumerate(t.split("\n"))))
+p = rtlib.tool(a, "summary", cap)
+check(p.returncode == 0 and "login capacity   50.0/s, 300/s from 5.00 s; as low as 0/s while login"
+      in p.stdout and "estimated" not in p.stdout,
+      f"summary: the capacity timeline, its event and the outage ({p.stdout})")
+p = rtlib.tool(a, "compare", "--json", cap, good)
+j = json.loads(p.stdout) if p.returncode == 0 else {"runs": [{}, {}]}
+f = [r.get("figures", {}).get("capacity_rps", {}).get("value") for r in j["runs"]]
+# (50/s x 4 s + 0 x 1 s (the outage) + 300/s x 5 s) / 10 s; the synthetic run: 1 x 2 / 10 ms.
+check(f == [170, 200], f"compare: the mean capacity over the run ({f})")
+check([r.get("capacity_estimated") for r in j["runs"]] == [False, True],
+      "compare --json: capacity_estimated")
+p = rtlib.tool(a, "compare", cap, good)
+check(p.returncode == 0 and "run #2: capacity estimated from the scenario" in p.stdout,
+      "compare: the estimated run is named")
+p = rtlib.tool(a, "report", "-o", os.path.join(D, "cap.html"), cap)
+html = open(os.path.join(D, "cap.html")).read() if p.returncode == 0 else ""
+check("<title>login capacity of cap</title>" in html and "estimated" not in html,
+      "report: a capacity step line that follows the event and the outage")
+p = rtlib.tool(a, "report", "-o", os.path.join(D, "good.html"), good)
+html = open(os.path.join(D, "good.html")).read() if p.returncode == 0 else ""
+check(">capacity 200/s</text>" in html and "estimated from the scenario" in html,
+      "report of a run without the key: a flat line, estimated from the scenario")
 
 # ---- groups and significance on synthetic data ----
 for i, t in enumerate([1.0, 1.1, 1.2]):

@@ -24,7 +24,10 @@ for r, m in zip(runs, meta):
     p = rtlib.tool(a, "summary", r)
     out = p.stdout
     check(p.returncode == 0, f"summary {os.path.basename(r)} exits 0")
-    check(f"== small (seed {m['seed']})" in out, "summary names the scenario and seed")
+    check(f"== small (seed {m['seed']}, {m['world_size']} ranks) ==" in out,
+          "summary names the scenario, seed and ranks")
+    wide = [ln for ln in out.splitlines() if len(ln) > 80 and not ln.startswith("results ")]
+    check(not wide, f"summary fits 80 columns ({wide})")
     t = f"t50 {rtlib.sig3(s['t50_s'])} s   t95 {rtlib.sig3(s['t95_s'])} s   " \
         f"t99 {rtlib.sig3(s['t99_s'])} s"
     check(t in out, f"summary shows run.json's times to online ({t})")
@@ -35,7 +38,10 @@ for r, m in zip(runs, meta):
     check(f"{s['online_final']:,} / {s['peers']:,} (" in out, "online at end / peers")
     check(f"peak login rate  {rtlib.sig3(s['peak_login_rps'])}/s attempts" in out,
           "peak login rate from run.json")
-    check("login capacity 800/s" in out, "capacity = 2 servers x 2 workers / 5 ms")
+    # 2 servers x 2 workers / 5 ms, from run.json's capacity timeline when it has one.
+    est = "" if "capacity" in m else " (estimated from the scenario)"
+    check(f"login capacity   800/s{est}\n" in out, f"capacity line ({est or 'from run.json'})")
+    check(f"results          {r}\n" in out, "the results directory is named")
     # Loaded CI machines may make a run invalid: check the tool says what run.json says.
     verdict = "valid" if s["fidelity"]["valid"] else "NOT VALID"
     check(f"fidelity         {verdict}" in out, f"fidelity verdict shown ({verdict})")
@@ -45,8 +51,21 @@ for r, m in zip(runs, meta):
     ev = [ln for ln in out.splitlines() if ln.startswith("events")]
     check(len(ev) == 1 and "^boot" in ev[0] and "^reboot" in ev[0], "event markers under it")
     if "recovered" in s:
-        check(("recovered        yes" if s["recovered"] else "recovered        NO") in out,
-              "the recovery verdict is shown when run.json has it")
+        check(("recovered        yes" if s["recovered"] else "recovered        NOT RECOVERED")
+              in out, "the recovery verdict is shown when run.json has it")
+
+# A run written before run.json had a capacity timeline: estimated, and said so.
+old = os.path.join(a.dir, "no-capacity")
+shutil.copytree(runs[0], old)
+m = rtlib.load_json(os.path.join(old, "run.json"))
+m.pop("capacity", None)
+json.dump(m, open(os.path.join(old, "run.json"), "w"))
+p = rtlib.tool(a, "summary", old)
+check(p.returncode == 0 and "login capacity   800/s (estimated from the scenario)" in p.stdout,
+      "without the capacity key: estimated from the scenario")
+p = rtlib.tool(a, "compare", runs[0], old)
+check(p.returncode == 0 and "run #2: capacity estimated from the scenario" in p.stdout,
+      "compare names the run whose capacity is estimated")
 
 # ---- compare, text ----
 p = rtlib.tool(a, "compare", *runs)
@@ -73,6 +92,9 @@ for i, m in enumerate(meta):
     check(f["login_attempts"]["value"] == m["summary"]["login_attempts"],
           f"JSON run {i + 1}: login attempts = run.json")
     check(j["runs"][i]["group"] == "A", f"JSON run {i + 1} is in group A")
+    check(j["runs"][i]["capacity_estimated"] is ("capacity" not in m),
+          f"JSON run {i + 1}: capacity_estimated says where the capacity comes from")
+    check(f["capacity_rps"]["value"] == 800, f"JSON run {i + 1}: mean login capacity 800/s")
 g = j["groups"][0]["figures"]["t95_s"]
 check(j["groups"][0]["n"] == 2 and g["n"] == 2, "JSON group: n = 2")
 check(math.isclose(g["mean"], mean, rel_tol=1e-12), "JSON group: t95 mean")
