@@ -1,16 +1,25 @@
 /* main.c - the bootstorm command line, and the run's start-up and tear-down
  * on every rank.
  *
- *   rank 0                          ranks 1..N
- *   load + check the scenario  -->  (bcast) scenario
- *   make results dir, key material --> (bcast) key material
- *   clock sync (ping-pong)    <-->  clock sync
- *   [host its nodes if alone]       host_init: bind listeners, create peers
- *             all ranks agree everything started (allreduce)
- *   t0 = now + lead           -->   (bcast) t0
- *   event loop: coordinator         event loop: node host
- *             final gathers: per-peer results, histograms, rank facts
- *   write run.json, summary
+ * `run` goes through one phase function after another over a struct
+ * run_ctx. Every rank runs the same phases, and each phase that all ranks
+ * must pass ends in an agreement (rank 0's status broadcast, or the worst
+ * status of all), so one failing rank stops all of them cleanly, before any
+ * traffic. Whatever fails, the one run_teardown frees what was made.
+ *
+ *   phase              rank 0                            ranks 1..N
+ *   run_setup_mpi      MPI, fd limit, per-rank tables    (same)
+ *   run_load_scenario  load + check the scenario    -->  (bcast) scenario
+ *   run_place_hosts    host names and addresses (allgather); check placement
+ *   run_make_keys      run directory, key material  -->  (bcast) key material
+ *   run_sync_clocks    clock sync (ping-pong)      <-->  clock sync
+ *   run_start_hosts    [host its nodes if alone]         host_init: bind, create
+ *                      all ranks agree everything started (allreduce)
+ *   run_coordinate     t0 = now + lead              -->  (bcast) t0
+ *                      event loop: coordinator           event loop: node host
+ *   run_gather         final gathers: rank facts, per-peer results, histograms
+ *   run_write_results  run.json, summary; rank 0's status to all (bcast)
+ *   run_teardown       free everything, MPI_Finalize
  */
 #include <errno.h>
 #include <getopt.h>
@@ -158,8 +167,11 @@ static int cmd_check(const struct cli *cli)
     return 0;
 }
 
-/* Agree across ranks: returns the worst status anyone had. */
-static int all_ok(int mine)
+/* ---- run: helpers ---- */
+
+/* Agree across ranks: every rank gets the worst (highest) status any rank
+ * had. A collective: every rank must call it at the same point. */
+static int worst_status_of_all(int mine)
 {
     int worst = 0;
     MPI_Allreduce(&mine, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
@@ -173,37 +185,6 @@ static void raise_fd_limit(void)
         rl.rlim_cur = rl.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);
     }
-}
-
-/* Gather variable-length per-peer arrays on rank 0, in rank order. */
-static void gather_peers(const void *mine, int n, size_t elem, void *all, int world, int rank)
-{
-    int *counts = NULL, *displs = NULL;
-    int bytes = n * (int)elem;
-    if (rank == 0) {
-        counts = calloc((size_t)world, sizeof *counts);
-        displs = calloc((size_t)world, sizeof *displs);
-    }
-    MPI_Gather(&bytes, 1, MPI_INT, counts, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    if (rank == 0)
-        for (int r = 1; r < world; r++)
-            displs[r] = displs[r - 1] + counts[r - 1];
-    MPI_Gatherv(mine, bytes, MPI_BYTE, all, counts, displs, MPI_BYTE, 0, MPI_COMM_WORLD);
-    free(counts);
-    free(displs);
-}
-
-static void gather_hist(const struct hist *mine, struct hist *sum, int world, int rank)
-{
-    struct hist *all = rank == 0 ? malloc(sizeof *all * (size_t)world) : NULL;
-    MPI_Gather(mine, (int)sizeof *mine, MPI_BYTE, all, (int)sizeof *mine, MPI_BYTE, 0,
-               MPI_COMM_WORLD);
-    if (rank == 0) {
-        hist_reset(sum);
-        for (int r = 0; r < world; r++)
-            hist_merge(sum, &all[r]);
-    }
-    free(all);
 }
 
 /* Every rank's host name, and in host mode the address its nodes bind. */
@@ -237,253 +218,435 @@ static int check_hosts(const struct scenario *s, const struct placement *pl, cha
     return 0;
 }
 
-static int cmd_run(const struct cli *cli)
-{
-    int provided, rank, world;
-    MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided);
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &world);
-    raise_fd_limit();
+/* ---- run: the context ---- */
 
-    static struct scenario scn;
-    char err[SCN_ERR_MAX + 256] = "";
-    int status = 0;
-    struct rundir *res = NULL;
-    struct pki pki = {0};
-    struct coord_meta meta = {.scenario_path = cli->scenario,
-                              .overrides = cli->overrides,
-                              .n_overrides = cli->n_overrides,
-                              .quiet = cli->quiet};
+/* Everything a run holds on one rank. Each phase fills its part; the
+ * teardown frees whatever is there, so a phase that fails just returns its
+ * exit status. Marked "rank 0" are allocated on rank 0 only. */
+struct run_ctx {
+    const struct cli *cli;
+    int rank, world;
+    char err[SCN_ERR_MAX + 256];
 
-    /* 1. scenario: loaded and checked on rank 0 only (the file need not
-     * exist on other hosts). */
-    if (rank == 0) {
-        if (scenario_load(cli->scenario, cli->overrides, (size_t)cli->n_overrides, &scn, err,
-                          sizeof err) < 0) {
-            status = EXIT_BAD_INPUT;
-        }
-        if (status)
-            fprintf(stderr, "%s\n", err);
-    }
-    MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    if (status) {
-        MPI_Finalize();
-        return status;
-    }
-    MPI_Bcast(&scn, (int)sizeof scn, MPI_BYTE, 0, MPI_COMM_WORLD);
-
-    /* 2. hosts: every rank's host name and, in host mode, its address */
-    char(*hosts)[64] = calloc((size_t)world, sizeof *hosts);
-    uint32_t *host_ips = calloc((size_t)world, sizeof *host_ips);
-    gather_hosts(&scn, hosts, host_ips);
+    struct scenario scn;
+    char (*hosts)[64];  /* every rank's host name */
+    uint32_t *host_ips; /* every rank's address in host mode, else zeros */
     struct placement pl;
-    placement_init(&pl, &scn, world);
-    if (scn.network.mode == NET_HOST)
-        placement_set_hosts(&pl, host_ips);
-    if (rank == 0) {
+    bool hosting;       /* the rank hosts nodes; every such rank, even with
+                         * none placed on it, answers STOP */
+
+    struct rundir *rd;  /* rank 0 */
+    struct pki pki;
+    struct coord_meta meta;
+
+    struct clock_estimate mine;
+    struct clock_estimate *est; /* rank 0: every rank's */
+    int64_t *offsets;           /* rank 0: est[].offset_ns, for coord_start */
+
+    struct event_base *base;
+    struct host host;
+    bool host_up; /* host_init succeeded: host_destroy is due */
+    struct ctrl *ctrl;
+    struct coord *co; /* rank 0 */
+    struct rank_host rh;
+    bool rh_started;
+
+    struct run_final fin; /* rank 0: what the final gathers bring */
+    int *counts, *displs; /* rank 0: MPI_Gatherv layout, world entries */
+    struct hist *hists;   /* rank 0: one histogram per rank */
+};
+
+static int out_of_memory(const struct run_ctx *x, const char *what)
+{
+    fprintf(stderr, "bootstorm: rank %d: out of memory (%s)\n", x->rank, what);
+    return 1;
+}
+
+/* ---- run: the phases, in order ---- */
+
+/* MPI, the fd limit, and the tables sized by the number of ranks. */
+static int run_setup_mpi(struct run_ctx *x, const struct cli *cli)
+{
+    int provided;
+    MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided);
+    MPI_Comm_rank(MPI_COMM_WORLD, &x->rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &x->world);
+    raise_fd_limit();
+    x->cli = cli;
+    x->meta = (struct coord_meta){.scenario_path = cli->scenario,
+                                  .overrides = cli->overrides,
+                                  .n_overrides = cli->n_overrides,
+                                  .quiet = cli->quiet};
+    size_t w = (size_t)x->world;
+    x->hosts = calloc(w, sizeof *x->hosts);
+    x->host_ips = calloc(w, sizeof *x->host_ips);
+    bool ok = x->hosts && x->host_ips;
+    if (x->rank == 0) {
+        x->est = calloc(w, sizeof *x->est);
+        x->offsets = calloc(w, sizeof *x->offsets);
+        x->fin.ranks = calloc(w, sizeof *x->fin.ranks);
+        x->counts = calloc(w, sizeof *x->counts);
+        x->displs = calloc(w, sizeof *x->displs);
+        x->hists = calloc(w, sizeof *x->hists);
+        ok = ok && x->est && x->offsets && x->fin.ranks && x->counts && x->displs && x->hists;
+    }
+    return worst_status_of_all(ok ? 0 : out_of_memory(x, "per-rank tables"));
+}
+
+/* Loaded and checked on rank 0 only (the file need not exist on other
+ * hosts), then sent to every rank as bytes. */
+static int run_load_scenario(struct run_ctx *x)
+{
+    int status = 0;
+    if (x->rank == 0 && scenario_load(x->cli->scenario, x->cli->overrides,
+                                      (size_t)x->cli->n_overrides, &x->scn, x->err,
+                                      sizeof x->err) < 0) {
+        fprintf(stderr, "%s\n", x->err);
+        status = EXIT_BAD_INPUT;
+    }
+    MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (status == 0)
+        MPI_Bcast(&x->scn, (int)sizeof x->scn, MPI_BYTE, 0, MPI_COMM_WORLD);
+    return status;
+}
+
+/* Every rank's host name and, in host mode, its address; then the
+ * placement, which in host mode needs those addresses. */
+static int run_place_hosts(struct run_ctx *x)
+{
+    gather_hosts(&x->scn, x->hosts, x->host_ips);
+    placement_init(&x->pl, &x->scn, x->world);
+    if (x->scn.network.mode == NET_HOST)
+        placement_set_hosts(&x->pl, x->host_ips);
+    x->hosting = x->rank >= x->pl.first_host_rank;
+    int status = 0;
+    if (x->rank == 0) {
         char perr[512];
-        if (check_hosts(&scn, &pl, hosts, world, perr, sizeof perr) < 0 ||
-            placement_check(&pl, &scn, perr, sizeof perr) < 0) {
-            fprintf(stderr, "%s: %s\n", cli->scenario, perr);
+        if (check_hosts(&x->scn, &x->pl, x->hosts, x->world, perr, sizeof perr) < 0 ||
+            placement_check(&x->pl, &x->scn, perr, sizeof perr) < 0) {
+            fprintf(stderr, "%s: %s\n", x->cli->scenario, perr);
             status = EXIT_BAD_INPUT;
         }
     }
     MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    if (status) {
-        free(hosts);
-        free(host_ips);
-        MPI_Finalize();
-        return status;
-    }
+    return status;
+}
 
-    /* 3. results directory and key material */
+/* Rank 0: the run directory with ca.pem and placement.csv, and the key
+ * material packed into *blob. Returns 0, or -1 with x->err set. */
+static int make_dir_and_keys(struct run_ctx *x, uint8_t **blob, long *blob_len)
+{
+    char dir[4096];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(x->meta.started_at, sizeof x->meta.started_at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (x->cli->out)
+        snprintf(dir, sizeof dir, "%s", x->cli->out);
+    else
+        rundir_default_dir(x->scn.name, dir, sizeof dir);
+    uint32_t *ips = malloc(sizeof *ips * (x->pl.n_ls ? x->pl.n_ls : 1));
+    if (!ips) {
+        snprintf(x->err, sizeof x->err, "out of memory");
+        return -1;
+    }
+    for (uint32_t i = 0; i < x->pl.n_ls; i++)
+        ips[i] = placement_addr(&x->pl, i);
+    int rc = 0;
+    if (!(x->rd = rundir_open(dir, x->err, sizeof x->err))) {
+        rc = -1;
+    } else if (pki_generate(&x->pki, x->pl.n_ls, ips, x->err, sizeof x->err) < 0 ||
+               (*blob_len = pki_pack(&x->pki, blob)) < 0) {
+        rc = -1;
+    } else if (rundir_write_file(x->rd, "ca.pem", x->pki.ca_pem) < 0) {
+        snprintf(x->err, sizeof x->err, "cannot write %.600s/ca.pem: %s", dir, strerror(errno));
+        rc = -1;
+    } else if (rundir_write_placement(x->rd, &x->pl, x->hosts) < 0) {
+        snprintf(x->err, sizeof x->err, "cannot write %.600s/placement.csv: %s", dir,
+                 strerror(errno));
+        rc = -1;
+    }
+    free(ips);
+    return rc;
+}
+
+/* The run directory and the key material, made on rank 0 and sent to
+ * every rank (only ca.pem is written to disk). */
+static int run_make_keys(struct run_ctx *x)
+{
     uint8_t *blob = NULL;
     long blob_len = 0;
-    if (rank == 0) {
-        char dir[4096];
-        time_t now = time(NULL);
-        struct tm tm;
-        gmtime_r(&now, &tm);
-        strftime(meta.started_at, sizeof meta.started_at, "%Y-%m-%dT%H:%M:%SZ", &tm);
-        if (cli->out)
-            snprintf(dir, sizeof dir, "%s", cli->out);
-        else
-            rundir_default_dir(scn.name, dir, sizeof dir);
-        uint32_t *ips = malloc(sizeof *ips * pl.n_ls);
-        for (uint32_t i = 0; i < pl.n_ls; i++)
-            ips[i] = placement_addr(&pl, i);
-        if (!(res = rundir_open(dir, err, sizeof err)))
-            status = 1;
-        else if (pki_generate(&pki, pl.n_ls, ips, err, sizeof err) < 0 ||
-                 (blob_len = pki_pack(&pki, &blob)) < 0)
-            status = 1;
-        else if (rundir_write_file(res, "ca.pem", pki.ca_pem) < 0) {
-            snprintf(err, sizeof err, "cannot write %.600s/ca.pem: %s", dir, strerror(errno));
-            status = 1;
-        } else if (rundir_write_placement(res, &pl, hosts) < 0) {
-            snprintf(err, sizeof err, "cannot write %.600s/placement.csv: %s", dir,
-                     strerror(errno));
-            status = 1;
-        }
-        free(ips);
-        if (status)
-            fprintf(stderr, "bootstorm: %s\n", err);
+    int status = 0;
+    if (x->rank == 0 && make_dir_and_keys(x, &blob, &blob_len) < 0) {
+        fprintf(stderr, "bootstorm: %s\n", x->err);
+        status = 1;
     }
     MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    if (status) {
-        rundir_close(res);
-        pki_free(&pki);
-        free(blob);
-        free(hosts);
-        free(host_ips);
-        MPI_Finalize();
-        return status;
-    }
+    if (status)
+        goto out;
     MPI_Bcast(&blob_len, 1, MPI_LONG, 0, MPI_COMM_WORLD);
-    if (rank != 0)
-        blob = malloc((size_t)blob_len);
+    if (x->rank != 0)
+        blob = malloc(blob_len > 0 ? (size_t)blob_len : 1);
+    if ((status = worst_status_of_all(blob ? 0 : out_of_memory(x, "key material"))))
+        goto out;
     MPI_Bcast(blob, (int)blob_len, MPI_BYTE, 0, MPI_COMM_WORLD);
-    if (rank != 0 && pki_unpack(&pki, blob, (size_t)blob_len) < 0) {
-        fprintf(stderr, "bootstorm: rank %d: corrupt key material\n", rank);
-        MPI_Abort(MPI_COMM_WORLD, 1);
-    }
-    free(blob);
-
-    /* 4. clocks */
-    struct clock_estimate mine, *est = rank == 0 ? calloc((size_t)world, sizeof *est) : NULL;
-    clocksync_run(MPI_COMM_WORLD, CLOCK_ROUNDS, &mine, est);
-
-    /* 5. nodes */
-    struct event_config *cfg = event_config_new();
-    event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK | EVENT_BASE_FLAG_PRECISE_TIMER);
-    struct event_base *base = event_base_new_with_config(cfg);
-    event_config_free(cfg);
-    static struct host host;
-    bool hosting = rank >= pl.first_host_rank; /* every such rank, even with no nodes, answers STOP */
-    if (!base) {
-        fprintf(stderr, "bootstorm: rank %d: cannot create an event loop\n", rank);
+    if (x->rank != 0 && pki_unpack(&x->pki, blob, (size_t)blob_len) < 0) {
+        fprintf(stderr, "bootstorm: rank %d: corrupt key material\n", x->rank);
         status = 1;
-    } else if (hosting) {
-        /* The start time is not known yet; host_init only binds and builds. */
-        if (host_init(&host, base, &scn, &pki, world,
-                      scn.network.mode == NET_HOST ? host_ips : NULL, rank, mine.offset_ns, 0,
-                      err, sizeof err) < 0) {
-            fprintf(stderr, "bootstorm: rank %d: %s\n", rank, err);
+    }
+    status = worst_status_of_all(status);
+out:
+    free(blob);
+    return status;
+}
+
+/* Every rank's clock offset from rank 0's (blocking ping-pongs). */
+static int run_sync_clocks(struct run_ctx *x)
+{
+    return clocksync_run(MPI_COMM_WORLD, CLOCK_ROUNDS, &x->mine, x->est);
+}
+
+/* The event loop, and on host ranks the nodes: listeners bound, peers
+ * made, nothing sent yet (the start time is not known). */
+static int run_start_hosts(struct run_ctx *x)
+{
+    int status = 0;
+    struct event_config *cfg = event_config_new();
+    if (cfg) {
+        event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK | EVENT_BASE_FLAG_PRECISE_TIMER);
+        x->base = event_base_new_with_config(cfg);
+        event_config_free(cfg);
+    }
+    if (!x->base) {
+        fprintf(stderr, "bootstorm: rank %d: cannot create an event loop\n", x->rank);
+        status = 1;
+    } else if (x->hosting) {
+        if (host_init(&x->host, x->base, &x->scn, &x->pki, x->world,
+                      x->scn.network.mode == NET_HOST ? x->host_ips : NULL, x->rank,
+                      x->mine.offset_ns, 0, x->err, sizeof x->err) < 0) {
+            fprintf(stderr, "bootstorm: rank %d: %s\n", x->rank, x->err);
             status = 1;
+        } else {
+            x->host_up = true;
         }
     }
-    if (all_ok(status)) {
-        if (hosting && status == 0)
-            host_destroy(&host);
-        if (base)
-            event_base_free(base);
-        rundir_close(res);
-        pki_free(&pki);
-        free(est);
-        free(hosts);
-        free(host_ips);
-        MPI_Finalize();
+    return worst_status_of_all(status) ? 1 : 0;
+}
+
+/* The run itself: the start time t0 lies `control.lead` ahead in rank 0's
+ * clock, the schedule goes out, and every rank runs its loop until the
+ * STOP/BYE exchange ends it. */
+static int run_coordinate(struct run_ctx *x)
+{
+    int status = 0;
+    x->ctrl = ctrl_new(x->base, MPI_COMM_WORLD);
+    if (!x->ctrl)
+        status = out_of_memory(x, "control plane");
+    else if (x->rank == 0 &&
+             !(x->co = coord_new(x->base, x->ctrl, &x->scn, x->world, x->rd, &x->meta)))
+        status = out_of_memory(x, "coordinator");
+    if (worst_status_of_all(status))
+        return 1;
+
+    /* Taken only now, so that the whole lead lies between the schedule
+     * going out and the first event. */
+    int64_t start = x->rank == 0 ? clock_mono_ns() + x->scn.control.lead_ns : 0;
+    MPI_Bcast(&start, 1, MPI_INT64_T, 0, MPI_COMM_WORLD);
+    if (x->hosting) {
+        x->host.start_coord_ns = start;
+        rank_host_start(&x->rh, &x->host, x->ctrl, x->rank != 0);
+        x->rh_started = true;
+    }
+    if (x->rank == 0) {
+        for (int r = 0; r < x->world; r++)
+            x->offsets[r] = x->est[r].offset_ns;
+        coord_start(x->co, start, x->offsets);
+        if (!x->cli->quiet)
+            fprintf(stderr,
+                    "bootstorm: %s: %u peers, %u login servers, %u supernodes on %d ranks; "
+                    "results in %s\n",
+                    x->scn.name, x->pl.n_peers, x->pl.n_ls, x->pl.n_sn, x->world,
+                    rundir_path(x->rd));
+    }
+    event_base_dispatch(x->base);
+    if (x->rh_started)
+        rank_host_stop(&x->rh);
+    /* completes the sends still pending, BYEs included */
+    ctrl_free(x->ctrl);
+    x->ctrl = NULL;
+    return 0;
+}
+
+/* Peers placed on this rank: the ones host_init made, in the id order
+ * host_peer_results reports them. Counted from the placement, which is
+ * how host_init chooses them, so that this file reads nothing of struct
+ * host but its metrics. */
+static uint32_t local_peers(const struct run_ctx *x)
+{
+    uint32_t n = 0;
+    for (uint32_t id = 0; id < x->pl.n_nodes; id++)
+        n += placement_role(&x->pl, id) == ROLE_PEER && placement_rank_of(&x->pl, id) == x->rank;
+    return n;
+}
+
+/* This rank's facts for run.json's ranks[]. */
+static void rank_facts(const struct run_ctx *x, const struct metrics *m, uint32_t peers,
+                       struct rank_info *me)
+{
+    char name[MPI_MAX_PROCESSOR_NAME];
+    int len = 0;
+    memset(me, 0, sizeof *me);
+    MPI_Get_processor_name(name, &len);
+    snprintf(me->host, sizeof me->host, "%.63s", name); /* host[] holds 63 characters */
+    me->clock_offset_ns = x->mine.offset_ns;
+    me->clock_rtt_ns = x->mine.rtt_ns;
+    me->nodes = placement_count_on(&x->pl, x->rank);
+    me->peers = peers;
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    me->cpu_s = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
+                ru.ru_stime.tv_usec / 1e6;
+    me->maxrss_kb = ru.ru_maxrss;
+    me->lag_p99_us = hist_quantile(&m->lag_total_us, 0.99);
+}
+
+/* Gather variable-length per-peer arrays on rank 0, in rank order. */
+static void gather_peers(const struct run_ctx *x, const void *mine, uint32_t n, size_t elem,
+                         void *all)
+{
+    int bytes = (int)(n * elem);
+    MPI_Gather(&bytes, 1, MPI_INT, x->counts, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (x->rank == 0) {
+        x->displs[0] = 0;
+        for (int r = 1; r < x->world; r++)
+            x->displs[r] = x->displs[r - 1] + x->counts[r - 1];
+    }
+    MPI_Gatherv(mine, bytes, MPI_BYTE, all, x->counts, x->displs, MPI_BYTE, 0, MPI_COMM_WORLD);
+}
+
+/* Sum every rank's histogram into *sum on rank 0. */
+static void gather_hist(const struct run_ctx *x, const struct hist *mine, struct hist *sum)
+{
+    MPI_Gather(mine, (int)sizeof *mine, MPI_BYTE, x->hists, (int)sizeof *mine, MPI_BYTE, 0,
+               MPI_COMM_WORLD);
+    if (x->rank == 0) {
+        hist_reset(sum);
+        for (int r = 0; r < x->world; r++)
+            hist_merge(sum, &x->hists[r]);
+    }
+}
+
+/* After the loop: rank facts, per-peer results and histograms, to rank 0. */
+static int run_gather(struct run_ctx *x)
+{
+    static struct metrics empty; /* a rank that hosts nothing reports zeros */
+    const struct metrics *m = x->hosting ? &x->host.m : &empty;
+    uint32_t n_local = x->hosting ? local_peers(x) : 0;
+    struct rank_info me;
+    rank_facts(x, m, n_local, &me);
+
+    int64_t *fo = malloc(sizeof *fo * (n_local ? n_local : 1));
+    uint32_t *at = malloc(sizeof *at * (n_local ? n_local : 1));
+    bool ok = fo && at;
+    if (x->rank == 0) {
+        size_t n = x->pl.n_peers ? x->pl.n_peers : 1;
+        x->fin.n_peers = x->pl.n_peers;
+        x->fin.first_online_ns = malloc(sizeof *x->fin.first_online_ns * n);
+        x->fin.attempts = malloc(sizeof *x->fin.attempts * n);
+        ok = ok && x->fin.first_online_ns && x->fin.attempts;
+    }
+    if (worst_status_of_all(ok ? 0 : out_of_memory(x, "final results"))) {
+        free(fo);
+        free(at);
         return 1;
     }
 
-    /* 6. the start: t0 lies `lead` ahead in rank 0's clock */
-    int64_t start = rank == 0 ? clock_mono_ns() + scn.control.lead_ns : 0;
-    MPI_Bcast(&start, 1, MPI_INT64_T, 0, MPI_COMM_WORLD);
-    struct ctrl *ctrl = ctrl_new(base, MPI_COMM_WORLD);
-    struct coord *co = NULL;
-    static struct rank_host rh;
-    if (hosting) {
-        host.start_coord_ns = start;
-        rank_host_start(&rh, &host, ctrl, rank != 0);
-    }
-    if (rank == 0) {
-        co = coord_new(base, ctrl, &scn, world, res, &meta);
-        if (!co) {
-            fprintf(stderr, "bootstorm: out of memory\n");
-            MPI_Abort(MPI_COMM_WORLD, 1);
-        }
-        int64_t *offs = calloc((size_t)world, sizeof *offs);
-        for (int r = 0; r < world && est; r++)
-            offs[r] = est[r].offset_ns;
-        coord_start(co, start, offs);
-        free(offs);
-        if (!cli->quiet)
-            fprintf(stderr, "bootstorm: %s: %u peers, %u login servers, %u supernodes on %d ranks; results in %s\n",
-                    scn.name, pl.n_peers, pl.n_ls, pl.n_sn, world, rundir_path(res));
-    }
-    event_base_dispatch(base);
-    if (hosting)
-        rank_host_stop(&rh);
-    ctrl_free(ctrl);
-
-    /* 7. final gathers */
-    struct rank_info me = {0};
-    MPI_Get_processor_name(me.host, &(int){0});
-    me.host[sizeof me.host - 1] = '\0';
-    me.clock_offset_ns = mine.offset_ns;
-    me.clock_rtt_ns = mine.rtt_ns;
-    me.nodes = placement_count_on(&pl, rank);
-    me.peers = hosting ? host.n_peers : 0;
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    me.cpu_s = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
-               ru.ru_stime.tv_usec / 1e6;
-    me.maxrss_kb = ru.ru_maxrss;
-    struct metrics empty;
-    memset(&empty, 0, sizeof empty);
-    const struct metrics *m = hosting ? &host.m : &empty;
-    me.lag_p99_us = hist_quantile(&m->lag_total_us, 0.99);
-
-    struct run_final fin = {0};
-    if (rank == 0) {
-        fin.ranks = calloc((size_t)world, sizeof *fin.ranks);
-        fin.n_peers = pl.n_peers;
-        fin.first_online_ns = malloc(sizeof *fin.first_online_ns * (pl.n_peers ? pl.n_peers : 1));
-        fin.attempts = malloc(sizeof *fin.attempts * (pl.n_peers ? pl.n_peers : 1));
-    }
-    MPI_Gather(&me, (int)sizeof me, MPI_BYTE, fin.ranks, (int)sizeof me, MPI_BYTE, 0,
+    MPI_Gather(&me, (int)sizeof me, MPI_BYTE, x->fin.ranks, (int)sizeof me, MPI_BYTE, 0,
                MPI_COMM_WORLD);
-    uint32_t n_local = hosting ? host.n_peers : 0;
-    int64_t *fo = malloc(sizeof *fo * (n_local ? n_local : 1));
-    uint32_t *at = malloc(sizeof *at * (n_local ? n_local : 1));
-    if (hosting)
-        host_peer_results(&host, fo, at);
-    gather_peers(fo, (int)n_local, sizeof *fo, fin.first_online_ns, world, rank);
-    gather_peers(at, (int)n_local, sizeof *at, fin.attempts, world, rank);
+    if (x->hosting)
+        host_peer_results(&x->host, fo, at);
+    gather_peers(x, fo, n_local, sizeof *fo, x->fin.first_online_ns);
+    gather_peers(x, at, n_local, sizeof *at, x->fin.attempts);
     free(fo);
     free(at);
-    gather_hist(&m->login_us, &fin.login_us, world, rank);
-    gather_hist(&m->register_us, &fin.register_us, world, rank);
-    gather_hist(&m->ls_queue_us, &fin.ls_queue_us, world, rank);
-    gather_hist(&m->ls_service_us, &fin.ls_service_us, world, rank);
-    gather_hist(&m->svc_queue_us, &fin.svc_queue_us, world, rank);
-    gather_hist(&m->svc_service_us, &fin.svc_service_us, world, rank);
-    gather_hist(&m->lag_total_us, &fin.lag_us, world, rank);
+    gather_hist(x, &m->login_us, &x->fin.login_us);
+    gather_hist(x, &m->register_us, &x->fin.register_us);
+    gather_hist(x, &m->ls_queue_us, &x->fin.ls_queue_us);
+    gather_hist(x, &m->ls_service_us, &x->fin.ls_service_us);
+    gather_hist(x, &m->svc_queue_us, &x->fin.svc_queue_us);
+    gather_hist(x, &m->svc_service_us, &x->fin.svc_service_us);
+    gather_hist(x, &m->lag_total_us, &x->fin.lag_us);
+    return 0;
+}
 
+/* Rank 0 writes run.json and histograms.json and prints the summary; its
+ * status (0: complete and written) becomes every rank's. */
+static int run_write_results(struct run_ctx *x)
+{
     int rc = 0;
-    if (rank == 0) {
-        if (est)
-            for (int r = 0; r < world; r++) {
-                fin.ranks[r].clock_offset_ns = est[r].offset_ns;
-                fin.ranks[r].clock_rtt_ns = est[r].rtt_ns;
-            }
-        rc = coord_finish(co, &fin) == 0 ? 0 : 1;
-        coord_free(co);
-        rundir_close(res);
-        free(fin.ranks);
-        free(fin.first_online_ns);
-        free(fin.attempts);
+    if (x->rank == 0) {
+        for (int r = 0; r < x->world; r++) {
+            x->fin.ranks[r].clock_offset_ns = x->est[r].offset_ns;
+            x->fin.ranks[r].clock_rtt_ns = x->est[r].rtt_ns;
+        }
+        rc = coord_finish(x->co, &x->fin) == 0 ? 0 : 1;
     }
-    if (hosting)
-        host_destroy(&host);
-    event_base_free(base);
-    pki_free(&pki);
-    free(est);
-    free(hosts);
-    free(host_ips);
     MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    MPI_Finalize();
     return rc;
+}
+
+/* The one way out, whatever phase was reached: what depends on the event
+ * loop goes before it, and MPI last. */
+static void run_teardown(struct run_ctx *x)
+{
+    coord_free(x->co);
+    ctrl_free(x->ctrl);
+    if (x->rh_started)
+        rank_host_stop(&x->rh);
+    if (x->host_up)
+        host_destroy(&x->host);
+    if (x->base)
+        event_base_free(x->base);
+    rundir_close(x->rd);
+    pki_free(&x->pki);
+    free(x->fin.ranks);
+    free(x->fin.first_online_ns);
+    free(x->fin.attempts);
+    free(x->counts);
+    free(x->displs);
+    free(x->hists);
+    free(x->est);
+    free(x->offsets);
+    free(x->hosts);
+    free(x->host_ips);
+    MPI_Finalize();
+}
+
+static int cmd_run(const struct cli *cli)
+{
+    static struct run_ctx ctx; /* the scenario and the host are large */
+    struct run_ctx *x = &ctx;
+    int status;
+    if ((status = run_setup_mpi(x, cli)) != 0)
+        goto out;
+    if ((status = run_load_scenario(x)) != 0)
+        goto out;
+    if ((status = run_place_hosts(x)) != 0)
+        goto out;
+    if ((status = run_make_keys(x)) != 0)
+        goto out;
+    if ((status = run_sync_clocks(x)) != 0)
+        goto out;
+    if ((status = run_start_hosts(x)) != 0)
+        goto out;
+    if ((status = run_coordinate(x)) != 0)
+        goto out;
+    if ((status = run_gather(x)) != 0)
+        goto out;
+    status = run_write_results(x);
+out:
+    run_teardown(x);
+    return status;
 }
 
 int main(int argc, char **argv)
