@@ -338,7 +338,8 @@ int scn_walk_submap(struct scn_ctx *c, const struct field *f, const struct tnode
     return scn_walk_map(c, v, f->sub, base + f->off, base_off + f->off, path);
 }
 
-/* Reached only through walk_fields, which walks inline tables itself. */
+/* Not reached from walk_fields, which walks inline tables at the mapping's
+ * own level; here so that a sub-table of inline keys can be walked alone. */
 int scn_walk_inline(struct scn_ctx *c, const struct field *f, const struct tnode *v, char *base,
                     size_t base_off, const char *path)
 {

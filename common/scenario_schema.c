@@ -335,6 +335,8 @@ const struct field scn_scenario_fields[] = {
     {NULL},
 };
 
+/* ---- lookups ---- */
+
 const struct field *scn_action_field(enum scn_event_kind kind)
 {
     for (const struct field *f = scn_event_fields; f->key; f++)
