@@ -80,36 +80,80 @@ size_t summarize_event_marks(const struct run *r, struct event_mark **out)
 
 /* ---- layout ---- */
 
-/* Append text wrapped at spaces to TERM_W columns, continuation lines
- * indented by `indent`; `col` is the column the text starts at. A word
- * longer than a line (a path) is kept whole. */
-static void add_wrapped(struct sbuf *out, size_t col, size_t indent, const char *text)
+/* Words of a value: split at spaces. A phrase runs from one break to the
+ * next: after a word ending in , ; or :, or before one starting with (. */
+struct words {
+    char **w;
+    size_t n;
+};
+
+static void words_split(const char *text, struct words *ws)
 {
-    const char *p = text;
-    bool first = true;
-    while (*p) {
-        const char *sp = strchr(p, ' ');
-        size_t n = sp ? (size_t)(sp - p) : strlen(p);
-        char *word = xmalloc(n + 1);
-        memcpy(word, p, n);
-        word[n] = '\0';
-        size_t w = utf8_width(word);
-        if (!first && col + 1 + w > TERM_W) {
-            sbuf_addc(out, '\n');
-            sbuf_pad(out, indent);
-            col = indent;
-        } else if (!first) {
-            sbuf_addc(out, ' ');
-            col++;
-        }
-        sbuf_add(out, word);
-        col += w;
-        free(word);
-        first = false;
-        p += n;
+    ws->w = NULL;
+    ws->n = 0;
+    for (const char *p = text; *p;) {
         while (*p == ' ')
             p++;
+        if (!*p)
+            break;
+        size_t n = strcspn(p, " ");
+        ws->w = xrealloc(ws->w, (ws->n + 1) * sizeof *ws->w);
+        ws->w[ws->n] = xmalloc(n + 1);
+        memcpy(ws->w[ws->n], p, n);
+        ws->w[ws->n++][n] = '\0';
+        p += n;
     }
+}
+
+static bool phrase_ends(const struct words *ws, size_t i)
+{
+    size_t n = strlen(ws->w[i]);
+    return i + 1 == ws->n || strchr(",;:", ws->w[i][n - 1]) || ws->w[i + 1][0] == '(';
+}
+
+/* Append text wrapped to TERM_W columns, continuation lines indented by
+ * `indent`; `col` is the column the text starts at. Lines break between
+ * phrases when they can, so "max 9 per peer" stays together; a phrase too
+ * long for a line breaks between words, and a word too long (a path) is
+ * kept whole. */
+static void add_wrapped(struct sbuf *out, size_t col, size_t indent, const char *text)
+{
+    struct words ws;
+    words_split(text, &ws);
+    size_t i = 0;
+    while (i < ws.n) {
+        size_t end = i, width = utf8_width(ws.w[i]);
+        while (!phrase_ends(&ws, end)) {
+            end++;
+            width += 1 + utf8_width(ws.w[end]);
+        }
+        size_t lead = i ? 1 : 0;
+        if (i && col + lead + width > TERM_W && indent + width <= TERM_W) {
+            sbuf_addc(out, '\n'); /* the whole phrase on the next line */
+            sbuf_pad(out, indent);
+            col = indent;
+            lead = 0;
+        }
+        for (size_t k = i; k <= end; k++, lead = 1) {
+            size_t w = utf8_width(ws.w[k]);
+            if (lead && col + 1 + w > TERM_W) {
+                sbuf_addc(out, '\n');
+                sbuf_pad(out, indent);
+                col = indent;
+                lead = 0;
+            }
+            if (lead) {
+                sbuf_addc(out, ' ');
+                col++;
+            }
+            sbuf_add(out, ws.w[k]);
+            col += w;
+        }
+        i = end + 1;
+    }
+    for (size_t k = 0; k < ws.n; k++)
+        free(ws.w[k]);
+    free(ws.w);
     sbuf_addc(out, '\n');
 }
 

@@ -22,11 +22,11 @@ ts = [list(csv.DictReader(open(os.path.join(r, "timeseries.csv")))) for r in run
 for r, m in zip(runs, meta):
     s = m["summary"]
     p = rtlib.tool(a, "summary", r)
-    out = p.stdout
+    out = p.stdout.replace("\n" + " " * 17, " ")  # wrapped values back on one line
     check(p.returncode == 0, f"summary {os.path.basename(r)} exits 0")
     check(f"== small (seed {m['seed']}, {m['world_size']} ranks) ==" in out,
           "summary names the scenario, seed and ranks")
-    wide = [ln for ln in out.splitlines() if len(ln) > 80 and not ln.startswith("results ")]
+    wide = [ln for ln in p.stdout.splitlines() if len(ln) > 80 and not ln.startswith("results ")]
     check(not wide, f"summary fits 80 columns ({wide})")
     t = f"t50 {rtlib.sig3(s['t50_s'])} s   t95 {rtlib.sig3(s['t95_s'])} s   " \
         f"t99 {rtlib.sig3(s['t99_s'])} s"

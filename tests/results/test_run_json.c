@@ -470,7 +470,8 @@ static void summary_shows_the_capacity_timeline(void **state)
     struct run r;
     load_cap_run("cap-sum", &r);
     char *s = summary_of(&r);
-    assert_non_null(strstr(s, "login capacity   300/s, 800/s from 30.0 s; as low as 150/s while"));
+    assert_non_null(strstr(s, "\nlogin capacity   300/s, 800/s from 30.0 s;\n"
+                              "                 as low as 150/s while login servers were down\n"));
     assert_null(strstr(s, "estimated"));
     assert_fits_80(s);
     free(s);
