@@ -49,7 +49,7 @@ int scn_fail(struct scn_ctx *c, const struct tnode *n, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    scn_report(c->err, c->errlen, n->origin, n->line, n->col, "%s", msg);
+    stree_report(c->err, c->errlen, n->origin, n->line, n->col, "%s", msg);
     return -1;
 }
 
@@ -83,8 +83,8 @@ static int walk_fields(struct scn_ctx *c, const struct tnode *m, const struct fi
                 return -1;
             continue;
         }
-        const struct tnode *v = scn_map_get(m, f->key, NULL);
-        scn_join_path(child, sizeof child, path, f->key);
+        const struct tnode *v = stree_map_get(m, f->key, NULL);
+        stree_join_path(child, sizeof child, path, f->key);
         if (!v) {
             if (f->req)
                 return scn_fail(c, m, "%s%smissing required key '%s'", path, *path ? ": " : "",
@@ -102,18 +102,18 @@ int scn_walk_map(struct scn_ctx *c, const struct tnode *m, const struct field *t
 {
     char desc[64], child[256];
 
-    if (m->kind != TN_MAP && !tn_is_null(m)) {
-        scn_describe(m, desc, sizeof desc);
+    if (m->kind != TN_MAP && !stree_is_null(m)) {
+        stree_describe(m, desc, sizeof desc);
         return scn_fail(c, m, "%s: expected a mapping, got %s", *path ? path : "scenario", desc);
     }
     for (size_t i = 0; i + 1 < m->n; i += 2) {
         const struct tnode *k = m->items[i];
         size_t off;
         if (k->kind != TN_SCALAR) {
-            scn_describe(k, desc, sizeof desc);
+            stree_describe(k, desc, sizeof desc);
             return scn_fail(c, k, "%s: expected a key, got %s", *path ? path : "scenario", desc);
         }
-        scn_join_path(child, sizeof child, path, k->text);
+        stree_join_path(child, sizeof child, path, k->text);
         if (!scn_find_key(table, k->text, &off)) {
             char keys[384];
             size_t used = 0;
@@ -141,7 +141,7 @@ int scn_walk_nets(struct scn_ctx *c, const struct field *f, const struct tnode *
     uint32_t *count = (uint32_t *)(base + f->off_count);
 
     if (v->kind != TN_SEQ) {
-        scn_describe(v, desc, sizeof desc);
+        stree_describe(v, desc, sizeof desc);
         return scn_fail(c, v, "%s: expected a sequence of networks like [127.0.0.0/8], got %s",
                         path, desc);
     }
@@ -151,7 +151,7 @@ int scn_walk_nets(struct scn_ctx *c, const struct field *f, const struct tnode *
     for (size_t i = 0; i < v->n; i++) {
         const struct tnode *it = v->items[i];
         if (it->kind != TN_SCALAR) {
-            scn_describe(it, desc, sizeof desc);
+            stree_describe(it, desc, sizeof desc);
             return scn_fail(c, it, "%s.%zu: expected an IPv4 network like 127.0.0.0/8, got %s",
                             path, i, desc);
         }
@@ -172,7 +172,7 @@ static int walk_rank_list(struct scn_ctx *c, const struct tnode *g, const char *
     char desc[64], why[200];
 
     if (g->kind != TN_SEQ) {
-        scn_describe(g, desc, sizeof desc);
+        stree_describe(g, desc, sizeof desc);
         return scn_fail(c, g, "%s: expected a list of ranks like [1, 2], got %s", rpath, desc);
     }
     if (g->n == 0)
@@ -180,8 +180,8 @@ static int walk_rank_list(struct scn_ctx *c, const struct tnode *g, const char *
     for (size_t j = 0; j < g->n; j++) {
         const struct tnode *r = g->items[j];
         uint64_t rank;
-        if (r->kind != TN_SCALAR || tn_is_null(r)) {
-            scn_describe(r, desc, sizeof desc);
+        if (r->kind != TN_SCALAR || stree_is_null(r)) {
+            stree_describe(r, desc, sizeof desc);
             return scn_fail(c, r, "%s.%zu: expected a rank number, got %s", rpath, j, desc);
         }
         if (!scnv_parse_uint_why(r->text, 0, SCN_MAX_RANKS - 1, &rank, why, sizeof why))
@@ -204,7 +204,7 @@ int scn_walk_groups(struct scn_ctx *c, const struct field *f, const struct tnode
     uint8_t *group = (uint8_t *)(base + f->off);
 
     if (v->kind != TN_SEQ) {
-        scn_describe(v, desc, sizeof desc);
+        stree_describe(v, desc, sizeof desc);
         return scn_fail(c, v, "%s: expected a list of groups of ranks like [[1, 2], [3]], got %s",
                         path, desc);
     }
@@ -233,10 +233,10 @@ int scn_walk_impair_groups(struct scn_ctx *c, const struct field *f, const struc
 
     memset(c->s->network.impair_group_of_rank, 0, sizeof c->s->network.impair_group_of_rank);
     *count = 0;
-    if (tn_is_null(v))
+    if (stree_is_null(v))
         return 0;
     if (v->kind != TN_SEQ) {
-        scn_describe(v, desc, sizeof desc);
+        stree_describe(v, desc, sizeof desc);
         return scn_fail(c, v,
                         "%s: expected a list of host groups like [{ranks: [2, 3], latency: 50ms}], "
                         "got %s",
@@ -269,12 +269,12 @@ int scn_walk_events(struct scn_ctx *c, const struct field *f, const struct tnode
 
     (void)base; /* events are a top-level key: base is s, base_off 0 */
     (void)base_off;
-    if (tn_is_null(v)) {
+    if (stree_is_null(v)) {
         s->n_events = 0;
         return 0;
     }
     if (v->kind != TN_SEQ) {
-        scn_describe(v, desc, sizeof desc);
+        stree_describe(v, desc, sizeof desc);
         return scn_fail(c, v, "%s: expected a sequence of events, got %s", path, desc);
     }
     if (v->n > SCN_MAX_EVENTS)
@@ -300,10 +300,10 @@ int scn_walk_scalar(struct scn_ctx *c, const struct field *f, const struct tnode
 {
     char desc[64], tbuf[96], why[512];
 
-    if (f->nullable && tn_is_null(v))
+    if (f->nullable && stree_is_null(v))
         return 0; /* "not set": keep the default, and record nothing */
     if (v->kind != TN_SCALAR) {
-        scn_describe(v, desc, sizeof desc);
+        stree_describe(v, desc, sizeof desc);
         return scn_fail(c, v, "%s: expected %s, got %s", path, scn_field_what(f, tbuf, sizeof tbuf),
                         desc);
     }
@@ -320,14 +320,14 @@ int scn_walk_cond(struct scn_ctx *c, const struct field *f, const struct tnode *
 {
     char desc[64], tbuf[96];
 
-    if (!tn_is_null(v))
+    if (!stree_is_null(v))
         return scn_walk_scalar(c, f, v, base, base_off, path);
     if (f->nullable) {
         memset(base + f->off, 0, sizeof(struct scn_cond));
         *(bool *)(base + f->off_count) = false;
         return 0;
     }
-    scn_describe(v, desc, sizeof desc);
+    stree_describe(v, desc, sizeof desc);
     return scn_fail(c, v, "%s: expected %s, got %s", path, scn_field_what(f, tbuf, sizeof tbuf),
                     desc);
 }
@@ -381,30 +381,30 @@ static int load_buffer(const char *text, size_t len, const char *label,
 
     if (err && errlen)
         err[0] = '\0';
-    struct tnode *root = yaml_to_tree(&arena, &file, text, len, err, errlen);
+    struct tnode *root = stree_from_yaml(&arena, &file, text, len, err, errlen);
     if (!root)
         goto out;
-    if (tn_is_null(root)) {
-        scn_report(err, errlen, &file, root->line, root->col,
+    if (stree_is_null(root)) {
+        stree_report(err, errlen, &file, root->line, root->col,
                    "empty scenario (expected a mapping with at least name, duration and "
                    "nodes.peers)");
         goto out;
     }
     if (root->kind != TN_MAP) {
-        scn_describe(root, desc, sizeof desc);
-        scn_report(err, errlen, &file, root->line, root->col,
+        stree_describe(root, desc, sizeof desc);
+        stree_report(err, errlen, &file, root->line, root->col,
                    "expected a mapping at the top level, got %s", desc);
         goto out;
     }
     for (size_t i = 0; i < n_overrides; i++)
-        if (apply_override(&arena, root, overrides[i] ? overrides[i] : "", err, errlen) < 0)
+        if (stree_apply_override(&arena, root, overrides[i] ? overrides[i] : "", err, errlen) < 0)
             goto out;
 
     /* Heap, not stack: struct scn_ctx holds the seen[] table. */
     s = malloc(sizeof *s);
     c = calloc(1, sizeof *c);
     if (!s || !c) {
-        scn_report(err, errlen, &file, 0, 0, "out of memory");
+        stree_report(err, errlen, &file, 0, 0, "out of memory");
         goto out;
     }
     scenario_defaults(s);
@@ -419,7 +419,7 @@ static int load_buffer(const char *text, size_t len, const char *label,
 out:
     free(c);
     free(s);
-    arena_free(&arena);
+    stree_arena_free(&arena);
     return rc;
 }
 

@@ -19,7 +19,7 @@
 static const struct tnode *key_node(const struct tnode *m, const char *key)
 {
     struct tnode *k = NULL;
-    return scn_map_get(m, key, &k) ? k : NULL;
+    return stree_map_get(m, key, &k) ? k : NULL;
 }
 
 int scn_check_event(struct scn_ctx *c, const struct tnode *it, struct scn_event *e,
@@ -72,8 +72,8 @@ int scn_check_event(struct scn_ctx *c, const struct tnode *it, struct scn_event 
                         first->text, second->text);
     e->kind = (enum scn_event_kind)fa->kind;
 
-    const struct tnode *act = scn_map_get(it, fa->key, NULL);
-    const struct tnode *role = scn_map_get(act, "role", NULL);
+    const struct tnode *act = stree_map_get(it, fa->key, NULL);
+    const struct tnode *role = stree_map_get(act, "role", NULL);
     switch (e->kind) {
     case EV_BOOT:
     case EV_REBOOT:
@@ -88,8 +88,8 @@ int scn_check_event(struct scn_ctx *c, const struct tnode *it, struct scn_event 
                             role_names[e->role]);
         break;
     case EV_CAPACITY: {
-        bool w = scn_map_get(act, "workers", NULL), st = scn_map_get(act, "service_time", NULL),
-             q = scn_map_get(act, "queue", NULL);
+        bool w = stree_map_get(act, "workers", NULL), st = stree_map_get(act, "service_time", NULL),
+             q = stree_map_get(act, "queue", NULL);
         if (!st)
             e->service_time = (struct dist){.kind = DIST_KEEP};
         e->queue_set = q;
@@ -108,7 +108,7 @@ int scn_check_event(struct scn_ctx *c, const struct tnode *it, struct scn_event 
     case EV_INJECT_SN:
         *injected += e->count;
         if (*injected > MAX_COUNT) {
-            const struct tnode *n = scn_map_get(act, "count", NULL);
+            const struct tnode *n = stree_map_get(act, "count", NULL);
             return scn_fail(
                 c, n ? n : act,
                 "%s.inject_supernodes.count: the injected supernodes add up to %llu, more "
@@ -125,7 +125,7 @@ int scn_check_event(struct scn_ctx *c, const struct tnode *it, struct scn_event 
                         fa->key);
 
     if (!e->conditional && e->at_ns >= s->duration_ns) {
-        const struct tnode *at = scn_map_get(it, "at", NULL);
+        const struct tnode *at = stree_map_get(it, "at", NULL);
         scenario_format_duration(s->duration_ns, b1, sizeof b1);
         scenario_format_duration(e->at_ns, b2, sizeof b2);
         return scn_fail(c, at ? at : it, "%s.at: must be < duration (%s), got %s", ipath, b1, b2);

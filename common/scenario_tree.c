@@ -62,7 +62,7 @@ static char *arena_strndup(struct arena *a, const char *s, size_t n)
     return p;
 }
 
-void arena_free(struct arena *a)
+void stree_arena_free(struct arena *a)
 {
     while (a->head) {
         struct chunk *next = a->head->next;
@@ -73,7 +73,7 @@ void arena_free(struct arena *a)
 
 /* ---- errors ---- */
 
-void scn_report(char *err, size_t errlen, const struct origin *o, unsigned line, unsigned col,
+void stree_report(char *err, size_t errlen, const struct origin *o, unsigned line, unsigned col,
                 const char *fmt, ...)
 {
     if (!err || errlen == 0)
@@ -93,7 +93,7 @@ void scn_report(char *err, size_t errlen, const struct origin *o, unsigned line,
 
 /* ---- generic tree ---- */
 
-bool tn_is_null(const struct tnode *n)
+bool stree_is_null(const struct tnode *n)
 {
     return n->kind == TN_SCALAR && n->plain &&
            (n->len == 0 || !strcmp(n->text, "~") || !strcmp(n->text, "null") ||
@@ -101,7 +101,7 @@ bool tn_is_null(const struct tnode *n)
 }
 
 /* First value for `key` in a mapping, or NULL. `*keynode` gets its key. */
-struct tnode *scn_map_get(const struct tnode *m, const char *key, struct tnode **keynode)
+struct tnode *stree_map_get(const struct tnode *m, const char *key, struct tnode **keynode)
 {
     if (m->kind != TN_MAP)
         return NULL;
@@ -116,13 +116,13 @@ struct tnode *scn_map_get(const struct tnode *m, const char *key, struct tnode *
     return NULL;
 }
 
-void scn_describe(const struct tnode *n, char *buf, size_t len)
+void stree_describe(const struct tnode *n, char *buf, size_t len)
 {
     if (n->kind == TN_MAP)
         snprintf(buf, len, "a mapping");
     else if (n->kind == TN_SEQ)
         snprintf(buf, len, "a sequence");
-    else if (tn_is_null(n))
+    else if (stree_is_null(n))
         snprintf(buf, len, "nothing");
     else if (n->len > 40)
         snprintf(buf, len, "'%.37s...'", n->text);
@@ -130,7 +130,7 @@ void scn_describe(const struct tnode *n, char *buf, size_t len)
         snprintf(buf, len, "'%s'", n->text);
 }
 
-void scn_join_path(char *out, size_t len, const char *path, const char *key)
+void stree_join_path(char *out, size_t len, const char *path, const char *key)
 {
     snprintf(out, len, "%.150s%s%.64s", path, *path ? "." : "", key);
 }
@@ -157,7 +157,7 @@ struct builder {
 
 static void b_oom(struct builder *b)
 {
-    scn_report(b->err, b->errlen, b->origin, 0, 0, "out of memory");
+    stree_report(b->err, b->errlen, b->origin, 0, 0, "out of memory");
 }
 
 static void b_syntax_error(struct builder *b)
@@ -182,17 +182,17 @@ static void b_syntax_error(struct builder *b)
                 col++;
             }
         }
-        scn_report(b->err, b->errlen, b->origin, line, col, "%s: %s", what,
+        stree_report(b->err, b->errlen, b->origin, line, col, "%s: %s", what,
                    p->problem ? p->problem : "unreadable input");
         return;
     }
     if (p->context)
-        scn_report(b->err, b->errlen, b->origin, line, col,
+        stree_report(b->err, b->errlen, b->origin, line, col,
                    "%s: %s (%s that started at line %u, column %u)", what,
                    p->problem ? p->problem : "error", p->context,
                    (unsigned)p->context_mark.line + 1, (unsigned)p->context_mark.column + 1);
     else
-        scn_report(b->err, b->errlen, b->origin, line, col, "%s: %s", what,
+        stree_report(b->err, b->errlen, b->origin, line, col, "%s: %s", what,
                    p->problem ? p->problem : "error");
 }
 
@@ -208,7 +208,7 @@ static int b_next(struct builder *b, yaml_event_t *ev)
 static struct tnode *b_new(struct builder *b, enum tkind kind, const yaml_mark_t *mark)
 {
     if (++b->n_nodes > TREE_MAX_NODES) {
-        scn_report(b->err, b->errlen, b->origin, (unsigned)mark->line + 1,
+        stree_report(b->err, b->errlen, b->origin, (unsigned)mark->line + 1,
                    (unsigned)mark->column + 1, "document too large (more than %d nodes)",
                    TREE_MAX_NODES);
         return NULL;
@@ -297,7 +297,7 @@ static struct tnode *b_build(struct builder *b, yaml_event_t *ev, unsigned depth
     yaml_mark_t mark = ev->start_mark;
 
     if (depth > TREE_MAX_DEPTH) {
-        scn_report(b->err, b->errlen, b->origin, (unsigned)mark.line + 1, (unsigned)mark.column + 1,
+        stree_report(b->err, b->errlen, b->origin, (unsigned)mark.line + 1, (unsigned)mark.column + 1,
                    "nesting deeper than %d levels", TREE_MAX_DEPTH);
         yaml_event_delete(ev);
         return NULL;
@@ -308,7 +308,7 @@ static struct tnode *b_build(struct builder *b, yaml_event_t *ev, unsigned depth
         const char *v = (const char *)ev->data.scalar.value;
         size_t len = ev->data.scalar.length;
         if (memchr(v, '\0', len)) {
-            scn_report(b->err, b->errlen, b->origin, (unsigned)mark.line + 1,
+            stree_report(b->err, b->errlen, b->origin, (unsigned)mark.line + 1,
                        (unsigned)mark.column + 1, "NUL character in a scalar");
             break;
         }
@@ -339,13 +339,13 @@ static struct tnode *b_build(struct builder *b, yaml_event_t *ev, unsigned depth
             }
         }
         if (!src) {
-            scn_report(b->err, b->errlen, b->origin, (unsigned)mark.line + 1,
+            stree_report(b->err, b->errlen, b->origin, (unsigned)mark.line + 1,
                        (unsigned)mark.column + 1, "alias *%.64s refers to no (finished) anchor",
                        name);
             break;
         }
         if (depth + src->height > TREE_MAX_DEPTH + 1) {
-            scn_report(b->err, b->errlen, b->origin, (unsigned)mark.line + 1,
+            stree_report(b->err, b->errlen, b->origin, (unsigned)mark.line + 1,
                        (unsigned)mark.column + 1, "nesting deeper than %d levels", TREE_MAX_DEPTH);
             break;
         }
@@ -392,7 +392,7 @@ static struct tnode *b_build(struct builder *b, yaml_event_t *ev, unsigned depth
         return n;
     }
     default:
-        scn_report(b->err, b->errlen, b->origin, (unsigned)mark.line + 1, (unsigned)mark.column + 1,
+        stree_report(b->err, b->errlen, b->origin, (unsigned)mark.line + 1, (unsigned)mark.column + 1,
                    "unexpected YAML event");
         break;
     }
@@ -402,7 +402,7 @@ static struct tnode *b_build(struct builder *b, yaml_event_t *ev, unsigned depth
 
 /* Parse one YAML document into a tree. An input with no document gives a null
  * scalar (so "--set k=" means "k: " and an empty file can be reported). */
-struct tnode *yaml_to_tree(struct arena *a, const struct origin *o, const char *text, size_t len,
+struct tnode *stree_from_yaml(struct arena *a, const struct origin *o, const char *text, size_t len,
                            char *err, size_t errlen)
 {
     struct builder b = {
@@ -447,7 +447,7 @@ struct tnode *yaml_to_tree(struct arena *a, const struct origin *o, const char *
         goto out;
     }
     if (ev.type != YAML_STREAM_END_EVENT) {
-        scn_report(err, errlen, o, (unsigned)ev.start_mark.line + 1,
+        stree_report(err, errlen, o, (unsigned)ev.start_mark.line + 1,
                    (unsigned)ev.start_mark.column + 1,
                    "more than one YAML document (a scenario is one document)");
         root = NULL;
@@ -517,14 +517,14 @@ static int graft(struct arena *a, const struct origin *o, struct tnode *root, ch
 
         if (cur->kind == TN_SEQ) {
             if (!all_digits(comps[i])) {
-                scn_report(err, errlen, o, 0, 0, "%s: expected a sequence index, got '%.32s'",
+                stree_report(err, errlen, o, 0, 0, "%s: expected a sequence index, got '%.32s'",
                            *here ? here : "scenario", comps[i]);
                 return -1;
             }
             errno = 0;
             unsigned long long idx = strtoull(comps[i], NULL, 10);
             if (errno || idx > cur->n) {
-                scn_report(err, errlen, o, 0, 0,
+                stree_report(err, errlen, o, 0, 0,
                            "%s.%.32s: index out of range (%s has %zu entries; index %zu appends)",
                            here, comps[i], here, cur->n, cur->n);
                 return -1;
@@ -537,7 +537,7 @@ static int graft(struct arena *a, const struct origin *o, struct tnode *root, ch
             slot = &cur->items[idx];
         } else {
             struct tnode *k = NULL;
-            struct tnode *v = scn_map_get(cur, comps[i], &k);
+            struct tnode *v = stree_map_get(cur, comps[i], &k);
             if (!v) {
                 struct tnode *key = new_key(a, o, comps[i]);
                 struct tnode *fresh = last ? value : new_container(a, o, next_is_index);
@@ -550,7 +550,7 @@ static int graft(struct arena *a, const struct origin *o, struct tnode *root, ch
                         slot = &cur->items[j + 1];
             }
         }
-        scn_join_path(path, sizeof path, here, comps[i]);
+        stree_join_path(path, sizeof path, here, comps[i]);
         if (last) {
             *slot = value;
             return 0;
@@ -565,11 +565,11 @@ static int graft(struct arena *a, const struct origin *o, struct tnode *root, ch
     }
     return 0;
 oom:
-    scn_report(err, errlen, o, 0, 0, "out of memory");
+    stree_report(err, errlen, o, 0, 0, "out of memory");
     return -1;
 }
 
-int apply_override(struct arena *a, struct tnode *root, const char *ov, char *err, size_t errlen)
+int stree_apply_override(struct arena *a, struct tnode *root, const char *ov, char *err, size_t errlen)
 {
     size_t len = strlen(ov);
     struct origin *o = arena_alloc(a, sizeof *o);
@@ -584,24 +584,24 @@ int apply_override(struct arena *a, struct tnode *root, const char *ov, char *er
 
     const char *eq = strchr(ov, '=');
     if (!eq) {
-        scn_report(err, errlen, o, 0, 0, "malformed override: expected KEY=VALUE");
+        stree_report(err, errlen, o, 0, 0, "malformed override: expected KEY=VALUE");
         return -1;
     }
     if (eq == ov) {
-        scn_report(err, errlen, o, 0, 0, "malformed override: empty key");
+        stree_report(err, errlen, o, 0, 0, "malformed override: empty key");
         return -1;
     }
     char *key = arena_strndup(a, ov, (size_t)(eq - ov));
     size_t nc = 1;
     if (!key) {
-        scn_report(err, errlen, o, 0, 0, "out of memory");
+        stree_report(err, errlen, o, 0, 0, "out of memory");
         return -1;
     }
     for (const char *p = key; *p; p++)
         nc += *p == '.';
     char **comps = arena_alloc(a, nc * sizeof *comps);
     if (!comps) {
-        scn_report(err, errlen, o, 0, 0, "out of memory");
+        stree_report(err, errlen, o, 0, 0, "out of memory");
         return -1;
     }
     size_t i = 0;
@@ -611,7 +611,7 @@ int apply_override(struct arena *a, struct tnode *root, const char *ov, char *er
         if (dot)
             *dot = '\0';
         if (*p == '\0') {
-            scn_report(err, errlen, o, 0, 0, "malformed override: empty component in key '%.*s'",
+            stree_report(err, errlen, o, 0, 0, "malformed override: empty component in key '%.*s'",
                        (int)(eq - ov), ov);
             return -1;
         }
@@ -620,7 +620,7 @@ int apply_override(struct arena *a, struct tnode *root, const char *ov, char *er
         p = dot + 1;
     }
 
-    struct tnode *value = yaml_to_tree(a, o, eq + 1, strlen(eq + 1), err, errlen);
+    struct tnode *value = stree_from_yaml(a, o, eq + 1, strlen(eq + 1), err, errlen);
     if (!value)
         return -1;
     return graft(a, o, root, comps, nc, value, err, errlen);

@@ -16,7 +16,7 @@ struct arena {
     struct chunk *head;
 };
 
-void arena_free(struct arena *a);
+void stree_arena_free(struct arena *a);
 
 /* ---- errors ---- */
 
@@ -27,7 +27,7 @@ struct origin {
     bool is_override;
 };
 
-void scn_report(char *err, size_t errlen, const struct origin *o, unsigned line, unsigned col,
+void stree_report(char *err, size_t errlen, const struct origin *o, unsigned line, unsigned col,
                 const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 /* ---- generic tree ---- */
@@ -46,22 +46,22 @@ struct tnode {
     struct tnode **items; /* mapping: key 2i, value 2i+1 */
 };
 
-bool tn_is_null(const struct tnode *n);
+bool stree_is_null(const struct tnode *n);
 
 /* First value for `key` in a mapping, or NULL. `*keynode` gets its key. */
-struct tnode *scn_map_get(const struct tnode *m, const char *key, struct tnode **keynode);
+struct tnode *stree_map_get(const struct tnode *m, const char *key, struct tnode **keynode);
 
-void scn_describe(const struct tnode *n, char *buf, size_t len);
+void stree_describe(const struct tnode *n, char *buf, size_t len);
 
-void scn_join_path(char *out, size_t len, const char *path, const char *key);
+void stree_join_path(char *out, size_t len, const char *path, const char *key);
 
 /* Parse one YAML document into a tree. An input with no document gives a null
  * scalar (so "--set k=" means "k: " and an empty file can be reported). */
-struct tnode *yaml_to_tree(struct arena *a, const struct origin *o, const char *text, size_t len,
+struct tnode *stree_from_yaml(struct arena *a, const struct origin *o, const char *text, size_t len,
                            char *err, size_t errlen);
 
 /* ---- overrides ---- */
 
-int apply_override(struct arena *a, struct tnode *root, const char *ov, char *err, size_t errlen);
+int stree_apply_override(struct arena *a, struct tnode *root, const char *ov, char *err, size_t errlen);
 
 #endif

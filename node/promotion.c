@@ -52,7 +52,7 @@ static void tick(evutil_socket_t fd, short what, void *arg)
 {
     struct promotion *pr = arg;
     struct host *h = pr->h;
-    const typeof(h->scn->supernode.promote) *cfg = &h->scn->supernode.promote;
+    const struct scn_promote *cfg = &h->scn->supernode.promote;
     int64_t now = host_now(h);
     double want = cfg->target_ratio * (double)h->global_online;
     double deficit = want - (double)h->global_sn;

@@ -343,7 +343,7 @@ static void monitor_tick(evutil_socket_t fd, short what, void *arg)
 {
     struct supernode *sn = arg;
     struct host *h = sn->h;
-    const typeof(h->scn->supernode.overload) *o = &h->scn->supernode.overload;
+    const struct scn_overload *o = &h->scn->supernode.overload;
     bool loaded = o->load > 0 && sn->max_clients > 0 &&
                   (double)sn->clients >= o->load * (double)sn->max_clients;
     bool lagging = o->lag_ns > 0 && oldest_wait_ns(sn) >= o->lag_ns;
