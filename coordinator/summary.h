@@ -1,14 +1,15 @@
 /* summary.h - turning what the coordinator collected into run.json's
- * summary, histograms.json and the summary printed at the end.
+ * summary and histograms.json.
  *
- * Pure functions of the collected data (no MPI, no I/O but the final print),
- * so the rules, above all the fidelity verdict, are unit-tested directly. */
+ * Pure functions of the collected data (no MPI, no I/O), so the rules,
+ * above all the fidelity verdict, are unit-tested directly. The summary
+ * printed at the end of a run is the results tool's (results/summarize.h),
+ * read back from the run directory. */
 #ifndef BS_SUMMARY_H
 #define BS_SUMMARY_H
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include <jansson.h>
 
@@ -110,7 +111,5 @@ json_t *summary_build(const struct run_record *r, const struct run_final *f,
                       const struct fidelity *fid, const struct verdict *v);
 /* histograms.json (new reference). */
 json_t *summary_histograms(const struct run_record *r, const struct run_final *f);
-/* The human summary. */
-void summary_print(FILE *out, const struct run_record *r, json_t *summary, const char *dir);
 
 #endif

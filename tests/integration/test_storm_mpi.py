@@ -14,7 +14,9 @@ scenario = os.path.join(a.source, "tests/scenarios/small.yaml")
 p = bslib.run(bslib.mpirun_cmd(3, a.bin, ["run", scenario, "--out", out, "--quiet",
                                           "--set", "network.base=127.20.0.1"]), 400)
 check(p.returncode == 0, "mpirun exits 0")
-check("== bootstorm: small" in p.stdout, "the summary is printed")
+# the results tool's summary (results/summarize.c), read back from the run directory
+check("== small (seed 7," in p.stdout and out in p.stdout,
+      "the summary is printed, naming the run directory")
 
 run = bslib.load_run(out)
 s = run["summary"]
