@@ -312,8 +312,8 @@ static size_t capacity_lines(const struct page *p, struct pool *pl, struct svg_s
     *h = xcalloc(p->n ? p->n : 1, sizeof **h);
     for (size_t i = 0; i < p->n; i++) {
         const struct run *r = &p->runs[i];
-        double flat = run_capacity_const(r, RUN_SRV_LOGIN);
-        if (isfinite(flat) && !run_capacity_outage(r, RUN_SRV_LOGIN)) {
+        double flat = run_capacity_const(r, RUN_SRV_LOGIN), low;
+        if (isfinite(flat) && !run_capacity_outage(r, RUN_SRV_LOGIN, &low)) {
             bool dup = false;
             for (size_t j = 0; j < *nh; j++)
                 dup |= (*h)[j].y == flat;

@@ -874,7 +874,15 @@ static int by_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-size_t run_capacity_line(const struct run *r, enum run_srv c, double **xs, double **ys)
+/* One stretch of the capacity line: [lo, hi) at v, with `down` set when
+ * fewer servers were up than configured. */
+struct stretch {
+    double lo, hi, v;
+    bool down;
+};
+
+/* The stretches of a class's capacity line, malloc'd; 0 when unknown. */
+static size_t cap_stretches(const struct run *r, enum run_srv c, struct stretch **out)
 {
     if (!r->n_cap[c])
         return 0;
@@ -882,8 +890,8 @@ size_t run_capacity_line(const struct run *r, enum run_srv c, double **xs, doubl
     double end = r->n_rows ? t[r->n_rows - 1] : run_duration_s(r);
     if (!(end > 0))
         return 0;
-    /* The stretches' bounds: 0, every row end, every step, the end, sorted
-     * (a repeated bound makes an empty stretch, skipped). */
+    /* The bounds: 0, every row end, every step, the end, sorted (a
+     * repeated bound makes an empty stretch, skipped). */
     size_t nb = 0;
     double *b = xcalloc(r->n_rows + r->n_cap[c] + 2, sizeof *b);
     b[nb++] = 0;
@@ -894,7 +902,7 @@ size_t run_capacity_line(const struct run *r, enum run_srv c, double **xs, doubl
         if (r->cap[c][k].t_s > 0 && r->cap[c][k].t_s < end)
             b[nb++] = r->cap[c][k].t_s;
     qsort(b, nb, sizeof *b, by_double);
-    double *x = xcalloc(2 * nb, sizeof *x), *y = xcalloc(2 * nb, sizeof *y);
+    struct stretch *st = xcalloc(nb, sizeof *st);
     size_t n = 0, row = 0;
     for (size_t k = 0; k + 1 < nb; k++) {
         double lo = b[k], hi = b[k + 1];
@@ -906,19 +914,33 @@ size_t run_capacity_line(const struct run *r, enum run_srv c, double **xs, doubl
         const struct cap_step *s = cap_step_at(r, c, lo);
         double servers = up && row < r->n_rows ? up[row] : s->servers;
         double v = s->per_server_rps * servers;
-        if (!isfinite(v))
-            v = NAN; /* no limit known: a gap in the line */
-        bool same = n && (y[n - 1] == v || (isnan(v) && isnan(y[n - 1])));
-        if (same) {
-            x[n - 1] = hi;
-            continue;
-        }
-        x[n] = lo;
-        y[n++] = v;
-        x[n] = hi;
-        y[n++] = v;
+        st[n++] = (struct stretch){lo, hi, isfinite(v) ? v : NAN, servers < s->servers};
     }
     free(b);
+    *out = st;
+    return n;
+}
+
+size_t run_capacity_line(const struct run *r, enum run_srv c, double **xs, double **ys)
+{
+    struct stretch *st;
+    size_t ns = cap_stretches(r, c, &st);
+    if (!ns)
+        return 0;
+    double *x = xcalloc(2 * ns, sizeof *x), *y = xcalloc(2 * ns, sizeof *y);
+    size_t n = 0;
+    for (size_t k = 0; k < ns; k++) {
+        double v = st[k].v; /* NaN: no limit known, a gap in the line */
+        if (n && (y[n - 1] == v || (isnan(v) && isnan(y[n - 1])))) {
+            x[n - 1] = st[k].hi; /* the same level goes on */
+            continue;
+        }
+        x[n] = st[k].lo;
+        y[n++] = v;
+        x[n] = st[k].hi;
+        y[n++] = v;
+    }
+    free(st);
     *xs = x;
     *ys = y;
     return n;
@@ -951,17 +973,22 @@ double run_capacity_const(const struct run *r, enum run_srv c)
     return v;
 }
 
-bool run_capacity_outage(const struct run *r, enum run_srv c)
+bool run_capacity_outage(const struct run *r, enum run_srv c, double *low)
 {
-    const double *t = run_col(r, "t_s"), *up = run_col(r, up_col[c]);
-    if (!up || !r->n_cap[c])
-        return false;
-    for (size_t k = 0; k < r->n_rows; k++) {
-        double lo = k ? t[k - 1] : 0;
-        if (up[k] < cap_step_at(r, c, lo)->servers)
-            return true;
-    }
-    return false;
+    struct stretch *st;
+    size_t n = cap_stretches(r, c, &st);
+    bool down = false;
+    *low = INFINITY;
+    for (size_t k = 0; k < n; k++)
+        if (st[k].down) {
+            down = true;
+            *low = fmin(*low, st[k].v); /* fmin skips a NaN */
+        }
+    if (n)
+        free(st);
+    if (!isfinite(*low))
+        *low = NAN;
+    return down;
 }
 
 /* Drop every "port" key, at any depth: where a server listens does not

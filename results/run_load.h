@@ -101,8 +101,9 @@ double run_capacity_mean(const struct run *r, enum run_srv c);
  * the whole run; NaN when it changes or is unknown. */
 double run_capacity_const(const struct run *r, enum run_srv c);
 /* Whether servers of the class were down (ls_up/svc_up below `servers`)
- * in some row. */
-bool run_capacity_outage(const struct run *r, enum run_srv c);
+ * in some row; *low is then the lowest capacity while they were (NaN when
+ * no limit was known then). */
+bool run_capacity_outage(const struct run *r, enum run_srv c, double *low);
 /* Mean of a scenario distribution string ("10ms", "exp(5ms)",
  * "uniform(1ms, 3ms)", "lognormal(2s, 0.5)") in seconds, or NaN when the
  * scenario loader would not accept it. */

@@ -269,20 +269,11 @@ static void capacity_text(const struct run *r, enum run_srv c, struct sbuf *out)
     }
     if (changes > MAX_CHANGES)
         sbuf_printf(out, " (and %zu more changes)", changes - MAX_CHANGES);
-    if (run_capacity_outage(r, c)) {
-        double *x, *y, low = INFINITY;
-        size_t n = run_capacity_line(r, c, &x, &y);
-        for (size_t k = 0; k < n; k++)
-            low = fmin(low, y[k]);
-        if (n) {
-            free(x);
-            free(y);
-        }
-        if (isfinite(low)) {
-            fmt_value(UNIT_RATE, low, a, sizeof a);
-            sbuf_printf(out, "; as low as %s while %s were down", a,
-                        c == RUN_SRV_LOGIN ? "login servers" : "service nodes");
-        }
+    double low;
+    if (run_capacity_outage(r, c, &low) && isfinite(low)) {
+        fmt_value(UNIT_RATE, low, a, sizeof a);
+        sbuf_printf(out, "; as low as %s while %s were down", a,
+                    c == RUN_SRV_LOGIN ? "login servers" : "service nodes");
     }
     if (r->cap_estimated)
         sbuf_add(out, " (estimated from the scenario)");

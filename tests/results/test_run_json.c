@@ -327,7 +327,9 @@ static void capacity_timeline_follows_events_and_outages(void **state)
     free(y);
     assert_true(fabs(run_capacity_mean(&r, RUN_SRV_LOGIN) - 525) < 1e-9); /* 31500 / 60 s */
     assert_true(isnan(run_capacity_const(&r, RUN_SRV_LOGIN)));
-    assert_true(run_capacity_outage(&r, RUN_SRV_LOGIN));
+    double low;
+    assert_true(run_capacity_outage(&r, RUN_SRV_LOGIN, &low));
+    assert_true(low == 150);
     assert_int_equal(run_capacity_line(&r, RUN_SRV_SERVICE, &x, &y), 0);
     double v;
     assert_int_equal(figure_value(&r, FIG_CAPACITY, &v), FV_VALUE);
@@ -347,7 +349,8 @@ static void capacity_step_inside_an_interval(void **state)
     /* No ls_up column: the configured servers. The run ends at 2 s, before
      * the step. */
     assert_true(run_capacity_mean(&r, RUN_SRV_LOGIN) == 200);
-    assert_false(run_capacity_outage(&r, RUN_SRV_LOGIN));
+    double low;
+    assert_false(run_capacity_outage(&r, RUN_SRV_LOGIN, &low));
     /* A step past the last row still counts as a change. */
     assert_true(isnan(run_capacity_const(&r, RUN_SRV_LOGIN)));
     run_free(&r);
