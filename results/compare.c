@@ -188,8 +188,9 @@ bool cmp_estimated_note(const struct cmp *c, struct sbuf *out)
         if (c->runs[i].cap_estimated && c->run[i][FIG_CAPACITY].state == FV_VALUE)
             sbuf_printf(&list, "%s#%zu", k++ ? ", " : "", i + 1);
     if (k)
-        sbuf_printf(out, "run%s %s: capacity estimated from the scenario (no capacity "
-                         "timeline in run.json)",
+        sbuf_printf(out,
+                    "run%s %s: capacity estimated from the scenario (no capacity "
+                    "timeline in run.json)",
                     k > 1 ? "s" : "", sbuf_str(&list));
     sbuf_free(&list);
     return k > 0;

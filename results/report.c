@@ -306,7 +306,7 @@ static double lag_limit(const struct run *r)
  * dashed step line that follows the capacity events and outages. Returns
  * the number of step lines added to *s. */
 static size_t capacity_lines(const struct page *p, struct pool *pl, struct svg_series **s,
-                           size_t *ns, struct svg_hline **h, size_t *nh)
+                             size_t *ns, struct svg_hline **h, size_t *nh)
 {
     size_t steps = 0;
     *h = xcalloc(p->n ? p->n : 1, sizeof **h);
@@ -688,7 +688,7 @@ static void stat_cards(const struct page *p, struct sbuf *o)
     /* One scenario: its headline figures (group means over seeds). */
     static const enum fig_id cards[] = {FIG_ONLINE_PCT, FIG_T95,      FIG_AMPLIFICATION,
                                         FIG_PEAK_RPS,   FIG_CAPACITY, FIG_LAG_P99};
-    static const char *const what[] = {"online at end",   "t95: 95% online", "amplification",
+    static const char *const what[] = {"online at end",   "t95: 95% online",     "amplification",
                                        "peak attempts/s", "mean login capacity", "timer lag p99"};
     if (p->cmp.n_groups != 1)
         return;

@@ -197,8 +197,8 @@ static int check_version(json_t *root, const char *label, char *err, size_t errl
 static const char *const srv_key[RUN_SRV_COUNT] = {"login_server", "service"};
 
 /* One entry of capacity.CLASS: {t_s, per_server_rps, servers}. */
-static int check_cap_entry(json_t *e, const char *cls, size_t i, double *prev_t,
-                           const char *label, char *err, size_t errlen)
+static int check_cap_entry(json_t *e, const char *cls, size_t i, double *prev_t, const char *label,
+                           char *err, size_t errlen)
 {
     static const struct key_rule rules[] = {
         {"t_s", T_NUM, 1},
@@ -256,8 +256,7 @@ static int check_capacity(json_t *root, const char *label, char *err, size_t err
         }
         double prev = 0;
         for (size_t i = 0; i < json_array_size(a); i++)
-            if (check_cap_entry(json_array_get(a, i), srv_key[c], i, &prev, label, err, errlen) <
-                0)
+            if (check_cap_entry(json_array_get(a, i), srv_key[c], i, &prev, label, err, errlen) < 0)
                 return -1;
     }
     return 0;
@@ -818,8 +817,7 @@ static void cap_add(struct run *r, enum run_srv c, double t, double rps, double 
  * events and admission rates are not applied). */
 static void cap_estimate(struct run *r, enum run_srv c)
 {
-    static const char *const count_key[RUN_SRV_COUNT] = {"nodes.login_servers",
-                                                         "nodes.services"};
+    static const char *const count_key[RUN_SRV_COUNT] = {"nodes.login_servers", "nodes.services"};
     char key[64];
     json_t *n = run_scenario_get(r, count_key[c]);
     snprintf(key, sizeof key, "%s.workers", srv_key[c]);

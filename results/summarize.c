@@ -461,8 +461,8 @@ static void metastable_line(const struct run *r, struct sbuf *out)
         fmt_value(UNIT_RATE, json_number_value(json_object_get(l, "offered_rps")), o, sizeof o);
         fmt_value(UNIT_RATE, json_number_value(json_object_get(l, "goodput_rps")), g, sizeof g);
         fmt_value(UNIT_RATE, json_number_value(json_object_get(l, "capacity_rps")), c, sizeof c);
-        sbuf_printf(&t, "%s%s offered %s, goodput %s, capacity %s", shown++ ? "; " : ": ",
-                    name[k], o, g, c);
+        sbuf_printf(&t, "%s%s offered %s, goodput %s, capacity %s", shown++ ? "; " : ": ", name[k],
+                    o, g, c);
     }
     field(out, "metastable", sbuf_str(&t));
     sbuf_free(&t);
