@@ -78,8 +78,8 @@ struct rh {
     struct placement pl;
     struct event_base *base;
     struct host h;
-    SSL_CTX *tls;             /* client side, trusts the run's CA */
-    struct ticket_keys keys;  /* the login servers' ticket key */
+    SSL_CTX *tls;            /* client side, trusts the run's CA */
+    struct ticket_keys keys; /* the login servers' ticket key */
     bool have_pki, have_host, have_keys;
     struct rh_client *cl[RH_MAX_CLIENTS];
     uint32_t n_cl;
@@ -125,8 +125,8 @@ static inline int rh_teardown(void **state)
 static inline void rh_pick_base(char *buf, size_t len)
 {
     static uint64_t seq;
-    uint64_t x = ((uint64_t)getpid() << 20) ^ (++seq * 0x9e3779b97f4a7c15ULL) ^
-                 (uint64_t)clock_mono_ns();
+    uint64_t x =
+        ((uint64_t)getpid() << 20) ^ (++seq * 0x9e3779b97f4a7c15ULL) ^ (uint64_t)clock_mono_ns();
     x ^= x >> 31;
     x *= 0xbf58476d1ce4e5b9ULL;
     x ^= x >> 27;

@@ -177,8 +177,7 @@ static void test_supernode_forgets_unreachable_gossip_partner(void **state)
     int64_t deadline = clock_mono_ns() + 3000 * RH_MS;
     do {
         if (clock_mono_ns() > deadline)
-            fail_msg("supernode %u still hands out unreachable supernode %u after 3 s", sn0,
-                     dead);
+            fail_msg("supernode %u still hands out unreachable supernode %u after 3 s", sn0, dead);
         rh_run_for(r, 50);
         l = registered_list(r, 0, user++);
     } while (rh_list_has(&l, dead));
