@@ -477,18 +477,6 @@ static int run_coordinate(struct run_ctx *x)
     return 0;
 }
 
-/* Peers placed on this rank: the ones host_init made, in the id order
- * host_peer_results reports them. Counted from the placement, which is
- * how host_init chooses them, so that this file reads nothing of struct
- * host but its metrics. */
-static uint32_t local_peers(const struct run_ctx *x)
-{
-    uint32_t n = 0;
-    for (uint32_t id = 0; id < x->pl.n_nodes; id++)
-        n += placement_role(&x->pl, id) == ROLE_PEER && placement_rank_of(&x->pl, id) == x->rank;
-    return n;
-}
-
 /* This rank's facts for run.json's ranks[]. */
 static void rank_facts(const struct run_ctx *x, const struct metrics *m, uint32_t peers,
                        struct rank_info *me)
@@ -541,7 +529,7 @@ static int run_gather(struct run_ctx *x)
 {
     static struct metrics empty; /* a rank that hosts nothing reports zeros */
     const struct metrics *m = x->hosting ? &x->host.m : &empty;
-    uint32_t n_local = x->hosting ? local_peers(x) : 0;
+    uint32_t n_local = x->hosting ? host_n_peers(&x->host) : 0;
     struct rank_info me;
     rank_facts(x, m, n_local, &me);
 
