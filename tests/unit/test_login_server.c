@@ -118,7 +118,7 @@ static struct rh_client *queue_then_abandon(struct rh *r)
 static void test_login_server_serves_abandoned_request_as_wasted(void **state)
 {
     struct rh *r = *state;
-    rh_start(r, LS_SCENARIO("  service_time: 300ms\n"
+    rh_start(r, LS_SCENARIO("  service_time: 200ms\n"
                             "  queue: 4\n"
                             "  drop_abandoned: false\n"));
     struct rh_client *first = queue_then_abandon(r);
@@ -129,7 +129,7 @@ static void test_login_server_serves_abandoned_request_as_wasted(void **state)
     RH_RUN_UNTIL(r, rh_c(r, C_LS_WASTED) >= 1, 3000);
     assert_int_equal(rh_c(r, C_LS_SERVED), 1);
     assert_int_equal(r->h.m.ls_service_us.count, 2);
-    assert_true(r->h.m.ls_service_us.sum >= 2 * 300000);
+    assert_true(r->h.m.ls_service_us.sum >= 2 * 200000);
     assert_int_equal(rh_g(r, G_LS_BUSY), 0);
     assert_int_equal(rh_g(r, G_LS_QUEUE), 0);
 }
@@ -137,7 +137,7 @@ static void test_login_server_serves_abandoned_request_as_wasted(void **state)
 static void test_login_server_drops_abandoned_request_when_configured(void **state)
 {
     struct rh *r = *state;
-    rh_start(r, LS_SCENARIO("  service_time: 300ms\n"
+    rh_start(r, LS_SCENARIO("  service_time: 200ms\n"
                             "  queue: 4\n"
                             "  drop_abandoned: true\n"));
     struct rh_client *first = queue_then_abandon(r);
@@ -147,7 +147,7 @@ static void test_login_server_drops_abandoned_request_when_configured(void **sta
     assert_int_equal(rh_g(r, G_LS_BUSY), 1);
     RH_RUN_UNTIL(r, first->n_msg >= 1, 3000);
     assert_int_equal(first->msg[0].type, WIRE_LOGIN_OK);
-    rh_run_for(r, 400); /* over a service time: a served request would be done */
+    rh_run_for(r, 300); /* over a service time: a served request would be done */
     assert_int_equal(rh_c(r, C_LS_WASTED), 0);
     assert_int_equal(rh_c(r, C_LS_SERVED), 1);
     assert_int_equal(r->h.m.ls_service_us.count, 1);
@@ -159,7 +159,7 @@ static void test_login_server_wastes_request_in_service_even_when_dropping(void 
     struct rh *r = *state;
     /* drop_abandoned only removes requests still queued: one that a worker
      * has started is finished, and wasted. */
-    rh_start(r, LS_SCENARIO("  service_time: 300ms\n"
+    rh_start(r, LS_SCENARIO("  service_time: 200ms\n"
                             "  drop_abandoned: true\n"));
     struct rh_client *c = login(r, 1, true);
     RH_RUN_UNTIL(r, rh_g(r, G_LS_BUSY) == 1, 3000);
