@@ -19,7 +19,7 @@
 #include "results/summarize.h"
 
 #define TICK_US 20000
-#define STOP_GRACE_NS (5 * NS_PER_S)  /* wait for late snapshots after duration */
+#define STOP_GRACE_NS (5 * NS_PER_S) /* wait for late snapshots after duration */
 #define BYE_TIMEOUT_NS (20 * NS_PER_S)
 #define RESYNC_PROBES 8
 #define RESYNC_GAP_US 25000 /* between the probes of a burst */
@@ -43,10 +43,10 @@ struct coord {
 
     int64_t start_mono_ns; /* local monotonic of run time 0 */
     uint32_t n_intervals;
-    struct agg *agg;       /* [1..n_intervals] */
+    struct agg *agg; /* [1..n_intervals] */
     uint32_t next_row;
     uint64_t prev_c[C_COUNT];
-    double *prev_cpu;      /* per rank */
+    double *prev_cpu; /* per rank */
     struct ts_row *rows;
     uint32_t n_rows;
 
@@ -59,9 +59,9 @@ struct coord {
 
     /* clock re-estimation (coordinator side of TAG_PING/PONG/OFFSET) */
     struct event *resync;
-    int64_t *offset;      /* per rank: the offset the rank is using */
-    int64_t *drift_max;   /* per rank: the largest correction made */
-    uint32_t *resyncs;    /* per rank: corrections made */
+    int64_t *offset;              /* per rank: the offset the rank is using */
+    int64_t *drift_max;           /* per rank: the largest correction made */
+    uint32_t *resyncs;            /* per rank: corrections made */
     struct clock_sample *samples; /* per rank, RESYNC_PROBES each */
     uint32_t *n_samples;
     int probes_sent;
@@ -81,8 +81,8 @@ static int64_t run_now(const struct coord *c)
     return clock_mono_ns() - c->start_mono_ns;
 }
 
-static const char *const event_kind_names[] = {"boot",     "reboot",   "crash",    "outage",
-                                                "capacity", "inject_supernodes", "partition"};
+static const char *const event_kind_names[] = {
+    "boot", "reboot", "crash", "outage", "capacity", "inject_supernodes", "partition"};
 _Static_assert(sizeof event_kind_names / sizeof event_kind_names[0] == EV_KIND_COUNT,
                "one name per event kind");
 
@@ -103,9 +103,9 @@ static void progress(struct coord *c, const struct ts_row *r)
             "%s[%6.1fs] online %5.1f%% (%lld/%u)  booting %lld  logging in %lld  "
             "logins/s %.0f (ok %.0f, busy %.0f)  LS queue %lld  SN %lld  lag p99 %.1f ms%s%s",
             c->tty ? "\r" : "", r->t_s, pct, (long long)r->g[G_ONLINE], c->pl.n_peers,
-            (long long)r->g[G_BOOTING], (long long)r->g[G_LOGGING_IN],
-            r->d[C_LOGIN_ATTEMPTS] / iv, r->d[C_LOGIN_OK] / iv, r->d[C_LOGIN_BUSY] / iv,
-            (long long)r->g[G_LS_QUEUE], (long long)r->g[G_SN_COUNT], r->lag_p99_ms,
+            (long long)r->g[G_BOOTING], (long long)r->g[G_LOGGING_IN], r->d[C_LOGIN_ATTEMPTS] / iv,
+            r->d[C_LOGIN_OK] / iv, r->d[C_LOGIN_BUSY] / iv, (long long)r->g[G_LS_QUEUE],
+            (long long)r->g[G_SN_COUNT], r->lag_p99_ms,
             r->lag_p99_ms > c->scn->control.max_lag_p99_ms ? "  [EMULATOR OVERLOADED]" : "",
             c->tty ? "\033[K" : "\n");
     fflush(stderr);
@@ -238,7 +238,7 @@ static void on_fired(void *arg, int src, const void *buf, int len)
     c->fired[c->n_fired++] =
         (struct fired_event){f.event, f.rank, f.scheduled_ns, f.actual_ns, f.selected};
     rundir_append_event(c->res, f.event, kind_name(c->scn->events[f.event].kind), f.rank,
-                         f.scheduled_ns, f.actual_ns, f.selected);
+                        f.scheduled_ns, f.actual_ns, f.selected);
 }
 
 /* ---- clock re-estimation ---- */

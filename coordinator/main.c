@@ -232,10 +232,10 @@ struct run_ctx {
     char (*hosts)[64];  /* every rank's host name */
     uint32_t *host_ips; /* every rank's address in host mode, else zeros */
     struct placement pl;
-    bool hosting;       /* the rank hosts nodes; every such rank, even with
-                         * none placed on it, answers STOP */
+    bool hosting; /* the rank hosts nodes; every such rank, even with
+                   * none placed on it, answers STOP */
 
-    struct rundir *rd;  /* rank 0 */
+    struct rundir *rd; /* rank 0 */
     struct pki pki;
     struct coord_meta meta;
 
@@ -298,9 +298,9 @@ static int run_setup_mpi(struct run_ctx *x, const struct cli *cli)
 static int run_load_scenario(struct run_ctx *x)
 {
     int status = 0;
-    if (x->rank == 0 && scenario_load(x->cli->scenario, x->cli->overrides,
-                                      (size_t)x->cli->n_overrides, &x->scn, x->err,
-                                      sizeof x->err) < 0) {
+    if (x->rank == 0 &&
+        scenario_load(x->cli->scenario, x->cli->overrides, (size_t)x->cli->n_overrides, &x->scn,
+                      x->err, sizeof x->err) < 0) {
         fprintf(stderr, "%s\n", x->err);
         status = EXIT_BAD_INPUT;
     }

@@ -141,8 +141,8 @@ int rundir_write_placement(struct rundir *r, const struct placement *p, char (*h
         char addr[32];
         int rank = placement_rank_of(p, id);
         placement_format_addr(p, id, addr, sizeof addr);
-        fprintf(f, "%u,%s,%d,%s,%s\n", id, role_name(placement_role(p, id)), rank,
-                hosts[rank], addr);
+        fprintf(f, "%u,%s,%d,%s,%s\n", id, role_name(placement_role(p, id)), rank, hosts[rank],
+                addr);
     }
     int bad = ferror(f);
     if (fclose(f) != 0 || bad || rename(tmp, path) < 0) {
@@ -165,7 +165,7 @@ void rundir_append_row(struct rundir *r, const struct ts_row *row)
 }
 
 void rundir_append_event(struct rundir *r, uint32_t event, const char *kind, int rank,
-                          int64_t scheduled_ns, int64_t actual_ns, uint32_t selected)
+                         int64_t scheduled_ns, int64_t actual_ns, uint32_t selected)
 {
     fprintf(r->events, "%u,%s,%d,%.6f,%.6f,%.3f,%u\n", event, kind, rank, scheduled_ns / 1e9,
             actual_ns / 1e9, (actual_ns - scheduled_ns) / 1e6, selected);

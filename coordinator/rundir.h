@@ -27,8 +27,8 @@ struct ts_row {
     uint64_t d[C_COUNT];
     double lag_p99_ms; /* worst rank's p99 timer lateness in the interval */
     double lag_max_ms;
-    double cpu_max;    /* busiest rank's CPU use in the interval, 1.0 = a core */
-    int ranks;         /* ranks that reported */
+    double cpu_max; /* busiest rank's CPU use in the interval, 1.0 = a core */
+    int ranks;      /* ranks that reported */
 };
 
 /* Make the directory (and parents) and open the CSV files. */
@@ -39,7 +39,7 @@ const char *rundir_path(const struct rundir *r);
 int rundir_write_file(struct rundir *r, const char *name, const char *text);
 void rundir_append_row(struct rundir *r, const struct ts_row *row);
 void rundir_append_event(struct rundir *r, uint32_t event, const char *kind, int rank,
-                          int64_t scheduled_ns, int64_t actual_ns, uint32_t selected);
+                         int64_t scheduled_ns, int64_t actual_ns, uint32_t selected);
 
 /* placement.csv: node_id,role,rank,host,address (ip:port), one row per node;
  * hosts[] gives each rank's host name. Returns 0 or -1. */

@@ -62,8 +62,7 @@ void fidelity_assess(const struct run_record *r, double whole_run_lag_p99_ms, st
         if (r->rows[i].lag_p99_ms > f->lag_interval_max_ms)
             f->lag_interval_max_ms = r->rows[i].lag_p99_ms;
     f->overloaded_s = longest_stretch(r->rows, r->n_rows, iv, lag_over, s->control.max_lag_p99_ms);
-    f->cpu_saturated_s =
-        longest_stretch(r->rows, r->n_rows, iv, cpu_over, FIDELITY_CPU_SATURATED);
+    f->cpu_saturated_s = longest_stretch(r->rows, r->n_rows, iv, cpu_over, FIDELITY_CPU_SATURATED);
 
     double *skew = malloc(sizeof *skew * (r->n_fired ? r->n_fired : 1));
     for (uint32_t i = 0; i < r->n_fired; i++)
@@ -95,8 +94,7 @@ void fidelity_assess(const struct run_record *r, double whole_run_lag_p99_ms, st
                  "was short of CPU during the storm",
                  s->control.max_lag_p99_ms, f->overloaded_s, f->lag_interval_max_ms);
     else if (f->cpu_saturated_s >= FIDELITY_SUSTAIN_CPU_S)
-        snprintf(f->reason, sizeof f->reason,
-                 "a rank used >= %.0f%% of a core for %.1f s in a row",
+        snprintf(f->reason, sizeof f->reason, "a rank used >= %.0f%% of a core for %.1f s in a row",
                  FIDELITY_CPU_SATURATED * 100, f->cpu_saturated_s);
     else if (f->skew_p99_ms > s->control.max_skew_p99_ms)
         snprintf(f->reason, sizeof f->reason, "event skew p99 %.2f ms > %.2f ms", f->skew_p99_ms,
@@ -175,16 +173,16 @@ void verdicts_assess(const struct run_record *r, struct verdict *v)
     memset(v, 0, sizeof *v);
     v->recovery_s = -1;
     amplification(r->rows, r->n_rows, C_LOGIN_ATTEMPTS, C_LOGIN_OK, &v->amp_overall, &v->amp_peak);
-    amplification(r->rows, r->n_rows, C_REQ_SENT, C_REQ_OK, &v->req_amp_overall,
-                  &v->req_amp_peak);
+    amplification(r->rows, r->n_rows, C_REQ_SENT, C_REQ_OK, &v->req_amp_overall, &v->req_amp_peak);
 
     for (uint32_t i = 0; i < s->n_events; i++) {
         const struct scn_event *e = &s->events[i];
         if (!is_trigger(e->kind) || !r->sched_at || r->sched_at[i] < 0)
             continue;
         double start = r->sched_at[i] / 1e9;
-        double end = start + (e->kind == EV_OUTAGE ? e->for_ns / 1e9
-                              : e->kind == EV_CAPACITY ? 0 : e->over_ns / 1e9);
+        double end = start + (e->kind == EV_OUTAGE     ? e->for_ns / 1e9
+                              : e->kind == EV_CAPACITY ? 0
+                                                       : e->over_ns / 1e9);
         if (!v->has_trigger || start < v->trigger_start_s)
             v->trigger_start_s = start;
         if (!v->has_trigger || end > v->trigger_end_s)
@@ -226,12 +224,10 @@ void verdicts_assess(const struct run_record *r, struct verdict *v)
     v->metastable_known = true;
     const struct ts_row *last = &r->rows[r->n_rows - 1];
     judge_load(r->rows, from, r->n_rows, iv, C_LOGIN_ATTEMPTS, C_LOGIN_OK,
-               final_capacity(r, ROLE_LOGIN_SERVER, last->g[G_LS_UP]),
-               &v->ls);
+               final_capacity(r, ROLE_LOGIN_SERVER, last->g[G_LS_UP]), &v->ls);
     if (s->nodes.services > 0)
         judge_load(r->rows, from, r->n_rows, iv, C_REQ_SENT, C_REQ_OK,
-                   final_capacity(r, ROLE_SERVICE, last->g[G_SVC_UP]),
-                   &v->svc);
+                   final_capacity(r, ROLE_SERVICE, last->g[G_SVC_UP]), &v->svc);
     v->metastable = v->ls.metastable || v->svc.metastable;
 }
 
@@ -380,8 +376,8 @@ static json_t *hist_json(const struct hist *h)
     json_t *b = json_array();
     for (unsigned i = 0; i < HIST_BUCKETS; i++)
         if (h->buckets[i])
-            json_array_append_new(b, json_pack("[I,I]", (json_int_t)hist_bucket_upper(i),
-                                               (json_int_t)h->buckets[i]));
+            json_array_append_new(
+                b, json_pack("[I,I]", (json_int_t)hist_bucket_upper(i), (json_int_t)h->buckets[i]));
     json_object_set_new(o, "buckets", b); /* [upper bound, count], non-empty only */
     return o;
 }

@@ -83,10 +83,10 @@ void fidelity_assess(const struct run_record *r, double whole_run_lag_p99_ms, st
 #define VERDICT_LOW_GOODPUT 0.5      /* goodput below this share of capacity is "low" */
 
 struct server_load {
-    bool known;            /* the server class exists and was offered load */
-    double offered_rps;    /* mean attempts/s over the judged rows (after the settle time) */
-    double goodput_rps;    /* mean successes/s */
-    double capacity_rps;   /* servers up x workers / mean service time, at the end */
+    bool known;          /* the server class exists and was offered load */
+    double offered_rps;  /* mean attempts/s over the judged rows (after the settle time) */
+    double goodput_rps;  /* mean successes/s */
+    double capacity_rps; /* servers up x workers / mean service time, at the end */
     bool metastable;
 };
 
@@ -94,7 +94,7 @@ struct verdict {
     bool has_trigger;
     double trigger_start_s, trigger_end_s;
     bool has_level;
-    double level_before;   /* peers online in the last row before the first trigger */
+    double level_before; /* peers online in the last row before the first trigger */
     bool recovered;
     double recovery_s;     /* from the end of the last trigger; < 0 when not recovered */
     bool metastable_known; /* enough rows after the trigger to judge */

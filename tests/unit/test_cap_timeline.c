@@ -37,8 +37,8 @@ static struct scn_event *add_capacity(enum role role, double at_s, uint32_t work
                                       double service_ms)
 {
     struct scn_event *e = &scn.events[scn.n_events];
-    *e = (struct scn_event){.at_ns = (int64_t)(at_s * 1e9), .kind = EV_CAPACITY, .role = role,
-                            .workers = workers};
+    *e = (struct scn_event){
+        .at_ns = (int64_t)(at_s * 1e9), .kind = EV_CAPACITY, .role = role, .workers = workers};
     e->service_time = service_ms > 0 ? (struct dist){.kind = DIST_CONST, .a = service_ms * 1e6}
                                      : (struct dist){.kind = DIST_KEEP};
     sched_at[scn.n_events] = e->at_ns;
@@ -203,8 +203,12 @@ static void verdict_capacity_is_the_last_point(void **state)
         rows[i].d[C_LOGIN_OK] = 10;
     }
     scn.metrics.interval_ns = NS_PER_S;
-    struct run_record r = {.scn = &scn, .world = 2, .n_host_ranks = 1, .rows = rows,
-                           .n_rows = N, .sched_at = sched_at};
+    struct run_record r = {.scn = &scn,
+                           .world = 2,
+                           .n_host_ranks = 1,
+                           .rows = rows,
+                           .n_rows = N,
+                           .sched_at = sched_at};
     struct verdict v;
     verdicts_assess(&r, &v);
     assert_true(v.metastable_known);

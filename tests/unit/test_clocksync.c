@@ -20,9 +20,9 @@ static void symmetric_sample_gives_exact_offset(void **state)
 static void least_round_trip_wins(void **state)
 {
     struct clock_sample s[] = {
-        {.t0 = 0, .tr = 5000, .t1 = 9000},        /* slow, asymmetric: says 500 */
-        {.t0 = 10000, .tr = 11020, .t1 = 10040},  /* fast: 1000 */
-        {.t0 = 20000, .tr = 21900, .t1 = 22000},  /* slow: says 900 */
+        {.t0 = 0, .tr = 5000, .t1 = 9000},       /* slow, asymmetric: says 500 */
+        {.t0 = 10000, .tr = 11020, .t1 = 10040}, /* fast: 1000 */
+        {.t0 = 20000, .tr = 21900, .t1 = 22000}, /* slow: says 900 */
     };
     struct clock_estimate e = clocksync_estimate(s, 3);
     assert_int_equal(e.rtt_ns, 40);

@@ -33,11 +33,17 @@ static struct run_record quiet_run(void)
         rows[i].cpu_max = 0.3;
     }
     for (int i = 0; i < 4; i++)
-        fired[i] = (struct fired_event){.event = (uint32_t)i / 2, .rank = 1 + i % 2,
+        fired[i] = (struct fired_event){.event = (uint32_t)i / 2,
+                                        .rank = 1 + i % 2,
                                         .scheduled_ns = (i / 2) * 10 * NS_PER_S,
                                         .actual_ns = (i / 2) * 10 * NS_PER_S + 100000};
-    return (struct run_record){.scn = &scn, .world = 3, .n_host_ranks = 2, .rows = rows,
-                               .n_rows = ROWS, .fired = fired, .n_fired = 4};
+    return (struct run_record){.scn = &scn,
+                               .world = 3,
+                               .n_host_ranks = 2,
+                               .rows = rows,
+                               .n_rows = ROWS,
+                               .fired = fired,
+                               .n_fired = 4};
 }
 
 static void quiet_run_is_valid(void **state)
@@ -149,8 +155,8 @@ static void summary_times_count_from_the_first_boot(void **state)
     int64_t online[4] = {3 * NS_PER_S, 4 * NS_PER_S, -1, 5 * NS_PER_S};
     uint32_t attempts[4] = {1, 3, 9, 2};
     struct rank_info ri[3] = {0};
-    struct run_final f = {.ranks = ri, .first_online_ns = online, .attempts = attempts,
-                          .n_peers = 4};
+    struct run_final f = {
+        .ranks = ri, .first_online_ns = online, .attempts = attempts, .n_peers = 4};
     rows[0].d[C_LOGIN_ATTEMPTS] = 10;
     rows[1].d[C_LOGIN_ATTEMPTS] = 5;
     rows[ROWS - 1].g[G_ONLINE] = 3;
