@@ -1,5 +1,5 @@
 # Shared helpers for cloud/local/{up,down,status,rsh}. Sourced, not run.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # the variables are for the scripts that source this
 
 BS_PREFIX=bs-
 BS_BRIDGE=bs-br0
@@ -43,8 +43,10 @@ bs_parse_cidr() {
     local cidr=$1 addr plen
     addr=${cidr%/*}
     plen=${cidr#*/}
-    [[ $cidr == */* ]] && bs_valid_ip "$addr" && [[ $plen =~ ^[0-9]{1,2}$ ]] && [ "$plen" -le 30 ] ||
+    if ! { [[ $cidr == */* ]] && bs_valid_ip "$addr" && [[ $plen =~ ^[0-9]{1,2}$ ]] &&
+        [ "$plen" -le 30 ]; }; then
         bs_die "bad subnet '$cidr': want an IPv4 CIDR such as 10.77.0.0/24 (prefix /30 or shorter)"
+    fi
     bs_plen=$plen
     bs_size=$(( 1 << (32 - plen) ))
     bs_net=$(( $(bs_ip2int "$addr") & ~(bs_size - 1) & 0xffffffff ))
