@@ -1,11 +1,15 @@
 # The README's two commands: `make run` and `make test`. Thin wrapper over CMake.
+# For developers: `make format`, `make format-check`, `make lint` (docs/development.md).
 SCENARIO ?= scenarios/quickstart.yaml
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: deps build build-asan run test bench clean
+.PHONY: deps lint-deps build build-asan run test bench format format-check lint clean
 
 deps:
 	scripts/install-deps
+
+lint-deps:
+	scripts/install-deps --lint
 
 build: deps
 	cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DBS_SANITIZE=OFF >/dev/null
@@ -24,5 +28,18 @@ test: build-asan
 bench: build
 	bench/density
 
+# Every C source and header, in place, by .clang-format (build*/ left out).
+format: lint-deps
+	scripts/lint --format
+
+# Exit 1, listing the files `make format` would change.
+format-check: lint-deps
+	JOBS=$(JOBS) scripts/lint format
+
+# shellcheck, pyflakes3, format-check, clang-tidy (compile database in build-lint/).
+# Some of them: make lint CHECKS="shell python"
+lint: lint-deps
+	JOBS=$(JOBS) scripts/lint $(CHECKS)
+
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-lint
