@@ -111,7 +111,7 @@ void groups_build(const struct run *runs, size_t n_runs, struct group **out, siz
         }
         g[k].members[g[k].n++] = i;
     }
-    json_t **flat = xcalloc(n ? n : 1, sizeof *flat);
+    json_t **flat = xcalloc(n ? n : 1, sizeof(json_t *));
     for (size_t k = 0; k < n; k++) {
         flat[k] = json_object();
         flatten(g[k].key, "", flat[k]);

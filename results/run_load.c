@@ -67,7 +67,7 @@ static const struct key_rule summary_rules[] = {
 static json_t *get_path(json_t *obj, const char *path)
 {
     char key[128];
-    while (obj && json_is_object(obj)) {
+    while (json_is_object(obj)) { /* false for NULL too */
         const char *dot = strchr(path, '.');
         size_t n = dot ? (size_t)(dot - path) : strlen(path);
         if (n >= sizeof key)

@@ -41,7 +41,6 @@ struct run {
     json_t *hist;     /* histograms.json, or NULL */
     char *name;       /* scenario name */
     char *seed;       /* as text: large seeds are strings in run.json */
-    bool complete;
 
     size_t n_rows, n_cols; /* timeseries.csv, column-major */
     char **cols;
@@ -49,17 +48,20 @@ struct run {
 
     struct run_event *events;
     size_t n_events;
-    bool has_events;
 
     /* Capacity timeline per server class, from run.json's "capacity"; for a
      * run written before run.json had one, one step estimated from the
      * scenario (cap_estimated). No steps: the capacity is not known. */
     struct cap_step *cap[RUN_SRV_COUNT];
     size_t n_cap[RUN_SRV_COUNT];
-    bool cap_estimated;
 
     char **notes; /* non-fatal remarks (missing optional files) */
     size_t n_notes;
+
+    /* The flags together, where they pack. */
+    bool complete;      /* run.json's "complete" */
+    bool has_events;    /* events.csv was there */
+    bool cap_estimated; /* cap[] comes from the scenario, not run.json */
 };
 
 /* Load DIR. Returns 0, or -1 with err set (the run is freed). */

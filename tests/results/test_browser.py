@@ -1,7 +1,6 @@
 """The report in headless Chromium: the page renders without console errors,
 the DOM holds the SVG charts with real data, and a screenshot shows them.
 A control page with a deliberate console error proves the error check works."""
-import glob
 import json
 import os
 import re

@@ -4,7 +4,6 @@ crash or a leak; --help everywhere; output errors exit 1; the sweep script's
 --dry-run and its command-line errors."""
 import json
 import os
-import shutil
 import subprocess
 import sys
 

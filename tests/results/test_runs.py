@@ -1,7 +1,6 @@
 """Fixture for the results tests: scripts/sweep makes two seeded runs of the
 small scenario (10 s, reboot at 5 s) under mpirun -np 3, then prints the compare
 table and writes the sweep's report. Checks the sweep's own outputs."""
-import json
 import os
 import subprocess
 import sys
