@@ -1,6 +1,7 @@
 /* clocksync_mpi.c - the start-up MPI ping-pong clock sync (see clocksync_mpi.h). */
 #include "clocksync_mpi.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "common/clock.h"
@@ -16,8 +17,15 @@ int clocksync_run(MPI_Comm comm, int rounds, struct clock_estimate *mine,
     if (rank == 0) {
         struct clock_sample *s = malloc(sizeof *s * (size_t)rounds);
         est = all ? all : malloc(sizeof *est * (size_t)size);
-        if (!s || !est)
+        if (!s || !est) {
+            fprintf(stderr, "bootstorm: out of memory in the clock sync\n");
             MPI_Abort(comm, 1);
+            /* not reached: MPI_Abort ends the job (mpi.h does not say so) */
+            free(s);
+            if (est != all)
+                free(est);
+            return -1;
+        }
         est[0] = (struct clock_estimate){0, 0};
         for (int r = 1; r < size; r++) {
             for (int i = 0; i < rounds; i++) {
