@@ -36,7 +36,7 @@ struct coord {
     struct ctrl *ctrl;
     const struct scenario *scn;
     struct placement pl;
-    struct rundir *res;
+    struct rundir *rd;
     struct coord_meta meta;
     int world;
     bool tty;
@@ -183,7 +183,7 @@ static void emit_rows(struct coord *c)
         r->lag_max_ms = a->lag_max_ms;
         r->cpu_max = a->cpu_max;
         r->ranks = a->got;
-        rundir_append_row(c->res, r);
+        rundir_append_row(c->rd, r);
         progress(c, r);
         c->next_row++;
         evaluate_conditions(c, r);
@@ -237,7 +237,7 @@ static void on_fired(void *arg, int src, const void *buf, int len)
     }
     c->fired[c->n_fired++] =
         (struct fired_event){f.event, f.rank, f.scheduled_ns, f.actual_ns, f.selected};
-    rundir_append_event(c->res, f.event, kind_name(c->scn->events[f.event].kind), f.rank,
+    rundir_append_event(c->rd, f.event, kind_name(c->scn->events[f.event].kind), f.rank,
                         f.scheduled_ns, f.actual_ns, f.selected);
 }
 
@@ -331,7 +331,7 @@ static void tick(evutil_socket_t fd, short what, void *arg)
 /* ---- lifecycle ---- */
 
 struct coord *coord_new(struct event_base *base, struct ctrl *ctrl, const struct scenario *scn,
-                        int world, struct rundir *res, const struct coord_meta *meta)
+                        int world, struct rundir *rd, const struct coord_meta *meta)
 {
     struct coord *c = calloc(1, sizeof *c);
     if (!c)
@@ -340,7 +340,7 @@ struct coord *coord_new(struct event_base *base, struct ctrl *ctrl, const struct
     c->ctrl = ctrl;
     c->scn = scn;
     c->world = world;
-    c->res = res;
+    c->rd = rd;
     c->meta = *meta;
     c->tty = !meta->quiet && isatty(STDERR_FILENO);
     placement_init(&c->pl, scn, world);
@@ -461,9 +461,9 @@ static json_t *meta_json(const struct coord *c)
 static int write_json(struct coord *c, const char *name, json_t *j)
 {
     char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    int rc = text ? rundir_write_file(c->res, name, text) : -1;
+    int rc = text ? rundir_write_file(c->rd, name, text) : -1;
     if (rc < 0)
-        fprintf(stderr, "bootstorm: cannot write %s/%s\n", rundir_path(c->res), name);
+        fprintf(stderr, "bootstorm: cannot write %s/%s\n", rundir_path(c->rd), name);
     free(text);
     return rc;
 }
@@ -575,7 +575,7 @@ int coord_finish(struct coord *c, const struct run_final *f)
     /* The one summary printer, the results tool's, reading back what was
      * just written: what the terminal shows is what the files say. */
     char err[512];
-    if (summarize_print_dir(stdout, rundir_path(c->res), err, sizeof err) < 0)
+    if (summarize_print_dir(stdout, rundir_path(c->rd), err, sizeof err) < 0)
         fprintf(stderr, "bootstorm: cannot print the summary: %s\n", err);
     fflush(stdout);
     json_decref(root);

@@ -30,7 +30,7 @@ struct coord_meta {
 };
 
 struct coord *coord_new(struct event_base *base, struct ctrl *ctrl, const struct scenario *scn,
-                        int world, struct rundir *res, const struct coord_meta *meta);
+                        int world, struct rundir *rd, const struct coord_meta *meta);
 /* Send the schedule, start the clock and write a provisional run.json
  * (complete: false, no summary) so that a run that dies still says what it
  * was. Call once the loop is about to run. */
