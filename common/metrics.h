@@ -8,6 +8,7 @@
 #ifndef BS_METRICS_H
 #define BS_METRICS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "hist.h"
@@ -98,18 +99,36 @@ enum metric_counter { METRIC_COUNTERS(X_ENUM) C_COUNT };
 enum metric_gauge { METRIC_GAUGES(X_ENUM) G_COUNT };
 #undef X_ENUM
 
-/* Live metrics of one rank. */
+/* The histograms of one interval, sent with each snapshot and reset. */
+struct metrics_interval {
+    struct hist login_us;        /* login attempt start -> LOGIN_OK */
+    struct hist login_emu_us;    /* the emulator's delay within each of those */
+    struct hist register_us;     /* register attempt start -> REGISTER_OK */
+    struct hist register_emu_us; /* the emulator's delay within each of those */
+};
+
+/* Live metrics of one rank. The *_emu_us histograms hold, per completed
+ * attempt or request, how much of its time was the emulator's own delay
+ * (common/attribution.h), beside the histogram of the time itself. */
 struct metrics {
     uint64_t c[C_COUNT];
     int64_t g[G_COUNT];
     struct hist lag_us;          /* timer lateness, this interval only */
+    struct metrics_interval iv;  /* this interval only */
     struct hist lag_total_us;    /* timer lateness, whole run */
     struct hist login_us;        /* login attempt start -> LOGIN_OK */
+    struct hist login_emu_us;
     struct hist register_us;     /* register attempt start -> REGISTER_OK */
+    struct hist register_emu_us;
+    struct hist req_us;          /* workload request sent -> RESPONSE */
+    struct hist req_emu_us;
+    struct hist start_late_us;   /* an attempt's start timer: due -> run (the rank was busy) */
     struct hist ls_queue_us;     /* time a login waited for a worker */
     struct hist ls_service_us;   /* time a login held a worker */
+    struct hist ls_emu_us;       /* emulator delay in a login's queue + service time */
     struct hist svc_queue_us;    /* central service: time a request waited */
     struct hist svc_service_us;  /* central service: time a request held a worker */
+    struct hist svc_emu_us;
 };
 
 /* What a rank sends each interval. */
@@ -120,7 +139,10 @@ struct metrics_snapshot {
     int64_t maxrss_kb;
     uint64_t c[C_COUNT];
     int64_t g[G_COUNT];
+    int64_t stall_ns;       /* the rank's stall clock (common/attribution.h), cumulative */
+    bool hosts_peers;       /* its stall counts as the emulator's (clients share its CPU) */
     struct hist lag_us;
+    struct metrics_interval iv;
 };
 
 const char *metrics_counter_name(enum metric_counter c);

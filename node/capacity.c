@@ -3,6 +3,7 @@
 
 #include <event2/event.h>
 
+#include "common/attribution.h"
 #include "host.h"
 
 static void gauge(struct capacity *c, int g, int delta)
@@ -46,6 +47,13 @@ static void service_done(evutil_socket_t fd, short what, void *arg)
     c->busy--;
     gauge(c, c->m.g_busy, -1);
     count(c, it->abandoned ? c->m.c_wasted : c->m.c_served);
+    if (c->m.emu_us) {
+        struct host *h = c->h;
+        int64_t emu = host_emulates_clients(h)
+                          ? attr_delay(host_now(h) - it->enq_ns, h->stall_ns - it->enq_stall_ns, 0)
+                          : 0;
+        hist_add(c->m.emu_us, (uint64_t)(emu / 1000));
+    }
     c->done(it, it->abandoned, c->arg); /* may free it */
     kick(c);
 }
@@ -140,6 +148,7 @@ enum cap_verdict cap_submit(struct capacity *c, struct cap_item *it, uint32_t *h
     it->owner = c;
     it->abandoned = false;
     it->enq_ns = host_now(c->h);
+    it->enq_stall_ns = c->h->stall_ns;
     bool all_busy = c->busy >= c->cfg.workers;
     switch (c->cfg.admission) {
     case ADMIT_ACCEPT_ALL:

@@ -42,6 +42,7 @@ struct cap_item {
     struct capacity *owner;
     struct event timer;
     int64_t enq_ns;
+    int64_t enq_stall_ns; /* the rank's stall clock at enq_ns */
     int64_t start_ns; /* run time a worker took it */
     uint8_t state;
     bool abandoned;
@@ -52,6 +53,10 @@ struct cap_metrics {
     int g_queue, g_busy;
     int c_served, c_rejected, c_wasted;
     struct hist *queue_us, *service_us;
+    /* The emulator's delay within each served request's queue + service
+     * time: the rank's stall while it was inside, when the rank also hosts
+     * clients; 0 on a rank of servers only, whose stall is their own. */
+    struct hist *emu_us;
 };
 
 typedef void (*cap_done_fn)(struct cap_item *it, bool abandoned, void *arg);

@@ -10,12 +10,14 @@
 #include <event2/event.h>
 #include <event2/event_struct.h>
 
+#include "common/attribution.h"
 #include "faults.h"
 #include "impair.h"
 #include "peer.h"
 #include "promotion.h"
 #include "role_table.h"
 #include "tls.h"
+#include "tls_probe.h"
 #include "trace.h"
 #include "workload.h"
 
@@ -59,6 +61,8 @@ static void lag_tick(evutil_socket_t fd, short what, void *arg)
     uint64_t us = late > 0 ? (uint64_t)(late / 1000) : 0;
     hist_add(&h->m.lag_us, us);
     hist_add(&h->m.lag_total_us, us);
+    if (late >= ATTR_STALL_MIN_NS)
+        h->stall_ns += late;
     h->lag_next_local_ns += LAG_PERIOD_NS;
     if (h->lag_next_local_ns < now) /* we missed whole periods: resynchronise */
         h->lag_next_local_ns = now + LAG_PERIOD_NS;
@@ -108,6 +112,32 @@ static int create_nodes(struct host *h, char *err, size_t errlen)
     return 0;
 }
 
+/* The client-side CPU of a handshake with this run's keys: the part of a
+ * login the emulator spends on its shared core. Two warm-up handshakes
+ * first (OpenSSL fetches algorithms on first use), then the mean of 16.
+ * Measured once per process: a run has one host per process, and the unit
+ * tests that make many hosts need not pay for it each time. */
+static int measure_client_handshake(struct host *h, char *err, size_t errlen)
+{
+    static int64_t measured_ns = -1;
+    if (measured_ns >= 0) {
+        h->client_hs_cpu_ns = measured_ns;
+        return 0;
+    }
+    SSL_CTX *server = tls_server_ctx(h->pki->ls_cert_pem[0], h->pki->ls_key_pem[0], err, errlen);
+    if (!server)
+        return -1;
+    struct tls_probe_result r;
+    uint32_t ip = placement_addr(&h->pl, 0); /* login server 0, whose certificate this is */
+    int rc = tls_probe_handshakes(h->client_ctx, server, ip, 2, &r, err, errlen);
+    if (rc == 0)
+        rc = tls_probe_handshakes(h->client_ctx, server, ip, 16, &r, err, errlen);
+    SSL_CTX_free(server);
+    if (rc == 0)
+        h->client_hs_cpu_ns = measured_ns = r.client_cpu_ns;
+    return rc;
+}
+
 /* ---- lifecycle ---- */
 
 int host_init(struct host *h, struct event_base *base, const struct scenario *scn,
@@ -139,6 +169,8 @@ int host_init(struct host *h, struct event_base *base, const struct scenario *sc
     if (!(h->client_ctx = tls_client_ctx(pki->ca_pem, err, errlen)))
         goto fail;
     if (create_nodes(h, err, errlen) < 0)
+        goto fail;
+    if (host_emulates_clients(h) && measure_client_handshake(h, err, errlen) < 0)
         goto fail;
     if (!(h->workload = workload_new(h, err, errlen)))
         goto fail;
@@ -195,8 +227,12 @@ void host_snapshot(struct host *h, uint32_t interval, struct metrics_snapshot *s
     s->maxrss_kb = ru.ru_maxrss;
     memcpy(s->c, h->m.c, sizeof s->c);
     memcpy(s->g, h->m.g, sizeof s->g);
+    s->stall_ns = h->stall_ns;
+    s->hosts_peers = host_emulates_clients(h);
     s->lag_us = h->m.lag_us;
     hist_reset(&h->m.lag_us);
+    s->iv = h->m.iv;
+    memset(&h->m.iv, 0, sizeof h->m.iv);
 }
 
 void host_peer_results(const struct host *h, int64_t *first_online_ns, uint32_t *attempts)
@@ -205,4 +241,10 @@ void host_peer_results(const struct host *h, int64_t *first_online_ns, uint32_t 
         first_online_ns[i] = host_peer(h, i)->first_online_ns;
         attempts[i] = host_peer(h, i)->attempts;
     }
+}
+
+void host_peer_emulator_delays(const struct host *h, int64_t *first_emu_ns)
+{
+    for (uint32_t i = 0; i < host_n_peers(h); i++)
+        first_emu_ns[i] = host_peer(h, i)->first_emu_ns;
 }

@@ -11,6 +11,7 @@
 #ifndef BS_HOST_H
 #define BS_HOST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -64,6 +65,13 @@ struct host {
 
     struct event *lag_timer;
     int64_t lag_next_local_ns;
+    /* The stall clock (common/attribution.h): the lag probe's lateness beyond
+     * ATTR_STALL_MIN_NS, summed since start. Whatever was in flight on this
+     * rank while it advanced waited for the emulator, not the system. */
+    int64_t stall_ns;
+    /* Client-side CPU of one TLS handshake, measured at start on ranks that
+     * host peers (node/tls_probe.h); 0 elsewhere. */
+    int64_t client_hs_cpu_ns;
 };
 
 /* Create every node placed on `rank` (listeners are bound at once). The
@@ -87,13 +95,24 @@ uint32_t host_fire_event(struct host *h, uint32_t idx, const struct scn_event *e
 /* Fill a snapshot of the current metrics and reset the per-interval parts. */
 void host_snapshot(struct host *h, uint32_t interval, struct metrics_snapshot *s);
 
-/* Per-peer results for the summary: first-online run time in ns (-1 never)
- * and login attempts, in local peer order. Arrays have n_peers entries. */
+/* Per-peer results for the summary, in local peer order (arrays of
+ * host_n_peers entries): first-online run time in ns (-1 never) and login
+ * attempts. */
 void host_peer_results(const struct host *h, int64_t *first_online_ns, uint32_t *attempts);
+/* The emulator's delay between each peer's power-on and its first time
+ * online (ns; common/attribution.h), in the same order. */
+void host_peer_emulator_delays(const struct host *h, int64_t *first_emu_ns);
 
 /* Add a node of `role` to the host's set (a promoted peer's supernode).
  * Returns 0 or -1 (out of memory). */
 int host_add_node(struct host *h, enum role role, void *node);
+
+/* Whether the clients' own CPU work shares this rank with whatever else it
+ * hosts: then its stall is the emulator's, not the servers'. */
+static inline bool host_emulates_clients(const struct host *h)
+{
+    return h->nodes[ROLE_PEER].n > 0;
+}
 
 /* The local peers: how many, and the i-th in id order. */
 static inline uint32_t host_n_peers(const struct host *h)

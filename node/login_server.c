@@ -175,7 +175,8 @@ struct login_server *ls_create(struct host *h, uint32_t id, char *err, size_t er
                             .c_rejected = C_LS_REJECTED,
                             .c_wasted = C_LS_WASTED,
                             .queue_us = &h->m.ls_queue_us,
-                            .service_us = &h->m.ls_service_us};
+                            .service_us = &h->m.ls_service_us,
+                            .emu_us = &h->m.ls_emu_us};
     /* A client that never finishes its login is reaped after twice its own
      * timeout plus a margin. */
     int64_t idle = 2 * h->scn->peer.login.timeout_ns + 10 * NS_PER_S;

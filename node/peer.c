@@ -9,6 +9,7 @@
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 
+#include "common/attribution.h"
 #include "conn.h"
 #include "host.h"
 #include "impair.h"
@@ -64,6 +65,21 @@ static void drop_conn(struct peer *p)
         conn_close(p->h, p->bev);
         p->bev = NULL;
     }
+}
+
+/* Every timer of a peer goes through here, so that on_timer knows how late
+ * the rank ran it. */
+static void arm(struct peer *p, int64_t delay_ns)
+{
+    p->timer_due_ns = host_now(p->h) + (delay_ns > 0 ? delay_ns : 0);
+    host_arm_in(&p->timer, delay_ns);
+}
+
+/* The emulator's delay within the current attempt, so far (ns). */
+static int64_t attempt_emu_ns(const struct peer *p, int64_t cpu_ns)
+{
+    const struct host *h = p->h;
+    return attr_delay(host_now(h) - p->attempt_start_ns, h->stall_ns - p->attempt_stall_ns, cpu_ns);
 }
 
 static int64_t elapsed_us(const struct peer *p)
@@ -162,7 +178,7 @@ static void backoff(struct peer *p, const struct scn_retry_cfg *cfg, struct retr
     if (why & SLOW_RETRY_AFTER)
         p->h->m.c[C_RETRY_SLOWED_HINT]++;
     set_state(p, wait_state);
-    host_arm_in(&p->timer, delay);
+    arm(p, delay);
 }
 
 static void login_failed_hint(struct peer *p, enum metric_counter why, int64_t hint_ns)
@@ -206,6 +222,10 @@ static int login_msg(void *arg, const struct wire_msg *m)
         retry_guard_accepted(&h->scn->peer.login.retry, &p->g_login, host_now(h));
         retry_guard_success(&h->scn->peer.login.retry, &p->g_login);
         hist_add(&h->m.login_us, (uint64_t)elapsed_us(p));
+        hist_add(&h->m.iv.login_us, (uint64_t)elapsed_us(p));
+        int64_t emu_us = attempt_emu_ns(p, h->client_hs_cpu_ns) / 1000;
+        hist_add(&h->m.login_emu_us, (uint64_t)emu_us);
+        hist_add(&h->m.iv.login_emu_us, (uint64_t)emu_us);
         p->ticket = m->u.ticket;
         p->has_ticket = true;
         drop_conn(p);
@@ -220,7 +240,7 @@ static int login_msg(void *arg, const struct wire_msg *m)
          * usual timeout, instead of giving up and retrying. */
         h->m.c[C_LOGIN_WAITS]++;
         retry_guard_accepted(&h->scn->peer.login.retry, &p->g_login, host_now(h));
-        host_arm_in(&p->timer, (int64_t)m->u.wait_ms * NS_PER_MS + h->scn->peer.login.timeout_ns);
+        arm(p, (int64_t)m->u.wait_ms * NS_PER_MS + h->scn->peer.login.timeout_ns);
         return 0;
     case WIRE_LOGIN_FAIL:
         retry_guard_accepted(&h->scn->peer.login.retry, &p->g_login, host_now(h));
@@ -245,6 +265,7 @@ static void login_event(struct bufferevent *bev, short what, void *arg)
     if (what & BEV_EVENT_CONNECTED) {
         /* For a TLS bufferevent this means the handshake is done and the
          * server's certificate verified. */
+        p->handshakes++;
         struct wire_msg m = {.type = WIRE_LOGIN_REQ};
         m.u.login_req.user_id = p->id;
         ticket_credential(p->h->pki->secret, p->id, m.u.login_req.secret);
@@ -264,11 +285,12 @@ static void start_login(struct peer *p)
     p->attempts++;
     h->m.c[C_LOGIN_ATTEMPTS]++;
     p->attempt_start_ns = host_now(h);
+    p->attempt_stall_ns = h->stall_ns;
     if (!retry_guard_admit(&h->scn->peer.login.retry, &p->g_login, &p->rng, p->attempt_start_ns)) {
         login_failed(p, C_THROTTLED); /* dropped locally: nothing sent */
         return;
     }
-    host_arm_in(&p->timer, h->scn->peer.login.timeout_ns);
+    arm(p, h->scn->peer.login.timeout_ns);
 
     uint32_t ls = rng_below(&p->rng, h->pl.n_ls);
     if (conn_connect(h, ROLE_PEER, h->client_ctx, p->ip, placement_addr(&h->pl, ls),
@@ -286,11 +308,19 @@ static void go_online(struct peer *p)
     struct host *h = p->h;
     h->m.c[C_REG_OK]++;
     hist_add(&h->m.register_us, (uint64_t)elapsed_us(p));
+    hist_add(&h->m.iv.register_us, (uint64_t)elapsed_us(p));
+    int64_t emu_us = attempt_emu_ns(p, 0) / 1000;
+    hist_add(&h->m.register_emu_us, (uint64_t)emu_us);
+    hist_add(&h->m.iv.register_emu_us, (uint64_t)emu_us);
     retry_reset(&p->retry);
     set_state(p, PEER_ONLINE);
-    if (p->first_online_ns < 0)
-        p->first_online_ns = host_now(h);
-    host_arm_in(&p->timer, h->scn->workload.keepalive_ns);
+    if (p->first_online_ns < 0) {
+        int64_t now = host_now(h);
+        p->first_online_ns = now;
+        p->first_emu_ns = attr_delay(now - p->up_since_ns, h->stall_ns - p->boot_stall_ns,
+                                     (int64_t)p->handshakes * h->client_hs_cpu_ns);
+    }
+    arm(p, h->scn->workload.keepalive_ns);
 }
 
 static int sn_msg(void *arg, const struct wire_msg *m)
@@ -340,7 +370,7 @@ static void conn_lost(struct peer *p)
         p->h->m.c[C_ONLINE_LOST]++;
         drop_conn(p);
         set_state(p, PEER_REGISTER_WAIT);
-        host_arm_in(&p->timer, 0);
+        arm(p, 0);
     } else {
         register_failed(p, C_REG_ERROR, 1);
     }
@@ -375,11 +405,12 @@ static void start_register(struct peer *p)
     set_state(p, PEER_REGISTER);
     h->m.c[C_REG_ATTEMPTS]++;
     p->attempt_start_ns = host_now(h);
+    p->attempt_stall_ns = h->stall_ns;
     if (!retry_guard_admit(&h->scn->peer.reg.retry, &p->g_reg, &p->rng, p->attempt_start_ns)) {
         register_failed(p, C_THROTTLED, 0);
         return;
     }
-    host_arm_in(&p->timer, h->scn->peer.reg.timeout_ns);
+    arm(p, h->scn->peer.reg.timeout_ns);
 
     if (p->cache_n == 0)
         cache_reset_to_bootstrap(p);
@@ -409,6 +440,11 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
     struct peer *p = arg;
     struct host *h = p->h;
+    if (p->state == PEER_BOOTING || p->state == PEER_LOGIN_WAIT || p->state == PEER_REGISTER_WAIT) {
+        /* An attempt should start now: how late the busy rank starts it. */
+        int64_t late = host_now(h) - p->timer_due_ns;
+        hist_add(&h->m.start_late_us, (uint64_t)(late > 0 ? late / 1000 : 0));
+    }
     switch ((enum peer_state)p->state) {
     case PEER_BOOTING:
     case PEER_LOGIN_WAIT:
@@ -429,7 +465,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
         if (conn_send(h, ROLE_PEER, p->bev, &m) < 0)
             conn_lost(p);
         else
-            host_arm_in(&p->timer, h->scn->workload.keepalive_ns);
+            arm(p, h->scn->workload.keepalive_ns);
         break;
     }
     case PEER_OFF:
@@ -449,6 +485,7 @@ static struct peer *peer_create(struct host *h, uint32_t id)
     p->id = id;
     p->ip = placement_addr(&h->pl, id);
     p->first_online_ns = -1;
+    p->first_emu_ns = 0;
     p->state = PEER_OFF;
     rng_seed(&p->rng, h->scn->seed, id, RNG_STREAM_NODE);
     p->cache = calloc(h->scn->peer.host_cache, sizeof *p->cache);
@@ -478,9 +515,11 @@ static void boot(struct peer *p)
     struct host *h = p->h;
     h->m.c[C_BOOTS]++;
     p->up_since_ns = host_now(h);
+    p->boot_stall_ns = h->stall_ns;
+    p->handshakes = 0;
     set_state(p, PEER_BOOTING);
     retry_reset(&p->retry);
-    host_arm_in(&p->timer, dist_draw(&h->scn->peer.boot_delay, &p->rng));
+    arm(p, dist_draw(&h->scn->peer.boot_delay, &p->rng));
 }
 
 static bool peer_power_on(struct peer *p)

@@ -53,6 +53,12 @@ struct peer {
     struct wire_ticket ticket;
     int64_t attempt_start_ns;
     int64_t first_online_ns; /* run time; -1 until first online */
+    /* The emulator's share (common/attribution.h): */
+    int64_t timer_due_ns;    /* run time the timer should fire */
+    int64_t attempt_stall_ns; /* the rank's stall clock when this attempt started */
+    int64_t boot_stall_ns;   /* ... when the peer last powered on */
+    int64_t first_emu_ns;    /* the emulator's delay from power-on to first online */
+    uint16_t handshakes;     /* TLS handshakes done since power-on */
     uint32_t id;
     uint32_t ip;
     uint32_t attempts;       /* login attempts over the whole run */

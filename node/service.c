@@ -172,7 +172,8 @@ struct service *svc_create(struct host *h, uint32_t id, char *err, size_t errlen
                             .c_rejected = C_SVC_REJECTED,
                             .c_wasted = -1,
                             .queue_us = &h->m.svc_queue_us,
-                            .service_us = &h->m.svc_service_us};
+                            .service_us = &h->m.svc_service_us,
+                            .emu_us = &h->m.svc_emu_us};
     cap_init(&s->cap, h, &h->scn->service.cap, id, &m, on_served, on_drop, s);
     if (svc_set_up(s) < 0) {
         snprintf(err, errlen, "service %u: cannot bind its UDP port", id);

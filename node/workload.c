@@ -13,6 +13,7 @@
 #include <event2/event.h>
 #include <event2/event_struct.h>
 
+#include "common/attribution.h"
 #include "conn.h"
 #include "host.h"
 #include "impair.h"
@@ -27,6 +28,8 @@ struct req {
     struct workload *w;
     struct event timer;
     struct retry_state retry;
+    int64_t sent_ns;    /* this attempt: run time sent, and the rank's stall clock then */
+    int64_t sent_stall_ns;
     uint32_t id;
     uint32_t peer; /* index into the host's peers */
     uint8_t state;
@@ -146,6 +149,8 @@ static void attempt(struct req *r)
     uint32_t svc = h->pl.first_svc + rng_below(&p->rng, h->pl.n_svc);
     struct wire_msg m = {.type = WIRE_REQUEST, .u.req = {.user_id = p->id, .req_id = r->id}};
     h->m.c[C_REQ_SENT]++;
+    r->sent_ns = host_now(h);
+    r->sent_stall_ns = h->stall_ns;
     r->state = REQ_OUTSTANDING;
     h->m.g[G_REQ_OUTSTANDING]++;
     host_arm_in(&r->timer, cfg(w)->timeout_ns);
@@ -210,6 +215,11 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
         const struct retry_policy *pol = &cfg(w)->retry;
         if (m.type == WIRE_RESPONSE) {
             h->m.c[C_REQ_OK]++;
+            int64_t now = host_now(h);
+            hist_add(&h->m.req_us, (uint64_t)((now - r->sent_ns) / 1000));
+            hist_add(&h->m.req_emu_us,
+                     (uint64_t)(attr_delay(now - r->sent_ns, h->stall_ns - r->sent_stall_ns, 0) /
+                                1000));
             retry_guard_accepted(pol, &p->g_req, host_now(h));
             retry_guard_success(pol, &p->g_req);
             req_free(r);

@@ -1,0 +1,27 @@
+/* tls_probe.h - the CPU cost of one TLS 1.3 handshake, measured in process.
+ *
+ * Both ends run in this thread over memory BIOs, with the run's own client
+ * and server contexts (same certificate type, key-exchange group and
+ * verification as the peers and the login servers), and the thread's CPU
+ * clock is read around each side's steps. The client's share is what a
+ * herd of real clients would spend on their own machines, and what the
+ * emulator spends on one shared core (common/attribution.h). */
+#ifndef BS_TLS_PROBE_H
+#define BS_TLS_PROBE_H
+
+#include <stdint.h>
+
+#include <openssl/ssl.h>
+
+struct tls_probe_result {
+    int handshakes;          /* completed */
+    int64_t client_cpu_ns;   /* per handshake, mean */
+    int64_t server_cpu_ns;   /* per handshake, mean */
+};
+
+/* Run n full handshakes; the client verifies the server as the address
+ * server_ip. Returns 0, or -1 when a handshake fails (err set). */
+int tls_probe_handshakes(SSL_CTX *client, SSL_CTX *server, uint32_t server_ip, int n,
+                         struct tls_probe_result *out, char *err, size_t errlen);
+
+#endif
