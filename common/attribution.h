@@ -38,8 +38,8 @@ int64_t attr_stall_between(const int64_t *t, const int64_t *stall, size_t n, int
  * peer i's time to online (ns, < 0: never) and emu[i] the emulator's delay
  * within it. The figure tP is decided by the peers ranked just below P, so
  * the share is sum(emu) / sum(t_online) over the peers ranked in
- * [P - band, P] (at least one peer) among those online. Returns -1 when no
- * peer came online. The arrays are not modified. */
+ * (P - band, P] of all peers (at least one) among those online. Returns -1 when
+ * fewer than P of the peers came online. The arrays are not modified. */
 double attr_percentile_share(const int64_t *t_online, const int64_t *emu, size_t n, double p,
                              double band);
 
