@@ -24,6 +24,12 @@ void placement_init(struct placement *p, const struct scenario *s, int world_siz
      * timers stay accurate in a real run. */
     p->first_host_rank = world_size > 1 ? 1 : 0;
     p->n_host_ranks = world_size > 1 ? world_size - 1 : 1;
+    /* Dedicated server ranks only when there is a rank left for the peers;
+     * placement_check_ranks refuses the run otherwise. */
+    p->server_ranks = 0;
+    if (s->placement.servers == SERVERS_DEDICATED &&
+        (int64_t)s->placement.server_ranks < p->n_host_ranks)
+        p->server_ranks = (int)s->placement.server_ranks;
     p->base = s->network.base;
     p->ls_port = s->login_server.port;
     p->sn_port = s->supernode.port;
@@ -60,9 +66,36 @@ enum role placement_role(const struct placement *p, uint32_t id)
     return ROLE_SUPERNODE;
 }
 
+/* A node's group: the ranks it is dealt over ([first, first + n)), its
+ * index among the group's nodes, and how many nodes the group has. */
+struct group {
+    int first, n;
+    uint32_t index, size;
+};
+
+static struct group group_of(const struct placement *p, uint32_t id)
+{
+    if (p->server_ranks == 0)
+        return (struct group){p->first_host_rank, p->n_host_ranks, id, p->n_nodes};
+    uint32_t n_servers = p->n_nodes - p->n_peers;
+    if (id >= p->first_peer && id < p->first_inj)
+        return (struct group){p->first_host_rank + p->server_ranks,
+                              p->n_host_ranks - p->server_ranks, id - p->first_peer, p->n_peers};
+    /* servers: the ids before the peers, then the injected supernodes */
+    uint32_t index = id < p->first_peer ? id : id - p->n_peers;
+    return (struct group){p->first_host_rank, p->server_ranks, index, n_servers};
+}
+
 int placement_rank_of(const struct placement *p, uint32_t id)
 {
-    return p->first_host_rank + (int)(id % (uint32_t)p->n_host_ranks);
+    struct group g = group_of(p, id);
+    return g.first + (int)(g.index % (uint32_t)g.n);
+}
+
+/* How many of a group's `size` nodes go to its k-th rank of n. */
+static uint32_t dealt(uint32_t size, uint32_t n, uint32_t k)
+{
+    return size / n + (k < size % n ? 1 : 0);
 }
 
 uint32_t placement_count_on(const struct placement *p, int rank)
@@ -70,8 +103,28 @@ uint32_t placement_count_on(const struct placement *p, int rank)
     int idx = rank - p->first_host_rank;
     if (idx < 0 || idx >= p->n_host_ranks)
         return 0;
-    uint32_t h = (uint32_t)p->n_host_ranks;
-    return p->n_nodes / h + ((uint32_t)idx < p->n_nodes % h ? 1 : 0);
+    if (p->server_ranks == 0)
+        return dealt(p->n_nodes, (uint32_t)p->n_host_ranks, (uint32_t)idx);
+    if (idx < p->server_ranks)
+        return dealt(p->n_nodes - p->n_peers, (uint32_t)p->server_ranks, (uint32_t)idx);
+    return dealt(p->n_peers, (uint32_t)(p->n_host_ranks - p->server_ranks),
+                 (uint32_t)(idx - p->server_ranks));
+}
+
+int placement_check_ranks(const struct scenario *s, int world_size, char *err, size_t len)
+{
+    if (s->placement.servers != SERVERS_DEDICATED)
+        return 0;
+    int host_ranks = world_size > 1 ? world_size - 1 : 1;
+    if ((int64_t)s->placement.server_ranks < host_ranks)
+        return 0;
+    snprintf(err, len,
+             "placement.servers: dedicated puts the servers on %u rank(s) and the peers on the "
+             "others, but this run has %d node rank(s) (%d in all, rank 0 coordinates); start at "
+             "least %u ranks (mpirun -np %u) or lower placement.server_ranks",
+             s->placement.server_ranks, host_ranks, world_size, s->placement.server_ranks + 2,
+             s->placement.server_ranks + 2);
+    return -1;
 }
 
 uint32_t placement_addr(const struct placement *p, uint32_t id)
@@ -97,15 +150,21 @@ static uint32_t port_block(const struct placement *p, int rank)
     return k;
 }
 
+/* Ports one rank reserves in host mode: its largest share of nodes, plus one. */
 static uint32_t per_rank(const struct placement *p)
 {
-    return p->n_nodes / (uint32_t)p->n_host_ranks + 1;
+    if (p->server_ranks == 0)
+        return p->n_nodes / (uint32_t)p->n_host_ranks + 1;
+    uint32_t servers = (p->n_nodes - p->n_peers) / (uint32_t)p->server_ranks + 1;
+    uint32_t peers = p->n_peers / (uint32_t)(p->n_host_ranks - p->server_ranks) + 1;
+    return servers > peers ? servers : peers;
 }
 
 static uint16_t host_port(const struct placement *p, uint32_t id)
 {
+    struct group g = group_of(p, id);
     uint32_t block = port_block(p, placement_rank_of(p, id));
-    return (uint16_t)(p->port_base + block * per_rank(p) + id / (uint32_t)p->n_host_ranks);
+    return (uint16_t)(p->port_base + block * per_rank(p) + g.index / (uint32_t)g.n);
 }
 
 uint16_t placement_sn_port(const struct placement *p, uint32_t id)

@@ -5,7 +5,9 @@
  * supernodes (the first `bootstrap` of them are the bootstrap SNs), peers,
  * then the supernodes that inject_supernodes events bring up later, in
  * event order.
- * Nodes are dealt round-robin over the host ranks. Each node has its own IPv4
+ * Nodes are dealt round-robin over the host ranks (with placement.servers:
+ * dedicated, the server roles over the first server_ranks host ranks and the
+ * peers over the others). Each node has its own IPv4
  * address, counting up from network.base and skipping addresses whose last
  * octet is 0 or 255, so thousands of nodes never run out of ports. */
 #ifndef BS_PLACEMENT_H
@@ -22,6 +24,10 @@ struct placement {
     int world_size;
     int first_host_rank;  /* 0 when a single process hosts everything, else 1 */
     int n_host_ranks;
+    /* placement.servers: dedicated: the server roles on the first
+     * server_ranks host ranks, the peers on the rest (0: mixed, every role
+     * on every host rank). */
+    int server_ranks;
     uint32_t base;        /* loopback mode: first node address, host byte order */
     uint16_t ls_port, sn_port, svc_port;
     enum scn_net_mode mode;
@@ -51,6 +57,10 @@ uint16_t placement_sn_port(const struct placement *p, uint32_t id);
 int placement_ip_allowed(const struct scenario *s, uint32_t ip);
 /* Check every node address of the run. Returns 0, or -1 with a message. */
 int placement_check(const struct placement *p, const struct scenario *s, char *err, size_t len);
+/* Check that this many ranks can place the run as asked (placement.servers:
+ * dedicated needs a host rank for the peers beyond the server ranks).
+ * Returns 0, or -1 with a message naming the keys to change. */
+int placement_check_ranks(const struct scenario *s, int world_size, char *err, size_t len);
 
 void placement_format_ip(uint32_t ip, char *buf, size_t len);
 /* "ip:port" of a node (port 0 for peers in loopback mode). */

@@ -115,6 +115,11 @@ enum scn_overload_action { OVERLOAD_NONE = 0, OVERLOAD_SHUTDOWN, OVERLOAD_DEMOTE
  * machines, or network namespaces). */
 enum scn_net_mode { NET_LOOPBACK = 0, NET_HOST };
 
+/* Which ranks host the server roles (login servers, services, supernodes
+ * other than promoted peers): all ranks with the peers (mixed), or ranks of
+ * their own (dedicated), so that the clients' CPU never delays a server. */
+enum scn_servers { SERVERS_MIXED = 0, SERVERS_DEDICATED };
+
 /* User-space impairment of one node class's traffic (network.impair.<class>).
  * latency/jitter delay each message a node sends; loss drops a sent message
  * (a TCP frame or a UDP datagram); uplink/downlink are token buckets on each
@@ -140,6 +145,11 @@ struct scenario {
         uint32_t supernodes;          /* initial SNs (dedicated nodes) */
         uint32_t bootstrap;           /* how many of them are bootstrap SNs */
     } nodes;
+
+    struct scn_placement {
+        enum scn_servers servers;
+        uint32_t server_ranks;        /* dedicated: how many ranks the servers get */
+    } placement;
 
     struct scn_login_server {
         struct scn_capacity cap;      /* YAML: workers, service_time, queue, admission, ... */
@@ -217,6 +227,7 @@ struct scenario {
         int64_t resync_ns;            /* clock re-estimation period; 0 = only at start */
         double max_lag_p99_ms;        /* fidelity thresholds */
         double max_skew_p99_ms;
+        double max_emulator_share;    /* above it a timing figure is emulator-bound */
     } control;
 
     struct scn_event events[SCN_MAX_EVENTS];

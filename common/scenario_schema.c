@@ -31,6 +31,9 @@ const char *const scn_admission_names[] = {"bounded-queue", "accept-all", "token
 static const char *const discipline_names[] = {"fifo", "lifo", NULL};
 const char *const scn_overload_names[] = {"none", "shutdown", "demote", NULL};
 static const char *const net_mode_names[] = {"loopback", "host", NULL};
+static const char *const servers_names[] = {"mixed", "dedicated", NULL};
+_Static_assert(sizeof(enum scn_servers) == sizeof(int) && SERVERS_DEDICATED == 1,
+               "enums are stored as int; the name table follows the enum");
 
 _Static_assert(sizeof(enum scn_admission) == sizeof(int), "enums are stored as int");
 _Static_assert(sizeof(enum scn_discipline) == sizeof(int), "enums are stored as int");
@@ -239,6 +242,14 @@ static const struct field control_fields[] = {
     {"resync", F_DURATION, OFF(control.resync_ns), .def = "10s"},
     {"max_lag_p99", F_DURATION_MS, OFF(control.max_lag_p99_ms), .def = "50ms", .min = 1},
     {"max_skew_p99", F_DURATION_MS, OFF(control.max_skew_p99_ms), .def = "10ms", .min = 1},
+    {"max_emulator_share", F_FRACTION, OFF(control.max_emulator_share), .def = "10%"},
+    {NULL},
+};
+
+static const struct field placement_fields[] = {
+    {"servers", F_ENUM, OFF(placement.servers), .def = "mixed", .names = servers_names},
+    {"server_ranks", F_U32, OFF(placement.server_ranks), .def = "1", .min = 1,
+     .max = SCN_MAX_RANKS - 1},
     {NULL},
 };
 
@@ -323,6 +334,7 @@ const struct field scn_scenario_fields[] = {
     {"stop_when", F_COND, OFF(stop_when), .off_count = OFF(has_stop_when), .nullable = true},
     {"architecture", F_ENUM, OFF(architecture), .def = "supernode", .names = arch_names},
     {"nodes", F_MAP, 0, .sub = nodes_fields},
+    {"placement", F_MAP, 0, .sub = placement_fields},
     {"login_server", F_MAP, 0, .sub = login_server_fields},
     {"service", F_MAP, 0, .sub = service_fields},
     {"supernode", F_MAP, 0, .sub = supernode_fields},
