@@ -3,7 +3,7 @@
  * The host owns the nodes placed on its rank (created and faulted through
  * the role table, node/role_table.h), the shared TLS and ticket keys, the
  * rank's metrics and the timeline.
- * It has no MPI in it: node/rank.c connects it to the coordinator, and the
+ * It has no MPI in it: control/rank_host.c connects it to the coordinator, and the
  * unit tests drive it directly.
  *
  * Time: "run time" is nanoseconds since the run's t=0 in the coordinator's
