@@ -550,6 +550,10 @@ static int graft(struct arena *a, const struct origin *o, struct tnode *root, ch
                         slot = &cur->items[j + 1];
             }
         }
+        if (!slot) { /* the key stree_map_get found is always among the items */
+            stree_report(err, errlen, o, 0, 0, "%s: internal error", path);
+            return -1;
+        }
         stree_join_path(path, sizeof path, here, comps[i]);
         if (last) {
             *slot = value;

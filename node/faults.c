@@ -182,7 +182,7 @@ void faults_free(struct faults *f)
     if (!f)
         return;
     while (f->sweeps)
-        sweep_free(f->sweeps);
+        sweep_free(f->sweeps); // NOLINT(clang-analyzer-unix.Malloc): sweep_free unlinks it
     if (f->partition_end)
         event_free(f->partition_end);
     free(f);

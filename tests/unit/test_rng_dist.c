@@ -73,7 +73,7 @@ static void test_nearby_node_ids_first_draws_look_uniform(void **state)
     }
     assert_true(fabs(sum / N - 0.5) < 0.01);
     for (int i = 0; i < BINS; i++)
-        assert_true(bins[i] > N / BINS * 0.85 && bins[i] < N / BINS * 1.15);
+        assert_true(bins[i] > (double)N / BINS * 0.85 && bins[i] < (double)N / BINS * 1.15);
 }
 
 static void test_zero_seed_state_not_all_zero(void **state)
