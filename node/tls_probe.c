@@ -30,10 +30,16 @@ static int step(SSL *ssl, int64_t *cpu)
     return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? 0 : -1;
 }
 
-static int one_handshake(SSL_CTX *cctx, SSL_CTX *sctx, uint32_t ip, int64_t *ccpu, int64_t *scpu)
+struct cost {
+    int64_t client, client_new, client_hello, server;
+};
+
+static int one_handshake(SSL_CTX *cctx, SSL_CTX *sctx, uint32_t ip, struct cost *k)
 {
+    int64_t *ccpu = &k->client, *scpu = &k->server;
     int64_t t0 = thread_cpu_ns();
     SSL *c = tls_client_ssl(cctx, ip); /* the peer creates one per login, too */
+    k->client_new += thread_cpu_ns() - t0;
     *ccpu += thread_cpu_ns() - t0;
     t0 = thread_cpu_ns();
     SSL *s = SSL_new(sctx);
@@ -48,6 +54,10 @@ static int one_handshake(SSL_CTX *cctx, SSL_CTX *sctx, uint32_t ip, int64_t *ccp
     SSL_set_connect_state(c);
     SSL_set_accept_state(s);
     int cd = 0, sd = 0;
+    int64_t before = *ccpu;
+    if ((cd = step(c, ccpu)) < 0) /* the first flight */
+        goto out;
+    k->client_hello += *ccpu - before;
     for (int round = 0; round < 16 && !(cd == 1 && sd == 1); round++) {
         if (cd != 1 && (cd = step(c, ccpu)) < 0)
             goto out;
@@ -68,16 +78,18 @@ out:
 int tls_probe_handshakes(SSL_CTX *client, SSL_CTX *server, uint32_t server_ip, int n,
                          struct tls_probe_result *out, char *err, size_t errlen)
 {
-    int64_t ccpu = 0, scpu = 0;
+    struct cost k = {0};
     out->handshakes = 0;
     for (int i = 0; i < n; i++) {
-        if (one_handshake(client, server, server_ip, &ccpu, &scpu) < 0) {
+        if (one_handshake(client, server, server_ip, &k) < 0) {
             pki_openssl_error(err, errlen, "TLS handshake probe");
             return -1;
         }
         out->handshakes++;
     }
-    out->client_cpu_ns = n > 0 ? ccpu / n : 0;
-    out->server_cpu_ns = n > 0 ? scpu / n : 0;
+    out->client_cpu_ns = n > 0 ? k.client / n : 0;
+    out->client_new_ns = n > 0 ? k.client_new / n : 0;
+    out->client_hello_ns = n > 0 ? k.client_hello / n : 0;
+    out->server_cpu_ns = n > 0 ? k.server / n : 0;
     return 0;
 }

@@ -15,7 +15,9 @@
 
 struct tls_probe_result {
     int handshakes;          /* completed */
-    int64_t client_cpu_ns;   /* per handshake, mean */
+    int64_t client_cpu_ns;   /* per handshake, mean, all of the client's side: */
+    int64_t client_new_ns;   /*   making the SSL object (SSL_new, address check) */
+    int64_t client_hello_ns; /*   the first flight: ClientHello with its key share */
     int64_t server_cpu_ns;   /* per handshake, mean */
 };
 
