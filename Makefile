@@ -3,7 +3,7 @@
 SCENARIO ?= scenarios/quickstart.yaml
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: deps lint-deps build build-asan run test bench format format-check lint clean
+.PHONY: deps lint-deps build build-asan run test bench bench-herd format format-check lint clean
 
 deps:
 	scripts/install-deps
@@ -25,8 +25,13 @@ run: build
 test: build-asan
 	cd build-asan && ctest --output-on-failure -j 2 $(CTEST_ARGS)
 
+# Benchmarks print figures; they never fail on a slow machine (docs/performance.md).
 bench: build
+	build/bin/bootstorm-limits
 	bench/density
+
+bench-herd: build
+	bench/herd
 
 # Every C source and header, in place, by .clang-format (build*/ left out).
 format: lint-deps
