@@ -17,10 +17,28 @@ static void send_snapshot(struct rank_host *rh, uint32_t interval)
     ctrl_send(rh->ctrl, 0, TAG_SNAPSHOT, &s, (int)sizeof s);
 }
 
+/* Interval 0, at run time 0: only the stall clock's reading, the baseline
+ * of the emulator's share (common/attribution.h). Whatever the rank stalled
+ * before the run (start-up, clock sync) is not the run's. The counters,
+ * gauges and histograms stay untouched until interval 1. */
+static void send_baseline(struct rank_host *rh)
+{
+    struct metrics_snapshot s;
+    memset(&s, 0, sizeof s);
+    s.interval = 0;
+    s.rank = rh->h->rank;
+    s.stall_ns = rh->h->stall_ns;
+    s.hosts_peers = host_emulates_clients(rh->h);
+    ctrl_send(rh->ctrl, 0, TAG_SNAPSHOT, &s, (int)sizeof s);
+}
+
 static void interval_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct rank_host *rh = arg;
-    send_snapshot(rh, rh->next_interval);
+    if (rh->next_interval == 0)
+        send_baseline(rh);
+    else
+        send_snapshot(rh, rh->next_interval);
     rh->next_interval++;
     host_arm_at(rh->h, &rh->interval, (int64_t)rh->next_interval * rh->h->scn->metrics.interval_ns);
 }
@@ -108,8 +126,8 @@ void rank_host_start(struct rank_host *rh, struct host *h, struct ctrl *c, bool 
         evtimer_assign(&rh->fire[i].timer, h->base, fire_cb, &rh->fire[i]);
     }
     evtimer_assign(&rh->interval, h->base, interval_cb, rh);
-    rh->next_interval = 1;
-    host_arm_at(h, &rh->interval, h->scn->metrics.interval_ns);
+    rh->next_interval = 0;
+    host_arm_at(h, &rh->interval, 0);
     ctrl_on(c, TAG_SCHEDULE, on_schedule, rh);
     ctrl_on(c, TAG_STOP, on_stop, rh);
     ctrl_on(c, TAG_GLOBAL, on_global, rh);

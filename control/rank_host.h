@@ -3,8 +3,9 @@
  *
  * It arms scenario events when SCHEDULE arrives and reports FIRED with the
  * measured time, sends a SNAPSHOT at every metrics interval boundary (run
- * time k * interval, so all ranks sample the same instant), and on STOP sends
- * BYE and stops its timers. */
+ * time k * interval, so all ranks sample the same instant; at run time 0 a
+ * baseline, interval 0, that carries only the stall clock), and on STOP
+ * sends BYE and stops its timers. */
 #ifndef BS_RANK_HOST_H
 #define BS_RANK_HOST_H
 
@@ -30,7 +31,7 @@ struct rank_host {
     struct host *h;
     struct ctrl *ctrl;
     struct event interval;
-    uint32_t next_interval;
+    uint32_t next_interval; /* 0: the baseline is next */
     struct rank_fire fire[SCN_MAX_EVENTS];
     bool stopped;
     bool break_on_stop; /* false on rank 0, whose coordinator ends the loop */

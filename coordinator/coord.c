@@ -29,6 +29,10 @@ struct agg {
     uint64_t c[C_COUNT];
     int64_t g[G_COUNT];
     double lag_p99_ms, lag_max_ms, cpu_max;
+    /* The interval's login and registration histograms, summed over the
+     * ranks: allocated by its first snapshot, freed once its row is out, so
+     * only the intervals still in flight hold one. */
+    struct metrics_interval *iv;
 };
 
 struct coord {
@@ -52,6 +56,14 @@ struct coord {
 
     struct fired_event *fired;
     uint32_t n_fired, cap_fired;
+
+    /* The emulator's share (common/attribution.h): every rank's stall clock
+     * at each interval boundary, [interval * world + rank], interval 0 being
+     * the baseline at run time 0; whether the rank hosts peers; and per
+     * event, the interval histograms of the rows in its window. */
+    int64_t *stall;
+    bool *hosts_peers;
+    struct metrics_interval *win; /* SCN_MAX_EVENTS */
 
     int64_t sched_at[SCN_MAX_EVENTS]; /* run time each event was scheduled for; -1: never */
     bool stopped_early;
@@ -81,14 +93,9 @@ static int64_t run_now(const struct coord *c)
     return clock_mono_ns() - c->start_mono_ns;
 }
 
-static const char *const event_kind_names[] = {
-    "boot", "reboot", "crash", "outage", "capacity", "inject_supernodes", "partition"};
-_Static_assert(sizeof event_kind_names / sizeof event_kind_names[0] == EV_KIND_COUNT,
-               "one name per event kind");
-
 static const char *kind_name(enum scn_event_kind k)
 {
-    return (unsigned)k < EV_KIND_COUNT ? event_kind_names[k] : "?";
+    return event_kind_name(k);
 }
 
 /* ---- progress ---- */
@@ -99,13 +106,16 @@ static void progress(struct coord *c, const struct ts_row *r)
         return;
     double iv = c->scn->metrics.interval_ns / 1e9;
     double pct = c->pl.n_peers ? 100.0 * r->g[G_ONLINE] / c->pl.n_peers : 0;
+    double emu = r->emu_stall_ms / 1e3 / iv; /* the interval's emulator share */
     fprintf(stderr,
             "%s[%6.1fs] online %5.1f%% (%lld/%u)  booting %lld  logging in %lld  "
-            "logins/s %.0f (ok %.0f, busy %.0f)  LS queue %lld  SN %lld  lag p99 %.1f ms%s%s",
+            "logins/s %.0f (ok %.0f, busy %.0f)  LS queue %lld  SN %lld  lag p99 %.1f ms  "
+            "emu %.0f%%%s%s%s",
             c->tty ? "\r" : "", r->t_s, pct, (long long)r->g[G_ONLINE], c->pl.n_peers,
             (long long)r->g[G_BOOTING], (long long)r->g[G_LOGGING_IN], r->d[C_LOGIN_ATTEMPTS] / iv,
             r->d[C_LOGIN_OK] / iv, r->d[C_LOGIN_BUSY] / iv, (long long)r->g[G_LS_QUEUE],
-            (long long)r->g[G_SN_COUNT], r->lag_p99_ms,
+            (long long)r->g[G_SN_COUNT], r->lag_p99_ms, 100 * emu,
+            emu > c->scn->control.max_emulator_share ? " EMU!" : "",
             r->lag_p99_ms > c->scn->control.max_lag_p99_ms ? "  [EMULATOR OVERLOADED]" : "",
             c->tty ? "\033[K" : "\n");
     fflush(stderr);
@@ -166,6 +176,44 @@ static void evaluate_conditions(struct coord *c, const struct ts_row *r)
 
 /* ---- snapshots -> rows ---- */
 
+/* The largest stall accrued in interval k on a rank that hosts peers. */
+static int64_t interval_stall(const struct coord *c, uint32_t k)
+{
+    int64_t worst = 0;
+    for (int r = 0; r < c->world; r++) {
+        if (!c->hosts_peers[r])
+            continue;
+        int64_t d = c->stall[(size_t)k * (size_t)c->world + (size_t)r] -
+                    c->stall[(size_t)(k - 1) * (size_t)c->world + (size_t)r];
+        if (d > worst)
+            worst = d;
+    }
+    return worst;
+}
+
+/* The event whose window holds the row ending at end_ns: the last one
+ * scheduled before that end (ties: the later in the scenario). A
+ * conditional event is scheduled at least `lead` ahead, so a row already
+ * written never changes window. -1: before every event. */
+static int window_of(const struct coord *c, int64_t end_ns)
+{
+    int best = -1;
+    for (uint32_t i = 0; i < c->scn->n_events; i++) {
+        int64_t at = c->sched_at[i];
+        if (at >= 0 && at < end_ns && (best < 0 || at >= c->sched_at[best]))
+            best = (int)i;
+    }
+    return best;
+}
+
+static void merge_interval(struct metrics_interval *into, const struct metrics_interval *from)
+{
+    hist_merge(&into->login_us, &from->login_us);
+    hist_merge(&into->login_emu_us, &from->login_emu_us);
+    hist_merge(&into->register_us, &from->register_us);
+    hist_merge(&into->register_emu_us, &from->register_emu_us);
+}
+
 static void emit_rows(struct coord *c)
 {
     int hosts = c->pl.n_host_ranks;
@@ -183,6 +231,16 @@ static void emit_rows(struct coord *c)
         r->lag_max_ms = a->lag_max_ms;
         r->cpu_max = a->cpu_max;
         r->ranks = a->got;
+        r->emu_stall_ms = (double)interval_stall(c, c->next_row) / 1e6;
+        if (a->iv) {
+            if (a->iv->login_us.count)
+                r->login_emu_p99_ms = (double)hist_quantile(&a->iv->login_emu_us, 0.99) / 1e3;
+            int w = window_of(c, (int64_t)c->next_row * c->scn->metrics.interval_ns);
+            if (w >= 0)
+                merge_interval(&c->win[w], a->iv);
+            free(a->iv);
+            a->iv = NULL;
+        }
         rundir_append_row(c->rd, r);
         progress(c, r);
         c->next_row++;
@@ -198,10 +256,18 @@ static void on_snapshot(void *arg, int src, const void *buf, int len)
     if (len != (int)sizeof s)
         return;
     memcpy(&s, buf, sizeof s);
-    if (s.interval < 1 || s.interval > c->n_intervals)
+    if (src < 0 || src >= c->world || s.interval > c->n_intervals)
         return; /* a host's clock ran past the end: nothing to aggregate */
+    c->stall[(size_t)s.interval * (size_t)c->world + (size_t)src] = s.stall_ns;
+    c->hosts_peers[src] = c->hosts_peers[src] || s.hosts_peers;
+    if (s.interval == 0)
+        return; /* the baseline: the stall clock only */
     struct agg *a = &c->agg[s.interval];
     a->got++;
+    if (!a->iv)
+        a->iv = calloc(1, sizeof *a->iv);
+    if (a->iv)
+        merge_interval(a->iv, &s.iv);
     for (int i = 0; i < C_COUNT; i++)
         a->c[i] += s.c[i];
     for (int i = 0; i < G_COUNT; i++)
@@ -354,11 +420,15 @@ struct coord *coord_new(struct event_base *base, struct ctrl *ctrl, const struct
     c->resyncs = calloc((size_t)world, sizeof *c->resyncs);
     c->samples = calloc((size_t)world * RESYNC_PROBES, sizeof *c->samples);
     c->n_samples = calloc((size_t)world, sizeof *c->n_samples);
+    c->stall = calloc((size_t)(c->n_intervals + 1) * (size_t)world, sizeof *c->stall);
+    c->hosts_peers = calloc((size_t)world, sizeof *c->hosts_peers);
+    c->win = calloc(SCN_MAX_EVENTS, sizeof *c->win);
     c->resync = evtimer_new(base, resync_tick, c);
     c->tick = event_new(base, -1, EV_PERSIST, tick, c);
     c->next_row = 1;
     if (!c->agg || !c->rows || !c->prev_cpu || !c->tick || !c->offset || !c->drift_max ||
-        !c->resyncs || !c->samples || !c->n_samples || !c->resync) {
+        !c->resyncs || !c->samples || !c->n_samples || !c->resync || !c->stall || !c->hosts_peers ||
+        !c->win) {
         coord_free(c);
         return NULL;
     }
@@ -403,6 +473,11 @@ void coord_free(struct coord *c)
     free(c->resyncs);
     free(c->samples);
     free(c->n_samples);
+    free(c->stall);
+    free(c->hosts_peers);
+    free(c->win);
+    for (uint32_t i = 0; c->agg && i <= c->n_intervals; i++)
+        free(c->agg[i].iv);
     free(c->agg);
     free(c->rows);
     free(c->prev_cpu);
@@ -527,8 +602,76 @@ static void write_provisional(struct coord *c)
     json_decref(root);
 }
 
+/* Each peer-hosting rank's stall clock at the row boundaries, run time 0
+ * included. The arrays are malloc'd in one block (*mem); n rows. */
+static int stall_series_build(const struct coord *c, struct stall_series **out, int *n_out,
+                              int64_t **mem)
+{
+    int n = 0;
+    for (int r = 0; r < c->world; r++)
+        n += c->hosts_peers[r];
+    size_t pts = (size_t)c->n_rows + 1;
+    *out = calloc(n ? (size_t)n : 1, sizeof **out);
+    *mem = malloc(sizeof **mem * 2 * pts * (n ? (size_t)n : 1));
+    if (!*out || !*mem)
+        return -1;
+    int k = 0;
+    for (int r = 0; r < c->world; r++) {
+        if (!c->hosts_peers[r])
+            continue;
+        int64_t *t = *mem + 2 * pts * (size_t)k, *st = t + pts;
+        for (size_t j = 0; j < pts; j++) {
+            t[j] = (int64_t)j * c->scn->metrics.interval_ns;
+            st[j] = c->stall[j * (size_t)c->world + (size_t)r];
+        }
+        (*out)[k++] = (struct stall_series){t, st, pts};
+    }
+    *n_out = n;
+    return 0;
+}
+
+static int by_schedule(const void *a, const void *b)
+{
+    const struct event_window *x = a, *y = b;
+    if (x->from_s != y->from_s)
+        return x->from_s < y->from_s ? -1 : 1;
+    return x->event < y->event ? -1 : x->event > y->event;
+}
+
+/* One window per fired event, in time order, each to the next one's start
+ * (the last to the last row). */
+static uint32_t windows_build(const struct coord *c, struct event_window *w)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < c->scn->n_events; i++) {
+        bool fired = false;
+        for (uint32_t k = 0; k < c->n_fired && !fired; k++)
+            fired = c->fired[k].event == i;
+        if (!fired || c->sched_at[i] < 0)
+            continue;
+        w[n] = (struct event_window){.event = i, .from_s = c->sched_at[i] / 1e9};
+        w[n++].h = c->win[i];
+    }
+    qsort(w, n, sizeof *w, by_schedule);
+    double end = c->n_rows ? c->rows[c->n_rows - 1].t_s : 0;
+    for (uint32_t k = 0; k < n; k++) {
+        w[k].to_s = k + 1 < n ? w[k + 1].from_s : end;
+        if (w[k].to_s < w[k].from_s)
+            w[k].to_s = w[k].from_s;
+    }
+    return n;
+}
+
 int coord_finish(struct coord *c, const struct run_final *f)
 {
+    struct stall_series *stall = NULL;
+    int64_t *stall_mem = NULL;
+    int n_stall = 0;
+    struct event_window *win = calloc(SCN_MAX_EVENTS, sizeof *win);
+    if (stall_series_build(c, &stall, &n_stall, &stall_mem) < 0 || !win) {
+        fprintf(stderr, "bootstorm: out of memory for the emulator's share\n");
+        n_stall = 0;
+    }
     struct run_record rec = {
         .scn = c->scn,
         .world = c->world,
@@ -539,6 +682,10 @@ int coord_finish(struct coord *c, const struct run_final *f)
         .n_fired = c->n_fired,
         .incomplete_why = c->incomplete ? c->incomplete_why : NULL,
         .sched_at = c->sched_at,
+        .stall = stall,
+        .n_stall = n_stall,
+        .windows = win,
+        .n_windows = win ? windows_build(c, win) : 0,
     };
     double lag_p99 = 0;
     for (int r = 0; r < c->world; r++)
@@ -548,6 +695,9 @@ int coord_finish(struct coord *c, const struct run_final *f)
     fidelity_assess(&rec, lag_p99, &fid);
     struct verdict verdict;
     verdicts_assess(&rec, &verdict);
+    struct timing_figures figs;
+    figures_assess(&rec, f, &verdict, &figs);
+    fidelity_judge_figures(&fid, &figs);
 
     char finished[32];
     iso_now(finished, sizeof finished);
@@ -562,7 +712,7 @@ int coord_finish(struct coord *c, const struct run_final *f)
                         c->stopped_early ? json_real(c->stopped_at_s) : json_null());
     json_t *cap = cap_timeline_json(c->scn, c->sched_at);
     json_object_set_new(root, "capacity", cap ? cap : json_null());
-    json_t *sum = summary_build(&rec, f, &fid, &verdict);
+    json_t *sum = summary_build(&rec, f, &fid, &verdict, &figs);
     json_object_set_new(root, "summary", sum);
     int rc = write_json(c, "run.json", root);
     json_t *hj = summary_histograms(&rec, f);
@@ -579,5 +729,8 @@ int coord_finish(struct coord *c, const struct run_final *f)
         fprintf(stderr, "bootstorm: cannot print the summary: %s\n", err);
     fflush(stdout);
     json_decref(root);
+    free(stall);
+    free(stall_mem);
+    free(win);
     return rc == 0 && !c->incomplete ? 0 : -1;
 }

@@ -11,6 +11,7 @@
  *   run_setup_mpi      MPI, fd limit, per-rank tables    (same)
  *   run_load_scenario  load + check the scenario    -->  (bcast) scenario
  *   run_place_hosts    host names and addresses (allgather); check placement
+ *                      (enough ranks for placement.servers, addresses, ports)
  *   run_make_keys      run directory, key material  -->  (bcast) key material
  *   run_sync_clocks    clock sync (ping-pong)      <-->  clock sync
  *   run_start_hosts    [host its nodes if alone]         host_init: bind, create
@@ -322,7 +323,8 @@ static int run_place_hosts(struct run_ctx *x)
     int status = 0;
     if (x->rank == 0) {
         char perr[512];
-        if (check_hosts(&x->scn, &x->pl, x->hosts, x->world, perr, sizeof perr) < 0 ||
+        if (placement_check_ranks(&x->scn, x->world, perr, sizeof perr) < 0 ||
+            check_hosts(&x->scn, &x->pl, x->hosts, x->world, perr, sizeof perr) < 0 ||
             placement_check(&x->pl, &x->scn, perr, sizeof perr) < 0) {
             fprintf(stderr, "%s: %s\n", x->cli->scenario, perr);
             status = EXIT_BAD_INPUT;
@@ -534,29 +536,41 @@ static int run_gather(struct run_ctx *x)
     rank_facts(x, m, n_local, &me);
 
     int64_t *fo = malloc(sizeof *fo * (n_local ? n_local : 1));
+    int64_t *emu = malloc(sizeof *emu * (n_local ? n_local : 1));
     uint32_t *at = malloc(sizeof *at * (n_local ? n_local : 1));
-    bool ok = fo && at;
+    bool ok = fo && emu && at;
     if (x->rank == 0) {
         size_t n = x->pl.n_peers ? x->pl.n_peers : 1;
         x->fin.n_peers = x->pl.n_peers;
         x->fin.first_online_ns = malloc(sizeof *x->fin.first_online_ns * n);
+        x->fin.first_emu_ns = malloc(sizeof *x->fin.first_emu_ns * n);
         x->fin.attempts = malloc(sizeof *x->fin.attempts * n);
-        ok = ok && x->fin.first_online_ns && x->fin.attempts;
+        ok = ok && x->fin.first_online_ns && x->fin.first_emu_ns && x->fin.attempts;
     }
     if (worst_status_of_all(ok ? 0 : out_of_memory(x, "final results"))) {
         free(fo);
+        free(emu);
         free(at);
         return 1;
     }
+    me.client_hs_cpu_ns = x->hosting ? x->host.client_hs_cpu_ns : 0;
 
     MPI_Gather(&me, (int)sizeof me, MPI_BYTE, x->fin.ranks, (int)sizeof me, MPI_BYTE, 0,
                MPI_COMM_WORLD);
-    if (x->hosting)
+    if (x->hosting) {
         host_peer_results(&x->host, fo, at);
+        host_peer_emulator_delays(&x->host, emu);
+    }
     gather_peers(x, fo, n_local, sizeof *fo, x->fin.first_online_ns);
+    gather_peers(x, emu, n_local, sizeof *emu, x->fin.first_emu_ns);
     gather_peers(x, at, n_local, sizeof *at, x->fin.attempts);
     free(fo);
+    free(emu);
     free(at);
+    if (x->rank == 0)
+        for (int r = 0; r < x->world; r++)
+            if (x->fin.ranks[r].client_hs_cpu_ns > x->fin.client_hs_cpu_ns)
+                x->fin.client_hs_cpu_ns = x->fin.ranks[r].client_hs_cpu_ns;
     gather_hist(x, &m->login_us, &x->fin.login_us);
     gather_hist(x, &m->register_us, &x->fin.register_us);
     gather_hist(x, &m->ls_queue_us, &x->fin.ls_queue_us);
@@ -564,6 +578,13 @@ static int run_gather(struct run_ctx *x)
     gather_hist(x, &m->svc_queue_us, &x->fin.svc_queue_us);
     gather_hist(x, &m->svc_service_us, &x->fin.svc_service_us);
     gather_hist(x, &m->lag_total_us, &x->fin.lag_us);
+    gather_hist(x, &m->login_emu_us, &x->fin.login_emu_us);
+    gather_hist(x, &m->register_emu_us, &x->fin.register_emu_us);
+    gather_hist(x, &m->req_us, &x->fin.req_us);
+    gather_hist(x, &m->req_emu_us, &x->fin.req_emu_us);
+    gather_hist(x, &m->start_late_us, &x->fin.start_late_us);
+    gather_hist(x, &m->ls_emu_us, &x->fin.ls_emu_us);
+    gather_hist(x, &m->svc_emu_us, &x->fin.svc_emu_us);
     return 0;
 }
 
@@ -599,6 +620,7 @@ static void run_teardown(struct run_ctx *x)
     pki_free(&x->pki);
     free(x->fin.ranks);
     free(x->fin.first_online_ns);
+    free(x->fin.first_emu_ns);
     free(x->fin.attempts);
     free(x->counts);
     free(x->displs);

@@ -76,7 +76,7 @@ struct rundir *rundir_open(const char *dir, char *err, size_t errlen)
         fprintf(r->ts, ",%s", metrics_gauge_name(g));
     for (int c = 0; c < C_COUNT; c++)
         fprintf(r->ts, ",%s", metrics_counter_name(c));
-    fprintf(r->ts, ",lag_p99_ms,lag_max_ms,cpu_max,ranks\n");
+    fprintf(r->ts, ",lag_p99_ms,lag_max_ms,cpu_max,ranks,emu_stall_ms,login_emu_p99_ms\n");
     fflush(r->ts);
     fprintf(r->events, "event,kind,rank,scheduled_s,actual_s,skew_ms,selected\n");
     fflush(r->events);
@@ -159,8 +159,8 @@ void rundir_append_row(struct rundir *r, const struct ts_row *row)
         fprintf(r->ts, ",%lld", (long long)row->g[g]);
     for (int c = 0; c < C_COUNT; c++)
         fprintf(r->ts, ",%llu", (unsigned long long)row->d[c]);
-    fprintf(r->ts, ",%.3f,%.3f,%.3f,%d\n", row->lag_p99_ms, row->lag_max_ms, row->cpu_max,
-            row->ranks);
+    fprintf(r->ts, ",%.3f,%.3f,%.3f,%d,%.3f,%.3f\n", row->lag_p99_ms, row->lag_max_ms, row->cpu_max,
+            row->ranks, row->emu_stall_ms, row->login_emu_p99_ms);
     fflush(r->ts);
 }
 

@@ -29,6 +29,11 @@ struct ts_row {
     double lag_max_ms;
     double cpu_max; /* busiest rank's CPU use in the interval, 1.0 = a core */
     int ranks;      /* ranks that reported */
+    /* After ranks, appended (readers find columns by name): the largest
+     * stall accrued in the interval on a rank that hosts peers, and the p99
+     * of the emulator's delay in the logins completed in it (0: none). */
+    double emu_stall_ms;
+    double login_emu_p99_ms;
 };
 
 /* Make the directory (and parents) and open the CSV files. */

@@ -9,6 +9,16 @@
 #include "common/clock.h"
 #include "common/metrics.h"
 
+static const char *const event_kind_names[] = {
+    "boot", "reboot", "crash", "outage", "capacity", "inject_supernodes", "partition"};
+_Static_assert(sizeof event_kind_names / sizeof event_kind_names[0] == EV_KIND_COUNT,
+               "one name per event kind");
+
+const char *event_kind_name(enum scn_event_kind k)
+{
+    return (unsigned)k < EV_KIND_COUNT ? event_kind_names[k] : "?";
+}
+
 static int cmp_i64(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -268,6 +278,162 @@ static uint32_t sorted_online(const struct run_final *f, int64_t *out)
     return n;
 }
 
+/* ---- the emulator's share of each timing figure ---- */
+
+static const struct {
+    const char *key, *name;
+    double q;
+} figt[FIGT_COUNT] = {
+    [FIGT_T50] = {"t50_s", "t50", 0.50},
+    [FIGT_T95] = {"t95_s", "t95", 0.95},
+    [FIGT_T99] = {"t99_s", "t99", 0.99},
+    [FIGT_RECOVERY] = {"recovery_s", "recovery", 0},
+    [FIGT_LOGIN_P50] = {"login_p50_ms", "login p50", 0.50},
+    [FIGT_LOGIN_P95] = {"login_p95_ms", "login p95", 0.95},
+    [FIGT_LOGIN_P99] = {"login_p99_ms", "login p99", 0.99},
+    [FIGT_REGISTER_P50] = {"register_p50_ms", "register p50", 0.50},
+    [FIGT_REGISTER_P95] = {"register_p95_ms", "register p95", 0.95},
+    [FIGT_REGISTER_P99] = {"register_p99_ms", "register p99", 0.99},
+};
+
+/* The peers ranked just below P decide tP: the share is taken over a band
+ * of this width (attr_percentile_share). */
+#define FIGURES_BAND 0.02
+
+const char *figures_key(enum fig_timing id)
+{
+    return (unsigned)id < FIGT_COUNT ? figt[id].key : "?";
+}
+
+const char *figures_name(enum fig_timing id)
+{
+    return (unsigned)id < FIGT_COUNT ? figt[id].name : "?";
+}
+
+bool figures_headline(enum fig_timing id)
+{
+    return id <= FIGT_RECOVERY;
+}
+
+/* tP: over the peers that decide it, the emulator's delay within their
+ * time to online, from power-on bookkeeping on their own rank. */
+static void time_to_online_shares(const struct run_record *r, const struct run_final *f,
+                                  struct timing_figures *out)
+{
+    size_t n = f->n_peers;
+    int64_t *t = malloc(sizeof *t * (n ? n : 1)), *emu = malloc(sizeof *emu * (n ? n : 1));
+    if (!t || !emu) {
+        free(t);
+        free(emu);
+        return;
+    }
+    int64_t storm = storm_start(r->scn);
+    for (size_t i = 0; i < n; i++) {
+        int64_t fo = f->first_online_ns[i];
+        t[i] = fo < 0 ? -1 : fo > storm ? fo - storm : 0;
+        emu[i] = f->first_emu_ns ? f->first_emu_ns[i] : 0;
+    }
+    for (int id = FIGT_T50; id <= FIGT_T99; id++) {
+        struct timing_figure *tf = &out->f[id];
+        /* -1 exactly when t_quantile gives null: fewer than ceil(q x peers) */
+        tf->share = attr_percentile_share(t, emu, n, figt[id].q, FIGURES_BAND);
+    }
+    free(t);
+    free(emu);
+}
+
+/* recovery_s: the worst peer-hosting rank's stall over the recovery, as a
+ * share of it. */
+static double recovery_share(const struct run_record *r, const struct verdict *v)
+{
+    if (!v->recovered || v->recovery_s <= 0)
+        return -1;
+    int64_t a = (int64_t)llround(v->trigger_end_s * 1e9);
+    int64_t b = a + (int64_t)llround(v->recovery_s * 1e9);
+    int64_t worst = 0;
+    for (int k = 0; k < r->n_stall; k++) {
+        const struct stall_series *ss = &r->stall[k];
+        int64_t d = attr_stall_between(ss->t_ns, ss->stall_ns, ss->n, a, b);
+        if (d > worst)
+            worst = d;
+    }
+    double share = (double)worst / (double)(b - a);
+    return share > 1 ? 1 : share;
+}
+
+/* A latency percentile and the same percentile of its emulator-delay
+ * histogram: two tails compared, not one joint distribution. */
+static void latency_figure(const struct hist *lat, const struct hist *emu, double q,
+                           struct timing_figure *tf)
+{
+    if (lat->count == 0)
+        return;
+    uint64_t l = hist_quantile(lat, q), e = hist_quantile(emu, q);
+    tf->has_value = true;
+    tf->value = (double)l / 1e3;
+    tf->share = l ? (double)e / (double)l : 0;
+    if (tf->share > 1)
+        tf->share = 1;
+}
+
+void figures_assess(const struct run_record *r, const struct run_final *f, const struct verdict *v,
+                    struct timing_figures *out)
+{
+    memset(out, 0, sizeof *out);
+    out->max_share = r->scn->control.max_emulator_share;
+    for (int id = 0; id < FIGT_COUNT; id++)
+        out->f[id].share = -1;
+
+    int64_t *on = malloc(sizeof *on * (f->n_peers ? f->n_peers : 1));
+    if (on) {
+        uint32_t n_on = sorted_online(f, on), peers = r->scn->nodes.peers;
+        int64_t storm = storm_start(r->scn);
+        for (int id = FIGT_T50; id <= FIGT_T99; id++) {
+            uint32_t need = (uint32_t)ceil(figt[id].q * peers);
+            need = need ? need : 1;
+            if (need <= n_on) {
+                out->f[id].has_value = true;
+                out->f[id].value = (double)(on[need - 1] - storm) / 1e9;
+            }
+        }
+        free(on);
+        time_to_online_shares(r, f, out);
+    }
+    if (v->recovered) {
+        out->f[FIGT_RECOVERY].has_value = true;
+        out->f[FIGT_RECOVERY].value = v->recovery_s;
+        out->f[FIGT_RECOVERY].share = recovery_share(r, v);
+    }
+    for (int k = 0; k < 3; k++) {
+        latency_figure(&f->login_us, &f->login_emu_us, figt[FIGT_LOGIN_P50 + k].q,
+                       &out->f[FIGT_LOGIN_P50 + k]);
+        latency_figure(&f->register_us, &f->register_emu_us, figt[FIGT_REGISTER_P50 + k].q,
+                       &out->f[FIGT_REGISTER_P50 + k]);
+    }
+    for (int id = 0; id < FIGT_COUNT; id++) {
+        struct timing_figure *tf = &out->f[id];
+        if (!tf->has_value)
+            tf->share = -1; /* no figure, no share */
+        tf->verdict = attr_judge(tf->share, out->max_share);
+    }
+}
+
+void fidelity_judge_figures(struct fidelity *fid, const struct timing_figures *tf)
+{
+    if (!fid->valid)
+        return; /* the first reason stands */
+    for (int id = 0; id < FIGT_COUNT; id++) {
+        const struct timing_figure *x = &tf->f[id];
+        if (!figures_headline(id) || x->verdict != ATTR_EMULATOR_BOUND)
+            continue;
+        snprintf(fid->reason, sizeof fid->reason,
+                 "%s is emulator-bound: %.0f%% of it was the emulator's own delay (limit %.0f%%)",
+                 figt[id].name, 100 * x->share, 100 * tf->max_share);
+        fid->valid = false;
+        return;
+    }
+}
+
 static json_t *num_or_null(bool have, double v)
 {
     return have ? json_real(v) : json_null();
@@ -310,8 +476,23 @@ static void verdict_json(json_t *sum, const struct verdict *v)
     json_object_set_new(sum, "amplification", a);
 }
 
+static json_t *figures_json(const struct timing_figures *tf)
+{
+    json_t *o = json_object();
+    for (int id = 0; id < FIGT_COUNT; id++) {
+        const struct timing_figure *x = &tf->f[id];
+        json_t *e = json_object();
+        json_object_set_new(e, "value", num_or_null(x->has_value, x->value));
+        json_object_set_new(e, "emulator_share", num_or_null(x->share >= 0, x->share));
+        json_object_set_new(e, "verdict", json_string(attr_verdict_name(x->verdict)));
+        json_object_set_new(o, figt[id].key, e);
+    }
+    return o;
+}
+
 json_t *summary_build(const struct run_record *r, const struct run_final *f,
-                      const struct fidelity *fid, const struct verdict *v)
+                      const struct fidelity *fid, const struct verdict *v,
+                      const struct timing_figures *tf)
 {
     const struct scenario *s = r->scn;
     uint32_t peers = s->nodes.peers;
@@ -342,6 +523,14 @@ json_t *summary_build(const struct run_record *r, const struct run_final *f,
     json_object_set_new(fj, "skew_p50_ms", json_real(fid->skew_p50_ms));
     json_object_set_new(fj, "skew_p99_ms", json_real(fid->skew_p99_ms));
     json_object_set_new(fj, "skew_max_ms", json_real(fid->skew_max_ms));
+    json_object_set_new(fj, "max_emulator_share", json_real(tf->max_share));
+    json_object_set_new(fj, "client_handshake_cpu_us",
+                        json_real((double)f->client_hs_cpu_ns / 1e3));
+    json_t *bound = json_array();
+    for (int id = 0; id < FIGT_COUNT; id++)
+        if (tf->f[id].verdict == ATTR_EMULATOR_BOUND)
+            json_array_append_new(bound, json_string(figt[id].key));
+    json_object_set_new(fj, "emulator_bound", bound);
     json_object_set_new(fj, "reason", fid->valid ? json_null() : json_string(fid->reason));
 
     json_t *sum = json_object();
@@ -358,6 +547,7 @@ json_t *summary_build(const struct run_record *r, const struct run_final *f,
     json_object_set_new(sum, "peak_login_rps", json_real(peak));
     json_object_set_new(sum, "peak_login_ok_rps", json_real(peak_ok));
     verdict_json(sum, v);
+    json_object_set_new(sum, "figures", figures_json(tf));
     json_object_set_new(sum, "fidelity", fj);
     free(on);
     return sum;
@@ -393,6 +583,13 @@ json_t *summary_histograms(const struct run_record *r, const struct run_final *f
     json_object_set_new(hj, "svc_queue", hist_json(&f->svc_queue_us));
     json_object_set_new(hj, "svc_service", hist_json(&f->svc_service_us));
     json_object_set_new(hj, "timer_lag", hist_json(&f->lag_us));
+    json_object_set_new(hj, "login_emulator", hist_json(&f->login_emu_us));
+    json_object_set_new(hj, "register_emulator", hist_json(&f->register_emu_us));
+    json_object_set_new(hj, "request", hist_json(&f->req_us));
+    json_object_set_new(hj, "request_emulator", hist_json(&f->req_emu_us));
+    json_object_set_new(hj, "start_lateness", hist_json(&f->start_late_us));
+    json_object_set_new(hj, "login_server_emulator", hist_json(&f->ls_emu_us));
+    json_object_set_new(hj, "service_emulator", hist_json(&f->svc_emu_us));
     int64_t *on = malloc(sizeof *on * (f->n_peers ? f->n_peers : 1));
     uint32_t n_on = sorted_online(f, on);
     int64_t storm = storm_start(r->scn);
@@ -403,5 +600,21 @@ json_t *summary_histograms(const struct run_record *r, const struct run_final *f
             hist_add(&tto, (uint64_t)((on[i] - storm) / 1000));
     json_object_set_new(hj, "time_to_online", hist_json(&tto));
     free(on);
+    json_t *w = json_array();
+    for (uint32_t i = 0; i < r->n_windows; i++) {
+        const struct event_window *ew = &r->windows[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "event", json_integer(ew->event));
+        json_object_set_new(o, "kind",
+                            json_string(event_kind_name(r->scn->events[ew->event].kind)));
+        json_object_set_new(o, "from_s", json_real(ew->from_s));
+        json_object_set_new(o, "to_s", json_real(ew->to_s));
+        json_object_set_new(o, "login", hist_json(&ew->h.login_us));
+        json_object_set_new(o, "login_emulator", hist_json(&ew->h.login_emu_us));
+        json_object_set_new(o, "register", hist_json(&ew->h.register_us));
+        json_object_set_new(o, "register_emulator", hist_json(&ew->h.register_emu_us));
+        json_array_append_new(w, o);
+    }
+    json_object_set_new(hj, "windows", w);
     return hj;
 }

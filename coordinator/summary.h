@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "common/attribution.h"
 #include "common/hist.h"
 #include "common/scenario.h"
 #include "rundir.h"
@@ -31,17 +32,43 @@ struct rank_info {
     uint32_t nodes, peers;
     double cpu_s;
     int64_t maxrss_kb;
-    uint64_t lag_p99_us; /* whole run */
+    uint64_t lag_p99_us;      /* whole run */
+    int64_t client_hs_cpu_ns; /* one client TLS handshake's CPU (0: hosts no peers) */
 };
+
+/* "boot", "reboot", ...: the kind as the scenario and the results name it. */
+const char *event_kind_name(enum scn_event_kind k);
 
 /* What main gathers from every rank after the loop. */
 struct run_final {
     struct rank_info *ranks;  /* world entries */
     int64_t *first_online_ns; /* every peer, -1 = never online */
     uint32_t *attempts;       /* every peer's login attempts */
+    int64_t *first_emu_ns;    /* every peer: the emulator's delay from power-on to first online */
     uint32_t n_peers;
     struct hist login_us, register_us, ls_queue_us, ls_service_us, svc_queue_us, svc_service_us,
         lag_us;
+    struct hist login_emu_us, register_emu_us, req_us, req_emu_us, start_late_us, ls_emu_us,
+        svc_emu_us;
+    int64_t client_hs_cpu_ns; /* the largest over the ranks */
+};
+
+/* One rank's stall clock (common/attribution.h) over the run: cumulative
+ * stall_ns[i] at run time t_ns[i], increasing. Only ranks that host peers
+ * have one: a rank of servers alone stalls the system under test, not the
+ * emulated clients. */
+struct stall_series {
+    const int64_t *t_ns, *stall_ns;
+    size_t n;
+};
+
+/* An event window of histograms.json: the per-interval login and
+ * registration histograms merged over the intervals from one fired event
+ * to the next. */
+struct event_window {
+    uint32_t event;
+    double from_s, to_s;
+    struct metrics_interval h;
 };
 
 /* What the coordinator recorded during the run. */
@@ -53,8 +80,12 @@ struct run_record {
     uint32_t n_rows;
     const struct fired_event *fired;
     uint32_t n_fired;
-    const char *incomplete_why; /* NULL when the run completed */
-    const int64_t *sched_at;    /* per event: run time scheduled for, -1 never */
+    const char *incomplete_why;       /* NULL when the run completed */
+    const int64_t *sched_at;          /* per event: run time scheduled for, -1 never */
+    const struct stall_series *stall; /* one per rank that hosts peers */
+    int n_stall;
+    const struct event_window *windows; /* in time order */
+    uint32_t n_windows;
 };
 
 /* The fidelity verdict (docs/results.md, "Fidelity"). */
@@ -106,9 +137,51 @@ struct verdict {
 
 void verdicts_assess(const struct run_record *r, struct verdict *v);
 
+/* The emulator's share of each timing figure (docs/results.md, "Emulator
+ * share"), in run.json's order. */
+enum fig_timing {
+    FIGT_T50,
+    FIGT_T95,
+    FIGT_T99,
+    FIGT_RECOVERY,
+    FIGT_LOGIN_P50,
+    FIGT_LOGIN_P95,
+    FIGT_LOGIN_P99,
+    FIGT_REGISTER_P50,
+    FIGT_REGISTER_P95,
+    FIGT_REGISTER_P99,
+    FIGT_COUNT
+};
+
+struct timing_figure {
+    bool has_value;
+    double value; /* s for t50..recovery, ms for the latencies */
+    double share; /* < 0: unknown */
+    enum attr_verdict verdict;
+};
+
+struct timing_figures {
+    struct timing_figure f[FIGT_COUNT];
+    double max_share; /* control.max_emulator_share */
+};
+
+/* run.json's key ("t99_s") and the short name used in messages ("t99"). */
+const char *figures_key(enum fig_timing id);
+const char *figures_name(enum fig_timing id);
+/* The headline figures: one of them emulator-bound makes the run invalid. */
+bool figures_headline(enum fig_timing id);
+
+/* Every timing figure, its emulator share and verdict. v gives recovery_s. */
+void figures_assess(const struct run_record *r, const struct run_final *f, const struct verdict *v,
+                    struct timing_figures *out);
+/* The run is not valid when a headline figure is emulator-bound; the lag,
+ * skew and completeness reasons come first. */
+void fidelity_judge_figures(struct fidelity *fid, const struct timing_figures *tf);
+
 /* run.json's "summary" object (new reference). */
 json_t *summary_build(const struct run_record *r, const struct run_final *f,
-                      const struct fidelity *fid, const struct verdict *v);
+                      const struct fidelity *fid, const struct verdict *v,
+                      const struct timing_figures *tf);
 /* histograms.json (new reference). */
 json_t *summary_histograms(const struct run_record *r, const struct run_final *f);
 

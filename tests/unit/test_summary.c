@@ -164,7 +164,9 @@ static void summary_times_count_from_the_first_boot(void **state)
     fidelity_assess(&r, 1.0, &fid);
     struct verdict v;
     verdicts_assess(&r, &v);
-    json_t *sum = summary_build(&r, &f, &fid, &v);
+    struct timing_figures tf;
+    figures_assess(&r, &f, &v, &tf);
+    json_t *sum = summary_build(&r, &f, &fid, &v, &tf);
     /* 50% of 4 peers = 2 online: the second one, at 4 s, i.e. 2 s after the storm */
     assert_true(json_real_value(json_object_get(sum, "t50_s")) == 2.0);
     assert_true(json_is_null(json_object_get(sum, "t95_s"))); /* only 3 of 4 ever */
