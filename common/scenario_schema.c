@@ -124,7 +124,7 @@ static const struct field nodes_fields[] = {
 static const struct field login_server_fields[] = {
     {"(capacity)", F_INLINE, OFF(login_server.cap), .sub = capacity_fields},
     {"backlog", F_U32, OFF(login_server.backlog), .def = "1024", .min = 1, .max = 65535},
-    {"ticket_ttl", F_DURATION, OFF(login_server.ticket_ttl_ns), .def = "1h", .min = 1},
+    {"ticket_ttl", F_DURATION, OFF(login_server.ticket_ttl_ns), .def = "1h", .min = MS},
     {"port", F_U16, OFF(login_server.port), .def = "4430", .min = 1, .max = 65535},
     {NULL},
 };
@@ -572,10 +572,21 @@ static bool parse_number(const struct field *f, const char *t, void *dst, char *
     return true;
 }
 
+/* A rate is 0 (off) or within [1e-6/s, 1e9/s]: 1e9 / rate must stay a
+ * finite number of nanoseconds. */
 static bool parse_rate(const struct field *f, const char *t, void *dst, char *why, size_t wl)
 {
     (void)f;
-    return scnv_parse_rate_why(t, dst, why, wl);
+    double v;
+    if (!scnv_parse_rate_why(t, &v, why, wl))
+        return false;
+    if (v != 0 && (v < 1e-6 || v > 1e9)) {
+        snprintf(why, wl, "must be 0/s (off) or between 0.000001/s and 1000000000/s, got %.64s",
+                 t);
+        return false;
+    }
+    *(double *)dst = v;
+    return true;
 }
 
 static bool parse_bool(const struct field *f, const char *t, void *dst, char *why, size_t wl)
@@ -670,6 +681,11 @@ void scn_apply_defaults(const struct field *table, char *base)
         .what = (what_), .parse = (parse_), .walk = scn_walk_scalar, .defaults = defaults_text,    \
         .to_json = (json_)                                                                         \
     }
+#define SCALAR_MAX(what_, parse_, json_, max_)                                                     \
+    {                                                                                              \
+        .what = (what_), .max = (max_), .parse = (parse_), .walk = scn_walk_scalar,                \
+        .defaults = defaults_text, .to_json = (json_)                                              \
+    }
 
 const struct scn_type_ops scn_types[F_TYPE_COUNT] = {
     [F_MAP] = {.what = "a mapping",
@@ -692,8 +708,12 @@ const struct scn_type_ops scn_types[F_TYPE_COUNT] = {
                .walk = scn_walk_scalar,
                .defaults = defaults_text,
                .to_json = scn_json_u16},
-    [F_DURATION] = SCALAR("a duration like 250ms", parse_duration, scn_json_duration),
-    [F_DURATION_MS] = SCALAR("a duration like 250ms", parse_duration_ms, scn_json_duration_ms),
+    /* Every duration is bounded at a year: sums and doublings of durations
+     * (the run's end, 2 x timeout, an outage's end) must not overflow. */
+    [F_DURATION] = SCALAR_MAX("a duration like 250ms", parse_duration, scn_json_duration,
+                              365 * 24 * 3600 * SEC),
+    [F_DURATION_MS] = SCALAR_MAX("a duration like 250ms", parse_duration_ms,
+                                 scn_json_duration_ms, 365 * 24 * 3600 * SEC),
     [F_DIST] = SCALAR("a duration or a distribution", parse_dist, scn_json_dist),
     [F_ENUM] = {.describe = describe_enum,
                 .parse = parse_enum,
