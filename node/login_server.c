@@ -46,9 +46,14 @@ static void ls_set_state(struct login_server *ls, enum ls_state s)
     ls->state = s;
 }
 
+/* A connection only moves forward: one handshake, one request, one answer.
+ * A late event (the handshake's CONNECTED after the request was read in the
+ * same pass) must not take it back and let a second request in. */
 static void lsc_set_state(struct ls_conn *c, enum lsc_state s)
 {
     struct login_server *ls = container_of(c->base.srv, struct login_server, srv);
+    if (s <= c->state)
+        return;
     trace_state(ls->h, TRACE_LS_CONN, "ls_conn", ls->id, lsc_state_names[c->state],
                 lsc_state_names[s]);
     c->state = s;
@@ -81,8 +86,7 @@ static int on_msg(struct srv_conn *sc, const struct wire_msg *m)
     struct host *h = sc->srv->h;
     /* A request can arrive in the same read that completes the handshake,
      * before the CONNECTED event: a decoded message proves the TLS is up. */
-    if (c->state == LSC_HANDSHAKE)
-        lsc_set_state(c, LSC_WAIT_REQ);
+    lsc_set_state(c, LSC_WAIT_REQ);
     if (m->type != WIRE_LOGIN_REQ || c->state != LSC_WAIT_REQ) {
         h->m.c[C_MALFORMED]++;
         return 0;
@@ -117,9 +121,7 @@ static void on_accept(struct srv_conn *sc)
 
 static void on_connected(struct srv_conn *sc)
 {
-    struct ls_conn *c = (struct ls_conn *)sc;
-    if (c->state == LSC_HANDSHAKE)
-        lsc_set_state(c, LSC_WAIT_REQ); /* handshake done */
+    lsc_set_state((struct ls_conn *)sc, LSC_WAIT_REQ); /* handshake done */
 }
 
 static const struct server_ops ls_server_ops = {

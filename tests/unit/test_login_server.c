@@ -115,6 +115,29 @@ static struct rh_client *queue_then_abandon(struct rh *r)
     return first;
 }
 
+/* A connection carries one login. A second LOGIN_REQ, while the first is
+ * queued or after it was answered, is refused as out of order: it never
+ * reaches the capacity model (issue 13, defect 5). */
+static void test_login_server_serves_one_request_per_connection(void **state)
+{
+    struct rh *r = *state;
+    rh_start(r, LS_SCENARIO("  service_time: 50ms\n"));
+    struct rh_client *c = connected(r);
+    send_login(r, c, 1, true);
+    send_login(r, c, 1, true); /* while the first is being served */
+    RH_RUN_UNTIL(r, c->n_msg >= 1, 3000);
+    send_login(r, c, 1, true); /* after the answer */
+    RH_RUN_UNTIL(r, rh_c(r, C_MALFORMED) >= 2, 3000);
+    rh_run_for(r, 150); /* time for a wrongly queued request to be served */
+
+    assert_int_equal(c->msg[0].type, WIRE_LOGIN_OK);
+    assert_int_equal(c->n_msg, 1);
+    assert_int_equal(rh_c(r, C_LS_SERVED), 1);
+    assert_int_equal(rh_c(r, C_MALFORMED), 2);
+    assert_int_equal(rh_g(r, G_LS_QUEUE), 0);
+    assert_int_equal(rh_g(r, G_LS_BUSY), 0);
+}
+
 static void test_login_server_serves_abandoned_request_as_wasted(void **state)
 {
     struct rh *r = *state;
@@ -178,6 +201,7 @@ int main(void)
         T(test_login_server_issues_ticket_for_valid_credential),
         T(test_login_server_refuses_bad_credential),
         T(test_login_server_answers_busy_when_queue_full),
+        T(test_login_server_serves_one_request_per_connection),
         T(test_login_server_serves_abandoned_request_as_wasted),
         T(test_login_server_drops_abandoned_request_when_configured),
         T(test_login_server_wastes_request_in_service_even_when_dropping),
