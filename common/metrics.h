@@ -69,7 +69,8 @@
     X(BYTES_RECV, "bytes_recv")                                                                    \
     X(MALFORMED, "malformed")                                                                      \
     X(SOCKET_ERRORS, "socket_errors")                                                              \
-    X(ACCEPT_ERRORS, "accept_errors")
+    X(ACCEPT_ERRORS, "accept_errors")                                                              \
+    X(GOSSIP_REFUSED, "gossip_refused")
 
 #define METRIC_GAUGES(X)                                                                           \
     X(OFF, "off")                                                                                  \

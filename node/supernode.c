@@ -106,10 +106,29 @@ bool sn_is_up(const struct supernode *sn)
 
 /* ---- known supernodes ---- */
 
+/* Whether a gossiped entry names a supernode where the placement puts it:
+ * an initial or injected supernode, or a peer when peers can be promoted,
+ * at that node's own address and supernode port. Anything else is forged or
+ * stale, and must not reach peers' host caches. */
+static bool entry_valid(const struct supernode *sn, const struct wire_sn *e)
+{
+    const struct placement *pl = &sn->h->pl;
+    if (e->node_id >= pl->n_nodes || !placement_ip_allowed(sn->h->scn, e->ip))
+        return false;
+    enum role r = placement_role(pl, e->node_id);
+    if (r != ROLE_SUPERNODE && !(r == ROLE_PEER && sn->h->scn->supernode.promote.target_ratio > 0))
+        return false;
+    return e->ip == placement_addr(pl, e->node_id) &&
+           e->port == placement_sn_port(pl, e->node_id);
+}
+
 static void known_add(struct supernode *sn, const struct wire_sn *e)
 {
-    if (e->node_id == sn->id || !placement_ip_allowed(sn->h->scn, e->ip))
+    if (e->node_id == sn->id || !entry_valid(sn, e)) {
+        if (e->node_id != sn->id)
+            sn->h->m.c[C_GOSSIP_REFUSED]++;
         return;
+    }
     for (uint32_t i = 0; i < sn->n_known; i++)
         if (sn->known[i].node_id == e->node_id)
             return;
@@ -254,6 +273,10 @@ static int on_msg(struct srv_conn *sc, const struct wire_msg *m)
         submit(c, WIRE_KEEPALIVE);
         return 0;
     case WIRE_GOSSIP:
+        /* Only a supernode gossips: on a new connection, or as the answer
+         * to ours; never on a client's registration. */
+        if (c->state != SNC_NEW && c->state != SNC_GOSSIP_OUT)
+            break;
         for (uint32_t i = 0; i < m->u.sn_list.n; i++)
             known_add(sn, &m->u.sn_list.sns[i]);
         sn->h->m.c[C_GOSSIP_EXCHANGES]++;

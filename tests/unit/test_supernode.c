@@ -187,6 +187,60 @@ static void test_supernode_forgets_unreachable_gossip_partner(void **state)
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, rh_setup, rh_teardown)
 
+/* GOSSIP entries that do not name a supernode where the placement puts it
+ * never enter the known list, so they never reach a peer's host cache
+ * (issue 13, defect 4). */
+static void test_supernode_refuses_forged_gossip_entries(void **state)
+{
+    struct rh *r = *state;
+    rh_start(r, SN_SCENARIO("{peers: 2, supernodes: 2, bootstrap: 1}", ""));
+    uint32_t sn0 = rh_sn_id(r, 0), other = rh_sn_id(r, 1), peer = r->pl.first_peer;
+    struct rh_client *g = rh_connect(r, rh_ip(r, sn0), rh_sn_port(r, sn0));
+    struct wire_msg m = {.type = WIRE_GOSSIP};
+    m.u.sn_list.n = 4;
+    /* a peer (promotion is off), a supernode at the wrong port, an id past
+     * the last node, and one genuine supernode */
+    m.u.sn_list.sns[0] = (struct wire_sn){peer, rh_ip(r, peer), rh_sn_port(r, peer)};
+    m.u.sn_list.sns[1] = (struct wire_sn){other, rh_ip(r, other), (uint16_t)(rh_sn_port(r, other) + 1)};
+    m.u.sn_list.sns[2] = (struct wire_sn){r->pl.n_nodes + 5, rh_ip(r, other), rh_sn_port(r, other)};
+    m.u.sn_list.sns[3] = (struct wire_sn){other, rh_ip(r, other), rh_sn_port(r, other)};
+    rh_send(g, &m);
+    RH_RUN_UNTIL(r, g->n_msg >= 1, 3000);
+
+    assert_int_equal(g->msg[0].type, WIRE_GOSSIP);
+    const struct wire_sn_list *l = &g->msg[0].u.sn_list;
+    assert_false(rh_list_has(l, peer));
+    assert_false(rh_list_has(l, r->pl.n_nodes + 5));
+    for (uint32_t i = 0; i < l->n; i++) /* every entry as the placement has it */
+        if (l->sns[i].node_id == other)
+            assert_int_equal(l->sns[i].port, rh_sn_port(r, other));
+    assert_int_equal(rh_c(r, C_GOSSIP_REFUSED), 3);
+}
+
+/* A registered client's connection is not a gossip channel: its GOSSIP is
+ * refused whole, and it stays registered. */
+static void test_supernode_ignores_gossip_from_a_registered_client(void **state)
+{
+    struct rh *r = *state;
+    rh_start(r, SN_SCENARIO("{peers: 2, supernodes: 2, bootstrap: 1}", ""));
+    uint32_t sn0 = rh_sn_id(r, 0), other = rh_sn_id(r, 1);
+    struct rh_client *c = register_at(r, 0, 7);
+    RH_RUN_UNTIL(r, c->n_msg >= 1, 3000);
+    assert_int_equal(c->msg[0].type, WIRE_REGISTER_OK);
+    uint64_t malformed = rh_c(r, C_MALFORMED);
+    struct wire_msg m = {.type = WIRE_GOSSIP};
+    m.u.sn_list.n = 1;
+    m.u.sn_list.sns[0] = (struct wire_sn){other, rh_ip(r, other), rh_sn_port(r, other)};
+    rh_send(c, &m);
+    RH_RUN_UNTIL(r, rh_c(r, C_MALFORMED) > malformed, 3000);
+
+    assert_int_equal(rh_c(r, C_GOSSIP_EXCHANGES), 0);
+    assert_int_equal(c->n_msg, 1);
+    assert_false(c->closed);
+    assert_int_equal(rh_g(r, G_SN_CLIENTS), 1);
+    (void)sn0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -195,6 +249,8 @@ int main(void)
         T(test_supernode_redirects_when_full),
         T(test_supernode_shuts_down_under_overload),
         T(test_supernode_forgets_unreachable_gossip_partner),
+        T(test_supernode_refuses_forged_gossip_entries),
+        T(test_supernode_ignores_gossip_from_a_registered_client),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
