@@ -185,6 +185,7 @@ bool retry_after_failure(const struct retry_policy *p, struct retry_state *s,
             }
         }
     }
+    retry_after_ns = retry_cap_hint(p, retry_after_ns);
     if (p->obey_retry_after && retry_after_ns > *delay_ns) {
         *delay_ns = retry_after_ns;
         *why |= SLOW_RETRY_AFTER;

@@ -33,7 +33,17 @@ struct retry_policy {
     double throttle_k;         /* adaptive throttling K; 0 = off */
     int64_t throttle_window_ns;
     bool obey_retry_after;     /* wait at least a server's retry_after hint */
+    int64_t max_hint_ns;       /* a server's retry_after or WAIT hint is capped here */
 };
+
+/* A server's hint (retry-after, WAIT), capped at the policy's max_hint: a
+ * hostile or broken server must not park a client for 49 days. */
+static inline int64_t retry_cap_hint(const struct retry_policy *p, int64_t hint_ns)
+{
+    if (hint_ns < 0)
+        return 0;
+    return p->max_hint_ns > 0 && hint_ns > p->max_hint_ns ? p->max_hint_ns : hint_ns;
+}
 
 /* Per-client retry state; reset on success. */
 struct retry_state {

@@ -65,6 +65,7 @@ static const struct field retry_fields[] = {
     {"budget", F_MAP, 0, .sub = budget_fields},
     {"throttle", F_MAP, 0, .sub = throttle_fields},
     {"obey_retry_after", F_BOOL, RP(obey_retry_after), .def = "false"},
+    {"max_hint", F_DURATION, RP(max_hint_ns), .def = "60s", .min = MS},
     {NULL},
 };
 

@@ -240,7 +240,8 @@ static int login_msg(void *arg, const struct wire_msg *m)
          * usual timeout, instead of giving up and retrying. */
         h->m.c[C_LOGIN_WAITS]++;
         retry_guard_accepted(&h->scn->peer.login.retry, &p->g_login, host_now(h));
-        arm(p, (int64_t)m->u.wait_ms * NS_PER_MS + h->scn->peer.login.timeout_ns);
+        arm(p, retry_cap_hint(&h->scn->peer.login.retry, (int64_t)m->u.wait_ms * NS_PER_MS) +
+                   h->scn->peer.login.timeout_ns);
         return 0;
     case WIRE_LOGIN_FAIL:
         retry_guard_accepted(&h->scn->peer.login.retry, &p->g_login, host_now(h));

@@ -30,6 +30,7 @@ struct req {
     struct retry_state retry;
     int64_t sent_ns;    /* this attempt: run time sent, and the rank's stall clock then */
     int64_t sent_stall_ns;
+    uint32_t svc;       /* the service node this attempt went to: only it may answer */
     uint32_t id;
     uint32_t peer; /* index into the host's peers */
     uint8_t state;
@@ -147,6 +148,7 @@ static void attempt(struct req *r)
         return;
     }
     uint32_t svc = h->pl.first_svc + rng_below(&p->rng, h->pl.n_svc);
+    r->svc = svc;
     struct wire_msg m = {.type = WIRE_REQUEST, .u.req = {.user_id = p->id, .req_id = r->id}};
     h->m.c[C_REQ_SENT]++;
     r->sent_ns = host_now(h);
@@ -193,7 +195,9 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
     struct host *h = w->h;
     for (int i = 0; i < RECV_BATCH; i++) {
         uint8_t buf[512];
-        ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+        struct sockaddr_in from;
+        socklen_t fl = sizeof from;
+        ssize_t n = recvfrom(fd, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
         if (n < 0)
             return;
         h->m.c[C_BYTES_RECV] += (uint64_t)n;
@@ -205,6 +209,14 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
         }
         h->m.c[C_MSGS_RECV]++;
         struct req *r = w->slot[m.u.req.req_id % SLOTS];
+        if (r && r->id == m.u.req.req_id && (ntohl(from.sin_addr.s_addr) != placement_addr(&h->pl, r->svc) ||
+                  ntohs(from.sin_port) != placement_port(&h->pl, r->svc))) {
+            /* Not from the service this request went to: forged, or a stray
+             * datagram. Request ids are sequential, so only the source can
+             * tell a real answer. */
+            h->m.c[C_MALFORMED]++;
+            continue;
+        }
         if (!r || r->id != m.u.req.req_id || r->state != REQ_OUTSTANDING) {
             /* The client gave up on it already: work the server wasted. */
             if (m.type == WIRE_RESPONSE)
@@ -243,10 +255,15 @@ struct workload *workload_new(struct host *h, char *err, size_t errlen)
     evtimer_assign(&w->arrival, h->base, arrival, w);
     if (h->scn->workload.request_rate <= 0 || host_n_peers(h) == 0 || h->pl.n_svc == 0)
         return w;
-    /* Bound to every local address on one port: replies to any peer's
-     * address come back here. Sends pick their source with IP_PKTINFO. */
+    /* Loopback mode: bound to every local address on one port, so replies
+     * to any peer's address come back here (127.0.0.0/8 is not reachable from
+     * other machines, and each reply's source is checked). Host mode: bound
+     * to the host's own address, which all its peers share. Sends pick their
+     * source with IP_PKTINFO. */
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     struct sockaddr_in any = {.sin_family = AF_INET};
+    if (h->pl.mode == NET_HOST)
+        conn_sockaddr(host_peer(h, 0)->ip, 0, &any);
     if (fd < 0 || bind(fd, (struct sockaddr *)&any, sizeof any) < 0) {
         snprintf(err, errlen, "workload socket: %s", strerror(errno));
         if (fd >= 0)

@@ -447,6 +447,28 @@ static void test_retry_after_raises_delay_to_hint(void **state)
     assert_int_equal(why, SLOW_RETRY_AFTER);
 }
 
+/* A hint past the policy's max_hint is capped there: a server that says
+ * "retry in 49 days" (2^32 ms) must not park its clients (issue 13, defect 6). */
+static void test_retry_after_capped_at_max_hint(void **state)
+{
+    (void)state;
+    struct retry_policy p = layered(RETRY_FIXED, 100 * MS, 5 * SEC);
+    struct retry_state s;
+    struct retry_guard g;
+    struct rng r;
+    unsigned why;
+
+    p.obey_retry_after = true;
+    p.max_hint_ns = 60 * SEC;
+    rng_seed(&r, SEED, 10, RNG_STREAM_NODE);
+    retry_reset(&s);
+    retry_guard_init(&p, &g);
+    assert_int_equal(fail_once(&p, &s, &g, &r, (int64_t)UINT32_MAX * MS, &why), 60 * SEC);
+    assert_int_equal(fail_once(&p, &s, &g, &r, 30 * SEC, &why), 30 * SEC);
+    assert_int_equal(retry_cap_hint(&p, -5), 0);
+    assert_int_equal(retry_cap_hint(&p, 61 * SEC), 60 * SEC);
+}
+
 static void test_retry_after_ignored_when_not_obeyed(void **state)
 {
     (void)state;
@@ -745,6 +767,7 @@ int main(void)
         cmocka_unit_test(test_budget_no_flag_when_backoff_already_at_cap),
         cmocka_unit_test(test_budget_off_leaves_guard_tokens_alone),
         cmocka_unit_test(test_retry_after_raises_delay_to_hint),
+        cmocka_unit_test(test_retry_after_capped_at_max_hint),
         cmocka_unit_test(test_retry_after_ignored_when_not_obeyed),
         cmocka_unit_test(test_retry_after_below_backoff_changes_nothing),
         cmocka_unit_test(test_budget_and_retry_after_both_flagged),
