@@ -96,6 +96,13 @@ bool cmp_has_groups(const struct cmp *c)
 
 /* ---- cells ---- */
 
+/* Append the emulator-bound mark to a cell. */
+static void mark_cell(char *buf, size_t len)
+{
+    size_t n = strlen(buf);
+    snprintf(buf + n, len - n, " %s", CMP_EMU_MARK);
+}
+
 void cmp_run_cell(const struct cmp *c, size_t run, enum fig_id f, char *buf, size_t len)
 {
     const struct cmp_value *cv = &c->run[run][f];
@@ -103,6 +110,41 @@ void cmp_run_cell(const struct cmp *c, size_t run, enum fig_id f, char *buf, siz
         fmt_value(figure_defs[f].unit, cv->v, buf, len);
     else
         snprintf(buf, len, "%s", cv->state == FV_NULL ? figure_defs[f].null_word : "-");
+    if (cv->state == FV_VALUE && figure_emulator_bound(&c->runs[run], f))
+        mark_cell(buf, len);
+}
+
+bool cmp_group_bound(const struct cmp *c, size_t g, enum fig_id f)
+{
+    for (size_t m = 0; m < c->groups[g].n; m++)
+        if (figure_emulator_bound(&c->runs[c->groups[g].members[m]], f))
+            return true;
+    return false;
+}
+
+bool cmp_any_bound(const struct cmp *c)
+{
+    for (size_t i = 0; i < c->n_runs; i++)
+        for (int f = 0; f < FIG_COUNT; f++)
+            if (c->shown[f] && c->run[i][f].state == FV_VALUE &&
+                figure_emulator_bound(&c->runs[i], (enum fig_id)f))
+                return true;
+    return false;
+}
+
+void cmp_bound_note(const struct cmp *c, bool groups, struct sbuf *out)
+{
+    double limit = NAN;
+    for (size_t i = 0; i < c->n_runs && isnan(limit); i++)
+        limit = figure_emu_limit(&c->runs[i]);
+    sbuf_printf(out, "%s emulator-bound: more than ", CMP_EMU_MARK);
+    if (isfinite(limit))
+        sbuf_printf(out, "%.0f%%", 100 * limit);
+    else
+        sbuf_add(out, "control.max_emulator_share");
+    sbuf_add(out, " of the figure was the emulator's own delay, not the system's");
+    if (groups)
+        sbuf_add(out, " (in at least one run of the group)");
 }
 
 static void delta_text(enum unit u, double d, double pct, char *buf, size_t len)
@@ -161,6 +203,8 @@ void cmp_group_cell(const struct cmp *c, size_t g, enum fig_id f, char *buf, siz
     }
     /* No "± 0" for a figure that did not vary (peers, capacity). */
     fmt_pm(u, gv->st.mean, gv->st.n < 2 || gv->st.sd == 0 ? NAN : gv->st.ci, buf, len);
+    if (cmp_group_bound(c, g, f))
+        mark_cell(buf, len);
 }
 
 void cmp_group_delta(const struct cmp *c, size_t g, enum fig_id f, char *buf, size_t len)
@@ -351,6 +395,10 @@ void cmp_print_text(const struct cmp *c, enum cmp_by by, struct sbuf *out)
                       "do not overlap; ns: they overlap.\n");
     else
         sbuf_add(out, "Second lines: change from run #1.\n");
+    if (cmp_any_bound(c)) {
+        cmp_bound_note(c, by == CMP_BY_GROUP, out);
+        sbuf_addc(out, '\n');
+    }
     if (cmp_estimated_note(c, out))
         sbuf_addc(out, '\n');
     for (size_t i = 0; i < c->n_runs; i++) {
@@ -431,6 +479,16 @@ json_t *cmp_json(const struct cmp *c)
             if (i > 0 && figure_defs[f].unit != UNIT_BOOL) {
                 json_object_set_new(v, "delta", num(cv->delta));
                 json_object_set_new(v, "pct", num(cv->pct));
+            }
+            const char *ek = figure_emu_key((enum fig_id)f);
+            double share;
+            enum fig_verdict vd = ek ? figure_emu_verdict(r, ek, &share) : FVD_NONE;
+            if (vd != FVD_NONE) {
+                json_object_set_new(v, "emulator_share", num(share));
+                json_object_set_new(v, "verdict",
+                                    json_string(vd == FVD_FAITHFUL ? "faithful"
+                                                : vd == FVD_BOUND  ? "emulator-bound"
+                                                                   : "unknown"));
             }
             json_object_set_new(fo, figure_defs[f].key, v);
         }

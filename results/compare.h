@@ -58,6 +58,16 @@ void cmp_group_cell(const struct cmp *c, size_t g, enum fig_id f, char *buf, siz
 /* "-0.46 s (-27%) *": the mark says significant (*) or not (ns). */
 void cmp_group_delta(const struct cmp *c, size_t g, enum fig_id f, char *buf, size_t len);
 
+/* The mark after a cell whose figure was emulator-bound (docs/results.md,
+ * "Emulator share"): not "*", which marks significance. */
+#define CMP_EMU_MARK "†"
+/* Whether some run of group g had figure f emulator-bound. */
+bool cmp_group_bound(const struct cmp *c, size_t g, enum fig_id f);
+/* Whether some shown cell carries the mark. */
+bool cmp_any_bound(const struct cmp *c);
+/* The footnote that explains the mark (plain text, no line end). */
+void cmp_bound_note(const struct cmp *c, bool groups, struct sbuf *out);
+
 /* "runs #1, #3: capacity estimated from the scenario (...)" when
  * some run's run.json has no capacity timeline; nothing otherwise. Returns
  * whether it wrote the note (plain text, no line end). */

@@ -109,3 +109,55 @@ enum fig_state figure_value(const struct run *r, enum fig_id id, double *v)
         return from(run_number(r, figure_defs[id].key, v));
     }
 }
+
+/* ---- the emulator's share ---- */
+
+const char *const emu_figure_keys[EMU_FIGURES] = {
+    "t50_s",        "t95_s",        "t99_s",           "recovery_s",      "login_p50_ms",
+    "login_p95_ms", "login_p99_ms", "register_p50_ms", "register_p95_ms", "register_p99_ms"};
+const char *const emu_figure_names[EMU_FIGURES] = {
+    "t50",       "t95",       "t99",          "recovery",     "login p50",
+    "login p95", "login p99", "register p50", "register p95", "register p99"};
+
+enum fig_verdict figure_emu_verdict(const struct run *r, const char *key, double *share)
+{
+    json_t *f = json_object_get(json_object_get(r->summary, "figures"), key);
+    json_t *sh = json_object_get(f, "emulator_share"), *vd = json_object_get(f, "verdict");
+    if (share)
+        *share = json_is_number(sh) ? json_number_value(sh) : NAN;
+    if (!json_is_string(vd))
+        return FVD_NONE;
+    if (!strcmp(json_string_value(vd), "faithful"))
+        return FVD_FAITHFUL;
+    if (!strcmp(json_string_value(vd), "emulator-bound"))
+        return FVD_BOUND;
+    return FVD_UNKNOWN;
+}
+
+const char *figure_emu_key(enum fig_id id)
+{
+    switch (id) {
+    case FIG_T50:
+        return "t50_s";
+    case FIG_T95:
+        return "t95_s";
+    case FIG_T99:
+        return "t99_s";
+    case FIG_RECOVERY_S:
+        return "recovery_s";
+    default:
+        return NULL;
+    }
+}
+
+bool figure_emulator_bound(const struct run *r, enum fig_id id)
+{
+    const char *key = figure_emu_key(id);
+    return key && figure_emu_verdict(r, key, NULL) == FVD_BOUND;
+}
+
+double figure_emu_limit(const struct run *r)
+{
+    double v;
+    return run_number(r, "fidelity.max_emulator_share", &v) == 1 ? v : NAN;
+}

@@ -52,4 +52,25 @@ enum fig_state { FV_ABSENT = -1, FV_NULL = 0, FV_VALUE = 1 };
  * undefined, e.g. t99 never reached) or FV_ABSENT (not in this run). */
 enum fig_state figure_value(const struct run *r, enum fig_id id, double *v);
 
+/* The emulator's verdict on a timing figure (run.json summary.figures,
+ * docs/results.md "Emulator share"). FVD_NONE: the run has no verdict for
+ * it (written before bootstorm judged figures, or not a timing figure). */
+enum fig_verdict { FVD_NONE = 0, FVD_FAITHFUL, FVD_BOUND, FVD_UNKNOWN };
+
+/* The timing figures with a verdict, by their summary.figures key. */
+#define EMU_FIGURES 10
+extern const char *const emu_figure_keys[EMU_FIGURES];  /* "t50_s", ..., "register_p99_ms" */
+extern const char *const emu_figure_names[EMU_FIGURES]; /* "t50", ..., "register p99" */
+
+/* The verdict on summary.figures[key], and its emulator share (NaN when
+ * unknown). */
+enum fig_verdict figure_emu_verdict(const struct run *r, const char *key, double *share);
+/* The summary.figures key of a key figure (t50..t99, recovery time), or
+ * NULL. */
+const char *figure_emu_key(enum fig_id id);
+/* Whether the run says figure id was emulator-bound. */
+bool figure_emulator_bound(const struct run *r, enum fig_id id);
+/* The limit the run judged against (fidelity.max_emulator_share), NaN if none. */
+double figure_emu_limit(const struct run *r);
+
 #endif

@@ -650,6 +650,37 @@ static bool run_valid(const struct run *r)
     return json_is_true(json_object_get(json_object_get(r->summary, "fidelity"), "valid"));
 }
 
+static size_t emu_bound_count(const struct run *r)
+{
+    size_t n = 0;
+    for (int k = 0; k < EMU_FIGURES; k++)
+        n += figure_emu_verdict(r, emu_figure_keys[k], NULL) == FVD_BOUND;
+    return n;
+}
+
+/* " Emulator-bound (share of the figure that was the emulator's own
+ * delay, limit 10%): t99 62%, login p99 40%." */
+static void emu_bound_list(const struct run *r, struct sbuf *o)
+{
+    if (!emu_bound_count(r))
+        return;
+    double limit = figure_emu_limit(r);
+    sbuf_add(o, " Emulator-bound (the emulator's own delay as a share of the figure");
+    if (isfinite(limit))
+        sbuf_printf(o, ", limit %.0f%%", 100 * limit);
+    sbuf_add(o, "):");
+    size_t n = 0;
+    for (int k = 0; k < EMU_FIGURES; k++) {
+        double share;
+        if (figure_emu_verdict(r, emu_figure_keys[k], &share) != FVD_BOUND)
+            continue;
+        sbuf_printf(o, "%s %s", n++ ? "," : "", emu_figure_names[k]);
+        if (isfinite(share))
+            sbuf_printf(o, " %.0f%%", 100 * share);
+    }
+    sbuf_add(o, ".");
+}
+
 static void banners(const struct page *p, struct sbuf *o)
 {
     for (size_t i = 0; i < p->n; i++) {
@@ -662,8 +693,17 @@ static void banners(const struct page *p, struct sbuf *o)
             sbuf_add_html(o, r->label);
             sbuf_add(o, "</strong> is not a valid measurement: ");
             sbuf_add_html(o, json_is_string(why) ? json_string_value(why) : "no reason given");
-            sbuf_add(o, ". Its figures may show the emulator's limits rather than the system's."
-                        "</div>\n");
+            sbuf_add(o, ". Its figures may show the emulator's limits rather than the system's.");
+            emu_bound_list(r, o);
+            sbuf_add(o, "</div>\n");
+        } else if (emu_bound_count(r)) {
+            sbuf_add(o, "<div class=\"banner emulator\"><strong>Emulator-bound figures in run ");
+            sbuf_printf(o, "#%zu ", i + 1);
+            sbuf_add_html(o, r->label);
+            sbuf_add(o, "</strong>: the run is valid, but these figures owe more than the limit "
+                        "to the emulator's own delay, not to the system.");
+            emu_bound_list(r, o);
+            sbuf_add(o, "</div>\n");
         }
         if (!r->complete) {
             sbuf_add(o, "<div class=\"banner incomplete\"><strong>Incomplete run ");
@@ -955,7 +995,8 @@ static const char css[] =
     ".sub{margin:2px 0 6px;color:var(--muted);font-size:12.5px;line-height:1.35}\n"
     ".banner{border-radius:8px;padding:10px 14px;margin:14px 0;border:1px solid}\n"
     ".banner.fidelity{background:var(--badbg);border-color:#f4b4ad;color:#7a1a12}\n"
-    ".banner.incomplete{background:var(--warnbg);border-color:#f5cf83;color:#6b4a00}\n"
+    ".banner.incomplete,.banner.emulator{background:var(--warnbg);border-color:#f5cf83;"
+    "color:#6b4a00}\n"
     ".cards{display:flex;flex-wrap:wrap;gap:12px;margin:18px 0 6px}\n"
     ".stat{background:var(--card);border:1px solid var(--line);border-radius:10px;"
     "padding:10px 16px;min-width:128px;flex:1}\n"
@@ -1075,6 +1116,13 @@ void report_html(const struct run *runs, size_t n, const struct report_opts *o, 
 
     struct sbuf note;
     sbuf_init(&note);
+    if (cmp_any_bound(&p.cmp)) {
+        cmp_bound_note(&p.cmp, p.by_group || p.cmp.n_groups == 1, &note);
+        sbuf_add(out, "<p class=\"note\">");
+        sbuf_add_html(out, sbuf_str(&note));
+        sbuf_add(out, ".</p>\n");
+        sbuf_reset(&note);
+    }
     if (cmp_estimated_note(&p.cmp, &note)) {
         sbuf_add(out, "<p class=\"note\">");
         sbuf_add_html(out, sbuf_str(&note));

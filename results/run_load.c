@@ -433,6 +433,64 @@ out:
 
 /* ---- histograms.json ---- */
 
+/* One histogram: {"buckets": [[upper, count], ...], ...}, upper bounds
+ * increasing. */
+static int check_hist(const char *path, const char *name, json_t *v, char *err, size_t errlen)
+{
+    json_t *b = json_is_object(v) ? json_object_get(v, "buckets") : NULL;
+    if (!b || !json_is_array(b)) {
+        snprintf(err, errlen, "%s: %s has no buckets array", path, name);
+        return -1;
+    }
+    double prev = -1;
+    for (size_t i = 0; i < json_array_size(b); i++) {
+        json_t *p = json_array_get(b, i);
+        if (!json_is_array(p) || json_array_size(p) != 2 ||
+            !json_is_integer(json_array_get(p, 0)) || !json_is_integer(json_array_get(p, 1)) ||
+            json_integer_value(json_array_get(p, 1)) < 0) {
+            snprintf(err, errlen,
+                     "%s: %s.buckets[%zu] should be [upper bound, count] (two integers)", path,
+                     name, i);
+            return -1;
+        }
+        double ub = (double)json_integer_value(json_array_get(p, 0));
+        if (ub <= prev) {
+            snprintf(err, errlen, "%s: %s.buckets are not in increasing order at [%zu]", path, name,
+                     i);
+            return -1;
+        }
+        prev = ub;
+    }
+    return 0;
+}
+
+/* "windows": per fired event, its time span and histograms. */
+static int check_windows(const char *path, json_t *w, char *err, size_t errlen)
+{
+    static const char *const hists[] = {"login", "login_emulator", "register", "register_emulator"};
+    if (!json_is_array(w)) {
+        snprintf(err, errlen, "%s: windows should be an array", path);
+        return -1;
+    }
+    for (size_t i = 0; i < json_array_size(w); i++) {
+        json_t *o = json_array_get(w, i);
+        if (!json_is_object(o) || !json_is_number(json_object_get(o, "from_s")) ||
+            !json_is_number(json_object_get(o, "to_s"))) {
+            snprintf(err, errlen, "%s: windows[%zu] should be an object with from_s and to_s", path,
+                     i);
+            return -1;
+        }
+        for (size_t k = 0; k < sizeof hists / sizeof hists[0]; k++) {
+            char name[64];
+            snprintf(name, sizeof name, "windows[%zu].%s", i, hists[k]);
+            json_t *v = json_object_get(o, hists[k]);
+            if (v && check_hist(path, name, v, err, errlen) < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
 static int load_histograms(struct run *r, const char *path, char *err, size_t errlen)
 {
     json_error_t je;
@@ -453,30 +511,9 @@ static int load_histograms(struct run *r, const char *path, char *err, size_t er
     {
         if (!strcmp(key, "format_version"))
             continue;
-        json_t *b = json_is_object(v) ? json_object_get(v, "buckets") : NULL;
-        if (!b || !json_is_array(b)) {
-            snprintf(err, errlen, "%s: %s has no buckets array", path, key);
+        if (!strcmp(key, "windows") ? check_windows(path, v, err, errlen) < 0
+                                    : check_hist(path, key, v, err, errlen) < 0)
             goto bad;
-        }
-        double prev = -1;
-        for (size_t i = 0; i < json_array_size(b); i++) {
-            json_t *p = json_array_get(b, i);
-            if (!json_is_array(p) || json_array_size(p) != 2 ||
-                !json_is_integer(json_array_get(p, 0)) || !json_is_integer(json_array_get(p, 1)) ||
-                json_integer_value(json_array_get(p, 1)) < 0) {
-                snprintf(err, errlen,
-                         "%s: %s.buckets[%zu] should be [upper bound, count] (two integers)", path,
-                         key, i);
-                goto bad;
-            }
-            double ub = (double)json_integer_value(json_array_get(p, 0));
-            if (ub <= prev) {
-                snprintf(err, errlen, "%s: %s.buckets are not in increasing order at [%zu]", path,
-                         key, i);
-                goto bad;
-            }
-            prev = ub;
-        }
     }
     r->hist = h;
     return 0;

@@ -108,7 +108,10 @@ static void words_split(const char *text, struct words *ws)
 static bool phrase_ends(const struct words *ws, size_t i)
 {
     size_t n = strlen(ws->w[i]);
-    return i + 1 == ws->n || strchr(",;:", ws->w[i][n - 1]) || ws->w[i + 1][0] == '(';
+    /* "[emulator-bound: 62%]" is one phrase */
+    bool colon_in_mark = ws->w[i][0] == '[' && ws->w[i][n - 1] == ':';
+    return i + 1 == ws->n || (strchr(",;:", ws->w[i][n - 1]) && !colon_in_mark) ||
+           ws->w[i + 1][0] == '(';
 }
 
 /* Append text wrapped to TERM_W columns, continuation lines indented by
@@ -393,6 +396,105 @@ static void online_lines(const struct run *r, const struct summarize_opts *o, st
     free(frac);
 }
 
+/* ---- the emulator's share (docs/results.md, "Emulator share") ---- */
+
+/* " [emulator-bound: 62%]" after a figure the emulator shaped, else "". */
+static void emu_mark(const struct run *r, const char *key, char *buf, size_t len)
+{
+    double share;
+    if (figure_emu_verdict(r, key, &share) == FVD_BOUND && isfinite(share))
+        snprintf(buf, len, " [emulator-bound: %.0f%%]", 100 * share);
+    else if (figure_emu_verdict(r, key, NULL) == FVD_BOUND)
+        snprintf(buf, len, " [emulator-bound]");
+    else
+        buf[0] = '\0';
+}
+
+/* "t50 1.06 s   t95 1.71 s   t99 1.89 s" on one line, or one figure a
+ * line when the marks make it too long. */
+static void time_to_online_line(const struct run *r, struct sbuf *out)
+{
+    static const enum fig_id ids[] = {FIG_T50, FIG_T95, FIG_T99};
+    static const char *const names[] = {"t50", "t95", "t99"};
+    char seg[3][FMT_LEN + 64], v[FMT_LEN], m[48];
+    size_t width = LABEL_W;
+    for (int k = 0; k < 3; k++) {
+        fig(r, ids[k], v, sizeof v, NULL);
+        emu_mark(r, figure_emu_key(ids[k]), m, sizeof m);
+        snprintf(seg[k], sizeof seg[k], "%s %s%s", names[k], v, m);
+        width += utf8_width(seg[k]) + (k ? 3 : 0);
+    }
+    line_label(out, "time to online");
+    for (int k = 0; k < 3; k++) {
+        if (k && width > TERM_W) {
+            sbuf_addc(out, '\n');
+            sbuf_pad(out, LABEL_W);
+        } else if (k) {
+            sbuf_add(out, "   ");
+        }
+        sbuf_add(out, seg[k]);
+    }
+    sbuf_addc(out, '\n');
+}
+
+/* "p50 8.19 ms, p95 18.4 ms, p99 24.6 ms [emulator-bound: 40%]" from
+ * summary.figures; nothing for a run without them, or without a sample. */
+static void latency_line(const struct run *r, const char *what, const char *label, struct sbuf *out)
+{
+    static const char *const ps[] = {"p50", "p95", "p99"};
+    json_t *figs = json_object_get(r->summary, "figures");
+    struct sbuf t;
+    sbuf_init(&t);
+    for (int k = 0; k < 3; k++) {
+        char key[32], v[FMT_LEN], m[48];
+        snprintf(key, sizeof key, "%s_%s_ms", what, ps[k]);
+        json_t *val = json_object_get(json_object_get(figs, key), "value");
+        if (!json_is_number(val))
+            continue;
+        fmt_value(UNIT_MS, json_number_value(val), v, sizeof v);
+        emu_mark(r, key, m, sizeof m);
+        sbuf_printf(&t, "%s%s %s%s", t.len ? ", " : "", ps[k], v, m);
+    }
+    if (t.len)
+        field(out, label, sbuf_str(&t));
+    sbuf_free(&t);
+}
+
+/* The shares of the headline figures and of the latency tails, against
+ * the limit; then the figures the emulator shaped, if any. */
+static void emulator_lines(const struct run *r, struct sbuf *out)
+{
+    static const int shown[] = {0, 1, 2, 3, 6, 9}; /* t50..recovery, login p99, register p99 */
+    double limit = figure_emu_limit(r);
+    struct sbuf t, b;
+    sbuf_init(&t);
+    sbuf_init(&b);
+    size_t n_bound = 0;
+    for (size_t k = 0; k < sizeof shown / sizeof shown[0]; k++) {
+        double share;
+        enum fig_verdict vd = figure_emu_verdict(r, emu_figure_keys[shown[k]], &share);
+        if ((vd == FVD_FAITHFUL || vd == FVD_BOUND) && isfinite(share))
+            sbuf_printf(&t, "%s%s %.0f%%", t.len ? ", " : "", emu_figure_names[shown[k]],
+                        100 * share);
+    }
+    for (int k = 0; k < EMU_FIGURES; k++)
+        if (figure_emu_verdict(r, emu_figure_keys[k], NULL) == FVD_BOUND)
+            sbuf_printf(&b, "%s%s", n_bound++ ? ", " : "", emu_figure_names[k]);
+    if (t.len) {
+        if (isfinite(limit))
+            sbuf_printf(&t, " (limit %.0f%%)", 100 * limit);
+        field(out, "emulator share", sbuf_str(&t));
+    }
+    if (n_bound) {
+        if (isfinite(limit))
+            sbuf_printf(&b, ": more than %.0f%% of %s was the emulator's own delay", 100 * limit,
+                        n_bound > 1 ? "each" : "it");
+        field(out, "emulator-bound", sbuf_str(&b));
+    }
+    sbuf_free(&t);
+    sbuf_free(&b);
+}
+
 static void recovered_line(const struct run *r, struct sbuf *out)
 {
     double v, before, end, level = 0.95, rec, online;
@@ -411,12 +513,15 @@ static void recovered_line(const struct run *r, struct sbuf *out)
     } else if (v != 0) {
         sbuf_add(&t, "yes");
         if (figure_value(r, FIG_RECOVERY_S, &rec) == FV_VALUE) {
+            char m[48];
             fmt_value(UNIT_SECONDS, rec, a, sizeof a);
             sbuf_printf(&t, ", %s after the trigger", a);
             if (run_number(r, "trigger.end_s", &end) == 1) {
                 fmt_value(UNIT_SECONDS, end, b, sizeof b);
                 sbuf_printf(&t, " ended at %s", b);
             }
+            emu_mark(r, "recovery_s", m, sizeof m);
+            sbuf_add(&t, m);
         }
         if (has_before) {
             fmt_value(UNIT_COUNT, before, c, sizeof c);
@@ -511,12 +616,10 @@ void summarize(const struct run *r, const struct summarize_opts *o, struct sbuf 
     line_label(out, "online at end");
     sbuf_printf(out, "%s / %s (%s)\n", a, b, c);
 
-    fig(r, FIG_T50, a, sizeof a, NULL);
-    fig(r, FIG_T95, b, sizeof b, NULL);
-    fig(r, FIG_T99, c, sizeof c, NULL);
-    line_label(out, "time to online");
-    sbuf_printf(out, "t50 %s   t95 %s   t99 %s\n", a, b, c);
+    time_to_online_line(r, out);
 
+    latency_line(r, "login", "login latency", out);
+    latency_line(r, "register", "register latency", out);
     logins_lines(r, out);
 
     if (run_number(r, "msgs_sent", &v) == 1) {
@@ -531,6 +634,7 @@ void summarize(const struct run *r, const struct summarize_opts *o, struct sbuf 
      * end of a run. */
     recovered_line(r, out);
     metastable_line(r, out);
+    emulator_lines(r, out);
     fidelity_lines(r, out);
     field(out, "results", r->path);
 }

@@ -547,6 +547,168 @@ static void summary_has_the_verdicts(void **state)
     free(j);
 }
 
+/* ---- the emulator's share (summary.figures) ---- */
+
+/* summary.figures and the fidelity fields bootstorm writes since issue 15:
+ * t99 (2.00 s here, as t95 is 1.25 s) emulator-bound at 62%, login p99 at
+ * 40%, the rest faithful or unknown. */
+static const char figures_json[] =
+    "\"figures\": {"
+    "\"t50_s\": {\"value\": 0.5, \"emulator_share\": 0.04, \"verdict\": \"faithful\"}, "
+    "\"t95_s\": {\"value\": 1.25, \"emulator_share\": 0.06, \"verdict\": \"faithful\"}, "
+    "\"t99_s\": {\"value\": 2.0, \"emulator_share\": 0.62, \"verdict\": \"emulator-bound\"}, "
+    "\"recovery_s\": {\"value\": null, \"emulator_share\": null, \"verdict\": \"unknown\"}, "
+    "\"login_p50_ms\": {\"value\": 8.191, \"emulator_share\": 0.05, \"verdict\": \"faithful\"}, "
+    "\"login_p95_ms\": {\"value\": 18.431, \"emulator_share\": 0.08, \"verdict\": \"faithful\"}, "
+    "\"login_p99_ms\": {\"value\": 24.575, \"emulator_share\": 0.4, \"verdict\": "
+    "\"emulator-bound\"}, "
+    "\"register_p50_ms\": {\"value\": null, \"emulator_share\": null, \"verdict\": \"unknown\"}, "
+    "\"register_p95_ms\": {\"value\": null, \"emulator_share\": null, \"verdict\": \"unknown\"}, "
+    "\"register_p99_ms\": {\"value\": null, \"emulator_share\": null, \"verdict\": \"unknown\"}}, ";
+
+static void load_figures_run(const char *name, struct run *r, char **json)
+{
+    char *j = run_json(1, "7", 2, "1.25", figures_json);
+    /* t99 2.0 in the summary as in figures; the fidelity fields */
+    char *p = strstr(j, "\"t99_s\": null");
+    assert_non_null(p);
+    memcpy(p, "\"t99_s\": 2.00", strlen("\"t99_s\": 2.00"));
+    const char *valid = "\"valid\": true, ";
+    p = strstr(j, valid);
+    struct sbuf b;
+    sbuf_init(&b);
+    sbuf_addn(&b, j, (size_t)(p - j));
+    sbuf_add(&b, "\"valid\": false, \"max_emulator_share\": 0.1, \"client_handshake_cpu_us\": "
+                 "1200.0, \"emulator_bound\": [\"t99_s\", \"login_p99_ms\"], ");
+    sbuf_add(&b, p + strlen(valid));
+    p = strstr(b.s, "\"reason\": null");
+    assert_non_null(p);
+    struct sbuf c;
+    sbuf_init(&c);
+    sbuf_addn(&c, b.s, (size_t)(p - b.s));
+    sbuf_add(&c, "\"reason\": \"t99 is emulator-bound: 62% of it was the emulator's own delay "
+                 "(limit 10%)\"");
+    sbuf_add(&c, p + strlen("\"reason\": null"));
+    free(j);
+    sbuf_free(&b);
+    assert_int_equal(run_load(make_run(name, c.s, ts_ok), r, err, sizeof err), 0);
+    *json = c.s;
+}
+
+static void summary_marks_emulator_bound_figures(void **state)
+{
+    struct run r;
+    char *j;
+    load_figures_run("emu-sum", &r, &j);
+    assert_int_equal(figure_emu_verdict(&r, "t99_s", NULL), FVD_BOUND);
+    assert_int_equal(figure_emu_verdict(&r, "t50_s", NULL), FVD_FAITHFUL);
+    assert_int_equal(figure_emu_verdict(&r, "recovery_s", NULL), FVD_UNKNOWN);
+    assert_true(figure_emulator_bound(&r, FIG_T99));
+    assert_false(figure_emulator_bound(&r, FIG_T95));
+    char *s = summary_of(&r);
+    assert_non_null(strstr(
+        s, "\ntime to online   t50 500 ms   t95 1.25 s   t99 2.00 s [emulator-bound: 62%]\n"));
+    assert_non_null(strstr(s, "\nlogin latency    p50 8.19 ms, p95 18.4 ms, p99 24.6 ms "
+                              "[emulator-bound: 40%]\n"));
+    assert_null(strstr(s, "register latency"));
+    assert_non_null(strstr(s, "\nemulator share   t50 4%, t95 6%, t99 62%, login p99 40% "
+                              "(limit 10%)\n"));
+    assert_non_null(strstr(s, "\nemulator-bound   t99, login p99:"));
+    assert_non_null(strstr(s, "\n  !! t99 is emulator-bound: 62% of it was the emulator's own "));
+    assert_fits_80(s);
+    free(s);
+
+    struct cmp c;
+    cmp_build(&r, 1, &c);
+    char cell[96];
+    cmp_run_cell(&c, 0, FIG_T99, cell, sizeof cell);
+    assert_string_equal(cell, "2.00 s " CMP_EMU_MARK);
+    cmp_run_cell(&c, 0, FIG_T95, cell, sizeof cell);
+    assert_string_equal(cell, "1.25 s");
+    struct sbuf b;
+    sbuf_init(&b);
+    cmp_print_text(&c, CMP_AUTO, &b);
+    assert_non_null(strstr(sbuf_str(&b), CMP_EMU_MARK " emulator-bound: more than 10% of the "
+                                                      "figure was the emulator's own delay"));
+    json_t *cj = cmp_json(&c);
+    json_t *f99 = json_object_get(
+        json_object_get(json_array_get(json_object_get(cj, "runs"), 0), "figures"), "t99_s");
+    assert_string_equal(json_string_value(json_object_get(f99, "verdict")), "emulator-bound");
+    assert_true(json_real_value(json_object_get(f99, "emulator_share")) == 0.62);
+    json_decref(cj);
+    sbuf_free(&b);
+    cmp_free(&c);
+    run_free(&r);
+    free(j);
+}
+
+/* Runs from before summary.figures: nothing new, nothing marked. */
+static void runs_without_figures_show_nothing_new(void **state)
+{
+    char *j = run_json(1, "7", 2, "1.25", NULL);
+    struct run r;
+    assert_int_equal(run_load(make_run("no-emu", j, ts_ok), &r, err, sizeof err), 0);
+    assert_int_equal(figure_emu_verdict(&r, "t99_s", NULL), FVD_NONE);
+    char *s = summary_of(&r);
+    assert_non_null(strstr(s, "\ntime to online   t50 500 ms   t95 1.25 s   t99 never\n"));
+    assert_null(strstr(s, "emulator"));
+    assert_null(strstr(s, "latency"));
+    free(s);
+    struct cmp c;
+    cmp_build(&r, 1, &c);
+    assert_false(cmp_any_bound(&c));
+    cmp_free(&c);
+    run_free(&r);
+    free(j);
+}
+
+/* Every figure bound: one per line, within 80 columns. */
+static void long_marks_wrap_within_80_columns(void **state)
+{
+    char *j = run_json(1, "7", 2, "10.7",
+                       "\"figures\": {"
+                       "\"t50_s\": {\"value\": 10.5, \"emulator_share\": 0.93, \"verdict\": "
+                       "\"emulator-bound\"}, "
+                       "\"t95_s\": {\"value\": 10.25, \"emulator_share\": 0.94, \"verdict\": "
+                       "\"emulator-bound\"}, "
+                       "\"t99_s\": {\"value\": null, \"emulator_share\": null, \"verdict\": "
+                       "\"unknown\"}}, ");
+    struct run r;
+    assert_int_equal(run_load(make_run("emu-wrap", j, ts_ok), &r, err, sizeof err), 0);
+    char *s = summary_of(&r);
+    assert_non_null(strstr(s, "\ntime to online   t50 500 ms [emulator-bound: 93%]\n"
+                              "                 t95 10.7 s [emulator-bound: 94%]\n"
+                              "                 t99 never\n"));
+    assert_non_null(strstr(s, "\nemulator share   t50 93%, t95 94%\n")); /* no limit recorded */
+    assert_fits_80(s);
+    free(s);
+    run_free(&r);
+    free(j);
+}
+
+/* histograms.json's event windows load; a damaged one is named. */
+static void histogram_windows_load_and_are_checked(void **state)
+{
+    char *j = run_json(1, "7", 2, "1.25", NULL);
+    const char *dir = make_run("windows", j, ts_ok);
+    struct run r;
+    write_file(dir, "histograms.json",
+               "{\"format_version\": 1, \"login\": {\"buckets\": [[5, 1]]}, \"windows\": "
+               "[{\"event\": 0, \"kind\": \"boot\", \"from_s\": 0.0, \"to_s\": 2.0, \"login\": "
+               "{\"buckets\": [[5, 1]]}, \"login_emulator\": {\"buckets\": []}}]}");
+    assert_int_equal(run_load(dir, &r, err, sizeof err), 0);
+    run_free(&r);
+    write_file(dir, "histograms.json",
+               "{\"format_version\": 1, \"windows\": [{\"from_s\": 0.0, \"to_s\": 2.0, "
+               "\"register\": {\"buckets\": [[5, 1], [4, 1]]}}]}");
+    assert_int_equal(run_load(dir, &r, err, sizeof err), -1);
+    assert_non_null(strstr(err, "windows[0].register.buckets are not in increasing order"));
+    write_file(dir, "histograms.json", "{\"format_version\": 1, \"windows\": {}}");
+    assert_int_equal(run_load(dir, &r, err, sizeof err), -1);
+    assert_non_null(strstr(err, "windows should be an array"));
+    free(j);
+}
+
 static void summarize_print_dir_prints_or_explains(void **state)
 {
     char *j = run_json(1, "7", 2, "1.25", NULL);
@@ -663,6 +825,10 @@ int main(void)
         cmocka_unit_test(summary_shows_the_capacity_timeline),
         cmocka_unit_test(summary_says_when_capacity_is_estimated),
         cmocka_unit_test(summary_has_the_verdicts),
+        cmocka_unit_test(summary_marks_emulator_bound_figures),
+        cmocka_unit_test(runs_without_figures_show_nothing_new),
+        cmocka_unit_test(long_marks_wrap_within_80_columns),
+        cmocka_unit_test(histogram_windows_load_and_are_checked),
         cmocka_unit_test(summarize_print_dir_prints_or_explains),
         cmocka_unit_test(groups_and_intervals),
         cmocka_unit_test(seed_and_address_do_not_split_groups),
