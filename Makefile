@@ -48,3 +48,18 @@ lint: lint-deps
 
 clean:
 	rm -rf build build-asan build-lint
+
+# libFuzzer targets (tests/fuzz/, docs/testing.md), built with clang in
+# build-fuzz/ with ASan+UBSan; each runs FUZZ_SECONDS on a copy of its seeds.
+# One target: make fuzz FUZZ_TARGETS=wire_payload. fuzz-smoke is CI's 20 s each.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+.PHONY: fuzz fuzz-smoke
+fuzz:
+	scripts/install-deps --fuzz
+	cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang-14 -DCMAKE_BUILD_TYPE=Debug -DBS_FUZZ=ON -DBS_SANITIZE=OFF >/dev/null
+	cmake --build build-fuzz --target fuzz-targets -j $(JOBS)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run-fuzz build-fuzz $(FUZZ_TARGETS)
+
+fuzz-smoke:
+	$(MAKE) fuzz FUZZ_SECONDS=20

@@ -1,0 +1,263 @@
+/* gen_seeds - write the wire, frame and ticket seed corpora from the codec
+ * itself (wire_encode_payload, wire_encode, ticket_sign), plus a few
+ * hand-made hostile payloads. Run once by hand; its output is committed:
+ *
+ *   build-fuzz/fuzz/gen-seeds tests/fuzz/corpus
+ *
+ * writes DIR/wire_payload/, DIR/wire_frame/ and DIR/ticket/. Deterministic:
+ * running it again rewrites the same files. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <event2/buffer.h>
+
+#include "node/ticket.h"
+#include "node/wire.h"
+
+/* The fixed key and secret of fuzz_ticket.c (RFC 8032's test key 1). */
+static const uint8_t priv[32] = {0x9d, 0x61, 0xb1, 0x9d, 0xef, 0xfd, 0x5a, 0x60, 0xba, 0x84, 0x4a,
+                                 0xf4, 0x92, 0xec, 0x2c, 0xc4, 0x44, 0x49, 0xc5, 0x69, 0x7b, 0x32,
+                                 0x69, 0x19, 0x70, 0x3b, 0xac, 0x03, 0x1c, 0xae, 0x7f, 0x60};
+static const uint8_t pub[32] = {0xd7, 0x5a, 0x98, 0x01, 0x82, 0xb1, 0x0a, 0xb7, 0xd5, 0x4b, 0xfe,
+                                0xd3, 0xc9, 0x64, 0x07, 0x3a, 0x0e, 0xe1, 0x72, 0xf3, 0xda, 0xa6,
+                                0x23, 0x25, 0xaf, 0x02, 0x1a, 0x68, 0xf7, 0x07, 0x51, 0x1a};
+static const uint8_t secret[32] = "bootstorm fuzz run secret 32 by";
+
+static const char *root;
+
+static void put(const char *dir, const char *name, const void *data, size_t len)
+{
+    char path[512];
+    if (mkdir(root, 0755) != 0 && errno != EEXIST) {
+        perror(root);
+        exit(1);
+    }
+    snprintf(path, sizeof path, "%s/%s", root, dir);
+    if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+        perror(path);
+        exit(1);
+    }
+    snprintf(path, sizeof path, "%s/%s/%s", root, dir, name);
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
+        perror(path);
+        exit(1);
+    }
+}
+
+static size_t enc(const struct wire_msg *m, uint8_t *buf, size_t cap)
+{
+    int n = wire_encode_payload(m, buf, cap);
+    if (n < 0) {
+        fprintf(stderr, "gen-seeds: cannot encode type %d\n", (int)m->type);
+        exit(1);
+    }
+    return (size_t)n;
+}
+
+/* One message as a payload seed and as a one-frame stream seed. */
+static void seed_msg(const char *name, const struct wire_msg *m)
+{
+    uint8_t buf[1024];
+    char file[128];
+    size_t n = enc(m, buf, sizeof buf);
+    snprintf(file, sizeof file, "%s.bin", name);
+    put("wire_payload", file, buf, n);
+
+    struct evbuffer *eb = evbuffer_new();
+    uint8_t frame[1 + 1024];
+    frame[0] = 255; /* piece size 256: the frame in one chain */
+    int fl = wire_encode(m, eb);
+    if (fl < 0 || evbuffer_remove(eb, frame + 1, (size_t)fl) != fl)
+        exit(1);
+    evbuffer_free(eb);
+    put("wire_frame", file, frame, 1 + (size_t)fl);
+}
+
+static void seed_raw(const char *name, const void *payload, size_t len)
+{
+    put("wire_payload", name, payload, len);
+}
+
+static struct wire_sn_list sn_list(uint32_t n)
+{
+    struct wire_sn_list l = {.n = n};
+    for (uint32_t i = 0; i < n; i++)
+        l.sns[i] = (struct wire_sn){.node_id = 7 + i, .ip = 0x7f000102 + i, .port = 4100};
+    return l;
+}
+
+static void ticket_seed(const char *name, uint64_t now_ms, const struct wire_msg *m)
+{
+    uint8_t buf[8 + 1024];
+    for (int i = 0; i < 8; i++)
+        buf[i] = (uint8_t)(now_ms >> (56 - 8 * i));
+    size_t n = enc(m, buf + 8, sizeof buf - 8);
+    put("ticket", name, buf, 8 + n);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: gen-seeds CORPUS_DIR\n");
+        return 2;
+    }
+    root = argv[1];
+
+    struct ticket_keys keys;
+    if (ticket_keys_init(&keys, priv, pub) != 0)
+        return 1;
+
+    /* ---- every message type, from the codec ---- */
+    struct wire_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = WIRE_LOGIN_REQ;
+    m.u.login_req.user_id = 12345;
+    ticket_credential(secret, 12345, m.u.login_req.secret);
+    seed_msg("login_req", &m);
+    ticket_seed("login_req_good.bin", 0, &m);
+    m.u.login_req.secret[0] ^= 1;
+    ticket_seed("login_req_bad.bin", 0, &m);
+
+    memset(&m, 0, sizeof m);
+    m.type = WIRE_REGISTER;
+    m.u.ticket.user_id = 12345;
+    m.u.ticket.expiry_ms = 3600000;
+    ticket_sign(&keys, &m.u.ticket);
+    seed_msg("register", &m);
+    ticket_seed("register_valid.bin", 1000, &m);
+    ticket_seed("register_expired.bin", 3600000, &m);
+    m.type = WIRE_LOGIN_OK;
+    seed_msg("login_ok", &m);
+    ticket_seed("login_ok_valid.bin", 0, &m);
+    m.u.ticket.sig[5] ^= 0x40;
+    ticket_seed("login_ok_forged.bin", 0, &m);
+    m.type = WIRE_REGISTER;
+    m.u.ticket.user_id = UINT64_MAX;
+    m.u.ticket.expiry_ms = UINT64_MAX;
+    ticket_sign(&keys, &m.u.ticket);
+    ticket_seed("register_max.bin", UINT64_MAX - 1, &m);
+
+    static const struct {
+        const char *name;
+        enum wire_type type;
+        uint32_t v;
+    } u32s[] = {
+        {"busy", WIRE_BUSY, 500},
+        {"login_fail", WIRE_LOGIN_FAIL, 1},
+        {"register_fail", WIRE_REGISTER_FAIL, 2},
+        {"keepalive", WIRE_KEEPALIVE, 300},
+        {"keepalive_ack", WIRE_KEEPALIVE_ACK, UINT32_MAX},
+        {"wait", WIRE_WAIT, 3000},
+        {"response", WIRE_RESPONSE, 7},
+    };
+    for (size_t i = 0; i < sizeof u32s / sizeof u32s[0]; i++) {
+        memset(&m, 0, sizeof m);
+        m.type = u32s[i].type;
+        switch (m.type) {
+        case WIRE_BUSY:
+            m.u.retry_after_ms = u32s[i].v;
+            break;
+        case WIRE_KEEPALIVE:
+        case WIRE_KEEPALIVE_ACK:
+            m.u.seq = u32s[i].v;
+            break;
+        case WIRE_WAIT:
+            m.u.wait_ms = u32s[i].v;
+            break;
+        case WIRE_RESPONSE:
+            m.u.req.req_id = u32s[i].v;
+            break;
+        default:
+            m.u.reason = u32s[i].v;
+            break;
+        }
+        seed_msg(u32s[i].name, &m);
+    }
+
+    memset(&m, 0, sizeof m);
+    m.type = WIRE_REGISTER_OK;
+    m.u.sn_list = sn_list(1);
+    seed_msg("register_ok", &m);
+    m.type = WIRE_REDIRECT;
+    m.u.sn_list = sn_list(0);
+    seed_msg("redirect_empty", &m);
+    m.type = WIRE_GOSSIP;
+    m.u.sn_list = sn_list(WIRE_MAX_SNS);
+    seed_msg("gossip_full", &m);
+
+    memset(&m, 0, sizeof m);
+    m.type = WIRE_REQUEST;
+    m.u.req.user_id = 12345;
+    m.u.req.req_id = 7;
+    seed_msg("request", &m);
+    m.type = WIRE_REQ_BUSY;
+    m.u.req.retry_after_ms = 500;
+    seed_msg("req_busy", &m);
+
+    /* ---- hostile payloads, by hand (docs/protocol.md, Error handling) ---- */
+    static const uint8_t bad_version[] = {0x92, 0x63, 0x02};          /* [99, 2] */
+    static const uint8_t unknown_type[] = {0x93, 0x10, 0x01, 0x00};   /* [16, 1, 0] */
+    static const uint8_t trailing[] = {0x93, 0x08, 0x01, 0x05, 0xc0}; /* KEEPALIVE + nil */
+    static const uint8_t array32[] = {0xdd, 0xff, 0xff, 0xff, 0xff, 0x08, 0x01}; /* 2^32-1 */
+    static const uint8_t str_secret[] = {0x94, 0x01, 0x01, 0x05, 0xa2, 'h', 'i'};
+    static const uint8_t negative[] = {0x93, 0x08, 0x01, 0xff}; /* seq -1 */
+    static const uint8_t wide_uint[] = {0x93, 0x08, 0x01, 0xcf, 0, 0, 0, 0, 0, 0, 0x01, 0x2c};
+    static const uint8_t float_seq[] = {0x93, 0x08, 0x01, 0xca, 0x3f, 0x80, 0, 0};
+    static const uint8_t map_root[] = {0x82, 0x00, 0x08, 0x01, 0x01};
+    static const uint8_t ext[] = {0x93, 0x08, 0x01, 0xd4, 0x01, 0x00};
+    static const uint8_t big_port[] = {0x93, 0x06, 0x01, 0x91, 0x93, 0x07,
+                                       0x01, 0xce, 0x00, 0x01, 0x00, 0x00}; /* port 65536 */
+    seed_raw("bad_version.bin", bad_version, sizeof bad_version);
+    seed_raw("unknown_type.bin", unknown_type, sizeof unknown_type);
+    seed_raw("trailing.bin", trailing, sizeof trailing);
+    seed_raw("array32_huge.bin", array32, sizeof array32);
+    seed_raw("str_secret.bin", str_secret, sizeof str_secret);
+    seed_raw("negative.bin", negative, sizeof negative);
+    seed_raw("wide_uint.bin", wide_uint, sizeof wide_uint);
+    seed_raw("float_seq.bin", float_seq, sizeof float_seq);
+    seed_raw("map_root.bin", map_root, sizeof map_root);
+    seed_raw("ext.bin", ext, sizeof ext);
+    seed_raw("big_port.bin", big_port, sizeof big_port);
+    uint8_t deep[256];
+    memset(deep, 0x91, sizeof deep - 1); /* [[[[...]]]] 255 deep */
+    deep[sizeof deep - 1] = 0x00;
+    seed_raw("deep.bin", deep, sizeof deep);
+
+    /* ---- streams: several frames, split, oversize, cut ---- */
+    struct evbuffer *eb = evbuffer_new();
+    memset(&m, 0, sizeof m);
+    m.type = WIRE_KEEPALIVE;
+    m.u.seq = 1;
+    wire_encode(&m, eb);
+    evbuffer_add(eb, "\x00\x00\x00\x02\x92\x63", 6); /* a malformed frame in between */
+    m.u.seq = 2;
+    wire_encode(&m, eb);
+    m.type = WIRE_REGISTER_OK;
+    m.u.sn_list = sn_list(3);
+    wire_encode(&m, eb);
+    evbuffer_add(eb, "\x00\x00\x00\x09\x93", 5); /* the last frame cut short */
+    size_t sl = evbuffer_get_length(eb);
+    uint8_t stream[1 + 2048];
+    if (sl > sizeof stream - 1)
+        return 1;
+    evbuffer_remove(eb, stream + 1, sl);
+    stream[0] = 2; /* pieces of 3 bytes: frames span chains */
+    put("wire_frame", "stream_split.bin", stream, 1 + sl);
+    stream[0] = 255;
+    put("wire_frame", "stream_whole.bin", stream, 1 + sl);
+    static const uint8_t oversize[] = {0xff, 0x00, 0x01, 0x00, 0x01, 0x93}; /* 65537 */
+    static const uint8_t zero_len[] = {0xff, 0x00, 0x00, 0x00, 0x00};
+    static const uint8_t max_len[] = {0xff, 0x00, 0x01, 0x00, 0x00, 0xc0}; /* 65536, cut */
+    put("wire_frame", "oversize.bin", oversize, sizeof oversize);
+    put("wire_frame", "zero_len.bin", zero_len, sizeof zero_len);
+    put("wire_frame", "max_len_cut.bin", max_len, sizeof max_len);
+    evbuffer_free(eb);
+
+    ticket_keys_free(&keys);
+    return 0;
+}
