@@ -1,0 +1,198 @@
+"""The emulator's share of a herd (issue 15, docs/results.md "Emulator share").
+
+(a) A herd sized to overload the emulator on purpose: 1,500 peers powering on
+    at the same instant against login servers of ample capacity, on 3 ranks.
+    Getting them online is mostly the emulator's own CPU: t99 must be marked
+    emulator-bound and the run not valid.
+(b) A small herd against a slow login server: queueing, a modelled delay,
+    dominates, so t99 is faithful.
+(c) placement.servers: dedicated on 4 ranks: the login servers' rank hosts no
+    peers, so none of their latency counts as the emulator's; on too few
+    ranks the run is refused before anything starts.
+
+The margins are wide on purpose (CI runs the ASan build on 2 loaded cores).
+Measured (ASan, 2 cores): the herd's t99 share 93% idle, 96-97% with two
+busy loops beside it; the small herd's 2-3% idle but 23-44% with the busy
+loops. A loaded machine makes every rank's timers late by a scheduler slice,
+and the stall clock counts all of it, for the whole time a peer waits, as
+the emulator's (see the report of issue 15). So (b) judges against a limit of
+80% instead of the default 10%: still well below the herd."""
+import json
+import os
+
+import bslib
+
+a = bslib.parse_args()
+check = bslib.Check()
+
+
+def scenario(name, text):
+    path = os.path.join(a.work, name + ".yaml")
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def run(np, path, out, base, *sets):
+    args = ["run", path, "--out", out, "--quiet", "--set", f"network.base={base}"]
+    for s in sets:
+        args += ["--set", s]
+    return bslib.run(bslib.mpirun_cmd(np, a.bin, args), 400)
+
+
+HERD = """name: herd
+seed: 11
+duration: 30s
+nodes:
+  peers: 1500
+  login_servers: 2
+  supernodes: 10
+  bootstrap: 2
+login_server:
+  workers: 64
+  service_time: 0s
+  queue: 100000
+peer:
+  boot_delay: 0s
+  login:
+    timeout: 60s
+  register:
+    timeout: 60s
+workload:
+  keepalive: 5s
+metrics:
+  interval: 500ms
+events:
+  - at: 500ms
+    boot: {fraction: 1.0, over: 0s}
+"""
+
+SMALL = """name: small-herd
+seed: 12
+duration: 7s
+nodes:
+  peers: 20
+  login_servers: 1
+  supernodes: 2
+  bootstrap: 2
+login_server:
+  workers: 1
+  service_time: 200ms
+  queue: 1000
+peer:
+  boot_delay: 0s
+  login:
+    timeout: 30s
+  register:
+    timeout: 30s
+workload:
+  keepalive: 5s
+metrics:
+  interval: 500ms
+events:
+  - at: 500ms
+    boot: {fraction: 1.0, over: 0s}
+"""
+
+FIGURES = ["t50_s", "t95_s", "t99_s", "recovery_s", "login_p50_ms", "login_p95_ms",
+           "login_p99_ms", "register_p50_ms", "register_p95_ms", "register_p99_ms"]
+
+
+def common_checks(out, what):
+    """The new fields, whatever the verdicts."""
+    run_json = bslib.load_run(out)
+    s = run_json["summary"]
+    figs = s.get("figures", {})
+    check(sorted(figs) == sorted(FIGURES), f"{what}: summary.figures has every timing figure")
+    for k, f in figs.items():
+        ok = set(f) == {"value", "emulator_share", "verdict"} and \
+            f["verdict"] in ("faithful", "emulator-bound", "unknown") and \
+            (f["emulator_share"] is None or 0 <= f["emulator_share"] <= 1)
+        check(ok, f"{what}: figures.{k} is {{value, emulator_share, verdict}} ({f})")
+    check(figs["t99_s"]["value"] == s["t99_s"], f"{what}: figures.t99_s.value = t99_s")
+    fid = s["fidelity"]
+    limit = run_json["scenario"]["control"]["max_emulator_share"]
+    check(fid["max_emulator_share"] == limit,
+          f"{what}: fidelity.max_emulator_share is the scenario's ({limit})")
+    check(fid["client_handshake_cpu_us"] > 0, f"{what}: the client handshake CPU is measured "
+          f"({fid['client_handshake_cpu_us']} us)")
+    bound = [k for k in FIGURES if figs[k]["verdict"] == "emulator-bound"]
+    check(fid["emulator_bound"] == bound, f"{what}: fidelity.emulator_bound lists them ({bound})")
+    rows = bslib.load_csv(os.path.join(out, "timeseries.csv"))
+    cols = list(rows[0].keys())
+    check(cols[-6:] == ["lag_p99_ms", "lag_max_ms", "cpu_max", "ranks", "emu_stall_ms",
+                        "login_emu_p99_ms"], f"{what}: the two new columns come last")
+    with open(os.path.join(out, "histograms.json")) as f:
+        h = json.load(f)
+    for k in ["login_emulator", "register_emulator", "request", "request_emulator",
+              "start_lateness", "login_server_emulator", "service_emulator"]:
+        check(k in h and "buckets" in h[k], f"{what}: histograms.json has {k}")
+    w = h.get("windows", [])
+    check(len(w) == 1 and w[0]["event"] == 0 and w[0]["kind"] == "boot" and
+          w[0]["from_s"] == 0.5, f"{what}: one window, the boot's, from 0.5 s")
+    if w:
+        # the window's intervals are the rows; a login after the last row is only in "login"
+        check(0 < w[0]["login"]["count"] <= h["login"]["count"],
+              f"{what}: the boot window holds the logins of its rows ({w[0]['login']['count']} "
+              f"of {h['login']['count']})")
+    return run_json, rows
+
+
+# ---- (a) the overloading herd ----
+out = os.path.join(a.work, "herd")
+p = run(3, scenario("herd", HERD), out, "127.150.0.1")
+check(p.returncode == 0, "herd: mpirun exits 0")
+r, rows = common_checks(out, "herd")
+s = r["summary"]
+t99 = s["figures"]["t99_s"]
+check(s["online_final"] == 1500, f"herd: every peer came online ({s['online_final']})")
+check(t99["verdict"] == "emulator-bound",
+      f"herd: t99 is emulator-bound ({t99['emulator_share']})")
+check(s["fidelity"]["valid"] is False, f"herd: the run is not valid ({s['fidelity']['reason']})")
+check("t99_s" in s["fidelity"]["emulator_bound"], "herd: t99_s is listed as emulator-bound")
+check(max(float(x["emu_stall_ms"]) for x in rows) > 0, "herd: some interval stalled")
+check("[emulator-bound:" in p.stdout and "emulator-bound   " in p.stdout,
+      "herd: the summary marks the bound figures and lists them")
+
+# ---- (b) a small herd, queueing at a slow login server ----
+out = os.path.join(a.work, "small")
+p = run(3, scenario("small", SMALL), out, "127.151.0.1", "control.max_emulator_share=0.8")
+check(p.returncode == 0, "small: mpirun exits 0")
+r, rows = common_checks(out, "small")
+s = r["summary"]
+t99 = s["figures"]["t99_s"]
+check(s["online_final"] == 20, f"small: every peer came online ({s['online_final']})")
+check(s["t99_s"] is not None and s["t99_s"] > 3.0,
+      f"small: t99 is the queue's, 20 x 200 ms ({s['t99_s']})")
+check(t99["verdict"] == "faithful", f"small: t99 is faithful ({t99['emulator_share']})")
+for k in ["t50_s", "t95_s"]:
+    check(s["figures"][k]["verdict"] == "faithful", f"small: {k} is faithful")
+check("emulator share   t50" in p.stdout, "small: the summary shows the shares")
+tto = p.stdout.split("time to online", 1)[-1].split("\n", 1)[0]
+check("t99 " in tto and "[emulator-bound" not in tto, f"small: no time to online is marked ({tto})")
+
+# ---- (c) dedicated server ranks ----
+out = os.path.join(a.work, "dedicated")
+p = run(4, scenario("ded", HERD), out, "127.152.0.1", "placement.servers=dedicated",
+        "nodes.peers=600", "duration=10s")
+check(p.returncode == 0, "dedicated: mpirun exits 0")
+r = bslib.load_run(out)
+ranks = r["ranks"]
+check(ranks[1]["peers"] == 0 and ranks[1]["nodes"] == 12,
+      f"dedicated: rank 1 hosts the 12 servers and no peer ({ranks[1]})")
+with open(os.path.join(out, "histograms.json")) as f:
+    h = json.load(f)
+lse = h["login_server_emulator"]
+check(lse["count"] >= 600 and lse["max"] == 0 and lse["buckets"] == [[0, lse["count"]]],
+      f"dedicated: all {lse['count']} served logins have no emulator share ({lse['buckets']})")
+check(h["ls_service"]["count"] == lse["count"], "dedicated: one sample per served login")
+
+bad = os.path.join(a.work, "too-few")
+p = run(2, scenario("ded2", HERD), bad, "127.153.0.1", "placement.servers=dedicated")
+check(p.returncode == 2, f"dedicated on 2 ranks: exit status 2 ({p.returncode})")
+check("placement.server_ranks" in p.stderr, "dedicated on 2 ranks: the message names "
+      "placement.server_ranks")
+check(not os.path.exists(os.path.join(bad, "run.json")),
+      "dedicated on 2 ranks: refused before the run directory is made")
+
+check.done()
