@@ -1,9 +1,10 @@
 /* fuzz_wire_frame - the TCP frame reader, wire_decode_frame (node/wire.h),
  * as node/conn.c drives it: take frames off an evbuffer until it needs more.
  *
- * Feeds: the input as a byte stream, added to the evbuffer in pieces so that
- * frames span libevent's chains (pullup has to copy). The first input byte
- * picks the piece size (1 to 256 bytes); the rest is the stream.
+ * Feeds: the input as a byte stream, added to the evbuffer as one chain per
+ * piece so that frames span chains (pullup has to copy), as they do when
+ * they arrive in several reads. The first input byte picks the piece size
+ * (1 to 256 bytes); the rest is the stream.
  * Asserts, besides no crash, leak or timeout under ASan and UBSan:
  *   - NEED_MORE and OVERSIZE consume nothing and report a frame length of 0;
  *   - otherwise the reported frame length is 5 to 4 + WIRE_MAX_FRAME, never
@@ -43,11 +44,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     data++;
     size--;
 
+    /* evbuffer_add would fill the last chain first: moving each piece in
+     * from another buffer keeps it a chain of its own. */
     struct evbuffer *in = evbuffer_new();
     struct evbuffer *re = evbuffer_new();
-    CHECK(in && re);
-    for (size_t off = 0; off < size; off += piece)
-        CHECK(evbuffer_add(in, data + off, size - off < piece ? size - off : piece) == 0);
+    struct evbuffer *one = evbuffer_new();
+    CHECK(in && re && one);
+    for (size_t off = 0; off < size; off += piece) {
+        CHECK(evbuffer_add(one, data + off, size - off < piece ? size - off : piece) == 0);
+        CHECK(evbuffer_add_buffer(in, one) == 0);
+    }
 
     size_t pos = 0; /* where the buffer's front is in data */
     for (;;) {
@@ -81,5 +87,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     evbuffer_free(in);
     evbuffer_free(re);
+    evbuffer_free(one);
     return 0;
 }
