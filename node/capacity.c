@@ -50,7 +50,10 @@ static void service_done(evutil_socket_t fd, short what, void *arg)
     if (c->m.emu_us) {
         struct host *h = c->h;
         int64_t emu = host_emulates_clients(h)
-                          ? attr_delay(host_now(h) - it->enq_ns, h->stall_ns - it->enq_stall_ns, 0)
+                          ? attr_delay(host_now(h) - it->enq_ns,
+                                       host_emu_since(h, (struct emu_mark){it->enq_stall_ns,
+                                                                           it->enq_busy_ns}),
+                                       0)
                           : 0;
         hist_add(c->m.emu_us, (uint64_t)(emu / 1000));
     }
@@ -148,7 +151,9 @@ enum cap_verdict cap_submit(struct capacity *c, struct cap_item *it, uint32_t *h
     it->owner = c;
     it->abandoned = false;
     it->enq_ns = host_now(c->h);
-    it->enq_stall_ns = c->h->stall_ns;
+    struct emu_mark mark = host_emu_mark(c->h);
+    it->enq_stall_ns = mark.stall_ns;
+    it->enq_busy_ns = mark.busy_ns;
     bool all_busy = c->busy >= c->cfg.workers;
     switch (c->cfg.admission) {
     case ADMIT_ACCEPT_ALL:

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <event2/event.h>
 #include <openssl/ssl.h>
@@ -106,6 +107,29 @@ void host_peer_emulator_delays(const struct host *h, int64_t *first_emu_ns);
 /* Add a node of `role` to the host's set (a promoted peer's supernode).
  * Returns 0 or -1 (out of memory). */
 int host_add_node(struct host *h, enum role role, void *node);
+
+/* A point on the rank's two clocks of the emulator's own delay: the stall
+ * clock (how late its timers ran) and the busy clock (CPU its thread used).
+ * Between two marks, the emulator delayed what was in flight by at most the
+ * stall, and of that stall only what its own work explains: the smaller of
+ * the two (common/attribution.h). */
+struct emu_mark {
+    int64_t stall_ns, busy_ns;
+};
+
+static inline struct emu_mark host_emu_mark(const struct host *h)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (struct emu_mark){h->stall_ns, (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec};
+}
+
+static inline int64_t host_emu_since(const struct host *h, struct emu_mark m)
+{
+    struct emu_mark now = host_emu_mark(h);
+    int64_t stall = now.stall_ns - m.stall_ns, busy = now.busy_ns - m.busy_ns;
+    return stall < busy ? stall : busy;
+}
 
 /* Whether the clients' own CPU work shares this rank with whatever else it
  * hosts: then its stall is the emulator's, not the servers'. */

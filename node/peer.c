@@ -79,7 +79,7 @@ static void arm(struct peer *p, int64_t delay_ns)
 static int64_t attempt_emu_ns(const struct peer *p, int64_t cpu_ns)
 {
     const struct host *h = p->h;
-    return attr_delay(host_now(h) - p->attempt_start_ns, h->stall_ns - p->attempt_stall_ns, cpu_ns);
+    return attr_delay(host_now(h) - p->attempt_start_ns, host_emu_since(h, p->attempt_mark), cpu_ns);
 }
 
 static int64_t elapsed_us(const struct peer *p)
@@ -286,7 +286,7 @@ static void start_login(struct peer *p)
     p->attempts++;
     h->m.c[C_LOGIN_ATTEMPTS]++;
     p->attempt_start_ns = host_now(h);
-    p->attempt_stall_ns = h->stall_ns;
+    p->attempt_mark = host_emu_mark(h);
     if (!retry_guard_admit(&h->scn->peer.login.retry, &p->g_login, &p->rng, p->attempt_start_ns)) {
         login_failed(p, C_THROTTLED); /* dropped locally: nothing sent */
         return;
@@ -318,7 +318,7 @@ static void go_online(struct peer *p)
     if (p->first_online_ns < 0) {
         int64_t now = host_now(h);
         p->first_online_ns = now;
-        p->first_emu_ns = attr_delay(now - p->up_since_ns, h->stall_ns - p->boot_stall_ns,
+        p->first_emu_ns = attr_delay(now - p->up_since_ns, host_emu_since(h, p->boot_mark),
                                      (int64_t)p->handshakes * h->client_hs_cpu_ns);
     }
     arm(p, h->scn->workload.keepalive_ns);
@@ -406,7 +406,7 @@ static void start_register(struct peer *p)
     set_state(p, PEER_REGISTER);
     h->m.c[C_REG_ATTEMPTS]++;
     p->attempt_start_ns = host_now(h);
-    p->attempt_stall_ns = h->stall_ns;
+    p->attempt_mark = host_emu_mark(h);
     if (!retry_guard_admit(&h->scn->peer.reg.retry, &p->g_reg, &p->rng, p->attempt_start_ns)) {
         register_failed(p, C_THROTTLED, 0);
         return;
@@ -516,7 +516,7 @@ static void boot(struct peer *p)
     struct host *h = p->h;
     h->m.c[C_BOOTS]++;
     p->up_since_ns = host_now(h);
-    p->boot_stall_ns = h->stall_ns;
+    p->boot_mark = host_emu_mark(h);
     p->handshakes = 0;
     set_state(p, PEER_BOOTING);
     retry_reset(&p->retry);

@@ -22,6 +22,7 @@
 
 #include "common/retry.h"
 #include "common/rng.h"
+#include "host.h"
 #include "role_table.h"
 #include "wire.h"
 
@@ -55,8 +56,8 @@ struct peer {
     int64_t first_online_ns; /* run time; -1 until first online */
     /* The emulator's share (common/attribution.h): */
     int64_t timer_due_ns;    /* run time the timer should fire */
-    int64_t attempt_stall_ns; /* the rank's stall clock when this attempt started */
-    int64_t boot_stall_ns;   /* ... when the peer last powered on */
+    struct emu_mark attempt_mark; /* the rank's emulator clocks when this attempt started */
+    struct emu_mark boot_mark;    /* ... when the peer last powered on */
     int64_t first_emu_ns;    /* the emulator's delay from power-on to first online */
     uint16_t handshakes;     /* TLS handshakes done since power-on */
     uint32_t id;

@@ -29,7 +29,7 @@ struct req {
     struct event timer;
     struct retry_state retry;
     int64_t sent_ns;    /* this attempt: run time sent, and the rank's stall clock then */
-    int64_t sent_stall_ns;
+    struct emu_mark sent_mark;
     uint32_t svc;       /* the service node this attempt went to: only it may answer */
     uint32_t id;
     uint32_t peer; /* index into the host's peers */
@@ -152,7 +152,7 @@ static void attempt(struct req *r)
     struct wire_msg m = {.type = WIRE_REQUEST, .u.req = {.user_id = p->id, .req_id = r->id}};
     h->m.c[C_REQ_SENT]++;
     r->sent_ns = host_now(h);
-    r->sent_stall_ns = h->stall_ns;
+    r->sent_mark = host_emu_mark(h);
     r->state = REQ_OUTSTANDING;
     h->m.g[G_REQ_OUTSTANDING]++;
     host_arm_in(&r->timer, cfg(w)->timeout_ns);
@@ -230,7 +230,7 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
             int64_t now = host_now(h);
             hist_add(&h->m.req_us, (uint64_t)((now - r->sent_ns) / 1000));
             hist_add(&h->m.req_emu_us,
-                     (uint64_t)(attr_delay(now - r->sent_ns, h->stall_ns - r->sent_stall_ns, 0) /
+                     (uint64_t)(attr_delay(now - r->sent_ns, host_emu_since(h, r->sent_mark), 0) /
                                 1000));
             retry_guard_accepted(pol, &p->g_req, host_now(h));
             retry_guard_success(pol, &p->g_req);

@@ -11,12 +11,10 @@
     ranks the run is refused before anything starts.
 
 The margins are wide on purpose (CI runs the ASan build on 2 loaded cores).
-Measured (ASan, 2 cores): the herd's t99 share 93% idle, 96-97% with two
-busy loops beside it; the small herd's 2-3% idle but 23-44% with the busy
-loops. A loaded machine makes every rank's timers late by a scheduler slice,
-and the stall clock counts all of it, for the whole time a peer waits, as
-the emulator's (see the report of issue 15). So (b) judges against a limit of
-80% instead of the default 10%: still well below the herd."""
+A request owes the emulator the smaller of its rank's stall and its rank's
+own CPU over its span, so a machine loaded by other processes (late timers,
+but not from the emulator's own work) does not make a queue-bound figure
+emulator-bound; (b) is judged at the default limit of 10%."""
 import json
 import os
 
@@ -156,7 +154,7 @@ check("[emulator-bound:" in p.stdout and "emulator-bound   " in p.stdout,
 
 # ---- (b) a small herd, queueing at a slow login server ----
 out = os.path.join(a.work, "small")
-p = run(3, scenario("small", SMALL), out, "127.151.0.1", "control.max_emulator_share=0.8")
+p = run(3, scenario("small", SMALL), out, "127.151.0.1")
 check(p.returncode == 0, "small: mpirun exits 0")
 r, rows = common_checks(out, "small")
 s = r["summary"]
