@@ -72,6 +72,25 @@ static void record(struct scn_ctx *c, size_t off, const struct tnode *v)
     }
 }
 
+/* The first required key inside a sub-table (depth first), as a path below
+ * `path`; false when it has none. A missing mapping must not hide the keys it
+ * requires (`name: a` with no `nodes:` has no nodes.peers). */
+static bool first_required(const struct field *table, const char *path, char *out, size_t len)
+{
+    char child[256];
+    for (const struct field *f = table; f->key; f++) {
+        stree_join_path(child, sizeof child, path, f->key);
+        if (f->req) {
+            snprintf(out, len, "%s", child);
+            return true;
+        }
+        if ((f->type == F_MAP || f->type == F_INLINE) && f->sub &&
+            first_required(f->sub, f->type == F_INLINE ? path : child, out, len))
+            return true;
+    }
+    return false;
+}
+
 /* Fill the fields of `table` (F_INLINE ones included) from the mapping m. */
 static int walk_fields(struct scn_ctx *c, const struct tnode *m, const struct field *table,
                        char *base, size_t base_off, const char *path)
@@ -86,9 +105,13 @@ static int walk_fields(struct scn_ctx *c, const struct tnode *m, const struct fi
         const struct tnode *v = stree_map_get(m, f->key, NULL);
         stree_join_path(child, sizeof child, path, f->key);
         if (!v) {
+            char need[256];
             if (f->req)
                 return scn_fail(c, m, "%s%smissing required key '%s'", path, *path ? ": " : "",
                                 child);
+            if (f->type == F_MAP && f->sub && first_required(f->sub, child, need, sizeof need))
+                return scn_fail(c, m, "%s%smissing required key '%s'", path, *path ? ": " : "",
+                                need);
             continue;
         }
         if (scn_types[f->type].walk(c, f, v, base, base_off, child) < 0)

@@ -37,12 +37,6 @@ static void scn_fuzz_load(const char *yaml, const char *const *ov, size_t n_ov)
         SCN_CHECK(!strncmp(err, "fuzz:", 5) || !strncmp(err, "--set ", 6), err);
         return;
     }
-    /* KNOWN BUG, not ours to fix (tests/fuzz/crashes/scenario/): without a
-     * nodes: mapping the required nodes.peers is never asked for, so the
-     * scenario loads with 0 peers, and its JSON ("peers": 0) is refused.
-     * Skip the reload for it until the loader refuses it; then delete this. */
-    if (s.nodes.peers == 0)
-        return;
     char *json = scenario_to_json(&s);
     SCN_CHECK(json != NULL, "scenario_to_json returned NULL");
     err2[0] = '\0';

@@ -347,6 +347,10 @@ static void missing_required_key_points_at_the_mapping(void **state)
     expect_error("duration: 60s\nnodes: {peers: 1}\n", LABEL ":1:1: missing required key 'name'");
     expect_error(MIN_YAML "events:\n  - boot: {fraction: 1}\n",
                  LABEL ":6:5: events.0: missing required key 'events.0.at'");
+    /* A missing mapping does not hide the keys it requires: found by the
+     * scenario fuzzer (tests/fuzz/crashes/scenario/no-nodes-peers-0.yaml),
+     * which loaded with 0 peers. */
+    expect_error("name: a\nduration: 2m\n", LABEL ":1:1: missing required key 'nodes.peers'");
 }
 
 static void duplicate_key_is_an_error(void **state)
