@@ -114,34 +114,34 @@ struct metrics_interval {
 struct metrics {
     uint64_t c[C_COUNT];
     int64_t g[G_COUNT];
-    struct hist lag_us;          /* timer lateness, this interval only */
-    struct metrics_interval iv;  /* this interval only */
-    struct hist lag_total_us;    /* timer lateness, whole run */
-    struct hist login_us;        /* login attempt start -> LOGIN_OK */
+    struct hist lag_us;         /* timer lateness, this interval only */
+    struct metrics_interval iv; /* this interval only */
+    struct hist lag_total_us;   /* timer lateness, whole run */
+    struct hist login_us;       /* login attempt start -> LOGIN_OK */
     struct hist login_emu_us;
-    struct hist register_us;     /* register attempt start -> REGISTER_OK */
+    struct hist register_us; /* register attempt start -> REGISTER_OK */
     struct hist register_emu_us;
-    struct hist req_us;          /* workload request sent -> RESPONSE */
+    struct hist req_us; /* workload request sent -> RESPONSE */
     struct hist req_emu_us;
-    struct hist start_late_us;   /* an attempt's start timer: due -> run (the rank was busy) */
-    struct hist ls_queue_us;     /* time a login waited for a worker */
-    struct hist ls_service_us;   /* time a login held a worker */
-    struct hist ls_emu_us;       /* emulator delay in a login's queue + service time */
-    struct hist svc_queue_us;    /* central service: time a request waited */
-    struct hist svc_service_us;  /* central service: time a request held a worker */
+    struct hist start_late_us;  /* an attempt's start timer: due -> run (the rank was busy) */
+    struct hist ls_queue_us;    /* time a login waited for a worker */
+    struct hist ls_service_us;  /* time a login held a worker */
+    struct hist ls_emu_us;      /* emulator delay in a login's queue + service time */
+    struct hist svc_queue_us;   /* central service: time a request waited */
+    struct hist svc_service_us; /* central service: time a request held a worker */
     struct hist svc_emu_us;
 };
 
 /* What a rank sends each interval. */
 struct metrics_snapshot {
-    uint32_t interval;  /* 1-based: covers (interval-1, interval] * period */
+    uint32_t interval; /* 1-based: covers (interval-1, interval] * period */
     int32_t rank;
-    double cpu_s;       /* process CPU time (user+sys) since start */
+    double cpu_s; /* process CPU time (user+sys) since start */
     int64_t maxrss_kb;
     uint64_t c[C_COUNT];
     int64_t g[G_COUNT];
-    int64_t stall_ns;       /* the rank's stall clock (common/attribution.h), cumulative */
-    bool hosts_peers;       /* its stall counts as the emulator's (clients share its CPU) */
+    int64_t stall_ns; /* the rank's stall clock (common/attribution.h), cumulative */
+    bool hosts_peers; /* its stall counts as the emulator's (clients share its CPU) */
     struct hist lag_us;
     struct metrics_interval iv;
 };

@@ -15,10 +15,10 @@
 #define PKI_KEY_LEN 32
 
 struct pki {
-    char *ca_pem;            /* CA certificate, PEM */
+    char *ca_pem; /* CA certificate, PEM */
     uint32_t n_ls;
-    char **ls_key_pem;       /* per login server: private key, PEM */
-    char **ls_cert_pem;      /* per login server: certificate, PEM */
+    char **ls_key_pem;                /* per login server: private key, PEM */
+    char **ls_cert_pem;               /* per login server: certificate, PEM */
     uint8_t ticket_priv[PKI_KEY_LEN]; /* Ed25519 raw private key */
     uint8_t ticket_pub[PKI_KEY_LEN];  /* Ed25519 raw public key */
     uint8_t secret[PKI_KEY_LEN];      /* credential derivation secret */

@@ -22,13 +22,13 @@ struct placement {
     uint32_t n_ls, n_svc, n_sn, n_bootstrap, n_peers, n_inj, n_nodes;
     uint32_t first_svc, first_sn, first_peer, first_inj;
     int world_size;
-    int first_host_rank;  /* 0 when a single process hosts everything, else 1 */
+    int first_host_rank; /* 0 when a single process hosts everything, else 1 */
     int n_host_ranks;
     /* placement.servers: dedicated: the server roles on the first
      * server_ranks host ranks, the peers on the rest (0: mixed, every role
      * on every host rank). */
     int server_ranks;
-    uint32_t base;        /* loopback mode: first node address, host byte order */
+    uint32_t base; /* loopback mode: first node address, host byte order */
     uint16_t ls_port, sn_port, svc_port;
     enum scn_net_mode mode;
     uint16_t port_base;

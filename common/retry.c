@@ -123,8 +123,7 @@ static void bump(uint16_t *v)
         (*v)++;
 }
 
-double retry_guard_drop_p(const struct retry_policy *p, const struct retry_guard *g,
-                          int64_t now_ns)
+double retry_guard_drop_p(const struct retry_policy *p, const struct retry_guard *g, int64_t now_ns)
 {
     if (p->throttle_k <= 0)
         return 0;
@@ -163,9 +162,8 @@ void retry_guard_success(const struct retry_policy *p, struct retry_guard *g)
         g->tokens = (float)p->budget_tokens;
 }
 
-bool retry_after_failure(const struct retry_policy *p, struct retry_state *s,
-                         struct retry_guard *g, struct rng *r, int64_t retry_after_ns,
-                         int64_t *delay_ns, unsigned *why)
+bool retry_after_failure(const struct retry_policy *p, struct retry_state *s, struct retry_guard *g,
+                         struct rng *r, int64_t retry_after_ns, int64_t *delay_ns, unsigned *why)
 {
     *why = SLOW_NONE;
     if (!retry_next(p, s, r, delay_ns))

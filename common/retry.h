@@ -28,12 +28,12 @@ struct retry_policy {
     int64_t cap_ns;
     uint32_t max_attempts;
     /* Layered options, each off at 0 / false (see struct retry_guard). */
-    double budget_tokens;      /* retry budget: bucket size; 0 = no budget */
-    double budget_ratio;       /* tokens a success earns back */
-    double throttle_k;         /* adaptive throttling K; 0 = off */
+    double budget_tokens; /* retry budget: bucket size; 0 = no budget */
+    double budget_ratio;  /* tokens a success earns back */
+    double throttle_k;    /* adaptive throttling K; 0 = off */
     int64_t throttle_window_ns;
-    bool obey_retry_after;     /* wait at least a server's retry_after hint */
-    int64_t max_hint_ns;       /* a server's retry_after or WAIT hint is capped here */
+    bool obey_retry_after; /* wait at least a server's retry_after hint */
+    int64_t max_hint_ns;   /* a server's retry_after or WAIT hint is capped here */
 };
 
 /* A server's hint (retry-after, WAIT), capped at the policy's max_hint: a
@@ -47,7 +47,7 @@ static inline int64_t retry_cap_hint(const struct retry_policy *p, int64_t hint_
 
 /* Per-client retry state; reset on success. */
 struct retry_state {
-    uint32_t failures;    /* consecutive failures */
+    uint32_t failures;     /* consecutive failures */
     int64_t prev_delay_ns; /* for decorrelated jitter */
 };
 
@@ -84,9 +84,8 @@ enum retry_slowdown { SLOW_NONE = 0, SLOW_BUDGET = 1, SLOW_RETRY_AFTER = 2 };
 /* After a failed attempt: the backoff of retry_next, then the layers: a
  * budget below half waits cap instead, and an obeyed retry_after hint is a
  * floor. Returns false to give up (max_attempts). *why gets the slowdowns. */
-bool retry_after_failure(const struct retry_policy *p, struct retry_state *s,
-                         struct retry_guard *g, struct rng *r, int64_t retry_after_ns,
-                         int64_t *delay_ns, unsigned *why);
+bool retry_after_failure(const struct retry_policy *p, struct retry_state *s, struct retry_guard *g,
+                         struct rng *r, int64_t retry_after_ns, int64_t *delay_ns, unsigned *why);
 
 void retry_reset(struct retry_state *s);
 /* Record a failure. Returns false if the policy allows no further attempt,

@@ -14,8 +14,8 @@ struct rng {
 
 /* Stream ids keep independent uses of the same (seed, node) apart. */
 enum rng_stream {
-    RNG_STREAM_NODE = 1,   /* the node's own behaviour: delays, choices */
-    RNG_STREAM_EVENT = 2,  /* event expansion: who is selected, when */
+    RNG_STREAM_NODE = 1,  /* the node's own behaviour: delays, choices */
+    RNG_STREAM_EVENT = 2, /* event expansion: who is selected, when */
 };
 
 void rng_seed(struct rng *r, uint64_t run_seed, uint64_t node_id, uint64_t stream);

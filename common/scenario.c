@@ -409,14 +409,14 @@ static int load_buffer(const char *text, size_t len, const char *label,
         goto out;
     if (stree_is_null(root)) {
         stree_report(err, errlen, &file, root->line, root->col,
-                   "empty scenario (expected a mapping with at least name, duration and "
-                   "nodes.peers)");
+                     "empty scenario (expected a mapping with at least name, duration and "
+                     "nodes.peers)");
         goto out;
     }
     if (root->kind != TN_MAP) {
         stree_describe(root, desc, sizeof desc);
         stree_report(err, errlen, &file, root->line, root->col,
-                   "expected a mapping at the top level, got %s", desc);
+                     "expected a mapping at the top level, got %s", desc);
         goto out;
     }
     for (size_t i = 0; i < n_overrides; i++)

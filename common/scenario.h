@@ -29,13 +29,13 @@
 enum scn_arch { ARCH_SUPERNODE = 0 };
 
 enum scn_event_kind {
-    EV_BOOT = 0,     /* boot: {fraction, over} */
-    EV_REBOOT,       /* reboot: {fraction, over} */
-    EV_CRASH,        /* crash: {role, fraction, over}: the nodes stop and stay down */
-    EV_OUTAGE,       /* outage: {role, for}: every node of the role down, then back */
-    EV_CAPACITY,     /* capacity: {role, workers, service_time, queue}: change a server's capacity */
-    EV_INJECT_SN,    /* inject_supernodes: {count, max_clients}: dedicated SNs come up */
-    EV_PARTITION,    /* partition: {groups: [[rank...], ...], for}: no traffic between groups */
+    EV_BOOT = 0,  /* boot: {fraction, over} */
+    EV_REBOOT,    /* reboot: {fraction, over} */
+    EV_CRASH,     /* crash: {role, fraction, over}: the nodes stop and stay down */
+    EV_OUTAGE,    /* outage: {role, for}: every node of the role down, then back */
+    EV_CAPACITY,  /* capacity: {role, workers, service_time, queue}: change a server's capacity */
+    EV_INJECT_SN, /* inject_supernodes: {count, max_clients}: dedicated SNs come up */
+    EV_PARTITION, /* partition: {groups: [[rank...], ...], for}: no traffic between groups */
     EV_KIND_COUNT
 };
 
@@ -51,14 +51,14 @@ struct scn_cond {
 };
 
 struct scn_event {
-    int64_t at_ns;        /* relative to the run's start; unused when conditional */
-    bool conditional;     /* `when:` instead of `at:` */
+    int64_t at_ns;    /* relative to the run's start; unused when conditional */
+    bool conditional; /* `when:` instead of `at:` */
     struct scn_cond when;
     enum scn_event_kind kind;
-    enum role role;   /* crash, outage, capacity */
-    double fraction;      /* boot, reboot, crash: share of the role, in [0, 1] */
-    int64_t over_ns;      /* boot, reboot, crash: window the selection is spread over */
-    int64_t for_ns;       /* outage: how long */
+    enum role role;  /* crash, outage, capacity */
+    double fraction; /* boot, reboot, crash: share of the role, in [0, 1] */
+    int64_t over_ns; /* boot, reboot, crash: window the selection is spread over */
+    int64_t for_ns;  /* outage: how long */
     /* capacity: new values; 0 / DIST_KEEP = unchanged */
     uint32_t workers;
     struct dist service_time; /* kind == DIST_KEEP: unchanged */
@@ -72,13 +72,13 @@ struct scn_event {
     uint8_t group_of_rank[SCN_MAX_RANKS];
 };
 
-struct scn_net {          /* an allowed network, IPv4 CIDR */
-    uint32_t addr;        /* host byte order */
+struct scn_net {   /* an allowed network, IPv4 CIDR */
+    uint32_t addr; /* host byte order */
     uint8_t prefix;
 };
 
 struct scn_retry_cfg {
-    int64_t timeout_ns;   /* per attempt */
+    int64_t timeout_ns; /* per attempt */
     struct retry_policy retry;
 };
 
@@ -100,11 +100,11 @@ struct scn_capacity {
     uint32_t queue;
     enum scn_admission admission;
     enum scn_discipline discipline;
-    double rate;            /* token-bucket and pace: requests per second */
-    uint32_t burst;         /* token-bucket */
-    int64_t max_wait_ns;    /* shed: 0 = shed only when the queue is full */
-    bool drop_abandoned;    /* notice a client that left while queued (default: no,
-                             * like a server that reads no more until it replies) */
+    double rate;         /* token-bucket and pace: requests per second */
+    uint32_t burst;      /* token-bucket */
+    int64_t max_wait_ns; /* shed: 0 = shed only when the queue is full */
+    bool drop_abandoned; /* notice a client that left while queued (default: no,
+                          * like a server that reads no more until it replies) */
 };
 
 enum scn_overload_action { OVERLOAD_NONE = 0, OVERLOAD_SHUTDOWN, OVERLOAD_DEMOTE };
@@ -141,50 +141,50 @@ struct scenario {
     struct scn_nodes {
         uint32_t peers;
         uint32_t login_servers;
-        uint32_t services;            /* central service nodes (steady-state requests) */
-        uint32_t supernodes;          /* initial SNs (dedicated nodes) */
-        uint32_t bootstrap;           /* how many of them are bootstrap SNs */
+        uint32_t services;   /* central service nodes (steady-state requests) */
+        uint32_t supernodes; /* initial SNs (dedicated nodes) */
+        uint32_t bootstrap;  /* how many of them are bootstrap SNs */
     } nodes;
 
     struct scn_placement {
         enum scn_servers servers;
-        uint32_t server_ranks;        /* dedicated: how many ranks the servers get */
+        uint32_t server_ranks; /* dedicated: how many ranks the servers get */
     } placement;
 
     struct scn_login_server {
-        struct scn_capacity cap;      /* YAML: workers, service_time, queue, admission, ... */
-        uint32_t backlog;             /* TCP listen backlog */
+        struct scn_capacity cap; /* YAML: workers, service_time, queue, admission, ... */
+        uint32_t backlog;        /* TCP listen backlog */
         int64_t ticket_ttl_ns;
         uint16_t port;
     } login_server;
 
     struct scn_service {
-        struct scn_capacity cap;      /* YAML: the same capacity keys as login_server */
-        uint16_t port;                /* UDP */
+        struct scn_capacity cap; /* YAML: the same capacity keys as login_server */
+        uint16_t port;           /* UDP */
     } service;
 
     struct scn_supernode {
         uint16_t port;
-        uint32_t list_size;           /* SNs handed out per REGISTER_OK / REDIRECT */
-        uint32_t max_clients;         /* 0 = unlimited; when full: REDIRECT */
-        struct scn_capacity cap;      /* per REGISTER and KEEPALIVE; default 0 service time */
+        uint32_t list_size;      /* SNs handed out per REGISTER_OK / REDIRECT */
+        uint32_t max_clients;    /* 0 = unlimited; when full: REDIRECT */
+        struct scn_capacity cap; /* per REGISTER and KEEPALIVE; default 0 service time */
         struct scn_overload {
             enum scn_overload_action action;
-            double load;              /* clients / max_clients above which it is loaded; 0 = off */
-            int64_t lag_ns;           /* request queue wait above which it is lagging; 0 = off */
-            int64_t for_ns;           /* sustained this long before acting */
+            double load;    /* clients / max_clients above which it is loaded; 0 = off */
+            int64_t lag_ns; /* request queue wait above which it is lagging; 0 = off */
+            int64_t for_ns; /* sustained this long before acting */
         } overload;
         struct scn_promote {
-            double target_ratio;      /* wanted SNs per online peer; 0 = no promotion */
+            double target_ratio; /* wanted SNs per online peer; 0 = no promotion */
             int64_t min_uptime_ns;
-            double capable;           /* share of peers able to be SNs */
-            uint32_t max_clients;     /* capacity of a promoted SN */
-            int64_t check_ns;         /* how often a peer considers promotion */
-            double demote_below;      /* demote when clients/max_clients stays below... */
-            int64_t demote_for_ns;    /* ...this long while SNs exceed 2 x target; 0 = never */
+            double capable;        /* share of peers able to be SNs */
+            uint32_t max_clients;  /* capacity of a promoted SN */
+            int64_t check_ns;      /* how often a peer considers promotion */
+            double demote_below;   /* demote when clients/max_clients stays below... */
+            int64_t demote_for_ns; /* ...this long while SNs exceed 2 x target; 0 = never */
         } promote;
         struct scn_gossip {
-            int64_t interval_ns;      /* SN-to-SN gossip; 0 = off */
+            int64_t interval_ns; /* SN-to-SN gossip; 0 = off */
             uint32_t fanout;
         } gossip;
     } supernode;
@@ -192,8 +192,8 @@ struct scenario {
     struct scn_peer {
         struct dist boot_delay;
         struct scn_retry_cfg login;
-        struct scn_retry_cfg reg;     /* YAML key: peer.register */
-        uint32_t host_cache;          /* entries kept across reboots */
+        struct scn_retry_cfg reg; /* YAML key: peer.register */
+        uint32_t host_cache;      /* entries kept across reboots */
     } peer;
 
     struct scn_workload {
@@ -203,9 +203,9 @@ struct scenario {
     } workload;
 
     struct scn_network {
-        enum scn_net_mode mode;       /* loopback: an address per node; host: host IP + port */
-        uint16_t port_base;           /* host mode: node k of a rank listens on port_base + k */
-        uint32_t base;                /* loopback mode: first node address, host order */
+        enum scn_net_mode mode; /* loopback: an address per node; host: host IP + port */
+        uint16_t port_base;     /* host mode: node k of a rank listens on port_base + k */
+        uint32_t base;          /* loopback mode: first node address, host order */
         struct scn_net allowed[SCN_MAX_NETS];
         uint32_t n_allowed;
         struct scn_impair impair[ROLE_COUNT]; /* by enum role */
@@ -223,17 +223,17 @@ struct scenario {
     } metrics;
 
     struct scn_control {
-        int64_t lead_ns;              /* min time between scheduling and firing */
-        int64_t resync_ns;            /* clock re-estimation period; 0 = only at start */
-        double max_lag_p99_ms;        /* fidelity thresholds */
+        int64_t lead_ns;       /* min time between scheduling and firing */
+        int64_t resync_ns;     /* clock re-estimation period; 0 = only at start */
+        double max_lag_p99_ms; /* fidelity thresholds */
         double max_skew_p99_ms;
-        double max_emulator_share;    /* above it a timing figure is emulator-bound */
+        double max_emulator_share; /* above it a timing figure is emulator-bound */
     } control;
 
     struct scn_event events[SCN_MAX_EVENTS];
     uint32_t n_events;
 
-    bool has_stop_when;               /* stop_when: "online >= 0.99" ends the run early */
+    bool has_stop_when; /* stop_when: "online >= 0.99" ends the run early */
     struct scn_cond stop_when;
 };
 
@@ -255,7 +255,7 @@ int scenario_load_string(const char *yaml, const char *label, const char *const 
 char *scenario_to_json(const struct scenario *s);
 
 /* Helpers shared with the CLI. */
-int scenario_parse_duration(const char *text, int64_t *ns);  /* "250ms", "1.5s", "2m" */
+int scenario_parse_duration(const char *text, int64_t *ns); /* "250ms", "1.5s", "2m" */
 void scenario_format_duration(int64_t ns, char *buf, size_t len);
 
 /* Total number of nodes: login servers, services, supernodes, peers and the

@@ -582,8 +582,7 @@ static bool parse_rate(const struct field *f, const char *t, void *dst, char *wh
     if (!scnv_parse_rate_why(t, &v, why, wl))
         return false;
     if (v != 0 && (v < 1e-6 || v > 1e9)) {
-        snprintf(why, wl, "must be 0/s (off) or between 0.000001/s and 1000000000/s, got %.64s",
-                 t);
+        snprintf(why, wl, "must be 0/s (off) or between 0.000001/s and 1000000000/s, got %.64s", t);
         return false;
     }
     *(double *)dst = v;
@@ -713,8 +712,8 @@ const struct scn_type_ops scn_types[F_TYPE_COUNT] = {
      * (the run's end, 2 x timeout, an outage's end) must not overflow. */
     [F_DURATION] = SCALAR_MAX("a duration like 250ms", parse_duration, scn_json_duration,
                               365 * 24 * 3600 * SEC),
-    [F_DURATION_MS] = SCALAR_MAX("a duration like 250ms", parse_duration_ms,
-                                 scn_json_duration_ms, 365 * 24 * 3600 * SEC),
+    [F_DURATION_MS] = SCALAR_MAX("a duration like 250ms", parse_duration_ms, scn_json_duration_ms,
+                                 365 * 24 * 3600 * SEC),
     [F_DIST] = SCALAR("a duration or a distribution", parse_dist, scn_json_dist),
     [F_ENUM] = {.describe = describe_enum,
                 .parse = parse_enum,

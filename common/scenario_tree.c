@@ -74,7 +74,7 @@ void stree_arena_free(struct arena *a)
 /* ---- errors ---- */
 
 void stree_report(char *err, size_t errlen, const struct origin *o, unsigned line, unsigned col,
-                const char *fmt, ...)
+                  const char *fmt, ...)
 {
     if (!err || errlen == 0)
         return;
@@ -183,17 +183,17 @@ static void b_syntax_error(struct builder *b)
             }
         }
         stree_report(b->err, b->errlen, b->origin, line, col, "%s: %s", what,
-                   p->problem ? p->problem : "unreadable input");
+                     p->problem ? p->problem : "unreadable input");
         return;
     }
     if (p->context)
         stree_report(b->err, b->errlen, b->origin, line, col,
-                   "%s: %s (%s that started at line %u, column %u)", what,
-                   p->problem ? p->problem : "error", p->context,
-                   (unsigned)p->context_mark.line + 1, (unsigned)p->context_mark.column + 1);
+                     "%s: %s (%s that started at line %u, column %u)", what,
+                     p->problem ? p->problem : "error", p->context,
+                     (unsigned)p->context_mark.line + 1, (unsigned)p->context_mark.column + 1);
     else
         stree_report(b->err, b->errlen, b->origin, line, col, "%s: %s", what,
-                   p->problem ? p->problem : "error");
+                     p->problem ? p->problem : "error");
 }
 
 static int b_next(struct builder *b, yaml_event_t *ev)
@@ -209,8 +209,8 @@ static struct tnode *b_new(struct builder *b, enum tkind kind, const yaml_mark_t
 {
     if (++b->n_nodes > TREE_MAX_NODES) {
         stree_report(b->err, b->errlen, b->origin, (unsigned)mark->line + 1,
-                   (unsigned)mark->column + 1, "document too large (more than %d nodes)",
-                   TREE_MAX_NODES);
+                     (unsigned)mark->column + 1, "document too large (more than %d nodes)",
+                     TREE_MAX_NODES);
         return NULL;
     }
     struct tnode *n = arena_alloc(b->arena, sizeof *n);
@@ -297,8 +297,8 @@ static struct tnode *b_build(struct builder *b, yaml_event_t *ev, unsigned depth
     yaml_mark_t mark = ev->start_mark;
 
     if (depth > TREE_MAX_DEPTH) {
-        stree_report(b->err, b->errlen, b->origin, (unsigned)mark.line + 1, (unsigned)mark.column + 1,
-                   "nesting deeper than %d levels", TREE_MAX_DEPTH);
+        stree_report(b->err, b->errlen, b->origin, (unsigned)mark.line + 1,
+                     (unsigned)mark.column + 1, "nesting deeper than %d levels", TREE_MAX_DEPTH);
         yaml_event_delete(ev);
         return NULL;
     }
@@ -309,7 +309,7 @@ static struct tnode *b_build(struct builder *b, yaml_event_t *ev, unsigned depth
         size_t len = ev->data.scalar.length;
         if (memchr(v, '\0', len)) {
             stree_report(b->err, b->errlen, b->origin, (unsigned)mark.line + 1,
-                       (unsigned)mark.column + 1, "NUL character in a scalar");
+                         (unsigned)mark.column + 1, "NUL character in a scalar");
             break;
         }
         n = b_new(b, TN_SCALAR, &mark);
@@ -340,13 +340,14 @@ static struct tnode *b_build(struct builder *b, yaml_event_t *ev, unsigned depth
         }
         if (!src) {
             stree_report(b->err, b->errlen, b->origin, (unsigned)mark.line + 1,
-                       (unsigned)mark.column + 1, "alias *%.64s refers to no (finished) anchor",
-                       name);
+                         (unsigned)mark.column + 1, "alias *%.64s refers to no (finished) anchor",
+                         name);
             break;
         }
         if (depth + src->height > TREE_MAX_DEPTH + 1) {
             stree_report(b->err, b->errlen, b->origin, (unsigned)mark.line + 1,
-                       (unsigned)mark.column + 1, "nesting deeper than %d levels", TREE_MAX_DEPTH);
+                         (unsigned)mark.column + 1, "nesting deeper than %d levels",
+                         TREE_MAX_DEPTH);
             break;
         }
         n = b_copy(b, src);
@@ -392,8 +393,8 @@ static struct tnode *b_build(struct builder *b, yaml_event_t *ev, unsigned depth
         return n;
     }
     default:
-        stree_report(b->err, b->errlen, b->origin, (unsigned)mark.line + 1, (unsigned)mark.column + 1,
-                   "unexpected YAML event");
+        stree_report(b->err, b->errlen, b->origin, (unsigned)mark.line + 1,
+                     (unsigned)mark.column + 1, "unexpected YAML event");
         break;
     }
     yaml_event_delete(ev);
@@ -403,7 +404,7 @@ static struct tnode *b_build(struct builder *b, yaml_event_t *ev, unsigned depth
 /* Parse one YAML document into a tree. An input with no document gives a null
  * scalar (so "--set k=" means "k: " and an empty file can be reported). */
 struct tnode *stree_from_yaml(struct arena *a, const struct origin *o, const char *text, size_t len,
-                           char *err, size_t errlen)
+                              char *err, size_t errlen)
 {
     struct builder b = {
         .arena = a, .origin = o, .input = text, .input_len = len, .err = err, .errlen = errlen};
@@ -448,8 +449,8 @@ struct tnode *stree_from_yaml(struct arena *a, const struct origin *o, const cha
     }
     if (ev.type != YAML_STREAM_END_EVENT) {
         stree_report(err, errlen, o, (unsigned)ev.start_mark.line + 1,
-                   (unsigned)ev.start_mark.column + 1,
-                   "more than one YAML document (a scenario is one document)");
+                     (unsigned)ev.start_mark.column + 1,
+                     "more than one YAML document (a scenario is one document)");
         root = NULL;
     }
     yaml_event_delete(&ev);
@@ -518,15 +519,15 @@ static int graft(struct arena *a, const struct origin *o, struct tnode *root, ch
         if (cur->kind == TN_SEQ) {
             if (!all_digits(comps[i])) {
                 stree_report(err, errlen, o, 0, 0, "%s: expected a sequence index, got '%.32s'",
-                           *here ? here : "scenario", comps[i]);
+                             *here ? here : "scenario", comps[i]);
                 return -1;
             }
             errno = 0;
             unsigned long long idx = strtoull(comps[i], NULL, 10);
             if (errno || idx > cur->n) {
                 stree_report(err, errlen, o, 0, 0,
-                           "%s.%.32s: index out of range (%s has %zu entries; index %zu appends)",
-                           here, comps[i], here, cur->n, cur->n);
+                             "%s.%.32s: index out of range (%s has %zu entries; index %zu appends)",
+                             here, comps[i], here, cur->n, cur->n);
                 return -1;
             }
             if (idx == cur->n) {
@@ -573,7 +574,8 @@ oom:
     return -1;
 }
 
-int stree_apply_override(struct arena *a, struct tnode *root, const char *ov, char *err, size_t errlen)
+int stree_apply_override(struct arena *a, struct tnode *root, const char *ov, char *err,
+                         size_t errlen)
 {
     size_t len = strlen(ov);
     struct origin *o = arena_alloc(a, sizeof *o);
@@ -616,7 +618,7 @@ int stree_apply_override(struct arena *a, struct tnode *root, const char *ov, ch
             *dot = '\0';
         if (*p == '\0') {
             stree_report(err, errlen, o, 0, 0, "malformed override: empty component in key '%.*s'",
-                       (int)(eq - ov), ov);
+                         (int)(eq - ov), ov);
             return -1;
         }
         if (!dot)

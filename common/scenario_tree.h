@@ -28,7 +28,7 @@ struct origin {
 };
 
 void stree_report(char *err, size_t errlen, const struct origin *o, unsigned line, unsigned col,
-                const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+                  const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 /* ---- generic tree ---- */
 
@@ -58,10 +58,11 @@ void stree_join_path(char *out, size_t len, const char *path, const char *key);
 /* Parse one YAML document into a tree. An input with no document gives a null
  * scalar (so "--set k=" means "k: " and an empty file can be reported). */
 struct tnode *stree_from_yaml(struct arena *a, const struct origin *o, const char *text, size_t len,
-                           char *err, size_t errlen);
+                              char *err, size_t errlen);
 
 /* ---- overrides ---- */
 
-int stree_apply_override(struct arena *a, struct tnode *root, const char *ov, char *err, size_t errlen);
+int stree_apply_override(struct arena *a, struct tnode *root, const char *ov, char *err,
+                         size_t errlen);
 
 #endif

@@ -30,7 +30,7 @@ uint32_t cap_expected_wait_ms(const struct capacity *c)
         ns = c->qlen / c->cfg.rate * 1e9 + mean_service_ns(c);
     else if (c->busy < c->cfg.workers && c->qlen == 0)
         ns = 0; /* a free worker takes it at once */
-    else /* everyone queued ahead, and on average half a service to free a worker */
+    else        /* everyone queued ahead, and on average half a service to free a worker */
         ns = ((double)c->qlen + 0.5) * mean_service_ns(c) / c->cfg.workers;
     double ms = ns / 1e6;
     return ms < 0 ? 0 : ms > 3600e3 ? 3600000u : (uint32_t)ms;
@@ -49,12 +49,12 @@ static void service_done(evutil_socket_t fd, short what, void *arg)
     count(c, it->abandoned ? c->m.c_wasted : c->m.c_served);
     if (c->m.emu_us) {
         struct host *h = c->h;
-        int64_t emu = host_emulates_clients(h)
-                          ? attr_delay(host_now(h) - it->enq_ns,
-                                       host_emu_since(h, (struct emu_mark){it->enq_stall_ns,
-                                                                           it->enq_busy_ns}),
-                                       0)
-                          : 0;
+        int64_t emu =
+            host_emulates_clients(h)
+                ? attr_delay(
+                      host_now(h) - it->enq_ns,
+                      host_emu_since(h, (struct emu_mark){it->enq_stall_ns, it->enq_busy_ns}), 0)
+                : 0;
         hist_add(c->m.emu_us, (uint64_t)(emu / 1000));
     }
     c->done(it, it->abandoned, c->arg); /* may free it */
@@ -80,8 +80,8 @@ static void start_service(struct capacity *c, struct cap_item *it, int64_t now)
 
 static struct cap_item *dequeue(struct capacity *c)
 {
-    struct cap_item *it = c->cfg.discipline == QUEUE_LIFO ? TAILQ_LAST(&c->queue, cap_list)
-                                                          : TAILQ_FIRST(&c->queue);
+    struct cap_item *it =
+        c->cfg.discipline == QUEUE_LIFO ? TAILQ_LAST(&c->queue, cap_list) : TAILQ_FIRST(&c->queue);
     TAILQ_REMOVE(&c->queue, it, q);
     c->qlen--;
     gauge(c, c->m.g_queue, -1);

@@ -43,7 +43,7 @@ struct cap_item {
     struct event timer;
     int64_t enq_ns;
     int64_t enq_stall_ns, enq_busy_ns; /* the rank's emulator clocks at enq_ns */
-    int64_t start_ns; /* run time a worker took it */
+    int64_t start_ns;                  /* run time a worker took it */
     uint8_t state;
     bool abandoned;
 };

@@ -112,9 +112,10 @@ struct listener *listener_new(struct host *h, uint32_t ip, uint16_t port, int ba
     l->h = h;
     l->on_accept = on_accept;
     l->arg = arg;
-    l->l = evconnlistener_new_bind(h->base, listener_accept, l,
-                                   LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
-                                   backlog, (struct sockaddr *)&sa, sizeof sa);
+    l->l =
+        evconnlistener_new_bind(h->base, listener_accept, l,
+                                LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+                                backlog, (struct sockaddr *)&sa, sizeof sa);
     l->resume = evtimer_new(h->base, listener_resume, l);
     if (!l->l || !l->resume) {
         snprintf(err, errlen, "cannot listen on %s:%u: %s", ipbuf, port, strerror(errno));
@@ -153,8 +154,8 @@ static void conn_setup(struct host *h, enum role role, struct bufferevent *bev,
 
 enum conn_start conn_connect(struct host *h, enum role role, SSL_CTX *tls_ctx, uint32_t src_ip,
                              uint32_t dst_ip, uint16_t port, bufferevent_data_cb read_cb,
-                             bufferevent_data_cb write_cb, bufferevent_event_cb event_cb,
-                             void *arg, struct bufferevent **out)
+                             bufferevent_data_cb write_cb, bufferevent_event_cb event_cb, void *arg,
+                             struct bufferevent **out)
 {
     *out = NULL;
     int fd = conn_socket(h, src_ip, dst_ip);
@@ -224,8 +225,7 @@ void conn_close(struct host *h, struct bufferevent *bev)
 
 /* ---- framed messages ---- */
 
-int conn_send(struct host *h, enum role role, struct bufferevent *bev,
-              const struct wire_msg *m)
+int conn_send(struct host *h, enum role role, struct bufferevent *bev, const struct wire_msg *m)
 {
     uint8_t buf[4 + 512];
     int n = wire_encode_payload(m, buf + 4, sizeof buf - 4);
@@ -261,4 +261,3 @@ int conn_read(struct host *h, struct bufferevent *bev, conn_msg_fn fn, void *arg
             return 1;
     }
 }
-

@@ -46,8 +46,8 @@ enum conn_start {
  * error nothing is left open. */
 enum conn_start conn_connect(struct host *h, enum role role, SSL_CTX *tls_ctx, uint32_t src_ip,
                              uint32_t dst_ip, uint16_t port, bufferevent_data_cb read_cb,
-                             bufferevent_data_cb write_cb, bufferevent_event_cb event_cb,
-                             void *arg, struct bufferevent **out);
+                             bufferevent_data_cb write_cb, bufferevent_event_cb event_cb, void *arg,
+                             struct bufferevent **out);
 
 /* The one server-side wrap of an accepted fd: a bufferevent (TLS accepting
  * when tls_ctx is set), impairment, the input cap, callbacks; counted in
@@ -63,8 +63,7 @@ void conn_close(struct host *h, struct bufferevent *bev);
 
 /* Encode and send one message from a node of `role`, through the
  * impairment layer (node/impair.h); counts msgs/bytes sent. Returns 0 or -1. */
-int conn_send(struct host *h, enum role role, struct bufferevent *bev,
-              const struct wire_msg *m);
+int conn_send(struct host *h, enum role role, struct bufferevent *bev, const struct wire_msg *m);
 
 /* Called once per decoded message. Return 0 to go on reading, or 1 to stop:
  * fn has then taken over the connection (it may have freed bev). */
@@ -75,6 +74,5 @@ typedef int (*conn_msg_fn)(void *arg, const struct wire_msg *m);
  * fn stopped (bev must not be touched), -1 when the stream is broken (an
  * oversize frame) and the caller must close it. */
 int conn_read(struct host *h, struct bufferevent *bev, conn_msg_fn fn, void *arg);
-
 
 #endif

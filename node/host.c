@@ -222,8 +222,8 @@ void host_snapshot(struct host *h, uint32_t interval, struct metrics_snapshot *s
     memset(s, 0, sizeof *s);
     s->interval = interval;
     s->rank = h->rank;
-    s->cpu_s = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-               (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+    s->cpu_s = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+               ru.ru_stime.tv_usec / 1e6;
     s->maxrss_kb = ru.ru_maxrss;
     memcpy(s->c, h->m.c, sizeof s->c);
     memcpy(s->g, h->m.g, sizeof s->g);

@@ -27,10 +27,10 @@ struct delayed {
 struct impair {
     struct host *h;
     struct rng rng;
-    struct scn_impair eff[ROLE_COUNT];     /* by role: class + this rank's host group */
+    struct scn_impair eff[ROLE_COUNT]; /* by role: class + this rank's host group */
     TAILQ_HEAD(delayed_list, delayed) pending;
     struct ev_token_bucket_cfg *bucket[ROLE_COUNT]; /* by role; NULL = unlimited */
-    uint8_t group[SCN_MAX_RANKS];          /* active partition, all 0 when none */
+    uint8_t group[SCN_MAX_RANKS];                   /* active partition, all 0 when none */
     bool partitioned;
 };
 
@@ -146,11 +146,11 @@ int impair_write(struct host *h, enum role role, struct bufferevent *bev, const 
      * previous delayed message. */
     struct delayed *prev;
     TAILQ_FOREACH_REVERSE(prev, &im->pending, delayed_list, link)
-        if (prev->bev == bev) {
-            if (prev->release_ns > d->release_ns)
-                d->release_ns = prev->release_ns;
-            break;
-        }
+    if (prev->bev == bev) {
+        if (prev->release_ns > d->release_ns)
+            d->release_ns = prev->release_ns;
+        break;
+    }
     d->im = im;
     d->bev = bev;
     d->len = len;
@@ -214,12 +214,13 @@ int impair_init(struct host *h)
     rng_seed(&im->rng, h->scn->seed, 0x494d5041ULL + (uint64_t)h->rank, RNG_STREAM_NODE);
     h->impair = im;
     const struct scenario *s = h->scn;
-    uint8_t g = h->rank >= 0 && h->rank < SCN_MAX_RANKS ? s->network.impair_group_of_rank[h->rank] : 0;
+    uint8_t g =
+        h->rank >= 0 && h->rank < SCN_MAX_RANKS ? s->network.impair_group_of_rank[h->rank] : 0;
     static const struct scn_impair none;
     for (int r = 0; r < ROLE_COUNT; r++)
-        im->eff[r] = combine(&s->network.impair[r],
-                             g && g <= s->network.n_impair_groups ? &s->network.impair_group[g - 1]
-                                                                  : &none);
+        im->eff[r] =
+            combine(&s->network.impair[r],
+                    g && g <= s->network.n_impair_groups ? &s->network.impair_group[g - 1] : &none);
     struct timeval tick = {0, 10000};
     for (int r = 0; r < ROLE_COUNT; r++) {
         const struct scn_impair *c = cls(h, (enum role)r);
@@ -229,8 +230,9 @@ int impair_init(struct host *h)
         uint64_t up = c->uplink_Bps ? c->uplink_Bps / 100 : (uint64_t)1 << 30;
         uint64_t down = c->downlink_Bps ? c->downlink_Bps / 100 : (uint64_t)1 << 30;
         im->bucket[r] = ev_token_bucket_cfg_new(
-            (size_t)(down ? down : 1), c->downlink_Bps ? bucket_size(c->downlink_Bps) : (size_t)1 << 30,
-            (size_t)(up ? up : 1), c->uplink_Bps ? bucket_size(c->uplink_Bps) : (size_t)1 << 30, &tick);
+            (size_t)(down ? down : 1),
+            c->downlink_Bps ? bucket_size(c->downlink_Bps) : (size_t)1 << 30, (size_t)(up ? up : 1),
+            c->uplink_Bps ? bucket_size(c->uplink_Bps) : (size_t)1 << 30, &tick);
     }
     return 0;
 }

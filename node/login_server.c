@@ -182,8 +182,8 @@ struct login_server *ls_create(struct host *h, uint32_t id, char *err, size_t er
     /* A client that never finishes its login is reaped after twice its own
      * timeout plus a margin. */
     int64_t idle = 2 * h->scn->peer.login.timeout_ns + 10 * NS_PER_S;
-    server_init(&ls->srv, h, ROLE_LOGIN_SERVER, id, ls->ctx, &ls_server_ops,
-                sizeof(struct ls_conn), idle, &h->scn->login_server.cap, &m);
+    server_init(&ls->srv, h, ROLE_LOGIN_SERVER, id, ls->ctx, &ls_server_ops, sizeof(struct ls_conn),
+                idle, &h->scn->login_server.cap, &m);
     if (server_listen(&ls->srv, placement_addr(&h->pl, id), placement_port(&h->pl, id),
                       (int)h->scn->login_server.backlog, err, errlen) < 0) {
         SSL_CTX_free(ls->ctx);

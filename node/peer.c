@@ -40,14 +40,10 @@ static int in_flight_gauge(enum peer_state s)
 }
 
 static const char *const state_names[] = {
-    [PEER_OFF] = "OFF",
-    [PEER_BOOTING] = "BOOTING",
-    [PEER_LOGIN] = "LOGIN",
-    [PEER_LOGIN_WAIT] = "LOGIN_WAIT",
-    [PEER_REGISTER] = "REGISTER",
-    [PEER_REGISTER_WAIT] = "REGISTER_WAIT",
-    [PEER_ONLINE] = "ONLINE",
-    [PEER_GAVE_UP] = "GAVE_UP",
+    [PEER_OFF] = "OFF",           [PEER_BOOTING] = "BOOTING",
+    [PEER_LOGIN] = "LOGIN",       [PEER_LOGIN_WAIT] = "LOGIN_WAIT",
+    [PEER_REGISTER] = "REGISTER", [PEER_REGISTER_WAIT] = "REGISTER_WAIT",
+    [PEER_ONLINE] = "ONLINE",     [PEER_GAVE_UP] = "GAVE_UP",
 };
 
 /* The one place a peer changes state: it alone moves the state gauges. */
@@ -79,7 +75,8 @@ static void arm(struct peer *p, int64_t delay_ns)
 static int64_t attempt_emu_ns(const struct peer *p, int64_t cpu_ns)
 {
     const struct host *h = p->h;
-    return attr_delay(host_now(h) - p->attempt_start_ns, host_emu_since(h, p->attempt_mark), cpu_ns);
+    return attr_delay(host_now(h) - p->attempt_start_ns, host_emu_since(h, p->attempt_mark),
+                      cpu_ns);
 }
 
 static int64_t elapsed_us(const struct peer *p)
@@ -97,7 +94,8 @@ static void cache_put(struct peer *p, uint32_t id)
         if (p->cache[j].node_id == id)
             return;
     if (p->cache_n < p->h->scn->peer.host_cache)
-        p->cache[p->cache_n++] = (struct wire_sn){id, placement_addr(pl, id), placement_sn_port(pl, id)};
+        p->cache[p->cache_n++] =
+            (struct wire_sn){id, placement_addr(pl, id), placement_sn_port(pl, id)};
 }
 
 /* The fallback when every cached SN has failed: the bootstrap SNs, plus the

@@ -30,19 +30,19 @@ struct host;
 
 enum peer_state {
     PEER_OFF = 0,
-    PEER_BOOTING,      /* OS boot delay */
-    PEER_LOGIN,        /* TLS connect + LOGIN_REQ in flight */
-    PEER_LOGIN_WAIT,   /* backing off before the next login attempt */
-    PEER_REGISTER,     /* TCP connect + REGISTER in flight */
+    PEER_BOOTING,    /* OS boot delay */
+    PEER_LOGIN,      /* TLS connect + LOGIN_REQ in flight */
+    PEER_LOGIN_WAIT, /* backing off before the next login attempt */
+    PEER_REGISTER,   /* TCP connect + REGISTER in flight */
     PEER_REGISTER_WAIT,
     PEER_ONLINE,
-    PEER_GAVE_UP,      /* the retry policy allowed no further attempt */
+    PEER_GAVE_UP, /* the retry policy allowed no further attempt */
 };
 
 struct peer {
     struct host *h;
     struct bufferevent *bev;
-    struct wire_sn *cache; /* host cache, h->scn->peer.host_cache entries */
+    struct wire_sn *cache;   /* host cache, h->scn->peer.host_cache entries */
     struct supernode *as_sn; /* set while this peer also serves as a supernode */
     int64_t up_since_ns;     /* run time of the last boot: uptime for promotion */
     struct event timer;
@@ -50,22 +50,22 @@ struct peer {
     struct retry_state retry;   /* backoff of the current phase */
     struct retry_guard g_login; /* budgets and throttles, per channel */
     struct retry_guard g_reg;
-    struct retry_guard g_req;   /* steady-state requests (node/workload.c) */
+    struct retry_guard g_req; /* steady-state requests (node/workload.c) */
     struct wire_ticket ticket;
     int64_t attempt_start_ns;
     int64_t first_online_ns; /* run time; -1 until first online */
     /* The emulator's share (common/attribution.h): */
-    int64_t timer_due_ns;    /* run time the timer should fire */
+    int64_t timer_due_ns;         /* run time the timer should fire */
     struct emu_mark attempt_mark; /* the rank's emulator clocks when this attempt started */
     struct emu_mark boot_mark;    /* ... when the peer last powered on */
-    int64_t first_emu_ns;    /* the emulator's delay from power-on to first online */
-    uint16_t handshakes;     /* TLS handshakes done since power-on */
+    int64_t first_emu_ns;         /* the emulator's delay from power-on to first online */
+    uint16_t handshakes;          /* TLS handshakes done since power-on */
     uint32_t id;
     uint32_t ip;
-    uint32_t attempts;       /* login attempts over the whole run */
+    uint32_t attempts; /* login attempts over the whole run */
     uint32_t ka_seq;
     uint16_t cache_n;
-    uint16_t sn_slot;        /* cache entry of the current SN */
+    uint16_t sn_slot; /* cache entry of the current SN */
     uint8_t state;
     bool has_ticket;
 };

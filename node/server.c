@@ -127,8 +127,8 @@ static void on_accept(void *arg, evutil_socket_t fd)
         s->ops->on_accept(c);
 }
 
-struct srv_conn *server_connect(struct server *s, uint32_t src_ip, uint32_t dst_ip,
-                                uint16_t port, int64_t timeout_ns, enum conn_start *why)
+struct srv_conn *server_connect(struct server *s, uint32_t src_ip, uint32_t dst_ip, uint16_t port,
+                                int64_t timeout_ns, enum conn_start *why)
 {
     struct srv_conn *c = calloc(1, s->conn_size);
     if (!c) {
@@ -136,8 +136,8 @@ struct srv_conn *server_connect(struct server *s, uint32_t src_ip, uint32_t dst_
         return NULL;
     }
     c->srv = s;
-    *why = conn_connect(s->h, s->role, NULL, src_ip, dst_ip, port, read_cb, write_cb, event_cb,
-                        c, &c->bev);
+    *why = conn_connect(s->h, s->role, NULL, src_ip, dst_ip, port, read_cb, write_cb, event_cb, c,
+                        &c->bev);
     if (*why != CONN_STARTED) {
         free(c);
         return NULL;
@@ -186,5 +186,6 @@ void server_stop(struct server *s)
     s->lst = NULL;
     cap_clear(&s->cap); /* frees the connections with requests inside */
     while (!LIST_EMPTY(&s->conns))
-        conn_free(LIST_FIRST(&s->conns)); // NOLINT(clang-analyzer-unix.Malloc): conn_free unlinks it
+        conn_free(
+            LIST_FIRST(&s->conns)); // NOLINT(clang-analyzer-unix.Malloc): conn_free unlinks it
 }

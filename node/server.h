@@ -66,11 +66,11 @@ struct server {
     struct host *h;
     enum role role;
     uint32_t id;
-    SSL_CTX *tls;            /* NULL: plain TCP */
+    SSL_CTX *tls; /* NULL: plain TCP */
     const struct server_ops *ops;
     size_t conn_size;
-    int64_t idle_ns;         /* read timeout of accepted connections */
-    struct listener *lst;    /* NULL while not listening */
+    int64_t idle_ns;      /* read timeout of accepted connections */
+    struct listener *lst; /* NULL while not listening */
     struct capacity cap;
     LIST_HEAD(, srv_conn) conns;
 };
@@ -89,8 +89,8 @@ void server_stop(struct server *s);
 /* An outgoing connection that lives in the server's list (supernode
  * gossip): src_ip to dst_ip:port, read and write timeout timeout_ns.
  * Returns the connection, or NULL with *why saying what failed. */
-struct srv_conn *server_connect(struct server *s, uint32_t src_ip, uint32_t dst_ip,
-                                uint16_t port, int64_t timeout_ns, enum conn_start *why);
+struct srv_conn *server_connect(struct server *s, uint32_t src_ip, uint32_t dst_ip, uint16_t port,
+                                int64_t timeout_ns, enum conn_start *why);
 
 /* Send one message; nothing happens once the socket is closed. */
 void srv_conn_send(struct srv_conn *c, const struct wire_msg *m);

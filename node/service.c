@@ -58,8 +58,8 @@ static void send_to(struct service *s, const struct sockaddr_in *to, const struc
     if (impair_drop_datagram(s->h, ROLE_SERVICE, dst))
         return; /* lost on the way */
     int n = wire_encode_payload(m, buf, sizeof buf);
-    if (n > 0 && sendto(s->fd, buf, (size_t)n, MSG_DONTWAIT, (const struct sockaddr *)to,
-                        sizeof *to) == n) {
+    if (n > 0 &&
+        sendto(s->fd, buf, (size_t)n, MSG_DONTWAIT, (const struct sockaddr *)to, sizeof *to) == n) {
         s->h->m.c[C_MSGS_SENT]++;
         s->h->m.c[C_BYTES_SENT] += (uint64_t)n;
     }
@@ -148,7 +148,6 @@ void svc_set_down(struct service *s)
     svc_set_state(s, SVC_DOWN);
     cap_clear(&s->cap); /* a crashed server forgets its queue */
 }
-
 
 struct service *svc_create(struct host *h, uint32_t id, char *err, size_t errlen)
 {

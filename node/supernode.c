@@ -39,17 +39,23 @@ static const char *const sn_state_names[] = {"DORMANT", "UP", "DOWN"};
  *   GOSSIP_OUT (our own gossip: connect, send, read)  v       v
  *                                                   CLOSED (socket gone)
  * CLOSING closes once the answer is flushed. */
-enum snc_state { SNC_NEW = 0, SNC_REGISTERING, SNC_REGISTERED, SNC_GOSSIP_OUT, SNC_CLOSING,
-                 SNC_CLOSED };
+enum snc_state {
+    SNC_NEW = 0,
+    SNC_REGISTERING,
+    SNC_REGISTERED,
+    SNC_GOSSIP_OUT,
+    SNC_CLOSING,
+    SNC_CLOSED
+};
 static const char *const snc_state_names[] = {"NEW",        "REGISTERING", "REGISTERED",
                                               "GOSSIP_OUT", "CLOSING",     "CLOSED"};
 
 struct sn_conn {
-    struct srv_conn base;    /* first: the server hands us &base */
+    struct srv_conn base; /* first: the server hands us &base */
     struct wire_ticket ticket;
-    uint32_t seq;            /* latest KEEPALIVE to acknowledge */
-    uint32_t gossip_to;      /* GOSSIP_OUT: whom we asked, to forget it if it is gone */
-    uint8_t req;             /* wire type inside the capacity model, 0 = none */
+    uint32_t seq;       /* latest KEEPALIVE to acknowledge */
+    uint32_t gossip_to; /* GOSSIP_OUT: whom we asked, to forget it if it is gone */
+    uint8_t req;        /* wire type inside the capacity model, 0 = none */
     enum snc_state state;
 };
 
@@ -58,7 +64,7 @@ struct supernode {
     uint32_t id;
     uint32_t ip;
     enum sn_state state;
-    bool promoted;    /* a peer acting as SN (it may demote) */
+    bool promoted; /* a peer acting as SN (it may demote) */
     struct server srv;
     struct rng rng;
     uint32_t clients;
@@ -118,8 +124,7 @@ static bool entry_valid(const struct supernode *sn, const struct wire_sn *e)
     enum role r = placement_role(pl, e->node_id);
     if (r != ROLE_SUPERNODE && !(r == ROLE_PEER && sn->h->scn->supernode.promote.target_ratio > 0))
         return false;
-    return e->ip == placement_addr(pl, e->node_id) &&
-           e->port == placement_sn_port(pl, e->node_id);
+    return e->ip == placement_addr(pl, e->node_id) && e->port == placement_sn_port(pl, e->node_id);
 }
 
 static void known_add(struct supernode *sn, const struct wire_sn *e)
@@ -340,7 +345,7 @@ static void gossip_tick(evutil_socket_t fd, short what, void *arg)
         const struct wire_sn peer = sn->known[rng_below(&sn->rng, sn->n_known)];
         enum conn_start why;
         struct sn_conn *c = (struct sn_conn *)server_connect(&sn->srv, sn->ip, peer.ip, peer.port,
-                                                              s->peer.reg.timeout_ns, &why);
+                                                             s->peer.reg.timeout_ns, &why);
         if (!c) {
             if (why == CONN_ERR_CONNECT)
                 known_remove(sn, peer.node_id);
@@ -422,12 +427,15 @@ struct supernode *sn_create(struct host *h, uint32_t id, bool active, bool promo
     sn->over_since = -1;
     sn->low_since = -1;
     rng_seed(&sn->rng, h->scn->seed, id, RNG_STREAM_NODE);
-    struct cap_metrics m = {.g_queue = G_SN_QUEUE, .g_busy = -1, .c_served = C_SN_SERVED,
-                            .c_rejected = -1, .c_wasted = -1};
+    struct cap_metrics m = {.g_queue = G_SN_QUEUE,
+                            .g_busy = -1,
+                            .c_served = C_SN_SERVED,
+                            .c_rejected = -1,
+                            .c_wasted = -1};
     /* A client that stops sending keepalives is gone: 3 missed intervals. */
     int64_t idle = 3 * h->scn->workload.keepalive_ns + h->scn->peer.reg.timeout_ns;
-    server_init(&sn->srv, h, ROLE_SUPERNODE, id, NULL, &sn_server_ops, sizeof(struct sn_conn),
-                idle, &h->scn->supernode.cap, &m);
+    server_init(&sn->srv, h, ROLE_SUPERNODE, id, NULL, &sn_server_ops, sizeof(struct sn_conn), idle,
+                &h->scn->supernode.cap, &m);
     evtimer_assign(&sn->monitor, h->base, monitor_tick, sn);
     evtimer_assign(&sn->gossip, h->base, gossip_tick, sn);
     /* Start out knowing a sample of the initial SNs, as if from a previous
@@ -475,7 +483,8 @@ bool sn_check_demote(struct supernode *sn, double below, int64_t for_ns, bool su
     if (sn->state != SN_UP || for_ns <= 0)
         return false;
     int64_t now = host_now(sn->h);
-    bool low = surplus && (double)sn->clients < below * (double)(sn->max_clients ? sn->max_clients : 1);
+    bool low =
+        surplus && (double)sn->clients < below * (double)(sn->max_clients ? sn->max_clients : 1);
     if (!low) {
         sn->low_since = -1;
         return false;

@@ -13,9 +13,9 @@ static const struct {
     const char *name;
     unsigned mask;
 } kinds[] = {
-    {"peer", TRACE_PEER},         {"supernode", TRACE_SUPERNODE},
-    {"sn_conn", TRACE_SN_CONN},   {"login_server", TRACE_LOGIN_SERVER},
-    {"ls_conn", TRACE_LS_CONN},   {"service", TRACE_SERVICE},
+    {"peer", TRACE_PEER},       {"supernode", TRACE_SUPERNODE},
+    {"sn_conn", TRACE_SN_CONN}, {"login_server", TRACE_LOGIN_SERVER},
+    {"ls_conn", TRACE_LS_CONN}, {"service", TRACE_SERVICE},
 };
 
 void trace_init(void)

@@ -81,7 +81,7 @@ struct wire_msg {
         uint32_t seq;                /* KEEPALIVE, KEEPALIVE_ACK */
         uint32_t wait_ms;            /* WAIT */
         struct {
-            uint64_t user_id;        /* REQUEST only */
+            uint64_t user_id; /* REQUEST only */
             uint32_t req_id;
             uint32_t retry_after_ms; /* REQ_BUSY only */
         } req;                       /* REQUEST, RESPONSE, REQ_BUSY */

@@ -28,9 +28,9 @@ struct req {
     struct workload *w;
     struct event timer;
     struct retry_state retry;
-    int64_t sent_ns;    /* this attempt: run time sent, and the rank's stall clock then */
+    int64_t sent_ns; /* this attempt: run time sent, and the rank's stall clock then */
     struct emu_mark sent_mark;
-    uint32_t svc;       /* the service node this attempt went to: only it may answer */
+    uint32_t svc; /* the service node this attempt went to: only it may answer */
     uint32_t id;
     uint32_t peer; /* index into the host's peers */
     uint8_t state;
@@ -81,8 +81,12 @@ static int send_from(struct workload *w, uint32_t src, uint32_t svc, const struc
     struct iovec iov = {buf, (size_t)n};
     char cbuf[CMSG_SPACE(sizeof(struct in_pktinfo))];
     memset(cbuf, 0, sizeof cbuf);
-    struct msghdr mh = {.msg_name = &to, .msg_namelen = sizeof to, .msg_iov = &iov,
-                        .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf};
+    struct msghdr mh = {.msg_name = &to,
+                        .msg_namelen = sizeof to,
+                        .msg_iov = &iov,
+                        .msg_iovlen = 1,
+                        .msg_control = cbuf,
+                        .msg_controllen = sizeof cbuf};
     struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
     cm->cmsg_level = IPPROTO_IP;
     cm->cmsg_type = IP_PKTINFO;
@@ -209,8 +213,9 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
         }
         h->m.c[C_MSGS_RECV]++;
         struct req *r = w->slot[m.u.req.req_id % SLOTS];
-        if (r && r->id == m.u.req.req_id && (ntohl(from.sin_addr.s_addr) != placement_addr(&h->pl, r->svc) ||
-                  ntohs(from.sin_port) != placement_port(&h->pl, r->svc))) {
+        if (r && r->id == m.u.req.req_id &&
+            (ntohl(from.sin_addr.s_addr) != placement_addr(&h->pl, r->svc) ||
+             ntohs(from.sin_port) != placement_port(&h->pl, r->svc))) {
             /* Not from the service this request went to: forged, or a stray
              * datagram. Request ids are sequential, so only the source can
              * tell a real answer. */

@@ -332,13 +332,13 @@ static void test_shed_rejects_when_expected_wait_exceeds_max_wait(void **state)
     /* expected wait = (queued + 0.5) * mean / workers once no worker is free */
     k.max_wait_ns = 20 * MS;
     start(f, &k);
-    assert_int_equal(cap_expected_wait_ms(&f->c), 0);     /* a worker is free */
+    assert_int_equal(cap_expected_wait_ms(&f->c), 0); /* a worker is free */
     assert_int_equal(submit(f, 0, &hint), CAP_V_STARTED);
-    assert_int_equal(cap_expected_wait_ms(&f->c), 5);     /* (0 + 0.5) * 10 */
+    assert_int_equal(cap_expected_wait_ms(&f->c), 5); /* (0 + 0.5) * 10 */
     assert_int_equal(submit(f, 1, &hint), CAP_V_QUEUED);
     assert_int_equal(cap_expected_wait_ms(&f->c), 15);
     assert_int_equal(submit(f, 2, &hint), CAP_V_QUEUED);
-    assert_int_equal(cap_expected_wait_ms(&f->c), 25);    /* > 20 ms */
+    assert_int_equal(cap_expected_wait_ms(&f->c), 25); /* > 20 ms */
     assert_int_equal(submit(f, 3, &hint), CAP_V_REJECTED);
     assert_int_equal(hint, 25);
     assert_int_equal(ctr(f, C_LS_REJECTED), 1);

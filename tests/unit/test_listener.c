@@ -59,8 +59,8 @@ static void test_listener_survives_fd_exhaustion_and_resumes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_listener_survives_fd_exhaustion_and_resumes,
-                                        rh_setup, rh_teardown),
+        cmocka_unit_test_setup_teardown(test_listener_survives_fd_exhaustion_and_resumes, rh_setup,
+                                        rh_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,9 +14,10 @@
 static void make(struct scenario *s, enum scn_servers servers, uint32_t server_ranks)
 {
     char err[512];
-    const char *yaml = "name: p\nduration: 10s\n"
-                       "nodes: {peers: 20, login_servers: 3, services: 1, supernodes: 4, bootstrap: 1}\n"
-                       "events:\n  - {at: 1s, inject_supernodes: {count: 2, max_clients: 5}}\n";
+    const char *yaml =
+        "name: p\nduration: 10s\n"
+        "nodes: {peers: 20, login_servers: 3, services: 1, supernodes: 4, bootstrap: 1}\n"
+        "events:\n  - {at: 1s, inject_supernodes: {count: 2, max_clients: 5}}\n";
     assert_int_equal(scenario_load_string(yaml, "test", NULL, 0, s, err, sizeof err), 0);
     s->placement.servers = servers;
     s->placement.server_ranks = server_ranks;

@@ -639,8 +639,8 @@ static void test_throttle_slides_by_half_windows(void **state)
 
     rng_seed(&r, SEED, 15, RNG_STREAM_NODE);
     retry_guard_init(&p, &g);
-    load_guard(&p, &g, &r, 4, 0, 1 * SEC);  /* half [0, 5 s) */
-    load_guard(&p, &g, &r, 6, 0, 7 * SEC);  /* half [5 s, 10 s) */
+    load_guard(&p, &g, &r, 4, 0, 1 * SEC); /* half [0, 5 s) */
+    load_guard(&p, &g, &r, 6, 0, 7 * SEC); /* half [5 s, 10 s) */
     assert_true(fabs(retry_guard_drop_p(&p, &g, 7 * SEC) - 10.0 / 11) < 1e-12);
     /* At 11 s the first half has left the window, the second has not. */
     assert_true(fabs(retry_guard_drop_p(&p, &g, 11 * SEC) - 6.0 / 7) < 1e-12);
@@ -711,10 +711,9 @@ static void test_after_failure_gives_up_at_max_attempts(void **state)
 static void test_layers_off_match_retry_next(void **state)
 {
     (void)state;
-    static const enum retry_kind ks[] = {RETRY_NONE, RETRY_FIXED, RETRY_EXPONENTIAL,
-                                         RETRY_EXPONENTIAL, RETRY_EXPONENTIAL,
-                                         RETRY_EXPONENTIAL};
-    static const enum retry_jitter js[] = {JITTER_NONE, JITTER_NONE, JITTER_NONE,
+    static const enum retry_kind ks[] = {RETRY_NONE,        RETRY_FIXED,       RETRY_EXPONENTIAL,
+                                         RETRY_EXPONENTIAL, RETRY_EXPONENTIAL, RETRY_EXPONENTIAL};
+    static const enum retry_jitter js[] = {JITTER_NONE, JITTER_NONE,  JITTER_NONE,
                                            JITTER_FULL, JITTER_EQUAL, JITTER_DECORRELATED};
 
     for (size_t k = 0; k < sizeof ks / sizeof ks[0]; k++) {

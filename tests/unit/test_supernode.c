@@ -201,7 +201,8 @@ static void test_supernode_refuses_forged_gossip_entries(void **state)
     /* a peer (promotion is off), a supernode at the wrong port, an id past
      * the last node, and one genuine supernode */
     m.u.sn_list.sns[0] = (struct wire_sn){peer, rh_ip(r, peer), rh_sn_port(r, peer)};
-    m.u.sn_list.sns[1] = (struct wire_sn){other, rh_ip(r, other), (uint16_t)(rh_sn_port(r, other) + 1)};
+    m.u.sn_list.sns[1] =
+        (struct wire_sn){other, rh_ip(r, other), (uint16_t)(rh_sn_port(r, other) + 1)};
     m.u.sn_list.sns[2] = (struct wire_sn){r->pl.n_nodes + 5, rh_ip(r, other), rh_sn_port(r, other)};
     m.u.sn_list.sns[3] = (struct wire_sn){other, rh_ip(r, other), rh_sn_port(r, other)};
     rh_send(g, &m);
