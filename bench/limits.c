@@ -154,9 +154,12 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--json"))
             json = true;
-        else if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
-            seconds = atof(argv[++i]);
-        else {
+        else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) {
+            char *end;
+            seconds = strtod(argv[++i], &end);
+            if (*end)
+                seconds = -1; /* refused below */
+        } else {
             fprintf(stderr, "usage: bootstorm-limits [--json] [--seconds S]\n");
             return 2;
         }

@@ -42,8 +42,10 @@ static void check_table(const struct field *table, const char *where)
         if (f->type == F_ENUM && !f->names)
             fail_msg("%s.%s: an enum without names", where, f->key);
         if (f->type == F_MAP || f->type == F_INLINE || f->type == F_ACTION) {
-            if (!f->sub)
+            if (!f->sub) {
                 fail_msg("%s.%s: no sub-table", where, f->key);
+                return; /* as above */
+            }
             check_table(f->sub, f->key);
         }
         if (!ops->to_json && !f->used && f->type != F_INLINE && f->type != F_ACTION &&
