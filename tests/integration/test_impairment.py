@@ -10,7 +10,10 @@ import bslib
 a = bslib.parse_args()
 check = bslib.Check()
 scenario = os.path.join(a.source, "tests/scenarios/small.yaml")
-common = ["--quiet", "--set", "nodes.peers=300", "--set", "duration=10s", "--set", "events.1.at=5s"]
+# 150 peers booting over 3 s keep the ranks idle enough, even in the ASan
+# build, that a login p50 is the protocol's round trips and not the CPU.
+common = ["--quiet", "--set", "nodes.peers=150", "--set", "duration=10s", "--set", "events.1.at=5s",
+          "--set", "events.0.boot.over=3s"]
 
 
 def run(name, base, *extra):
@@ -34,7 +37,7 @@ for which in ["login", "register"]:
     print(f"{which} p50: {p50_ms(base, which):.1f} ms -> {p50_ms(slow, which):.1f} ms (+{d:.1f} ms)")
     check(70 <= d <= 150, f"{which} round trip grew by about 100 ms (+{d:.1f} ms)")
 s = bslib.load_run(slow)["summary"]
-check(s["online_final"] == 300, "with latency every peer still got online")
+check(s["online_final"] == 150, "with latency every peer still got online")
 check(bslib.load_run(slow)["scenario"]["network"]["impair"]["peer"]["latency"] == "100ms",
       "run.json records the impairment")
 
@@ -55,7 +58,7 @@ check(s["login_timeout"] + s["reg_timeout"] > 20,
       f"30% message loss shows up as timeouts ({s['login_timeout']} + {s['reg_timeout']})")
 check(s["msgs_recv"] < s["msgs_sent"] * 0.9, "fewer messages arrived than were sent")
 # lost keepalives also cost connections, so a few peers are always re-homing
-check(s["online_final"] >= 285, f"the retries kept >= 95% online ({s['online_final']})")
+check(s["online_final"] >= 142, f"the retries kept >= 95% online ({s['online_final']})")
 thin = run("uplink", "127.33.0.1", *common, "--set", "network.impair.peer.uplink=16kbit")
 d = p50_ms(thin, "login") - p50_ms(base, "login")
 print(f"login p50 with a 16 kbit/s uplink: +{d:.0f} ms")
