@@ -47,7 +47,7 @@ lint: lint-deps
 	JOBS=$(JOBS) scripts/lint $(CHECKS)
 
 clean:
-	rm -rf build build-asan build-lint
+	rm -rf build build-asan build-lint build-fuzz
 
 # libFuzzer targets (tests/fuzz/, docs/testing.md), built with clang in
 # build-fuzz/ with ASan+UBSan; each runs FUZZ_SECONDS on a copy of its seeds.
