@@ -20,6 +20,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A point on a rank's two clocks: the stall clock (how late its timers
+ * ran) and the busy clock (CPU its thread used). Between two marks, the
+ * emulator delayed what was in flight by at most the stall, and of that
+ * stall only what its own work explains: the smaller of the two. */
+struct emu_mark {
+    int64_t stall_ns, busy_ns;
+};
+
 /* Lag probe lateness below this is timer noise, not a stall. */
 #define ATTR_STALL_MIN_NS 1000000LL
 

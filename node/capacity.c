@@ -49,12 +49,9 @@ static void service_done(evutil_socket_t fd, short what, void *arg)
     count(c, it->abandoned ? c->m.c_wasted : c->m.c_served);
     if (c->m.emu_us) {
         struct host *h = c->h;
-        int64_t emu =
-            host_emulates_clients(h)
-                ? attr_delay(
-                      host_now(h) - it->enq_ns,
-                      host_emu_since(h, (struct emu_mark){it->enq_stall_ns, it->enq_busy_ns}), 0)
-                : 0;
+        int64_t emu = host_emulates_clients(h)
+                          ? attr_delay(host_now(h) - it->enq_ns, host_emu_since(h, it->enq_mark), 0)
+                          : 0;
         hist_add(c->m.emu_us, (uint64_t)(emu / 1000));
     }
     c->done(it, it->abandoned, c->arg); /* may free it */
@@ -151,9 +148,7 @@ enum cap_verdict cap_submit(struct capacity *c, struct cap_item *it, uint32_t *h
     it->owner = c;
     it->abandoned = false;
     it->enq_ns = host_now(c->h);
-    struct emu_mark mark = host_emu_mark(c->h);
-    it->enq_stall_ns = mark.stall_ns;
-    it->enq_busy_ns = mark.busy_ns;
+    it->enq_mark = host_emu_mark(c->h);
     bool all_busy = c->busy >= c->cfg.workers;
     switch (c->cfg.admission) {
     case ADMIT_ACCEPT_ALL:

@@ -29,6 +29,7 @@
 
 #include <event2/event_struct.h>
 
+#include "common/attribution.h"
 #include "common/hist.h"
 #include "common/rng.h"
 #include "common/scenario.h"
@@ -42,8 +43,8 @@ struct cap_item {
     struct capacity *owner;
     struct event timer;
     int64_t enq_ns;
-    int64_t enq_stall_ns, enq_busy_ns; /* the rank's emulator clocks at enq_ns */
-    int64_t start_ns;                  /* run time a worker took it */
+    struct emu_mark enq_mark; /* the rank's emulator clocks at enq_ns */
+    int64_t start_ns;         /* run time a worker took it */
     uint8_t state;
     bool abandoned;
 };

@@ -19,6 +19,7 @@
 #include <event2/event.h>
 #include <openssl/ssl.h>
 
+#include "common/attribution.h"
 #include "common/clock.h"
 #include "common/metrics.h"
 #include "common/pki.h"
@@ -108,15 +109,8 @@ void host_peer_emulator_delays(const struct host *h, int64_t *first_emu_ns);
  * Returns 0 or -1 (out of memory). */
 int host_add_node(struct host *h, enum role role, void *node);
 
-/* A point on the rank's two clocks of the emulator's own delay: the stall
- * clock (how late its timers ran) and the busy clock (CPU its thread used).
- * Between two marks, the emulator delayed what was in flight by at most the
- * stall, and of that stall only what its own work explains: the smaller of
- * the two (common/attribution.h). */
-struct emu_mark {
-    int64_t stall_ns, busy_ns;
-};
-
+/* A point on the rank's two clocks of the emulator's own delay
+ * (struct emu_mark, common/attribution.h). */
 static inline struct emu_mark host_emu_mark(const struct host *h)
 {
     struct timespec ts;
@@ -124,6 +118,8 @@ static inline struct emu_mark host_emu_mark(const struct host *h)
     return (struct emu_mark){h->stall_ns, (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec};
 }
 
+/* The emulator's delay since mark m: the smaller of the stall and the busy
+ * time accrued since (common/attribution.h). */
 static inline int64_t host_emu_since(const struct host *h, struct emu_mark m)
 {
     struct emu_mark now = host_emu_mark(h);

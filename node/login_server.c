@@ -133,7 +133,9 @@ static const struct server_ops ls_server_ops = {
 
 /* ---- lifecycle ---- */
 
-int ls_set_up(struct login_server *ls)
+/* Down: no listener, every connection and queued request dropped. Up: listen
+ * again. Both idempotent; up fails only if the address cannot be bound. */
+static int ls_set_up(struct login_server *ls)
 {
     if (ls->state == LS_UP)
         return 0;
@@ -148,7 +150,7 @@ int ls_set_up(struct login_server *ls)
     return 0;
 }
 
-void ls_set_down(struct login_server *ls)
+static void ls_set_down(struct login_server *ls)
 {
     if (ls->state == LS_DOWN)
         return;
@@ -156,7 +158,7 @@ void ls_set_down(struct login_server *ls)
     ls_set_state(ls, LS_DOWN);
 }
 
-struct login_server *ls_create(struct host *h, uint32_t id, char *err, size_t errlen)
+static struct login_server *ls_create(struct host *h, uint32_t id, char *err, size_t errlen)
 {
     struct login_server *ls = calloc(1, sizeof *ls);
     if (!ls) {
@@ -194,7 +196,7 @@ struct login_server *ls_create(struct host *h, uint32_t id, char *err, size_t er
     return ls;
 }
 
-void ls_free(struct login_server *ls)
+static void ls_free(struct login_server *ls)
 {
     if (!ls)
         return;

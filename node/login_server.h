@@ -28,13 +28,4 @@ struct scn_event;
 
 extern const struct role_ops login_server_role;
 
-struct login_server *ls_create(struct host *h, uint32_t id, char *err, size_t errlen);
-void ls_free(struct login_server *ls);
-
-/* Down: no listener, every connection and queued request dropped. Up: listen
- * again. Both idempotent. ls_set_up fails (returns -1) only if the address
- * cannot be bound again. */
-void ls_set_down(struct login_server *ls);
-int ls_set_up(struct login_server *ls);
-
 #endif

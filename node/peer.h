@@ -21,8 +21,8 @@
 #include <event2/event_struct.h>
 
 #include "common/retry.h"
+#include "common/attribution.h"
 #include "common/rng.h"
-#include "host.h"
 #include "role_table.h"
 #include "wire.h"
 

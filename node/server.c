@@ -175,11 +175,6 @@ int server_listen(struct server *s, uint32_t ip, uint16_t port, int backlog, cha
     return s->lst ? 0 : -1;
 }
 
-bool server_listening(const struct server *s)
-{
-    return s->lst != NULL;
-}
-
 void server_stop(struct server *s)
 {
     listener_free(s->lst);

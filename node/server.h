@@ -82,7 +82,6 @@ void server_init(struct server *s, struct host *h, enum role role, uint32_t id, 
 /* Listen on ip:port. Returns 0, or -1 with err set. */
 int server_listen(struct server *s, uint32_t ip, uint16_t port, int backlog, char *err,
                   size_t errlen);
-bool server_listening(const struct server *s);
 /* Stop: close the listener, drop every queued request and connection. */
 void server_stop(struct server *s);
 

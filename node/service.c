@@ -112,7 +112,7 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
     }
 }
 
-int svc_set_up(struct service *s)
+static int svc_set_up(struct service *s)
 {
     if (s->fd >= 0)
         return 0;
@@ -137,7 +137,7 @@ int svc_set_up(struct service *s)
     return 0;
 }
 
-void svc_set_down(struct service *s)
+static void svc_set_down(struct service *s)
 {
     if (s->fd < 0)
         return;
@@ -149,7 +149,7 @@ void svc_set_down(struct service *s)
     cap_clear(&s->cap); /* a crashed server forgets its queue */
 }
 
-struct service *svc_create(struct host *h, uint32_t id, char *err, size_t errlen)
+static struct service *svc_create(struct host *h, uint32_t id, char *err, size_t errlen)
 {
     struct service *s = calloc(1, sizeof *s);
     if (!s) {
@@ -182,7 +182,7 @@ struct service *svc_create(struct host *h, uint32_t id, char *err, size_t errlen
     return s;
 }
 
-void svc_free(struct service *s)
+static void svc_free(struct service *s)
 {
     if (!s)
         return;

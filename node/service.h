@@ -21,9 +21,4 @@ struct scn_event;
 
 extern const struct role_ops service_role;
 
-struct service *svc_create(struct host *h, uint32_t id, char *err, size_t errlen);
-void svc_free(struct service *s);
-void svc_set_down(struct service *s);
-int svc_set_up(struct service *s);
-
 #endif

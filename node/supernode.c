@@ -105,7 +105,7 @@ static void snc_set_state(struct sn_conn *c, enum snc_state s)
     c->state = s;
 }
 
-bool sn_is_up(const struct supernode *sn)
+static bool sn_is_up(const struct supernode *sn)
 {
     return sn->state == SN_UP;
 }
@@ -453,7 +453,7 @@ struct supernode *sn_create(struct host *h, uint32_t id, bool active, bool promo
     return sn;
 }
 
-int sn_activate(struct supernode *sn, uint32_t max_clients)
+static int sn_activate(struct supernode *sn, uint32_t max_clients)
 {
     char err[256];
     if (sn->state != SN_DORMANT)

@@ -34,10 +34,8 @@ struct supernode *sn_create(struct host *h, uint32_t id, bool active, bool promo
                             uint32_t max_clients, char *err, size_t errlen);
 void sn_free(struct supernode *sn);
 
-int sn_activate(struct supernode *sn, uint32_t max_clients);
 /* Crash or leave SN mode: listener closed, every client dropped. */
 void sn_set_down(struct supernode *sn);
-bool sn_is_up(const struct supernode *sn);
 /* A promoted SN's demotion check: true (and the SN is down) when its load
  * stayed below `below` of max_clients for for_ns while `surplus`. */
 bool sn_check_demote(struct supernode *sn, double below, int64_t for_ns, bool surplus);
