@@ -127,7 +127,7 @@ static int one_sign(void *p)
 static int one_verify(void *p)
 {
     struct sig_arg *a = p;
-    return ticket_check(&a->k, &a->t, 0) == TICKET_VALID ? 0 : -1;
+    return ticket_check(&a->k, &a->t, 0, a->t.addr) == TICKET_VALID ? 0 : -1;
 }
 
 /* A socket bound to a free loopback port (listening, for a stream). */

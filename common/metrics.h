@@ -70,7 +70,13 @@
     X(MALFORMED, "malformed")                                                                      \
     X(SOCKET_ERRORS, "socket_errors")                                                              \
     X(ACCEPT_ERRORS, "accept_errors")                                                              \
-    X(GOSSIP_REFUSED, "gossip_refused")
+    X(GOSSIP_REFUSED, "gossip_refused")                                                            \
+    X(CONN_CAPPED, "conn_capped")                                                                  \
+    X(CONN_DEADLINE, "conn_deadline")                                                              \
+    X(CONN_IDLE, "conn_idle")                                                                      \
+    X(CONN_OVERFLOW, "conn_overflow")                                                              \
+    X(SN_REPLACED, "sn_replaced")                                                                  \
+    X(SN_REFUSED_REPLAY, "sn_refused_replay")
 
 #define METRIC_GAUGES(X)                                                                           \
     X(OFF, "off")                                                                                  \

@@ -132,6 +132,13 @@ struct scn_impair {
     uint64_t downlink_Bps;
 };
 
+/* What a TCP server allows one client connection (node/server.h). */
+struct scn_conn_limits {
+    uint32_t max_conns;          /* open accepted connections per listener; 0 = no cap */
+    int64_t request_deadline_ns; /* accept to a complete first request, own queue excluded */
+    int64_t linger_ns;           /* final answer sent to the server's close */
+};
+
 struct scenario {
     char name[SCN_NAME_MAX];
     uint64_t seed;
@@ -152,8 +159,9 @@ struct scenario {
     } placement;
 
     struct scn_login_server {
-        struct scn_capacity cap; /* YAML: workers, service_time, queue, admission, ... */
-        uint32_t backlog;        /* TCP listen backlog */
+        struct scn_capacity cap;      /* YAML: workers, service_time, queue, admission, ... */
+        struct scn_conn_limits conns; /* YAML: max_conns, request_deadline, linger */
+        uint32_t backlog;             /* TCP listen backlog */
         int64_t ticket_ttl_ns;
         uint16_t port;
     } login_server;
@@ -165,9 +173,10 @@ struct scenario {
 
     struct scn_supernode {
         uint16_t port;
-        uint32_t list_size;      /* SNs handed out per REGISTER_OK / REDIRECT */
-        uint32_t max_clients;    /* 0 = unlimited; when full: REDIRECT */
-        struct scn_capacity cap; /* per REGISTER and KEEPALIVE; default 0 service time */
+        uint32_t list_size;           /* SNs handed out per REGISTER_OK / REDIRECT */
+        uint32_t max_clients;         /* 0 = unlimited; when full: REDIRECT */
+        struct scn_capacity cap;      /* per REGISTER and KEEPALIVE; default 0 service time */
+        struct scn_conn_limits conns; /* the same keys as login_server's */
         struct scn_overload {
             enum scn_overload_action action;
             double load;    /* clients / max_clients above which it is loaded; 0 = off */

@@ -107,6 +107,15 @@ static const struct field capacity_fields[] = {
     {NULL},
 };
 
+#define CONNS(f) offsetof(struct scn_conn_limits, f)
+/* The connection limits of login_server and supernode (node/server.h). */
+static const struct field conn_limit_fields[] = {
+    {"max_conns", F_U32, CONNS(max_conns), .def = "0", .max = UINT32_MAX},
+    {"request_deadline", F_DURATION, CONNS(request_deadline_ns), .def = "20s", .min = MS},
+    {"linger", F_DURATION, CONNS(linger_ns), .def = "10s", .min = MS},
+    {NULL},
+};
+
 static const struct fdef supernode_cap_defaults[] = {
     {"workers", "1"}, {"service_time", "0ms"}, {"queue", "100000"}, {"admission", "accept-all"},
     {NULL, NULL},
@@ -124,6 +133,7 @@ static const struct field nodes_fields[] = {
 
 static const struct field login_server_fields[] = {
     {"(capacity)", F_INLINE, OFF(login_server.cap), .sub = capacity_fields},
+    {"(connections)", F_INLINE, OFF(login_server.conns), .sub = conn_limit_fields},
     {"backlog", F_U32, OFF(login_server.backlog), .def = "1024", .min = 1, .max = 65535},
     {"ticket_ttl", F_DURATION, OFF(login_server.ticket_ttl_ns), .def = "1h", .min = MS},
     {"port", F_U16, OFF(login_server.port), .def = "4430", .min = 1, .max = 65535},
@@ -168,6 +178,7 @@ static const struct field supernode_fields[] = {
     {"max_clients", F_U32, OFF(supernode.max_clients), .def = "0", .max = UINT32_MAX},
     {"(capacity)", F_INLINE, OFF(supernode.cap), .sub = capacity_fields,
      .defs = supernode_cap_defaults},
+    {"(connections)", F_INLINE, OFF(supernode.conns), .sub = conn_limit_fields},
     {"overload", F_MAP, 0, .sub = overload_fields},
     {"promote", F_MAP, 0, .sub = promote_fields},
     {"gossip", F_MAP, 0, .sub = gossip_fields},

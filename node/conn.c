@@ -72,7 +72,11 @@ static void listener_accept(struct evconnlistener *el, evutil_socket_t fd, struc
                             int len, void *arg)
 {
     struct listener *l = arg;
-    l->on_accept(l->arg, fd);
+    const struct sockaddr_in *from = (const struct sockaddr_in *)sa;
+    uint32_t ip = sa && sa->sa_family == AF_INET && len >= (int)sizeof *from
+                      ? ntohl(from->sin_addr.s_addr)
+                      : 0;
+    l->on_accept(l->arg, fd, ip);
 }
 
 static void listener_resume(evutil_socket_t fd, short what, void *arg)

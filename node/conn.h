@@ -22,8 +22,9 @@ void conn_sockaddr(uint32_t ip, uint16_t port, struct sockaddr_in *sa);
 /* A listener on ip:port that survives fd exhaustion: on EMFILE/ENFILE it
  * pauses accepting for 100 ms instead of spinning (libevent keeps failing
  * otherwise), counts accept_errors, then resumes. on_accept gets each new
- * connection's fd, which it owns. */
-typedef void (*listener_accept_fn)(void *arg, evutil_socket_t fd);
+ * connection's fd, which it owns, and the client's IPv4 address (host byte
+ * order). */
+typedef void (*listener_accept_fn)(void *arg, evutil_socket_t fd, uint32_t peer_ip);
 struct listener;
 struct listener *listener_new(struct host *h, uint32_t ip, uint16_t port, int backlog,
                               listener_accept_fn on_accept, void *arg, char *err, size_t errlen);

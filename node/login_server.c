@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "capacity.h"
 #include "conn.h"
 #include "host.h"
@@ -48,7 +50,9 @@ static void ls_set_state(struct login_server *ls, enum ls_state s)
 
 /* A connection only moves forward: one handshake, one request, one answer.
  * A late event (the handshake's CONNECTED after the request was read in the
- * same pass) must not take it back and let a second request in. */
+ * same pass) must not take it back and let a second request in.
+ * The server's deadline from accept covers HANDSHAKE and WAIT_REQ; IN_CAP
+ * waits on the server, untimed; DONE lingers at most login_server.linger. */
 static void lsc_set_state(struct ls_conn *c, enum lsc_state s)
 {
     struct login_server *ls = container_of(c->base.srv, struct login_server, srv);
@@ -57,6 +61,10 @@ static void lsc_set_state(struct ls_conn *c, enum lsc_state s)
     trace_state(ls->h, TRACE_LS_CONN, "ls_conn", ls->id, lsc_state_names[c->state],
                 lsc_state_names[s]);
     c->state = s;
+    if (s == LSC_IN_CAP)
+        srv_conn_no_timer(&c->base);
+    else if (s == LSC_DONE)
+        srv_conn_deadline(&c->base, ls->h->scn->login_server.conns.linger_ns);
 }
 
 /* ---- requests ---- */
@@ -72,11 +80,13 @@ static void on_served(struct srv_conn *sc)
         int64_t now_ms = host_now(h) / NS_PER_MS;
         struct wire_msg ok = {.type = WIRE_LOGIN_OK};
         ok.u.ticket.user_id = c->user_id;
+        ok.u.ticket.addr = sc->peer_ip; /* binds the ticket to where it was issued */
         ok.u.ticket.expiry_ms = (uint64_t)(now_ms > 0 ? now_ms : 0) +
                                 (uint64_t)(h->scn->login_server.ticket_ttl_ns / NS_PER_MS);
         if (ticket_sign(&h->keys, &ok.u.ticket) == 0)
             m = ok;
     }
+    OPENSSL_cleanse(c->secret, sizeof c->secret);
     srv_conn_send(sc, &m);
 }
 
@@ -181,11 +191,8 @@ static struct login_server *ls_create(struct host *h, uint32_t id, char *err, si
                             .queue_us = &h->m.ls_queue_us,
                             .service_us = &h->m.ls_service_us,
                             .emu_us = &h->m.ls_emu_us};
-    /* A client that never finishes its login is reaped after twice its own
-     * timeout plus a margin. */
-    int64_t idle = 2 * h->scn->peer.login.timeout_ns + 10 * NS_PER_S;
     server_init(&ls->srv, h, ROLE_LOGIN_SERVER, id, ls->ctx, &ls_server_ops, sizeof(struct ls_conn),
-                idle, &h->scn->login_server.cap, &m);
+                &h->scn->login_server.conns, &h->scn->login_server.cap, &m);
     if (server_listen(&ls->srv, placement_addr(&h->pl, id), placement_port(&h->pl, id),
                       (int)h->scn->login_server.backlog, err, errlen) < 0) {
         SSL_CTX_free(ls->ctx);

@@ -267,8 +267,8 @@ static void login_event(struct bufferevent *bev, short what, void *arg)
         p->handshakes++;
         struct wire_msg m = {.type = WIRE_LOGIN_REQ};
         m.u.login_req.user_id = p->id;
-        ticket_credential(p->h->pki->secret, p->id, m.u.login_req.secret);
-        if (conn_send(p->h, ROLE_PEER, bev, &m) < 0)
+        if (ticket_credential(p->h->pki->secret, p->id, m.u.login_req.secret) < 0 ||
+            conn_send(p->h, ROLE_PEER, bev, &m) < 0)
             login_failed(p, C_LOGIN_ERROR);
         return;
     }
@@ -343,7 +343,7 @@ static int sn_msg(void *arg, const struct wire_msg *m)
         register_failed(p, C_REG_REDIRECTED, 0);
         return 1;
     case WIRE_REGISTER_FAIL:
-        if (m->u.reason == WIRE_REASON_EXPIRED_TICKET) {
+        if (m->u.reason == WIRE_REASON_EXPIRED_TICKET || m->u.reason == WIRE_REASON_WRONG_ADDRESS) {
             /* A new ticket is needed: back to the login servers. */
             p->has_ticket = false;
             h->m.c[C_REG_FAIL]++;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <event2/buffer.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 
@@ -16,8 +17,11 @@ static void close_socket(struct srv_conn *c)
         return;
     if (c->srv->ops->on_close)
         c->srv->ops->on_close(c);
+    event_del(&c->timer);
     conn_close(c->srv->h, c->bev);
     c->bev = NULL;
+    if (c->accepted)
+        c->srv->n_accepted--;
 }
 
 static void conn_free(struct srv_conn *c)
@@ -36,10 +40,58 @@ void srv_conn_close(struct srv_conn *c)
         conn_free(c);
 }
 
+/* ---- the connection's timer ---- */
+
+static void arm(struct srv_conn *c, enum srv_timer kind, int64_t ns)
+{
+    if (!c->bev || c->timer_kind == SRV_TIMER_OVERFLOW)
+        return;
+    c->timer_kind = (uint8_t)kind;
+    if (kind == SRV_TIMER_OFF) {
+        event_del(&c->timer);
+        return;
+    }
+    struct timeval tv = clock_tv_from_ns(ns);
+    event_add(&c->timer, &tv);
+}
+
+void srv_conn_deadline(struct srv_conn *c, int64_t ns)
+{
+    arm(c, SRV_TIMER_DEADLINE, ns);
+}
+
+void srv_conn_idle(struct srv_conn *c, int64_t ns)
+{
+    c->idle_ns = ns;
+    arm(c, SRV_TIMER_IDLE, ns);
+}
+
+void srv_conn_no_timer(struct srv_conn *c)
+{
+    arm(c, SRV_TIMER_OFF, 0);
+}
+
+static void timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct srv_conn *c = arg;
+    struct host *h = c->srv->h;
+    if (c->timer_kind == SRV_TIMER_DEADLINE)
+        h->m.c[C_CONN_DEADLINE]++;
+    else if (c->timer_kind == SRV_TIMER_IDLE)
+        h->m.c[C_CONN_IDLE]++;
+    srv_conn_close(c);
+}
+
 void srv_conn_send(struct srv_conn *c, const struct wire_msg *m)
 {
-    if (c->bev)
-        conn_send(c->srv->h, c->srv->role, c->bev, m);
+    if (!c->bev)
+        return;
+    conn_send(c->srv->h, c->srv->role, c->bev, m);
+    if (c->timer_kind != SRV_TIMER_OVERFLOW &&
+        evbuffer_get_length(bufferevent_get_output(c->bev)) > SRV_OUTPUT_MAX) {
+        c->srv->h->m.c[C_CONN_OVERFLOW]++;
+        arm(c, SRV_TIMER_OVERFLOW, 0); /* callers may still use c: close from the loop */
+    }
 }
 
 enum cap_verdict srv_conn_submit(struct srv_conn *c, uint32_t *hint_ms)
@@ -69,6 +121,8 @@ static void cap_dropped(struct cap_item *it, void *arg)
 static int on_frame(void *arg, const struct wire_msg *m)
 {
     struct srv_conn *c = arg;
+    if (c->timer_kind == SRV_TIMER_IDLE)
+        arm(c, SRV_TIMER_IDLE, c->idle_ns); /* a complete frame, not a byte */
     return c->srv->ops->on_msg(c, m);
 }
 
@@ -102,27 +156,43 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
     srv_conn_close(c);
 }
 
-static void on_accept(void *arg, evutil_socket_t fd)
+static struct srv_conn *conn_new(struct server *s)
+{
+    struct srv_conn *c = calloc(1, s->conn_size);
+    if (!c)
+        return NULL;
+    c->srv = s;
+    evtimer_assign(&c->timer, s->h->base, timer_cb, c);
+    return c;
+}
+
+static void on_accept(void *arg, evutil_socket_t fd, uint32_t peer_ip)
 {
     struct server *s = arg;
     struct host *h = s->h;
-    struct srv_conn *c = calloc(1, s->conn_size);
+    if (s->lim->max_conns && s->n_accepted >= s->lim->max_conns) {
+        close(fd); /* the client sees the connection closed at once */
+        h->m.c[C_CONN_CAPPED]++;
+        return;
+    }
+    struct srv_conn *c = conn_new(s);
     if (!c) {
         close(fd);
         h->m.c[C_ACCEPT_ERRORS]++;
         return;
     }
-    c->srv = s;
     c->bev = conn_accepted(h, s->role, s->tls, fd, read_cb, write_cb, event_cb, c);
     if (!c->bev) { /* counted, fd closed */
         free(c);
         return;
     }
+    c->accepted = true;
+    c->peer_ip = peer_ip;
+    s->n_accepted++;
     LIST_INSERT_HEAD(&s->conns, c, link);
-    /* Reap clients that never finish or go quiet: a stuck half-open
-     * connection must not hold an fd forever. */
-    struct timeval idle = clock_tv_from_ns(s->idle_ns);
-    bufferevent_set_timeouts(c->bev, &idle, NULL);
+    /* The first request must be complete by the deadline: a client that
+     * never finishes its handshake or trickles bytes must not hold an fd. */
+    srv_conn_deadline(c, s->lim->request_deadline_ns);
     if (s->ops->on_accept)
         s->ops->on_accept(c);
 }
@@ -130,12 +200,11 @@ static void on_accept(void *arg, evutil_socket_t fd)
 struct srv_conn *server_connect(struct server *s, uint32_t src_ip, uint32_t dst_ip, uint16_t port,
                                 int64_t timeout_ns, enum conn_start *why)
 {
-    struct srv_conn *c = calloc(1, s->conn_size);
+    struct srv_conn *c = conn_new(s);
     if (!c) {
         *why = CONN_ERR_NOMEM;
         return NULL;
     }
-    c->srv = s;
     *why = conn_connect(s->h, s->role, NULL, src_ip, dst_ip, port, read_cb, write_cb, event_cb, c,
                         &c->bev);
     if (*why != CONN_STARTED) {
@@ -151,7 +220,7 @@ struct srv_conn *server_connect(struct server *s, uint32_t src_ip, uint32_t dst_
 /* ---- lifecycle ---- */
 
 void server_init(struct server *s, struct host *h, enum role role, uint32_t id, SSL_CTX *tls,
-                 const struct server_ops *ops, size_t conn_size, int64_t idle_ns,
+                 const struct server_ops *ops, size_t conn_size, const struct scn_conn_limits *lim,
                  const struct scn_capacity *cap_cfg, const struct cap_metrics *m)
 {
     s->h = h;
@@ -160,7 +229,8 @@ void server_init(struct server *s, struct host *h, enum role role, uint32_t id, 
     s->tls = tls;
     s->ops = ops;
     s->conn_size = conn_size;
-    s->idle_ns = idle_ns;
+    s->lim = lim;
+    s->n_accepted = 0;
     s->lst = NULL;
     LIST_INIT(&s->conns);
     cap_init(&s->cap, h, cap_cfg, id, m, cap_served, cap_dropped, s);

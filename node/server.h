@@ -15,7 +15,21 @@
  * and when the server stops. Closing a connection whose request is queued
  * leaves the request to be served (and counted as wasted) unless the
  * capacity model drops abandoned requests: the server learns that its
- * client left only when it replies, as a real one does. */
+ * client left only when it replies, as a real one does.
+ *
+ * A server closes a client that overstays (design: no slowloris). Each
+ * accepted connection has one timer, set by the role as its state moves:
+ *   - a deadline (srv_conn_deadline): absolute; bytes and frames do not move
+ *     it. From accept, the role's request_deadline runs until the first
+ *     request is complete; after the final answer, its linger.
+ *   - an idle timeout (srv_conn_idle): restarted by each complete frame only,
+ *     so a client trickling bytes cannot keep it alive.
+ *   - none (srv_conn_no_timer): while the request waits in the server's own
+ *     queue, the wait is the server's, not the client's.
+ * Each listener also caps its open accepted connections (max_conns: one
+ * beyond it is accepted and closed at once, counted conn_capped), and a
+ * client that does not read its answers is dropped once SRV_OUTPUT_MAX bytes
+ * wait for it (conn_overflow). */
 #ifndef BS_SERVER_H
 #define BS_SERVER_H
 
@@ -24,6 +38,7 @@
 #include <stdint.h>
 #include <sys/queue.h>
 
+#include <event2/event_struct.h>
 #include <openssl/ssl.h>
 
 #include "capacity.h"
@@ -35,12 +50,24 @@ struct host;
 struct server;
 struct listener;
 
+/* Output waiting for a client beyond which the server drops it. A node's
+ * answers are a few hundred bytes each: only a client that stopped reading
+ * gets here. */
+#define SRV_OUTPUT_MAX (16 * 1024)
+
+enum srv_timer { SRV_TIMER_OFF = 0, SRV_TIMER_DEADLINE, SRV_TIMER_IDLE, SRV_TIMER_OVERFLOW };
+
 struct srv_conn {
     LIST_ENTRY(srv_conn) link;
     struct server *srv;
     struct bufferevent *bev; /* NULL once the socket is closed */
     struct cap_item item;    /* the request; item.state != CAP_IDLE while inside
                               * the capacity model */
+    struct event timer;      /* deadline or idle timeout (accepted only) */
+    int64_t idle_ns;         /* SRV_TIMER_IDLE: the timeout each frame restarts */
+    uint32_t peer_ip;        /* accepted: the client's IPv4 address; 0 otherwise */
+    uint8_t timer_kind;      /* enum srv_timer */
+    bool accepted;
 };
 
 struct server_ops {
@@ -69,15 +96,17 @@ struct server {
     SSL_CTX *tls; /* NULL: plain TCP */
     const struct server_ops *ops;
     size_t conn_size;
-    int64_t idle_ns;      /* read timeout of accepted connections */
+    const struct scn_conn_limits *lim;
+    uint32_t n_accepted;  /* accepted connections whose socket is open */
     struct listener *lst; /* NULL while not listening */
     struct capacity cap;
     LIST_HEAD(, srv_conn) conns;
 };
 
-/* Set up (not listening yet). cap_cfg and m as for cap_init. */
+/* Set up (not listening yet). lim: connection cap, deadline and linger;
+ * cap_cfg and m as for cap_init. */
 void server_init(struct server *s, struct host *h, enum role role, uint32_t id, SSL_CTX *tls,
-                 const struct server_ops *ops, size_t conn_size, int64_t idle_ns,
+                 const struct server_ops *ops, size_t conn_size, const struct scn_conn_limits *lim,
                  const struct scn_capacity *cap_cfg, const struct cap_metrics *m);
 /* Listen on ip:port. Returns 0, or -1 with err set. */
 int server_listen(struct server *s, uint32_t ip, uint16_t port, int backlog, char *err,
@@ -91,7 +120,17 @@ void server_stop(struct server *s);
 struct srv_conn *server_connect(struct server *s, uint32_t src_ip, uint32_t dst_ip, uint16_t port,
                                 int64_t timeout_ns, enum conn_start *why);
 
-/* Send one message; nothing happens once the socket is closed. */
+/* c's timer (accepted connections; see the top of this file): close c ns
+ * from now whatever it sends; close it after ns without a complete frame;
+ * or no timer. The first two count conn_deadline and conn_idle when they
+ * fire. None of them overrides a pending overflow drop. */
+void srv_conn_deadline(struct srv_conn *c, int64_t ns);
+void srv_conn_idle(struct srv_conn *c, int64_t ns);
+void srv_conn_no_timer(struct srv_conn *c);
+
+/* Send one message; nothing happens once the socket is closed. If the
+ * client's unread output passes SRV_OUTPUT_MAX, c is closed from the event
+ * loop shortly after (never inside this call: c stays valid). */
 void srv_conn_send(struct srv_conn *c, const struct wire_msg *m);
 /* Put c's request into the capacity model. */
 enum cap_verdict srv_conn_submit(struct srv_conn *c, uint32_t *hint_ms);

@@ -15,6 +15,7 @@
 #include "host.h"
 #include "server.h"
 #include "ticket.h"
+#include "common/u64map.h"
 #include "trace.h"
 
 #define SN_KNOWN_MAX 64
@@ -28,8 +29,11 @@
 enum sn_state { SN_DORMANT = 0, SN_UP, SN_DOWN };
 static const char *const sn_state_names[] = {"DORMANT", "UP", "DOWN"};
 
-/* A connection (snc_set_state alone moves sn->clients and the sn_clients
- * gauge, on entering and leaving REGISTERED):
+/* A connection (snc_set_state alone moves sn->clients, the sn_clients gauge
+ * and the by-user index, on entering and leaving REGISTERED, and sets the
+ * connection's timer: the request deadline from accept until REGISTERING,
+ * none while the request is queued, the idle timeout while REGISTERED, the
+ * linger while CLOSING):
  *
  *   NEW --REGISTER--> REGISTERING --served, valid, room--> REGISTERED
  *    |                     |                                  | KEEPALIVE (one in
@@ -69,8 +73,10 @@ struct supernode {
     struct rng rng;
     uint32_t clients;
     uint32_t max_clients;
-    int64_t over_since; /* run time the overload began, -1: not overloaded */
-    int64_t low_since;  /* run time the load fell below demote_below, -1: not low */
+    struct u64map by_user; /* user_id -> its REGISTERED sn_conn: one each */
+    int64_t idle_ns;       /* a registered client silent this long is gone */
+    int64_t over_since;    /* run time the overload began, -1: not overloaded */
+    int64_t low_since;     /* run time the load fell below demote_below, -1: not low */
     struct event monitor;
     struct event gossip;
     struct wire_sn known[SN_KNOWN_MAX];
@@ -102,7 +108,17 @@ static void snc_set_state(struct sn_conn *c, enum snc_state s)
     int d = (s == SNC_REGISTERED) - (c->state == SNC_REGISTERED);
     sn->clients += (uint32_t)d;
     sn->h->m.g[G_SN_CLIENTS] += d;
+    if (d < 0 && u64map_get(&sn->by_user, c->ticket.user_id) == c)
+        u64map_del(&sn->by_user, c->ticket.user_id);
+    else if (d > 0)
+        (void)u64map_put(&sn->by_user, c->ticket.user_id, c); /* out of memory: not indexed */
     c->state = s;
+    if (s == SNC_REGISTERING)
+        srv_conn_no_timer(&c->base);
+    else if (s == SNC_REGISTERED)
+        srv_conn_idle(&c->base, sn->idle_ns);
+    else if (s == SNC_CLOSING)
+        srv_conn_deadline(&c->base, sn->h->scn->supernode.conns.linger_ns);
 }
 
 static bool sn_is_up(const struct supernode *sn)
@@ -185,19 +201,45 @@ static void reply(struct sn_conn *c, const struct wire_msg *m)
     srv_conn_send(&c->base, m);
 }
 
+static const struct {
+    enum metric_counter counter;
+    enum wire_reason reason;
+} refusals[] = {
+    [TICKET_FORGED] = {C_SN_REFUSED_FORGED, WIRE_REASON_FORGED_TICKET},
+    [TICKET_WRONG_ADDRESS] = {C_SN_REFUSED_REPLAY, WIRE_REASON_WRONG_ADDRESS},
+    [TICKET_EXPIRED] = {C_SN_REFUSED_EXPIRED, WIRE_REASON_EXPIRED_TICKET},
+};
+
+/* One live registration per user: a newer valid one (necessarily from the
+ * ticket's own address) replaces the older, which is closed. A rebooted
+ * peer whose old connection the SN has not yet seen die gets in at once. */
+static void replace_older(struct supernode *sn, struct sn_conn *c)
+{
+    struct sn_conn *old = u64map_get(&sn->by_user, c->ticket.user_id);
+    if (!old || old == c)
+        return;
+    sn->h->m.c[C_SN_REPLACED]++;
+    srv_conn_close(&old->base); /* leaves REGISTERED: unindexed, clients-- */
+}
+
 static void serve_register(struct sn_conn *c)
 {
     struct supernode *sn = sn_of(&c->base);
     struct host *h = sn->h;
     int64_t now_ms = host_now(h) / NS_PER_MS;
-    enum ticket_verdict v = ticket_check(&h->keys, &c->ticket, (uint64_t)(now_ms > 0 ? now_ms : 0));
+    enum ticket_verdict v =
+        ticket_check(&h->keys, &c->ticket, (uint64_t)(now_ms > 0 ? now_ms : 0), c->base.peer_ip);
     struct wire_msg r;
     if (v != TICKET_VALID) {
-        h->m.c[v == TICKET_FORGED ? C_SN_REFUSED_FORGED : C_SN_REFUSED_EXPIRED]++;
+        h->m.c[refusals[v].counter]++;
         r.type = WIRE_REGISTER_FAIL;
-        r.u.reason = v == TICKET_FORGED ? WIRE_REASON_FORGED_TICKET : WIRE_REASON_EXPIRED_TICKET;
+        r.u.reason = refusals[v].reason;
         snc_set_state(c, SNC_CLOSING);
-    } else if (sn->max_clients && sn->clients >= sn->max_clients) {
+        reply(c, &r);
+        return;
+    }
+    replace_older(sn, c);
+    if (sn->max_clients && sn->clients >= sn->max_clients) {
         h->m.c[C_SN_REDIRECTS]++;
         r.type = WIRE_REDIRECT;
         sample_known(sn, h->scn->supernode.list_size, false, &r.u.sn_list);
@@ -426,16 +468,17 @@ struct supernode *sn_create(struct host *h, uint32_t id, bool active, bool promo
     sn->max_clients = max_clients;
     sn->over_since = -1;
     sn->low_since = -1;
+    u64map_init(&sn->by_user);
+    /* A client that stops sending keepalives is gone: 3 missed intervals. */
+    sn->idle_ns = 3 * h->scn->workload.keepalive_ns + h->scn->peer.reg.timeout_ns;
     rng_seed(&sn->rng, h->scn->seed, id, RNG_STREAM_NODE);
     struct cap_metrics m = {.g_queue = G_SN_QUEUE,
                             .g_busy = -1,
                             .c_served = C_SN_SERVED,
                             .c_rejected = -1,
                             .c_wasted = -1};
-    /* A client that stops sending keepalives is gone: 3 missed intervals. */
-    int64_t idle = 3 * h->scn->workload.keepalive_ns + h->scn->peer.reg.timeout_ns;
-    server_init(&sn->srv, h, ROLE_SUPERNODE, id, NULL, &sn_server_ops, sizeof(struct sn_conn), idle,
-                &h->scn->supernode.cap, &m);
+    server_init(&sn->srv, h, ROLE_SUPERNODE, id, NULL, &sn_server_ops, sizeof(struct sn_conn),
+                &h->scn->supernode.conns, &h->scn->supernode.cap, &m);
     evtimer_assign(&sn->monitor, h->base, monitor_tick, sn);
     evtimer_assign(&sn->gossip, h->base, gossip_tick, sn);
     /* Start out knowing a sample of the initial SNs, as if from a previous
@@ -447,6 +490,7 @@ struct supernode *sn_create(struct host *h, uint32_t id, bool active, bool promo
     }
     if (active && go_up(sn, err, errlen) < 0) {
         server_stop(&sn->srv);
+        u64map_free(&sn->by_user);
         free(sn);
         return NULL;
     }
@@ -503,6 +547,7 @@ void sn_free(struct supernode *sn)
         return;
     sn_set_down(sn);
     server_stop(&sn->srv); /* a dormant or down SN may still hold nothing; cheap */
+    u64map_free(&sn->by_user);
     free(sn);
 }
 

@@ -15,10 +15,14 @@ static void be64(uint8_t *out, uint64_t v)
     }
 }
 
-static void signed_bytes(const struct wire_ticket *t, uint8_t out[16])
+#define SIGNED_LEN 20
+
+static void signed_bytes(const struct wire_ticket *t, uint8_t out[SIGNED_LEN])
 {
     be64(out, t->user_id);
     be64(out + 8, t->expiry_ms);
+    for (int i = 0; i < 4; i++)
+        out[16 + i] = (uint8_t)(t->addr >> (24 - 8 * i));
 }
 
 int ticket_keys_init(struct ticket_keys *k, const uint8_t *priv32, const uint8_t *pub32)
@@ -43,7 +47,7 @@ void ticket_keys_free(struct ticket_keys *k)
 
 int ticket_sign(const struct ticket_keys *k, struct wire_ticket *t)
 {
-    uint8_t msg[16];
+    uint8_t msg[SIGNED_LEN];
     size_t siglen = WIRE_SIG_LEN;
     signed_bytes(t, msg);
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -54,9 +58,9 @@ int ticket_sign(const struct ticket_keys *k, struct wire_ticket *t)
 }
 
 enum ticket_verdict ticket_check(const struct ticket_keys *k, const struct wire_ticket *t,
-                                 uint64_t now_ms)
+                                 uint64_t now_ms, uint32_t from_addr)
 {
-    uint8_t msg[16];
+    uint8_t msg[SIGNED_LEN];
     signed_bytes(t, msg);
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     int ok = ctx && EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, k->verify) == 1 &&
@@ -66,21 +70,29 @@ enum ticket_verdict ticket_check(const struct ticket_keys *k, const struct wire_
      * expiry handling from a forged ticket. */
     if (!ok)
         return TICKET_FORGED;
+    if (t->addr != from_addr)
+        return TICKET_WRONG_ADDRESS;
     return t->expiry_ms <= now_ms ? TICKET_EXPIRED : TICKET_VALID;
 }
 
-void ticket_credential(const uint8_t *secret32, uint64_t user_id, uint8_t out[WIRE_SECRET_LEN])
+int ticket_credential(const uint8_t *secret32, uint64_t user_id, uint8_t out[WIRE_SECRET_LEN])
 {
     uint8_t msg[8];
     unsigned int len = WIRE_SECRET_LEN;
     be64(msg, user_id);
-    HMAC(EVP_sha256(), secret32, 32, msg, sizeof msg, out, &len);
+    if (!HMAC(EVP_sha256(), secret32, 32, msg, sizeof msg, out, &len) || len != WIRE_SECRET_LEN) {
+        OPENSSL_cleanse(out, WIRE_SECRET_LEN); /* never hand out a half-made credential */
+        return -1;
+    }
+    return 0;
 }
 
 int ticket_credential_ok(const uint8_t *secret32, uint64_t user_id,
                          const uint8_t given[WIRE_SECRET_LEN])
 {
     uint8_t want[WIRE_SECRET_LEN];
-    ticket_credential(secret32, user_id, want);
-    return CRYPTO_memcmp(want, given, WIRE_SECRET_LEN) == 0;
+    int ok = ticket_credential(secret32, user_id, want) == 0 &&
+             CRYPTO_memcmp(want, given, WIRE_SECRET_LEN) == 0;
+    OPENSSL_cleanse(want, sizeof want);
+    return ok;
 }

@@ -14,13 +14,13 @@
 
 /* Largest payload we ever produce: an SN list message (REGISTER_OK, REDIRECT,
  * GOSSIP) [t, 1, [32 x [u32, u32, u16]]] is 1 + 1 + 1 + 3 + 32 * 14 = 454
- * bytes. The others are far smaller: a ticket message is 88, LOGIN_REQ 46,
+ * bytes. The others are far smaller: a ticket message is 93, LOGIN_REQ 46,
  * REQUEST 1 + 1 + 1 + 9 + 5 = 17, REQ_BUSY 13, the one-uint32 messages 8. */
 #define WIRE_ENC_MAX 512
 #define WIRE_HEAD_ENC 3        /* array header (fixarray) + fixint type + fixint version */
 #define WIRE_SN_LIST_HDR 3     /* array16 header: up to 65535 entries */
 #define WIRE_SN_ENC_MAX 14     /* fixarray + uint32 + uint32 + uint16 */
-#define WIRE_TICKET_ENC_MAX 85 /* fixarray + uint64 + uint64 + bin8 header + 64 */
+#define WIRE_TICKET_ENC_MAX 90 /* fixarray + uint64 + uint64 + uint32 + bin8 header + 64 */
 #define WIRE_U64_ENC_MAX 9
 #define WIRE_U32_ENC_MAX 5
 /* Every type and the version must be positive fixints, or the head is larger
@@ -74,9 +74,10 @@ static void pack_head(msgpack_packer *pk, enum wire_type type, uint32_t nfields)
 
 static void pack_ticket(msgpack_packer *pk, const struct wire_ticket *t)
 {
-    msgpack_pack_array(pk, 3);
+    msgpack_pack_array(pk, 4);
     msgpack_pack_uint64(pk, t->user_id);
     msgpack_pack_uint64(pk, t->expiry_ms);
+    msgpack_pack_uint32(pk, t->addr);
     msgpack_pack_bin(pk, WIRE_SIG_LEN);
     msgpack_pack_bin_body(pk, t->sig, WIRE_SIG_LEN);
 }
@@ -308,11 +309,11 @@ static const msgpack_object *get_array(const msgpack_object *o, uint32_t n)
 
 static int get_ticket(const msgpack_object *o, struct wire_ticket *t)
 {
-    const msgpack_object *f = get_array(o, 3);
+    const msgpack_object *f = get_array(o, 4);
 
     if (f == NULL || get_uint(&f[0], UINT64_MAX, &t->user_id) != 0 ||
-        get_uint(&f[1], UINT64_MAX, &t->expiry_ms) != 0 ||
-        get_bin(&f[2], t->sig, WIRE_SIG_LEN) != 0)
+        get_uint(&f[1], UINT64_MAX, &t->expiry_ms) != 0 || get_u32(&f[2], &t->addr) != 0 ||
+        get_bin(&f[3], t->sig, WIRE_SIG_LEN) != 0)
         return -1;
     return 0;
 }

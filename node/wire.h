@@ -45,13 +45,17 @@ enum wire_reason {
     WIRE_REASON_FORGED_TICKET = 2,
     WIRE_REASON_EXPIRED_TICKET = 3,
     WIRE_REASON_NOT_SUPERNODE = 4,
+    WIRE_REASON_WRONG_ADDRESS = 5, /* the ticket was issued to another address */
 };
 
-/* ticket = [user_id, expiry_ms, sig(bin64)]; expiry_ms is run time in the
- * coordinator's timebase; sig is Ed25519 over be64(user_id) || be64(expiry_ms). */
+/* ticket = [user_id, expiry_ms, addr, sig(bin64)]; expiry_ms is run time in
+ * the coordinator's timebase; addr is the IPv4 address (uint32, host order)
+ * the login server saw the peer connect from; sig is Ed25519 over
+ * be64(user_id) || be64(expiry_ms) || be32(addr). */
 struct wire_ticket {
     uint64_t user_id;
     uint64_t expiry_ms;
+    uint32_t addr;
     uint8_t sig[WIRE_SIG_LEN];
 };
 

@@ -91,13 +91,17 @@ static struct wire_sn_list sn_list(uint32_t n)
     return l;
 }
 
-static void ticket_seed(const char *name, uint64_t now_ms, const struct wire_msg *m)
+#define SEED_ADDR 0x7f010005u /* the address the seed tickets are issued to */
+
+static void ticket_seed(const char *name, uint64_t now_ms, uint32_t from, const struct wire_msg *m)
 {
-    uint8_t buf[8 + 1024];
+    uint8_t buf[12 + 1024];
     for (int i = 0; i < 8; i++)
         buf[i] = (uint8_t)(now_ms >> (56 - 8 * i));
-    size_t n = enc(m, buf + 8, sizeof buf - 8);
-    put("ticket", name, buf, 8 + n);
+    for (int i = 0; i < 4; i++)
+        buf[8 + i] = (uint8_t)(from >> (24 - 8 * i));
+    size_t n = enc(m, buf + 12, sizeof buf - 12);
+    put("ticket", name, buf, 12 + n);
 }
 
 int main(int argc, char **argv)
@@ -119,28 +123,31 @@ int main(int argc, char **argv)
     m.u.login_req.user_id = 12345;
     ticket_credential(secret, 12345, m.u.login_req.secret);
     seed_msg("login_req", &m);
-    ticket_seed("login_req_good.bin", 0, &m);
+    ticket_seed("login_req_good.bin", 0, SEED_ADDR, &m);
     m.u.login_req.secret[0] ^= 1;
-    ticket_seed("login_req_bad.bin", 0, &m);
+    ticket_seed("login_req_bad.bin", 0, SEED_ADDR, &m);
 
     memset(&m, 0, sizeof m);
     m.type = WIRE_REGISTER;
     m.u.ticket.user_id = 12345;
     m.u.ticket.expiry_ms = 3600000;
+    m.u.ticket.addr = SEED_ADDR;
     ticket_sign(&keys, &m.u.ticket);
     seed_msg("register", &m);
-    ticket_seed("register_valid.bin", 1000, &m);
-    ticket_seed("register_expired.bin", 3600000, &m);
+    ticket_seed("register_valid.bin", 1000, SEED_ADDR, &m);
+    ticket_seed("register_expired.bin", 3600000, SEED_ADDR, &m);
+    ticket_seed("register_replayed.bin", 1000, SEED_ADDR + 1, &m);
     m.type = WIRE_LOGIN_OK;
     seed_msg("login_ok", &m);
-    ticket_seed("login_ok_valid.bin", 0, &m);
+    ticket_seed("login_ok_valid.bin", 0, SEED_ADDR, &m);
     m.u.ticket.sig[5] ^= 0x40;
-    ticket_seed("login_ok_forged.bin", 0, &m);
+    ticket_seed("login_ok_forged.bin", 0, SEED_ADDR, &m);
     m.type = WIRE_REGISTER;
     m.u.ticket.user_id = UINT64_MAX;
     m.u.ticket.expiry_ms = UINT64_MAX;
+    m.u.ticket.addr = UINT32_MAX;
     ticket_sign(&keys, &m.u.ticket);
-    ticket_seed("register_max.bin", UINT64_MAX - 1, &m);
+    ticket_seed("register_max.bin", UINT64_MAX - 1, UINT32_MAX, &m);
 
     static const struct {
         const char *name;

@@ -55,6 +55,9 @@
 #include "node/wire.h"
 
 #define RH_MS 1000000LL
+/* Every fake client connects from this address unless told otherwise, so
+ * the tickets the harness signs (bound to it) are valid. */
+#define RH_CLIENT_IP 0x7f000001u /* 127.0.0.1 */
 #define RH_MAX_CLIENTS 128
 #define RH_MAX_MSGS 8
 
@@ -301,7 +304,8 @@ static inline void rh_client_event(struct bufferevent *bev, short what, void *ar
     c->bev = NULL;
 }
 
-static inline struct rh_client *rh_connect_ssl(struct rh *r, uint32_t ip, uint16_t port, bool tls)
+static inline struct rh_client *rh_connect_ssl_from(struct rh *r, uint32_t src, uint32_t ip,
+                                                    uint16_t port, bool tls)
 {
     assert_true(r->n_cl < RH_MAX_CLIENTS);
     struct rh_client *c = calloc(1, sizeof *c);
@@ -310,6 +314,11 @@ static inline struct rh_client *rh_connect_ssl(struct rh *r, uint32_t ip, uint16
     r->cl[r->n_cl++] = c;
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
     assert_true(fd >= 0);
+    struct sockaddr_in from;
+    memset(&from, 0, sizeof from);
+    from.sin_family = AF_INET;
+    from.sin_addr.s_addr = htonl(src);
+    assert_int_equal(bind(fd, (struct sockaddr *)&from, sizeof from), 0);
     if (tls) {
         SSL *ssl = tls_client_ssl(r->tls, ip);
         assert_non_null(ssl);
@@ -332,10 +341,21 @@ static inline struct rh_client *rh_connect_ssl(struct rh *r, uint32_t ip, uint16
     return c;
 }
 
-/* A plain TCP client (to a supernode). */
+static inline struct rh_client *rh_connect_ssl(struct rh *r, uint32_t ip, uint16_t port, bool tls)
+{
+    return rh_connect_ssl_from(r, RH_CLIENT_IP, ip, port, tls);
+}
+
+/* A plain TCP client (to a supernode), from RH_CLIENT_IP or from src. */
 static inline struct rh_client *rh_connect(struct rh *r, uint32_t ip, uint16_t port)
 {
     return rh_connect_ssl(r, ip, port, false);
+}
+
+static inline struct rh_client *rh_connect_from(struct rh *r, uint32_t src, uint32_t ip,
+                                                uint16_t port)
+{
+    return rh_connect_ssl_from(r, src, ip, port, false);
 }
 
 /* A TLS 1.3 client that checks the server's certificate for `ip`, as a peer
@@ -382,8 +402,8 @@ static inline struct wire_msg rh_login_req(const struct rh *r, uint64_t user_id,
     return m;
 }
 
-/* A ticket as a login server would sign it, valid for ttl_ms from now (run
- * time; a negative ttl gives an expired one). */
+/* A ticket as a login server would sign it for a client at RH_CLIENT_IP,
+ * valid for ttl_ms from now (run time; a negative ttl gives an expired one). */
 static inline struct wire_ticket rh_ticket(const struct rh *r, uint64_t user_id, int64_t ttl_ms)
 {
     struct wire_ticket t;
@@ -391,6 +411,7 @@ static inline struct wire_ticket rh_ticket(const struct rh *r, uint64_t user_id,
     int64_t exp = host_now(&r->h) / RH_MS + ttl_ms;
     t.user_id = user_id;
     t.expiry_ms = (uint64_t)(exp > 0 ? exp : 0);
+    t.addr = RH_CLIENT_IP;
     assert_int_equal(ticket_sign(&r->keys, &t), 0);
     return t;
 }

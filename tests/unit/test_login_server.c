@@ -52,7 +52,8 @@ static void test_login_server_issues_ticket_for_valid_credential(void **state)
     assert_int_equal(t->user_id, 4242);
     /* Signed by the run's ticket key, expiring ticket_ttl from now. */
     int64_t now_ms = host_now(&r->h) / RH_MS;
-    assert_int_equal(ticket_check(&r->keys, t, (uint64_t)now_ms), TICKET_VALID);
+    assert_int_equal(t->addr, RH_CLIENT_IP); /* bound to where the client came from */
+    assert_int_equal(ticket_check(&r->keys, t, (uint64_t)now_ms, RH_CLIENT_IP), TICKET_VALID);
     assert_true(t->expiry_ms > (uint64_t)now_ms + 9 * 60 * 1000);
     assert_true(t->expiry_ms <= (uint64_t)now_ms + 10 * 60 * 1000);
     assert_int_equal(rh_c(r, C_LS_ACCEPTED), 1);

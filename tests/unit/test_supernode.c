@@ -242,6 +242,55 @@ static void test_supernode_ignores_gossip_from_a_registered_client(void **state)
     (void)sn0;
 }
 
+/* ---- tickets bound to an address (issue 13, defect 3) ---- */
+
+/* A ticket seen on the wire and replayed from another address is refused;
+ * the genuine registration is untouched. */
+static void test_supernode_refuses_a_ticket_replayed_from_elsewhere(void **state)
+{
+    struct rh *r = *state;
+    rh_start(r, SN_SCENARIO("{peers: 1, supernodes: 1}", ""));
+    uint32_t id = rh_sn_id(r, 0);
+    struct rh_client *genuine = register_at(r, 0, 12);
+    RH_RUN_UNTIL(r, genuine->n_msg >= 1, 3000);
+    assert_int_equal(genuine->msg[0].type, WIRE_REGISTER_OK);
+    struct rh_client *thief = rh_connect_from(r, RH_CLIENT_IP + 1, rh_ip(r, id), rh_sn_port(r, id));
+    struct wire_msg m = {.type = WIRE_REGISTER, .u.ticket = rh_ticket(r, 12, 60000)};
+    rh_send(thief, &m);
+    RH_RUN_UNTIL(r, thief->closed, 3000);
+    assert_int_equal(thief->n_msg, 1);
+    assert_int_equal(thief->msg[0].type, WIRE_REGISTER_FAIL);
+    assert_int_equal(thief->msg[0].u.reason, WIRE_REASON_WRONG_ADDRESS);
+    assert_int_equal(rh_c(r, C_SN_REFUSED_REPLAY), 1);
+    assert_int_equal(rh_c(r, C_SN_REPLACED), 0);
+    assert_false(genuine->closed);
+    assert_int_equal(rh_g(r, G_SN_CLIENTS), 1);
+}
+
+/* One live registration per user: a second one from the ticket's own
+ * address (a rebooted peer whose old connection is not yet seen dead)
+ * replaces the first, which is closed. */
+static void test_supernode_replaces_an_older_registration(void **state)
+{
+    struct rh *r = *state;
+    rh_start(r, SN_SCENARIO("{peers: 1, supernodes: 1}", "  max_clients: 1\n"));
+    struct rh_client *old = register_at(r, 0, 21);
+    RH_RUN_UNTIL(r, old->n_msg >= 1, 3000);
+    assert_int_equal(old->msg[0].type, WIRE_REGISTER_OK);
+    /* full (max_clients 1), yet the same user gets in: it takes its own place */
+    struct rh_client *again = register_at(r, 0, 21);
+    RH_RUN_UNTIL(r, again->n_msg >= 1 && old->closed, 3000);
+    assert_int_equal(again->msg[0].type, WIRE_REGISTER_OK);
+    assert_int_equal(rh_c(r, C_SN_REPLACED), 1);
+    assert_int_equal(rh_c(r, C_SN_REDIRECTS), 0);
+    assert_int_equal(rh_g(r, G_SN_CLIENTS), 1);
+    /* another user still finds it full */
+    struct rh_client *other = register_at(r, 0, 22);
+    RH_RUN_UNTIL(r, other->closed, 3000);
+    assert_int_equal(other->msg[0].type, WIRE_REDIRECT);
+    assert_false(again->closed);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -252,6 +301,8 @@ int main(void)
         T(test_supernode_forgets_unreachable_gossip_partner),
         T(test_supernode_refuses_forged_gossip_entries),
         T(test_supernode_ignores_gossip_from_a_registered_client),
+        T(test_supernode_refuses_a_ticket_replayed_from_elsewhere),
+        T(test_supernode_replaces_an_older_registration),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

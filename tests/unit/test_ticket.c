@@ -27,6 +27,9 @@
 
 static struct pki pki;
 
+/* The address the test's clients connect from, and their tickets name. */
+#define CLIENT_IP 0x7f000001u
+
 static int setup_pki(void **state)
 {
     char err[256];
@@ -45,6 +48,7 @@ static void signed_ticket(struct ticket_keys *k, struct wire_ticket *t, uint64_t
     assert_int_equal(ticket_keys_init(k, pki.ticket_priv, pki.ticket_pub), 0);
     t->user_id = user;
     t->expiry_ms = exp;
+    t->addr = CLIENT_IP;
     assert_int_equal(ticket_sign(k, t), 0);
 }
 
@@ -53,7 +57,7 @@ static void valid_ticket_verifies(void **state)
     struct ticket_keys k;
     struct wire_ticket t;
     signed_ticket(&k, &t, 42, 10000);
-    assert_int_equal(ticket_check(&k, &t, 9999), TICKET_VALID);
+    assert_int_equal(ticket_check(&k, &t, 9999, CLIENT_IP), TICKET_VALID);
     ticket_keys_free(&k);
 }
 
@@ -63,7 +67,7 @@ static void flipped_signature_bit_is_forged(void **state)
     struct wire_ticket t;
     signed_ticket(&k, &t, 42, 10000);
     t.sig[17] ^= 0x01;
-    assert_int_equal(ticket_check(&k, &t, 0), TICKET_FORGED);
+    assert_int_equal(ticket_check(&k, &t, 0, CLIENT_IP), TICKET_FORGED);
     ticket_keys_free(&k);
 }
 
@@ -73,7 +77,7 @@ static void changed_user_is_forged(void **state)
     struct wire_ticket t;
     signed_ticket(&k, &t, 42, 10000);
     t.user_id = 43;
-    assert_int_equal(ticket_check(&k, &t, 0), TICKET_FORGED);
+    assert_int_equal(ticket_check(&k, &t, 0, CLIENT_IP), TICKET_FORGED);
     ticket_keys_free(&k);
 }
 
@@ -83,7 +87,7 @@ static void extended_expiry_is_forged(void **state)
     struct wire_ticket t;
     signed_ticket(&k, &t, 42, 10000);
     t.expiry_ms = 99999999;
-    assert_int_equal(ticket_check(&k, &t, 0), TICKET_FORGED);
+    assert_int_equal(ticket_check(&k, &t, 0, CLIENT_IP), TICKET_FORGED);
     ticket_keys_free(&k);
 }
 
@@ -98,7 +102,7 @@ static void ticket_from_another_key_is_forged(void **state)
     assert_int_equal(ticket_keys_init(&k, NULL, pki.ticket_pub), 0);
     struct wire_ticket t = {.user_id = 7, .expiry_ms = 5000};
     assert_int_equal(ticket_sign(&mallory, &t), 0);
-    assert_int_equal(ticket_check(&k, &t, 0), TICKET_FORGED);
+    assert_int_equal(ticket_check(&k, &t, 0, CLIENT_IP), TICKET_FORGED);
     ticket_keys_free(&mallory);
     ticket_keys_free(&k);
     pki_free(&other);
@@ -109,15 +113,31 @@ static void expired_ticket_is_expired(void **state)
     struct ticket_keys k;
     struct wire_ticket t;
     signed_ticket(&k, &t, 42, 10000);
-    assert_int_equal(ticket_check(&k, &t, 10000), TICKET_EXPIRED);
-    assert_int_equal(ticket_check(&k, &t, 20000), TICKET_EXPIRED);
+    assert_int_equal(ticket_check(&k, &t, 10000, CLIENT_IP), TICKET_EXPIRED);
+    assert_int_equal(ticket_check(&k, &t, 20000, CLIENT_IP), TICKET_EXPIRED);
+    ticket_keys_free(&k);
+}
+
+/* The address is signed with the rest: a ticket is valid only from the
+ * address it was issued to, and changing the address breaks the signature. */
+static void ticket_is_bound_to_its_address(void **state)
+{
+    struct ticket_keys k;
+    struct wire_ticket t;
+    signed_ticket(&k, &t, 42, 10000);
+    assert_int_equal(ticket_check(&k, &t, 0, CLIENT_IP), TICKET_VALID);
+    assert_int_equal(ticket_check(&k, &t, 0, CLIENT_IP + 1), TICKET_WRONG_ADDRESS);
+    /* the address is checked before the expiry: a replay learns nothing more */
+    assert_int_equal(ticket_check(&k, &t, 20000, CLIENT_IP + 1), TICKET_WRONG_ADDRESS);
+    t.addr = CLIENT_IP + 1; /* rewritten to match the replayer: forged */
+    assert_int_equal(ticket_check(&k, &t, 0, CLIENT_IP + 1), TICKET_FORGED);
     ticket_keys_free(&k);
 }
 
 static void credential_checks_user_and_secret(void **state)
 {
     uint8_t cred[WIRE_SECRET_LEN];
-    ticket_credential(pki.secret, 5, cred);
+    assert_int_equal(ticket_credential(pki.secret, 5, cred), 0);
     assert_true(ticket_credential_ok(pki.secret, 5, cred));
     assert_false(ticket_credential_ok(pki.secret, 6, cred));
     cred[0] ^= 0x80;
@@ -192,6 +212,8 @@ static int connect_to_sn(struct sn_fixture *f)
                              .sin_addr.s_addr = htonl(placement_addr(&f->host.pl, 1))};
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     assert_true(fd >= 0);
+    struct sockaddr_in from = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(CLIENT_IP)};
+    assert_int_equal(bind(fd, (struct sockaddr *)&from, sizeof from), 0);
     assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
     return fd;
 }
@@ -317,6 +339,7 @@ int main(void)
         cmocka_unit_test(extended_expiry_is_forged),
         cmocka_unit_test(ticket_from_another_key_is_forged),
         cmocka_unit_test(expired_ticket_is_expired),
+        cmocka_unit_test(ticket_is_bound_to_its_address),
         cmocka_unit_test(credential_checks_user_and_secret),
         cmocka_unit_test(pki_survives_pack_and_unpack),
         cmocka_unit_test_setup_teardown(supernode_refuses_forged_ticket, setup_sn, teardown_sn),

@@ -58,6 +58,7 @@ static struct wire_msg make_ticket_msg(enum wire_type t)
 
     m.u.ticket.user_id = UINT64_MAX;
     m.u.ticket.expiry_ms = 90061ull;
+    m.u.ticket.addr = UINT32_MAX;
     fill_pattern(m.u.ticket.sig, WIRE_SIG_LEN, 0xa0);
     return m;
 }
@@ -146,6 +147,7 @@ static void assert_msg_equal(const struct wire_msg *a, const struct wire_msg *b)
     case WIRE_REGISTER:
         assert_true(a->u.ticket.user_id == b->u.ticket.user_id);
         assert_true(a->u.ticket.expiry_ms == b->u.ticket.expiry_ms);
+        assert_int_equal(a->u.ticket.addr, b->u.ticket.addr);
         assert_memory_equal(a->u.ticket.sig, b->u.ticket.sig, WIRE_SIG_LEN);
         break;
     case WIRE_BUSY:
@@ -975,10 +977,38 @@ static void test_signature_of_63_bytes_is_malformed(void **state)
     struct mp b;
 
     mp_begin(&b, 3, WIRE_REGISTER, WIRE_VERSION);
+    msgpack_pack_array(&b.pk, 4);
+    msgpack_pack_uint64(&b.pk, 1);
+    msgpack_pack_uint64(&b.pk, 2);
+    msgpack_pack_uint32(&b.pk, 3);
+    mp_bin(&b, WIRE_SIG_LEN - 1);
+    assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+}
+
+/* The ticket before it named an address: [user_id, expiry_ms, sig]. */
+static void test_ticket_without_address_is_malformed(void **state)
+{
+    struct mp b;
+
+    mp_begin(&b, 3, WIRE_REGISTER, WIRE_VERSION);
     msgpack_pack_array(&b.pk, 3);
     msgpack_pack_uint64(&b.pk, 1);
     msgpack_pack_uint64(&b.pk, 2);
-    mp_bin(&b, WIRE_SIG_LEN - 1);
+    mp_bin(&b, WIRE_SIG_LEN);
+    assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+}
+
+/* An address wider than IPv4. */
+static void test_ticket_with_oversized_address_is_malformed(void **state)
+{
+    struct mp b;
+
+    mp_begin(&b, 3, WIRE_REGISTER, WIRE_VERSION);
+    msgpack_pack_array(&b.pk, 4);
+    msgpack_pack_uint64(&b.pk, 1);
+    msgpack_pack_uint64(&b.pk, 2);
+    msgpack_pack_uint64(&b.pk, (uint64_t)UINT32_MAX + 1);
+    mp_bin(&b, WIRE_SIG_LEN);
     assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
 }
 
@@ -1670,9 +1700,10 @@ static void pack_random_field(msgpack_packer *pk)
         break;
     }
     case 6: /* ticket, sometimes with a bad part */
-        msgpack_pack_array(pk, 3);
+        msgpack_pack_array(pk, 4);
         msgpack_pack_uint64(pk, rng_next());
         msgpack_pack_uint64(pk, rng_next());
+        msgpack_pack_uint32(pk, (uint32_t)rng_next());
         msgpack_pack_bin_with_body(pk, data, rng_below(8) ? 64 : 63);
         break;
     case 7:
@@ -1870,6 +1901,8 @@ int main(void)
         cmocka_unit_test(test_secret_as_str_is_malformed),
         cmocka_unit_test(test_signature_of_63_bytes_is_malformed),
         cmocka_unit_test(test_ticket_with_two_fields_is_malformed),
+        cmocka_unit_test(test_ticket_without_address_is_malformed),
+        cmocka_unit_test(test_ticket_with_oversized_address_is_malformed),
         cmocka_unit_test(test_sn_list_of_maximum_length_decodes),
         cmocka_unit_test(test_33_sns_is_malformed),
         cmocka_unit_test(test_port_70000_is_malformed),
