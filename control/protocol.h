@@ -16,6 +16,8 @@
  *   PING       coordinator -> host struct ctrl_ping {t0}: a clock probe
  *   PONG       host -> coordinator struct ctrl_ping {t0, tr}: answered at once
  *   OFFSET     coordinator -> host int64_t: the rank's new clock offset (ns)
+ *   INTERRUPT  host -> coordinator int32_t: a signal (SIGINT, SIGTERM) reached
+ *                                  the host; the coordinator ends the run early
  *
  * BYE is a host's last message: MPI keeps order per sender, so once the
  * coordinator has every BYE, nothing is left in flight.
@@ -46,6 +48,7 @@ enum ctrl_tag {
     TAG_PING,
     TAG_PONG,
     TAG_OFFSET,
+    TAG_INTERRUPT,
     TAG_MAX
 };
 

@@ -114,6 +114,13 @@ static void on_stop(void *arg, int src, const void *buf, int len)
         event_base_loopbreak(rh->h->base);
 }
 
+void rank_host_interrupt(struct rank_host *rh, int sig)
+{
+    int32_t s = sig;
+    if (!rh->stopped)
+        ctrl_send(rh->ctrl, 0, TAG_INTERRUPT, &s, (int)sizeof s);
+}
+
 void rank_host_start(struct rank_host *rh, struct host *h, struct ctrl *c, bool break_on_stop)
 {
     memset(rh, 0, sizeof *rh);

@@ -5,7 +5,8 @@
  * measured time, sends a SNAPSHOT at every metrics interval boundary (run
  * time k * interval, so all ranks sample the same instant; at run time 0 a
  * baseline, interval 0, that carries only the stall clock), and on STOP
- * sends BYE and stops its timers. */
+ * sends BYE and stops its timers. A signal that reaches the rank is passed
+ * on to the coordinator (INTERRUPT), which ends the run through STOP. */
 #ifndef BS_RANK_HOST_H
 #define BS_RANK_HOST_H
 
@@ -38,6 +39,9 @@ struct rank_host {
 };
 
 void rank_host_start(struct rank_host *rh, struct host *h, struct ctrl *c, bool break_on_stop);
+/* A signal reached this rank: tell the coordinator, and keep running until
+ * its STOP. */
+void rank_host_interrupt(struct rank_host *rh, int sig);
 /* Remove the timers (idempotent). */
 void rank_host_stop(struct rank_host *rh);
 

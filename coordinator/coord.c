@@ -2,6 +2,7 @@
 #include "coord.h"
 
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #define BYE_TIMEOUT_NS (20 * NS_PER_S)
 #define RESYNC_PROBES 8
 #define RESYNC_GAP_US 25000 /* between the probes of a burst */
+#define INTERIM_EVERY_S 5.0 /* run time between two interim run.json */
 
 struct agg {
     int got;
@@ -83,10 +85,15 @@ struct coord {
     int64_t stop_sent_ns;
     int byes;
     bool incomplete;
-    char incomplete_why[128];
+    char incomplete_why[192];
+    char silent[128];    /* the interim's note of ranks gone quiet (note_silent) */
+    int why_src;         /* who reported a signal: -1 nobody, 0 rank 0 itself, else the host rank */
+    uint32_t *last_iv;   /* per rank: the last interval it reported */
+    double interim_at_s; /* last row in the interim run.json; < 0: none written yet */
 };
 
 static void write_provisional(struct coord *c);
+static void write_interim(struct coord *c);
 
 static int64_t run_now(const struct coord *c)
 {
@@ -246,6 +253,10 @@ static void emit_rows(struct coord *c)
         c->next_row++;
         evaluate_conditions(c, r);
         share_global(c, r);
+        /* The last row is followed by the final run.json at once. */
+        if (c->next_row <= c->n_intervals &&
+            (c->interim_at_s < 0 || r->t_s - c->interim_at_s >= INTERIM_EVERY_S - 1e-9))
+            write_interim(c);
     }
 }
 
@@ -259,6 +270,8 @@ static void on_snapshot(void *arg, int src, const void *buf, int len)
     if (src < 0 || src >= c->world || s.interval > c->n_intervals)
         return; /* a host's clock ran past the end: nothing to aggregate */
     c->stall[(size_t)s.interval * (size_t)c->world + (size_t)src] = s.stall_ns;
+    if (s.interval > c->last_iv[src])
+        c->last_iv[src] = s.interval;
     c->hosts_peers[src] = c->hosts_peers[src] || s.hosts_peers;
     if (s.interval == 0)
         return; /* the baseline: the stall clock only */
@@ -371,6 +384,90 @@ static void send_stop(struct coord *c)
         ctrl_send(c->ctrl, r, TAG_STOP, &stop, 1);
 }
 
+/* ---- interruption ---- */
+
+static const char *signal_name(int sig, char *buf, size_t len)
+{
+    switch (sig) {
+    case SIGINT:
+        return "SIGINT";
+    case SIGTERM:
+        return "SIGTERM";
+    case SIGHUP:
+        return "SIGHUP";
+    default:
+        snprintf(buf, len, "signal %d", sig);
+        return buf;
+    }
+}
+
+/* "; rank 2 silent since 6.0 s": under mpirun, a rank that died is the
+ * usual cause of a SIGTERM, and this names it. A rank is silent when its
+ * next snapshot is SILENT_AFTER_NS overdue (live ranks send theirs within
+ * milliseconds of the boundary, a few hundred when overloaded). Only the
+ * interim run.json says it: the final one is written after every rank's
+ * BYE, so no rank died. */
+#define SILENT_AFTER_NS (500 * NS_PER_MS)
+static void note_silent(struct coord *c)
+{
+    int64_t iv = c->scn->metrics.interval_ns, now = run_now(c);
+    int first = -1, n = 0;
+    for (int r = c->pl.first_host_rank; r < c->pl.first_host_rank + c->pl.n_host_ranks; r++)
+        if (now - (int64_t)(c->last_iv[r] + 1) * iv > SILENT_AFTER_NS && n++ == 0)
+            first = r;
+    c->silent[0] = '\0';
+    if (first >= 0)
+        snprintf(c->silent, sizeof c->silent, "; rank %d silent since %.1f s%s", first,
+                 c->last_iv[first] * (iv / 1e9), n > 1 ? " (and other ranks)" : "");
+}
+
+/* A signal reached rank src (0: the coordinator's own). Its own signal's
+ * account replaces a host's, which under mpirun gets the same one. */
+static void interrupted(struct coord *c, int src, int sig)
+{
+    char name[32];
+    if (c->why_src == 0 || (c->why_src > 0 && src > 0))
+        return;
+    if (c->stop_sent && !c->incomplete) {
+        fprintf(stderr, "%sbootstorm: %s after the run's end: finishing\n", c->tty ? "\n" : "",
+                signal_name(sig, name, sizeof name));
+        return;
+    }
+    double at = run_now(c) / 1e9;
+    char who[32] = "";
+    if (src > 0)
+        snprintf(who, sizeof who, "rank %d ", src);
+    snprintf(c->incomplete_why, sizeof c->incomplete_why, "%sinterrupted by %s at %.1f s", who,
+             signal_name(sig, name, sizeof name), at > 0 ? at : 0);
+    note_silent(c);
+    bool first = c->why_src < 0;
+    c->incomplete = true;
+    c->why_src = src;
+    if (first)
+        fprintf(stderr,
+                "%sbootstorm: %s%s: ending the run early; results so far in %s (a second signal "
+                "aborts)\n",
+                c->tty ? "\n" : "", c->incomplete_why, c->silent, rundir_path(c->rd));
+    /* First what the rows say, in case the job is killed before the end. */
+    write_interim(c);
+    if (!c->stop_sent)
+        send_stop(c);
+}
+
+void coord_interrupt(struct coord *c, int sig)
+{
+    interrupted(c, 0, sig);
+}
+
+static void on_interrupt(void *arg, int src, const void *buf, int len)
+{
+    int32_t sig;
+    if (len != (int)sizeof sig || src <= 0)
+        return;
+    memcpy(&sig, buf, sizeof sig);
+    interrupted(arg, src, sig);
+}
+
 static void tick(evutil_socket_t fd, short what, void *arg)
 {
     struct coord *c = arg;
@@ -384,6 +481,7 @@ static void tick(evutil_socket_t fd, short what, void *arg)
                      "ranks stopped reporting metrics at interval %u of %u", c->next_row,
                      c->n_intervals);
             fprintf(stderr, "\nbootstorm: %s\n", c->incomplete_why);
+            write_interim(c);
             send_stop(c);
         }
     } else if (now - c->stop_sent_ns > BYE_TIMEOUT_NS) {
@@ -422,13 +520,16 @@ struct coord *coord_new(struct event_base *base, struct ctrl *ctrl, const struct
     c->n_samples = calloc((size_t)world, sizeof *c->n_samples);
     c->stall = calloc((size_t)(c->n_intervals + 1) * (size_t)world, sizeof *c->stall);
     c->hosts_peers = calloc((size_t)world, sizeof *c->hosts_peers);
+    c->last_iv = calloc((size_t)world, sizeof *c->last_iv);
+    c->why_src = -1;
+    c->interim_at_s = -1;
     c->win = calloc(SCN_MAX_EVENTS, sizeof *c->win);
     c->resync = evtimer_new(base, resync_tick, c);
     c->tick = event_new(base, -1, EV_PERSIST, tick, c);
     c->next_row = 1;
     if (!c->agg || !c->rows || !c->prev_cpu || !c->tick || !c->offset || !c->drift_max ||
         !c->resyncs || !c->samples || !c->n_samples || !c->resync || !c->stall || !c->hosts_peers ||
-        !c->win) {
+        !c->win || !c->last_iv) {
         coord_free(c);
         return NULL;
     }
@@ -436,6 +537,7 @@ struct coord *coord_new(struct event_base *base, struct ctrl *ctrl, const struct
     ctrl_on(ctrl, TAG_FIRED, on_fired, c);
     ctrl_on(ctrl, TAG_BYE, on_bye, c);
     ctrl_on(ctrl, TAG_PONG, on_pong, c);
+    ctrl_on(ctrl, TAG_INTERRUPT, on_interrupt, c);
     return c;
 }
 
@@ -475,6 +577,7 @@ void coord_free(struct coord *c)
     free(c->n_samples);
     free(c->stall);
     free(c->hosts_peers);
+    free(c->last_iv);
     free(c->win);
     for (uint32_t i = 0; c->agg && i <= c->n_intervals; i++)
         free(c->agg[i].iv);
@@ -520,6 +623,7 @@ static json_t *meta_json(const struct coord *c)
     json_object_set_new(root, "started_at", json_string(c->meta.started_at));
     json_object_set_new(root, "finished_at", json_null());
     json_object_set_new(root, "complete", json_false());
+    json_object_set_new(root, "reason", json_null()); /* set by each writer */
     json_object_set_new(root, "scenario_file", json_string(c->meta.scenario_path));
     json_t *ov = json_array();
     for (int i = 0; i < c->meta.n_overrides; i++)
@@ -533,10 +637,14 @@ static json_t *meta_json(const struct coord *c)
     return root;
 }
 
-static int write_json(struct coord *c, const char *name, json_t *j)
+/* sync: fsync before the rename (the final files), else not (the interim
+ * run.json, rewritten every few seconds). */
+static int write_json(struct coord *c, const char *name, json_t *j, bool sync)
 {
     char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    int rc = text ? rundir_write_file(c->rd, name, text) : -1;
+    int rc = !text  ? -1
+             : sync ? rundir_write_file(c->rd, name, text)
+                    : rundir_update_file(c->rd, name, text);
     if (rc < 0)
         fprintf(stderr, "bootstorm: cannot write %s/%s\n", rundir_path(c->rd), name);
     free(text);
@@ -595,10 +703,24 @@ static json_t *events_json(const struct coord *c)
     return a;
 }
 
+/* Why run.json is not final yet: the run is still going, or its job was
+ * ended without warning (a rank killed, a machine lost). */
+static void unfinished_reason(const struct coord *c, char *buf, size_t len)
+{
+    snprintf(buf, len,
+             "run not finished at %.1f s: still running, or the job was ended before the "
+             "coordinator could write its results",
+             c->n_rows ? c->rows[c->n_rows - 1].t_s : 0.0);
+}
+
+/* At the start: the metadata, no summary yet (no row). */
 static void write_provisional(struct coord *c)
 {
+    char why[192];
     json_t *root = meta_json(c);
-    write_json(c, "run.json", root);
+    unfinished_reason(c, why, sizeof why);
+    json_object_set_new(root, "reason", json_string(why));
+    write_json(c, "run.json", root, false);
     json_decref(root);
 }
 
@@ -662,17 +784,24 @@ static uint32_t windows_build(const struct coord *c, struct event_window *w)
     return n;
 }
 
-int coord_finish(struct coord *c, const struct run_final *f)
+/* What the coordinator recorded, for the summary; *m holds the memory
+ * (record_free). */
+struct record_mem {
+    struct stall_series *stall;
+    int64_t *stall_mem;
+    struct event_window *win;
+};
+
+static void record_make(const struct coord *c, const char *why, struct run_record *rec,
+                        struct record_mem *m)
 {
-    struct stall_series *stall = NULL;
-    int64_t *stall_mem = NULL;
     int n_stall = 0;
-    struct event_window *win = calloc(SCN_MAX_EVENTS, sizeof *win);
-    if (stall_series_build(c, &stall, &n_stall, &stall_mem) < 0 || !win) {
+    m->win = calloc(SCN_MAX_EVENTS, sizeof *m->win);
+    if (stall_series_build(c, &m->stall, &n_stall, &m->stall_mem) < 0 || !m->win) {
         fprintf(stderr, "bootstorm: out of memory for the emulator's share\n");
         n_stall = 0;
     }
-    struct run_record rec = {
+    *rec = (struct run_record){
         .scn = c->scn,
         .world = c->world,
         .n_host_ranks = c->pl.n_host_ranks,
@@ -680,13 +809,61 @@ int coord_finish(struct coord *c, const struct run_final *f)
         .n_rows = c->n_rows,
         .fired = c->fired,
         .n_fired = c->n_fired,
-        .incomplete_why = c->incomplete ? c->incomplete_why : NULL,
+        .incomplete_why = why,
         .sched_at = c->sched_at,
-        .stall = stall,
+        .stall = m->stall,
         .n_stall = n_stall,
-        .windows = win,
-        .n_windows = win ? windows_build(c, win) : 0,
+        .windows = m->win,
+        .n_windows = m->win ? windows_build(c, m->win) : 0,
     };
+}
+
+static void record_free(struct record_mem *m)
+{
+    free(m->stall);
+    free(m->stall_mem);
+    free(m->win);
+}
+
+/* What both the interim and the final run.json say beyond the metadata. */
+static void add_run_state(const struct coord *c, json_t *root)
+{
+    json_object_set_new(root, "events", events_json(c));
+    json_object_set_new(root, "stopped_early",
+                        c->stopped_early ? json_real(c->stopped_at_s) : json_null());
+    json_t *cap = cap_timeline_json(c->scn, c->sched_at);
+    json_object_set_new(root, "capacity", cap ? cap : json_null());
+}
+
+/* run.json before the final gathers: complete false, the reason (the
+ * interruption's, or "not finished"), and the summary of the rows so far.
+ * Written after the first row, every INTERIM_EVERY_S of rows, and at once
+ * when a signal arrives; not fsynced. */
+static void write_interim(struct coord *c)
+{
+    char why[320];
+    if (c->incomplete)
+        snprintf(why, sizeof why, "%s%s", c->incomplete_why, c->silent);
+    else
+        unfinished_reason(c, why, sizeof why);
+    struct run_record rec;
+    struct record_mem m;
+    record_make(c, why, &rec, &m);
+    json_t *root = meta_json(c);
+    json_object_set_new(root, "reason", json_string(why));
+    add_run_state(c, root);
+    json_object_set_new(root, "summary", summary_build_rows(&rec));
+    write_json(c, "run.json", root, false);
+    json_decref(root);
+    record_free(&m);
+    c->interim_at_s = c->n_rows ? c->rows[c->n_rows - 1].t_s : 0;
+}
+
+int coord_finish(struct coord *c, const struct run_final *f)
+{
+    struct run_record rec;
+    struct record_mem m;
+    record_make(c, c->incomplete ? c->incomplete_why : NULL, &rec, &m);
     double lag_p99 = 0;
     for (int r = 0; r < c->world; r++)
         if ((double)f->ranks[r].lag_p99_us / 1e3 > lag_p99)
@@ -704,19 +881,17 @@ int coord_finish(struct coord *c, const struct run_final *f)
     json_t *root = meta_json(c), *hosts = json_array();
     json_object_set_new(root, "finished_at", json_string(finished));
     json_object_set_new(root, "complete", json_boolean(!c->incomplete));
+    json_object_set_new(root, "reason",
+                        c->incomplete ? json_string(c->incomplete_why) : json_null());
     json_t *ranks = ranks_json(c, f, hosts);
     json_object_set_new(root, "hosts", hosts);
     json_object_set_new(root, "ranks", ranks);
-    json_object_set_new(root, "events", events_json(c));
-    json_object_set_new(root, "stopped_early",
-                        c->stopped_early ? json_real(c->stopped_at_s) : json_null());
-    json_t *cap = cap_timeline_json(c->scn, c->sched_at);
-    json_object_set_new(root, "capacity", cap ? cap : json_null());
+    add_run_state(c, root);
     json_t *sum = summary_build(&rec, f, &fid, &verdict, &figs);
     json_object_set_new(root, "summary", sum);
-    int rc = write_json(c, "run.json", root);
+    int rc = write_json(c, "run.json", root, true);
     json_t *hj = summary_histograms(&rec, f);
-    if (write_json(c, "histograms.json", hj) < 0)
+    if (write_json(c, "histograms.json", hj, true) < 0)
         rc = -1;
     json_decref(hj);
 
@@ -729,8 +904,6 @@ int coord_finish(struct coord *c, const struct run_final *f)
         fprintf(stderr, "bootstorm: cannot print the summary: %s\n", err);
     fflush(stdout);
     json_decref(root);
-    free(stall);
-    free(stall_mem);
-    free(win);
+    record_free(&m);
     return rc == 0 && !c->incomplete ? 0 : -1;
 }

@@ -32,10 +32,18 @@ struct coord_meta {
 struct coord *coord_new(struct event_base *base, struct ctrl *ctrl, const struct scenario *scn,
                         int world, struct rundir *rd, const struct coord_meta *meta);
 /* Send the schedule, start the clock and write a provisional run.json
- * (complete: false, no summary) so that a run that dies still says what it
- * was. Call once the loop is about to run. */
+ * (complete: false, a reason, no summary) so that a run that dies still
+ * says what it was; from the first row on, and every few seconds, the
+ * interim run.json adds the summary of the rows so far. Call once the loop
+ * is about to run. */
 /* offsets: every rank's clock offset from the start-up sync (world entries). */
 void coord_start(struct coord *c, int64_t start_mono_ns, const int64_t *offsets);
+/* A signal (SIGINT, SIGTERM) reached rank 0: the run ends early through
+ * the normal end (STOP, BYE, the final gathers, run.json with complete:
+ * false and the reason). run.json is first rewritten at once from the rows,
+ * in case the job is killed before that end. Host ranks report their
+ * signals over the control plane (INTERRUPT) to the same effect. */
+void coord_interrupt(struct coord *c, int sig);
 /* Write run.json and histograms.json and print the summary. Returns 0 if
  * the run completed and every file was written. */
 int coord_finish(struct coord *c, const struct run_final *f);

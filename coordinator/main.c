@@ -21,14 +21,23 @@
  *   run_gather         final gathers: rank facts, per-peer results, histograms
  *   run_write_results  run.json, summary; rank 0's status to all (bcast)
  *   run_teardown       free everything, MPI_Finalize
+ *
+ * Outside the event loop, every phase that can wait on another rank runs
+ * under a watchdog (below) that aborts the job, naming the phase, rather
+ * than hang. During the loop, SIGINT and SIGTERM end the run early through
+ * the normal end; a second signal ends the process at once.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <mpi.h>
@@ -219,6 +228,106 @@ static int check_hosts(const struct scenario *s, const struct placement *pl, cha
     return 0;
 }
 
+/* ---- run: the watchdog ---- */
+
+/* Outside the event loop the ranks block in MPI: start-up broadcasts, the
+ * clock sync's ping-pongs, the final gathers, MPI_Finalize. A rank that
+ * never arrives (stopped, livelocked, its host gone quiet without dying)
+ * would hang every other rank there forever. A thread times each such
+ * phase; past its limit it prints "bootstorm: rank N: PHASE did not finish
+ * in S s; aborting" and calls MPI_Abort. That is the one MPI call made off
+ * the main thread (MPI_THREAD_FUNNELED): it ends the job, and Open MPI's
+ * abort goes through its runtime, not through the state the stuck main
+ * thread holds. The limits are far above what any phase needs (a phase
+ * takes milliseconds to seconds even with ASan on two cores; see
+ * docs/architecture.md); BOOTSTORM_WATCHDOG_SCALE multiplies them. */
+enum {
+    WD_SCENARIO = 120,
+    WD_HOSTS = 120,
+    WD_KEYS = 300,
+    WD_CLOCKS = 120,
+    WD_NODES = 600,
+    WD_START = 120,
+    WD_DRAIN = 120,
+    WD_GATHER = 300,
+    WD_RESULTS = 300,
+    WD_FINALIZE = 120
+};
+
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pthread_t thread;
+    bool started, quit;
+    int rank;
+    double scale;
+    const char *phase; /* NULL: nothing timed */
+    int64_t deadline_ns;
+    double limit_s;
+} wd = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static void *watchdog_main(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&wd.mu);
+    while (!wd.quit) {
+        if (!wd.phase) {
+            pthread_cond_wait(&wd.cv, &wd.mu);
+            continue;
+        }
+        if (clock_mono_ns() >= wd.deadline_ns) {
+            fprintf(stderr, "bootstorm: rank %d: %s did not finish in %.0f s; aborting\n", wd.rank,
+                    wd.phase, wd.limit_s);
+            fflush(stderr);
+            MPI_Abort(MPI_COMM_WORLD, 1);
+            _exit(1); /* MPI_Abort does not return */
+        }
+        struct timespec ts = {(time_t)(wd.deadline_ns / NS_PER_S),
+                              (long)(wd.deadline_ns % NS_PER_S)};
+        pthread_cond_timedwait(&wd.cv, &wd.mu, &ts);
+    }
+    pthread_mutex_unlock(&wd.mu);
+    return NULL;
+}
+
+/* After MPI_Init. Without the thread (it could not start) nothing is timed. */
+static void watchdog_start(int rank)
+{
+    const char *sc = getenv("BOOTSTORM_WATCHDOG_SCALE");
+    wd.rank = rank;
+    wd.scale = sc && strtod(sc, NULL) > 0 ? strtod(sc, NULL) : 1.0;
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* clock_mono_ns's clock */
+    pthread_cond_init(&wd.cv, &ca);
+    pthread_condattr_destroy(&ca);
+    wd.started = pthread_create(&wd.thread, NULL, watchdog_main, NULL) == 0;
+}
+
+/* Time `phase` from now (NULL: stop timing). */
+static void watchdog_arm(const char *phase, int limit_s)
+{
+    pthread_mutex_lock(&wd.mu);
+    wd.phase = phase;
+    wd.limit_s = limit_s * wd.scale;
+    wd.deadline_ns = clock_mono_ns() + (int64_t)(wd.limit_s * NS_PER_S);
+    pthread_cond_signal(&wd.cv);
+    pthread_mutex_unlock(&wd.mu);
+}
+
+static void watchdog_stop(void)
+{
+    if (!wd.started)
+        return;
+    pthread_mutex_lock(&wd.mu);
+    wd.quit = true;
+    pthread_cond_signal(&wd.cv);
+    pthread_mutex_unlock(&wd.mu);
+    pthread_join(wd.thread, NULL);
+    pthread_cond_destroy(&wd.cv);
+    wd.started = false;
+}
+
 /* ---- run: the context ---- */
 
 /* Everything a run holds on one rank. Each phase fills its part; the
@@ -251,6 +360,7 @@ struct run_ctx {
     struct coord *co; /* rank 0 */
     struct rank_host rh;
     bool rh_started;
+    struct event *sig_int, *sig_term; /* during the loop only */
 
     struct run_final fin; /* rank 0: what the final gathers bring */
     int *counts, *displs; /* rank 0: MPI_Gatherv layout, world entries */
@@ -435,12 +545,49 @@ static int run_start_hosts(struct run_ctx *x)
     return worst_status_of_all(status) ? 1 : 0;
 }
 
+/* ---- run: signals during the loop ---- */
+
+/* From now on a signal takes its default action, so a second one ends the
+ * process at once (libevent restores the previous handler on delete). */
+static void signals_off(struct run_ctx *x)
+{
+    if (x->sig_int)
+        event_del(x->sig_int);
+    if (x->sig_term)
+        event_del(x->sig_term);
+}
+
+/* The first SIGINT or SIGTERM: rank 0 ends the run early, a host rank
+ * tells rank 0. Under mpirun both reach every rank as SIGTERM (mpirun does
+ * not forward SIGINT; docs/results.md, "Interrupted runs"). */
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    struct run_ctx *x = arg;
+    signals_off(x);
+    if (x->co)
+        coord_interrupt(x->co, (int)sig);
+    else if (x->rh_started)
+        rank_host_interrupt(&x->rh, (int)sig);
+}
+
+static void signals_on(struct run_ctx *x)
+{
+    x->sig_int = evsignal_new(x->base, SIGINT, on_signal, x);
+    x->sig_term = evsignal_new(x->base, SIGTERM, on_signal, x);
+    if (x->sig_int)
+        evsignal_add(x->sig_int, NULL);
+    if (x->sig_term)
+        evsignal_add(x->sig_term, NULL);
+}
+
 /* The run itself: the start time t0 lies `control.lead` ahead in rank 0's
  * clock, the schedule goes out, and every rank runs its loop until the
- * STOP/BYE exchange ends it. */
+ * STOP/BYE exchange ends it. Only the loop is not under the watchdog: the
+ * coordinator's own timeouts end it (docs/architecture.md). */
 static int run_coordinate(struct run_ctx *x)
 {
     int status = 0;
+    watchdog_arm("the run's start", WD_START);
     x->ctrl = ctrl_new(x->base, MPI_COMM_WORLD);
     if (!x->ctrl)
         status = out_of_memory(x, "control plane");
@@ -470,7 +617,11 @@ static int run_coordinate(struct run_ctx *x)
                     x->scn.name, x->pl.n_peers, x->pl.n_ls, x->pl.n_sn, x->world,
                     rundir_path(x->rd));
     }
+    watchdog_arm(NULL, 0);
+    signals_on(x);
     event_base_dispatch(x->base);
+    signals_off(x);
+    watchdog_arm("sending the last control messages", WD_DRAIN);
     if (x->rh_started)
         rank_host_stop(&x->rh);
     /* completes the sends still pending, BYEs included */
@@ -608,6 +759,10 @@ static int run_write_results(struct run_ctx *x)
  * loop goes before it, and MPI last. */
 static void run_teardown(struct run_ctx *x)
 {
+    if (x->sig_int)
+        event_free(x->sig_int);
+    if (x->sig_term)
+        event_free(x->sig_term);
     coord_free(x->co);
     ctrl_free(x->ctrl);
     if (x->rh_started)
@@ -629,7 +784,18 @@ static void run_teardown(struct run_ctx *x)
     free(x->offsets);
     free(x->hosts);
     free(x->host_ips);
+    watchdog_arm("MPI_Finalize", WD_FINALIZE);
     MPI_Finalize();
+    watchdog_stop();
+}
+
+/* A phase that waits on other ranks, under the watchdog. */
+static int guarded(struct run_ctx *x, const char *phase, int limit_s, int (*fn)(struct run_ctx *))
+{
+    watchdog_arm(phase, limit_s);
+    int status = fn(x);
+    watchdog_arm(NULL, 0);
+    return status;
 }
 
 static int cmd_run(const struct cli *cli)
@@ -637,23 +803,25 @@ static int cmd_run(const struct cli *cli)
     static struct run_ctx ctx; /* the scenario and the host are large */
     struct run_ctx *x = &ctx;
     int status;
-    if ((status = run_setup_mpi(x, cli)) != 0)
+    status = run_setup_mpi(x, cli);
+    watchdog_start(x->rank);
+    if (status != 0)
         goto out;
-    if ((status = run_load_scenario(x)) != 0)
+    if ((status = guarded(x, "loading the scenario", WD_SCENARIO, run_load_scenario)) != 0)
         goto out;
-    if ((status = run_place_hosts(x)) != 0)
+    if ((status = guarded(x, "placing the hosts", WD_HOSTS, run_place_hosts)) != 0)
         goto out;
-    if ((status = run_make_keys(x)) != 0)
+    if ((status = guarded(x, "making the key material", WD_KEYS, run_make_keys)) != 0)
         goto out;
-    if ((status = run_sync_clocks(x)) != 0)
+    if ((status = guarded(x, "clock sync", WD_CLOCKS, run_sync_clocks)) != 0)
         goto out;
-    if ((status = run_start_hosts(x)) != 0)
+    if ((status = guarded(x, "starting the nodes", WD_NODES, run_start_hosts)) != 0)
         goto out;
     if ((status = run_coordinate(x)) != 0)
         goto out;
-    if ((status = run_gather(x)) != 0)
+    if ((status = guarded(x, "the final gathers", WD_GATHER, run_gather)) != 0)
         goto out;
-    status = run_write_results(x);
+    status = guarded(x, "writing the results", WD_RESULTS, run_write_results);
 out:
     run_teardown(x);
     return status;

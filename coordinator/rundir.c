@@ -4,6 +4,7 @@
 #include "common/placement.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,7 +100,7 @@ const char *rundir_path(const struct rundir *r)
     return r->dir;
 }
 
-int rundir_write_file(struct rundir *r, const char *name, const char *text)
+static int replace_file(struct rundir *r, const char *name, const char *text, bool sync)
 {
     /* Write to a temporary name and rename, so a reader never sees half a
      * file, and a crash leaves the previous version intact. */
@@ -121,11 +122,22 @@ int rundir_write_file(struct rundir *r, const char *name, const char *text)
         }
         off += (size_t)n;
     }
-    if (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
+    bool ok = !sync || fsync(fd) == 0;
+    if (close(fd) < 0 || !ok || rename(tmp, path) < 0) {
         unlink(tmp);
         return -1;
     }
     return 0;
+}
+
+int rundir_write_file(struct rundir *r, const char *name, const char *text)
+{
+    return replace_file(r, name, text, true);
+}
+
+int rundir_update_file(struct rundir *r, const char *name, const char *text)
+{
+    return replace_file(r, name, text, false);
 }
 
 int rundir_write_placement(struct rundir *r, const struct placement *p, char (*hosts)[64])

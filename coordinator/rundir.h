@@ -41,7 +41,12 @@ struct rundir *rundir_open(const char *dir, char *err, size_t errlen);
 void rundir_close(struct rundir *r);
 const char *rundir_path(const struct rundir *r);
 
+/* Replace NAME atomically (a temporary file, fsync, rename): a reader never
+ * sees half a file. Returns 0 or -1 (errno set). */
 int rundir_write_file(struct rundir *r, const char *name, const char *text);
+/* The same without the fsync, for files rewritten often (the interim
+ * run.json): they survive the process, not necessarily the machine. */
+int rundir_update_file(struct rundir *r, const char *name, const char *text);
 void rundir_append_row(struct rundir *r, const struct ts_row *row);
 void rundir_append_event(struct rundir *r, uint32_t event, const char *kind, int rank,
                          int64_t scheduled_ns, int64_t actual_ns, uint32_t selected);

@@ -176,6 +176,14 @@ static void amplification(const struct ts_row *rows, uint32_t n, int c_try, int 
     *overall = ok ? (double)t / (double)ok : (t ? (double)t : 0);
 }
 
+static bool fired(const struct run_record *r, uint32_t event)
+{
+    for (uint32_t k = 0; k < r->n_fired; k++)
+        if (r->fired[k].event == event)
+            return true;
+    return false;
+}
+
 void verdicts_assess(const struct run_record *r, struct verdict *v)
 {
     const struct scenario *s = r->scn;
@@ -189,6 +197,8 @@ void verdicts_assess(const struct run_record *r, struct verdict *v)
         const struct scn_event *e = &s->events[i];
         if (!is_trigger(e->kind) || !r->sched_at || r->sched_at[i] < 0)
             continue;
+        if (r->incomplete_why && !fired(r, i))
+            continue; /* the run ended before it: nothing to recover from */
         double start = r->sched_at[i] / 1e9;
         double end = start + (e->kind == EV_OUTAGE     ? e->for_ns / 1e9
                               : e->kind == EV_CAPACITY ? 0
@@ -550,6 +560,29 @@ json_t *summary_build(const struct run_record *r, const struct run_final *f,
     json_object_set_new(sum, "figures", figures_json(tf));
     json_object_set_new(sum, "fidelity", fj);
     free(on);
+    return sum;
+}
+
+json_t *summary_build_rows(const struct run_record *r)
+{
+    static const struct run_final none; /* no peer, no histogram sample */
+    double lag = 0;
+    for (uint32_t i = 0; i < r->n_rows; i++)
+        if (r->rows[i].lag_p99_ms > lag)
+            lag = r->rows[i].lag_p99_ms;
+    struct fidelity fid;
+    struct verdict v;
+    struct timing_figures tf;
+    fidelity_assess(r, lag, &fid);
+    verdicts_assess(r, &v);
+    figures_assess(r, &none, &v, &tf);
+    fidelity_judge_figures(&fid, &tf);
+    json_t *sum = summary_build(r, &none, &fid, &v, &tf);
+    /* What only the per-peer results would tell: absent, or null. */
+    json_object_del(sum, "ever_online");
+    json_object_del(sum, "login_attempts_per_node_max");
+    json_object_set_new(json_object_get(sum, "fidelity"), "client_handshake_cpu_us", json_null());
+    json_object_set_new(sum, "rows_only", json_true());
     return sum;
 }
 

@@ -182,6 +182,12 @@ void fidelity_judge_figures(struct fidelity *fid, const struct timing_figures *t
 json_t *summary_build(const struct run_record *r, const struct run_final *f,
                       const struct fidelity *fid, const struct verdict *v,
                       const struct timing_figures *tf);
+/* The summary of a run that has not reached its final gathers (the
+ * interim run.json): everything the timeseries rows give, judged as above,
+ * with "rows_only": true. Left out: ever_online and
+ * login_attempts_per_node_max; null: t50_s..t99_s, the latency figures and
+ * the handshake CPU. fidelity.lag_p99_ms is the worst row's. New ref. */
+json_t *summary_build_rows(const struct run_record *r);
 /* histograms.json (new reference). */
 json_t *summary_histograms(const struct run_record *r, const struct run_final *f);
 
