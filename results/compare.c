@@ -460,6 +460,8 @@ json_t *cmp_json(const struct cmp *c)
         json_object_set_new(o, "group",
                             json_string(c->groups[group_of(c->groups, c->n_groups, i)].id));
         json_object_set_new(o, "complete", json_boolean(r->complete));
+        json_object_set_new(o, "reason",
+                            r->complete ? json_null() : json_string(run_incomplete_reason(r)));
         json_object_set_new(o, "capacity_estimated", json_boolean(r->cap_estimated));
         json_t *fid = json_object_get(r->summary, "fidelity");
         json_object_set(o, "fidelity_valid", json_object_get(fid, "valid"));

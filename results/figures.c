@@ -62,6 +62,14 @@ enum fig_state figure_value(const struct run *r, enum fig_id id, double *v)
 {
     double peers, x;
     switch (id) {
+    case FIG_T50:
+    case FIG_T95:
+    case FIG_T99:
+    case FIG_ATTEMPTS_MAX:
+        /* A rows-only summary has them null or absent: not known, not "never". */
+        if (r->rows_only)
+            return FV_ABSENT;
+        return from(run_number(r, figure_defs[id].key, v));
     case FIG_NODES: {
         if (run_number(r, "peers", &peers) != 1)
             return FV_ABSENT;

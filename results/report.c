@@ -709,8 +709,13 @@ static void banners(const struct page *p, struct sbuf *o)
             sbuf_add(o, "<div class=\"banner incomplete\"><strong>Incomplete run ");
             sbuf_printf(o, "#%zu ", i + 1);
             sbuf_add_html(o, r->label);
-            sbuf_add(o, "</strong>: ranks stopped reporting before the end; its figures cover "
-                        "only the intervals every rank reported.</div>\n");
+            sbuf_add(o, "</strong>: ");
+            sbuf_add_html(o, run_incomplete_reason(r));
+            sbuf_add(o, ". Its figures cover only the intervals every rank reported");
+            if (r->rows_only)
+                sbuf_add(o, ", and there are no per-peer figures (time to online, latency "
+                            "percentiles): the run ended before its final gathers");
+            sbuf_add(o, ".</div>\n");
         }
     }
 }

@@ -25,13 +25,10 @@ struct key_rule {
 };
 
 static const struct key_rule top_rules[] = {
-    {"name", T_STR, 1},
-    {"seed", T_INT | T_STR, 1},
-    {"complete", T_BOOL, 1},
-    {"scenario", T_OBJ, 1},
-    {"started_at", T_STR | T_NULL, 0},
-    {"world_size", T_INT, 0},
-    {"version", T_STR, 0},
+    {"name", T_STR, 1},       {"seed", T_INT | T_STR, 1},
+    {"complete", T_BOOL, 1},  {"reason", T_STR | T_NULL, 0},
+    {"scenario", T_OBJ, 1},   {"started_at", T_STR | T_NULL, 0},
+    {"world_size", T_INT, 0}, {"version", T_STR, 0},
     {"commit", T_STR, 0},
 };
 
@@ -62,6 +59,7 @@ static const struct key_rule summary_rules[] = {
     {"recovery_s", T_NUM | T_NULL, 0},
     {"metastable", T_BOOL | T_NULL, 0},
     {"amplification", T_NUM | T_OBJ | T_NULL, 0},
+    {"rows_only", T_BOOL, 0},
 };
 
 static json_t *get_path(json_t *obj, const char *path)
@@ -285,11 +283,12 @@ json_t *run_json_parse(const char *text, const char *label, char *err, size_t er
     json_t *summary = json_object_get(root, "summary");
     json_t *complete = json_object_get(root, "complete");
     if (!summary || json_is_null(summary)) {
+        json_t *why = json_object_get(root, "reason");
         if (json_is_false(complete))
             snprintf(err, errlen,
-                     "%s: the run has not finished (complete: false, summary: null): it is "
-                     "still running, or it died before the end",
-                     label);
+                     "%s: the run has not finished (complete: false, summary: null): %s", label,
+                     json_is_string(why) ? json_string_value(why)
+                                         : "it is still running, or it died before the end");
         else
             snprintf(err, errlen, "%s: summary is missing (not a complete bootstorm run.json)",
                      label);
@@ -595,11 +594,21 @@ int run_load(const char *dir, struct run *out, char *err, size_t errlen)
         out->seed = xstrdup(json_string_value(seed));
     }
     out->complete = json_is_true(json_object_get(out->root, "complete"));
-    if (!out->complete)
-        add_note(out,
-                 "%s: incomplete run (complete: false): its figures cover only the "
-                 "intervals every rank reported",
-                 out->path);
+    out->reason = json_string_value(json_object_get(out->root, "reason"));
+    out->rows_only = json_is_true(json_object_get(out->summary, "rows_only"));
+    if (!out->complete) {
+        struct sbuf b;
+        sbuf_init(&b);
+        sbuf_printf(&b,
+                    "%s: incomplete run (%s): its figures cover only the intervals every rank "
+                    "reported%s",
+                    out->path, run_incomplete_reason(out),
+                    out->rows_only ? ", with no per-peer figure (the run ended before its final "
+                                     "gathers)"
+                                   : "");
+        add_note(out, "%s", sbuf_str(&b));
+        sbuf_free(&b);
+    }
     if (!exists(ts)) {
         snprintf(err, errlen, "%s: missing (every run writes it)", ts);
         goto files;
@@ -775,6 +784,17 @@ const double *run_col(const struct run *r, const char *name)
         if (!strcmp(r->cols[j], name))
             return r->data[j];
     return NULL;
+}
+
+const char *run_incomplete_reason(const struct run *r)
+{
+    static const char prefix[] = "incomplete run: ";
+    if (r->reason)
+        return r->reason;
+    const char *f = json_string_value(get_path(r->summary, "fidelity.reason"));
+    if (f && !strncmp(f, prefix, sizeof prefix - 1))
+        return f + sizeof prefix - 1;
+    return "no reason recorded";
 }
 
 int run_number(const struct run *r, const char *key, double *v)

@@ -55,11 +55,14 @@ struct run {
     struct cap_step *cap[RUN_SRV_COUNT];
     size_t n_cap[RUN_SRV_COUNT];
 
+    const char *reason; /* run.json's "reason" (borrowed from root), NULL when null or absent */
+
     char **notes; /* non-fatal remarks (missing optional files) */
     size_t n_notes;
 
     /* The flags together, where they pack. */
     bool complete;      /* run.json's "complete" */
+    bool rows_only;     /* summary.rows_only: no per-peer figures (interim run.json) */
     bool has_events;    /* events.csv was there */
     bool cap_estimated; /* cap[] comes from the scenario, not run.json */
 };
@@ -79,6 +82,10 @@ int runs_load(char *const *args, size_t n_args, struct run **out, size_t *n_out,
               size_t errlen);
 void runs_free(struct run *runs, size_t n);
 
+/* Why an incomplete run is incomplete: run.json's "reason"; for a run.json
+ * from before it, the fidelity reason's ("incomplete run: ..."); else "no
+ * reason recorded". */
+const char *run_incomplete_reason(const struct run *r);
 /* A timeseries column, or NULL when the file has none of that name. */
 const double *run_col(const struct run *r, const char *name);
 /* Summary number by key ("t95_s", "fidelity.lag_p99_ms"): 1 = a number (or

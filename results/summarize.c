@@ -418,6 +418,11 @@ static void time_to_online_line(const struct run *r, struct sbuf *out)
     static const char *const names[] = {"t50", "t95", "t99"};
     char seg[3][FMT_LEN + 64], v[FMT_LEN], m[48];
     size_t width = LABEL_W;
+    if (r->rows_only) {
+        field(out, "time to online",
+              "n/a (the run ended before its final gathers: only the timeseries rows are known)");
+        return;
+    }
     for (int k = 0; k < 3; k++) {
         fig(r, ids[k], v, sizeof v, NULL);
         emu_mark(r, figure_emu_key(ids[k]), m, sizeof m);
@@ -603,11 +608,22 @@ static void fidelity_lines(const struct run *r, struct sbuf *out)
     }
 }
 
+/* Under the header, where nobody can miss it: why the run is incomplete. */
+static void incomplete_line(const struct run *r, struct sbuf *out)
+{
+    static const char label[] = "INCOMPLETE: ";
+    if (r->complete)
+        return;
+    sbuf_add(out, label);
+    add_wrapped(out, sizeof label - 1, sizeof label - 1, run_incomplete_reason(r));
+}
+
 void summarize(const struct run *r, const struct summarize_opts *o, struct sbuf *out)
 {
     char a[FMT_LEN], b[FMT_LEN], c[FMT_LEN];
     double v;
     header(r, out);
+    incomplete_line(r, out);
     nodes_line(r, out);
 
     fig(r, FIG_ONLINE_END, a, sizeof a, NULL);
