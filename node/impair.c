@@ -12,10 +12,17 @@
 #include <event2/event.h>
 #include <event2/event_struct.h>
 
+#include "common/u64map.h"
 #include "host.h"
 
+/* A message held back by latency. Each connection's are in its own queue,
+ * in release order (jitter never reorders a stream), so a send and a close
+ * touch only that connection's messages, however many others wait. Only a
+ * queue's head has its timer armed: two messages due at the same time would
+ * otherwise leave in whatever order the timer heap picks. */
 struct delayed {
-    TAILQ_ENTRY(delayed) link;
+    TAILQ_ENTRY(delayed) link; /* in its connection's queue */
+    TAILQ_ENTRY(delayed) all;  /* in every pending message (teardown) */
     struct impair *im;
     struct bufferevent *bev;
     struct event timer;
@@ -24,11 +31,19 @@ struct delayed {
     uint8_t data[];
 };
 
+TAILQ_HEAD(delayed_list, delayed);
+
+/* The delayed messages of one connection; exists while it has any. */
+struct conn_queue {
+    struct delayed_list q;
+};
+
 struct impair {
     struct host *h;
     struct rng rng;
-    struct scn_impair eff[ROLE_COUNT]; /* by role: class + this rank's host group */
-    TAILQ_HEAD(delayed_list, delayed) pending;
+    struct scn_impair eff[ROLE_COUNT];              /* by role: class + this rank's host group */
+    struct delayed_list pending;                    /* all of them, linked by `all` */
+    struct u64map queues;                           /* bufferevent -> its struct conn_queue */
     struct ev_token_bucket_cfg *bucket[ROLE_COUNT]; /* by role; NULL = unlimited */
     uint8_t group[SCN_MAX_RANKS];                   /* active partition, all 0 when none */
     bool partitioned;
@@ -117,13 +132,50 @@ void impair_partition(struct host *h, const uint8_t *group_of_rank)
 
 /* ---- latency ---- */
 
+static uint64_t key_of(const struct bufferevent *bev)
+{
+    return (uint64_t)(uintptr_t)bev;
+}
+
+/* Unlink d from both lists; drop its connection's queue once empty. */
+static void unlink_delayed(struct impair *im, struct conn_queue *cq, struct delayed *d)
+{
+    event_del(&d->timer);
+    TAILQ_REMOVE(&cq->q, d, link);
+    TAILQ_REMOVE(&im->pending, d, all);
+    if (TAILQ_EMPTY(&cq->q)) {
+        u64map_del(&im->queues, key_of(d->bev));
+        free(cq);
+    }
+}
+
+static void arm_head(struct impair *im, struct delayed *d)
+{
+    host_arm_in(&d->timer, d->release_ns - host_now(im->h));
+}
+
+/* The head of a connection's queue is due: send it and every message after
+ * it that is due too, in order, then arm the next head. */
 static void release(evutil_socket_t fd, short what, void *arg)
 {
     struct delayed *d = arg;
     struct impair *im = d->im;
-    TAILQ_REMOVE(&im->pending, d, link);
-    bufferevent_write(d->bev, d->data, d->len);
-    free(d);
+    struct bufferevent *bev = d->bev;
+    struct conn_queue *cq = u64map_get(&im->queues, key_of(bev));
+    int64_t now = host_now(im->h);
+    for (;;) {
+        struct delayed *next = TAILQ_NEXT(d, link);
+        unlink_delayed(im, cq, d); /* frees cq after the last */
+        bufferevent_write(bev, d->data, d->len);
+        free(d);
+        if (!next)
+            return;
+        if (next->release_ns > now) {
+            arm_head(im, next);
+            return;
+        }
+        d = next;
+    }
 }
 
 int impair_write(struct host *h, enum role role, struct bufferevent *bev, const void *data,
@@ -137,43 +189,54 @@ int impair_write(struct host *h, enum role role, struct bufferevent *bev, const 
         return 0;
     if (c->latency_ns <= 0 && c->jitter_ns <= 0)
         return bufferevent_write(bev, data, len);
+    struct conn_queue *cq = u64map_get(&im->queues, key_of(bev));
+    if (!cq) {
+        if (!(cq = malloc(sizeof *cq)))
+            return -1;
+        TAILQ_INIT(&cq->q);
+        if (u64map_put(&im->queues, key_of(bev), cq) < 0) {
+            free(cq);
+            return -1;
+        }
+    }
     struct delayed *d = malloc(sizeof *d + len);
-    if (!d)
+    if (!d) {
+        if (TAILQ_EMPTY(&cq->q)) {
+            u64map_del(&im->queues, key_of(bev));
+            free(cq);
+        }
         return -1;
+    }
     int64_t now = host_now(h);
     d->release_ns = now + c->latency_ns + (int64_t)(rng_uniform(&im->rng) * (double)c->jitter_ns);
     /* Jitter must not reorder a TCP stream: never before this connection's
      * previous delayed message. */
-    struct delayed *prev;
-    TAILQ_FOREACH_REVERSE(prev, &im->pending, delayed_list, link)
-    if (prev->bev == bev) {
-        if (prev->release_ns > d->release_ns)
-            d->release_ns = prev->release_ns;
-        break;
-    }
+    struct delayed *prev = TAILQ_LAST(&cq->q, delayed_list);
+    if (prev && prev->release_ns > d->release_ns)
+        d->release_ns = prev->release_ns;
     d->im = im;
     d->bev = bev;
     d->len = len;
     memcpy(d->data, data, len);
-    TAILQ_INSERT_TAIL(&im->pending, d, link);
+    TAILQ_INSERT_TAIL(&cq->q, d, link);
+    TAILQ_INSERT_TAIL(&im->pending, d, all);
     evtimer_assign(&d->timer, h->base, release, d);
-    host_arm_in(&d->timer, d->release_ns - now);
+    if (!prev)
+        arm_head(im, d); /* the others wait for the head's release */
     return 0;
 }
 
 void impair_forget(struct host *h, struct bufferevent *bev)
 {
     struct impair *im = h->impair;
-    if (!im)
+    struct conn_queue *cq = im ? u64map_get(&im->queues, key_of(bev)) : NULL;
+    if (!cq)
         return;
-    struct delayed *d = TAILQ_FIRST(&im->pending), *next;
-    for (; d; d = next) {
-        next = TAILQ_NEXT(d, link);
-        if (d->bev == bev) {
-            event_del(&d->timer);
-            TAILQ_REMOVE(&im->pending, d, link);
-            free(d);
-        }
+    for (bool last = false; !last;) {
+        struct delayed *d = TAILQ_FIRST(&cq->q);
+        last = TAILQ_NEXT(d, link) == NULL; /* unlinking the last frees cq */
+        unlink_delayed(im, cq, d);
+        free(d);
     }
 }
 
@@ -211,6 +274,7 @@ int impair_init(struct host *h)
         return -1;
     im->h = h;
     TAILQ_INIT(&im->pending);
+    u64map_init(&im->queues);
     rng_seed(&im->rng, h->scn->seed, 0x494d5041ULL + (uint64_t)h->rank, RNG_STREAM_NODE);
     h->impair = im;
     const struct scenario *s = h->scn;
@@ -244,10 +308,10 @@ void impair_free(struct host *h)
         return;
     struct delayed *d;
     while ((d = TAILQ_FIRST(&im->pending))) {
-        event_del(&d->timer);
-        TAILQ_REMOVE(&im->pending, d, link);
+        unlink_delayed(im, u64map_get(&im->queues, key_of(d->bev)), d);
         free(d);
     }
+    u64map_free(&im->queues);
     for (int r = 0; r < ROLE_COUNT; r++)
         if (im->bucket[r])
             ev_token_bucket_cfg_free(im->bucket[r]);
