@@ -88,6 +88,15 @@ static void provisional_run_json_says_not_finished(void **state)
     assert_non_null(strstr(err, "has not finished"));
 }
 
+static void provisional_run_json_gives_its_reason(void **state)
+{
+    assert_null(parse("{\"format_version\": 1, \"name\": \"x\", \"seed\": 1, \"complete\": false, "
+                      "\"reason\": \"run not finished at 0.0 s: still running\", "
+                      "\"scenario\": {}, \"summary\": null}"));
+    assert_string_equal(err, "r/run.json: the run has not finished (complete: false, summary: "
+                             "null): run not finished at 0.0 s: still running");
+}
+
 static void missing_summary_key_is_named(void **state)
 {
     char *t = run_json(1, "7", 2, "1.25", NULL);
@@ -804,6 +813,88 @@ static void seed_and_address_do_not_split_groups(void **state)
     free(j2);
 }
 
+/* ---- incomplete runs (issue 13) ---- */
+
+/* An interrupted run as the interim run.json has it: complete false, the
+ * reason, a rows-only summary without per-peer figures. */
+static char *interim_json(void)
+{
+    char *j = run_json(1, "7", 2, "null", "\"rows_only\": true, ");
+    char *a = replace_once(j, "\"complete\": true",
+                           "\"complete\": false, \"reason\": \"interrupted by SIGTERM at 7.3 s; "
+                           "rank 2 silent since 6.0 s\"");
+    char *b = replace_once(a, "\"t50_s\": 0.5", "\"t50_s\": null");
+    free(j);
+    free(a);
+    return b;
+}
+
+static void incomplete_run_says_why(void **state)
+{
+    char *j = interim_json();
+    struct run r;
+    assert_int_equal(run_load(make_run("interim", j, ts_ok), &r, err, sizeof err), 0);
+    assert_false(r.complete);
+    assert_true(r.rows_only);
+    assert_string_equal(r.reason, "interrupted by SIGTERM at 7.3 s; rank 2 silent since 6.0 s");
+    assert_string_equal(run_incomplete_reason(&r), r.reason);
+    assert_non_null(strstr(r.notes[0], "incomplete run (interrupted by SIGTERM at 7.3 s;"));
+    assert_non_null(strstr(r.notes[0], "no per-peer figure"));
+    char *s = summary_of(&r);
+    assert_non_null(strstr(s, "== unit (seed 7) INCOMPLETE ==\n"
+                              "INCOMPLETE: interrupted by SIGTERM at 7.3 s; rank 2 silent since "
+                              "6.0 s\n"));
+    /* not known, rather than "never" */
+    assert_non_null(strstr(s, "\ntime to online   n/a (the run ended before its final gathers:"));
+    assert_null(strstr(s, "never"));
+    assert_fits_80(s);
+    free(s);
+    run_free(&r);
+    free(j);
+}
+
+static void older_incomplete_run_takes_the_fidelity_reason(void **state)
+{
+    char *j = run_json(1, "7", 2, "1.25", NULL);
+    char *a = replace_once(j, "\"complete\": true", "\"complete\": false");
+    char *b = replace_once(a,
+                           "\"valid\": true, \"lag_p99_ms\": 1.5, \"skew_p99_ms\": 0.1, "
+                           "\"reason\": null",
+                           "\"valid\": false, \"lag_p99_ms\": 1.5, \"skew_p99_ms\": 0.1, "
+                           "\"reason\": \"incomplete run: ranks stopped reporting metrics at "
+                           "interval 3 of 4\"");
+    struct run r;
+    assert_int_equal(run_load(make_run("older", b, ts_ok), &r, err, sizeof err), 0);
+    assert_null(r.reason); /* no "reason" key: a run.json from before it */
+    assert_false(r.rows_only);
+    assert_string_equal(run_incomplete_reason(&r),
+                        "ranks stopped reporting metrics at interval 3 of 4");
+    char *s = summary_of(&r);
+    assert_non_null(
+        strstr(s, "\nINCOMPLETE: ranks stopped reporting metrics at interval 3 of 4\n"));
+    assert_non_null(strstr(s, "time to online   t50 500 ms"));
+    free(s);
+    run_free(&r);
+    free(j);
+    free(a);
+    free(b);
+}
+
+static void complete_run_has_no_incomplete_line(void **state)
+{
+    char *j = run_json(1, "7", 2, "1.25", NULL);
+    char *a = replace_once(j, "\"complete\": true", "\"complete\": true, \"reason\": null");
+    struct run r;
+    assert_int_equal(run_load(make_run("complete", a, ts_ok), &r, err, sizeof err), 0);
+    assert_null(r.reason);
+    char *s = summary_of(&r);
+    assert_null(strstr(s, "INCOMPLETE"));
+    free(s);
+    run_free(&r);
+    free(j);
+    free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -811,6 +902,7 @@ int main(void)
         cmocka_unit_test(not_json_names_line_and_column),
         cmocka_unit_test(newer_format_version_is_refused),
         cmocka_unit_test(provisional_run_json_says_not_finished),
+        cmocka_unit_test(provisional_run_json_gives_its_reason),
         cmocka_unit_test(missing_summary_key_is_named),
         cmocka_unit_test(wrong_types_are_named),
         cmocka_unit_test(foreign_tool_is_refused),
@@ -834,6 +926,9 @@ int main(void)
         cmocka_unit_test(summarize_print_dir_prints_or_explains),
         cmocka_unit_test(groups_and_intervals),
         cmocka_unit_test(seed_and_address_do_not_split_groups),
+        cmocka_unit_test(incomplete_run_says_why),
+        cmocka_unit_test(older_incomplete_run_takes_the_fidelity_reason),
+        cmocka_unit_test(complete_run_has_no_incomplete_line),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
