@@ -85,76 +85,6 @@ static int64_t elapsed_us(const struct peer *p)
     return d > 0 ? d / 1000 : 0;
 }
 
-/* ---- host cache ---- */
-
-static void cache_put(struct peer *p, uint32_t id)
-{
-    const struct placement *pl = &p->h->pl;
-    for (uint16_t j = 0; j < p->cache_n; j++)
-        if (p->cache[j].node_id == id)
-            return;
-    if (p->cache_n < p->h->scn->peer.host_cache)
-        p->cache[p->cache_n++] =
-            (struct wire_sn){id, placement_addr(pl, id), placement_sn_port(pl, id)};
-}
-
-/* The fallback when every cached SN has failed: the bootstrap SNs, plus the
- * dedicated SNs that inject_supernodes events bring up (like hard-coded
- * bootstrap hosts that the operator points at new machines). Dormant ones
- * refuse connections and drop out like any stale entry. */
-static void cache_reset_to_bootstrap(struct peer *p)
-{
-    const struct placement *pl = &p->h->pl;
-    p->cache_n = 0;
-    for (uint32_t i = 0; i < pl->n_inj; i++)
-        cache_put(p, pl->first_inj + i);
-    for (uint32_t i = 0; i < pl->n_bootstrap; i++)
-        cache_put(p, pl->first_sn + i);
-}
-
-/* A peer that has been online before knows more than the bootstrap SNs:
- * start from a random sample of all initial SNs, as if from a previous life,
- * so a fresh fleet does not pile onto the bootstrap SNs. */
-static void cache_seed(struct peer *p)
-{
-    const struct placement *pl = &p->h->pl;
-    p->cache_n = 0;
-    uint32_t want = p->h->scn->peer.host_cache;
-    for (uint32_t tries = 0; p->cache_n < want && tries < 4 * want && pl->n_sn > 0; tries++)
-        cache_put(p, pl->first_sn + rng_below(&p->rng, pl->n_sn));
-}
-
-static void cache_remove(struct peer *p, uint16_t slot)
-{
-    if (slot >= p->cache_n)
-        return;
-    p->cache[slot] = p->cache[--p->cache_n];
-}
-
-/* Learn SNs from a REGISTER_OK: add the ones not cached yet, replacing random
- * entries once the cache is full, as a Skype-like client keeps refreshing. */
-static void cache_learn(struct peer *p, const struct wire_sn_list *l)
-{
-    uint32_t cap = p->h->scn->peer.host_cache;
-    for (uint32_t i = 0; i < l->n; i++) {
-        const struct wire_sn *sn = &l->sns[i];
-        if (!placement_ip_allowed(p->h->scn, sn->ip))
-            continue; /* never let a message steer us outside the run */
-        int known = 0;
-        for (uint16_t j = 0; j < p->cache_n && !known; j++)
-            known = p->cache[j].node_id == sn->node_id;
-        if (known)
-            continue;
-        if (p->cache_n < cap)
-            p->cache[p->cache_n++] = *sn;
-        else {
-            uint16_t victim = (uint16_t)rng_below(&p->rng, cap);
-            if (victim != p->sn_slot)
-                p->cache[victim] = *sn;
-        }
-    }
-}
-
 /* ---- backoff ---- */
 
 /* Count a failed attempt and either wait per the retry policy (and its
@@ -196,9 +126,9 @@ static void register_failed(struct peer *p, enum metric_counter why, int stale)
     if (stale) {
         /* The SN is unreachable: forget it; an empty cache falls back to
          * the bootstrap SNs. */
-        cache_remove(p, p->sn_slot);
-        if (p->cache_n == 0)
-            cache_reset_to_bootstrap(p);
+        host_cache_remove(&p->cache, p->sn_slot);
+        if (p->cache.n == 0)
+            host_cache_fallback(&p->cache, &p->h->pl, &p->rng);
     }
     backoff(p, &p->h->scn->peer.reg, &p->g_reg, 0, PEER_REGISTER_WAIT, C_REG_GIVEUP);
 }
@@ -330,7 +260,7 @@ static int sn_msg(void *arg, const struct wire_msg *m)
     case WIRE_REGISTER_OK:
         if (p->state != PEER_REGISTER)
             break;
-        cache_learn(p, &m->u.sn_list);
+        host_cache_learn(&p->cache, h->scn, &m->u.sn_list, &p->rng, p->sn_slot);
         retry_guard_accepted(&h->scn->peer.reg.retry, &p->g_reg, host_now(h));
         retry_guard_success(&h->scn->peer.reg.retry, &p->g_reg);
         go_online(p);
@@ -339,7 +269,7 @@ static int sn_msg(void *arg, const struct wire_msg *m)
         if (p->state != PEER_REGISTER)
             break;
         /* The SN is full: learn the ones it suggests and try again. */
-        cache_learn(p, &m->u.sn_list);
+        host_cache_learn(&p->cache, h->scn, &m->u.sn_list, &p->rng, p->sn_slot);
         register_failed(p, C_REG_REDIRECTED, 0);
         return 1;
     case WIRE_REGISTER_FAIL:
@@ -411,10 +341,10 @@ static void start_register(struct peer *p)
     }
     arm(p, h->scn->peer.reg.timeout_ns);
 
-    if (p->cache_n == 0)
-        cache_reset_to_bootstrap(p);
-    p->sn_slot = (uint16_t)rng_below(&p->rng, p->cache_n);
-    const struct wire_sn *sn = &p->cache[p->sn_slot];
+    if (p->cache.n == 0)
+        host_cache_fallback(&p->cache, &h->pl, &p->rng);
+    p->sn_slot = (uint16_t)rng_below(&p->rng, p->cache.n);
+    const struct wire_sn *sn = &p->cache.sn[p->sn_slot];
     switch (conn_connect(h, ROLE_PEER, NULL, p->ip, sn->ip, sn->port, sn_read, NULL, sn_event, p,
                          &p->bev)) {
     case CONN_STARTED:
@@ -487,12 +417,11 @@ static struct peer *peer_create(struct host *h, uint32_t id)
     p->first_emu_ns = 0;
     p->state = PEER_OFF;
     rng_seed(&p->rng, h->scn->seed, id, RNG_STREAM_NODE);
-    p->cache = calloc(h->scn->peer.host_cache, sizeof *p->cache);
-    if (!p->cache) {
+    if (host_cache_init(&p->cache, (uint16_t)h->scn->peer.host_cache) < 0) {
         free(p);
         return NULL;
     }
-    cache_seed(p);
+    host_cache_seed(&p->cache, &h->pl, &p->rng);
     retry_guard_init(&h->scn->peer.login.retry, &p->g_login);
     retry_guard_init(&h->scn->peer.reg.retry, &p->g_reg);
     retry_guard_init(&h->scn->workload.request.retry, &p->g_req);
@@ -505,7 +434,7 @@ static void peer_free(struct peer *p)
 {
     drop_conn(p);
     event_del(&p->timer);
-    free(p->cache);
+    host_cache_free(&p->cache);
     free(p);
 }
 

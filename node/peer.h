@@ -23,6 +23,7 @@
 #include "common/retry.h"
 #include "common/attribution.h"
 #include "common/rng.h"
+#include "host_cache.h"
 #include "role_table.h"
 #include "wire.h"
 
@@ -42,7 +43,7 @@ enum peer_state {
 struct peer {
     struct host *h;
     struct bufferevent *bev;
-    struct wire_sn *cache;   /* host cache, h->scn->peer.host_cache entries */
+    struct host_cache cache; /* peer.host_cache entries */
     struct supernode *as_sn; /* set while this peer also serves as a supernode */
     int64_t up_since_ns;     /* run time of the last boot: uptime for promotion */
     struct event timer;
@@ -64,7 +65,6 @@ struct peer {
     uint32_t ip;
     uint32_t attempts; /* login attempts over the whole run */
     uint32_t ka_seq;
-    uint16_t cache_n;
     uint16_t sn_slot; /* cache entry of the current SN */
     uint8_t state;
     bool has_ticket;
