@@ -7,7 +7,9 @@
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
@@ -110,6 +112,44 @@ static X509 *make_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *is
     return x;
 }
 
+static void format_ip(uint32_t ip, char *buf, size_t len)
+{
+    snprintf(buf, len, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff);
+}
+
+/* A fresh EC P-256 key and its certificate for ip, signed by the CA. */
+static int server_pair(X509 *ca, EVP_PKEY *ca_key, const char *cn, long serial, uint32_t ip,
+                       char **key_out, char **cert_out)
+{
+    char ipbuf[16];
+    format_ip(ip, ipbuf, sizeof ipbuf);
+    EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    X509 *c = k ? make_cert(k, cn, ca, ca_key, serial, ipbuf) : NULL;
+    if (c) {
+        *key_out = key_pem(k);
+        *cert_out = cert_pem(c);
+    }
+    X509_free(c);
+    EVP_PKEY_free(k);
+    return *key_out && *cert_out ? 0 : -1;
+}
+
+int pki_rank_secret(const uint8_t master[PKI_KEY_LEN], uint32_t rank, uint8_t out[PKI_KEY_LEN])
+{
+    static const char label[] = "bootstorm rank ";
+    uint8_t msg[sizeof label - 1 + 4];
+    unsigned int len = PKI_KEY_LEN;
+    memcpy(msg, label, sizeof label - 1);
+    for (int i = 0; i < 4; i++)
+        msg[sizeof label - 1 + (size_t)i] = (uint8_t)(rank >> (24 - 8 * i));
+    if (!HMAC(EVP_sha256(), master, PKI_KEY_LEN, msg, sizeof msg, out, &len) ||
+        len != PKI_KEY_LEN) {
+        OPENSSL_cleanse(out, PKI_KEY_LEN);
+        return -1;
+    }
+    return 0;
+}
+
 int pki_generate(struct pki *p, uint32_t n_ls, const uint32_t *ls_ips, char *err, size_t errlen)
 {
     memset(p, 0, sizeof *p);
@@ -131,32 +171,30 @@ int pki_generate(struct pki *p, uint32_t n_ls, const uint32_t *ls_ips, char *err
         goto out;
     }
     for (uint32_t i = 0; i < n_ls; i++) {
-        char ip[16], cn[32];
-        snprintf(ip, sizeof ip, "%u.%u.%u.%u", ls_ips[i] >> 24, (ls_ips[i] >> 16) & 0xff,
-                 (ls_ips[i] >> 8) & 0xff, ls_ips[i] & 0xff);
+        char cn[32];
         snprintf(cn, sizeof cn, "login-server-%u", i);
-        EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-        X509 *c = k ? make_cert(k, cn, ca, ca_key, 2 + (long)i, ip) : NULL;
-        if (c) {
-            p->ls_key_pem[i] = key_pem(k);
-            p->ls_cert_pem[i] = cert_pem(c);
-        }
-        X509_free(c);
-        EVP_PKEY_free(k);
-        if (!p->ls_key_pem[i] || !p->ls_cert_pem[i]) {
+        if (server_pair(ca, ca_key, cn, 2 + (long)i, ls_ips[i], &p->ls_key_pem[i],
+                        &p->ls_cert_pem[i]) < 0) {
             pki_openssl_error(err, errlen, "creating a login server certificate");
             goto out;
         }
+    }
+    if (server_pair(ca, ca_key, "handshake-probe", 2 + (long)n_ls, PKI_PROBE_IP, &p->probe_key_pem,
+                    &p->probe_cert_pem) < 0) {
+        pki_openssl_error(err, errlen, "creating the probe certificate");
+        goto out;
     }
 
     ed = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
     size_t lpriv = PKI_KEY_LEN, lpub = PKI_KEY_LEN;
     if (!ed || !EVP_PKEY_get_raw_private_key(ed, p->ticket_priv, &lpriv) ||
         !EVP_PKEY_get_raw_public_key(ed, p->ticket_pub, &lpub) ||
-        RAND_bytes(p->secret, sizeof p->secret) != 1) {
+        RAND_bytes(p->master, sizeof p->master) != 1 ||
+        pki_rank_secret(p->master, 0, p->rank_secret) < 0) {
         pki_openssl_error(err, errlen, "creating the ticket key");
         goto out;
     }
+    p->has_ticket_priv = p->has_master = true;
     rc = 0;
 out:
     EVP_PKEY_free(ed);
@@ -167,23 +205,35 @@ out:
     return rc;
 }
 
+static void free_secret_str(char *s)
+{
+    if (s)
+        OPENSSL_cleanse(s, strlen(s));
+    free(s);
+}
+
 void pki_free(struct pki *p)
 {
     for (uint32_t i = 0; i < p->n_ls; i++) {
         if (p->ls_key_pem)
-            free(p->ls_key_pem[i]);
+            free_secret_str(p->ls_key_pem[i]);
         if (p->ls_cert_pem)
             free(p->ls_cert_pem[i]);
     }
     free(p->ls_key_pem);
     free(p->ls_cert_pem);
     free(p->ca_pem);
-    OPENSSL_cleanse(p->ticket_priv, sizeof p->ticket_priv);
-    OPENSSL_cleanse(p->secret, sizeof p->secret);
-    memset(p, 0, sizeof *p);
+    free_secret_str(p->probe_key_pem);
+    free(p->probe_cert_pem);
+    OPENSSL_cleanse(p, sizeof *p); /* the raw keys and secrets */
 }
 
-/* ---- serialisation: u32 n_ls, then length-prefixed strings, then keys ---- */
+/* ---- serialisation ----
+ * u32 n_ls, then length-prefixed strings: the CA, the probe key and
+ * certificate, each login server's key ("" when not granted) and
+ * certificate; then a flags byte (1: ticket_priv, 2: master) and the raw
+ * keys: ticket_priv, ticket_pub, master, rank_secret (zeros when not
+ * granted). Both ends are the same binary. */
 
 struct blob {
     uint8_t *buf;
@@ -216,24 +266,67 @@ static void put_str(struct blob *b, const char *s)
     put(b, s, n);
 }
 
-long pki_pack(const struct pki *p, uint8_t **out)
+void pki_blob_free(uint8_t *blob, size_t len)
 {
+    if (blob)
+        OPENSSL_cleanse(blob, len);
+    free(blob);
+}
+
+/* ls_key: per login server whether to send its key; NULL: every one. */
+static long pack(const struct pki *p, const bool *ls_key, bool ticket_priv, bool master,
+                 const uint8_t rank_secret[PKI_KEY_LEN], uint8_t **out)
+{
+    static const uint8_t zero[PKI_KEY_LEN];
     struct blob b = {0};
     put(&b, &p->n_ls, sizeof p->n_ls);
     put_str(&b, p->ca_pem);
+    put_str(&b, p->probe_key_pem);
+    put_str(&b, p->probe_cert_pem);
     for (uint32_t i = 0; i < p->n_ls; i++) {
-        put_str(&b, p->ls_key_pem[i]);
+        put_str(&b, !ls_key || ls_key[i] ? p->ls_key_pem[i] : "");
         put_str(&b, p->ls_cert_pem[i]);
     }
-    put(&b, p->ticket_priv, PKI_KEY_LEN);
+    ticket_priv = ticket_priv && p->has_ticket_priv;
+    master = master && p->has_master;
+    uint8_t flags = (uint8_t)(ticket_priv | master << 1);
+    put(&b, &flags, 1);
+    put(&b, ticket_priv ? p->ticket_priv : zero, PKI_KEY_LEN);
     put(&b, p->ticket_pub, PKI_KEY_LEN);
-    put(&b, p->secret, PKI_KEY_LEN);
+    put(&b, master ? p->master : zero, PKI_KEY_LEN);
+    put(&b, rank_secret, PKI_KEY_LEN);
     if (b.bad) {
-        free(b.buf);
+        pki_blob_free(b.buf, b.cap);
         return -1;
     }
     *out = b.buf;
     return (long)b.len;
+}
+
+long pki_pack(const struct pki *p, uint8_t **out)
+{
+    return pack(p, NULL, true, true, p->rank_secret, out);
+}
+
+long pki_pack_for(const struct pki *p, const struct pki_grant *g, uint8_t **out)
+{
+    static const bool none = false;
+    uint8_t secret[PKI_KEY_LEN];
+    if (!p->has_master || pki_rank_secret(p->master, (uint32_t)g->rank, secret) < 0)
+        return -1;
+    bool *keys = NULL;
+    if (!g->ls_key && p->n_ls && !(keys = calloc(p->n_ls, sizeof *keys))) {
+        OPENSSL_cleanse(secret, sizeof secret);
+        return -1;
+    }
+    long n = pack(p,
+                  g->ls_key ? g->ls_key
+                  : keys    ? keys
+                            : &none,
+                  g->ticket_priv, g->master, secret, out);
+    free(keys);
+    OPENSSL_cleanse(secret, sizeof secret);
+    return n;
 }
 
 static int get(const uint8_t **cur, const uint8_t *end, void *dst, size_t n)
@@ -269,14 +362,19 @@ int pki_unpack(struct pki *p, const uint8_t *blob, size_t len)
     p->ls_key_pem = calloc(n ? n : 1, sizeof *p->ls_key_pem);
     p->ls_cert_pem = calloc(n ? n : 1, sizeof *p->ls_cert_pem);
     p->n_ls = n;
-    if (!p->ls_key_pem || !p->ls_cert_pem || !(p->ca_pem = get_str(&cur, end)))
+    if (!p->ls_key_pem || !p->ls_cert_pem || !(p->ca_pem = get_str(&cur, end)) ||
+        !(p->probe_key_pem = get_str(&cur, end)) || !(p->probe_cert_pem = get_str(&cur, end)))
         goto bad;
     for (uint32_t i = 0; i < n; i++)
         if (!(p->ls_key_pem[i] = get_str(&cur, end)) || !(p->ls_cert_pem[i] = get_str(&cur, end)))
             goto bad;
-    if (get(&cur, end, p->ticket_priv, PKI_KEY_LEN) || get(&cur, end, p->ticket_pub, PKI_KEY_LEN) ||
-        get(&cur, end, p->secret, PKI_KEY_LEN) || cur != end)
+    uint8_t flags;
+    if (get(&cur, end, &flags, 1) || flags > 3 || get(&cur, end, p->ticket_priv, PKI_KEY_LEN) ||
+        get(&cur, end, p->ticket_pub, PKI_KEY_LEN) || get(&cur, end, p->master, PKI_KEY_LEN) ||
+        get(&cur, end, p->rank_secret, PKI_KEY_LEN) || cur != end)
         goto bad;
+    p->has_ticket_priv = flags & 1;
+    p->has_master = flags & 2;
     return 0;
 bad:
     pki_free(p);

@@ -444,9 +444,9 @@ static int run_place_hosts(struct run_ctx *x)
     return status;
 }
 
-/* Rank 0: the run directory with ca.pem and placement.csv, and the key
- * material packed into *blob. Returns 0, or -1 with x->err set. */
-static int make_dir_and_keys(struct run_ctx *x, uint8_t **blob, long *blob_len)
+/* Rank 0: the run directory with ca.pem and placement.csv, and the run's
+ * key material. Returns 0, or -1 with x->err set. */
+static int make_dir_and_keys(struct run_ctx *x)
 {
     char dir[4096];
     time_t now = time(NULL);
@@ -467,8 +467,7 @@ static int make_dir_and_keys(struct run_ctx *x, uint8_t **blob, long *blob_len)
     int rc = 0;
     if (!(x->rd = rundir_open(dir, x->err, sizeof x->err))) {
         rc = -1;
-    } else if (pki_generate(&x->pki, x->pl.n_ls, ips, x->err, sizeof x->err) < 0 ||
-               (*blob_len = pki_pack(&x->pki, blob)) < 0) {
+    } else if (pki_generate(&x->pki, x->pl.n_ls, ips, x->err, sizeof x->err) < 0) {
         rc = -1;
     } else if (rundir_write_file(x->rd, "ca.pem", x->pki.ca_pem) < 0) {
         snprintf(x->err, sizeof x->err, "cannot write %.600s/ca.pem: %s", dir, strerror(errno));
@@ -482,34 +481,62 @@ static int make_dir_and_keys(struct run_ctx *x, uint8_t **blob, long *blob_len)
     return rc;
 }
 
-/* The run directory and the key material, made on rank 0 and sent to
- * every rank (only ca.pem is written to disk). */
+#define TAG_KEYS 7301 /* rank 0 -> rank r: the length, then r's key material */
+
+/* Rank 0: pack what rank r needs (common/pki.h): the private keys of the
+ * login servers placed on r, and the signing key and credential master
+ * only if it has any. Returns the length, or -1. */
+static long pack_keys_for(struct run_ctx *x, int r, bool *ls_here, uint8_t **blob)
+{
+    bool any = false;
+    for (uint32_t i = 0; i < x->pl.n_ls; i++)
+        any |= ls_here[i] = placement_rank_of(&x->pl, i) == r;
+    struct pki_grant g = {.ls_key = ls_here, .ticket_priv = any, .master = any, .rank = r};
+    return pki_pack_for(&x->pki, &g, blob);
+}
+
+/* The run directory and the key material, made on rank 0; each other rank
+ * is sent its own share, point to point (only ca.pem is written to disk). */
 static int run_make_keys(struct run_ctx *x)
 {
-    uint8_t *blob = NULL;
-    long blob_len = 0;
     int status = 0;
-    if (x->rank == 0 && make_dir_and_keys(x, &blob, &blob_len) < 0) {
+    if (x->rank == 0 && make_dir_and_keys(x) < 0) {
         fprintf(stderr, "bootstorm: %s\n", x->err);
         status = 1;
     }
     MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (status)
-        goto out;
-    MPI_Bcast(&blob_len, 1, MPI_LONG, 0, MPI_COMM_WORLD);
-    if (x->rank != 0)
-        blob = malloc(blob_len > 0 ? (size_t)blob_len : 1);
-    if ((status = worst_status_of_all(blob ? 0 : out_of_memory(x, "key material"))))
-        goto out;
-    MPI_Bcast(blob, (int)blob_len, MPI_BYTE, 0, MPI_COMM_WORLD);
-    if (x->rank != 0 && pki_unpack(&x->pki, blob, (size_t)blob_len) < 0) {
-        fprintf(stderr, "bootstorm: rank %d: corrupt key material\n", x->rank);
-        status = 1;
+        return status;
+    if (x->rank == 0) {
+        bool *ls_here = calloc(x->pl.n_ls ? x->pl.n_ls : 1, sizeof *ls_here);
+        for (int r = 1; r < x->world; r++) {
+            uint8_t *blob = NULL;
+            long len = ls_here ? pack_keys_for(x, r, ls_here, &blob) : -1;
+            MPI_Send(&len, 1, MPI_LONG, r, TAG_KEYS, MPI_COMM_WORLD);
+            if (len > 0)
+                MPI_Send(blob, (int)len, MPI_BYTE, r, TAG_KEYS, MPI_COMM_WORLD);
+            else
+                status = out_of_memory(x, "key material");
+            pki_blob_free(blob, len > 0 ? (size_t)len : 0);
+        }
+        free(ls_here);
+    } else {
+        long len = 0;
+        MPI_Recv(&len, 1, MPI_LONG, 0, TAG_KEYS, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        uint8_t *blob = len > 0 ? malloc((size_t)len) : NULL;
+        if (len > 0 && !blob) { /* rank 0 is already sending: nothing to do but stop */
+            out_of_memory(x, "key material");
+            MPI_Abort(MPI_COMM_WORLD, 1);
+        }
+        if (len > 0)
+            MPI_Recv(blob, (int)len, MPI_BYTE, 0, TAG_KEYS, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        if (len <= 0 || pki_unpack(&x->pki, blob, (size_t)len) < 0) {
+            fprintf(stderr, "bootstorm: rank %d: no usable key material from rank 0\n", x->rank);
+            status = 1;
+        }
+        pki_blob_free(blob, len > 0 ? (size_t)len : 0);
     }
-    status = worst_status_of_all(status);
-out:
-    free(blob);
-    return status;
+    return worst_status_of_all(status);
 }
 
 /* Every rank's clock offset from rank 0's (blocking ping-pongs). */

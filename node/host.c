@@ -124,11 +124,13 @@ static int measure_client_handshake(struct host *h, char *err, size_t errlen)
         h->client_hs_cpu_ns = measured_ns;
         return 0;
     }
-    SSL_CTX *server = tls_server_ctx(h->pki->ls_cert_pem[0], h->pki->ls_key_pem[0], err, errlen);
+    /* The probe pair: the same certificate type and CA as a login server's,
+     * so a rank measures a real login's cost without any server's key. */
+    SSL_CTX *server = tls_server_ctx(h->pki->probe_cert_pem, h->pki->probe_key_pem, err, errlen);
     if (!server)
         return -1;
     struct tls_probe_result r;
-    uint32_t ip = placement_addr(&h->pl, 0); /* login server 0, whose certificate this is */
+    uint32_t ip = PKI_PROBE_IP;
     int rc = tls_probe_handshakes(h->client_ctx, server, ip, 2, &r, err, errlen);
     if (rc == 0)
         rc = tls_probe_handshakes(h->client_ctx, server, ip, 16, &r, err, errlen);
@@ -162,7 +164,8 @@ int host_init(struct host *h, struct event_base *base, const struct scenario *sc
         snprintf(err, errlen, "rank %d: out of memory", rank);
         goto fail;
     }
-    if (ticket_keys_init(&h->keys, pki->ticket_priv, pki->ticket_pub) < 0) {
+    if (ticket_keys_init(&h->keys, pki->has_ticket_priv ? pki->ticket_priv : NULL,
+                         pki->ticket_pub) < 0) {
         snprintf(err, errlen, "rank %d: cannot load the ticket keys", rank);
         goto fail;
     }

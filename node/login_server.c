@@ -8,6 +8,7 @@
 #include <openssl/crypto.h>
 
 #include "capacity.h"
+#include "common/pki.h"
 #include "conn.h"
 #include "host.h"
 #include "server.h"
@@ -69,6 +70,23 @@ static void lsc_set_state(struct ls_conn *c, enum lsc_state s)
 
 /* ---- requests ---- */
 
+/* A peer's credential is HMAC(its rank's secret, user_id) (common/pki.h):
+ * the user must be a peer of this run, and the rank secret is derived from
+ * the master for the rank the placement puts it on. */
+static bool credential_ok(const struct host *h, uint64_t user_id,
+                          const uint8_t given[WIRE_SECRET_LEN])
+{
+    const struct placement *pl = &h->pl;
+    uint8_t rank_secret[PKI_KEY_LEN];
+    if (user_id >= pl->n_nodes || placement_role(pl, (uint32_t)user_id) != ROLE_PEER ||
+        pki_rank_secret(h->pki->master, (uint32_t)placement_rank_of(pl, (uint32_t)user_id),
+                        rank_secret) < 0)
+        return false;
+    bool ok = ticket_credential_ok(rank_secret, user_id, given);
+    OPENSSL_cleanse(rank_secret, sizeof rank_secret);
+    return ok;
+}
+
 /* A worker finished the request: check the credential, sign a ticket. */
 static void on_served(struct srv_conn *sc)
 {
@@ -76,7 +94,7 @@ static void on_served(struct srv_conn *sc)
     struct host *h = sc->srv->h;
     lsc_set_state(c, LSC_DONE);
     struct wire_msg m = {.type = WIRE_LOGIN_FAIL, .u.reason = WIRE_REASON_BAD_CREDENTIALS};
-    if (ticket_credential_ok(h->pki->secret, c->user_id, c->secret)) {
+    if (credential_ok(h, c->user_id, c->secret)) {
         int64_t now_ms = host_now(h) / NS_PER_MS;
         struct wire_msg ok = {.type = WIRE_LOGIN_OK};
         ok.u.ticket.user_id = c->user_id;
@@ -178,6 +196,11 @@ static struct login_server *ls_create(struct host *h, uint32_t id, char *err, si
     ls->h = h;
     ls->id = id;
     ls->state = LS_DOWN;
+    if (!h->pki->has_master || !h->pki->has_ticket_priv || !h->pki->ls_key_pem[id][0]) {
+        snprintf(err, errlen, "login server %u: this rank was not sent its keys", id);
+        free(ls);
+        return NULL;
+    }
     ls->ctx = tls_server_ctx(h->pki->ls_cert_pem[id], h->pki->ls_key_pem[id], err, errlen);
     if (!ls->ctx) {
         free(ls);

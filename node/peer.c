@@ -197,7 +197,7 @@ static void login_event(struct bufferevent *bev, short what, void *arg)
         p->handshakes++;
         struct wire_msg m = {.type = WIRE_LOGIN_REQ};
         m.u.login_req.user_id = p->id;
-        if (ticket_credential(p->h->pki->secret, p->id, m.u.login_req.secret) < 0 ||
+        if (ticket_credential(p->h->pki->rank_secret, p->id, m.u.login_req.secret) < 0 ||
             conn_send(p->h, ROLE_PEER, bev, &m) < 0)
             login_failed(p, C_LOGIN_ERROR);
         return;

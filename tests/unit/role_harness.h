@@ -396,7 +396,7 @@ static inline struct wire_msg rh_login_req(const struct rh *r, uint64_t user_id,
     memset(&m, 0, sizeof m);
     m.type = WIRE_LOGIN_REQ;
     m.u.login_req.user_id = user_id;
-    ticket_credential(r->pki.secret, user_id, m.u.login_req.secret);
+    ticket_credential(r->pki.rank_secret, user_id, m.u.login_req.secret); /* rank 0 */
     if (!valid)
         m.u.login_req.secret[0] ^= 0xff;
     return m;

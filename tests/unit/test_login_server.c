@@ -8,7 +8,7 @@
 #define LS_SCENARIO(extra)                                                                         \
     "name: ls-test\n"                                                                              \
     "duration: 60s\n"                                                                              \
-    "nodes: {peers: 1, login_servers: 1, supernodes: 1}\n"                                         \
+    "nodes: {peers: 8, login_servers: 1, supernodes: 1}\n"                                         \
     "login_server:\n"                                                                              \
     "  workers: 1\n" extra
 
@@ -24,9 +24,16 @@ static struct rh_client *connected(struct rh *r)
     return c;
 }
 
+/* User k is the run's k-th peer (mod the peer count): a login server signs
+ * only for the peers of its run. */
+static uint64_t peer_user(const struct rh *r, uint64_t k)
+{
+    return r->pl.first_peer + k % r->pl.n_peers;
+}
+
 static void send_login(struct rh *r, struct rh_client *c, uint64_t user, bool valid)
 {
-    struct wire_msg m = rh_login_req(r, user, valid);
+    struct wire_msg m = rh_login_req(r, peer_user(r, user), valid);
     rh_send(c, &m);
 }
 
@@ -49,7 +56,7 @@ static void test_login_server_issues_ticket_for_valid_credential(void **state)
     assert_true(c->connected);
     assert_int_equal(c->msg[0].type, WIRE_LOGIN_OK);
     const struct wire_ticket *t = &c->msg[0].u.ticket;
-    assert_int_equal(t->user_id, 4242);
+    assert_int_equal(t->user_id, peer_user(r, 4242));
     /* Signed by the run's ticket key, expiring ticket_ttl from now. */
     int64_t now_ms = host_now(&r->h) / RH_MS;
     assert_int_equal(t->addr, RH_CLIENT_IP); /* bound to where the client came from */
@@ -114,6 +121,24 @@ static struct rh_client *queue_then_abandon(struct rh *r)
     RH_RUN_UNTIL(r, rh_g(r, G_LS_QUEUE) == 1, 3000);
     rh_close(second);
     return first;
+}
+
+/* The credential must be a peer's of this run: an id that is a supernode,
+ * or past the last node, is refused even with the HMAC a rank secret makes
+ * for it. */
+static void test_login_server_refuses_ids_that_are_not_peers(void **state)
+{
+    struct rh *r = *state;
+    rh_start(r, LS_SCENARIO("  service_time: 1ms\n"));
+    uint64_t ids[] = {r->pl.first_sn, r->pl.n_nodes, UINT64_MAX};
+    for (int i = 0; i < 3; i++) {
+        struct rh_client *c = connected(r);
+        struct wire_msg m = rh_login_req(r, ids[i], true);
+        rh_send(c, &m);
+        RH_RUN_UNTIL(r, c->n_msg >= 1, 3000);
+        assert_int_equal(c->msg[0].type, WIRE_LOGIN_FAIL);
+        assert_int_equal(c->msg[0].u.reason, WIRE_REASON_BAD_CREDENTIALS);
+    }
 }
 
 /* A connection carries one login. A second LOGIN_REQ, while the first is
@@ -201,6 +226,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_login_server_issues_ticket_for_valid_credential),
         T(test_login_server_refuses_bad_credential),
+        T(test_login_server_refuses_ids_that_are_not_peers),
         T(test_login_server_answers_busy_when_queue_full),
         T(test_login_server_serves_one_request_per_connection),
         T(test_login_server_serves_abandoned_request_as_wasted),

@@ -91,7 +91,7 @@ static void test_login_server_closes_a_trickled_request(void **state)
     struct rh_client *c = rh_connect_tls(r, rh_ip(r, LS_ID), rh_port(r, LS_ID));
     RH_RUN_UNTIL(r, c->connected || c->closed, 3000);
     assert_true(c->connected);
-    struct wire_msg m = rh_login_req(r, 9, true);
+    struct wire_msg m = rh_login_req(r, r->pl.first_peer, true);
     uint8_t buf[256];
     size_t n = frame_bytes(&m, buf, sizeof buf);
     trickle(r, c, buf, n - 1, 40);
@@ -108,7 +108,7 @@ static void test_login_server_deadline_excludes_its_own_queue(void **state)
     rh_start(r, LIMITS_SCENARIO("login_server: {request_deadline: 100ms, workers: 1,"
                                 " service_time: 400ms}\n"));
     struct rh_client *c = rh_connect_tls(r, rh_ip(r, LS_ID), rh_port(r, LS_ID));
-    struct wire_msg m = rh_login_req(r, 9, true);
+    struct wire_msg m = rh_login_req(r, r->pl.first_peer, true);
     rh_send(c, &m);
     RH_RUN_UNTIL(r, c->n_msg >= 1 || c->closed, 5000);
     assert_int_equal(c->n_msg, 1);
@@ -125,7 +125,7 @@ static void test_login_server_closes_a_lingering_client(void **state)
     struct rh *r = *state;
     rh_start(r, LIMITS_SCENARIO("login_server: {linger: 200ms, service_time: 1ms}\n"));
     struct rh_client *c = rh_connect_tls(r, rh_ip(r, LS_ID), rh_port(r, LS_ID));
-    struct wire_msg m = rh_login_req(r, 9, true);
+    struct wire_msg m = rh_login_req(r, r->pl.first_peer, true);
     rh_send(c, &m);
     RH_RUN_UNTIL(r, c->n_msg >= 1, 3000);
     assert_int_equal(c->msg[0].type, WIRE_LOGIN_OK);

@@ -137,11 +137,11 @@ static void ticket_is_bound_to_its_address(void **state)
 static void credential_checks_user_and_secret(void **state)
 {
     uint8_t cred[WIRE_SECRET_LEN];
-    assert_int_equal(ticket_credential(pki.secret, 5, cred), 0);
-    assert_true(ticket_credential_ok(pki.secret, 5, cred));
-    assert_false(ticket_credential_ok(pki.secret, 6, cred));
+    assert_int_equal(ticket_credential(pki.master, 5, cred), 0);
+    assert_true(ticket_credential_ok(pki.master, 5, cred));
+    assert_false(ticket_credential_ok(pki.master, 6, cred));
     cred[0] ^= 0x80;
-    assert_false(ticket_credential_ok(pki.secret, 5, cred));
+    assert_false(ticket_credential_ok(pki.master, 5, cred));
 }
 
 static void pki_survives_pack_and_unpack(void **state)
@@ -159,6 +159,49 @@ static void pki_survives_pack_and_unpack(void **state)
     for (long cut = 0; cut < n; cut += 97)
         assert_int_equal(pki_unpack(&copy, blob, (size_t)cut), -1);
     free(blob);
+}
+
+/* A rank with no login server gets no private key, no signing key and no
+ * master: only the public parts and its own rank secret. A rank with login
+ * server 0 gets that server's key, the signing key and the master. */
+static void pki_grant_sends_only_what_a_rank_needs(void **state)
+{
+    static const uint8_t zero[PKI_KEY_LEN];
+    struct pki_grant none = {.rank = 3};
+    uint8_t *blob;
+    long n = pki_pack_for(&pki, &none, &blob);
+    assert_true(n > 0);
+    struct pki got;
+    assert_int_equal(pki_unpack(&got, blob, (size_t)n), 0);
+    pki_blob_free(blob, (size_t)n);
+    assert_false(got.has_ticket_priv);
+    assert_false(got.has_master);
+    assert_memory_equal(got.ticket_priv, zero, PKI_KEY_LEN);
+    assert_memory_equal(got.master, zero, PKI_KEY_LEN);
+    assert_string_equal(got.ls_key_pem[0], "");
+    assert_string_equal(got.ls_cert_pem[0], pki.ls_cert_pem[0]);
+    assert_memory_equal(got.ticket_pub, pki.ticket_pub, PKI_KEY_LEN);
+    assert_string_equal(got.probe_key_pem, pki.probe_key_pem); /* not a secret of anyone's */
+    uint8_t want[PKI_KEY_LEN];
+    assert_int_equal(pki_rank_secret(pki.master, 3, want), 0);
+    assert_memory_equal(got.rank_secret, want, PKI_KEY_LEN);
+    /* rank 3's secret makes rank 3's credentials, which rank 4's cannot */
+    uint8_t cred[WIRE_SECRET_LEN], other[PKI_KEY_LEN];
+    assert_int_equal(ticket_credential(got.rank_secret, 77, cred), 0);
+    assert_int_equal(pki_rank_secret(pki.master, 4, other), 0);
+    assert_false(ticket_credential_ok(other, 77, cred));
+    assert_true(ticket_credential_ok(want, 77, cred));
+    pki_free(&got);
+
+    bool ls0 = true;
+    struct pki_grant ls = {.ls_key = &ls0, .ticket_priv = true, .master = true, .rank = 1};
+    assert_true((n = pki_pack_for(&pki, &ls, &blob)) > 0);
+    assert_int_equal(pki_unpack(&got, blob, (size_t)n), 0);
+    pki_blob_free(blob, (size_t)n);
+    assert_true(got.has_ticket_priv && got.has_master);
+    assert_string_equal(got.ls_key_pem[0], pki.ls_key_pem[0]);
+    assert_memory_equal(got.master, pki.master, PKI_KEY_LEN);
+    pki_free(&got);
 }
 
 /* ---- a real supernode ---- */
@@ -342,6 +385,7 @@ int main(void)
         cmocka_unit_test(ticket_is_bound_to_its_address),
         cmocka_unit_test(credential_checks_user_and_secret),
         cmocka_unit_test(pki_survives_pack_and_unpack),
+        cmocka_unit_test(pki_grant_sends_only_what_a_rank_needs),
         cmocka_unit_test_setup_teardown(supernode_refuses_forged_ticket, setup_sn, teardown_sn),
         cmocka_unit_test_setup_teardown(supernode_refuses_expired_ticket, setup_sn, teardown_sn),
         cmocka_unit_test_setup_teardown(supernode_accepts_valid_ticket, setup_sn, teardown_sn),
