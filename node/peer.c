@@ -273,6 +273,8 @@ static int sn_msg(void *arg, const struct wire_msg *m)
         register_failed(p, C_REG_REDIRECTED, 0);
         return 1;
     case WIRE_REGISTER_FAIL:
+        if (p->state != PEER_REGISTER)
+            break; /* an answer to no REGISTER: out of order */
         if (m->u.reason == WIRE_REASON_EXPIRED_TICKET || m->u.reason == WIRE_REASON_WRONG_ADDRESS) {
             /* A new ticket is needed: back to the login servers. */
             p->has_ticket = false;

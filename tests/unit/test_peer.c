@@ -201,6 +201,54 @@ static void test_peer_crash_mid_register_counts_reg_aborted(void **state)
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, rh_setup, rh_teardown)
 
+/* ---- a hostile supernode ---- */
+
+/* Play the supernode at its own address (the real one crashed): accept the
+ * peer, answer its REGISTER with REGISTER_OK, then send REGISTER_FAIL on the
+ * registered connection. An online peer takes that as out of order: it stays
+ * online, and the frame counts as malformed. */
+static void test_online_peer_ignores_a_late_register_fail(void **state)
+{
+    struct rh *r = *state;
+    rh_start(r, PEER_BASE "login_server: {service_time: 1ms}\n"
+                          "peer: {boot_delay: 1ms}\n");
+    uint32_t sn = rh_sn_id(r, 0);
+    rh_fire(r, CRASH_SN);
+    int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    assert_true(lfd >= 0);
+    int one = 1;
+    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_port = htons(rh_sn_port(r, sn)),
+                             .sin_addr.s_addr = htonl(rh_ip(r, sn))};
+    assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof sa), 0);
+    assert_int_equal(listen(lfd, 4), 0);
+    boot(r);
+    int fd = -1;
+    RH_RUN_UNTIL(r, (fd = accept(lfd, NULL, NULL)) >= 0, 3000);
+    RH_RUN_UNTIL(r, rh_c(r, C_REG_ATTEMPTS) == 1, 3000);
+    rh_run_for(r, 20); /* the REGISTER is in our socket; its content does not matter */
+    uint8_t buf[600];
+    struct wire_msg ok = {.type = WIRE_REGISTER_OK};
+    int n = wire_encode_payload(&ok, buf + 4, sizeof buf - 4);
+    uint32_t be = htonl((uint32_t)n);
+    memcpy(buf, &be, 4);
+    assert_int_equal(write(fd, buf, (size_t)n + 4), n + 4);
+    RH_RUN_UNTIL(r, rh_g(r, G_ONLINE) == 1, 3000);
+    uint64_t malformed = rh_c(r, C_MALFORMED);
+    struct wire_msg fail = {.type = WIRE_REGISTER_FAIL, .u.reason = WIRE_REASON_FORGED_TICKET};
+    n = wire_encode_payload(&fail, buf + 4, sizeof buf - 4);
+    be = htonl((uint32_t)n);
+    memcpy(buf, &be, 4);
+    assert_int_equal(write(fd, buf, (size_t)n + 4), n + 4);
+    RH_RUN_UNTIL(r, rh_c(r, C_MALFORMED) > malformed, 3000);
+    assert_int_equal(rh_g(r, G_ONLINE), 1);
+    assert_int_equal(rh_c(r, C_REG_FAIL), 0);
+    assert_int_equal(rh_c(r, C_ONLINE_LOST), 0);
+    close(fd);
+    close(lfd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -211,6 +259,7 @@ int main(void)
         T(test_peer_gives_up_register_after_max_attempts),
         T(test_peer_crash_mid_login_counts_login_aborted),
         T(test_peer_crash_mid_register_counts_reg_aborted),
+        T(test_online_peer_ignores_a_late_register_fail),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
