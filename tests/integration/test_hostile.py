@@ -14,8 +14,9 @@ its own (Python's msgpack and ssl modules, not bootstorm's codec):
    replayed from another address (refused) and from the ticket's own
    address (accepted, replacing the older registration); a replayed
    registration that sends KEEPALIVEs and never reads, dropped by the
-   supernode's output bound; one that trickles partial frames, dropped as
-   idle;
+   supernode's output bound (its socket's kernel send buffer shrunk first,
+   through pidfd_getfd, or megabytes of autotuned buffer come before the
+   bound); one that trickles partial frames, dropped as idle;
 5. forged GOSSIP: entries naming non-supernodes or wrong addresses;
 6. forged UDP answers to the peers' request sockets from addresses that are
    not the service's.
