@@ -29,7 +29,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -49,6 +48,7 @@
 #include "control/clocksync_mpi.h"
 #include "control/ctrl.h"
 #include "control/rank_host.h"
+#include "control/watchdog.h"
 #include "coordinator/coord.h"
 #include "coordinator/rundir.h"
 #include "node/host.h"
@@ -228,19 +228,11 @@ static int check_hosts(const struct scenario *s, const struct placement *pl, cha
     return 0;
 }
 
-/* ---- run: the watchdog ---- */
+/* ---- run: the watchdog (control/watchdog.h) ---- */
 
-/* Outside the event loop the ranks block in MPI: start-up broadcasts, the
- * clock sync's ping-pongs, the final gathers, MPI_Finalize. A rank that
- * never arrives (stopped, livelocked, its host gone quiet without dying)
- * would hang every other rank there forever. A thread times each such
- * phase; past its limit it prints "bootstorm: rank N: PHASE did not finish
- * in S s; aborting" and calls MPI_Abort. That is the one MPI call made off
- * the main thread (MPI_THREAD_FUNNELED): it ends the job, and Open MPI's
- * abort goes through its runtime, not through the state the stuck main
- * thread holds. The limits are far above what any phase needs (a phase
- * takes milliseconds to seconds even with ASan on two cores; see
- * docs/architecture.md); BOOTSTORM_WATCHDOG_SCALE multiplies them. */
+/* The limits of the blocking phases, in seconds: far above what any phase
+ * needs (a phase takes milliseconds to seconds even with ASan on two cores;
+ * see docs/architecture.md). */
 enum {
     WD_SCENARIO = 120,
     WD_HOSTS = 120,
@@ -254,78 +246,14 @@ enum {
     WD_FINALIZE = 120
 };
 
-static struct {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    pthread_t thread;
-    bool started, quit;
-    int rank;
-    double scale;
-    const char *phase; /* NULL: nothing timed */
-    int64_t deadline_ns;
-    double limit_s;
-} wd = {.mu = PTHREAD_MUTEX_INITIALIZER};
-
-static void *watchdog_main(void *arg)
+/* The one MPI call made off the main thread (MPI_THREAD_FUNNELED): it ends
+ * the job, and Open MPI's abort goes through its runtime, not through the
+ * state the stuck main thread holds. */
+static void watchdog_abort(const char *phase, double limit_s)
 {
-    (void)arg;
-    pthread_mutex_lock(&wd.mu);
-    while (!wd.quit) {
-        if (!wd.phase) {
-            pthread_cond_wait(&wd.cv, &wd.mu);
-            continue;
-        }
-        if (clock_mono_ns() >= wd.deadline_ns) {
-            fprintf(stderr, "bootstorm: rank %d: %s did not finish in %.0f s; aborting\n", wd.rank,
-                    wd.phase, wd.limit_s);
-            fflush(stderr);
-            MPI_Abort(MPI_COMM_WORLD, 1);
-            _exit(1); /* MPI_Abort does not return */
-        }
-        struct timespec ts = {(time_t)(wd.deadline_ns / NS_PER_S),
-                              (long)(wd.deadline_ns % NS_PER_S)};
-        pthread_cond_timedwait(&wd.cv, &wd.mu, &ts);
-    }
-    pthread_mutex_unlock(&wd.mu);
-    return NULL;
-}
-
-/* After MPI_Init. Without the thread (it could not start) nothing is timed. */
-static void watchdog_start(int rank)
-{
-    const char *sc = getenv("BOOTSTORM_WATCHDOG_SCALE");
-    wd.rank = rank;
-    wd.scale = sc && strtod(sc, NULL) > 0 ? strtod(sc, NULL) : 1.0;
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* clock_mono_ns's clock */
-    pthread_cond_init(&wd.cv, &ca);
-    pthread_condattr_destroy(&ca);
-    wd.started = pthread_create(&wd.thread, NULL, watchdog_main, NULL) == 0;
-}
-
-/* Time `phase` from now (NULL: stop timing). */
-static void watchdog_arm(const char *phase, int limit_s)
-{
-    pthread_mutex_lock(&wd.mu);
-    wd.phase = phase;
-    wd.limit_s = limit_s * wd.scale;
-    wd.deadline_ns = clock_mono_ns() + (int64_t)(wd.limit_s * NS_PER_S);
-    pthread_cond_signal(&wd.cv);
-    pthread_mutex_unlock(&wd.mu);
-}
-
-static void watchdog_stop(void)
-{
-    if (!wd.started)
-        return;
-    pthread_mutex_lock(&wd.mu);
-    wd.quit = true;
-    pthread_cond_signal(&wd.cv);
-    pthread_mutex_unlock(&wd.mu);
-    pthread_join(wd.thread, NULL);
-    pthread_cond_destroy(&wd.cv);
-    wd.started = false;
+    (void)phase;
+    (void)limit_s;
+    MPI_Abort(MPI_COMM_WORLD, 1);
 }
 
 /* ---- run: the context ---- */
@@ -831,7 +759,7 @@ static int cmd_run(const struct cli *cli)
     struct run_ctx *x = &ctx;
     int status;
     status = run_setup_mpi(x, cli);
-    watchdog_start(x->rank);
+    watchdog_start(x->rank, watchdog_abort);
     if (status != 0)
         goto out;
     if ((status = guarded(x, "loading the scenario", WD_SCENARIO, run_load_scenario)) != 0)
