@@ -2,6 +2,7 @@
 #include "server.h"
 
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -186,6 +187,10 @@ static void on_accept(void *arg, evutil_socket_t fd, uint32_t peer_ip)
         free(c);
         return;
     }
+    /* A fixed kernel send buffer: autotuning would let a client that never
+     * reads park megabytes in the kernel before SRV_OUTPUT_MAX could see it. */
+    int sndbuf = SRV_SNDBUF;
+    setsockopt((int)bufferevent_getfd(c->bev), SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
     c->accepted = true;
     c->peer_ip = peer_ip;
     s->n_accepted++;

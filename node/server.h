@@ -29,7 +29,7 @@
  * Each listener also caps its open accepted connections (max_conns: one
  * beyond it is accepted and closed at once, counted conn_capped), and a
  * client that does not read its answers is dropped once SRV_OUTPUT_MAX bytes
- * wait for it (conn_overflow). */
+ * wait for it beyond the kernel's SRV_SNDBUF (conn_overflow). */
 #ifndef BS_SERVER_H
 #define BS_SERVER_H
 
@@ -54,6 +54,10 @@ struct listener;
  * answers are a few hundred bytes each: only a client that stopped reading
  * gets here. */
 #define SRV_OUTPUT_MAX (16 * 1024)
+/* The kernel send buffer of an accepted connection (SO_SNDBUF; Linux
+ * doubles it), so that the kernel does not hide a client that stopped
+ * reading behind megabytes of autotuned buffer. */
+#define SRV_SNDBUF (64 * 1024)
 
 enum srv_timer { SRV_TIMER_OFF = 0, SRV_TIMER_DEADLINE, SRV_TIMER_IDLE, SRV_TIMER_OVERFLOW };
 

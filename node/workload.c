@@ -193,6 +193,21 @@ static void arrival(evutil_socket_t fd, short what, void *arg)
     host_arm_in(&w->arrival, (int64_t)(-log(1 - u) / rate * 1e9));
 }
 
+static bool from_service(const struct host *h, uint32_t svc, const struct sockaddr_in *from)
+{
+    return ntohl(from->sin_addr.s_addr) == placement_addr(&h->pl, svc) &&
+           ntohs(from->sin_port) == placement_port(&h->pl, svc);
+}
+
+static bool from_any_service(const struct host *h, const struct sockaddr_in *from)
+{
+    const struct placement *pl = &h->pl;
+    for (uint32_t i = 0; i < pl->n_svc; i++)
+        if (from_service(h, pl->first_svc + i, from))
+            return true;
+    return false;
+}
+
 static void on_readable(evutil_socket_t fd, short what, void *arg)
 {
     struct workload *w = arg;
@@ -213,16 +228,17 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
         }
         h->m.c[C_MSGS_RECV]++;
         struct req *r = w->slot[m.u.req.req_id % SLOTS];
-        if (r && r->id == m.u.req.req_id &&
-            (ntohl(from.sin_addr.s_addr) != placement_addr(&h->pl, r->svc) ||
-             ntohs(from.sin_port) != placement_port(&h->pl, r->svc))) {
-            /* Not from the service this request went to: forged, or a stray
-             * datagram. Request ids are sequential, so only the source can
-             * tell a real answer. */
+        bool known = r && r->id == m.u.req.req_id;
+        if (known ? !from_service(h, r->svc, &from) : !from_any_service(h, &from)) {
+            /* Not from the service this request went to (or, for a request
+             * already gone, from no service): forged, or a stray datagram.
+             * Request ids are sequential, so only the source can tell a
+             * real answer, and a forged one must not pass for work a
+             * service wasted. */
             h->m.c[C_MALFORMED]++;
             continue;
         }
-        if (!r || r->id != m.u.req.req_id || r->state != REQ_OUTSTANDING) {
+        if (!known || r->state != REQ_OUTSTANDING) {
             /* The client gave up on it already: work the server wasted. */
             if (m.type == WIRE_RESPONSE)
                 h->m.c[C_SVC_WASTED]++;
