@@ -481,12 +481,16 @@ struct supernode *sn_create(struct host *h, uint32_t id, bool active, bool promo
                 &h->scn->supernode.conns, &h->scn->supernode.cap, &m);
     evtimer_assign(&sn->monitor, h->base, monitor_tick, sn);
     evtimer_assign(&sn->gossip, h->base, gossip_tick, sn);
-    /* Start out knowing a sample of the initial SNs, as if from a previous
-     * life; gossip refreshes it from there. */
-    for (uint32_t k = 0; k < pl->n_sn && k < SN_KNOWN_MAX; k++) {
-        uint32_t other = pl->first_sn + rng_below(&sn->rng, pl->n_sn);
+    /* Start out knowing the other initial SNs, or a random sample of them
+     * when they do not fit, as if from a previous life; gossip refreshes it
+     * from there. (Drawn with replacement, the sample left about a quarter
+     * of the SNs of a 2-SN run knowing no other.) */
+    bool all = pl->n_sn <= SN_KNOWN_MAX + 1;
+    uint32_t draws = all ? pl->n_sn : 8 * SN_KNOWN_MAX;
+    for (uint32_t k = 0; k < draws && sn->n_known < SN_KNOWN_MAX; k++) {
+        uint32_t other = pl->first_sn + (all ? k : rng_below(&sn->rng, pl->n_sn));
         struct wire_sn e = {other, placement_addr(pl, other), placement_sn_port(pl, other)};
-        known_add(sn, &e);
+        known_add(sn, &e); /* skips itself and duplicates */
     }
     if (active && go_up(sn, err, errlen) < 0) {
         server_stop(&sn->srv);

@@ -291,6 +291,21 @@ static void test_supernode_replaces_an_older_registration(void **state)
     assert_false(again->closed);
 }
 
+/* With two supernodes each knows the other from the start, so its first
+ * REGISTER_OK already names it. */
+static void test_supernode_starts_knowing_the_other_initial_supernodes(void **state)
+{
+    struct rh *r = *state;
+    rh_start(r, SN_SCENARIO("{peers: 1, supernodes: 2, bootstrap: 1}", ""));
+    for (uint32_t k = 0; k < 2; k++) {
+        struct rh_client *c = register_at(r, k, 30 + k);
+        RH_RUN_UNTIL(r, c->n_msg >= 1, 3000);
+        assert_int_equal(c->msg[0].type, WIRE_REGISTER_OK);
+        assert_int_equal(c->msg[0].u.sn_list.n, 1);
+        assert_true(rh_list_has(&c->msg[0].u.sn_list, rh_sn_id(r, 1 - k)));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -303,6 +318,7 @@ int main(void)
         T(test_supernode_ignores_gossip_from_a_registered_client),
         T(test_supernode_refuses_a_ticket_replayed_from_elsewhere),
         T(test_supernode_replaces_an_older_registration),
+        T(test_supernode_starts_knowing_the_other_initial_supernodes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
