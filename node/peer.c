@@ -157,7 +157,8 @@ static int login_msg(void *arg, const struct wire_msg *m)
         p->ticket = m->u.ticket;
         p->has_ticket = true;
         drop_conn(p);
-        retry_reset(&p->retry);
+        if (!p->ticket_refused)
+            retry_reset(&p->retry); /* else the cycle's attempts add up */
         start_register(p);
         return 1;
     case WIRE_BUSY:
@@ -242,6 +243,7 @@ static void go_online(struct peer *p)
     hist_add(&h->m.register_emu_us, (uint64_t)emu_us);
     hist_add(&h->m.iv.register_emu_us, (uint64_t)emu_us);
     retry_reset(&p->retry);
+    p->ticket_refused = false;
     set_state(p, PEER_ONLINE);
     if (p->first_online_ns < 0) {
         int64_t now = host_now(h);
@@ -276,8 +278,20 @@ static int sn_msg(void *arg, const struct wire_msg *m)
         if (p->state != PEER_REGISTER)
             break; /* an answer to no REGISTER: out of order */
         if (m->u.reason == WIRE_REASON_EXPIRED_TICKET || m->u.reason == WIRE_REASON_WRONG_ADDRESS) {
-            /* A new ticket is needed: back to the login servers. */
+            /* A new ticket is needed: back to the login servers, at once
+             * the first time (the ticket had aged). A fresh ticket refused
+             * again means the supernodes cannot take one in time (their
+             * queue outlasts ticket_ttl): from then on the peer backs off
+             * per its login policy, its attempts adding up until
+             * REGISTER_OK, so a herd cannot loop login -> register ->
+             * refused as fast as the servers answer, and max_attempts
+             * applies. */
             p->has_ticket = false;
+            if (p->ticket_refused) {
+                login_failed(p, C_REG_FAIL);
+                return 1;
+            }
+            p->ticket_refused = true;
             h->m.c[C_REG_FAIL]++;
             drop_conn(p);
             retry_reset(&p->retry);
@@ -447,6 +461,7 @@ static void boot(struct peer *p)
     p->up_since_ns = host_now(h);
     p->boot_mark = host_emu_mark(h);
     p->handshakes = 0;
+    p->ticket_refused = false;
     set_state(p, PEER_BOOTING);
     retry_reset(&p->retry);
     arm(p, dist_draw(&h->scn->peer.boot_delay, &p->rng));

@@ -68,6 +68,7 @@ struct peer {
     uint16_t sn_slot; /* cache entry of the current SN */
     uint8_t state;
     bool has_ticket;
+    bool ticket_refused; /* a ticket was refused since the last REGISTER_OK or boot */
 };
 
 /* The role's operations (node/role_table.h): create, destroy, and the

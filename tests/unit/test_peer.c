@@ -110,6 +110,31 @@ static void test_peer_logs_in_again_when_ticket_expired(void **state)
                          rh_c(r, C_LOGIN_FAIL),
                      0);
     assert_int_equal(rh_c(r, C_REG_GIVEUP), 0);
+    /* The fresh ticket is refused too: the supernode cannot take one in
+     * time. Now the peer backs off (30 s) instead of looping login ->
+     * register -> refused as fast as the servers answer. */
+    RH_RUN_UNTIL(r, rh_c(r, C_REG_FAIL) >= 2, 3000);
+    rh_run_for(r, 500);
+    assert_int_equal(rh_c(r, C_LOGIN_ATTEMPTS), 2);
+    assert_int_equal(rh_g(r, G_LOGGING_IN), 1); /* waiting to log in again */
+}
+
+/* Consecutive refused tickets add up to the login policy's max_attempts:
+ * the peer gives up instead of cycling forever. */
+static void test_peer_gives_up_when_every_ticket_is_refused(void **state)
+{
+    struct rh *r = *state;
+    rh_start(r, PEER_BASE "login_server: {service_time: 1ms, ticket_ttl: 1ms}\n"
+                          "supernode: {service_time: 50ms}\n"
+                          "peer:\n"
+                          "  boot_delay: 1ms\n"
+                          "  login: {timeout: 5s, retry: {policy: fixed, base: 10ms,"
+                          " max_attempts: 3}}\n");
+    boot(r);
+    RH_RUN_UNTIL(r, rh_g(r, G_GAVE_UP) == 1, 5000);
+    assert_int_equal(rh_c(r, C_LOGIN_GIVEUP), 1);
+    assert_true(rh_c(r, C_LOGIN_ATTEMPTS) <= 4);
+    assert_int_equal(rh_c(r, C_REG_OK), 0);
 }
 
 /* ---- giving up ---- */
@@ -255,6 +280,7 @@ int main(void)
         T(test_peer_boots_logs_in_and_registers),
         T(test_peer_backs_off_after_busy),
         T(test_peer_logs_in_again_when_ticket_expired),
+        T(test_peer_gives_up_when_every_ticket_is_refused),
         T(test_peer_gives_up_login_after_max_attempts),
         T(test_peer_gives_up_register_after_max_attempts),
         T(test_peer_crash_mid_login_counts_login_aborted),
