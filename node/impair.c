@@ -137,16 +137,18 @@ static uint64_t key_of(const struct bufferevent *bev)
     return (uint64_t)(uintptr_t)bev;
 }
 
-/* Unlink d from both lists; drop its connection's queue once empty. */
-static void unlink_delayed(struct impair *im, struct conn_queue *cq, struct delayed *d)
+/* Unlink d from both lists; drop its connection's queue once empty.
+ * Returns true when it did: cq is gone. */
+static bool unlink_delayed(struct impair *im, struct conn_queue *cq, struct delayed *d)
 {
     event_del(&d->timer);
     TAILQ_REMOVE(&cq->q, d, link);
     TAILQ_REMOVE(&im->pending, d, all);
-    if (TAILQ_EMPTY(&cq->q)) {
-        u64map_del(&im->queues, key_of(d->bev));
-        free(cq);
-    }
+    if (!TAILQ_EMPTY(&cq->q))
+        return false;
+    u64map_del(&im->queues, key_of(d->bev));
+    free(cq);
+    return true;
 }
 
 static void arm_head(struct impair *im, struct delayed *d)
@@ -164,17 +166,18 @@ static void release(evutil_socket_t fd, short what, void *arg)
     struct conn_queue *cq = u64map_get(&im->queues, key_of(bev));
     int64_t now = host_now(im->h);
     for (;;) {
-        struct delayed *next = TAILQ_NEXT(d, link);
-        unlink_delayed(im, cq, d); /* frees cq after the last */
+        bool gone = unlink_delayed(im, cq, d);
         bufferevent_write(bev, d->data, d->len);
         free(d);
-        if (!next)
-            return;
-        if (next->release_ns > now) {
-            arm_head(im, next);
+        if (gone)
+            return; /* that was the last */
+        /* unlink_delayed took the old head off (the analyzer cannot see it
+         * through TAILQ_REMOVE) */
+        d = TAILQ_FIRST(&cq->q);
+        if (d->release_ns > now) { // NOLINT(clang-analyzer-unix.Malloc)
+            arm_head(im, d);
             return;
         }
-        d = next;
     }
 }
 
@@ -232,10 +235,9 @@ void impair_forget(struct host *h, struct bufferevent *bev)
     struct conn_queue *cq = im ? u64map_get(&im->queues, key_of(bev)) : NULL;
     if (!cq)
         return;
-    for (bool last = false; !last;) {
-        struct delayed *d = TAILQ_FIRST(&cq->q);
-        last = TAILQ_NEXT(d, link) == NULL; /* unlinking the last frees cq */
-        unlink_delayed(im, cq, d);
+    for (bool gone = false; !gone;) {
+        struct delayed *d = TAILQ_FIRST(&cq->q); /* the previous one is unlinked */
+        gone = unlink_delayed(im, cq, d);        // NOLINT(clang-analyzer-unix.Malloc)
         free(d);
     }
 }
@@ -306,9 +308,13 @@ void impair_free(struct host *h)
     struct impair *im = h->impair;
     if (!im)
         return;
-    struct delayed *d;
-    while ((d = TAILQ_FIRST(&im->pending))) {
-        unlink_delayed(im, u64map_get(&im->queues, key_of(d->bev)), d);
+    /* Everything goes: no unlinking, each queue freed with its last message. */
+    struct delayed *d = TAILQ_FIRST(&im->pending), *next;
+    for (; d; d = next) {
+        next = TAILQ_NEXT(d, all);
+        event_del(&d->timer);
+        if (!TAILQ_NEXT(d, link))
+            free(u64map_get(&im->queues, key_of(d->bev)));
         free(d);
     }
     u64map_free(&im->queues);
