@@ -120,6 +120,13 @@ enum scn_net_mode { NET_LOOPBACK = 0, NET_HOST };
  * their own (dedicated), so that the clients' CPU never delays a server. */
 enum scn_servers { SERVERS_MIXED = 0, SERVERS_DEDICATED };
 
+/* peer.login.resume: whether a peer offers a TLS 1.3 session ticket from its
+ * last login (and login servers issue them). */
+enum scn_resume { RESUME_NONE = 0, RESUME_TICKET };
+/* peer.login.session_on_reboot: whether that ticket survives a reboot (a
+ * client that stores it on disk) or not. */
+enum scn_session_on_reboot { SESSION_LOSE = 0, SESSION_KEEP };
+
 /* User-space impairment of one node class's traffic (network.impair.<class>).
  * latency/jitter delay each message a node sends; loss drops a sent message
  * (a TCP frame or a UDP datagram); uplink/downlink are token buckets on each
@@ -201,8 +208,10 @@ struct scenario {
     struct scn_peer {
         struct dist boot_delay;
         struct scn_retry_cfg login;
-        struct scn_retry_cfg reg; /* YAML key: peer.register */
-        uint32_t host_cache;      /* entries kept across reboots */
+        struct scn_retry_cfg reg;                     /* YAML key: peer.register */
+        uint32_t host_cache;                          /* entries kept across reboots */
+        enum scn_resume resume;                       /* YAML: peer.login.resume */
+        enum scn_session_on_reboot session_on_reboot; /* YAML: peer.login.session_on_reboot */
     } peer;
 
     struct scn_workload {

@@ -344,6 +344,12 @@ int scn_check_rules(struct scn_ctx *c)
                         "supernode.overload.load: needs supernode.max_clients > 0 (the load is "
                         "clients / max_clients)");
 
+    const struct tnode *nsess = scn_seen_node(c, OFF(peer.session_on_reboot));
+    if (nsess && !scn_login_uses_session((const char *)s))
+        return scn_fail(c, nsess,
+                        "peer.login.session_on_reboot: only used with resume: ticket (resume is "
+                        "none)");
+
     if (check_retry(c, OFF(peer.login), "peer.login") < 0 ||
         check_retry(c, OFF(peer.reg), "peer.register") < 0 ||
         check_retry(c, OFF(workload.request), "workload.request") < 0)

@@ -102,6 +102,7 @@ extern const char *const scn_admission_names[];
 extern const char *const scn_overload_names[];
 
 bool scn_cap_uses_rate(const char *base);
+bool scn_login_uses_session(const char *base);
 bool scn_cap_uses_burst(const char *base);
 bool scn_cap_uses_max_wait(const char *base);
 

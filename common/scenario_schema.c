@@ -185,9 +185,31 @@ static const struct field supernode_fields[] = {
     {NULL},
 };
 
+static const char *const resume_names[] = {"none", "ticket", NULL};
+static const char *const session_on_reboot_names[] = {"lose", "keep", NULL};
+_Static_assert(sizeof(enum scn_resume) == sizeof(int) && RESUME_TICKET == 1,
+               "enums are stored as int; the name table follows the enum");
+_Static_assert(sizeof(enum scn_session_on_reboot) == sizeof(int) && SESSION_KEEP == 1,
+               "enums are stored as int; the name table follows the enum");
+
+bool scn_login_uses_session(const char *base)
+{
+    return ((const struct scenario *)base)->peer.resume == RESUME_TICKET;
+}
+
+/* peer.login: the retry keys every channel has, and the TLS resumption keys
+ * only logins have. Offsets are from the scenario (the map's offset is 0). */
+static const struct field peer_login_fields[] = {
+    {"(retry)", F_INLINE, OFF(peer.login), .sub = retry_cfg_fields},
+    {"resume", F_ENUM, OFF(peer.resume), .def = "none", .names = resume_names},
+    {"session_on_reboot", F_ENUM, OFF(peer.session_on_reboot), .def = "lose",
+     .names = session_on_reboot_names, .used = scn_login_uses_session},
+    {NULL},
+};
+
 static const struct field peer_fields[] = {
     {"boot_delay", F_DIST, OFF(peer.boot_delay), .def = "lognormal(2s, 0.5)"},
-    {"login", F_MAP, OFF(peer.login), .sub = retry_cfg_fields},
+    {"login", F_MAP, 0, .sub = peer_login_fields},
     {"register", F_MAP, OFF(peer.reg), .sub = retry_cfg_fields},
     {"host_cache", F_U32, OFF(peer.host_cache), .def = "16", .min = 1, .max = 256},
     {NULL},
