@@ -76,7 +76,9 @@
     X(CONN_IDLE, "conn_idle")                                                                      \
     X(CONN_OVERFLOW, "conn_overflow")                                                              \
     X(SN_REPLACED, "sn_replaced")                                                                  \
-    X(SN_REFUSED_REPLAY, "sn_refused_replay")
+    X(SN_REFUSED_REPLAY, "sn_refused_replay")                                                      \
+    X(LOGIN_FULL, "login_full")                                                                    \
+    X(LOGIN_RESUMED, "login_resumed")
 
 #define METRIC_GAUGES(X)                                                                           \
     X(OFF, "off")                                                                                  \

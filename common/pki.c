@@ -150,6 +150,29 @@ int pki_rank_secret(const uint8_t master[PKI_KEY_LEN], uint32_t rank, uint8_t ou
     return 0;
 }
 
+int pki_tls_ticket_keys(const uint8_t master[PKI_KEY_LEN], uint8_t out[PKI_TICKET_KEYS_LEN])
+{
+    static const char label[] = "bootstorm tls ticket keys ";
+    uint8_t msg[sizeof label], block[PKI_KEY_LEN];
+    memcpy(msg, label, sizeof label - 1);
+    for (size_t i = 0, done = 0; done < PKI_TICKET_KEYS_LEN; i++) {
+        unsigned int len = PKI_KEY_LEN;
+        msg[sizeof label - 1] = (uint8_t)i;
+        if (!HMAC(EVP_sha256(), master, PKI_KEY_LEN, msg, sizeof msg, block, &len) ||
+            len != PKI_KEY_LEN) {
+            OPENSSL_cleanse(out, PKI_TICKET_KEYS_LEN);
+            OPENSSL_cleanse(block, sizeof block);
+            return -1;
+        }
+        size_t n =
+            PKI_TICKET_KEYS_LEN - done < PKI_KEY_LEN ? PKI_TICKET_KEYS_LEN - done : PKI_KEY_LEN;
+        memcpy(out + done, block, n);
+        done += n;
+    }
+    OPENSSL_cleanse(block, sizeof block);
+    return 0;
+}
+
 int pki_generate(struct pki *p, uint32_t n_ls, const uint32_t *ls_ips, char *err, size_t errlen)
 {
     memset(p, 0, sizeof *p);

@@ -61,6 +61,14 @@ void pki_free(struct pki *p);
  * Returns 0, or -1 (out wiped) if HMAC failed. */
 int pki_rank_secret(const uint8_t master[PKI_KEY_LEN], uint32_t rank, uint8_t out[PKI_KEY_LEN]);
 
+/* The TLS session-ticket keys every login server installs (node/tls.h), so
+ * that each accepts the tickets of the others: PKI_TICKET_KEYS_LEN bytes of
+ * HMAC-SHA256(master, "bootstorm tls ticket keys " i), i = 0, 1, 2, cut to
+ * 80 (OpenSSL's layout: key name 16, HMAC secret 32, AES key 32). Returns 0,
+ * or -1 (out wiped). */
+#define PKI_TICKET_KEYS_LEN 80
+int pki_tls_ticket_keys(const uint8_t master[PKI_KEY_LEN], uint8_t out[PKI_TICKET_KEYS_LEN]);
+
 /* Format "what: <first queued OpenSSL error>" into err and clear the queue. */
 void pki_openssl_error(char *err, size_t len, const char *what);
 

@@ -74,6 +74,8 @@ struct host {
     /* Client-side CPU of one TLS handshake, measured at start on ranks that
      * host peers (node/tls_probe.h); 0 elsewhere. */
     int64_t client_hs_cpu_ns;
+    /* ... and of a resumed one (peer.login.resume: ticket; else 0). */
+    int64_t client_resumed_hs_cpu_ns;
 };
 
 /* Create every node placed on `rank` (listeners are bound at once). The

@@ -206,6 +206,21 @@ static struct login_server *ls_create(struct host *h, uint32_t id, char *err, si
         free(ls);
         return NULL;
     }
+    if (h->scn->peer.resume == RESUME_TICKET) {
+        /* Every login server derives the same ticket keys from the master,
+         * so a peer may resume at any of them. */
+        uint8_t keys[PKI_TICKET_KEYS_LEN];
+        int rc = pki_tls_ticket_keys(h->pki->master, keys);
+        if (rc == 0)
+            rc = tls_server_tickets(ls->ctx, keys);
+        OPENSSL_cleanse(keys, sizeof keys);
+        if (rc < 0) {
+            pki_openssl_error(err, errlen, "login server session tickets");
+            SSL_CTX_free(ls->ctx);
+            free(ls);
+            return NULL;
+        }
+    }
     struct cap_metrics m = {.g_queue = G_LS_QUEUE,
                             .g_busy = G_LS_BUSY,
                             .c_served = C_LS_SERVED,

@@ -8,6 +8,8 @@
 
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "common/attribution.h"
 #include "conn.h"
@@ -151,7 +153,10 @@ static int login_msg(void *arg, const struct wire_msg *m)
         retry_guard_success(&h->scn->peer.login.retry, &p->g_login);
         hist_add(&h->m.login_us, (uint64_t)elapsed_us(p));
         hist_add(&h->m.iv.login_us, (uint64_t)elapsed_us(p));
-        int64_t emu_us = attempt_emu_ns(p, h->client_hs_cpu_ns) / 1000;
+        SSL *ssl = bufferevent_openssl_get_ssl(p->bev);
+        bool resumed = ssl && SSL_session_reused(ssl) == 1;
+        int64_t emu_us =
+            attempt_emu_ns(p, resumed ? h->client_resumed_hs_cpu_ns : h->client_hs_cpu_ns) / 1000;
         hist_add(&h->m.login_emu_us, (uint64_t)emu_us);
         hist_add(&h->m.iv.login_emu_us, (uint64_t)emu_us);
         p->ticket = m->u.ticket;
@@ -195,7 +200,11 @@ static void login_event(struct bufferevent *bev, short what, void *arg)
     if (what & BEV_EVENT_CONNECTED) {
         /* For a TLS bufferevent this means the handshake is done and the
          * server's certificate verified. */
+        SSL *ssl = bufferevent_openssl_get_ssl(bev);
+        bool resumed = ssl && SSL_session_reused(ssl) == 1;
         p->handshakes++;
+        p->resumed += resumed;
+        p->h->m.c[resumed ? C_LOGIN_RESUMED : C_LOGIN_FULL]++;
         struct wire_msg m = {.type = WIRE_LOGIN_REQ};
         m.u.login_req.user_id = p->id;
         if (ticket_credential(p->h->pki->rank_secret, p->id, m.u.login_req.secret) < 0 ||
@@ -228,6 +237,15 @@ static void start_login(struct peer *p)
                      &p->bev) != CONN_STARTED) {
         h->m.c[C_SOCKET_ERRORS]++;
         login_failed(p, C_LOGIN_ERROR);
+        return;
+    }
+    if (h->scn->peer.resume == RESUME_TICKET) {
+        /* The handshake starts from the loop, after this: offer the last
+         * session's ticket, and keep the ticket this login brings. */
+        SSL *ssl = bufferevent_openssl_get_ssl(p->bev);
+        tls_client_keep_session(ssl, &p->tls_sess);
+        if (p->tls_sess && SSL_set_session(ssl, p->tls_sess) != 1)
+            ERR_clear_error(); /* then a full handshake */
     }
 }
 
@@ -249,7 +267,8 @@ static void go_online(struct peer *p)
         int64_t now = host_now(h);
         p->first_online_ns = now;
         p->first_emu_ns = attr_delay(now - p->up_since_ns, host_emu_since(h, p->boot_mark),
-                                     (int64_t)p->handshakes * h->client_hs_cpu_ns);
+                                     (int64_t)(p->handshakes - p->resumed) * h->client_hs_cpu_ns +
+                                         (int64_t)p->resumed * h->client_resumed_hs_cpu_ns);
     }
     arm(p, h->scn->workload.keepalive_ns);
 }
@@ -451,6 +470,7 @@ static void peer_free(struct peer *p)
     drop_conn(p);
     event_del(&p->timer);
     host_cache_free(&p->cache);
+    SSL_SESSION_free(p->tls_sess);
     free(p);
 }
 
@@ -461,6 +481,7 @@ static void boot(struct peer *p)
     p->up_since_ns = host_now(h);
     p->boot_mark = host_emu_mark(h);
     p->handshakes = 0;
+    p->resumed = 0;
     p->ticket_refused = false;
     set_state(p, PEER_BOOTING);
     retry_reset(&p->retry);
@@ -476,7 +497,8 @@ static bool peer_power_on(struct peer *p)
 }
 
 /* The machine goes down: connections and ticket are gone, the host cache is
- * on disk and survives. */
+ * on disk and survives, and the TLS session survives if the scenario says a
+ * reboot keeps it. */
 static void go_down(struct peer *p)
 {
     /* An attempt cut short has an outcome too, so that attempts = outcomes +
@@ -488,6 +510,10 @@ static void go_down(struct peer *p)
     drop_conn(p);
     event_del(&p->timer);
     p->has_ticket = false;
+    if (p->h->scn->peer.session_on_reboot == SESSION_LOSE) {
+        SSL_SESSION_free(p->tls_sess); /* NULL unless resume is ticket */
+        p->tls_sess = NULL;
+    }
     promotion_peer_down(p->h, p);
 }
 

@@ -8,7 +8,8 @@
  *              +-- connection lost -> REGISTER_WAIT
  *
  * One timer and at most one connection per peer; the host cache survives
- * reboots, the ticket does not. set_state (peer.c) is the only place the
+ * reboots, the ticket does not, the TLS session does if
+ * peer.login.session_on_reboot is keep. set_state (peer.c) is the only place the
  * state changes, and it alone moves the state gauges (off, booting,
  * logging_in, registering, online, gave_up and the in-flight counts). */
 #ifndef BS_PEER_H
@@ -53,6 +54,7 @@ struct peer {
     struct retry_guard g_reg;
     struct retry_guard g_req; /* steady-state requests (node/workload.c) */
     struct wire_ticket ticket;
+    struct ssl_session_st *tls_sess; /* the last login's TLS session (peer.login.resume) */
     int64_t attempt_start_ns;
     int64_t first_online_ns; /* run time; -1 until first online */
     /* The emulator's share (common/attribution.h): */
@@ -61,6 +63,7 @@ struct peer {
     struct emu_mark boot_mark;    /* ... when the peer last powered on */
     int64_t first_emu_ns;         /* the emulator's delay from power-on to first online */
     uint16_t handshakes;          /* TLS handshakes done since power-on */
+    uint16_t resumed;             /* ... of which resumed (in what was padding) */
     uint32_t id;
     uint32_t ip;
     uint32_t attempts; /* login attempts over the whole run */

@@ -15,8 +15,10 @@ static SSL_CTX *base_ctx(const SSL_METHOD *m)
     if (!ctx)
         return NULL;
     SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
-    /* A rebooted client has lost its session cache anyway; every login is a
-     * full handshake, which is the cost a boot storm really pays. */
+    /* No tickets and no cache unless the scenario lets peers resume
+     * (tls_server_tickets, tls_client_resume): by default every login is a
+     * full handshake, the cost a boot storm pays when rebooted clients have
+     * lost their sessions. */
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
     SSL_CTX_set_num_tickets(ctx, 0);
     SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
@@ -72,4 +74,43 @@ SSL *tls_client_ssl(SSL_CTX *ctx, uint32_t server_ip)
         return NULL;
     }
     return ssl;
+}
+
+int tls_server_tickets(SSL_CTX *ctx, const uint8_t keys[80])
+{
+    /* Stateless tickets need no server cache: the ticket carries the
+     * session, sealed with these keys, and SSL_SESS_CACHE_OFF stays. */
+    if (SSL_CTX_set_tlsext_ticket_keys(ctx, (void *)keys, 80) != 1 ||
+        SSL_CTX_set_num_tickets(ctx, 1) != 1)
+        return -1;
+    SSL_CTX_clear_options(ctx, SSL_OP_NO_TICKET);
+    return 0;
+}
+
+/* A TLS 1.3 ticket arrives after the handshake. The session it makes is the
+ * SSL's current one, which SSL_free marks not resumable when the connection
+ * ends without close_notify (as conn_close does): keep a copy instead. */
+static int on_new_session(SSL *ssl, SSL_SESSION *sess)
+{
+    SSL_SESSION **slot = SSL_get_app_data(ssl);
+    if (!slot)
+        return 0;
+    SSL_SESSION *copy = SSL_SESSION_dup(sess);
+    if (copy) {
+        SSL_SESSION_free(*slot);
+        *slot = copy;
+    }
+    return 0; /* the SSL keeps its reference; we hold our copy */
+}
+
+void tls_client_resume(SSL_CTX *ctx)
+{
+    /* The client "cache" is only the callback: nothing stored internally. */
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+    SSL_CTX_sess_set_new_cb(ctx, on_new_session);
+}
+
+void tls_client_keep_session(SSL *ssl, SSL_SESSION **slot)
+{
+    SSL_set_app_data(ssl, slot);
 }

@@ -15,4 +15,19 @@ SSL_CTX *tls_client_ctx(const char *ca_pem, char *err, size_t errlen);
 /* A client session that will only accept a certificate for server_ip. */
 SSL *tls_client_ssl(SSL_CTX *ctx, uint32_t server_ip);
 
+/* Session resumption (peer.login.resume: ticket). Off by default: a server
+ * context issues no tickets, a client context keeps no sessions. */
+
+/* Issue one TLS 1.3 session ticket per handshake, sealed with keys (80
+ * bytes, pki_tls_ticket_keys), so that every server given the same keys
+ * accepts it. Stateless: the server keeps no session cache. Returns 0 or -1. */
+int tls_server_tickets(SSL_CTX *ctx, const uint8_t keys[80]);
+
+/* Let a client context hand out its sessions: a ticket that arrives on an
+ * SSL with tls_client_keep_session set is copied into that slot (the old
+ * one freed). */
+void tls_client_resume(SSL_CTX *ctx);
+/* Where the next ticket of ssl goes; NULL: nowhere. */
+void tls_client_keep_session(SSL *ssl, SSL_SESSION **slot);
+
 #endif

@@ -26,4 +26,11 @@ struct tls_probe_result {
 int tls_probe_handshakes(SSL_CTX *client, SSL_CTX *server, uint32_t server_ip, int n,
                          struct tls_probe_result *out, char *err, size_t errlen);
 
+/* Run n resumed handshakes, each offering the ticket of the one before (the
+ * first from one full handshake, not counted); the server context must issue
+ * tickets (tls_server_tickets). The costs include reading the new ticket.
+ * Returns 0, or -1 when a handshake fails or does not resume (err set). */
+int tls_probe_resumed(SSL_CTX *client, SSL_CTX *server, uint32_t server_ip, int n,
+                      struct tls_probe_result *out, char *err, size_t errlen);
+
 #endif
