@@ -59,12 +59,17 @@ check(sum(int(r["login_resumed"]) for r in before) == 0, "nothing resumed before
 check(sum(int(r["login_resumed"]) for r in rows) == s["login_resumed"],
       "the column adds up to run.json's login_resumed")
 
-# ---- lose: the reboot forgets the ticket, every login is full ----
+# ---- lose: the reboot forgets the ticket, so each boot's first login is full ----
+# A retry within one boot (after BUSY, say) may resume with the ticket the
+# failed attempt's handshake brought: that is a real client's behaviour too,
+# so only logins beyond each boot's first may resume.
 s = run("lose", "127.42.0.1", "--set", "peer.login.resume=ticket",
         "--set", "peer.login.session_on_reboot=lose")["summary"]
-check(s["login_resumed"] == 0, f"after a reboot that lost the ticket nothing resumes "
-      f"({s['login_resumed']})")
-check(s["login_full"] >= 2 * PEERS, f"both boots' logins are full ({s['login_full']})")
+check(s["login_full"] >= 2 * PEERS, f"both boots' first logins are full ({s['login_full']})")
+retries = s["login_attempts"] - 2 * PEERS
+check(s["login_resumed"] <= max(retries, 0),
+      f"after a reboot that lost the ticket only retries within a boot resume "
+      f"({s['login_resumed']} resumed, {retries} retries)")
 
 # ---- none: no tickets at all ----
 doc = run("none", "127.43.0.1")
