@@ -1,6 +1,8 @@
 /* pki.c - run key material with OpenSSL 3 (see pki.h). */
 #include "pki.h"
 
+#include "placement.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,17 +114,12 @@ static X509 *make_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *is
     return x;
 }
 
-static void format_ip(uint32_t ip, char *buf, size_t len)
-{
-    snprintf(buf, len, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff);
-}
-
 /* A fresh EC P-256 key and its certificate for ip, signed by the CA. */
 static int server_pair(X509 *ca, EVP_PKEY *ca_key, const char *cn, long serial, uint32_t ip,
                        char **key_out, char **cert_out)
 {
     char ipbuf[16];
-    format_ip(ip, ipbuf, sizeof ipbuf);
+    placement_format_ip(ip, ipbuf, sizeof ipbuf);
     EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
     X509 *c = k ? make_cert(k, cn, ca, ca_key, serial, ipbuf) : NULL;
     if (c) {
@@ -134,15 +131,18 @@ static int server_pair(X509 *ca, EVP_PKEY *ca_key, const char *cn, long serial, 
     return *key_out && *cert_out ? 0 : -1;
 }
 
-int pki_rank_secret(const uint8_t master[PKI_KEY_LEN], uint32_t rank, uint8_t out[PKI_KEY_LEN])
+/* HMAC-SHA256(master, label || suffix) into out (PKI_KEY_LEN bytes); the
+ * label's n bytes, without a terminator. Returns 0, or -1 with out wiped. */
+static int labelled_hmac(const uint8_t master[PKI_KEY_LEN], const char *label, size_t n,
+                         const uint8_t *suffix, size_t suffix_len, uint8_t out[PKI_KEY_LEN])
 {
-    static const char label[] = "bootstorm rank ";
-    uint8_t msg[sizeof label - 1 + 4];
+    uint8_t msg[64];
     unsigned int len = PKI_KEY_LEN;
-    memcpy(msg, label, sizeof label - 1);
-    for (int i = 0; i < 4; i++)
-        msg[sizeof label - 1 + (size_t)i] = (uint8_t)(rank >> (24 - 8 * i));
-    if (!HMAC(EVP_sha256(), master, PKI_KEY_LEN, msg, sizeof msg, out, &len) ||
+    if (n + suffix_len > sizeof msg)
+        return -1;
+    memcpy(msg, label, n);
+    memcpy(msg + n, suffix, suffix_len);
+    if (!HMAC(EVP_sha256(), master, PKI_KEY_LEN, msg, n + suffix_len, out, &len) ||
         len != PKI_KEY_LEN) {
         OPENSSL_cleanse(out, PKI_KEY_LEN);
         return -1;
@@ -150,27 +150,31 @@ int pki_rank_secret(const uint8_t master[PKI_KEY_LEN], uint32_t rank, uint8_t ou
     return 0;
 }
 
+int pki_rank_secret(const uint8_t master[PKI_KEY_LEN], uint32_t rank, uint8_t out[PKI_KEY_LEN])
+{
+    uint8_t be[4] = {(uint8_t)(rank >> 24), (uint8_t)(rank >> 16), (uint8_t)(rank >> 8),
+                     (uint8_t)rank};
+    static const char label[] = "bootstorm rank ";
+    return labelled_hmac(master, label, sizeof label - 1, be, sizeof be, out);
+}
+
+/* Blocks of HMAC(master, label || block number), cut to length. */
 int pki_tls_ticket_keys(const uint8_t master[PKI_KEY_LEN], uint8_t out[PKI_TICKET_KEYS_LEN])
 {
     static const char label[] = "bootstorm tls ticket keys ";
-    uint8_t msg[sizeof label], block[PKI_KEY_LEN];
-    memcpy(msg, label, sizeof label - 1);
-    for (size_t i = 0, done = 0; done < PKI_TICKET_KEYS_LEN; i++) {
-        unsigned int len = PKI_KEY_LEN;
-        msg[sizeof label - 1] = (uint8_t)i;
-        if (!HMAC(EVP_sha256(), master, PKI_KEY_LEN, msg, sizeof msg, block, &len) ||
-            len != PKI_KEY_LEN) {
-            OPENSSL_cleanse(out, PKI_TICKET_KEYS_LEN);
-            OPENSSL_cleanse(block, sizeof block);
-            return -1;
-        }
+    uint8_t block[PKI_KEY_LEN];
+    int rc = 0;
+    for (size_t done = 0; rc == 0 && done < PKI_TICKET_KEYS_LEN; done += PKI_KEY_LEN) {
+        uint8_t i = (uint8_t)(done / PKI_KEY_LEN);
         size_t n =
             PKI_TICKET_KEYS_LEN - done < PKI_KEY_LEN ? PKI_TICKET_KEYS_LEN - done : PKI_KEY_LEN;
+        rc = labelled_hmac(master, label, sizeof label - 1, &i, 1, block);
         memcpy(out + done, block, n);
-        done += n;
     }
     OPENSSL_cleanse(block, sizeof block);
-    return 0;
+    if (rc < 0)
+        OPENSSL_cleanse(out, PKI_TICKET_KEYS_LEN);
+    return rc;
 }
 
 int pki_generate(struct pki *p, uint32_t n_ls, const uint32_t *ls_ips, char *err, size_t errlen)
@@ -296,9 +300,10 @@ void pki_blob_free(uint8_t *blob, size_t len)
     free(blob);
 }
 
-/* ls_key: per login server whether to send its key; NULL: every one. */
-static long pack(const struct pki *p, const bool *ls_key, bool ticket_priv, bool master,
-                 const uint8_t rank_secret[PKI_KEY_LEN], uint8_t **out)
+/* Login server i's key goes when all_ls, or when ls_key (may be NULL: none)
+ * says so. */
+static long pack(const struct pki *p, bool all_ls, const bool *ls_key, bool ticket_priv,
+                 bool master, const uint8_t rank_secret[PKI_KEY_LEN], uint8_t **out)
 {
     static const uint8_t zero[PKI_KEY_LEN];
     struct blob b = {0};
@@ -307,7 +312,7 @@ static long pack(const struct pki *p, const bool *ls_key, bool ticket_priv, bool
     put_str(&b, p->probe_key_pem);
     put_str(&b, p->probe_cert_pem);
     for (uint32_t i = 0; i < p->n_ls; i++) {
-        put_str(&b, !ls_key || ls_key[i] ? p->ls_key_pem[i] : "");
+        put_str(&b, all_ls || (ls_key && ls_key[i]) ? p->ls_key_pem[i] : "");
         put_str(&b, p->ls_cert_pem[i]);
     }
     ticket_priv = ticket_priv && p->has_ticket_priv;
@@ -328,26 +333,15 @@ static long pack(const struct pki *p, const bool *ls_key, bool ticket_priv, bool
 
 long pki_pack(const struct pki *p, uint8_t **out)
 {
-    return pack(p, NULL, true, true, p->rank_secret, out);
+    return pack(p, true, NULL, true, true, p->rank_secret, out);
 }
 
 long pki_pack_for(const struct pki *p, const struct pki_grant *g, uint8_t **out)
 {
-    static const bool none = false;
     uint8_t secret[PKI_KEY_LEN];
     if (!p->has_master || pki_rank_secret(p->master, (uint32_t)g->rank, secret) < 0)
         return -1;
-    bool *keys = NULL;
-    if (!g->ls_key && p->n_ls && !(keys = calloc(p->n_ls, sizeof *keys))) {
-        OPENSSL_cleanse(secret, sizeof secret);
-        return -1;
-    }
-    long n = pack(p,
-                  g->ls_key ? g->ls_key
-                  : keys    ? keys
-                            : &none,
-                  g->ticket_priv, g->master, secret, out);
-    free(keys);
+    long n = pack(p, false, g->ls_key, g->ticket_priv, g->master, secret, out);
     OPENSSL_cleanse(secret, sizeof secret);
     return n;
 }

@@ -144,7 +144,7 @@ static int measure_client_handshake(struct host *h, char *err, size_t errlen)
         /* A resumed login costs the client less (no certificate to verify,
          * still a key exchange): measured the same way, with tickets sealed
          * by throwaway keys. */
-        uint8_t keys[80];
+        uint8_t keys[PKI_TICKET_KEYS_LEN];
         if (RAND_bytes(keys, sizeof keys) != 1 || tls_server_tickets(server, keys) < 0) {
             pki_openssl_error(err, errlen, "handshake probe tickets");
             rc = -1;

@@ -76,11 +76,11 @@ SSL *tls_client_ssl(SSL_CTX *ctx, uint32_t server_ip)
     return ssl;
 }
 
-int tls_server_tickets(SSL_CTX *ctx, const uint8_t keys[80])
+int tls_server_tickets(SSL_CTX *ctx, const uint8_t keys[PKI_TICKET_KEYS_LEN])
 {
     /* Stateless tickets need no server cache: the ticket carries the
      * session, sealed with these keys, and SSL_SESS_CACHE_OFF stays. */
-    if (SSL_CTX_set_tlsext_ticket_keys(ctx, (void *)keys, 80) != 1 ||
+    if (SSL_CTX_set_tlsext_ticket_keys(ctx, (void *)keys, PKI_TICKET_KEYS_LEN) != 1 ||
         SSL_CTX_set_num_tickets(ctx, 1) != 1)
         return -1;
     SSL_CTX_clear_options(ctx, SSL_OP_NO_TICKET);

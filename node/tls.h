@@ -10,6 +10,8 @@
 
 #include <openssl/ssl.h>
 
+#include "common/pki.h"
+
 SSL_CTX *tls_server_ctx(const char *cert_pem, const char *key_pem, char *err, size_t errlen);
 SSL_CTX *tls_client_ctx(const char *ca_pem, char *err, size_t errlen);
 /* A client session that will only accept a certificate for server_ip. */
@@ -18,10 +20,10 @@ SSL *tls_client_ssl(SSL_CTX *ctx, uint32_t server_ip);
 /* Session resumption (peer.login.resume: ticket). Off by default: a server
  * context issues no tickets, a client context keeps no sessions. */
 
-/* Issue one TLS 1.3 session ticket per handshake, sealed with keys (80
- * bytes, pki_tls_ticket_keys), so that every server given the same keys
+/* Issue one TLS 1.3 session ticket per handshake, sealed with keys
+ * (pki_tls_ticket_keys), so that every server given the same keys
  * accepts it. Stateless: the server keeps no session cache. Returns 0 or -1. */
-int tls_server_tickets(SSL_CTX *ctx, const uint8_t keys[80]);
+int tls_server_tickets(SSL_CTX *ctx, const uint8_t keys[PKI_TICKET_KEYS_LEN]);
 
 /* Let a client context hand out its sessions: a ticket that arrives on an
  * SSL with tls_client_keep_session set is copied into that slot (the old

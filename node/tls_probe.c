@@ -95,6 +95,14 @@ out:
     return ok;
 }
 
+static void mean(const struct cost *k, int n, struct tls_probe_result *out)
+{
+    out->client_cpu_ns = n > 0 ? k->client / n : 0;
+    out->client_new_ns = n > 0 ? k->client_new / n : 0;
+    out->client_hello_ns = n > 0 ? k->client_hello / n : 0;
+    out->server_cpu_ns = n > 0 ? k->server / n : 0;
+}
+
 int tls_probe_handshakes(SSL_CTX *client, SSL_CTX *server, uint32_t server_ip, int n,
                          struct tls_probe_result *out, char *err, size_t errlen)
 {
@@ -107,10 +115,7 @@ int tls_probe_handshakes(SSL_CTX *client, SSL_CTX *server, uint32_t server_ip, i
         }
         out->handshakes++;
     }
-    out->client_cpu_ns = n > 0 ? k.client / n : 0;
-    out->client_new_ns = n > 0 ? k.client_new / n : 0;
-    out->client_hello_ns = n > 0 ? k.client_hello / n : 0;
-    out->server_cpu_ns = n > 0 ? k.server / n : 0;
+    mean(&k, n, out);
     return 0;
 }
 
@@ -138,9 +143,6 @@ int tls_probe_resumed(SSL_CTX *client, SSL_CTX *server, uint32_t server_ip, int 
         out->handshakes++;
     }
     SSL_SESSION_free(sess);
-    out->client_cpu_ns = n > 0 ? k.client / n : 0;
-    out->client_new_ns = n > 0 ? k.client_new / n : 0;
-    out->client_hello_ns = n > 0 ? k.client_hello / n : 0;
-    out->server_cpu_ns = n > 0 ? k.server / n : 0;
+    mean(&k, n, out);
     return 0;
 }

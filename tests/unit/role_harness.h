@@ -365,16 +365,23 @@ static inline struct rh_client *rh_connect_tls(struct rh *r, uint32_t ip, uint16
     return rh_connect_ssl(r, ip, port, true);
 }
 
+/* m's whole frame (length prefix and payload) into buf; its length. */
+static inline size_t rh_frame(const struct wire_msg *m, uint8_t *buf, size_t cap)
+{
+    int n = wire_encode_payload(m, buf + 4, cap - 4);
+    assert_true(n > 0);
+    uint32_t be = htonl((uint32_t)n);
+    memcpy(buf, &be, 4);
+    return (size_t)n + 4;
+}
+
 /* Send one framed message (queued until the connection is up). */
 static inline void rh_send(struct rh_client *c, const struct wire_msg *m)
 {
     uint8_t buf[4 + 1024];
     assert_non_null(c->bev);
-    int n = wire_encode_payload(m, buf + 4, sizeof buf - 4);
-    assert_true(n > 0);
-    uint32_t be = htonl((uint32_t)n);
-    memcpy(buf, &be, 4);
-    assert_int_equal(bufferevent_write(c->bev, buf, (size_t)n + 4), 0);
+    size_t n = rh_frame(m, buf, sizeof buf);
+    assert_int_equal(bufferevent_write(c->bev, buf, n), 0);
 }
 
 /* Close from the client's side, as a client that gives up. */
@@ -423,6 +430,19 @@ static inline struct wire_msg rh_register(const struct rh *r, uint64_t user_id, 
     m.type = WIRE_REGISTER;
     m.u.ticket = rh_ticket(r, user_id, ttl_ms);
     return m;
+}
+
+/* A client registered with supernode k as `user` (a fresh valid ticket):
+ * connect, REGISTER, wait for the REGISTER_OK. */
+static inline struct rh_client *rh_registered(struct rh *r, uint32_t k, uint64_t user)
+{
+    uint32_t sn = rh_sn_id(r, k);
+    struct rh_client *c = rh_connect(r, rh_ip(r, sn), rh_sn_port(r, sn));
+    struct wire_msg m = rh_register(r, user, 60000);
+    rh_send(c, &m);
+    RH_RUN_UNTIL(r, c->n_msg >= 1, 3000);
+    assert_int_equal(c->msg[0].type, WIRE_REGISTER_OK);
+    return c;
 }
 
 /* Does a received SN list name node `id`? */

@@ -36,17 +36,6 @@ static void assert_acks_in_order(const struct rh_client *c)
     }
 }
 
-static struct rh_client *registered(struct rh *r, uint64_t user)
-{
-    uint32_t sn = rh_sn_id(r, 0);
-    struct rh_client *c = rh_connect(r, rh_ip(r, sn), rh_sn_port(r, sn));
-    struct wire_msg m = rh_register(r, user, 60000);
-    rh_send(c, &m);
-    RH_RUN_UNTIL(r, c->n_msg >= 1, 3000);
-    assert_int_equal(c->msg[0].type, WIRE_REGISTER_OK);
-    return c;
-}
-
 /* KEEPALIVE seq 1..n, each once the previous is acked or after a step, so
  * that several ACKs are held at once with different jitters. */
 static void send_keepalives(struct rh *r, struct rh_client *a, struct rh_client *b)
@@ -64,7 +53,7 @@ static void test_delayed_answers_keep_their_order(void **state)
 {
     struct rh *r = *state;
     rh_start(r, IMPAIR_SCENARIO);
-    struct rh_client *a = registered(r, 1), *b = registered(r, 2);
+    struct rh_client *a = rh_registered(r, 0, 1), *b = rh_registered(r, 0, 2);
     send_keepalives(r, a, b);
     RH_RUN_UNTIL(r, last_seq(a) == KEEPALIVES - 1 && last_seq(b) == KEEPALIVES - 1, 5000);
     assert_acks_in_order(a); /* in the order sent, jitter or not */
@@ -77,7 +66,7 @@ static void test_closing_one_connection_discards_only_its_messages(void **state)
 {
     struct rh *r = *state;
     rh_start(r, IMPAIR_SCENARIO);
-    struct rh_client *a = registered(r, 1), *b = registered(r, 2);
+    struct rh_client *a = rh_registered(r, 0, 1), *b = rh_registered(r, 0, 2);
     send_keepalives(r, a, b);
     struct rh_client *a2 = rh_connect(r, rh_ip(r, rh_sn_id(r, 0)), rh_sn_port(r, rh_sn_id(r, 0)));
     struct wire_msg m = rh_register(r, 1, 60000); /* replaces a: its held ACKs go */
@@ -94,7 +83,7 @@ static void test_teardown_frees_held_messages(void **state)
 {
     struct rh *r = *state;
     rh_start(r, IMPAIR_SCENARIO);
-    struct rh_client *a = registered(r, 1);
+    struct rh_client *a = rh_registered(r, 0, 1);
     send_keepalives(r, a, NULL);
     assert_true(last_seq(a) < KEEPALIVES - 1); /* some still held: 30 ms at least */
 }

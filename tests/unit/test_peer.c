@@ -255,17 +255,13 @@ static void test_online_peer_ignores_a_late_register_fail(void **state)
     rh_run_for(r, 20); /* the REGISTER is in our socket; its content does not matter */
     uint8_t buf[600];
     struct wire_msg ok = {.type = WIRE_REGISTER_OK};
-    int n = wire_encode_payload(&ok, buf + 4, sizeof buf - 4);
-    uint32_t be = htonl((uint32_t)n);
-    memcpy(buf, &be, 4);
-    assert_int_equal(write(fd, buf, (size_t)n + 4), n + 4);
+    size_t n = rh_frame(&ok, buf, sizeof buf);
+    assert_int_equal(write(fd, buf, n), (ssize_t)n);
     RH_RUN_UNTIL(r, rh_g(r, G_ONLINE) == 1, 3000);
     uint64_t malformed = rh_c(r, C_MALFORMED);
     struct wire_msg fail = {.type = WIRE_REGISTER_FAIL, .u.reason = WIRE_REASON_FORGED_TICKET};
-    n = wire_encode_payload(&fail, buf + 4, sizeof buf - 4);
-    be = htonl((uint32_t)n);
-    memcpy(buf, &be, 4);
-    assert_int_equal(write(fd, buf, (size_t)n + 4), n + 4);
+    n = rh_frame(&fail, buf, sizeof buf);
+    assert_int_equal(write(fd, buf, n), (ssize_t)n);
     RH_RUN_UNTIL(r, rh_c(r, C_MALFORMED) > malformed, 3000);
     assert_int_equal(rh_g(r, G_ONLINE), 1);
     assert_int_equal(rh_c(r, C_REG_FAIL), 0);

@@ -27,16 +27,6 @@ static uint16_t sn_port(const struct rh *r)
     return rh_sn_port(r, rh_sn_id(r, 0));
 }
 
-/* msg's whole frame (length prefix and payload) into buf; its length. */
-static size_t frame_bytes(const struct wire_msg *m, uint8_t *buf, size_t cap)
-{
-    int n = wire_encode_payload(m, buf + 4, cap - 4);
-    assert_true(n > 0);
-    uint32_t be = htonl((uint32_t)n);
-    memcpy(buf, &be, 4);
-    return (size_t)n + 4;
-}
-
 /* Write one byte at a time, every step_ms, until the client is closed or
  * the bytes run out. Returns how many were written. */
 static size_t trickle(struct rh *r, struct rh_client *c, const uint8_t *bytes, size_t n,
@@ -61,7 +51,7 @@ static void test_supernode_closes_a_trickled_registration(void **state)
     struct rh_client *c = rh_connect(r, sn_ip(r), sn_port(r));
     struct wire_msg m = rh_register(r, 5, 60000);
     uint8_t buf[256];
-    size_t n = frame_bytes(&m, buf, sizeof buf);
+    size_t n = rh_frame(&m, buf, sizeof buf);
     int64_t t0 = clock_mono_ns();
     size_t sent = trickle(r, c, buf, n - 1, 40); /* never the last byte */
     RH_RUN_UNTIL(r, c->closed, 3000);
@@ -93,7 +83,7 @@ static void test_login_server_closes_a_trickled_request(void **state)
     assert_true(c->connected);
     struct wire_msg m = rh_login_req(r, r->pl.first_peer, true);
     uint8_t buf[256];
-    size_t n = frame_bytes(&m, buf, sizeof buf);
+    size_t n = rh_frame(&m, buf, sizeof buf);
     trickle(r, c, buf, n - 1, 40);
     RH_RUN_UNTIL(r, c->closed, 3000);
     assert_int_equal(rh_c(r, C_CONN_DEADLINE), 1);
@@ -142,23 +132,13 @@ static void test_login_server_closes_a_lingering_client(void **state)
     LIMITS_SCENARIO("workload: {keepalive: 100ms}\n"                                               \
                     "peer: {register: {timeout: 100ms}}\n")
 
-static struct rh_client *registered(struct rh *r, uint64_t user)
-{
-    struct rh_client *c = rh_connect(r, sn_ip(r), sn_port(r));
-    struct wire_msg m = rh_register(r, user, 60000);
-    rh_send(c, &m);
-    RH_RUN_UNTIL(r, c->n_msg >= 1, 3000);
-    assert_int_equal(c->msg[0].type, WIRE_REGISTER_OK);
-    return c;
-}
-
 /* Bytes that never make a frame (a 1000-byte frame, trickled) do not keep a
  * registered client alive; complete KEEPALIVEs do. */
 static void test_supernode_idle_timeout_needs_complete_frames(void **state)
 {
     struct rh *r = *state;
     rh_start(r, IDLE_SCENARIO);
-    struct rh_client *live = registered(r, 1), *slow = registered(r, 2);
+    struct rh_client *live = rh_registered(r, 0, 1), *slow = rh_registered(r, 0, 2);
     uint8_t junk[64] = {0, 0, 0x03, 0xe8}; /* a length of 1000, then a trickle */
     struct wire_msg ka = {.type = WIRE_KEEPALIVE, .u.seq = 1};
     for (int i = 0; i < 20 && !slow->closed; i++) { /* 20 x 60 ms, 3 x the timeout */
@@ -189,7 +169,7 @@ static void test_supernode_caps_its_connections(void **state)
     /* a slot freed is a slot for the next client */
     rh_close(a);
     RH_RUN_UNTIL(r, rh_g(r, G_OPEN_CONNS) == 1, 3000);
-    struct rh_client *d = registered(r, 4);
+    struct rh_client *d = rh_registered(r, 0, 4);
     assert_false(d->closed);
     assert_int_equal(rh_c(r, C_CONN_CAPPED), 1);
 }
@@ -229,7 +209,7 @@ static void test_supernode_drops_a_client_that_does_not_read(void **state)
     assert_int_equal(fcntl(fd, F_SETFL, O_NONBLOCK), 0);
     uint8_t buf[256];
     struct wire_msg reg = rh_register(r, 3, 60000);
-    size_t n = frame_bytes(&reg, buf, sizeof buf);
+    size_t n = rh_frame(&reg, buf, sizeof buf);
     assert_int_equal(write(fd, buf, n), (ssize_t)n);
     RH_RUN_UNTIL(r, rh_g(r, G_SN_CLIENTS) == 1, 3000);
 
@@ -237,7 +217,7 @@ static void test_supernode_drops_a_client_that_does_not_read(void **state)
      * others wait in the capacity model behind it), so that the kernel is
      * not filled with 12-byte segments. */
     struct wire_msg ka = {.type = WIRE_KEEPALIVE, .u.seq = UINT32_MAX};
-    n = frame_bytes(&ka, buf, sizeof buf);
+    n = rh_frame(&ka, buf, sizeof buf);
     uint8_t batch[64 * 16];
     for (int i = 0; i < 64; i++)
         memcpy(batch + (size_t)i * n, buf, n);
