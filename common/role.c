@@ -6,6 +6,8 @@ const char *const role_names[ROLE_COUNT + 1] = {
     [ROLE_SUPERNODE] = "supernode",
     [ROLE_LOGIN_SERVER] = "login_server",
     [ROLE_SERVICE] = "service",
+    [ROLE_FRONT_DOOR] = "front_door",
+    [ROLE_PRESENCE] = "presence",
     [ROLE_COUNT] = 0,
 };
 

@@ -7,7 +7,15 @@
 #ifndef BS_ROLE_H
 #define BS_ROLE_H
 
-enum role { ROLE_PEER = 0, ROLE_SUPERNODE, ROLE_LOGIN_SERVER, ROLE_SERVICE, ROLE_COUNT };
+enum role {
+    ROLE_PEER = 0,
+    ROLE_SUPERNODE,
+    ROLE_LOGIN_SERVER,
+    ROLE_SERVICE,
+    ROLE_FRONT_DOOR, /* central: a data centre's load balancer */
+    ROLE_PRESENCE,   /* central: a presence server */
+    ROLE_COUNT
+};
 
 /* The role's name in scenario files and results ("login_server"), "?" for
  * a value outside the enum. */

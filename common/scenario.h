@@ -25,8 +25,12 @@
 #define SCN_ERR_MAX 512
 #define SCN_MAX_RANKS 256
 #define SCN_MAX_GROUPS 8
+#define SCN_MAX_DCS 8
+#define SCN_DC_NAME_MAX 24
 
-enum scn_arch { ARCH_SUPERNODE = 0 };
+/* architecture: supernode (Skype's P2P design, the default) or central
+ * (presence servers in data centres behind front doors). */
+enum scn_arch { ARCH_SUPERNODE = 0, ARCH_CENTRAL };
 
 enum scn_event_kind {
     EV_BOOT = 0,  /* boot: {fraction, over} */
@@ -36,6 +40,7 @@ enum scn_event_kind {
     EV_CAPACITY,  /* capacity: {role, workers, service_time, queue}: change a server's capacity */
     EV_INJECT_SN, /* inject_supernodes: {count, max_clients}: dedicated SNs come up */
     EV_PARTITION, /* partition: {groups: [[rank...], ...], for}: no traffic between groups */
+    EV_STALL,     /* stall: {role, for, datacenter}: servers queue requests but start none */
     EV_KIND_COUNT
 };
 
@@ -67,6 +72,9 @@ struct scn_event {
     /* inject_supernodes */
     uint32_t count;
     uint32_t max_clients;
+    /* crash, outage, stall: 1 + index of central.datacenters whose nodes
+     * (presence servers and front door) it hits; 0 = by role only */
+    uint32_t dc;
     /* partition: group of each rank (1..SCN_MAX_GROUPS), 0 = in no group
      * (unaffected); ranks in different groups cannot reach each other */
     uint8_t group_of_rank[SCN_MAX_RANKS];
@@ -126,6 +134,22 @@ enum scn_resume { RESUME_NONE = 0, RESUME_TICKET };
 /* peer.login.session_on_reboot: whether that ticket survives a reboot (a
  * client that stores it on disk) or not. */
 enum scn_session_on_reboot { SESSION_LOSE = 0, SESSION_KEEP };
+
+/* Within a data centre: how the front door spreads new registrations over
+ * the DC's healthy presence servers. */
+enum scn_balance { BALANCE_ROUND_ROBIN = 0, BALANCE_LEAST_CONN, BALANCE_P2C };
+/* Between data centres: peers always go to their home DC, or spill to the
+ * least-loaded other DC while the home DC (as last seen, `staleness` ago)
+ * is down, refusing or above the threshold. */
+enum scn_global_policy { GLOBAL_HOME_ONLY = 0, GLOBAL_SPILL };
+
+/* One data centre of the central architecture (central.datacenters). */
+struct scn_datacenter {
+    char name[SCN_DC_NAME_MAX];
+    uint32_t servers;     /* presence servers up at the start */
+    uint32_t max_servers; /* autoscaling ceiling (>= servers); the rest are dormant spares */
+    double share;         /* share of the peers whose home it is */
+};
 
 /* User-space impairment of one node class's traffic (network.impair.<class>).
  * latency/jitter delay each message a node sends; loss drops a sent message
@@ -204,6 +228,38 @@ struct scenario {
             uint32_t fanout;
         } gossip;
     } supernode;
+
+    /* architecture: central (ignored, and refused when set, otherwise). */
+    struct scn_central {
+        struct scn_datacenter dc[SCN_MAX_DCS];
+        uint32_t n_dc;
+        struct scn_presence {
+            uint16_t port;
+            uint32_t max_clients;          /* 0 = unlimited; when full: REDIRECT */
+            struct scn_capacity cap;       /* per REGISTER and KEEPALIVE */
+            struct scn_conn_limits conns;  /* as login_server's */
+            struct scn_overload overload;  /* as supernode.overload (shutdown only) */
+            int64_t report_interval_ns;    /* LOAD report to the DC's front door */
+        } presence;
+        struct scn_front_door {
+            uint16_t port;                /* TCP for LOCATE, UDP for LOAD reports */
+            enum scn_balance balance;
+            struct scn_capacity cap;      /* per LOCATE */
+            struct scn_conn_limits conns;
+        } front_door;
+        struct scn_global {
+            enum scn_global_policy policy;
+            double threshold;     /* spill when the home DC's load is at or above it */
+            int64_t staleness_ns; /* age of the DC view the global policy acts on */
+        } global;
+        struct scn_autoscale {
+            double target;          /* utilisation to hold; 0 = no autoscaling */
+            int64_t window_ns;      /* above target this long before adding servers */
+            int64_t provisioning_ns; /* decision to a new server taking clients */
+            int64_t cooldown_ns;    /* below scale_in_below this long before removing one */
+            double scale_in_below;
+        } autoscale;
+    } central;
 
     struct scn_peer {
         struct dist boot_delay;

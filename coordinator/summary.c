@@ -10,7 +10,7 @@
 #include "common/metrics.h"
 
 static const char *const event_kind_names[] = {
-    "boot", "reboot", "crash", "outage", "capacity", "inject_supernodes", "partition"};
+    "boot", "reboot", "crash", "outage", "capacity", "inject_supernodes", "partition", "stall"};
 _Static_assert(sizeof event_kind_names / sizeof event_kind_names[0] == EV_KIND_COUNT,
                "one name per event kind");
 

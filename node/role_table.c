@@ -1,8 +1,10 @@
 /* role_table.c - the table of roles (see role_table.h). One row per role. */
 #include "role_table.h"
 
+#include "front_door.h"
 #include "login_server.h"
 #include "peer.h"
+#include "presence.h"
 #include "service.h"
 #include "supernode.h"
 
@@ -11,4 +13,6 @@ const struct role_ops *const role_table[ROLE_COUNT] = {
     [ROLE_SUPERNODE] = &supernode_role,
     [ROLE_LOGIN_SERVER] = &login_server_role,
     [ROLE_SERVICE] = &service_role,
+    [ROLE_FRONT_DOOR] = &front_door_role,
+    [ROLE_PRESENCE] = &presence_role,
 };

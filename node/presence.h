@@ -1,0 +1,22 @@
+/* presence.h - presence servers of the central architecture (issue 9).
+ *
+ * A presence server is the central counterpart of a supernode: peers log
+ * in, ask their data centre's front door which server to use, then register
+ * with it over TCP with their ticket and stay connected with keepalives.
+ * Every REGISTER and KEEPALIVE goes through the capacity model
+ * (central.presence.*); a full server (max_clients) answers REDIRECT, which
+ * sends the peer back to the front door. Every report_interval the server
+ * sends a LOAD report over UDP to its front door.
+ *
+ * States:
+ *   DORMANT --scale up--> UP --crash / outage / overload / scale down--> DOWN
+ *   (spares)              ^ initial servers start here; an outage's end and a
+ *                           later scale up bring a DOWN server back */
+#ifndef BS_PRESENCE_H
+#define BS_PRESENCE_H
+
+#include "role_table.h"
+
+extern const struct role_ops presence_role;
+
+#endif
