@@ -283,6 +283,44 @@ int scn_walk_impair_groups(struct scn_ctx *c, const struct field *f, const struc
     return 0;
 }
 
+/* central.datacenters: a sequence of {name, servers, max_servers, share}. */
+int scn_walk_datacenters(struct scn_ctx *c, const struct field *f, const struct tnode *v,
+                         char *base, size_t base_off, const char *path)
+{
+    char desc[64], ipath[192];
+    struct scn_datacenter *dcs = (struct scn_datacenter *)(base + f->off);
+    uint32_t *count = (uint32_t *)(base + f->off_count);
+
+    *count = 0;
+    if (stree_is_null(v))
+        return 0;
+    if (v->kind != TN_SEQ) {
+        stree_describe(v, desc, sizeof desc);
+        return scn_fail(c, v,
+                        "%s: expected a list of data centres like [{name: eu, servers: 4, "
+                        "share: 0.5}], got %s",
+                        path, desc);
+    }
+    if (v->n > (size_t)f->max)
+        return scn_fail(c, v, "%s: at most %lld data centres, got %zu", path, (long long)f->max,
+                        v->n);
+    for (size_t i = 0; i < v->n; i++) {
+        struct scn_datacenter *d = &dcs[i];
+        snprintf(ipath, sizeof ipath, "%.150s.%zu", path, i);
+        memset(d, 0, sizeof *d);
+        scn_apply_defaults(scn_datacenter_fields, (char *)d);
+        if (scn_walk_map(c, v->items[i], scn_datacenter_fields, (char *)d,
+                         base_off + f->off + i * sizeof *d, ipath) < 0)
+            return -1;
+        for (size_t k = 0; k < i; k++)
+            if (!strcmp(dcs[k].name, d->name))
+                return scn_fail(c, v->items[i], "%s.name: '%s' is already data centre %zu", ipath,
+                                d->name, k);
+    }
+    *count = (uint32_t)v->n;
+    return 0;
+}
+
 int scn_walk_events(struct scn_ctx *c, const struct field *f, const struct tnode *v, char *base,
                     size_t base_off, const char *path)
 {

@@ -63,7 +63,7 @@ struct scn_event {
     enum role role;  /* crash, outage, capacity */
     double fraction; /* boot, reboot, crash: share of the role, in [0, 1] */
     int64_t over_ns; /* boot, reboot, crash: window the selection is spread over */
-    int64_t for_ns;  /* outage: how long */
+    int64_t for_ns;  /* outage, stall, partition: how long */
     /* capacity: new values; 0 / DIST_KEEP = unchanged */
     uint32_t workers;
     struct dist service_time; /* kind == DIST_KEEP: unchanged */
@@ -72,8 +72,11 @@ struct scn_event {
     /* inject_supernodes */
     uint32_t count;
     uint32_t max_clients;
-    /* crash, outage, stall: 1 + index of central.datacenters whose nodes
-     * (presence servers and front door) it hits; 0 = by role only */
+    /* crash, outage, stall: the data centre whose nodes (presence servers
+     * and front door, or those of `role` only) it hits: its name, and
+     * 1 + its index in central.datacenters; 0 = by role only. role is
+     * ROLE_COUNT when the event hits every role of the data centre. */
+    char dc_name[SCN_DC_NAME_MAX];
     uint32_t dc;
     /* partition: group of each rank (1..SCN_MAX_GROUPS), 0 = in no group
      * (unaffected); ranks in different groups cannot reach each other */

@@ -22,6 +22,74 @@ static const struct tnode *key_node(const struct tnode *m, const char *key)
     return stree_map_get(m, key, &k) ? k : NULL;
 }
 
+/* The server roles of the scenario's architecture, for messages. */
+static const char *server_roles(const struct scenario *s)
+{
+    return s->architecture == ARCH_CENTRAL ? "login_server, service, front_door or presence"
+                                           : "login_server, service or supernode";
+}
+
+/* The node set by an event's role and datacenter keys (crash, outage,
+ * capacity, stall): a role that the architecture has, a data centre that
+ * central.datacenters names (e->dc = its index + 1), and e->role =
+ * ROLE_COUNT for "every role of the data centre". */
+static int check_event_target(struct scn_ctx *c, struct scn_event *e, const struct tnode *act,
+                              const char *ipath, const char *kind)
+{
+    const struct scenario *s = c->s;
+    const struct tnode *role = stree_map_get(act, "role", NULL);
+    const struct tnode *dcn = stree_map_get(act, "datacenter", NULL);
+    bool central = s->architecture == ARCH_CENTRAL;
+
+    if (e->kind != EV_CRASH && e->kind != EV_OUTAGE && e->kind != EV_CAPACITY &&
+        e->kind != EV_STALL)
+        return 0;
+    if (!role && !dcn)
+        return scn_fail(c, act, "%s.%s: missing required key '%s.%s.role'%s", ipath, kind, ipath,
+                        kind, central && e->kind != EV_CAPACITY ? " (or datacenter)" : "");
+    if (dcn) {
+        if (!central)
+            return scn_fail(c, dcn, "%s.%s.datacenter: only used with architecture: central",
+                            ipath, kind);
+        e->dc = 0;
+        for (uint32_t i = 0; i < s->central.n_dc && i < SCN_MAX_DCS; i++)
+            if (!strcmp(s->central.dc[i].name, e->dc_name))
+                e->dc = i + 1;
+        if (!e->dc) {
+            char names[SCN_MAX_DCS * (SCN_DC_NAME_MAX + 2)];
+            size_t used = 0;
+            names[0] = '\0';
+            for (uint32_t i = 0; i < s->central.n_dc && i < SCN_MAX_DCS; i++) {
+                int n = snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "",
+                                 s->central.dc[i].name);
+                if (n > 0 && (size_t)n < sizeof names - used)
+                    used += (size_t)n;
+            }
+            return scn_fail(c, dcn, "%s.%s.datacenter: no data centre '%s' (central.datacenters: %s)",
+                            ipath, kind, e->dc_name, used ? names : "none");
+        }
+        if (e->kind == EV_CAPACITY)
+            return scn_fail(c, dcn,
+                            "%s.capacity.datacenter: not supported: a capacity event changes every "
+                            "node of its role",
+                            ipath);
+    }
+    if (!role) {
+        e->role = ROLE_COUNT;
+        return 0;
+    }
+    if (dcn && e->role != ROLE_FRONT_DOOR && e->role != ROLE_PRESENCE)
+        return scn_fail(c, role,
+                        "%s.%s.role: with a datacenter, must be front_door or presence, got %s",
+                        ipath, kind, role_names[e->role]);
+    if (central && e->role == ROLE_SUPERNODE)
+        return scn_fail(c, role, "%s.%s.role: supernode, but architecture is central", ipath, kind);
+    if (!central && (e->role == ROLE_FRONT_DOOR || e->role == ROLE_PRESENCE))
+        return scn_fail(c, role, "%s.%s.role: %s is only used with architecture: central", ipath,
+                        kind, role_names[e->role]);
+    return 0;
+}
+
 int scn_check_event(struct scn_ctx *c, const struct tnode *it, struct scn_event *e,
                     const char *ipath, uint64_t *injected)
 {
@@ -74,18 +142,33 @@ int scn_check_event(struct scn_ctx *c, const struct tnode *it, struct scn_event 
 
     const struct tnode *act = stree_map_get(it, fa->key, NULL);
     const struct tnode *role = stree_map_get(act, "role", NULL);
+    if (check_event_target(c, e, act, ipath, fa->key) < 0)
+        return -1;
     switch (e->kind) {
     case EV_BOOT:
     case EV_REBOOT:
         e->role = ROLE_PEER;
         break;
     case EV_CRASH:
+        if (e->dc && !stree_map_get(act, "fraction", NULL))
+            e->fraction = 1;
+        else if (!stree_map_get(act, "fraction", NULL))
+            return scn_fail(c, act, "%s.crash: missing required key '%s.crash.fraction'", ipath,
+                            ipath);
         break;
     case EV_OUTAGE:
-        if (e->role != ROLE_LOGIN_SERVER && e->role != ROLE_SERVICE)
-            return scn_fail(c, role ? role : act,
-                            "%s.outage.role: must be login_server or service, got %s", ipath,
+        if (e->role != ROLE_LOGIN_SERVER && e->role != ROLE_SERVICE &&
+            e->role != ROLE_FRONT_DOOR && e->role != ROLE_PRESENCE && e->role != ROLE_COUNT)
+            return scn_fail(c, role ? role : act, "%s.outage.role: must be %s, got %s", ipath,
+                            s->architecture == ARCH_CENTRAL
+                                ? "login_server, service, front_door or presence"
+                                : "login_server or service",
                             role_names[e->role]);
+        break;
+    case EV_STALL:
+        if (e->role == ROLE_PEER)
+            return scn_fail(c, role ? role : act, "%s.stall.role: must be %s, got peer", ipath,
+                            server_roles(s));
         break;
     case EV_CAPACITY: {
         bool w = stree_map_get(act, "workers", NULL), st = stree_map_get(act, "service_time", NULL),
@@ -96,9 +179,8 @@ int scn_check_event(struct scn_ctx *c, const struct tnode *it, struct scn_event 
         if (!w)
             e->workers = 0;
         if (e->role == ROLE_PEER)
-            return scn_fail(
-                c, role ? role : act,
-                "%s.capacity.role: must be login_server, service or supernode, got peer", ipath);
+            return scn_fail(c, role ? role : act, "%s.capacity.role: must be %s, got peer", ipath,
+                            server_roles(s));
         if (!w && !st && !q)
             return scn_fail(c, act,
                             "%s.capacity: expected at least one of workers, service_time, queue",
@@ -106,6 +188,11 @@ int scn_check_event(struct scn_ctx *c, const struct tnode *it, struct scn_event 
         break;
     }
     case EV_INJECT_SN:
+        if (s->architecture != ARCH_SUPERNODE)
+            return scn_fail(c, act,
+                            "%s.inject_supernodes: only used with architecture: supernode "
+                            "(architecture is central)",
+                            ipath);
         *injected += e->count;
         if (*injected > MAX_COUNT) {
             const struct tnode *n = stree_map_get(act, "count", NULL);
@@ -228,6 +315,9 @@ static uint64_t total_nodes(const struct scenario *s)
     for (uint32_t i = 0; i < s->n_events && i < SCN_MAX_EVENTS; i++)
         if (s->events[i].kind == EV_INJECT_SN)
             total += s->events[i].count;
+    if (s->architecture == ARCH_CENTRAL)
+        for (uint32_t i = 0; i < s->central.n_dc && i < SCN_MAX_DCS; i++)
+            total += 1 + (uint64_t)s->central.dc[i].max_servers;
     return total;
 }
 
@@ -304,26 +394,174 @@ static int check_addresses(struct scn_ctx *c)
     }
 }
 
+/* The node of a key path in the file (a, then a.b, ...), or NULL. */
+static const struct tnode *path_key(const struct scn_ctx *c, const char *a, const char *b,
+                                    const char *d)
+{
+    const char *keys[] = {a, b, d};
+    const struct tnode *m = c->root, *k = NULL;
+    for (int i = 0; i < 3 && keys[i]; i++) {
+        if (!m || m->kind != TN_MAP)
+            return NULL;
+        k = key_node(m, keys[i]);
+        m = stree_map_get(m, keys[i], NULL);
+        if (!k)
+            return NULL;
+    }
+    return k;
+}
+
+/* A key of the other architecture, set in the file. */
+static int not_for_arch(struct scn_ctx *c, const struct tnode *k, const char *key)
+{
+    const struct scenario *s = c->s;
+    return scn_fail(c, k, "%s: only used with architecture: %s (architecture is %s)", key,
+                    s->architecture == ARCH_CENTRAL ? "supernode" : "central",
+                    s->architecture == ARCH_CENTRAL ? "central" : "supernode");
+}
+
+/* architecture: central: the data centres, their servers and ports. */
+static int check_central(struct scn_ctx *c)
+{
+    struct scenario *s = c->s;
+    struct scn_central *ct = &s->central;
+    const struct tnode *k;
+    static const char *const sn_keys[][3] = {
+        {"supernode", NULL, NULL},
+        {"nodes", "supernodes", NULL},
+        {"nodes", "bootstrap", NULL},
+        {"peer", "host_cache", NULL},
+        {"network", "impair", "supernode"},
+    };
+    for (size_t i = 0; i < sizeof sn_keys / sizeof sn_keys[0]; i++) {
+        k = path_key(c, sn_keys[i][0], sn_keys[i][1], sn_keys[i][2]);
+        if (k) {
+            char key[64];
+            snprintf(key, sizeof key, "%s%s%s%s%s", sn_keys[i][0], sn_keys[i][1] ? "." : "",
+                     sn_keys[i][1] ? sn_keys[i][1] : "", sn_keys[i][2] ? "." : "",
+                     sn_keys[i][2] ? sn_keys[i][2] : "");
+            return not_for_arch(c, k, key);
+        }
+    }
+    s->nodes.supernodes = 0;
+    s->nodes.bootstrap = 0;
+
+    const struct tnode *dcs = path_key(c, "central", "datacenters", NULL);
+    if (ct->n_dc == 0)
+        return scn_fail(c, dcs ? dcs : path_key(c, "architecture", NULL, NULL),
+                        "central.datacenters: architecture: central needs at least one data "
+                        "centre, like [{name: eu, servers: 4, share: 1}]");
+    double sum = 0;
+    for (uint32_t i = 0; i < ct->n_dc; i++) {
+        struct scn_datacenter *d = &ct->dc[i];
+        sum += d->share;
+        size_t off = OFF(central.dc) + i * sizeof *d;
+        if (d->max_servers == 0) {
+            d->max_servers = d->servers;
+        } else if (d->max_servers < d->servers) {
+            return scn_fail(c, first_of(c, off + DC(max_servers), off + DC(servers)),
+                            "central.datacenters.%u.max_servers: must be >= servers (%u), got %u",
+                            i, d->servers, d->max_servers);
+        }
+    }
+    if (sum < 1 - 1e-6 || sum > 1 + 1e-6) {
+        char b[40];
+        scnv_format_number(sum, b, sizeof b);
+        return scn_fail(c, dcs ? dcs : c->root,
+                        "central.datacenters: the shares must add up to 1, got %s", b);
+    }
+
+    const uint16_t ports[] = {s->login_server.port, ct->presence.port, ct->front_door.port,
+                              s->service.port};
+    const char *const port_keys[] = {"login_server.port", "central.presence.port",
+                                     "central.front_door.port", "service.port"};
+    const size_t port_offs[] = {OFF(login_server.port), OFF(central.presence.port),
+                                OFF(central.front_door.port), OFF(service.port)};
+    size_t n_ports = s->nodes.services > 0 ? 4 : 3;
+    for (size_t i = 1; i < n_ports; i++)
+        for (size_t j = 0; j < i; j++)
+            if (ports[i] == ports[j])
+                return scn_fail(c, first_of(c, port_offs[i], port_offs[j]),
+                                "%s: must differ from %s (both are %u)", port_keys[i],
+                                port_keys[j], (unsigned)ports[i]);
+
+    if (check_capacity(c, OFF(central.presence.cap), "central.presence") < 0 ||
+        check_capacity(c, OFF(central.front_door.cap), "central.front_door") < 0)
+        return -1;
+    const struct scn_overload *o = &ct->presence.overload;
+    const size_t o_action = OFF(central.presence.overload.action);
+    if (o->action == OVERLOAD_DEMOTE)
+        return scn_fail(c, first_of(c, o_action, o_action),
+                        "central.presence.overload.action: must be none or shutdown (a presence "
+                        "server has nothing to demote to), got demote");
+    if (o->action != OVERLOAD_NONE && !(o->load > 0) && o->lag_ns == 0)
+        return scn_fail(c, first_of(c, o_action, o_action),
+                        "central.presence.overload.action: %s needs overload.load > 0 or "
+                        "overload.lag > 0",
+                        scn_overload_names[o->action]);
+    if (o->load > 0 && ct->presence.max_clients == 0)
+        return scn_fail(c,
+                        first_of(c, OFF(central.presence.overload.load),
+                                 OFF(central.presence.max_clients)),
+                        "central.presence.overload.load: needs central.presence.max_clients > 0 "
+                        "(the load is clients / max_clients)");
+    const struct scn_autoscale *a = &ct->autoscale;
+    if (a->target > 0 && a->scale_in_below >= a->target) {
+        char t[40], b[40];
+        scnv_format_number(a->target, t, sizeof t);
+        scnv_format_number(a->scale_in_below, b, sizeof b);
+        return scn_fail(c,
+                        first_of(c, OFF(central.autoscale.scale_in_below),
+                                 OFF(central.autoscale.target)),
+                        "central.autoscale.scale_in_below: must be below target (%s), got %s", t, b);
+    }
+    return 0;
+}
+
 int scn_check_rules(struct scn_ctx *c)
 {
     struct scenario *s = c->s;
 
+    if (s->architecture == ARCH_CENTRAL) {
+        if (check_central(c) < 0)
+            return -1;
+    } else {
+        static const char *const central_keys[][3] = {
+            {"central", NULL, NULL},
+            {"network", "impair", "front_door"},
+            {"network", "impair", "presence"},
+        };
+        for (size_t i = 0; i < sizeof central_keys / sizeof central_keys[0]; i++) {
+            const struct tnode *k =
+                path_key(c, central_keys[i][0], central_keys[i][1], central_keys[i][2]);
+            if (k)
+                return not_for_arch(c, k,
+                                    i == 0 ? "central"
+                                    : i == 1 ? "network.impair.front_door"
+                                             : "network.impair.presence");
+        }
+    }
+
     const struct tnode *bn = scn_seen_node(c, OFF(nodes.bootstrap));
-    if (!bn)
+    if (s->architecture == ARCH_CENTRAL)
+        ; /* no supernodes (check_central) */
+    else if (!bn)
         s->nodes.bootstrap = s->nodes.supernodes < 4 ? s->nodes.supernodes : 4;
     else if (s->nodes.bootstrap > s->nodes.supernodes)
         return scn_fail(c, bn, "nodes.bootstrap: must be <= nodes.supernodes (%u), got %u",
                         s->nodes.supernodes, s->nodes.bootstrap);
 
-    if (s->login_server.port == s->supernode.port)
+    if (s->architecture == ARCH_SUPERNODE && s->login_server.port == s->supernode.port)
         return scn_fail(c, first_of(c, OFF(supernode.port), OFF(login_server.port)),
                         "supernode.port: must differ from login_server.port (both are %u)",
                         (unsigned)s->supernode.port);
-    if (s->nodes.services > 0 && s->service.port == s->login_server.port)
+    if (s->architecture == ARCH_SUPERNODE && s->nodes.services > 0 &&
+        s->service.port == s->login_server.port)
         return scn_fail(c, first_of(c, OFF(service.port), OFF(login_server.port)),
                         "service.port: must differ from login_server.port (both are %u)",
                         (unsigned)s->service.port);
-    if (s->nodes.services > 0 && s->service.port == s->supernode.port)
+    if (s->architecture == ARCH_SUPERNODE && s->nodes.services > 0 &&
+        s->service.port == s->supernode.port)
         return scn_fail(c, first_of(c, OFF(service.port), OFF(supernode.port)),
                         "service.port: must differ from supernode.port (both are %u)",
                         (unsigned)s->service.port);

@@ -34,6 +34,7 @@
 #define RP(m) offsetof(struct retry_policy, m)
 #define EV(m) offsetof(struct scn_event, m)
 #define IMP(m) offsetof(struct scn_impair, m)
+#define DC(m) offsetof(struct scn_datacenter, m)
 
 /* ---- schema ---- */
 
@@ -63,6 +64,9 @@ enum ftype {
                       * count at off_count; the group of each rank in
                       * network.impair_group_of_rank (see scn_walk_impair_groups) */
     F_RANKS,         /* an impair group's ranks: stored by scn_walk_impair_groups */
+    F_DCNAME,        /* char[SCN_DC_NAME_MAX]: a data centre's name, [a-z0-9_-] */
+    F_DATACENTERS,   /* central.datacenters: struct scn_datacenter[SCN_MAX_DCS] + uint32_t
+                      * count at off_count */
     F_TYPE_COUNT
 };
 
@@ -95,6 +99,7 @@ extern const struct field scn_scenario_fields[];
 extern const struct field scn_event_fields[];
 extern const struct field scn_impair_class_fields[];
 extern const struct field scn_impair_group_fields[];
+extern const struct field scn_datacenter_fields[];
 
 extern const char *const scn_retry_kind_names[];
 extern const char *const scn_jitter_names[];
@@ -105,6 +110,11 @@ bool scn_cap_uses_rate(const char *base);
 bool scn_login_uses_session(const char *base);
 bool scn_cap_uses_burst(const char *base);
 bool scn_cap_uses_max_wait(const char *base);
+/* Whether the scenario (base) runs that architecture. */
+bool scn_arch_supernode(const char *base);
+bool scn_arch_central(const char *base);
+extern const char *const scn_balance_names[];
+extern const char *const scn_global_names[];
 
 /* The action entry of scn_event_fields for an event kind (its key and
  * table), or NULL. */
@@ -224,6 +234,8 @@ int scn_walk_groups(struct scn_ctx *c, const struct field *f, const struct tnode
                     size_t base_off, const char *path);
 int scn_walk_impair_groups(struct scn_ctx *c, const struct field *f, const struct tnode *v,
                            char *base, size_t base_off, const char *path);
+int scn_walk_datacenters(struct scn_ctx *c, const struct field *f, const struct tnode *v,
+                         char *base, size_t base_off, const char *path);
 int scn_walk_ranks(struct scn_ctx *c, const struct field *f, const struct tnode *v, char *base,
                    size_t base_off, const char *path);
 
@@ -247,5 +259,6 @@ json_t *scn_json_events(const struct field *f, const char *base, struct scn_jctx
 json_t *scn_json_bandwidth(const struct field *f, const char *base, struct scn_jctx *j);
 json_t *scn_json_groups(const struct field *f, const char *base, struct scn_jctx *j);
 json_t *scn_json_impair_groups(const struct field *f, const char *base, struct scn_jctx *j);
+json_t *scn_json_datacenters(const struct field *f, const char *base, struct scn_jctx *j);
 
 #endif

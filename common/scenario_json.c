@@ -305,3 +305,24 @@ char *scenario_to_json(const struct scenario *s)
     json_decref(root);
     return text;
 }
+
+/* central.datacenters: one object per data centre. */
+json_t *scn_json_datacenters(const struct field *f, const char *base, struct scn_jctx *j)
+{
+    const struct scn_datacenter *dcs = (const struct scn_datacenter *)(base + f->off);
+    uint32_t n = *(const uint32_t *)(base + f->off_count);
+    json_t *arr = json_array();
+    for (uint32_t i = 0; arr && i < n && i < SCN_MAX_DCS; i++) {
+        json_t *obj = json_object();
+        if (!obj || fields_into(obj, scn_datacenter_fields, (const char *)&dcs[i], j) < 0) {
+            json_decref(obj);
+            json_decref(arr);
+            return NULL;
+        }
+        if (json_array_append_new(arr, obj) < 0) { /* obj: stolen even on failure */
+            json_decref(arr);
+            return NULL;
+        }
+    }
+    return arr;
+}

@@ -23,7 +23,24 @@ _Static_assert(sizeof(enum scn_arch) == sizeof(int), "enums are stored as int");
 
 /* ---- field tables ---- */
 
-static const char *const arch_names[] = {"supernode", NULL};
+static const char *const arch_names[] = {"supernode", "central", NULL};
+const char *const scn_balance_names[] = {"round-robin", "least-connections", "power-of-two", NULL};
+const char *const scn_global_names[] = {"home-only", "spill", NULL};
+_Static_assert(ARCH_CENTRAL == 1 && BALANCE_P2C == 2 && GLOBAL_SPILL == 1,
+               "name tables follow the enums");
+_Static_assert(sizeof(enum scn_balance) == sizeof(int) &&
+                   sizeof(enum scn_global_policy) == sizeof(int),
+               "enums are stored as int");
+
+bool scn_arch_supernode(const char *base)
+{
+    return ((const struct scenario *)base)->architecture == ARCH_SUPERNODE;
+}
+
+bool scn_arch_central(const char *base)
+{
+    return ((const struct scenario *)base)->architecture == ARCH_CENTRAL;
+}
 const char *const scn_retry_kind_names[] = {"none", "fixed", "exponential", NULL};
 const char *const scn_jitter_names[] = {"none", "full", "equal", "decorrelated", NULL};
 const char *const scn_admission_names[] = {"bounded-queue", "accept-all", "token-bucket",
@@ -125,9 +142,13 @@ static const struct field nodes_fields[] = {
     {"peers", F_U32, OFF(nodes.peers), .req = true, .min = 1, .max = MAX_COUNT},
     {"login_servers", F_U32, OFF(nodes.login_servers), .def = "1", .min = 1, .max = MAX_COUNT},
     {"services", F_U32, OFF(nodes.services), .def = "0", .max = MAX_COUNT},
-    {"supernodes", F_U32, OFF(nodes.supernodes), .def = "8", .min = 1, .max = MAX_COUNT},
+    /* supernodes and bootstrap: architecture supernode only (0 with central,
+     * see scn_check_rules) */
+    {"supernodes", F_U32, OFF(nodes.supernodes), .def = "8", .min = 1, .max = MAX_COUNT,
+     .used = scn_arch_supernode},
     /* default min(4, supernodes) (see scn_check_rules) */
-    {"bootstrap", F_U32, OFF(nodes.bootstrap), .def = "4", .min = 1, .max = MAX_COUNT},
+    {"bootstrap", F_U32, OFF(nodes.bootstrap), .def = "4", .min = 1, .max = MAX_COUNT,
+     .used = scn_arch_supernode},
     {NULL},
 };
 
@@ -146,11 +167,13 @@ static const struct field service_fields[] = {
     {NULL},
 };
 
+#define OVL(m) offsetof(struct scn_overload, m)
+/* supernode.overload and central.presence.overload */
 static const struct field overload_fields[] = {
-    {"action", F_ENUM, OFF(supernode.overload.action), .def = "none", .names = scn_overload_names},
-    {"load", F_FRACTION, OFF(supernode.overload.load), .def = "0"},
-    {"lag", F_DURATION, OFF(supernode.overload.lag_ns), .def = "0s"},
-    {"for", F_DURATION, OFF(supernode.overload.for_ns), .def = "5s"},
+    {"action", F_ENUM, OVL(action), .def = "none", .names = scn_overload_names},
+    {"load", F_FRACTION, OVL(load), .def = "0"},
+    {"lag", F_DURATION, OVL(lag_ns), .def = "0s"},
+    {"for", F_DURATION, OVL(for_ns), .def = "5s"},
     {NULL},
 };
 
@@ -179,9 +202,76 @@ static const struct field supernode_fields[] = {
     {"(capacity)", F_INLINE, OFF(supernode.cap), .sub = capacity_fields,
      .defs = supernode_cap_defaults},
     {"(connections)", F_INLINE, OFF(supernode.conns), .sub = conn_limit_fields},
-    {"overload", F_MAP, 0, .sub = overload_fields},
+    {"overload", F_MAP, OFF(supernode.overload), .sub = overload_fields},
     {"promote", F_MAP, 0, .sub = promote_fields},
     {"gossip", F_MAP, 0, .sub = gossip_fields},
+    {NULL},
+};
+
+/* ---- central architecture ---- */
+
+/* central.datacenters.N (max_servers 0: the same as servers, see
+ * scn_check_rules) */
+const struct field scn_datacenter_fields[] = {
+    {"name", F_DCNAME, DC(name), .req = true},
+    {"servers", F_U32, DC(servers), .req = true, .min = 1, .max = MAX_COUNT},
+    {"max_servers", F_U32, DC(max_servers), .def = "0", .max = MAX_COUNT},
+    {"share", F_FRACTION, DC(share), .req = true},
+    {NULL},
+};
+
+static const struct fdef front_door_cap_defaults[] = {
+    {"workers", "8"}, {"service_time", "100us"}, {"queue", "1024"}, {NULL, NULL},
+};
+
+static const struct field presence_fields[] = {
+    {"port", F_U16, OFF(central.presence.port), .def = "4433", .min = 1, .max = 65535},
+    {"max_clients", F_U32, OFF(central.presence.max_clients), .def = "0", .max = UINT32_MAX},
+    {"(capacity)", F_INLINE, OFF(central.presence.cap), .sub = capacity_fields,
+     .defs = supernode_cap_defaults},
+    {"(connections)", F_INLINE, OFF(central.presence.conns), .sub = conn_limit_fields},
+    {"overload", F_MAP, OFF(central.presence.overload), .sub = overload_fields},
+    {"report_interval", F_DURATION, OFF(central.presence.report_interval_ns), .def = "1s",
+     .min = 10 * MS},
+    {NULL},
+};
+
+static const struct field front_door_fields[] = {
+    {"port", F_U16, OFF(central.front_door.port), .def = "4434", .min = 1, .max = 65535},
+    {"balance", F_ENUM, OFF(central.front_door.balance), .def = "least-connections",
+     .names = scn_balance_names},
+    {"(capacity)", F_INLINE, OFF(central.front_door.cap), .sub = capacity_fields,
+     .defs = front_door_cap_defaults},
+    {"(connections)", F_INLINE, OFF(central.front_door.conns), .sub = conn_limit_fields},
+    {NULL},
+};
+
+static const struct field global_fields[] = {
+    {"policy", F_ENUM, OFF(central.global.policy), .def = "home-only", .names = scn_global_names},
+    {"threshold", F_FRACTION, OFF(central.global.threshold), .def = "0.9"},
+    {"staleness", F_DURATION, OFF(central.global.staleness_ns), .def = "5s"},
+    {NULL},
+};
+
+static const struct field autoscale_fields[] = {
+    /* 0: off; else (0, 1] (see scn_check_rules) */
+    {"target", F_FRACTION, OFF(central.autoscale.target), .def = "0"},
+    {"window", F_DURATION, OFF(central.autoscale.window_ns), .def = "10s"},
+    {"provisioning", F_DURATION, OFF(central.autoscale.provisioning_ns), .def = "60s"},
+    {"cooldown", F_DURATION, OFF(central.autoscale.cooldown_ns), .def = "120s"},
+    {"scale_in_below", F_FRACTION, OFF(central.autoscale.scale_in_below), .def = "0.3"},
+    {NULL},
+};
+
+/* Offsets are from the scenario (the map's offset is 0). */
+static const struct field central_fields[] = {
+    /* one or more with architecture: central (see scn_check_rules) */
+    {"datacenters", F_DATACENTERS, OFF(central.dc), .off_count = OFF(central.n_dc),
+     .max = SCN_MAX_DCS},
+    {"presence", F_MAP, 0, .sub = presence_fields},
+    {"front_door", F_MAP, 0, .sub = front_door_fields},
+    {"global", F_MAP, 0, .sub = global_fields},
+    {"autoscale", F_MAP, 0, .sub = autoscale_fields},
     {NULL},
 };
 
@@ -211,7 +301,8 @@ static const struct field peer_fields[] = {
     {"boot_delay", F_DIST, OFF(peer.boot_delay), .def = "lognormal(2s, 0.5)"},
     {"login", F_MAP, 0, .sub = peer_login_fields},
     {"register", F_MAP, OFF(peer.reg), .sub = retry_cfg_fields},
-    {"host_cache", F_U32, OFF(peer.host_cache), .def = "16", .min = 1, .max = 256},
+    {"host_cache", F_U32, OFF(peer.host_cache), .def = "16", .min = 1, .max = 256,
+     .used = scn_arch_supernode},
     {NULL},
 };
 
@@ -238,9 +329,14 @@ const struct field scn_impair_class_fields[] = {
 /* Indexed by enum role, as role_names. */
 static const struct field impair_fields[] = {
     {"peer", F_MAP, OFF(network.impair[ROLE_PEER]), .sub = scn_impair_class_fields},
-    {"supernode", F_MAP, OFF(network.impair[ROLE_SUPERNODE]), .sub = scn_impair_class_fields},
+    {"supernode", F_MAP, OFF(network.impair[ROLE_SUPERNODE]), .sub = scn_impair_class_fields,
+     .used = scn_arch_supernode},
     {"login_server", F_MAP, OFF(network.impair[ROLE_LOGIN_SERVER]), .sub = scn_impair_class_fields},
     {"service", F_MAP, OFF(network.impair[ROLE_SERVICE]), .sub = scn_impair_class_fields},
+    {"front_door", F_MAP, OFF(network.impair[ROLE_FRONT_DOOR]), .sub = scn_impair_class_fields,
+     .used = scn_arch_central},
+    {"presence", F_MAP, OFF(network.impair[ROLE_PRESENCE]), .sub = scn_impair_class_fields,
+     .used = scn_arch_central},
     {NULL},
 };
 
@@ -295,16 +391,39 @@ static const struct field frac_over_fields[] = {
     {NULL},
 };
 
+static bool ev_role_set(const char *base)
+{
+    return ((const struct scn_event *)base)->role != ROLE_COUNT;
+}
+
+static bool ev_dc_set(const char *base)
+{
+    return ((const struct scn_event *)base)->dc != 0;
+}
+
+/* role, datacenter or both; fraction required with a role alone, default 1
+ * for a data centre (see scn_check_event) */
 static const struct field crash_fields[] = {
-    {"role", F_ENUM, EV(role), .req = true, .names = role_names},
-    {"fraction", F_FRACTION, EV(fraction), .req = true},
+    {"role", F_ENUM, EV(role), .names = role_names, .used = ev_role_set},
+    {"datacenter", F_DCNAME, EV(dc_name), .used = ev_dc_set},
+    {"fraction", F_FRACTION, EV(fraction)},
     {"over", F_DURATION, EV(over_ns), .def = "0s"},
     {NULL},
 };
 
 static const struct field outage_fields[] = {
-    /* login_server or service (see scn_check_event) */
-    {"role", F_ENUM, EV(role), .req = true, .names = role_names},
+    /* login_server, service, front_door or presence, and/or a data centre
+     * (see scn_check_event) */
+    {"role", F_ENUM, EV(role), .names = role_names, .used = ev_role_set},
+    {"datacenter", F_DCNAME, EV(dc_name), .used = ev_dc_set},
+    {"for", F_DURATION, EV(for_ns), .req = true, .min = 1},
+    {NULL},
+};
+
+/* A server role and/or a data centre, as outage (see scn_check_event). */
+static const struct field stall_fields[] = {
+    {"role", F_ENUM, EV(role), .names = role_names, .used = ev_role_set},
+    {"datacenter", F_DCNAME, EV(dc_name), .used = ev_dc_set},
     {"for", F_DURATION, EV(for_ns), .req = true, .min = 1},
     {NULL},
 };
@@ -358,6 +477,7 @@ const struct field scn_event_fields[] = {
     {"capacity", F_ACTION, 0, .sub = capacity_event_fields, .kind = EV_CAPACITY},
     {"inject_supernodes", F_ACTION, 0, .sub = inject_fields, .kind = EV_INJECT_SN},
     {"partition", F_ACTION, 0, .sub = partition_fields, .kind = EV_PARTITION},
+    {"stall", F_ACTION, 0, .sub = stall_fields, .kind = EV_STALL},
     {NULL},
 };
 
@@ -371,7 +491,9 @@ const struct field scn_scenario_fields[] = {
     {"placement", F_MAP, 0, .sub = placement_fields},
     {"login_server", F_MAP, 0, .sub = login_server_fields},
     {"service", F_MAP, 0, .sub = service_fields},
-    {"supernode", F_MAP, 0, .sub = supernode_fields},
+    {"supernode", F_MAP, 0, .sub = supernode_fields, .used = scn_arch_supernode},
+    /* before events, whose datacenter keys name its data centres */
+    {"central", F_MAP, 0, .sub = central_fields, .used = scn_arch_central},
     {"peer", F_MAP, 0, .sub = peer_fields},
     {"workload", F_MAP, 0, .sub = workload_fields},
     {"network", F_MAP, 0, .sub = network_fields},
@@ -457,6 +579,24 @@ static bool parse_name(const struct field *f, const char *t, void *dst, char *wh
     if (!ok) {
         snprintf(why, wl, "must be 1 to %d characters from A-Z a-z 0-9 . _ -, got '%.64s'",
                  SCN_NAME_MAX - 1, t);
+        return false;
+    }
+    memcpy(dst, t, n + 1);
+    return true;
+}
+
+static bool parse_dcname(const struct field *f, const char *t, void *dst, char *why, size_t wl)
+{
+    (void)f;
+    size_t n = strlen(t);
+    bool ok = n >= 1 && n < SCN_DC_NAME_MAX;
+    for (size_t i = 0; ok && i < n; i++) {
+        char c = t[i];
+        ok = (c >= 'a' && c <= 'z') || scnv_is_digit(c) || c == '_' || c == '-';
+    }
+    if (!ok) {
+        snprintf(why, wl, "must be 1 to %d characters from a-z 0-9 _ -, got '%.64s'",
+                 SCN_DC_NAME_MAX - 1, t);
         return false;
     }
     memcpy(dst, t, n + 1);
@@ -781,4 +921,8 @@ const struct scn_type_ops scn_types[F_TYPE_COUNT] = {
                          .to_json = scn_json_impair_groups},
     /* written by scn_json_impair_groups */
     [F_RANKS] = {.what = "a sequence", .walk = scn_walk_ranks},
+    [F_DCNAME] = SCALAR("a data centre name", parse_dcname, scn_json_name),
+    [F_DATACENTERS] = {.what = "a sequence",
+                       .walk = scn_walk_datacenters,
+                       .to_json = scn_json_datacenters},
 };

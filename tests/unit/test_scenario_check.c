@@ -45,7 +45,7 @@ static void event_needs_exactly_one_action(void **state)
 {
     expect_error(MIN_YAML "events:\n  - at: 1s\n", LABEL
                  ":6:5: events.0: missing action (expected exactly one of: boot, reboot, crash, "
-                 "outage, capacity, inject_supernodes, partition)");
+                 "outage, capacity, inject_supernodes, partition, stall)");
     expect_error(MIN_YAML "events:\n  - {at: 1s, boot: {fraction: 1}, reboot: {fraction: 1}}\n",
                  LABEL ":6:35: events.0: expected exactly one action, got both boot and reboot");
 }
@@ -232,7 +232,7 @@ static void new_event_kinds_are_checked(void **state)
                  LABEL ":6:21: events.0.crash: missing required key 'events.0.crash.role'");
     expect_error(MIN_YAML "events:\n  - {at: 1s, crash: {role: everyone, fraction: 1}}\n",
                  LABEL ":6:28: events.0.crash.role: expected one of peer, supernode, "
-                       "login_server, service, got 'everyone'");
+                       "login_server, service, front_door, presence, got 'everyone'");
     expect_error(MIN_YAML "events:\n  - {at: 1s, crash: {role: service, fraction: 1}}\n",
                  LABEL ":6:28: events.0.crash.role: service, but nodes.services is 0");
     expect_error(MIN_YAML "events:\n  - {at: 1s, capacity: {role: service}}\n",
@@ -315,7 +315,7 @@ static void impair_rules_are_checked(void **state)
                  LABEL ":5:35: network.impair.peer.jitter: missing unit in '100'");
     expect_error(MIN_YAML "network: {impair: {peers: {latency: 1ms}}}\n",
                  LABEL ":5:20: network.impair.peers: unknown key (expected one of: peer, "
-                       "supernode, login_server, service)");
+                       "supernode, login_server, service, front_door, presence)");
     expect_error(MIN_YAML "network: {impair: {peer: {delay: 1ms}}}\n",
                  LABEL ":5:27: network.impair.peer.delay: unknown key (expected one of: latency, "
                        "jitter, loss, uplink, downlink)");
