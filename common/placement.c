@@ -3,6 +3,8 @@
 
 #include <stdio.h>
 
+#include "rng.h"
+
 void placement_init(struct placement *p, const struct scenario *s, int world_size)
 {
     p->n_ls = s->nodes.login_servers;
@@ -18,7 +20,21 @@ void placement_init(struct placement *p, const struct scenario *s, int world_siz
     p->first_sn = p->first_svc + p->n_svc;
     p->first_peer = p->first_sn + p->n_sn;
     p->first_inj = p->first_peer + p->n_peers;
-    p->n_nodes = p->first_inj + p->n_inj;
+    p->first_fd = p->first_inj + p->n_inj;
+    p->n_dc = s->architecture == ARCH_CENTRAL ? s->central.n_dc : 0;
+    p->first_pres = p->first_fd + p->n_dc;
+    uint32_t id = p->first_pres;
+    double share = 0;
+    for (uint32_t d = 0; d < SCN_MAX_DCS; d++) {
+        bool has = d < p->n_dc;
+        p->dc_first[d] = id;
+        p->dc_max[d] = has ? s->central.dc[d].max_servers : 0;
+        share += has ? s->central.dc[d].share : 0;
+        p->dc_share_end[d] = d + 1 >= p->n_dc ? 1.0 : share; /* the last DC takes the rounding */
+        id += p->dc_max[d];
+    }
+    p->n_nodes = id;
+    p->seed = s->seed;
     p->world_size = world_size;
     /* Rank 0 coordinates; it hosts nodes only when it is alone, so that its
      * timers stay accurate in a real run. */
@@ -34,6 +50,8 @@ void placement_init(struct placement *p, const struct scenario *s, int world_siz
     p->ls_port = s->login_server.port;
     p->sn_port = s->supernode.port;
     p->svc_port = s->service.port;
+    p->fd_port = s->central.front_door.port;
+    p->pres_port = s->central.presence.port;
     p->mode = s->network.mode;
     p->port_base = s->network.port_base;
     p->host_ip = NULL;
@@ -63,7 +81,39 @@ enum role placement_role(const struct placement *p, uint32_t id)
         return ROLE_SUPERNODE;
     if (id < p->first_inj)
         return ROLE_PEER;
-    return ROLE_SUPERNODE;
+    if (id < p->first_fd)
+        return ROLE_SUPERNODE;
+    if (id < p->first_pres)
+        return ROLE_FRONT_DOOR;
+    return ROLE_PRESENCE;
+}
+
+/* The hash stream of a peer's home DC; any fixed value apart from the
+ * events' (which use their index). */
+#define HOME_DC_STREAM 0x686f6d65u
+
+uint32_t placement_dc(const struct placement *p, uint32_t id)
+{
+    if (p->n_dc == 0)
+        return 0;
+    switch (placement_role(p, id)) {
+    case ROLE_FRONT_DOOR:
+        return id - p->first_fd;
+    case ROLE_PRESENCE:
+        for (uint32_t d = p->n_dc; d-- > 0;)
+            if (id >= p->dc_first[d])
+                return d;
+        return 0;
+    case ROLE_PEER: {
+        double u = rng_hash_unit(p->seed, id, HOME_DC_STREAM, 0);
+        for (uint32_t d = 0; d < p->n_dc; d++)
+            if (u < p->dc_share_end[d])
+                return d;
+        return p->n_dc - 1;
+    }
+    default:
+        return 0;
+    }
 }
 
 /* A node's group: the ranks it is dealt over ([first, first + n)), its
@@ -183,6 +233,10 @@ uint16_t placement_port(const struct placement *p, uint32_t id)
         return p->sn_port;
     case ROLE_SERVICE:
         return p->svc_port;
+    case ROLE_FRONT_DOOR:
+        return p->fd_port;
+    case ROLE_PRESENCE:
+        return p->pres_port;
     default:
         return 0; /* peers only connect out */
     }

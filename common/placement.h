@@ -4,7 +4,9 @@
  * table without any MPI traffic. Node ids: login servers, central services,
  * supernodes (the first `bootstrap` of them are the bootstrap SNs), peers,
  * then the supernodes that inject_supernodes events bring up later, in
- * event order.
+ * event order; with architecture: central, then one front door per data
+ * centre, then each data centre's presence servers (max_servers each, the
+ * first `servers` of them up at start, the rest dormant spares).
  * Nodes are dealt round-robin over the host ranks (with placement.servers:
  * dedicated, the server roles over the first server_ranks host ranks and the
  * peers over the others). Each node has its own IPv4
@@ -21,6 +23,12 @@
 struct placement {
     uint32_t n_ls, n_svc, n_sn, n_bootstrap, n_peers, n_inj, n_nodes;
     uint32_t first_svc, first_sn, first_peer, first_inj;
+    /* central: front doors (one per data centre) and presence servers */
+    uint32_t n_dc, first_fd, first_pres;
+    uint32_t dc_first[SCN_MAX_DCS]; /* first presence server id of each DC */
+    uint32_t dc_max[SCN_MAX_DCS];   /* its presence servers (spares included) */
+    double dc_share_end[SCN_MAX_DCS]; /* cumulative peer shares, for home_dc */
+    uint64_t seed;
     int world_size;
     int first_host_rank; /* 0 when a single process hosts everything, else 1 */
     int n_host_ranks;
@@ -29,7 +37,7 @@ struct placement {
      * on every host rank). */
     int server_ranks;
     uint32_t base; /* loopback mode: first node address, host byte order */
-    uint16_t ls_port, sn_port, svc_port;
+    uint16_t ls_port, sn_port, svc_port, fd_port, pres_port;
     enum scn_net_mode mode;
     uint16_t port_base;
     const uint32_t *host_ip; /* host mode: each rank's address (world entries), else NULL */
@@ -43,6 +51,15 @@ enum role placement_role(const struct placement *p, uint32_t id);
 /* First injected-SN id of inject event `idx` (events before it in order). */
 uint32_t placement_inject_first(const struct placement *p, const struct scenario *s, uint32_t idx);
 int placement_rank_of(const struct placement *p, uint32_t id);
+/* central: the data centre of a front door or presence server, and a
+ * peer's home data centre (a fixed hash draw against the DCs' shares);
+ * 0 for every node otherwise. */
+uint32_t placement_dc(const struct placement *p, uint32_t id);
+/* central: the front door of data centre dc. */
+static inline uint32_t placement_fd_id(const struct placement *p, uint32_t dc)
+{
+    return p->first_fd + dc;
+}
 /* Number of nodes hosted by `rank` (0 for a rank that hosts none). */
 uint32_t placement_count_on(const struct placement *p, int rank);
 uint32_t placement_addr(const struct placement *p, uint32_t id);

@@ -335,14 +335,18 @@ char *scenario_to_json(const struct scenario *s);
 int scenario_parse_duration(const char *text, int64_t *ns); /* "250ms", "1.5s", "2m" */
 void scenario_format_duration(int64_t ns, char *buf, size_t len);
 
-/* Total number of nodes: login servers, services, supernodes, peers and the
- * supernodes injected by events (common/placement.h has the id layout). */
+/* Total number of nodes: login servers, services, supernodes, peers, the
+ * supernodes injected by events, and with architecture: central the front
+ * doors and presence servers (common/placement.h has the id layout). */
 static inline uint32_t scenario_total_nodes(const struct scenario *s)
 {
     uint32_t n = s->nodes.login_servers + s->nodes.services + s->nodes.supernodes + s->nodes.peers;
     for (uint32_t i = 0; i < s->n_events; i++)
         if (s->events[i].kind == EV_INJECT_SN)
             n += s->events[i].count;
+    if (s->architecture == ARCH_CENTRAL)
+        for (uint32_t i = 0; i < s->central.n_dc && i < SCN_MAX_DCS; i++)
+            n += 1 + s->central.dc[i].max_servers;
     return n;
 }
 

@@ -15,7 +15,8 @@
 /* Largest payload we ever produce: an SN list message (REGISTER_OK, REDIRECT,
  * GOSSIP) [t, 1, [32 x [u32, u32, u16]]] is 1 + 1 + 1 + 3 + 32 * 14 = 454
  * bytes. The others are far smaller: a ticket message is 93, LOGIN_REQ 46,
- * REQUEST 1 + 1 + 1 + 9 + 5 = 17, REQ_BUSY 13, the one-uint32 messages 8. */
+ * REQUEST 1 + 1 + 1 + 9 + 5 = 17, REQ_BUSY 13, the one-uint32 messages 8,
+ * LOAD 3 + 6 * 5 = 33, ASSIGN 3 + 14 = 17, LOCATE 12. */
 #define WIRE_ENC_MAX 512
 #define WIRE_HEAD_ENC 3        /* array header (fixarray) + fixint type + fixint version */
 #define WIRE_SN_LIST_HDR 3     /* array16 header: up to 65535 entries */
@@ -25,7 +26,9 @@
 #define WIRE_U32_ENC_MAX 5
 /* Every type and the version must be positive fixints, or the head is larger
  * than WIRE_HEAD_ENC (messages have at most 2 + 2 elements: a fixarray). */
-_Static_assert(WIRE_REQ_BUSY <= 0x7f && WIRE_VERSION <= 0x7f, "type or version not a fixint");
+_Static_assert(WIRE_LOAD <= 0x7f && WIRE_VERSION <= 0x7f, "type or version not a fixint");
+_Static_assert(WIRE_HEAD_ENC + 6 * WIRE_U32_ENC_MAX <= WIRE_ENC_MAX,
+               "WIRE_ENC_MAX too small for LOAD");
 _Static_assert(WIRE_MAX_SNS <= 65535, "SN list no longer fits an array16");
 _Static_assert(WIRE_HEAD_ENC + WIRE_SN_LIST_HDR + WIRE_MAX_SNS * WIRE_SN_ENC_MAX <= WIRE_ENC_MAX,
                "WIRE_ENC_MAX too small for an SN list message");
@@ -82,15 +85,19 @@ static void pack_ticket(msgpack_packer *pk, const struct wire_ticket *t)
     msgpack_pack_bin_body(pk, t->sig, WIRE_SIG_LEN);
 }
 
+static void pack_sn(msgpack_packer *pk, const struct wire_sn *sn)
+{
+    msgpack_pack_array(pk, 3);
+    msgpack_pack_uint32(pk, sn->node_id);
+    msgpack_pack_uint32(pk, sn->ip);
+    msgpack_pack_uint16(pk, sn->port);
+}
+
 static void pack_sn_list(msgpack_packer *pk, const struct wire_sn_list *l)
 {
     msgpack_pack_array(pk, l->n);
-    for (uint32_t i = 0; i < l->n; i++) {
-        msgpack_pack_array(pk, 3);
-        msgpack_pack_uint32(pk, l->sns[i].node_id);
-        msgpack_pack_uint32(pk, l->sns[i].ip);
-        msgpack_pack_uint16(pk, l->sns[i].port);
-    }
+    for (uint32_t i = 0; i < l->n; i++)
+        pack_sn(pk, &l->sns[i]);
 }
 
 /* The single uint32 field of BUSY, LOGIN_FAIL, REGISTER_FAIL, KEEPALIVE(_ACK),
@@ -159,6 +166,25 @@ int wire_encode_payload(const struct wire_msg *m, uint8_t *buf, size_t cap)
         pack_head(&pk, m->type, 2);
         msgpack_pack_uint32(&pk, m->u.req.req_id);
         msgpack_pack_uint32(&pk, m->u.req.retry_after_ms);
+        break;
+    case WIRE_LOCATE:
+        pack_head(&pk, m->type, 1);
+        msgpack_pack_uint64(&pk, m->u.user_id);
+        break;
+    case WIRE_ASSIGN:
+        pack_head(&pk, m->type, 1);
+        pack_sn(&pk, &m->u.server);
+        break;
+    case WIRE_LOAD:
+        if (m->u.load.up > 1)
+            return -1;
+        pack_head(&pk, m->type, 6);
+        msgpack_pack_uint32(&pk, m->u.load.node_id);
+        msgpack_pack_uint32(&pk, m->u.load.up);
+        msgpack_pack_uint32(&pk, m->u.load.clients);
+        msgpack_pack_uint32(&pk, m->u.load.max_clients);
+        msgpack_pack_uint32(&pk, m->u.load.queue);
+        msgpack_pack_uint32(&pk, m->u.load.load_permille);
         break;
     default:
         return -1;
@@ -318,20 +344,27 @@ static int get_ticket(const msgpack_object *o, struct wire_ticket *t)
     return 0;
 }
 
+/* sn = [node_id, ipv4, port] */
+static int get_sn(const msgpack_object *o, struct wire_sn *sn)
+{
+    const msgpack_object *f = get_array(o, 3);
+    uint64_t port;
+
+    if (f == NULL || get_u32(&f[0], &sn->node_id) != 0 || get_u32(&f[1], &sn->ip) != 0 ||
+        get_uint(&f[2], UINT16_MAX, &port) != 0)
+        return -1;
+    sn->port = (uint16_t)port;
+    return 0;
+}
+
 static int get_sn_list(const msgpack_object *o, struct wire_sn_list *l)
 {
     if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size > WIRE_MAX_SNS)
         return -1;
     l->n = o->via.array.size;
-    for (uint32_t i = 0; i < l->n; i++) {
-        const msgpack_object *f = get_array(&o->via.array.ptr[i], 3);
-        uint64_t port;
-
-        if (f == NULL || get_u32(&f[0], &l->sns[i].node_id) != 0 ||
-            get_u32(&f[1], &l->sns[i].ip) != 0 || get_uint(&f[2], UINT16_MAX, &port) != 0)
+    for (uint32_t i = 0; i < l->n; i++)
+        if (get_sn(&o->via.array.ptr[i], &l->sns[i]) != 0)
             return -1;
-        l->sns[i].port = (uint16_t)port;
-    }
     return 0;
 }
 
@@ -339,6 +372,8 @@ static int get_sn_list(const msgpack_object *o, struct wire_sn_list *l)
 static uint32_t field_count(uint64_t type)
 {
     switch (type) {
+    case WIRE_LOAD:
+        return 6;
     case WIRE_LOGIN_REQ:
     case WIRE_REQUEST:
     case WIRE_REQ_BUSY:
@@ -355,6 +390,8 @@ static uint32_t field_count(uint64_t type)
     case WIRE_WAIT:
     case WIRE_GOSSIP:
     case WIRE_RESPONSE:
+    case WIRE_LOCATE:
+    case WIRE_ASSIGN:
         return 1;
     default:
         return 0;
@@ -419,6 +456,21 @@ static enum wire_status decode_object(const msgpack_object *root, struct wire_ms
     case WIRE_REQ_BUSY:
         rc = get_u32(&f[0], &m->u.req.req_id) || get_u32(&f[1], &m->u.req.retry_after_ms);
         break;
+    case WIRE_LOCATE:
+        rc = get_uint(&f[0], UINT64_MAX, &m->u.user_id);
+        break;
+    case WIRE_ASSIGN:
+        rc = get_sn(&f[0], &m->u.server);
+        break;
+    case WIRE_LOAD: {
+        struct wire_load *l = &m->u.load;
+        uint64_t up;
+        rc = get_u32(&f[0], &l->node_id) || get_uint(&f[1], 1, &up) ||
+             get_u32(&f[2], &l->clients) || get_u32(&f[3], &l->max_clients) ||
+             get_u32(&f[4], &l->queue) || get_u32(&f[5], &l->load_permille);
+        l->up = (uint32_t)up;
+        break;
+    }
     default:
         rc = -1;
         break;
@@ -518,6 +570,12 @@ const char *wire_type_name(enum wire_type t)
         return "RESPONSE";
     case WIRE_REQ_BUSY:
         return "REQ_BUSY";
+    case WIRE_LOCATE:
+        return "LOCATE";
+    case WIRE_ASSIGN:
+        return "ASSIGN";
+    case WIRE_LOAD:
+        return "LOAD";
     }
     return "UNKNOWN";
 }

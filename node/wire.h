@@ -38,6 +38,10 @@ enum wire_type {
     WIRE_REQUEST = 13,      /* peer -> service (UDP) [13, v, user_id, req_id] */
     WIRE_RESPONSE = 14,     /* service -> peer (UDP) [14, v, req_id] */
     WIRE_REQ_BUSY = 15,     /* service -> peer (UDP) [15, v, req_id, retry_after_ms] */
+    WIRE_LOCATE = 16,       /* peer -> front door [16, v, user_id]: which server? */
+    WIRE_ASSIGN = 17,       /* front door -> peer [17, v, sn]: register with this one */
+    WIRE_LOAD = 18,         /* presence -> front door (UDP) [18, v, node_id, up, clients,
+                             * max_clients, queue, load_permille] */
 };
 
 enum wire_reason {
@@ -66,6 +70,15 @@ struct wire_sn {
     uint16_t port;
 };
 
+/* A presence server's LOAD report; up is 0 or 1, load_permille its
+ * utilisation over the last report interval in thousandths. */
+struct wire_load {
+    uint32_t node_id;
+    uint32_t up;
+    uint32_t clients, max_clients, queue;
+    uint32_t load_permille;
+};
+
 struct wire_sn_list {
     uint32_t n;
     struct wire_sn sns[WIRE_MAX_SNS];
@@ -89,6 +102,9 @@ struct wire_msg {
             uint32_t req_id;
             uint32_t retry_after_ms; /* REQ_BUSY only */
         } req;                       /* REQUEST, RESPONSE, REQ_BUSY */
+        uint64_t user_id;            /* LOCATE */
+        struct wire_sn server;       /* ASSIGN */
+        struct wire_load load;       /* LOAD */
     } u;
 };
 
