@@ -18,6 +18,10 @@
 /* cmocka hands every test a state pointer these tests do not need. */
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 
+/* The last type wire.h defines: the tests of "the first unknown type" and
+ * the loops over every type use it, so a new type needs only this line. */
+#define LAST_TYPE WIRE_LOAD
+
 /* ---- helpers ---- */
 
 /* splitmix64: a fixed seed keeps every fuzz run identical. */
@@ -94,6 +98,36 @@ static struct wire_msg make_req_msg(enum wire_type t, uint64_t user_id, uint32_t
     return m;
 }
 
+static struct wire_msg make_locate(uint64_t user_id)
+{
+    struct wire_msg m = {.type = WIRE_LOCATE};
+
+    m.u.user_id = user_id;
+    return m;
+}
+
+static struct wire_msg make_assign(uint32_t node_id, uint32_t ip, uint16_t port)
+{
+    struct wire_msg m = {.type = WIRE_ASSIGN};
+
+    m.u.server = (struct wire_sn){.node_id = node_id, .ip = ip, .port = port};
+    return m;
+}
+
+static struct wire_msg make_load(uint32_t node_id, uint32_t up, uint32_t clients,
+                                 uint32_t max_clients, uint32_t queue, uint32_t load_permille)
+{
+    struct wire_msg m = {.type = WIRE_LOAD};
+
+    m.u.load = (struct wire_load){.node_id = node_id,
+                                  .up = up,
+                                  .clients = clients,
+                                  .max_clients = max_clients,
+                                  .queue = queue,
+                                  .load_permille = load_permille};
+    return m;
+}
+
 static struct wire_msg make_sn_msg(enum wire_type t, uint32_t n)
 {
     struct wire_msg m = {.type = t};
@@ -129,6 +163,10 @@ static int sample_msgs(struct wire_msg *out)
     out[n++] = make_req_msg(WIRE_REQ_BUSY, 0, 3, 250);
     out[n++] = make_sn_msg(WIRE_GOSSIP, 0);
     out[n++] = make_req_msg(WIRE_REQUEST, UINT64_MAX, 0, 0);
+    out[n++] = make_locate(123456789012ull);
+    out[n++] = make_assign(42, 0x0a000007u, 4100);
+    out[n++] = make_load(42, 1, 900, 1000, 17, 873);
+    out[n++] = make_load(UINT32_MAX, 0, UINT32_MAX, 0, UINT32_MAX, 0);
     return n;
 }
 
@@ -181,6 +219,22 @@ static void assert_msg_equal(const struct wire_msg *a, const struct wire_msg *b)
             assert_int_equal(a->u.sn_list.sns[i].ip, b->u.sn_list.sns[i].ip);
             assert_int_equal(a->u.sn_list.sns[i].port, b->u.sn_list.sns[i].port);
         }
+        break;
+    case WIRE_LOCATE:
+        assert_true(a->u.user_id == b->u.user_id);
+        break;
+    case WIRE_ASSIGN:
+        assert_int_equal(a->u.server.node_id, b->u.server.node_id);
+        assert_int_equal(a->u.server.ip, b->u.server.ip);
+        assert_int_equal(a->u.server.port, b->u.server.port);
+        break;
+    case WIRE_LOAD:
+        assert_int_equal(a->u.load.node_id, b->u.load.node_id);
+        assert_int_equal(a->u.load.up, b->u.load.up);
+        assert_int_equal(a->u.load.clients, b->u.load.clients);
+        assert_int_equal(a->u.load.max_clients, b->u.load.max_clients);
+        assert_int_equal(a->u.load.queue, b->u.load.queue);
+        assert_int_equal(a->u.load.load_permille, b->u.load.load_permille);
         break;
     default:
         fail_msg("unexpected type %d", a->type);
@@ -399,7 +453,7 @@ static void test_gossip_full_and_empty_round_trip(void **state)
     assert_frame_round_trip(&empty);
 }
 
-/* REQUEST, RESPONSE and REQ_BUSY travel as bare UDP payloads. */
+/* REQUEST, RESPONSE, REQ_BUSY and LOAD travel as bare UDP payloads. */
 static void assert_payload_round_trip(const struct wire_msg *in)
 {
     struct wire_msg out;
@@ -465,6 +519,81 @@ static void test_response_and_req_busy_decode_without_stale_fields(void **state)
     assert_int_equal(m.u.req.req_id, 7);
     assert_int_equal(m.u.req.retry_after_ms, 9);
     assert_true(m.u.req.user_id == 0);
+}
+
+static void test_locate_round_trips(void **state)
+{
+    static const uint64_t ids[] = {
+        0, 1, 127, 128, 12345, UINT32_MAX, (uint64_t)UINT32_MAX + 1, UINT64_MAX};
+
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+        struct wire_msg m = make_locate(ids[i]);
+
+        assert_payload_round_trip(&m);
+    }
+}
+
+static void test_assign_round_trips(void **state)
+{
+    static const uint32_t u32s[] = {0, 1, 0x7f000001u, UINT32_MAX};
+    static const uint16_t ports[] = {0, 1, 4100, 65535};
+
+    for (size_t i = 0; i < sizeof(u32s) / sizeof(u32s[0]); i++)
+        for (size_t j = 0; j < sizeof(u32s) / sizeof(u32s[0]); j++)
+            for (size_t k = 0; k < sizeof(ports) / sizeof(ports[0]); k++) {
+                struct wire_msg m = make_assign(u32s[i], u32s[j], ports[k]);
+
+                assert_frame_round_trip(&m);
+            }
+}
+
+static void test_load_round_trips(void **state)
+{
+    struct wire_msg m = make_load(7, 1, 250, 1000, 3, 250);
+
+    assert_payload_round_trip(&m);
+    m = make_load(7, 0, 0, 1000, 0, 0); /* the last report of a server going down */
+    assert_payload_round_trip(&m);
+    m = make_load(0, 0, 0, 0, 0, 0);
+    assert_payload_round_trip(&m);
+    m = make_load(UINT32_MAX, 1, UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX);
+    assert_payload_round_trip(&m);
+    m = make_load(UINT32_MAX, 0, UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX);
+    assert_payload_round_trip(&m);
+    /* Utilisation above 1000 permille (an overloaded server) is a valid report. */
+    m = make_load(3, 1, 1500, 1000, 70000, 1500);
+    assert_payload_round_trip(&m);
+}
+
+static void test_central_messages_decode_every_field(void **state)
+{
+    /* Each field lands where it belongs, whatever *m held before. */
+    static const uint8_t locate[] = {0x93, 0x10, 0x01, 0xcf, 0x01, 0x02,
+                                     0x03, 0x04, 0x05, 0x06, 0x07, 0x08};
+    static const uint8_t assign[] = {0x93, 0x11, 0x01, 0x93, 0x05, 0xce, 0x0a,
+                                     0x00, 0x00, 0x07, 0xcd, 0xff, 0xfe};
+    static const uint8_t load[] = {0x98, 0x12, 0x01, 0x01, 0x01, 0x02, 0x03, 0x04, 0x05};
+    struct wire_msg m;
+
+    memset(&m, 0xab, sizeof(m));
+    assert_int_equal(wire_decode_payload(locate, sizeof(locate), &m), WIRE_OK);
+    assert_int_equal(m.type, WIRE_LOCATE);
+    assert_true(m.u.user_id == 0x0102030405060708ull);
+    memset(&m, 0xab, sizeof(m));
+    assert_int_equal(wire_decode_payload(assign, sizeof(assign), &m), WIRE_OK);
+    assert_int_equal(m.type, WIRE_ASSIGN);
+    assert_int_equal(m.u.server.node_id, 5);
+    assert_int_equal(m.u.server.ip, 0x0a000007u);
+    assert_int_equal(m.u.server.port, 65534);
+    memset(&m, 0xab, sizeof(m));
+    assert_int_equal(wire_decode_payload(load, sizeof(load), &m), WIRE_OK);
+    assert_int_equal(m.type, WIRE_LOAD);
+    assert_int_equal(m.u.load.node_id, 1);
+    assert_int_equal(m.u.load.up, 1);
+    assert_int_equal(m.u.load.clients, 2);
+    assert_int_equal(m.u.load.max_clients, 3);
+    assert_int_equal(m.u.load.queue, 4);
+    assert_int_equal(m.u.load.load_permille, 5);
 }
 
 static void test_payload_round_trips_without_prefix(void **state)
@@ -535,6 +664,24 @@ static void test_new_messages_match_documented_bytes(void **state)
     assert_payload_bytes(&m, req_busy, sizeof(req_busy));
 }
 
+static void test_central_messages_match_documented_bytes(void **state)
+{
+    /* The examples of LOCATE, ASSIGN and LOAD in docs/protocol.md. */
+    static const uint8_t locate[] = {0x93, 0x10, 0x01, 0xcd, 0x30, 0x39};
+    static const uint8_t assign[] = {0x93, 0x11, 0x01, 0x93, 0x07, 0xce, 0x7f,
+                                     0x00, 0x01, 0x02, 0xcd, 0x10, 0x04};
+    static const uint8_t load[] = {0x98, 0x12, 0x01, 0x07, 0x01, 0xcc, 0xfa,
+                                   0xcd, 0x03, 0xe8, 0x03, 0xcc, 0xfa};
+    struct wire_msg m;
+
+    m = make_locate(12345);
+    assert_payload_bytes(&m, locate, sizeof(locate));
+    m = make_assign(7, 0x7f000102, 4100);
+    assert_payload_bytes(&m, assign, sizeof(assign));
+    m = make_load(7, 1, 250, 1000, 3, 250);
+    assert_payload_bytes(&m, load, sizeof(load));
+}
+
 static void test_worst_case_messages_fit_the_encoder(void **state)
 {
     /* Every integer at its widest: what the static size check in wire.c
@@ -562,6 +709,39 @@ static void test_worst_case_messages_fit_the_encoder(void **state)
     m = make_u32_msg(WIRE_WAIT, UINT32_MAX);
     assert_int_equal(wire_encode(&m, buf), 4 + 8);
     evbuffer_free(buf);
+}
+
+/* LOCATE, ASSIGN and LOAD at their widest encode into a buffer of exactly
+ * that size and not into one byte less. LOAD's widest is 29 bytes, not the
+ * 3 + 6 * 5 = 33 that wire.c's size checks allow for: up, 0 or 1, is always
+ * a one-byte fixint. */
+static void test_central_messages_fit_their_exact_maximum(void **state)
+{
+    const struct {
+        struct wire_msg m;
+        int size;
+    } cases[] = {
+        {make_locate(UINT64_MAX), 3 + 9},
+        {make_assign(UINT32_MAX, UINT32_MAX, UINT16_MAX), 3 + 14},
+        {make_load(UINT32_MAX, 1, UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX), 3 + 1 + 5 * 5},
+    };
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        uint8_t out[64];
+        struct wire_msg back;
+        struct evbuffer *buf = evbuffer_new();
+        int framed = wire_encode(&cases[i].m, buf);
+
+        evbuffer_free(buf); /* before any assertion can jump out */
+        assert_int_equal(framed, 4 + cases[i].size);
+
+        assert_true(cases[i].size <= (int)sizeof(out));
+        assert_int_equal(wire_encode_payload(&cases[i].m, out, (size_t)cases[i].size),
+                         cases[i].size);
+        assert_int_equal(wire_decode_payload(out, (size_t)cases[i].size, &back), WIRE_OK);
+        assert_msg_equal(&cases[i].m, &back);
+        assert_int_equal(wire_encode_payload(&cases[i].m, out, (size_t)cases[i].size - 1), -1);
+    }
 }
 
 static void test_encode_returns_frame_size_including_prefix(void **state)
@@ -616,6 +796,9 @@ static void test_encode_payload_of_new_types_fails_when_buffer_too_small(void **
         make_req_msg(WIRE_REQUEST, UINT64_MAX, UINT32_MAX, 0),
         make_req_msg(WIRE_RESPONSE, 0, 70000, 0),
         make_req_msg(WIRE_REQ_BUSY, 0, 70000, 70000),
+        make_locate(UINT64_MAX),
+        make_assign(7, 0x7f000001u, 4100),
+        make_load(7, 1, 250, 1000, 3, 250),
     };
     uint8_t buf[1024];
 
@@ -636,8 +819,24 @@ static void test_encode_refuses_unknown_type(void **state)
     assert_int_equal(wire_encode_payload(&m, out, sizeof(out)), -1);
     m.type = (enum wire_type)0;
     assert_int_equal(wire_encode_payload(&m, out, sizeof(out)), -1);
-    m.type = (enum wire_type)(WIRE_REQ_BUSY + 1);
+    m.type = (enum wire_type)(LAST_TYPE + 1);
     assert_int_equal(wire_encode_payload(&m, out, sizeof(out)), -1);
+}
+
+static void test_encode_refuses_load_with_up_above_1(void **state)
+{
+    static const uint32_t ups[] = {2, 3, 0x80000000u, UINT32_MAX};
+    struct evbuffer *buf = evbuffer_new();
+    uint8_t out[64];
+
+    for (size_t i = 0; i < sizeof(ups) / sizeof(ups[0]); i++) {
+        struct wire_msg m = make_load(7, ups[i], 250, 1000, 3, 250);
+
+        assert_int_equal(wire_encode_payload(&m, out, sizeof(out)), -1);
+        assert_int_equal(wire_encode(&m, buf), -1);
+        assert_int_equal(evbuffer_get_length(buf), 0); /* no half frame either */
+    }
+    evbuffer_free(buf);
 }
 
 /* ---- framing ---- */
@@ -1200,7 +1399,7 @@ static void test_bad_version_is_reported_before_unknown_type(void **state)
 struct uint_shape {
     enum wire_type type;
     uint32_t nfields;
-    uint64_t max[2];
+    uint64_t max[6];
 };
 
 static const struct uint_shape uint_shapes[] = {
@@ -1208,6 +1407,9 @@ static const struct uint_shape uint_shapes[] = {
     {WIRE_RESPONSE, 1, {UINT32_MAX, 0}},
     {WIRE_REQUEST, 2, {UINT64_MAX, UINT32_MAX}},
     {WIRE_REQ_BUSY, 2, {UINT32_MAX, UINT32_MAX}},
+    {WIRE_LOCATE, 1, {UINT64_MAX}},
+    /* LOAD's up is a flag: 0 or 1. */
+    {WIRE_LOAD, 6, {UINT32_MAX, 1, UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX}},
     /* The older ones follow the same rules. */
     {WIRE_BUSY, 1, {UINT32_MAX, 0}},
     {WIRE_LOGIN_FAIL, 1, {UINT32_MAX, 0}},
@@ -1300,6 +1502,17 @@ static void test_uint_messages_at_their_maximum_decode(void **state)
         case WIRE_REQ_BUSY:
             assert_int_equal(m.u.req.req_id, UINT32_MAX);
             assert_int_equal(m.u.req.retry_after_ms, UINT32_MAX);
+            break;
+        case WIRE_LOCATE:
+            assert_true(m.u.user_id == UINT64_MAX);
+            break;
+        case WIRE_LOAD:
+            assert_int_equal(m.u.load.node_id, UINT32_MAX);
+            assert_int_equal(m.u.load.up, 1);
+            assert_int_equal(m.u.load.clients, UINT32_MAX);
+            assert_int_equal(m.u.load.max_clients, UINT32_MAX);
+            assert_int_equal(m.u.load.queue, UINT32_MAX);
+            assert_int_equal(m.u.load.load_permille, UINT32_MAX);
             break;
         default:
             break;
@@ -1559,27 +1772,243 @@ static void test_hostile_array32_in_gossip_is_malformed(void **state)
     assert_int_equal(decode_bytes(p, sizeof(p)), WIRE_ERR_MALFORMED);
 }
 
-static void test_type_16_is_unknown(void **state)
+static void test_type_after_the_last_is_unknown(void **state)
 {
-    /* The first type after REQ_BUSY, in each plausible shape. */
-    static const uint8_t two[] = {0x92, 0x10, 0x01};
-    static const uint8_t three[] = {0x93, 0x10, 0x01, 0x07};
-    static const uint8_t four[] = {0x94, 0x10, 0x01, 0x07, 0x07};
+    /* The first type after the last one defined, in every field count up to
+     * a full fixarray: unknown whatever its shape, never malformed. */
+    for (uint32_t nfields = 0; nfields <= 13; nfields++) {
+        struct wire_msg m;
+        struct mp b;
 
-    assert_int_equal(decode_bytes(two, sizeof(two)), WIRE_ERR_UNKNOWN);
-    assert_int_equal(decode_bytes(three, sizeof(three)), WIRE_ERR_UNKNOWN);
-    assert_int_equal(decode_bytes(four, sizeof(four)), WIRE_ERR_UNKNOWN);
+        mp_begin(&b, 2 + nfields, LAST_TYPE + 1, WIRE_VERSION);
+        for (uint32_t i = 0; i < nfields; i++)
+            msgpack_pack_uint8(&b.pk, 7);
+        assert_int_equal(mp_decode(&b, &m), WIRE_ERR_UNKNOWN);
+        assert_int_equal(m.type, 0);
+    }
 }
 
 static void test_new_types_with_version_2_are_version_errors(void **state)
 {
-    for (uint64_t t = WIRE_WAIT; t <= WIRE_REQ_BUSY; t++) {
+    for (uint64_t t = WIRE_WAIT; t <= LAST_TYPE; t++) {
         struct mp b;
 
         mp_begin(&b, 3, t, 2);
         msgpack_pack_uint8(&b.pk, 1);
         assert_int_equal(mp_status(&b), WIRE_ERR_VERSION);
     }
+}
+
+/* ---- the central architecture: LOCATE, ASSIGN, LOAD ---- */
+
+static void test_locate_and_load_with_wrong_field_count_are_malformed(void **state)
+{
+    /* LOCATE [16, 1, user_id] and LOAD [18, 1, six fields]: every other count
+     * up to a full fixarray. (The uint shape tests above cover their field
+     * types and ranges.) */
+    static const struct {
+        enum wire_type type;
+        uint32_t nfields;
+    } shapes[] = {{WIRE_LOCATE, 1}, {WIRE_LOAD, 6}};
+
+    for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
+        for (uint32_t n = 0; n <= 13; n++) {
+            struct wire_msg m;
+            struct mp b;
+
+            if (n == shapes[s].nfields)
+                continue;
+            mp_begin(&b, 2 + n, shapes[s].type, WIRE_VERSION);
+            for (uint32_t i = 0; i < n; i++)
+                msgpack_pack_uint8(&b.pk, 1);
+            if (mp_decode(&b, &m) != WIRE_ERR_MALFORMED)
+                fail_msg("%s with %u fields accepted", wire_type_name(shapes[s].type), n);
+            assert_int_equal(m.type, 0);
+        }
+    }
+}
+
+static void test_load_with_up_above_1_is_malformed(void **state)
+{
+    static const uint64_t ups[] = {2, 255, 256, UINT32_MAX, UINT64_MAX};
+
+    for (size_t i = 0; i < sizeof(ups) / sizeof(ups[0]); i++) {
+        struct wire_msg m;
+        struct mp b;
+
+        mp_begin(&b, 8, WIRE_LOAD, WIRE_VERSION);
+        msgpack_pack_uint8(&b.pk, 7);
+        msgpack_pack_uint64(&b.pk, ups[i]);
+        for (int f = 0; f < 4; f++)
+            msgpack_pack_uint8(&b.pk, 1);
+        assert_int_equal(mp_decode(&b, &m), WIRE_ERR_MALFORMED);
+        assert_int_equal(m.type, 0);
+    }
+}
+
+static void test_load_up_as_bool_is_malformed(void **state)
+{
+    /* up is the integer 0 or 1, not msgpack's true/false. */
+    static const uint8_t t[] = {0x98, 0x12, 0x01, 0x07, 0xc3, 0x01, 0x01, 0x01, 0x01};
+    static const uint8_t f[] = {0x98, 0x12, 0x01, 0x07, 0xc2, 0x01, 0x01, 0x01, 0x01};
+
+    assert_int_equal(decode_bytes(t, sizeof(t)), WIRE_ERR_MALFORMED);
+    assert_int_equal(decode_bytes(f, sizeof(f)), WIRE_ERR_MALFORMED);
+}
+
+static void test_load_negative_or_float_fields_are_malformed(void **state)
+{
+    /* Each of the six fields in turn: -1, INT64_MIN, 1.0 (float32 and
+     * float64). The uint shape test sweeps every bad kind; these are the
+     * ones a sloppy sender is likeliest to produce. */
+    for (int bad = 0; bad < 6; bad++) {
+        for (int kind = 0; kind < 4; kind++) {
+            struct wire_msg m;
+            struct mp b;
+
+            mp_begin(&b, 8, WIRE_LOAD, WIRE_VERSION);
+            for (int i = 0; i < 6; i++) {
+                if (i != bad)
+                    msgpack_pack_uint8(&b.pk, 1);
+                else if (kind == 0)
+                    msgpack_pack_int8(&b.pk, -1);
+                else if (kind == 1)
+                    msgpack_pack_int64(&b.pk, INT64_MIN);
+                else if (kind == 2)
+                    msgpack_pack_float(&b.pk, 1.0f);
+                else
+                    msgpack_pack_double(&b.pk, 1.0);
+            }
+            if (mp_decode(&b, &m) != WIRE_ERR_MALFORMED)
+                fail_msg("LOAD field %d bad kind %d accepted", bad, kind);
+            assert_int_equal(m.type, 0);
+        }
+    }
+}
+
+static void test_load_datagram_with_trailing_bytes_or_prefix_is_malformed(void **state)
+{
+    struct wire_msg m = make_load(7, 1, 250, 1000, 3, 250);
+    uint8_t buf[64];
+    int n = wire_encode_payload(&m, buf + 4, sizeof(buf) - 5);
+
+    assert_true(n > 0);
+    assert_int_equal(wire_decode_payload(buf + 4, (size_t)n, &m), WIRE_OK);
+    buf[4 + n] = 0x00;
+    assert_int_equal(wire_decode_payload(buf + 4, (size_t)n + 1, &m), WIRE_ERR_MALFORMED);
+    buf[0] = 0;
+    buf[1] = 0;
+    buf[2] = 0;
+    buf[3] = (uint8_t)n;
+    assert_int_equal(wire_decode_payload(buf, (size_t)n + 4, &m), WIRE_ERR_MALFORMED);
+}
+
+static void test_assign_with_wrong_server_shape_is_malformed(void **state)
+{
+    for (int bad = 0; bad < 14; bad++) {
+        struct wire_msg m;
+        struct mp b;
+
+        mp_begin(&b, 3, WIRE_ASSIGN, WIRE_VERSION);
+        switch (bad) {
+        case 0: /* [node_id, ip]: no port */
+            msgpack_pack_array(&b.pk, 2);
+            msgpack_pack_uint8(&b.pk, 7);
+            msgpack_pack_uint32(&b.pk, 0x7f000001);
+            break;
+        case 1: /* [node_id, ip, port, extra] */
+            msgpack_pack_array(&b.pk, 4);
+            msgpack_pack_uint8(&b.pk, 7);
+            msgpack_pack_uint32(&b.pk, 0x7f000001);
+            msgpack_pack_uint16(&b.pk, 4100);
+            msgpack_pack_uint8(&b.pk, 1);
+            break;
+        case 2:
+            mp_sn(&b, 7, 0x7f000001, 65536);
+            break;
+        case 3:
+            mp_sn(&b, 7, 0x7f000001, 70000);
+            break;
+        case 4:
+            mp_sn(&b, 7, 0x7f000001, UINT64_MAX);
+            break;
+        case 5:
+            mp_sn(&b, 7, 0x100000000ull, 4100);
+            break;
+        case 6:
+            mp_sn(&b, 0x100000000ull, 0x7f000001, 4100);
+            break;
+        case 7: /* negative port */
+            msgpack_pack_array(&b.pk, 3);
+            msgpack_pack_uint8(&b.pk, 7);
+            msgpack_pack_uint32(&b.pk, 0x7f000001);
+            msgpack_pack_int8(&b.pk, -1);
+            break;
+        case 8: /* a REGISTER_OK-style list of one server */
+            msgpack_pack_array(&b.pk, 1);
+            mp_sn(&b, 7, 0x7f000001, 4100);
+            break;
+        case 9: /* an empty array */
+            msgpack_pack_array(&b.pk, 0);
+            break;
+        case 10: /* the server flattened into the message: a bare node_id */
+            msgpack_pack_uint8(&b.pk, 7);
+            break;
+        case 11:
+            msgpack_pack_nil(&b.pk);
+            break;
+        case 12:
+            msgpack_pack_map(&b.pk, 0);
+            break;
+        default: /* ip as a 4-byte bin */
+            msgpack_pack_array(&b.pk, 3);
+            msgpack_pack_uint8(&b.pk, 7);
+            msgpack_pack_bin_with_body(&b.pk, "\x7f\x00\x00\x01", 4);
+            msgpack_pack_uint16(&b.pk, 4100);
+            break;
+        }
+        if (mp_decode(&b, &m) != WIRE_ERR_MALFORMED)
+            fail_msg("ASSIGN with bad server %d accepted", bad);
+        assert_int_equal(m.type, 0);
+    }
+}
+
+static void test_assign_with_wrong_field_count_is_malformed(void **state)
+{
+    struct mp b;
+
+    /* [17, 1]: no server */
+    mp_begin(&b, 2, WIRE_ASSIGN, WIRE_VERSION);
+    assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+    /* [17, 1, node_id, ip, port]: the server not wrapped in an array */
+    mp_begin(&b, 5, WIRE_ASSIGN, WIRE_VERSION);
+    msgpack_pack_uint8(&b.pk, 7);
+    msgpack_pack_uint32(&b.pk, 0x7f000001);
+    msgpack_pack_uint16(&b.pk, 4100);
+    assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+    /* [17, 1, sn, sn]: two servers */
+    mp_begin(&b, 4, WIRE_ASSIGN, WIRE_VERSION);
+    mp_sn(&b, 7, 0x7f000001, 4100);
+    mp_sn(&b, 8, 0x7f000002, 4100);
+    assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+}
+
+static void test_locate_user_id_wrong_type_is_malformed(void **state)
+{
+    struct mp b;
+
+    /* A user id as a string, or as 9 bytes of bin: refused. */
+    mp_begin(&b, 3, WIRE_LOCATE, WIRE_VERSION);
+    msgpack_pack_str_with_body(&b.pk, "12345", 5);
+    assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+    mp_begin(&b, 3, WIRE_LOCATE, WIRE_VERSION);
+    msgpack_pack_bin_with_body(&b.pk, "\x01\x00\x00\x00\x00\x00\x00\x00\x00", 9);
+    assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+    /* A LOCATE shaped like a LOGIN_REQ (user id and secret): refused. */
+    mp_begin(&b, 4, WIRE_LOCATE, WIRE_VERSION);
+    msgpack_pack_uint16(&b.pk, 12345);
+    mp_bin(&b, WIRE_SECRET_LEN);
+    assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
 }
 
 /* ---- fuzz ---- */
@@ -1620,7 +2049,7 @@ static void test_fuzz_random_buffers_never_crash(void **state)
         /* Half the time, start like a real message so the field checks run. */
         if (len >= 3 && (i & 1)) {
             buf[0] = (uint8_t)(0x92 + rng_below(4));
-            buf[1] = (uint8_t)(1 + rng_below(WIRE_REQ_BUSY + 1)); /* one unknown too */
+            buf[1] = (uint8_t)(1 + rng_below(LAST_TYPE + 1)); /* one unknown too */
             buf[2] = WIRE_VERSION;
         }
         check_decoded(wire_decode_payload(buf, len, &m), &m);
@@ -1683,7 +2112,7 @@ static void pack_random_field(msgpack_packer *pk)
 
     for (size_t i = 0; i < sizeof(data); i++)
         data[i] = (uint8_t)rng_next();
-    switch (rng_below(12)) {
+    switch (rng_below(13)) {
     case 0:
     case 1:
     case 2:
@@ -1725,21 +2154,51 @@ static void pack_random_field(msgpack_packer *pk)
     case 10:
         msgpack_pack_nil(pk);
         break;
+    case 11: /* one server, as ASSIGN carries it, sometimes with a bad port */
+        msgpack_pack_array(pk, 3);
+        msgpack_pack_uint32(pk, (uint32_t)rng_next());
+        msgpack_pack_uint32(pk, (uint32_t)rng_next());
+        msgpack_pack_uint64(pk, rng_below(16) ? (uint16_t)rng_next() : 65536);
+        break;
     default:
         msgpack_pack_map(pk, 0);
         break;
     }
 }
 
+/* How many fields follow [type, version] in a message of this type, read
+ * off the encoder's own output (the fixarray header), so the shape fuzzer
+ * needs no table of its own. 0 for a type the encoder refuses. */
+static uint32_t encoded_field_count(uint64_t type)
+{
+    struct wire_msg msgs[MAX_SAMPLES];
+    uint8_t buf[1024];
+    int n = sample_msgs(msgs);
+
+    for (int i = 0; i < n; i++)
+        if (msgs[i].type == type && wire_encode_payload(&msgs[i], buf, sizeof(buf)) > 0)
+            return (uint32_t)(buf[0] & 0x0f) - 2;
+    return 0;
+}
+
 static void test_fuzz_random_shapes_never_crash(void **state)
 {
-    int ok_by_type[WIRE_REQ_BUSY + 2] = {0};
+    int ok_by_type[LAST_TYPE + 2] = {0};
+    uint32_t nfields_of[LAST_TYPE + 2] = {0};
 
+    for (int t = WIRE_LOGIN_REQ; t <= LAST_TYPE; t++) {
+        nfields_of[t] = encoded_field_count((uint64_t)t);
+        assert_true(nfields_of[t] > 0); /* sample_msgs() has every type */
+    }
     rng_state = 4;
-    for (int i = 0; i < 40000; i++) {
-        uint64_t type = 1 + rng_below(WIRE_REQ_BUSY + 1);
+    for (int i = 0; i < 60000; i++) {
+        uint64_t type = 1 + rng_below(LAST_TYPE + 1);
         uint64_t version = rng_below(16) ? WIRE_VERSION : rng_below(3);
-        uint32_t nfields = rng_below(4);
+        /* Half the time the type's own field count, so that a type with many
+         * fields (LOAD has six) gets valid samples; otherwise 0 to 7. */
+        uint32_t nfields = rng_below(2) && nfields_of[type] ? nfields_of[type] : rng_below(8);
+        /* Mostly-uint messages, so the later fields of LOAD get checked. */
+        int uints = rng_below(2);
         msgpack_sbuffer sb;
         msgpack_packer pk;
         struct wire_msg m;
@@ -1750,20 +2209,26 @@ static void test_fuzz_random_shapes_never_crash(void **state)
         msgpack_pack_array(&pk, 2 + nfields);
         msgpack_pack_uint64(&pk, type);
         msgpack_pack_uint64(&pk, version);
-        for (uint32_t f = 0; f < nfields; f++)
-            pack_random_field(&pk);
+        for (uint32_t f = 0; f < nfields; f++) {
+            if (uints && rng_below(8))
+                msgpack_pack_uint64(&pk, rng_below(2) ? rng_below(3) : (uint32_t)rng_next());
+            else
+                pack_random_field(&pk);
+        }
         st = wire_decode_payload((const uint8_t *)sb.data, sb.size, &m);
+        /* Free the packer's buffer before any assertion: a failing one jumps
+         * out of this function, and *m is a copy that needs nothing of it. */
+        msgpack_sbuffer_destroy(&sb);
         check_decoded(st, &m);
         if (st == WIRE_OK) {
             assert_true(m.type == type);
             ok_by_type[type]++;
         }
-        if (type > WIRE_REQ_BUSY && version == WIRE_VERSION)
+        if (type > LAST_TYPE && version == WIRE_VERSION)
             assert_int_equal(st, WIRE_ERR_UNKNOWN);
-        msgpack_sbuffer_destroy(&sb);
     }
     /* The generator reaches a valid message of every type, new ones included. */
-    for (int t = WIRE_LOGIN_REQ; t <= WIRE_REQ_BUSY; t++)
+    for (int t = WIRE_LOGIN_REQ; t <= LAST_TYPE; t++)
         if (ok_by_type[t] == 0)
             fail_msg("fuzz never produced a valid %s", wire_type_name((enum wire_type)t));
 }
@@ -1822,10 +2287,13 @@ static void test_type_and_status_names(void **state)
     assert_string_equal(wire_type_name(WIRE_REQUEST), "REQUEST");
     assert_string_equal(wire_type_name(WIRE_RESPONSE), "RESPONSE");
     assert_string_equal(wire_type_name(WIRE_REQ_BUSY), "REQ_BUSY");
+    assert_string_equal(wire_type_name(WIRE_LOCATE), "LOCATE");
+    assert_string_equal(wire_type_name(WIRE_ASSIGN), "ASSIGN");
+    assert_string_equal(wire_type_name(WIRE_LOAD), "LOAD");
     assert_string_equal(wire_type_name((enum wire_type)99), "UNKNOWN");
-    assert_string_equal(wire_type_name((enum wire_type)(WIRE_REQ_BUSY + 1)), "UNKNOWN");
+    assert_string_equal(wire_type_name((enum wire_type)(LAST_TYPE + 1)), "UNKNOWN");
     assert_string_equal(wire_type_name((enum wire_type)0), "UNKNOWN");
-    for (int t = WIRE_LOGIN_REQ; t <= WIRE_REQ_BUSY; t++)
+    for (int t = WIRE_LOGIN_REQ; t <= LAST_TYPE; t++)
         assert_string_not_equal(wire_type_name((enum wire_type)t), "UNKNOWN");
     assert_string_equal(wire_status_name(WIRE_OK), "ok");
     assert_string_equal(wire_status_name(WIRE_NEED_MORE), "need_more");
@@ -1858,16 +2326,23 @@ int main(void)
         cmocka_unit_test(test_response_round_trips),
         cmocka_unit_test(test_req_busy_round_trips),
         cmocka_unit_test(test_response_and_req_busy_decode_without_stale_fields),
+        cmocka_unit_test(test_locate_round_trips),
+        cmocka_unit_test(test_assign_round_trips),
+        cmocka_unit_test(test_load_round_trips),
+        cmocka_unit_test(test_central_messages_decode_every_field),
         cmocka_unit_test(test_payload_round_trips_without_prefix),
 
         cmocka_unit_test(test_keepalive_frame_matches_documented_bytes),
         cmocka_unit_test(test_new_messages_match_documented_bytes),
+        cmocka_unit_test(test_central_messages_match_documented_bytes),
         cmocka_unit_test(test_worst_case_messages_fit_the_encoder),
+        cmocka_unit_test(test_central_messages_fit_their_exact_maximum),
         cmocka_unit_test(test_encode_returns_frame_size_including_prefix),
         cmocka_unit_test(test_encode_payload_fails_when_buffer_too_small),
         cmocka_unit_test(test_encode_payload_of_new_types_fails_when_buffer_too_small),
         cmocka_unit_test(test_encode_refuses_too_many_sns),
         cmocka_unit_test(test_encode_refuses_unknown_type),
+        cmocka_unit_test(test_encode_refuses_load_with_up_above_1),
 
         cmocka_unit_test(test_frame_split_across_arrivals_needs_more_until_complete),
         cmocka_unit_test(test_two_frames_back_to_back_decode_in_order),
@@ -1940,8 +2415,17 @@ int main(void)
         cmocka_unit_test(test_gossip_with_bad_sn_entry_is_malformed),
         cmocka_unit_test(test_gossip_with_wrong_field_count_or_type_is_malformed),
         cmocka_unit_test(test_hostile_array32_in_gossip_is_malformed),
-        cmocka_unit_test(test_type_16_is_unknown),
+        cmocka_unit_test(test_type_after_the_last_is_unknown),
         cmocka_unit_test(test_new_types_with_version_2_are_version_errors),
+
+        cmocka_unit_test(test_locate_and_load_with_wrong_field_count_are_malformed),
+        cmocka_unit_test(test_load_with_up_above_1_is_malformed),
+        cmocka_unit_test(test_load_up_as_bool_is_malformed),
+        cmocka_unit_test(test_load_negative_or_float_fields_are_malformed),
+        cmocka_unit_test(test_load_datagram_with_trailing_bytes_or_prefix_is_malformed),
+        cmocka_unit_test(test_assign_with_wrong_server_shape_is_malformed),
+        cmocka_unit_test(test_assign_with_wrong_field_count_is_malformed),
+        cmocka_unit_test(test_locate_user_id_wrong_type_is_malformed),
 
         cmocka_unit_test(test_fuzz_random_buffers_never_crash),
         cmocka_unit_test(test_fuzz_mutated_encodings_never_crash),
