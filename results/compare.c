@@ -300,7 +300,7 @@ static void table_print(struct table *t, struct sbuf *out)
 static void print_runs(const struct cmp *c, struct sbuf *out)
 {
     struct table t;
-    table_init(&t, 6);
+    table_init(&t, 7);
     sbuf_add(out, "runs\n");
     for (size_t i = 0; i < c->n_runs; i++) {
         const struct run *r = &c->runs[i];
@@ -312,11 +312,12 @@ static void print_runs(const struct cmp *c, struct sbuf *out)
         table_set(&t, 2, r->name);
         snprintf(b, sizeof b, "seed %s", r->seed);
         table_set(&t, 3, b);
+        table_set(&t, 4, run_architecture(r));
         snprintf(b, sizeof b, "group %s", c->groups[group_of(c->groups, c->n_groups, i)].id);
-        table_set(&t, 4, b);
+        table_set(&t, 5, b);
         double valid = 1;
         run_number(r, "fidelity.valid", &valid);
-        table_set(&t, 5, !r->complete ? "INCOMPLETE" : valid == 0 ? "FIDELITY NOT VALID" : "");
+        table_set(&t, 6, !r->complete ? "INCOMPLETE" : valid == 0 ? "FIDELITY NOT VALID" : "");
     }
     table_print(&t, out);
     sbuf_add(out, "groups (runs whose scenarios differ only in seed)\n");
@@ -457,12 +458,15 @@ json_t *cmp_json(const struct cmp *c)
         json_object_set_new(o, "path", json_string(r->path));
         json_object_set_new(o, "name", json_string(r->name));
         json_object_set(o, "seed", json_object_get(r->root, "seed"));
+        json_object_set_new(o, "architecture", json_string(run_architecture(r)));
         json_object_set_new(o, "group",
                             json_string(c->groups[group_of(c->groups, c->n_groups, i)].id));
         json_object_set_new(o, "complete", json_boolean(r->complete));
         json_object_set_new(o, "reason",
                             r->complete ? json_null() : json_string(run_incomplete_reason(r)));
         json_object_set_new(o, "capacity_estimated", json_boolean(r->cap_estimated));
+        json_t *sa = json_object_get(r->root, "scale_actions");
+        json_object_set_new(o, "scale_actions", json_is_array(sa) ? json_incref(sa) : json_array());
         json_t *fid = json_object_get(r->summary, "fidelity");
         json_object_set(o, "fidelity_valid", json_object_get(fid, "valid"));
         json_t *why = json_object_get(fid, "reason");
@@ -505,6 +509,8 @@ json_t *cmp_json(const struct cmp *c)
         json_t *o = json_object(), *members = json_array(), *fo = json_object();
         json_object_set_new(o, "id", json_string(gr->id));
         json_object_set_new(o, "description", json_string(gr->desc));
+        json_object_set_new(o, "architecture",
+                            json_string(run_architecture(&c->runs[gr->members[0]])));
         json_object_set_new(o, "n", json_integer((json_int_t)gr->n));
         for (size_t k = 0; k < gr->n; k++)
             json_array_append_new(members, json_string(c->runs[gr->members[k]].label));

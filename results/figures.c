@@ -24,6 +24,8 @@ const struct figure_def figure_defs[FIG_COUNT] = {
     [FIG_PEAK_OK_RPS] = {"peak_login_ok_rps", "peak ok/s", UNIT_RATE, true, "n/a"},
     [FIG_CAPACITY] = {"capacity_rps", "mean login capacity", UNIT_RATE, true, "n/a"},
     [FIG_SVC_CAPACITY] = {"service_capacity_rps", "mean service capacity", UNIT_RATE, true, "n/a"},
+    [FIG_PEAK_SERVER_LOAD] = {"peak_server_load_pct", "peak server load", UNIT_PERCENT, true,
+                              "n/a"},
     [FIG_RECOVERED] = {"recovered", "recovered", UNIT_BOOL, true, "n/a"},
     [FIG_RECOVERY_S] = {"recovery_s", "recovery time", UNIT_SECONDS, true, "never"},
     [FIG_METASTABLE] = {"metastable", "metastable", UNIT_BOOL, true, "n/a"},
@@ -58,6 +60,27 @@ static enum fig_state amplification(const struct run *r, double *v)
     return FV_VALUE;
 }
 
+bool figure_central_servers(const struct run *r, double *servers, double *max_servers, size_t *n_dc)
+{
+    json_t *dcs = run_scenario_get(r, "central.datacenters");
+    if (strcmp(run_architecture(r), "central") || !json_is_array(dcs))
+        return false;
+    *servers = *max_servers = 0;
+    *n_dc = 0;
+    for (size_t k = 0; k < json_array_size(dcs); k++) {
+        json_t *d = json_array_get(dcs, k), *s = json_object_get(d, "servers"),
+               *m = json_object_get(d, "max_servers");
+        if (!json_is_object(d))
+            continue;
+        double sv = json_is_number(s) ? json_number_value(s) : 0;
+        double mv = json_is_number(m) ? json_number_value(m) : sv;
+        *servers += sv;
+        *max_servers += mv > sv ? mv : sv;
+        (*n_dc)++;
+    }
+    return true;
+}
+
 enum fig_state figure_value(const struct run *r, enum fig_id id, double *v)
 {
     double peers, x;
@@ -80,6 +103,12 @@ enum fig_state figure_value(const struct run *r, enum fig_id id, double *v)
             json_t *j = run_scenario_get(r, servers[k]);
             *v += json_is_number(j) ? json_number_value(j) : 0;
         }
+        /* A central run also places every presence server, dormant spares
+         * included, and one front door per data centre. */
+        double up, ceiling;
+        size_t n_dc;
+        if (figure_central_servers(r, &up, &ceiling, &n_dc))
+            *v += ceiling + (double)n_dc;
         return FV_VALUE;
     }
     case FIG_ONLINE_PCT:
@@ -107,6 +136,14 @@ enum fig_state figure_value(const struct run *r, enum fig_id id, double *v)
          * included: one number that compares runs fairly. */
         *v = run_capacity_mean(r, id == FIG_CAPACITY ? RUN_SRV_LOGIN : RUN_SRV_SERVICE);
         return isnan(*v) ? FV_ABSENT : FV_VALUE;
+    case FIG_PEAK_SERVER_LOAD:
+        /* Supernodes or presence servers: busy worker time / available
+         * worker time in the busiest interval. Runs from before the column
+         * have none. */
+        if (!run_col_max(r, "server_load", &x))
+            return FV_ABSENT;
+        *v = 100 * x;
+        return FV_VALUE;
     case FIG_FIDELITY_VALID:
         return from(run_number(r, "fidelity.valid", v));
     case FIG_LAG_P99:

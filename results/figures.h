@@ -25,8 +25,9 @@ enum fig_id {
     FIG_ATTEMPTS_MAX,
     FIG_PEAK_RPS,
     FIG_PEAK_OK_RPS,
-    FIG_CAPACITY,     /* login servers: time-weighted mean of the capacity timeline */
-    FIG_SVC_CAPACITY, /* the central service, likewise */
+    FIG_CAPACITY,         /* login servers: time-weighted mean of the capacity timeline */
+    FIG_SVC_CAPACITY,     /* the central service, likewise */
+    FIG_PEAK_SERVER_LOAD, /* the registration tier's busiest interval (server_load), % */
     FIG_RECOVERED,
     FIG_RECOVERY_S,
     FIG_METASTABLE,
@@ -51,6 +52,14 @@ enum fig_state { FV_ABSENT = -1, FV_NULL = 0, FV_VALUE = 1 };
 /* The figure's value in r: FV_VALUE with *v set, FV_NULL (known to be
  * undefined, e.g. t99 never reached) or FV_ABSENT (not in this run). */
 enum fig_state figure_value(const struct run *r, enum fig_id id, double *v);
+
+/* A central run's data centres from its resolved scenario
+ * (central.datacenters[]): the presence servers up at the start, the
+ * autoscaling ceiling (max_servers, at least servers: dormant spares
+ * included) and the number of data centres, each with one front door.
+ * false for a run of another architecture, or without the list. */
+bool figure_central_servers(const struct run *r, double *servers, double *max_servers,
+                            size_t *n_dc);
 
 /* The emulator's verdict on a timing figure (run.json summary.figures,
  * docs/results.md "Emulator share"). FVD_NONE: the run has no verdict for

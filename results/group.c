@@ -1,6 +1,7 @@
 /* group.c - grouping runs by scenario. */
 #include "group.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,18 +73,70 @@ static json_t *varying_keys(json_t **flat, size_t n)
     return keys;
 }
 
-static char *describe(json_t *flat, json_t *keys, size_t max)
+/* Whether two of the groups that have key k give it different values. */
+static bool differs_where_present(json_t **flat, size_t n, const char *k)
+{
+    json_t *first = NULL;
+    for (size_t g = 0; g < n; g++) {
+        json_t *v = json_object_get(flat[g], k);
+        if (!v)
+            continue;
+        if (first && !json_equal(first, v))
+            return true;
+        if (!first)
+            first = v;
+    }
+    return false;
+}
+
+/* The keys that describe the groups. When the groups differ in
+ * architecture, it comes first (the reader's first question), and a key
+ * that only some architectures have (the central section) counts only
+ * where it differs between groups that have it: its presence is implied. */
+static json_t *describing_keys(json_t **flat, size_t n, bool *by_arch)
+{
+    json_t *keys = varying_keys(flat, n), *out = json_array();
+    bool arch = false;
+    for (size_t i = 0; i < json_array_size(keys); i++)
+        arch |= !strcmp(json_string_value(json_array_get(keys, i)), "architecture");
+    *by_arch = arch;
+    if (!arch) {
+        json_decref(out);
+        return keys;
+    }
+    json_array_append_new(out, json_string("architecture"));
+    for (size_t i = 0; i < json_array_size(keys); i++) {
+        const char *k = json_string_value(json_array_get(keys, i));
+        if (strcmp(k, "architecture") && differs_where_present(flat, n, k))
+            json_array_append_new(out, json_string(k));
+    }
+    json_decref(keys);
+    return out;
+}
+
+/* "k=v, k=v, k=v, and N more". skip_absent: leave out the keys this
+ * group does not have (implied by its architecture). */
+static char *describe(json_t *flat, json_t *keys, size_t max, bool skip_absent)
 {
     struct sbuf b;
     sbuf_init(&b);
-    size_t n = json_array_size(keys);
-    for (size_t i = 0; i < n && i < max; i++) {
+    size_t shown = 0, more = 0;
+    for (size_t i = 0; i < json_array_size(keys); i++) {
         const char *k = json_string_value(json_array_get(keys, i));
-        sbuf_printf(&b, "%s%s=", i ? ", " : "", k);
-        add_value(&b, json_object_get(flat, k));
+        json_t *v = json_object_get(flat, k);
+        if (!v && skip_absent && strcmp(k, "architecture"))
+            continue;
+        if (shown == max) {
+            more++;
+            continue;
+        }
+        sbuf_printf(&b, "%s%s=", shown++ ? ", " : "", k);
+        add_value(&b, v);
     }
-    if (n > max)
-        sbuf_printf(&b, ", and %zu more", n - max);
+    if (more)
+        sbuf_printf(&b, ", and %zu more", more);
+    if (!b.s)
+        sbuf_add(&b, "");
     return b.s;
 }
 
@@ -115,11 +168,15 @@ void groups_build(const struct run *runs, size_t n_runs, struct group **out, siz
     for (size_t k = 0; k < n; k++) {
         flat[k] = json_object();
         flatten(g[k].key, "", flat[k]);
+        /* Runs from before the key had the one architecture there was. */
+        if (!json_object_get(flat[k], "architecture"))
+            json_object_set_new(flat[k], "architecture", json_string("supernode"));
     }
-    json_t *keys = varying_keys(flat, n);
+    bool by_arch;
+    json_t *keys = describing_keys(flat, n, &by_arch);
     for (size_t k = 0; k < n; k++) {
         if (json_array_size(keys))
-            g[k].desc = describe(flat[k], keys, 3);
+            g[k].desc = describe(flat[k], keys, 3, by_arch);
         else
             g[k].desc = xstrdup(runs[g[k].members[0]].name);
         json_decref(flat[k]);

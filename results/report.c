@@ -68,7 +68,89 @@ struct page {
     struct event_mark *marks;
     size_t n_marks;
     struct svg_vline *vl;
+    /* The autoscaler's actions of every run, in each run's colour, for the
+     * time charts (sorted by time). */
+    struct svg_mark *sm;
+    size_t n_sm;
+    char **sm_text; /* labels and titles, 2 per mark */
+    /* Distinct architectures, in run order. */
+    const char **arch;
+    size_t n_arch;
 };
+
+static size_t arch_of(const struct page *p, size_t run)
+{
+    for (size_t k = 0; k < p->n_arch; k++)
+        if (!strcmp(p->arch[k], run_architecture(&p->runs[run])))
+            return k;
+    return 0;
+}
+
+/* "+2 eu" and its tooltip, in two malloc'd strings. */
+static void scale_texts(const struct run *r, const struct scale_action *s, char **label,
+                        char **title)
+{
+    char d[FMT_LEN], a[FMT_LEN];
+    struct sbuf b;
+    sbuf_init(&b);
+    sbuf_printf(&b, "%c%d %s", s->up ? '+' : '-', s->count, s->datacenter);
+    *label = b.s;
+    sbuf_init(&b);
+    fmt_value(UNIT_SECONDS, s->decided_s, d, sizeof d);
+    fmt_value(UNIT_SECONDS, s->at_s, a, sizeof a);
+    sbuf_printf(&b, "%s: %s %d in %s (%d server%s after it), decided at %s, in effect at %s",
+                r->label, s->up ? "scale_up" : "scale_down", s->count, s->datacenter, s->servers,
+                s->servers == 1 ? "" : "s", d, a);
+    *title = b.s;
+}
+
+static int by_mark_x(const void *a, const void *b)
+{
+    const struct svg_mark *x = a, *y = b;
+    if (x->x != y->x)
+        return (x->x > y->x) - (x->x < y->x);
+    int c = strcmp(x->label, y->label);
+    return c ? c : strcmp(x->title, y->title);
+}
+
+/* The scale marks of the runs selected by want (NULL: all), coloured by
+ * color(p, run, action). Labels are kept in *text (2 per mark). */
+static size_t build_scale_marks(
+    const struct page *p, bool (*want)(const struct page *, size_t, const void *), const void *arg,
+    const char *(*color)(const struct page *, size_t, const struct scale_action *, const void *),
+    struct svg_mark **out, char ***text)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < p->n; i++)
+        if (!want || want(p, i, arg))
+            n += p->runs[i].n_scale;
+    *out = xcalloc(n ? n : 1, sizeof **out);
+    *text = xcalloc(2 * n + 1, sizeof **text);
+    size_t k = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        const struct run *r = &p->runs[i];
+        if (want && !want(p, i, arg))
+            continue;
+        for (size_t j = 0; j < r->n_scale; j++, k++) {
+            const struct scale_action *s = &r->scale[j];
+            scale_texts(r, s, &(*text)[2 * k], &(*text)[2 * k + 1]);
+            (*out)[k] = (struct svg_mark){.x = s->at_s,
+                                          .label = (*text)[2 * k],
+                                          .title = (*text)[2 * k + 1],
+                                          .color = color(p, i, s, arg)};
+        }
+    }
+    if (n)
+        qsort(*out, n, sizeof **out, by_mark_x);
+    return n;
+}
+
+static void free_texts(char **text)
+{
+    for (size_t k = 0; text && text[k]; k++)
+        free(text[k]);
+    free(text);
+}
 
 static size_t key_of(const struct page *p, size_t run)
 {
@@ -78,6 +160,12 @@ static size_t key_of(const struct page *p, size_t run)
 static const char *color_of(const struct page *p, size_t run)
 {
     return palette[key_of(p, run) % N_PALETTE];
+}
+
+static const char *run_color(const struct page *p, size_t run, const struct scale_action *s,
+                             const void *arg)
+{
+    return color_of(p, run);
 }
 
 static void page_init(struct page *p, const struct run *runs, size_t n)
@@ -120,6 +208,16 @@ static void page_init(struct page *p, const struct run *runs, size_t n)
     p->vl = xcalloc(p->n_marks ? p->n_marks : 1, sizeof *p->vl);
     for (size_t k = 0; k < p->n_marks; k++)
         p->vl[k] = (struct svg_vline){p->marks[k].t_s, p->marks[k].kind};
+    p->arch = xcalloc(n ? n : 1, sizeof *p->arch);
+    for (size_t i = 0; i < n; i++) {
+        const char *a = run_architecture(&runs[i]);
+        size_t k = 0;
+        while (k < p->n_arch && strcmp(p->arch[k], a))
+            k++;
+        if (k == p->n_arch)
+            p->arch[p->n_arch++] = a;
+    }
+    p->n_sm = build_scale_marks(p, NULL, NULL, run_color, &p->sm, &p->sm_text);
 }
 
 static void page_free(struct page *p)
@@ -129,6 +227,9 @@ static void page_free(struct page *p)
     free(p->key_label);
     free(p->marks);
     free(p->vl);
+    free(p->sm);
+    free_texts(p->sm_text);
+    free(p->arch);
     cmp_free(&p->cmp);
 }
 
@@ -179,6 +280,16 @@ static void legend_style(struct sbuf *o, const char *style, const char *label)
     sbuf_add(o, "</span>");
 }
 
+/* Under a time chart that has scale marks: what the ticks are. */
+static void scale_legend(bool any, struct sbuf *o)
+{
+    if (!any)
+        return;
+    sbuf_add(o, "<div class=\"legend\"><span class=\"key style\"><i class=\"tick\"></i>"
+                "autoscaler: servers added (+) or removed (&minus;) in a data centre, when it "
+                "took effect</span></div>");
+}
+
 static void figure_open(struct sbuf *o, const char *id, const char *title, const char *sub)
 {
     sbuf_printf(o, "<figure class=\"card\" id=\"fig-%s\"><h3>", id);
@@ -196,13 +307,20 @@ static struct svg_chart chart_base(const struct page *p, const char *id, const c
                               .x_max = p->x_max,
                               .y_max = NAN,
                               .vlines = p->vl,
-                              .n_vlines = p->n_marks};
+                              .n_vlines = p->n_marks,
+                              .marks = p->sm,
+                              .n_marks = p->n_sm};
 }
 
 /* ---- charts ---- */
 
+/* How a gauge column is drawn: as it is (queue lengths, node counts), as a
+ * share of the peers, or a fraction as a percentage (a utilisation, with
+ * its 100% line). */
+enum gauge_scale { G_RAW, G_PEERS_PCT, G_FRACTION_PCT };
+
 static void chart_gauge(const struct page *p, struct sbuf *o, const char *id, const char *title,
-                        const char *sub, const char *col, const char *ylabel, bool percent)
+                        const char *sub, const char *col, const char *ylabel, enum gauge_scale gs)
 {
     struct pool pl = {0};
     struct svg_series *s = xcalloc(p->n, sizeof *s);
@@ -211,11 +329,13 @@ static void chart_gauge(const struct page *p, struct sbuf *o, const char *id, co
         const struct run *r = &p->runs[i];
         const double *v = run_col(r, col), *t = run_col(r, "t_s");
         double peers = 0;
-        if (!v || (percent && (run_number(r, "peers", &peers) != 1 || peers <= 0)))
+        if (!v || (gs == G_PEERS_PCT && (run_number(r, "peers", &peers) != 1 || peers <= 0)))
             continue;
         double *y = pool_doubles(&pl, r->n_rows);
         for (size_t k = 0; k < r->n_rows; k++)
-            y[k] = percent ? 100 * v[k] / peers : v[k];
+            y[k] = gs == G_PEERS_PCT      ? 100 * v[k] / peers
+                   : gs == G_FRACTION_PCT ? 100 * v[k]
+                                          : v[k];
         s[ns++] = (struct svg_series){.label = r->label,
                                       .x = t,
                                       .y = y,
@@ -223,19 +343,25 @@ static void chart_gauge(const struct page *p, struct sbuf *o, const char *id, co
                                       .color = color_of(p, i),
                                       .opacity = p->by_group ? 0.85 : 1};
     }
+    struct svg_hline full = {.y = 100, .label = "saturated", .dash = "2 3"};
     struct svg_chart c = chart_base(p, id, title);
     c.xlabel = "time since start (s)";
     c.ylabel = ylabel;
     c.series = s;
     c.n_series = ns;
-    if (percent)
+    if (gs == G_PEERS_PCT) {
         c.y_max = 100;
-    else
+    } else if (gs == G_FRACTION_PCT) {
+        c.hlines = &full;
+        c.n_hlines = 1;
+    } else {
         c.y_integer = true; /* queue lengths and node counts */
+    }
     c.empty_text = "no data: the runs have no such column";
     figure_open(o, id, title, sub);
     svg_chart(&c, o);
     legend_keys(p, o);
+    scale_legend(p->n_sm > 0, o);
     sbuf_add(o, "</figure>\n");
     free(s);
     pool_free(&pl);
@@ -447,7 +573,9 @@ static void chart_rates(const struct page *p, struct sbuf *o, bool retries)
     legend_style(o, "band", retries ? "busy + timeout/s" : "ok/s");
     if (nh || steps)
         legend_style(o, "dashed", "login capacity");
-    sbuf_add(o, "</div></figure>\n");
+    sbuf_add(o, "</div>");
+    scale_legend(p->n_sm > 0, o);
+    sbuf_add(o, "</figure>\n");
     free(s);
     free(h);
     pool_free(&pl);
@@ -490,6 +618,7 @@ static void chart_lag(const struct page *p, struct sbuf *o)
                 "emulator, not the system under test, was the bottleneck.");
     svg_chart(&c, o);
     legend_keys(p, o);
+    scale_legend(p->n_sm > 0, o);
     sbuf_add(o, "</figure>\n");
     free(s);
     free(h);
@@ -641,6 +770,273 @@ static void chart_skew(const struct page *p, struct sbuf *o)
     free(counts);
     free(colors);
     free(edges);
+}
+
+/* ---- architectures and data centres ---- */
+
+/* Runs of one architecture share its colour and are told apart by dash. */
+static const char *const arch_dash[] = {NULL, "7 4", "2 3", "10 3 2 3"};
+static const char *const arch_dash_css[] = {"solid", "dashed", "dotted", "dashed"};
+#define N_ARCH_DASH (sizeof arch_dash / sizeof arch_dash[0])
+
+static const char *arch_color(const struct page *p, size_t run, const struct scale_action *s,
+                              const void *arg)
+{
+    return palette[arch_of(p, run) % N_PALETTE];
+}
+
+/* Peers online over time, one line per run coloured by its architecture:
+ * the comparison the page is for when it holds more than one. */
+static void chart_arch(const struct page *p, struct sbuf *o)
+{
+    struct pool pl = {0};
+    struct svg_series *s = xcalloc(p->n, sizeof *s);
+    size_t ns = 0, *seen = xcalloc(p->n_arch, sizeof *seen),
+           *count = xcalloc(p->n_arch, sizeof *count);
+    for (size_t i = 0; i < p->n; i++)
+        count[arch_of(p, i)]++;
+    struct sbuf leg;
+    sbuf_init(&leg);
+    sbuf_add(&leg, "<div class=\"legend\">");
+    for (size_t i = 0; i < p->n; i++) {
+        const struct run *r = &p->runs[i];
+        const double *v = run_col(r, "online"), *t = run_col(r, "t_s");
+        double peers;
+        size_t a = arch_of(p, i), nth = seen[a]++;
+        if (!v || run_number(r, "peers", &peers) != 1 || peers <= 0)
+            continue;
+        double *y = pool_doubles(&pl, r->n_rows);
+        for (size_t k = 0; k < r->n_rows; k++)
+            y[k] = 100 * v[k] / peers;
+        struct sbuf b;
+        sbuf_init(&b);
+        if (count[a] > 1)
+            sbuf_printf(&b, "%s: #%zu %s", p->arch[a], i + 1, r->label);
+        else
+            sbuf_add(&b, p->arch[a]);
+        const char *color = palette[a % N_PALETTE];
+        s[ns++] = (struct svg_series){.label = pool_str(&pl, b.s),
+                                      .x = t,
+                                      .y = y,
+                                      .n = r->n_rows,
+                                      .color = color,
+                                      .dash = arch_dash[nth % N_ARCH_DASH]};
+        sbuf_printf(&leg,
+                    "<span class=\"key\"><i style=\"border-color:%s;border-top-style:%s\"></i>",
+                    color, arch_dash_css[nth % N_ARCH_DASH]);
+        sbuf_add_html(&leg, s[ns - 1].label);
+        sbuf_add(&leg, "</span>");
+    }
+    sbuf_add(&leg, "</div>");
+    struct svg_mark *m;
+    char **text;
+    size_t nm = build_scale_marks(p, NULL, NULL, arch_color, &m, &text);
+    struct svg_chart c = chart_base(p, "online_arch", "Peers online by architecture");
+    c.xlabel = "time since start (s)";
+    c.ylabel = "peers online (%)";
+    c.y_max = 100;
+    c.series = s;
+    c.n_series = ns;
+    c.marks = m;
+    c.n_marks = nm;
+    c.empty_text = "no data: the runs have no online column";
+    figure_open(o, "online_arch", "Peers online by architecture",
+                "Share of all peers online (registered with a supernode or a presence server), "
+                "one line per run in its architecture's colour. Dashed verticals: scheduled "
+                "events.");
+    svg_chart(&c, o);
+    sbuf_add(o, sbuf_str(&leg));
+    scale_legend(nm > 0, o);
+    sbuf_add(o, "</figure>\n");
+    sbuf_free(&leg);
+    free(m);
+    free_texts(text);
+    free(seen);
+    free(count);
+    free(s);
+    pool_free(&pl);
+}
+
+static bool any_column(const struct page *p, const char *col)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (run_col(&p->runs[i], col))
+            return true;
+    return false;
+}
+
+/* Which run the DC card is for (build_scale_marks' filter). */
+static bool is_run(const struct page *p, size_t run, const void *arg)
+{
+    return run == *(const size_t *)arg;
+}
+
+/* A scale action's colour on a DC card: its data centre's. */
+static const char *dc_color(const struct page *p, size_t run, const struct scale_action *s,
+                            const void *arg)
+{
+    const struct run *r = &p->runs[run];
+    for (size_t k = 0; k < r->n_dcs; k++)
+        if (!strcmp(r->dcs[k].name, s->datacenter))
+            return palette[k % N_PALETTE];
+    return NULL;
+}
+
+enum dc_panel { DCP_SERVERS, DCP_LOAD, DCP_FLOWS };
+
+/* One panel of a run's DC card: every data centre's servers up, load, or
+ * refusals (solid) and spills (dashed) per second. */
+static void dc_panel(const struct page *p, size_t run, enum dc_panel what, const struct svg_mark *m,
+                     size_t nm, struct sbuf *o)
+{
+    static const char *const heads[] = {"Presence servers up",
+                                        "Load (busy / available worker time)",
+                                        "Refusals and spills per second"};
+    static const char *const suffix[] = {"servers", "load", "flows"};
+    static const char *const ylabels[] = {"presence servers up", "load (%)", "per second (1/s)"};
+    const struct run *r = &p->runs[run];
+    const double *t = run_col(r, "t_s");
+    struct pool pl = {0};
+    struct svg_series *s = xcalloc(2 * r->n_dcs + 1, sizeof *s);
+    size_t ns = 0;
+    for (size_t k = 0; k < r->n_dcs; k++) {
+        const struct run_dc *d = &r->dcs[k];
+        const char *color = palette[k % N_PALETTE];
+        const double *cols[2] = {what == DCP_SERVERS ? d->servers
+                                 : what == DCP_LOAD  ? d->load
+                                                     : d->refusals,
+                                 what == DCP_FLOWS ? d->spills : NULL};
+        for (int c = 0; c < 2; c++) {
+            if (!cols[c])
+                continue;
+            double *x = pool_doubles(&pl, 2 * r->n_rows), *y = pool_doubles(&pl, 2 * r->n_rows);
+            size_t n = 0;
+            for (size_t i = 0; i < r->n_rows; i++) {
+                double dt = run_interval_at(r, i), v = cols[c][i];
+                if (what == DCP_LOAD)
+                    v *= 100;
+                else if (what == DCP_FLOWS)
+                    v = dt > 0 ? v / dt : NAN;
+                if (what == DCP_LOAD) { /* a gauge at the row's end */
+                    x[n] = t[i];
+                    y[n++] = v;
+                } else { /* servers and counts hold over the interval: steps */
+                    x[n] = i ? t[i - 1] : 0;
+                    y[n++] = v;
+                    x[n] = t[i];
+                    y[n++] = v;
+                }
+            }
+            struct sbuf b;
+            sbuf_init(&b);
+            sbuf_printf(&b, "%s%s", d->name,
+                        what != DCP_FLOWS ? ""
+                        : c == 0          ? " refusals/s"
+                                          : " spills/s");
+            s[ns++] = (struct svg_series){.label = pool_str(&pl, b.s),
+                                          .x = x,
+                                          .y = y,
+                                          .n = n,
+                                          .color = color,
+                                          .dash = c == 1 ? "5 3" : NULL};
+        }
+    }
+    char id[48];
+    snprintf(id, sizeof id, "dc%zu_%s", run + 1, suffix[what]);
+    struct svg_hline full = {.y = 100, .label = "saturated", .dash = "2 3"};
+    struct svg_chart c = chart_base(p, id, heads[what]);
+    c.xlabel = "time since start (s)";
+    c.ylabel = ylabels[what];
+    c.series = s;
+    c.n_series = ns;
+    c.marks = m;
+    c.n_marks = nm;
+    c.y_integer = what == DCP_SERVERS;
+    if (what == DCP_LOAD) {
+        c.hlines = &full;
+        c.n_hlines = 1;
+    }
+    c.empty_text = "no data: the run has no such column";
+    sbuf_add(o, "<div class=\"panel\"><h4>");
+    sbuf_add_html(o, heads[what]);
+    sbuf_add(o, "</h4>");
+    svg_chart(&c, o);
+    sbuf_add(o, "</div>");
+    free(s);
+    pool_free(&pl);
+}
+
+/* A central run's data centres, from its dc_ columns: a card with a panel
+ * each for the servers up, their load, and the refusals and spills. */
+static void chart_dc(const struct page *p, size_t run, struct sbuf *o)
+{
+    const struct run *r = &p->runs[run];
+    bool flows = false;
+    for (size_t k = 0; k < r->n_dcs; k++)
+        flows |= r->dcs[k].refusals || r->dcs[k].spills;
+    struct svg_mark *m;
+    char **text;
+    size_t nm = build_scale_marks(p, is_run, &run, dc_color, &m, &text);
+    char id[32];
+    snprintf(id, sizeof id, "dc%zu", run + 1);
+    struct sbuf title;
+    sbuf_init(&title);
+    sbuf_printf(&title, "Data centres of run #%zu %s", run + 1, r->label);
+    sbuf_printf(o, "<figure class=\"card wide\" id=\"fig-%s\"><h3>", id);
+    sbuf_add_html(o, sbuf_str(&title));
+    sbuf_add(o, "</h3><p class=\"sub\">Each data centre's presence servers up, their load "
+                "(100% = every worker busy), and the registrations its front door refused "
+                "(BUSY) or its presence servers redirected, and the peers spilled in from "
+                "another home data centre, per interval.");
+    if (nm)
+        sbuf_add(o, " Ticks at the bottom: the autoscaler's actions, in the data centre's "
+                    "colour, when they took effect.");
+    sbuf_add(o, "</p><div class=\"panels\">");
+    dc_panel(p, run, DCP_SERVERS, m, nm, o);
+    dc_panel(p, run, DCP_LOAD, m, nm, o);
+    if (flows)
+        dc_panel(p, run, DCP_FLOWS, m, nm, o);
+    sbuf_add(o, "</div><div class=\"legend\">");
+    for (size_t k = 0; k < r->n_dcs; k++) {
+        sbuf_printf(o, "<span class=\"key\"><i style=\"border-color:%s\"></i>",
+                    palette[k % N_PALETTE]);
+        sbuf_add_html(o, r->dcs[k].name);
+        sbuf_add(o, "</span>");
+    }
+    if (flows) {
+        legend_style(o, "solid", "refusals/s");
+        legend_style(o, "dashed", "spills/s");
+    }
+    sbuf_add(o, "</div>");
+    scale_legend(nm > 0, o);
+    sbuf_add(o, "</figure>\n");
+    sbuf_free(&title);
+    free(m);
+    free_texts(text);
+}
+
+/* Every run's scale actions, in the order they took effect. */
+static void scale_table(const struct page *p, struct sbuf *o)
+{
+    sbuf_add(o, "<div class=\"scroll\"><table class=\"runs\"><thead><tr><th>#</th><th>run</th>"
+                "<th>decided (s)</th><th>in effect (s)</th><th>data centre</th><th>action</th>"
+                "<th>servers after</th></tr></thead><tbody>\n");
+    for (size_t i = 0; i < p->n; i++) {
+        const struct run *r = &p->runs[i];
+        size_t *order = run_scale_order(r);
+        for (size_t k = 0; k < r->n_scale; k++) {
+            const struct scale_action *s = &r->scale[order[k]];
+            sbuf_printf(o, "<tr><td><span class=\"sw\" style=\"background:%s\"></span>%zu</td><td>",
+                        color_of(p, i), i + 1);
+            sbuf_add_html(o, r->label);
+            sbuf_printf(o, "</td><td>%.1f</td><td>%.1f</td><td>", s->decided_s, s->at_s);
+            sbuf_add_html(o, s->datacenter);
+            sbuf_printf(o, "</td><td>%c%d</td><td>%d</td></tr>\n", s->up ? '+' : '-', s->count,
+                        s->servers);
+        }
+        free(order);
+    }
+    sbuf_add(o, "</tbody></table></div>\n");
 }
 
 /* ---- tables ---- */
@@ -795,6 +1191,10 @@ static void th_run(const struct page *p, size_t i, struct sbuf *o)
     sbuf_add_html(o, p->runs[i].label);
     sbuf_add(o, "<br><small>seed ");
     sbuf_add_html(o, p->runs[i].seed);
+    if (p->n_arch > 1) {
+        sbuf_add(o, " · ");
+        sbuf_add_html(o, run_architecture(&p->runs[i]));
+    }
     if (p->by_group) {
         sbuf_add(o, " · group ");
         sbuf_add(o, p->cmp.groups[key_of(p, i)].id);
@@ -1020,12 +1420,19 @@ static const char css[] =
     "svg text.ref{font-size:11px;font-weight:600;paint-order:stroke;stroke:#fff;"
     "stroke-width:3px;stroke-linejoin:round}\n"
     "svg .empty{font-size:13px;fill:#8a919c}\n"
+    "svg text.mark{font-size:10.5px;font-weight:600;paint-order:stroke;stroke:#fff;"
+    "stroke-width:3px;stroke-linejoin:round}\n"
     ".legend{display:flex;flex-wrap:wrap;gap:4px 16px;margin:4px 0 2px;font-size:12.5px;"
     "color:var(--muted)}\n"
     ".key i{display:inline-block;width:22px;height:0;border-top:3px solid #333;"
     "vertical-align:middle;margin-right:6px}\n"
     ".key.style i.band{border-top:6px solid rgba(60,70,85,.32)}.key.style i.dashed{"
     "border-top:2px dashed #2f3542}\n"
+    ".key.style i.tick{width:2px;height:12px;border-top:0;background:#2f3542;"
+    "vertical-align:-1px;margin:0 8px 0 10px}\n"
+    ".card.wide{grid-column:1/-1}\n"
+    ".panels{display:grid;grid-template-columns:repeat(auto-fit,minmax(440px,1fr));gap:4px 14px}\n"
+    ".panels h4{font-size:13px;font-weight:600;margin:6px 0 0;color:var(--muted)}\n"
     ".scroll{display:inline-block;max-width:100%;overflow-x:auto;background:var(--card);"
     "border:1px solid var(--line);border-radius:10px;vertical-align:top}\n"
     "table{border-collapse:collapse;font-variant-numeric:tabular-nums}\n"
@@ -1136,23 +1543,41 @@ void report_html(const struct run *runs, size_t n, const struct report_opts *o, 
     sbuf_free(&note);
 
     sbuf_add(out, "<h2>Charts</h2>\n<div class=\"charts\">\n");
+    if (p.n_arch > 1)
+        chart_arch(&p, out);
     chart_gauge(&p, out, "online", "Peers online",
-                "Share of all peers online (registered with a supernode) at the end of each "
-                "interval. Dashed verticals: scheduled events.",
-                "online", "peers online (%)", true);
+                "Share of all peers online (registered with a supernode or a presence server) at "
+                "the end of each interval. Dashed verticals: scheduled events.",
+                "online", "peers online (%)", G_PEERS_PCT);
     chart_rates(&p, out, false);
     chart_gauge(&p, out, "ls_queue", "Login-server queue",
                 "Login requests waiting for a worker, summed over all login servers, at the "
                 "end of each interval.",
-                "ls_queue", "queued login requests", false);
+                "ls_queue", "queued login requests", G_RAW);
     chart_gauge(&p, out, "sn_count", "Supernodes",
                 "Supernodes running at the end of each interval.", "sn_count", "supernodes running",
-                false);
+                G_RAW);
+    if (any_column(&p, "server_load"))
+        chart_gauge(&p, out, "server_load", "Registration-tier load",
+                    "Busy worker time / available worker time of the supernodes or the presence "
+                    "servers in each interval (100% = saturated; it can pass 100% slightly at "
+                    "interval edges).",
+                    "server_load", "server load (%)", G_FRACTION_PCT);
     chart_rates(&p, out, true);
     chart_lag(&p, out);
     chart_tto(&p, out);
     chart_skew(&p, out);
+    for (size_t i = 0; i < n; i++)
+        if (runs[i].n_dcs && runs[i].n_rows)
+            chart_dc(&p, i, out);
     sbuf_add(out, "</div>\n");
+    bool any_scale = false;
+    for (size_t i = 0; i < n; i++)
+        any_scale |= runs[i].n_scale > 0;
+    if (any_scale) {
+        sbuf_add(out, "<h2>Scale actions</h2>\n");
+        scale_table(&p, out);
+    }
     if (p.n > 1 && (p.by_group || p.cmp.n_groups == 1)) {
         sbuf_add(out, "<h2>Runs</h2>\n");
         run_table(&p, out);

@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -260,6 +261,83 @@ static int check_capacity(json_t *root, const char *label, char *err, size_t err
     return 0;
 }
 
+/* ---- the autoscaler's actions ---- */
+
+/* One entry of scale_actions: {decided_s, at_s, datacenter, action, count,
+ * servers}. */
+static int check_scale_entry(json_t *e, size_t i, const char *label, char *err, size_t errlen)
+{
+    static const struct key_rule rules[] = {
+        {"decided_s", T_NUM, 1}, {"at_s", T_NUM, 1},  {"datacenter", T_STR, 1},
+        {"action", T_STR, 1},    {"count", T_INT, 1}, {"servers", T_INT, 1},
+    };
+    char prefix[48];
+    snprintf(prefix, sizeof prefix, "scale_actions[%zu].", i);
+    if (!json_is_object(e)) {
+        snprintf(err, errlen, "%s: scale_actions[%zu] should be an object, not %s", label, i,
+                 type_name(e));
+        return -1;
+    }
+    if (check_rules(e, prefix, rules, sizeof rules / sizeof rules[0], label, err, errlen) < 0)
+        return -1;
+    double decided = json_number_value(json_object_get(e, "decided_s"));
+    double at = json_number_value(json_object_get(e, "at_s"));
+    const char *action = json_string_value(json_object_get(e, "action"));
+    if (decided < 0 || at < 0) {
+        snprintf(err, errlen, "%s: %s%s should not be negative", label, prefix,
+                 decided < 0 ? "decided_s" : "at_s");
+        return -1;
+    }
+    if (at < decided) {
+        snprintf(err, errlen,
+                 "%s: %sat_s %g comes before its decided_s %g (an action takes effect when "
+                 "or after it is decided)",
+                 label, prefix, at, decided);
+        return -1;
+    }
+    if (!json_string_value(json_object_get(e, "datacenter"))[0]) {
+        snprintf(err, errlen, "%s: %sdatacenter is empty", label, prefix);
+        return -1;
+    }
+    if (strcmp(action, "scale_up") && strcmp(action, "scale_down")) {
+        snprintf(err, errlen,
+                 "%s: %saction should be \"scale_up\" or \"scale_down\", not \"%.40s\"", label,
+                 prefix, action);
+        return -1;
+    }
+    json_int_t count = json_integer_value(json_object_get(e, "count"));
+    json_int_t servers = json_integer_value(json_object_get(e, "servers"));
+    if (count < 1) {
+        snprintf(err, errlen, "%s: %scount should be at least 1, not %lld", label, prefix,
+                 (long long)count);
+        return -1;
+    }
+    if (count > INT_MAX || servers > INT_MAX) {
+        snprintf(err, errlen, "%s: %s%s %lld is too large", label, prefix,
+                 count > INT_MAX ? "count" : "servers",
+                 (long long)(count > INT_MAX ? count : servers));
+        return -1;
+    }
+    return 0;
+}
+
+/* run.json's optional "scale_actions": an array of entries (central runs
+ * with autoscaling; absent, null or [] otherwise). */
+static int check_scale_actions(json_t *root, const char *label, char *err, size_t errlen)
+{
+    json_t *a = json_object_get(root, "scale_actions");
+    if (!a || json_is_null(a))
+        return 0;
+    if (!json_is_array(a)) {
+        snprintf(err, errlen, "%s: scale_actions should be an array, not %s", label, type_name(a));
+        return -1;
+    }
+    for (size_t i = 0; i < json_array_size(a); i++)
+        if (check_scale_entry(json_array_get(a, i), i, label, err, errlen) < 0)
+            return -1;
+    return 0;
+}
+
 json_t *run_json_parse(const char *text, const char *label, char *err, size_t errlen)
 {
     json_error_t je;
@@ -302,7 +380,8 @@ json_t *run_json_parse(const char *text, const char *label, char *err, size_t er
                     errlen) < 0 ||
         check_rules(summary, "summary.", summary_rules,
                     sizeof summary_rules / sizeof summary_rules[0], label, err, errlen) < 0 ||
-        check_capacity(root, label, err, errlen) < 0)
+        check_capacity(root, label, err, errlen) < 0 ||
+        check_scale_actions(root, label, err, errlen) < 0)
         goto bad;
     return root;
 bad:
@@ -313,6 +392,63 @@ bad:
 /* ---- helpers ---- */
 
 static void load_capacity(struct run *r); /* below, with the capacity accessors */
+
+/* run.json was checked by check_scale_actions: the shapes are right. */
+static void load_scale_actions(struct run *r)
+{
+    json_t *a = json_object_get(r->root, "scale_actions");
+    size_t n = json_is_array(a) ? json_array_size(a) : 0;
+    if (!n)
+        return;
+    r->scale = xcalloc(n, sizeof *r->scale);
+    for (size_t i = 0; i < n; i++) {
+        json_t *e = json_array_get(a, i);
+        struct scale_action *s = &r->scale[i];
+        s->decided_s = json_number_value(json_object_get(e, "decided_s"));
+        s->at_s = json_number_value(json_object_get(e, "at_s"));
+        s->datacenter = xstrdup(json_string_value(json_object_get(e, "datacenter")));
+        s->up = !strcmp(json_string_value(json_object_get(e, "action")), "scale_up");
+        s->count = (int)json_integer_value(json_object_get(e, "count"));
+        s->servers = (int)json_integer_value(json_object_get(e, "servers"));
+    }
+    r->n_scale = n;
+}
+
+/* The data centres of a central run: every column named dc_NAME_WHAT with
+ * WHAT one of the per-DC figures, NAMEs in the order they first appear. */
+static void find_datacenters(struct run *r)
+{
+    static const char *const what[] = {"servers", "clients", "load", "refusals", "spills"};
+    for (size_t j = 0; j < r->n_cols; j++) {
+        const char *c = r->cols[j];
+        size_t n = strlen(c);
+        if (strncmp(c, "dc_", 3))
+            continue;
+        for (size_t w = 0; w < sizeof what / sizeof what[0]; w++) {
+            size_t wl = strlen(what[w]);
+            /* dc_ + a name of at least one character + _ + what */
+            if (n < 3 + 1 + 1 + wl || c[n - wl - 1] != '_' || strcmp(c + n - wl, what[w]))
+                continue;
+            size_t nl = n - 3 - wl - 1;
+            size_t k = 0;
+            while (k < r->n_dcs &&
+                   !(strlen(r->dcs[k].name) == nl && !strncmp(r->dcs[k].name, c + 3, nl)))
+                k++;
+            if (k == r->n_dcs) {
+                r->dcs = xrealloc(r->dcs, (k + 1) * sizeof *r->dcs);
+                memset(&r->dcs[k], 0, sizeof r->dcs[k]);
+                r->dcs[k].name = xmalloc(nl + 1);
+                memcpy(r->dcs[k].name, c + 3, nl);
+                r->dcs[k].name[nl] = '\0';
+                r->n_dcs++;
+            }
+            const double **slot[] = {&r->dcs[k].servers, &r->dcs[k].clients, &r->dcs[k].load,
+                                     &r->dcs[k].refusals, &r->dcs[k].spills};
+            *slot[w] = r->data[j];
+            break;
+        }
+    }
+}
 
 static char *join(const char *dir, const char *name)
 {
@@ -584,6 +720,7 @@ int run_load(const char *dir, struct run *out, char *err, size_t errlen)
     out->summary = json_object_get(out->root, "summary");
     out->scenario = json_object_get(out->root, "scenario");
     load_capacity(out);
+    load_scale_actions(out);
     out->name = xstrdup(json_string_value(json_object_get(out->root, "name")));
     json_t *seed = json_object_get(out->root, "seed");
     if (json_is_integer(seed)) {
@@ -615,6 +752,7 @@ int run_load(const char *dir, struct run *out, char *err, size_t errlen)
     }
     if (load_timeseries(out, ts, err, errlen) < 0)
         goto files;
+    find_datacenters(out);
     if (exists(ev)) {
         if (load_events(out, ev, err, errlen) < 0)
             goto files;
@@ -660,6 +798,12 @@ void run_free(struct run *r)
     free(r->events);
     for (int c = 0; c < RUN_SRV_COUNT; c++)
         free(r->cap[c]);
+    for (size_t i = 0; i < r->n_scale; i++)
+        free(r->scale[i].datacenter);
+    free(r->scale);
+    for (size_t k = 0; k < r->n_dcs; k++)
+        free(r->dcs[k].name);
+    free(r->dcs);
     for (size_t i = 0; i < r->n_notes; i++)
         free(r->notes[i]);
     free(r->notes);
@@ -784,6 +928,50 @@ const double *run_col(const struct run *r, const char *name)
         if (!strcmp(r->cols[j], name))
             return r->data[j];
     return NULL;
+}
+
+const char *run_architecture(const struct run *r)
+{
+    const char *a = json_string_value(get_path(r->scenario, "architecture"));
+    return a && *a ? a : "supernode";
+}
+
+static const struct run *order_run; /* for by_effect: qsort has no context */
+
+static int by_effect(const void *a, const void *b)
+{
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    const struct scale_action *x = &order_run->scale[i], *y = &order_run->scale[j];
+    if (x->at_s != y->at_s)
+        return x->at_s < y->at_s ? -1 : 1;
+    if (x->decided_s != y->decided_s)
+        return x->decided_s < y->decided_s ? -1 : 1;
+    return (i > j) - (i < j);
+}
+
+size_t *run_scale_order(const struct run *r)
+{
+    if (!r->n_scale)
+        return NULL;
+    size_t *o = xcalloc(r->n_scale, sizeof *o);
+    for (size_t i = 0; i < r->n_scale; i++)
+        o[i] = i;
+    order_run = r;
+    qsort(o, r->n_scale, sizeof *o, by_effect);
+    order_run = NULL;
+    return o;
+}
+
+int run_col_max(const struct run *r, const char *name, double *v)
+{
+    const double *c = run_col(r, name);
+    if (!c || !r->n_rows)
+        return 0;
+    double m = c[0];
+    for (size_t i = 1; i < r->n_rows; i++)
+        m = fmax(m, c[i]);
+    *v = m;
+    return 1;
 }
 
 const char *run_incomplete_reason(const struct run *r)

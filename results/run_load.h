@@ -32,6 +32,25 @@ struct cap_step {
     double servers;        /* configured; the ls_up/svc_up column says how many were up */
 };
 
+/* One entry of run.json's "scale_actions": the autoscaler of a central run
+ * adding or removing presence servers in a data centre. */
+struct scale_action {
+    double decided_s; /* run time the autoscaler decided it */
+    double at_s;      /* run time it took effect (after the provisioning delay) */
+    char *datacenter;
+    bool up;     /* scale_up (else scale_down) */
+    int count;   /* servers added or removed */
+    int servers; /* the data centre's active servers after it */
+};
+
+/* The per-data-centre columns of a central run's timeseries.csv
+ * (dc_NAME_servers, dc_NAME_clients, dc_NAME_load, dc_NAME_refusals,
+ * dc_NAME_spills); a column the file lacks is NULL. */
+struct run_dc {
+    char *name;
+    const double *servers, *clients, *load, *refusals, *spills;
+};
+
 struct run {
     char *path;       /* as given, without trailing slashes */
     char *label;      /* short name for tables and legends: unique among loaded runs */
@@ -56,6 +75,14 @@ struct run {
     size_t n_cap[RUN_SRV_COUNT];
 
     const char *reason; /* run.json's "reason" (borrowed from root), NULL when null or absent */
+
+    /* run.json's "scale_actions" in file order (none when absent, null or []). */
+    struct scale_action *scale;
+    size_t n_scale;
+
+    /* Data centres found in the timeseries columns, in column order. */
+    struct run_dc *dcs;
+    size_t n_dcs;
 
     char **notes; /* non-fatal remarks (missing optional files) */
     size_t n_notes;
@@ -86,6 +113,16 @@ void runs_free(struct run *runs, size_t n);
  * from before it, the fidelity reason's ("incomplete run: ..."); else "no
  * reason recorded". */
 const char *run_incomplete_reason(const struct run *r);
+/* The resolved scenario's "architecture" ("supernode", "central"); a run
+ * written before the key existed is "supernode", the only one then. */
+const char *run_architecture(const struct run *r);
+/* The indexes of r->scale in the order the actions took effect (at_s,
+ * then decided_s, then file order); malloc'd, n_scale entries (NULL when
+ * there are none). */
+size_t *run_scale_order(const struct run *r);
+/* The largest value of a timeseries column over the rows: 1 with *v set,
+ * 0 when the column is absent or there are no rows. */
+int run_col_max(const struct run *r, const char *name, double *v);
 /* A timeseries column, or NULL when the file has none of that name. */
 const double *run_col(const struct run *r, const char *name);
 /* Summary number by key ("t95_s", "fidelity.lag_p99_ms"): 1 = a number (or

@@ -300,6 +300,9 @@ static void nodes_line(const struct run *r, struct sbuf *out)
                  {"nodes.services", "service node", "service nodes"},
                  {"nodes.supernodes", "supernode", "supernodes"}};
     char a[FMT_LEN], b[FMT_LEN];
+    double up, ceiling;
+    size_t n_dc;
+    bool central = figure_central_servers(r, &up, &ceiling, &n_dc);
     struct sbuf v;
     sbuf_init(&v);
     fig(r, FIG_NODES, a, sizeof a, NULL);
@@ -307,10 +310,18 @@ static void nodes_line(const struct run *r, struct sbuf *out)
     sbuf_printf(&v, "%s (%s peers", a, b);
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
         json_t *j = run_scenario_get(r, kinds[k].key);
-        /* No "0 service nodes" for the scenarios that have none. */
-        if (json_is_integer(j) && (json_integer_value(j) > 0 || k != 1))
+        /* No "0 service nodes" for the scenarios that have none, nor "0
+         * supernodes" for a central run. */
+        if (json_is_integer(j) && (json_integer_value(j) > 0 || (k == 0 || (k == 2 && !central))))
             sbuf_printf(&v, ", %lld %s", (long long)json_integer_value(j),
                         json_integer_value(j) == 1 ? kinds[k].one : kinds[k].many);
+    }
+    if (central) {
+        sbuf_printf(&v, ", %.0f presence server%s", up, up == 1 ? "" : "s");
+        if (ceiling > up)
+            sbuf_printf(&v, " (up to %.0f)", ceiling);
+        sbuf_printf(&v, " and %zu front door%s in %zu data centre%s", n_dc, n_dc == 1 ? "" : "s",
+                    n_dc, n_dc == 1 ? "" : "s");
     }
     sbuf_add(&v, ")");
     field(out, "nodes", sbuf_str(&v));
@@ -368,6 +379,99 @@ static void logins_lines(const struct run *r, struct sbuf *out)
         field(out, cap_label[c], sbuf_str(&t));
     }
     sbuf_free(&t);
+}
+
+/* ---- the registration tier (docs/results-tool.md, "summary") ---- */
+
+/* "87.3% (supernodes; 100% = saturated)": the busiest interval's
+ * server_load. Nothing for a run from before the column. */
+static void server_load_line(const struct run *r, struct sbuf *out)
+{
+    double v;
+    char a[FMT_LEN], t[FMT_LEN + 80];
+    if (figure_value(r, FIG_PEAK_SERVER_LOAD, &v) != FV_VALUE)
+        return;
+    fmt_value(UNIT_PERCENT, v, a, sizeof a);
+    snprintf(t, sizeof t, "%s (%s, busiest interval; 100%% = saturated)", a,
+             !strcmp(run_architecture(r), "central") ? "presence servers" : "supernodes");
+    field(out, "peak server load", t);
+}
+
+static double col_sum(const double *c, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += c[i];
+    return s;
+}
+
+/* "eu: 4-6 servers, peak load 98.0%, 12 refusals, 3 spilled in; us: ...":
+ * each data centre of a central run, from its dc_ columns. */
+static void datacenters_line(const struct run *r, struct sbuf *out)
+{
+    if (!r->n_dcs || !r->n_rows)
+        return;
+    struct sbuf t;
+    sbuf_init(&t);
+    char a[FMT_LEN];
+    for (size_t k = 0; k < r->n_dcs; k++) {
+        const struct run_dc *d = &r->dcs[k];
+        size_t parts = 0;
+        sbuf_printf(&t, "%s%s:", k ? "; " : "", d->name);
+        if (d->servers) {
+            double lo = d->servers[0], hi = d->servers[0];
+            for (size_t i = 1; i < r->n_rows; i++) {
+                lo = fmin(lo, d->servers[i]);
+                hi = fmax(hi, d->servers[i]);
+            }
+            if (lo == hi)
+                sbuf_printf(&t, " %.0f server%s", hi, hi == 1 ? "" : "s");
+            else
+                sbuf_printf(&t, " %.0f-%.0f servers", lo, hi);
+            parts++;
+        }
+        if (d->load) {
+            double hi = d->load[0];
+            for (size_t i = 1; i < r->n_rows; i++)
+                hi = fmax(hi, d->load[i]);
+            fmt_value(UNIT_PERCENT, 100 * hi, a, sizeof a);
+            sbuf_printf(&t, "%s peak load %s", parts++ ? "," : "", a);
+        }
+        if (d->refusals) {
+            fmt_value(UNIT_COUNT, col_sum(d->refusals, r->n_rows), a, sizeof a);
+            sbuf_printf(&t, "%s %s refusals", parts++ ? "," : "", a);
+        }
+        if (d->spills) {
+            fmt_value(UNIT_COUNT, col_sum(d->spills, r->n_rows), a, sizeof a);
+            sbuf_printf(&t, "%s %s spilled in", parts++ ? "," : "", a);
+        }
+    }
+    field(out, "data centres", sbuf_str(&t));
+    sbuf_free(&t);
+}
+
+/* "+2 eu at 42.0 s (6 servers), -1 eu at 90.0 s (5 servers)": the
+ * autoscaler's actions in the order they took effect. */
+static void scale_line(const struct run *r, struct sbuf *out)
+{
+    enum { MAX_SHOWN = 6 };
+    if (!r->n_scale)
+        return;
+    size_t *order = run_scale_order(r);
+    struct sbuf t;
+    sbuf_init(&t);
+    char a[FMT_LEN];
+    for (size_t k = 0; k < r->n_scale && k < MAX_SHOWN; k++) {
+        const struct scale_action *s = &r->scale[order[k]];
+        fmt_value(UNIT_SECONDS, s->at_s, a, sizeof a);
+        sbuf_printf(&t, "%s%c%d %s at %s (%d server%s)", k ? ", " : "", s->up ? '+' : '-', s->count,
+                    s->datacenter, a, s->servers, s->servers == 1 ? "" : "s");
+    }
+    if (r->n_scale > MAX_SHOWN)
+        sbuf_printf(&t, " (and %zu more)", r->n_scale - MAX_SHOWN);
+    field(out, "scale actions", sbuf_str(&t));
+    sbuf_free(&t);
+    free(order);
 }
 
 /* The online sparkline, its time range and the event marks under it. */
@@ -637,6 +741,9 @@ void summarize(const struct run *r, const struct summarize_opts *o, struct sbuf 
     latency_line(r, "login", "login latency", out);
     latency_line(r, "register", "register latency", out);
     logins_lines(r, out);
+    server_load_line(r, out);
+    datacenters_line(r, out);
+    scale_line(r, out);
 
     if (run_number(r, "msgs_sent", &v) == 1) {
         fmt_value(UNIT_COUNT, v, a, sizeof a);

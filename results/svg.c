@@ -245,6 +245,40 @@ static void vlines(const struct svg_chart *c, const struct scale *sx, struct sbu
     }
 }
 
+/* A tick up from the x axis with its label above it; labels of close
+ * marks go on separate rows. */
+static void marks(const struct svg_chart *c, const struct scale *sx, struct sbuf *o)
+{
+    double last_x = -1e9, base = SVG_H - MB;
+    int row = 0;
+    for (size_t i = 0; i < c->n_marks; i++) {
+        const struct svg_mark *m = &c->marks[i];
+        if (!isfinite(m->x) || m->x < sx->d0 || m->x > sx->d1)
+            continue;
+        double x = scale_map(sx, m->x);
+        row = x - last_x < 40 ? (row + 1) % 3 : 0;
+        last_x = x;
+        double top = base - 12 - row * 12;
+        const char *color = m->color ? m->color : C_REF;
+        bool right = x > SVG_W - MR - 40;
+        sbuf_add(o, "<g class=\"mark\"><title>");
+        sbuf_add_html(o, m->title ? m->title : m->label ? m->label : "");
+        sbuf_printf(o,
+                    "</title><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                    "stroke=\"%s\" stroke-width=\"2\"/>",
+                    x, base, x, top, color);
+        if (m->label) {
+            sbuf_printf(o,
+                        "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" class=\"mark\" "
+                        "fill=\"%s\">",
+                        right ? x - 2 : x + 2, top + 3, right ? "end" : "start", color);
+            sbuf_add_html(o, m->label);
+            sbuf_add(o, "</text>");
+        }
+        sbuf_add(o, "</g>");
+    }
+}
+
 static void hlines(const struct svg_chart *c, const struct scale *sy, struct sbuf *o)
 {
     for (size_t i = 0; i < c->n_hlines; i++) {
@@ -346,5 +380,6 @@ void svg_chart(const struct svg_chart *c, struct sbuf *o)
     }
     sbuf_add(o, "</g>");
     hlines(c, &sy, o);
+    marks(c, &sx, o);
     sbuf_add(o, "</svg>");
 }

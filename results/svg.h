@@ -65,6 +65,13 @@ struct svg_hline { /* reference levels: capacity, limits */
     const char *dash;  /* NULL = "7 4" */
 };
 
+struct svg_mark { /* short ticks up from the x axis: the autoscaler's actions */
+    double x;
+    const char *label; /* "+2 eu" */
+    const char *color; /* NULL = dark grey */
+    const char *title; /* tooltip, NULL = the label */
+};
+
 struct svg_bars {        /* grouped bars over common bins */
     const double *edges; /* n_bins + 1 increasing */
     size_t n_bins;
@@ -87,6 +94,8 @@ struct svg_chart {
     size_t n_vlines;
     const struct svg_hline *hlines;
     size_t n_hlines;
+    const struct svg_mark *marks; /* in increasing x (close labels are staggered) */
+    size_t n_marks;
     const struct svg_bars *bars;
     const char *empty_text; /* shown when there is nothing to draw */
 };

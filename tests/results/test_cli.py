@@ -4,6 +4,7 @@ crash or a leak; --help everywhere; output errors exit 1; the sweep script's
 --dry-run and its command-line errors."""
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -116,6 +117,14 @@ cases = [
      'events.csv:3: column skew_ms: "fast" is not a number'),
     ("backwards-time", lambda d: edit(T(d), lambda t: t.replace("\n1.500,", "\n0.200,", 1)),
      "t_s 0.200 does not increase"),
+    ("bad-scale-actions", lambda d: edit_json(J(d), lambda j: j.update(scale_actions={
+        "eu": 2})), "scale_actions should be an array, not an object"),
+    ("bad-scale-action", lambda d: edit_json(J(d), lambda j: j.update(scale_actions=[
+        {"decided_s": 1.0, "at_s": 2.0, "datacenter": "eu", "action": "scale_up", "count": 1,
+         "servers": 3},
+        {"decided_s": 1.0, "at_s": 2.0, "datacenter": "eu", "action": "scale_up", "count": "2",
+         "servers": 5}])),
+     "scale_actions[1].count should be a non-negative integer, not a string"),
     ("bad-capacity", lambda d: edit_json(J(d), lambda j: j.update(capacity={
         "login_server": [{"t_s": "0s", "per_server_rps": 1.0, "servers": 1}], "service": []})),
      "capacity.login_server[0].t_s should be a number, not a string"),
@@ -186,6 +195,146 @@ p = rtlib.tool(a, "report", "-o", os.path.join(D, "good.html"), good)
 html = open(os.path.join(D, "good.html")).read() if p.returncode == 0 else ""
 check(">capacity 200/s</text>" in html and "estimated from the scenario" in html,
       "report of a run without the key: a flat line, estimated from the scenario")
+
+# ---- two architectures (issue 9): P2P runs against central ones ----
+DCS = ("eu", "us_east")
+
+
+def make_central(name, seed, scale=None, dc_cols=True):
+    """A central run: architecture and data centres in the scenario, the
+    registration tier's load and the per-DC columns in the timeseries, and
+    the autoscaler's actions."""
+    cols = COLS + ["server_load"]
+    if dc_cols:
+        cols += [f"dc_{n}_{w}" for n in DCS
+                 for w in ("servers", "clients", "load", "refusals", "spills")]
+    d = make_run(name, seed=seed, cols=cols)
+
+    def arch(j):
+        j["scenario"]["architecture"] = "central"
+        j["scenario"]["central"] = {"datacenters": [
+            {"name": n, "servers": 2, "max_servers": 4, "share": 0.5} for n in DCS]}
+        if scale is not None:
+            j["scale_actions"] = scale
+    edit_json(J(d), arch)
+
+    def rows(text):
+        lines = text.split("\n")
+        out = [lines[0]]
+        for i, ln in enumerate(lines[1:], 1):
+            if not ln:
+                out.append(ln)
+                continue
+            cells = dict(zip(cols, ln.split(",")))
+            cells["server_load"] = f"{0.05 * i:.2f}"  # 0.05 .. 1.00
+            for k, n in enumerate(DCS):
+                cells[f"dc_{n}_servers"] = str(2 + 2 * (i > 10) - k * (i > 15))
+                cells[f"dc_{n}_load"] = f"{0.04 * i / (k + 1):.2f}"
+                cells[f"dc_{n}_refusals"] = str(i % 2)
+                cells[f"dc_{n}_spills"] = str(k)
+            out.append(",".join(cells[c] for c in cols))
+        return "\n".join(out)
+    edit(T(d), rows)
+    return d
+
+
+SCALE = [{"decided_s": 3.0, "at_s": 5.0, "datacenter": "eu", "action": "scale_up", "count": 2,
+          "servers": 4},
+         {"decided_s": 3.0, "at_s": 5.0, "datacenter": "us_east", "action": "scale_up",
+          "count": 2, "servers": 4},
+         {"decided_s": 7.5, "at_s": 7.5, "datacenter": "us_east", "action": "scale_down",
+          "count": 1, "servers": 3}]
+p2p = [make_run(f"arch/p2p{i}", seed=i + 1) for i in range(2)]
+for d in p2p:  # a P2P run of the same bootstorm: the key and the load column
+    edit_json(J(d), lambda j: j["scenario"].update(architecture="supernode"))
+    edit(T(d), lambda t: "\n".join(
+        ln + (",server_load" if i == 0 else f",{0.07 * i:.2f}") if ln else ln
+        for i, ln in enumerate(t.split("\n"))))
+cen = [make_central("arch/central0", 1, SCALE), make_central("arch/central1", 2, [])]
+old_run = make_run("arch-old")  # before the column and the key: absent, "-"
+
+p = rtlib.tool(a, "summary", cen[0])
+flat = p.stdout.replace("\n" + " " * 17, " ")
+check(p.returncode == 0 and "peak server load 100.0% (presence servers, busiest interval; 100% = "
+      "saturated)" in flat, f"summary: the peak server load of a central run ({p.stdout})")
+check("data centres     eu: 2-4 servers, peak load 80.0%, 10 refusals, 0 spilled in; us_east: "
+      "2-4 servers, peak load 40.0%, 10 refusals, 20 spilled in" in flat,
+      "summary: each data centre's servers, load, refusals and spills")
+check("scale actions    +2 eu at 5.00 s (4 servers), +2 us_east at 5.00 s (4 servers), -1 "
+      "us_east at 7.50 s (3 servers)" in flat, "summary: the scale actions in effect order")
+check(all(len(ln) <= 80 for ln in p.stdout.splitlines() if not ln.startswith("results ")),
+      "summary of a central run fits 80 columns")
+p = rtlib.tool(a, "summary", p2p[0], old_run)
+check(p.returncode == 0 and p.stdout.count("peak server load") == 1 and
+      "peak server load 140.0% (supernodes," in p.stdout,
+      "summary: a P2P run's load names the supernodes; a run without the column has no line")
+check("scale actions" not in p.stdout and "data centres" not in p.stdout,
+      "no scale or data-centre lines for a P2P run")
+
+p = rtlib.tool(a, "compare", *p2p, *cen, old_run)
+out = p.stdout
+check(p.returncode == 0 and "  #3   central0   synthetic   seed 1   central     group B" in out
+      and "  #1   p2p0       synthetic   seed 1   supernode   group A" in out,
+      f"compare: the architecture in the run list ({out[:600]})")
+check("  A   n=2   runs #1 #2   architecture=supernode" in out and
+      "  B   n=2   runs #3 #4   architecture=central" in out,
+      "compare: the groups are labelled by architecture, the central section left implied")
+row = [ln for ln in out.splitlines() if ln.startswith("peak server load")]
+check(len(row) == 1 and row[0].split()[3:] == ["140.0%", "100.0%", "-"],
+      f"compare: peak server load per group, '-' for the run without the column ({row})")
+p = rtlib.tool(a, "compare", "--json", *p2p, *cen, old_run)
+j = json.loads(p.stdout) if p.returncode == 0 else {"runs": [], "groups": []}
+check([r.get("architecture") for r in j["runs"]] ==
+      ["supernode", "supernode", "central", "central", "supernode"],
+      "compare --json: each run's architecture (a run without the key is supernode)")
+check([g.get("architecture") for g in j["groups"]] == ["supernode", "central", "supernode"],
+      "compare --json: each group's architecture")
+v = [r["figures"].get("peak_server_load_pct", {}).get("value") for r in j["runs"]]
+check(v == [140, 140, 100, 100, None], f"compare --json: peak_server_load_pct ({v})")
+check([len(r.get("scale_actions", "x")) for r in j["runs"]] == [0, 0, 3, 0, 0],
+      "compare --json: the runs' scale actions")
+
+html_path = os.path.join(D, "arch.html")
+p = rtlib.tool(a, "report", "-o", html_path, *p2p, *cen)
+html = open(html_path).read() if p.returncode == 0 else ""
+ids = re.findall(r'<svg class="chart" id="([^"]+)"', html)
+check(ids[:1] == ["online_arch"] and "server_load" in ids,
+      f"report: the architecture chart first, the load chart ({ids})")
+check([i for i in ids if i.startswith("dc")] == ["dc3_servers", "dc3_load", "dc3_flows",
+                                                 "dc4_servers", "dc4_load", "dc4_flows"],
+      "report: a data-centre card per central run: servers, load, refusals and spills")
+arch_svg = html.split('id="online_arch"', 1)[-1].split("</svg>", 1)[0]
+titles = re.findall(r'<path class="series"[^>]*><title>([^<]*)</title>', arch_svg)
+check(titles == ["supernode: #1 p2p0", "supernode: #2 p2p1", "central: #3 central0",
+                 "central: #4 central1"],
+      f"report: one line per run, named by architecture ({titles})")
+check(arch_svg.count('stroke-dasharray="7 4"') == 2,
+      "report: the second run of an architecture is dashed")
+check(">+2 eu</text>" in arch_svg and ">-1 us_east</text>" in arch_svg,
+      "report: the scale actions are marked on the time charts")
+online_svg = html.split('id="online"', 1)[-1].split("</svg>", 1)[0]
+check(online_svg.count('<g class="mark">') == 3, "report: every time chart has the run's marks")
+check("<h2>Scale actions</h2>" in html and "<td>-1</td><td>3</td>" in html,
+      "report: the table of scale actions")
+check(html.count('<svg class="chart"') == 9 + 1 + 6,
+      "report: 8 charts and the load chart, + 1 by architecture, + 6 data-centre panels")
+p = rtlib.tool(a, "report", "-o", os.path.join(D, "one-arch.html"), *p2p)
+html = open(os.path.join(D, "one-arch.html")).read() if p.returncode == 0 else ""
+check(p.returncode == 0 and "online_arch" not in html and 'class="mark"' not in html and
+      "Scale actions" not in html, "report of one architecture: no architecture chart, no marks")
+nodc = make_central("arch-nodc", 3, None, dc_cols=False)
+p = rtlib.tool(a, "report", "-o", os.path.join(D, "nodc.html"), nodc)
+html = open(os.path.join(D, "nodc.html")).read() if p.returncode == 0 else ""
+check(p.returncode == 0 and 'id="dc1_' not in html and 'id="server_load"' in html,
+      "report: a central run without dc_ columns has no data-centre card")
+p = rtlib.tool(a, "export", "--format", "csv", cen[0], p2p[0])
+hdr = p.stdout.splitlines()[0].split(",") if p.returncode == 0 else []
+check("server_load" in hdr and "dc_us_east_spills" in hdr, "export: the new columns")
+os.environ["SOURCE_DATE_EPOCH"] = "0"  # the footer's date: byte for byte
+r1 = rtlib.tool(a, "report", "-q", "-o", "-", *p2p, *cen)
+r2 = rtlib.tool(a, "report", "-q", "-o", "-", *p2p, *cen)
+del os.environ["SOURCE_DATE_EPOCH"]
+check(r1.returncode == 0 and r1.stdout == r2.stdout, "report: deterministic, byte for byte")
 
 # ---- groups and significance on synthetic data ----
 for i, t in enumerate([1.0, 1.1, 1.2]):

@@ -895,6 +895,276 @@ static void complete_run_has_no_incomplete_line(void **state)
     free(a);
 }
 
+/* ---- the central architecture (issue 9) ---- */
+
+/* A central run: the architecture and its data centres in the scenario. */
+static char *central_json(const char *seed, const char *top)
+{
+    char *j = run_json(1, seed, 2, "1.25", NULL);
+    char *a = replace_once(j, "\"duration\": \"2s\", ",
+                           "\"duration\": \"2s\", \"architecture\": \"central\", ");
+    char *b = replace_once(a, "\"events\": [",
+                           "\"central\": {\"datacenters\": [{\"name\": \"eu\", \"servers\": 2, "
+                           "\"max_servers\": 4, \"share\": 0.5}, {\"name\": \"us_east\", "
+                           "\"servers\": 2, \"max_servers\": 2, \"share\": 0.5}]}, \"events\": [");
+    char *c = top ? with_top(b, top) : xstrdup(b);
+    free(j);
+    free(a);
+    free(b);
+    return c;
+}
+
+static const char scale_ok[] =
+    "\"scale_actions\": [{\"decided_s\": 0.5, \"at_s\": 1.5, \"datacenter\": \"eu\", "
+    "\"action\": \"scale_up\", \"count\": 2, \"servers\": 4}, {\"decided_s\": 1.0, \"at_s\": "
+    "1.0, \"datacenter\": \"us_east\", \"action\": \"scale_down\", \"count\": 1, \"servers\": 1}]";
+
+/* Two rows with the registration tier's load and two data centres, one of
+ * them (us_east) with a name that holds the separator. */
+static const char ts_central[] =
+    "t_s,online,login_attempts,server_load,dc_eu_servers,dc_eu_clients,dc_eu_load,"
+    "dc_eu_refusals,dc_eu_spills,dc_us_east_servers,dc_us_east_load,dc_us_east_refusals\n"
+    "1.000,5,8,0.85,2,3,0.9,4,0,2,0.5,0\n"
+    "2.000,10,7,1.02,4,5,1.01,1,2,1,0.25,3\n";
+
+static void scale_actions_are_loaded_in_effect_order(void **state)
+{
+    char *j = central_json("7", scale_ok);
+    struct run r;
+    assert_int_equal(run_load(make_run("scale", j, ts_central), &r, err, sizeof err), 0);
+    assert_int_equal(r.n_scale, 2);
+    assert_true(r.scale[0].up && r.scale[0].count == 2 && r.scale[0].servers == 4);
+    assert_string_equal(r.scale[0].datacenter, "eu");
+    assert_false(r.scale[1].up);
+    assert_true(r.scale[1].decided_s == 1.0 && r.scale[1].at_s == 1.0);
+    size_t *o = run_scale_order(&r); /* us_east took effect first */
+    assert_true(o[0] == 1 && o[1] == 0);
+    free(o);
+    assert_string_equal(run_architecture(&r), "central");
+    run_free(&r);
+    free(j);
+    /* Absent, null and []: no actions. */
+    static const char *const none[] = {NULL, "\"scale_actions\": null", "\"scale_actions\": []"};
+    for (size_t k = 0; k < 3; k++) {
+        j = central_json("7", none[k]);
+        assert_int_equal(run_load(make_run("noscale", j, ts_ok), &r, err, sizeof err), 0);
+        assert_int_equal(r.n_scale, 0);
+        assert_null(run_scale_order(&r));
+        run_free(&r);
+        free(j);
+    }
+}
+
+static void damaged_scale_actions_are_named(void **state)
+{
+    static const struct {
+        const char *sa, *msg;
+    } cases[] = {
+        {"\"scale_actions\": {}", "r/run.json: scale_actions should be an array, not an object"},
+        {"\"scale_actions\": \"none\"",
+         "r/run.json: scale_actions should be an array, not a string"},
+        {"\"scale_actions\": [[]]",
+         "r/run.json: scale_actions[0] should be an object, not an array"},
+        {"\"scale_actions\": [{\"at_s\": 1, \"datacenter\": \"eu\", \"action\": \"scale_up\", "
+         "\"count\": 1, \"servers\": 3}]",
+         "r/run.json: scale_actions[0].decided_s is missing (not a complete bootstorm run.json)"},
+        {"\"scale_actions\": [{\"decided_s\": \"1s\", \"at_s\": 1, \"datacenter\": \"eu\", "
+         "\"action\": \"scale_up\", \"count\": 1, \"servers\": 3}]",
+         "r/run.json: scale_actions[0].decided_s should be a number, not a string"},
+        {"\"scale_actions\": [{\"decided_s\": 1, \"at_s\": 1, \"datacenter\": 3, "
+         "\"action\": \"scale_up\", \"count\": 1, \"servers\": 3}]",
+         "r/run.json: scale_actions[0].datacenter should be a string, not an integer"},
+        {"\"scale_actions\": [{\"decided_s\": 1, \"at_s\": 1, \"datacenter\": \"eu\", "
+         "\"action\": \"scale_up\", \"count\": 1.5, \"servers\": 3}]",
+         "r/run.json: scale_actions[0].count should be a non-negative integer, not a number"},
+        {"\"scale_actions\": [{\"decided_s\": 1, \"at_s\": 1, \"datacenter\": \"eu\", "
+         "\"action\": \"scale_up\", \"count\": 1, \"servers\": -3}]",
+         "r/run.json: scale_actions[0].servers should be a non-negative integer, not -3"},
+        {"\"scale_actions\": [{\"decided_s\": 1, \"at_s\": 1, \"datacenter\": \"eu\", "
+         "\"action\": true, \"count\": 1, \"servers\": 3}]",
+         "r/run.json: scale_actions[0].action should be a string, not a boolean"},
+        {"\"scale_actions\": [{\"decided_s\": 1, \"at_s\": 1, \"datacenter\": \"eu\", "
+         "\"action\": \"grow\", \"count\": 1, \"servers\": 3}]",
+         "r/run.json: scale_actions[0].action should be \"scale_up\" or \"scale_down\", not "
+         "\"grow\""},
+        {"\"scale_actions\": [{\"decided_s\": -1, \"at_s\": 1, \"datacenter\": \"eu\", "
+         "\"action\": \"scale_up\", \"count\": 1, \"servers\": 3}]",
+         "r/run.json: scale_actions[0].decided_s should not be negative"},
+        {"\"scale_actions\": [{\"decided_s\": 5, \"at_s\": 2, \"datacenter\": \"eu\", "
+         "\"action\": \"scale_up\", \"count\": 1, \"servers\": 3}]",
+         "r/run.json: scale_actions[0].at_s 2 comes before its decided_s 5 (an action takes "
+         "effect when or after it is decided)"},
+        {"\"scale_actions\": [{\"decided_s\": 1, \"at_s\": 1, \"datacenter\": \"\", "
+         "\"action\": \"scale_up\", \"count\": 1, \"servers\": 3}]",
+         "r/run.json: scale_actions[0].datacenter is empty"},
+        {"\"scale_actions\": [{\"decided_s\": 1, \"at_s\": 1, \"datacenter\": \"eu\", "
+         "\"action\": \"scale_up\", \"count\": 0, \"servers\": 3}]",
+         "r/run.json: scale_actions[0].count should be at least 1, not 0"},
+        {"\"scale_actions\": [{\"decided_s\": 1, \"at_s\": 1, \"datacenter\": \"eu\", "
+         "\"action\": \"scale_up\", \"count\": 1, \"servers\": 3}, {\"decided_s\": 1, \"at_s\": "
+         "1, \"datacenter\": \"eu\", \"action\": \"scale_up\", \"count\": 1, \"servers\": "
+         "9999999999}]",
+         "r/run.json: scale_actions[1].servers 9999999999 is too large"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *j = central_json("7", cases[i].sa);
+        assert_null(parse(j));
+        assert_string_equal(err, cases[i].msg);
+        free(j);
+    }
+}
+
+static void peak_server_load_present_or_absent(void **state)
+{
+    char *j = central_json("7", NULL);
+    struct run r;
+    double v;
+    assert_int_equal(run_load(make_run("load", j, ts_central), &r, err, sizeof err), 0);
+    assert_int_equal(figure_value(&r, FIG_PEAK_SERVER_LOAD, &v), FV_VALUE);
+    assert_true(fabs(v - 102) < 1e-9);
+    char *s = summary_of(&r);
+    assert_non_null(strstr(s, "\npeak server load 102.0% (presence servers, busiest interval; "
+                              "100% = saturated)\n"));
+    free(s);
+    run_free(&r);
+    /* A run from before the column: absent, no line, "-" in compare. */
+    assert_int_equal(run_load(make_run("noload", j, ts_ok), &r, err, sizeof err), 0);
+    assert_int_equal(figure_value(&r, FIG_PEAK_SERVER_LOAD, &v), FV_ABSENT);
+    assert_int_equal(run_col_max(&r, "server_load", &v), 0);
+    s = summary_of(&r);
+    assert_null(strstr(s, "server load"));
+    free(s);
+    struct cmp c;
+    cmp_build(&r, 1, &c);
+    assert_false(c.shown[FIG_PEAK_SERVER_LOAD]);
+    cmp_free(&c);
+    run_free(&r);
+    free(j);
+    /* A supernode run with the column names its tier so. */
+    j = run_json(1, "7", 2, "1.25", NULL);
+    assert_int_equal(run_load(make_run("snload", j, "t_s,online,server_load\n1.000,5,0.25\n"), &r,
+                              err, sizeof err),
+                     0);
+    s = summary_of(&r);
+    assert_non_null(strstr(s, "peak server load 25.0% (supernodes,"));
+    free(s);
+    run_free(&r);
+    free(j);
+}
+
+static void datacenter_columns_are_found(void **state)
+{
+    char *j = central_json("7", scale_ok);
+    struct run r;
+    assert_int_equal(run_load(make_run("dcs", j, ts_central), &r, err, sizeof err), 0);
+    assert_int_equal(r.n_dcs, 2);
+    assert_string_equal(r.dcs[0].name, "eu");
+    assert_string_equal(r.dcs[1].name, "us_east");
+    assert_true(r.dcs[0].servers[1] == 4 && r.dcs[0].clients[1] == 5 && r.dcs[0].spills[1] == 2);
+    assert_true(r.dcs[1].load[0] == 0.5 && r.dcs[1].refusals[1] == 3);
+    assert_null(r.dcs[1].clients);
+    assert_null(r.dcs[1].spills);
+    char *s = summary_of(&r);
+    /* 10 peers, 2 login servers, 1 supernode, 6 presence servers (2 of them
+     * dormant spares) and 2 front doors */
+    assert_non_null(strstr(s, "\nnodes            21 (10 peers, 2 login servers, 1 supernode, 4 "
+                              "presence servers\n                 (up to 6) and 2 front doors in "
+                              "2 data centres)\n"));
+    assert_non_null(strstr(s, "\ndata centres     eu: 2-4 servers, peak load 101.0%, 5 refusals, "
+                              "2 spilled in;\n                 us_east: 1-2 servers, peak load "
+                              "50.0%, 3 refusals\n"));
+    assert_non_null(strstr(s, "\nscale actions    -1 us_east at 1.00 s (1 server), +2 eu at "
+                              "1.50 s (4 servers)\n"));
+    assert_fits_80(s);
+    free(s);
+    run_free(&r);
+    /* Columns that only look like it are not data centres. */
+    assert_int_equal(run_load(make_run("nodc", j,
+                                       "t_s,online,dc_load,dc__servers,dcx_eu_load,dc_eu_x\n"
+                                       "1.000,5,1,2,3,4\n"),
+                              &r, err, sizeof err),
+                     0);
+    assert_int_equal(r.n_dcs, 0);
+    run_free(&r);
+    free(j);
+}
+
+/* Two seeds of a P2P scenario and two of its central variant: two groups,
+ * described by the architecture first; the central section is implied by
+ * it and not listed. */
+static void two_architectures_in_one_compare(void **state)
+{
+    struct run r[4];
+    for (int i = 0; i < 4; i++) {
+        char seed[8], name[16];
+        snprintf(seed, sizeof seed, "%d", i + 1);
+        snprintf(name, sizeof name, "arch%d", i);
+        char *j = i < 2 ? run_json(1, seed, 2, "1.25", NULL) : central_json(seed, scale_ok);
+        if (i < 2) { /* a P2P run written with the key */
+            char *a = replace_once(j, "\"duration\": \"2s\", ",
+                                   "\"duration\": \"2s\", \"architecture\": \"supernode\", ");
+            free(j);
+            j = a;
+        }
+        assert_int_equal(
+            run_load(make_run(name, j, i < 2 ? ts_ok : ts_central), &r[i], err, sizeof err), 0);
+        free(j);
+    }
+    struct cmp c;
+    cmp_build(r, 4, &c);
+    assert_int_equal(c.n_groups, 2);
+    assert_string_equal(c.groups[0].desc, "architecture=supernode");
+    assert_string_equal(c.groups[1].desc, "architecture=central");
+    assert_true(c.shown[FIG_PEAK_SERVER_LOAD]);
+    char buf[128];
+    cmp_group_cell(&c, 0, FIG_PEAK_SERVER_LOAD, buf, sizeof buf);
+    assert_string_equal(buf, "-");
+    cmp_group_cell(&c, 1, FIG_PEAK_SERVER_LOAD, buf, sizeof buf);
+    assert_string_equal(buf, "102.0%");
+    struct sbuf b;
+    sbuf_init(&b);
+    cmp_print_text(&c, CMP_AUTO, &b);
+    assert_non_null(strstr(sbuf_str(&b), "  #3   arch2   unit   seed 3   central     group B\n"));
+    assert_non_null(strstr(sbuf_str(&b), "  #1   arch0   unit   seed 1   supernode   group A\n"));
+    assert_non_null(strstr(sbuf_str(&b), "  B   n=2   runs #3 #4   architecture=central\n"));
+    assert_non_null(strstr(sbuf_str(&b), "\npeak server load "));
+    sbuf_free(&b);
+    json_t *js = cmp_json(&c);
+    json_t *runs = json_object_get(js, "runs"), *groups = json_object_get(js, "groups");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(runs, 2), "architecture")),
+                        "central");
+    assert_int_equal(json_array_size(json_object_get(json_array_get(runs, 2), "scale_actions")), 2);
+    assert_int_equal(json_array_size(json_object_get(json_array_get(runs, 0), "scale_actions")), 0);
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(groups, 0), "architecture")), "supernode");
+    json_t *f = json_object_get(json_object_get(json_array_get(runs, 2), "figures"),
+                                "peak_server_load_pct");
+    assert_true(fabs(json_number_value(json_object_get(f, "value")) - 102) < 1e-9);
+    assert_null(json_object_get(json_object_get(json_array_get(runs, 0), "figures"),
+                                "peak_server_load_pct"));
+    json_decref(js);
+    cmp_free(&c);
+    /* A central variant with more servers: its own key is listed after the
+     * architecture, and not for the P2P group, which has no central section. */
+    char *j = central_json("9", NULL);
+    char *k = replace_once(j, "\"servers\": 2, \"max_servers\": 4",
+                           "\"servers\": 3, "
+                           "\"max_servers\": 4");
+    struct run all[5] = {r[0], r[1], r[2], r[3]};
+    assert_int_equal(run_load(make_run("arch4", k, ts_central), &all[4], err, sizeof err), 0);
+    cmp_build(all, 5, &c);
+    assert_int_equal(c.n_groups, 3);
+    assert_string_equal(c.groups[0].desc, "architecture=supernode");
+    assert_string_equal(c.groups[1].desc, "architecture=central, central.datacenters.0.servers=2");
+    assert_string_equal(c.groups[2].desc, "architecture=central, central.datacenters.0.servers=3");
+    cmp_free(&c);
+    run_free(&all[4]);
+    free(j);
+    free(k);
+    for (int i = 0; i < 4; i++)
+        run_free(&r[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -929,6 +1199,11 @@ int main(void)
         cmocka_unit_test(incomplete_run_says_why),
         cmocka_unit_test(older_incomplete_run_takes_the_fidelity_reason),
         cmocka_unit_test(complete_run_has_no_incomplete_line),
+        cmocka_unit_test(scale_actions_are_loaded_in_effect_order),
+        cmocka_unit_test(damaged_scale_actions_are_named),
+        cmocka_unit_test(peak_server_load_present_or_absent),
+        cmocka_unit_test(datacenter_columns_are_found),
+        cmocka_unit_test(two_architectures_in_one_compare),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -192,6 +192,43 @@ static void bars_are_drawn_per_series(void **state)
     sbuf_free(&b);
 }
 
+/* The autoscaler's marks: a tick up from the x axis with its label, in its
+ * colour, the tooltip escaped; close ones staggered; outside the x range
+ * none. */
+static void scale_marks_are_ticks_from_the_axis(void **state)
+{
+    double x[] = {0, 10}, y[] = {0, 1};
+    struct svg_series s = {.label = "r", .x = x, .y = y, .n = 2, .color = "#000"};
+    struct svg_mark m[] = {{5, "+2 eu", "#e0592a", "run <a>: scale_up"},
+                           {5.1, "-1 us", NULL, NULL},
+                           {11, "+1 late", NULL, NULL}};
+    struct svg_chart c = {.id = "m",
+                          .title = "Marks",
+                          .x_min = 0,
+                          .x_max = 10,
+                          .y_max = NAN,
+                          .series = &s,
+                          .n_series = 1,
+                          .marks = m,
+                          .n_marks = 3};
+    struct sbuf b;
+    sbuf_init(&b);
+    svg_chart(&c, &b);
+    const char *o = sbuf_str(&b);
+    /* x = 62 + 5/10 * (640 - 18 - 62) = 342; the axis at 300 - 46 = 254. */
+    assert_non_null(strstr(o, "<g class=\"mark\"><title>run &lt;a&gt;: scale_up</title><line "
+                              "x1=\"342.0\" y1=\"254.0\" x2=\"342.0\" y2=\"242.0\" "
+                              "stroke=\"#e0592a\" stroke-width=\"2\"/><text x=\"344.0\" "
+                              "y=\"245.0\" text-anchor=\"start\" class=\"mark\" "
+                              "fill=\"#e0592a\">+2 eu</text></g>"));
+    /* 5.6 px further: the next row up, in the default colour, its label as
+     * its tooltip. */
+    assert_non_null(strstr(o, "<title>-1 us</title><line x1=\"347.6\" y1=\"254.0\" "
+                              "x2=\"347.6\" y2=\"230.0\" stroke=\"#2f3542\""));
+    assert_null(strstr(o, "+1 late"));
+    sbuf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -206,6 +243,7 @@ int main(void)
         cmocka_unit_test(chart_with_data_has_axes_series_and_markers),
         cmocka_unit_test(chart_without_data_says_so),
         cmocka_unit_test(bars_are_drawn_per_series),
+        cmocka_unit_test(scale_marks_are_ticks_from_the_axis),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
