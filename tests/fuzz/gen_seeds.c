@@ -199,9 +199,42 @@ int main(int argc, char **argv)
     m.u.req.retry_after_ms = 500;
     seed_msg("req_busy", &m);
 
+    /* The central architecture: LOCATE and ASSIGN at a front door, LOAD from
+     * a presence server (up, and the last report of one going down). */
+    memset(&m, 0, sizeof m);
+    m.type = WIRE_LOCATE;
+    m.u.user_id = 12345;
+    seed_msg("locate", &m);
+    m.u.user_id = UINT64_MAX;
+    seed_msg("locate_max", &m);
+    memset(&m, 0, sizeof m);
+    m.type = WIRE_ASSIGN;
+    m.u.server = (struct wire_sn){.node_id = 7, .ip = 0x7f000102, .port = 4100};
+    seed_msg("assign", &m);
+    m.u.server = (struct wire_sn){.node_id = UINT32_MAX, .ip = UINT32_MAX, .port = 65535};
+    seed_msg("assign_max", &m);
+    memset(&m, 0, sizeof m);
+    m.type = WIRE_LOAD;
+    m.u.load = (struct wire_load){.node_id = 7,
+                                  .up = 1,
+                                  .clients = 250,
+                                  .max_clients = 1000,
+                                  .queue = 3,
+                                  .load_permille = 250};
+    seed_msg("load", &m);
+    m.u.load = (struct wire_load){.node_id = 7, .up = 0, .max_clients = 1000};
+    seed_msg("load_down", &m);
+    m.u.load = (struct wire_load){.node_id = UINT32_MAX,
+                                  .up = 1,
+                                  .clients = UINT32_MAX,
+                                  .max_clients = UINT32_MAX,
+                                  .queue = UINT32_MAX,
+                                  .load_permille = UINT32_MAX};
+    seed_msg("load_max", &m);
+
     /* ---- hostile payloads, by hand (docs/protocol.md, Error handling) ---- */
     static const uint8_t bad_version[] = {0x92, 0x63, 0x02};          /* [99, 2] */
-    static const uint8_t unknown_type[] = {0x93, 0x10, 0x01, 0x00};   /* [16, 1, 0] */
+    static const uint8_t unknown_type[] = {0x93, 0x7f, 0x01, 0x00};   /* [127, 1, 0] */
     static const uint8_t trailing[] = {0x93, 0x08, 0x01, 0x05, 0xc0}; /* KEEPALIVE + nil */
     static const uint8_t array32[] = {0xdd, 0xff, 0xff, 0xff, 0xff, 0x08, 0x01}; /* 2^32-1 */
     static const uint8_t str_secret[] = {0x94, 0x01, 0x01, 0x05, 0xa2, 'h', 'i'};
@@ -212,6 +245,17 @@ int main(int argc, char **argv)
     static const uint8_t ext[] = {0x93, 0x08, 0x01, 0xd4, 0x01, 0x00};
     static const uint8_t big_port[] = {0x93, 0x06, 0x01, 0x91, 0x93, 0x07,
                                        0x01, 0xce, 0x00, 0x01, 0x00, 0x00}; /* port 65536 */
+    /* LOAD with up = 2, LOAD with a float utilisation, LOAD one field short,
+     * ASSIGN to port 65536, ASSIGN with a one-server list, LOCATE with a
+     * string user id. */
+    static const uint8_t load_up_2[] = {0x98, 0x12, 0x01, 0x07, 0x02, 0x01, 0x01, 0x01, 0x01};
+    static const uint8_t load_float[] = {0x98, 0x12, 0x01, 0x07, 0x01, 0x01, 0x01,
+                                         0x01, 0xca, 0x3e, 0x80, 0x00, 0x00};
+    static const uint8_t load_short[] = {0x97, 0x12, 0x01, 0x07, 0x01, 0x01, 0x01, 0x01};
+    static const uint8_t assign_big_port[] = {0x93, 0x11, 0x01, 0x93, 0x07, 0x01,
+                                              0xce, 0x00, 0x01, 0x00, 0x00};
+    static const uint8_t assign_list[] = {0x93, 0x11, 0x01, 0x91, 0x93, 0x07, 0x01, 0x04};
+    static const uint8_t locate_str[] = {0x93, 0x10, 0x01, 0xa5, '1', '2', '3', '4', '5'};
     seed_raw("bad_version.bin", bad_version, sizeof bad_version);
     seed_raw("unknown_type.bin", unknown_type, sizeof unknown_type);
     seed_raw("trailing.bin", trailing, sizeof trailing);
@@ -223,6 +267,12 @@ int main(int argc, char **argv)
     seed_raw("map_root.bin", map_root, sizeof map_root);
     seed_raw("ext.bin", ext, sizeof ext);
     seed_raw("big_port.bin", big_port, sizeof big_port);
+    seed_raw("load_up_2.bin", load_up_2, sizeof load_up_2);
+    seed_raw("load_float.bin", load_float, sizeof load_float);
+    seed_raw("load_short.bin", load_short, sizeof load_short);
+    seed_raw("assign_big_port.bin", assign_big_port, sizeof assign_big_port);
+    seed_raw("assign_list.bin", assign_list, sizeof assign_list);
+    seed_raw("locate_str.bin", locate_str, sizeof locate_str);
     uint8_t deep[256];
     memset(deep, 0x91, sizeof deep - 1); /* [[[[...]]]] 255 deep */
     deep[sizeof deep - 1] = 0x00;
@@ -250,6 +300,31 @@ int main(int argc, char **argv)
     put("wire_frame", "stream_split.bin", stream, 1 + sl);
     stream[0] = 255;
     put("wire_frame", "stream_whole.bin", stream, 1 + sl);
+    /* A peer's side of the central architecture's exchanges, as one stream:
+     * BUSY and ASSIGN from a front door, then REDIRECT (full), REGISTER_OK
+     * and KEEPALIVE_ACK from a presence server, in 3-byte pieces. */
+    memset(&m, 0, sizeof m);
+    m.type = WIRE_BUSY;
+    m.u.retry_after_ms = 500;
+    wire_encode(&m, eb);
+    m.type = WIRE_ASSIGN;
+    m.u.server = (struct wire_sn){.node_id = 7, .ip = 0x7f000102, .port = 4100};
+    wire_encode(&m, eb);
+    memset(&m, 0, sizeof m);
+    m.type = WIRE_REDIRECT;
+    wire_encode(&m, eb);
+    m.type = WIRE_REGISTER_OK;
+    wire_encode(&m, eb);
+    m.type = WIRE_KEEPALIVE_ACK;
+    m.u.seq = 1;
+    wire_encode(&m, eb);
+    sl = evbuffer_get_length(eb);
+    if (sl > sizeof stream - 1)
+        return 1;
+    evbuffer_remove(eb, stream + 1, sl);
+    stream[0] = 2;
+    put("wire_frame", "stream_central.bin", stream, 1 + sl);
+
     static const uint8_t oversize[] = {0xff, 0x00, 0x01, 0x00, 0x01, 0x93}; /* 65537 */
     static const uint8_t zero_len[] = {0xff, 0x00, 0x00, 0x00, 0x00};
     static const uint8_t max_len[] = {0xff, 0x00, 0x01, 0x00, 0x00, 0xc0}; /* 65536, cut */
