@@ -78,7 +78,21 @@
     X(SN_REPLACED, "sn_replaced")                                                                  \
     X(SN_REFUSED_REPLAY, "sn_refused_replay")                                                      \
     X(LOGIN_FULL, "login_full")                                                                    \
-    X(LOGIN_RESUMED, "login_resumed")
+    X(LOGIN_RESUMED, "login_resumed")                                                              \
+    X(REG_BUSY_US, "reg_busy_us")                                                                  \
+    X(FD_BUSY, "fd_busy")                                                                          \
+    X(FD_ASSIGNED, "fd_assigned")                                                                  \
+    X(DC_SPILLS, "dc_spills")                                                                      \
+    X(FD_SERVED, "fd_served")                                                                      \
+    X(FD_REJECTED, "fd_rejected")                                                                  \
+    X(FD_NO_SERVER, "fd_no_server")                                                                \
+    X(LOAD_REPORTS, "load_reports")                                                                \
+    X(PRES_REGISTERED, "pres_registered")                                                          \
+    X(PRES_REDIRECTS, "pres_redirects")                                                            \
+    X(PRES_CRASHES, "pres_crashes")                                                                \
+    X(PRES_OVERLOAD_ACTIONS, "pres_overload_actions")                                              \
+    X(SCALED_UP, "scaled_up")                                                                      \
+    X(SCALED_DOWN, "scaled_down")
 
 #define METRIC_GAUGES(X)                                                                           \
     X(OFF, "off")                                                                                  \
@@ -99,7 +113,11 @@
     X(SN_QUEUE, "sn_queue")                                                                        \
     X(SN_COUNT, "sn_count")                                                                        \
     X(SN_CLIENTS, "sn_clients")                                                                    \
-    X(OPEN_CONNS, "open_conns")
+    X(OPEN_CONNS, "open_conns")                                                                    \
+    X(REG_WORKERS, "reg_workers")                                                                  \
+    X(FD_UP, "fd_up")                                                                              \
+    X(PRES_UP, "pres_up")                                                                          \
+    X(PRES_CLIENTS, "pres_clients")
 
 #define X_ENUM(id, name) C_##id,
 enum metric_counter { METRIC_COUNTERS(X_ENUM) C_COUNT };
@@ -107,6 +125,21 @@ enum metric_counter { METRIC_COUNTERS(X_ENUM) C_COUNT };
 #define X_ENUM(id, name) G_##id,
 enum metric_gauge { METRIC_GAUGES(X_ENUM) G_COUNT };
 #undef X_ENUM
+
+#define METRICS_MAX_DCS 8 /* SCN_MAX_DCS */
+
+/* One data centre of the central architecture, on one rank: gauges are
+ * levels, counters cumulative, as above. */
+struct dc_metrics {
+    int64_t servers_up; /* presence servers up */
+    int64_t clients;    /* peers registered with them */
+    int64_t workers_up; /* workers of the servers up */
+    int64_t fd_up;      /* its front door, if on this rank and up */
+    uint64_t busy_us;   /* worker time its presence servers spent serving */
+    uint64_t refusals;  /* front door BUSY + presence REDIRECT */
+    uint64_t spills;    /* peers of another home DC sent here by the global policy */
+    uint64_t registered;
+};
 
 /* The histograms of one interval, sent with each snapshot and reset. */
 struct metrics_interval {
@@ -122,6 +155,7 @@ struct metrics_interval {
 struct metrics {
     uint64_t c[C_COUNT];
     int64_t g[G_COUNT];
+    struct dc_metrics dc[METRICS_MAX_DCS];
     struct hist lag_us;         /* timer lateness, this interval only */
     struct metrics_interval iv; /* this interval only */
     struct hist lag_total_us;   /* timer lateness, whole run */
@@ -148,6 +182,7 @@ struct metrics_snapshot {
     int64_t maxrss_kb;
     uint64_t c[C_COUNT];
     int64_t g[G_COUNT];
+    struct dc_metrics dc[METRICS_MAX_DCS];
     int64_t stall_ns; /* the rank's stall clock (common/attribution.h), cumulative */
     bool hosts_peers; /* its stall counts as the emulator's (clients share its CPU) */
     struct hist lag_us;

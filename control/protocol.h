@@ -18,6 +18,12 @@
  *   OFFSET     coordinator -> host int64_t: the rank's new clock offset (ns)
  *   INTERRUPT  host -> coordinator int32_t: a signal (SIGINT, SIGTERM) reached
  *                                  the host; the coordinator ends the run early
+ *   DC_STATUS  coordinator -> host struct ctrl_dc_status: the data centres as the
+ *                                  last row saw them (central), for the global
+ *                                  policy
+ *   SCALE      coordinator -> host struct ctrl_scale: an autoscaler action; the
+ *                                  host answers FIRED with event
+ *                                  CTRL_SCALE_EVENT + action
  *
  * BYE is a host's last message: MPI keeps order per sender, so once the
  * coordinator has every BYE, nothing is left in flight.
@@ -31,6 +37,8 @@
 #define BS_PROTOCOL_H
 
 #include <stdint.h>
+
+#include "node/gslb.h"
 
 /* Blocking start-up clock sync (MPI tags). */
 #define TAG_SYNC_PING 90
@@ -49,6 +57,8 @@ enum ctrl_tag {
     TAG_PONG,
     TAG_OFFSET,
     TAG_INTERRUPT,
+    TAG_DC_STATUS,
+    TAG_SCALE,
     TAG_MAX
 };
 
@@ -68,6 +78,22 @@ struct ctrl_fired {
 struct ctrl_ping {
     int64_t t0; /* coordinator clock when sent */
     int64_t tr; /* host clock when answered (PONG only) */
+};
+
+struct ctrl_dc_status {
+    int64_t t_ns; /* the row's end, run time */
+    struct dc_status dc[SCN_MAX_DCS];
+};
+
+/* FIRED of scale action k carries event CTRL_SCALE_EVENT + k. */
+#define CTRL_SCALE_EVENT 1000000u
+
+struct ctrl_scale {
+    uint32_t action; /* the coordinator's number for it, from 0 */
+    uint32_t dc;
+    uint32_t first, count; /* servers within the DC */
+    uint32_t up;           /* 1: come up; 0: back to dormant */
+    int64_t at_ns;         /* run time */
 };
 
 struct ctrl_global {

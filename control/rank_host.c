@@ -2,6 +2,7 @@
 #include "rank_host.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <event2/event.h>
@@ -9,6 +10,7 @@
 #include "common/clock.h"
 #include "ctrl.h"
 #include "node/host.h"
+#include "node/presence.h"
 
 static void send_snapshot(struct rank_host *rh, uint32_t interval)
 {
@@ -80,6 +82,62 @@ static void on_global(void *arg, int src, const void *buf, int len)
     rh->h->global_sn = g.sn_count;
 }
 
+/* central: the data centres as the coordinator's last row saw them. */
+static void on_dc_status(void *arg, int src, const void *buf, int len)
+{
+    struct rank_host *rh = arg;
+    struct ctrl_dc_status d;
+    if (len != (int)sizeof d)
+        return;
+    memcpy(&d, buf, sizeof d);
+    host_dc_status(rh->h, d.t_ns, d.dc);
+}
+
+static void scale_unlink(struct rank_scale *sc)
+{
+    struct rank_scale **pp = &sc->rh->scales;
+    while (*pp != sc)
+        pp = &(*pp)->next;
+    *pp = sc->next;
+    event_del(&sc->timer);
+    free(sc);
+}
+
+static void scale_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct rank_scale *sc = arg;
+    struct rank_host *rh = sc->rh;
+    struct ctrl_fired r = {.event = CTRL_SCALE_EVENT + sc->a.action,
+                           .rank = rh->h->rank,
+                           .scheduled_ns = sc->a.at_ns};
+    r.actual_ns = host_now(rh->h);
+    int64_t n = presence_scale(rh->h, sc->a.dc, sc->a.first, sc->a.count, sc->a.up != 0);
+    r.selected = n > 0 ? (uint32_t)n : 0;
+    scale_unlink(sc);
+    ctrl_send(rh->ctrl, 0, TAG_FIRED, &r, (int)sizeof r);
+}
+
+static void on_scale(void *arg, int src, const void *buf, int len)
+{
+    struct rank_host *rh = arg;
+    struct ctrl_scale s;
+    if (len != (int)sizeof s || rh->stopped)
+        return;
+    memcpy(&s, buf, sizeof s);
+    const struct placement *pl = &rh->h->pl;
+    if (s.dc >= pl->n_dc || s.first > pl->dc_max[s.dc] || s.count > pl->dc_max[s.dc] - s.first)
+        return;
+    struct rank_scale *sc = calloc(1, sizeof *sc);
+    if (!sc)
+        return;
+    sc->rh = rh;
+    sc->a = (struct ctrl_scale_args){s.action, s.dc, s.first, s.count, s.up, s.at_ns};
+    evtimer_assign(&sc->timer, rh->h->base, scale_cb, sc);
+    sc->next = rh->scales;
+    rh->scales = sc;
+    host_arm_at(rh->h, &sc->timer, s.at_ns);
+}
+
 /* Clock probes: answer at once with our own clock. */
 static void on_ping(void *arg, int src, const void *buf, int len)
 {
@@ -140,6 +198,8 @@ void rank_host_start(struct rank_host *rh, struct host *h, struct ctrl *c, bool 
     ctrl_on(c, TAG_GLOBAL, on_global, rh);
     ctrl_on(c, TAG_PING, on_ping, rh);
     ctrl_on(c, TAG_OFFSET, on_offset, rh);
+    ctrl_on(c, TAG_DC_STATUS, on_dc_status, rh);
+    ctrl_on(c, TAG_SCALE, on_scale, rh);
 }
 
 void rank_host_stop(struct rank_host *rh)
@@ -150,4 +210,6 @@ void rank_host_stop(struct rank_host *rh)
     event_del(&rh->interval);
     for (uint32_t i = 0; i < SCN_MAX_EVENTS; i++)
         event_del(&rh->fire[i].timer);
+    while (rh->scales)
+        scale_unlink(rh->scales); // NOLINT(clang-analyzer-unix.Malloc): scale_unlink unlinks it
 }

@@ -28,12 +28,24 @@ struct rank_fire {
     struct event timer;
 };
 
+/* A scale action waiting for its time (a list: actions are few). */
+struct rank_scale {
+    struct rank_scale *next;
+    struct rank_host *rh;
+    struct ctrl_scale_args {
+        uint32_t action, dc, first, count, up;
+        int64_t at_ns;
+    } a;
+    struct event timer;
+};
+
 struct rank_host {
     struct host *h;
     struct ctrl *ctrl;
     struct event interval;
     uint32_t next_interval; /* 0: the baseline is next */
     struct rank_fire fire[SCN_MAX_EVENTS];
+    struct rank_scale *scales; /* armed, not yet fired */
     bool stopped;
     bool break_on_stop; /* false on rank 0, whose coordinator ends the loop */
 };

@@ -64,7 +64,7 @@ static uint32_t to_add(const struct autoscale_dc *d, double target, double load,
 }
 
 static bool scale_up(struct autoscaler *a, uint32_t i, int64_t now_ns, double load, uint32_t up,
-                     struct scale_action *out)
+                     struct autoscale_action *out)
 {
     struct autoscale_dc *d = &a->dc[i];
     if (!held_for(d->above_since_ns, now_ns, a->cfg.window_ns))
@@ -73,7 +73,7 @@ static bool scale_up(struct autoscaler *a, uint32_t i, int64_t now_ns, double lo
     if (n == 0)
         return false;
     int64_t ready = now_ns + a->cfg.provisioning_ns;
-    *out = (struct scale_action){
+    *out = (struct autoscale_action){
         .dc = i, .up = true, .first = d->active, .count = n, .decided_ns = now_ns, .at_ns = ready};
     d->batch[d->n_batch++] = (struct autoscale_batch){.ready_ns = ready, .count = n};
     d->active += n;
@@ -83,7 +83,7 @@ static bool scale_up(struct autoscaler *a, uint32_t i, int64_t now_ns, double lo
     return true;
 }
 
-static bool scale_in(struct autoscaler *a, uint32_t i, int64_t now_ns, struct scale_action *out)
+static bool scale_in(struct autoscaler *a, uint32_t i, int64_t now_ns, struct autoscale_action *out)
 {
     struct autoscale_dc *d = &a->dc[i];
     int64_t cool = a->cfg.cooldown_ns;
@@ -92,7 +92,7 @@ static bool scale_in(struct autoscaler *a, uint32_t i, int64_t now_ns, struct sc
     if (d->last_action_ns >= 0 && now_ns - d->last_action_ns < cool)
         return false;
     d->active--;
-    *out = (struct scale_action){.dc = i,
+    *out = (struct autoscale_action){.dc = i,
                                  .up = false,
                                  .first = d->active,
                                  .count = 1,
@@ -104,7 +104,7 @@ static bool scale_in(struct autoscaler *a, uint32_t i, int64_t now_ns, struct sc
 }
 
 uint32_t autoscale_row(struct autoscaler *a, int64_t now_ns, const double *load,
-                       const uint32_t *servers_up, struct scale_action *out)
+                       const uint32_t *servers_up, struct autoscale_action *out)
 {
     if (!(a->cfg.target > 0))
         return 0;

@@ -70,7 +70,7 @@ struct autoscaler {
 
 /* One decision: servers [first, first+count) of DC dc come up (up) or go
  * down at at_ns; decided on the row at decided_ns. */
-struct scale_action {
+struct autoscale_action {
     uint32_t dc;
     bool up;
     uint32_t first;
@@ -86,7 +86,7 @@ void autoscale_init(struct autoscaler *a, const struct scenario *s);
  * utilisation and servers up (n_dc of each). Writes at most one action per
  * DC into out (room for SCN_MAX_DCS), in DC order; returns how many. */
 uint32_t autoscale_row(struct autoscaler *a, int64_t now_ns, const double *load,
-                       const uint32_t *servers_up, struct scale_action *out);
+                       const uint32_t *servers_up, struct autoscale_action *out);
 
 /* DC dc's servers running or provisioning (its active count). */
 uint32_t autoscale_servers(const struct autoscaler *a, uint32_t dc);

@@ -13,10 +13,12 @@
 #include <jansson.h>
 
 #include "cap_timeline.h"
+#include "central.h"
 #include "common/clock.h"
 #include "condition.h"
 #include "control/clocksync.h"
 #include "control/ctrl.h"
+#include "control/protocol.h"
 #include "results/summarize.h"
 
 #define TICK_US 20000
@@ -30,6 +32,7 @@ struct agg {
     int got;
     uint64_t c[C_COUNT];
     int64_t g[G_COUNT];
+    struct dc_metrics dc[METRICS_MAX_DCS];
     double lag_p99_ms, lag_max_ms, cpu_max;
     /* The interval's login and registration histograms, summed over the
      * ranks: allocated by its first snapshot, freed once its row is out, so
@@ -58,6 +61,8 @@ struct coord {
 
     struct fired_event *fired;
     uint32_t n_fired, cap_fired;
+
+    struct central central; /* architecture: central (per-DC rows, autoscaler) */
 
     /* The emulator's share (common/attribution.h): every rank's stall clock
      * at each interval boundary, [interval * world + rank], interval 0 being
@@ -107,22 +112,50 @@ static const char *kind_name(enum scn_event_kind k)
 
 /* ---- progress ---- */
 
+/* What matters for the architecture run: supernodes up, or each data
+ * centre's load and servers up and the spills; and the service's goodput
+ * whenever there is a service. */
+static void progress_arch(const struct coord *c, const struct ts_row *r, double iv, char *buf,
+                          size_t len)
+{
+    size_t used = 0;
+    int n;
+    buf[0] = '\0';
+    if (c->scn->architecture == ARCH_SUPERNODE) {
+        n = snprintf(buf, len, "  SN %lld", (long long)r->g[G_SN_COUNT]);
+        used = n > 0 && (size_t)n < len ? (size_t)n : used;
+    }
+    for (uint32_t d = 0; d < r->n_dc && used < len; d++) {
+        n = snprintf(buf + used, len - used, "%s %s %.0f%%/%lld", d ? "" : "  DC",
+                     c->scn->central.dc[d].name, 100 * r->dc[d].load, (long long)r->dc[d].servers);
+        used += n > 0 && (size_t)n < len - used ? (size_t)n : 0;
+    }
+    if (r->n_dc && used < len) {
+        n = snprintf(buf + used, len - used, "  spills/s %.0f", r->d[C_DC_SPILLS] / iv);
+        used += n > 0 && (size_t)n < len - used ? (size_t)n : 0;
+    }
+    if (c->scn->nodes.services > 0 && used < len)
+        snprintf(buf + used, len - used, "  svc ok/s %.0f (busy %.0f, timeout %.0f)",
+                 r->d[C_REQ_OK] / iv, r->d[C_REQ_BUSY] / iv, r->d[C_REQ_TIMEOUT] / iv);
+}
+
 static void progress(struct coord *c, const struct ts_row *r)
 {
     if (c->meta.quiet)
         return;
+    char arch[320];
     double iv = c->scn->metrics.interval_ns / 1e9;
     double pct = c->pl.n_peers ? 100.0 * r->g[G_ONLINE] / c->pl.n_peers : 0;
     double emu = r->emu_stall_ms / 1e3 / iv; /* the interval's emulator share */
+    progress_arch(c, r, iv, arch, sizeof arch);
     fprintf(stderr,
             "%s[%6.1fs] online %5.1f%% (%lld/%u)  booting %lld  logging in %lld  "
-            "logins/s %.0f (ok %.0f, busy %.0f)  LS queue %lld  SN %lld  lag p99 %.1f ms  "
+            "logins/s %.0f (ok %.0f, busy %.0f)  LS queue %lld%s  lag p99 %.1f ms  "
             "emu %.0f%%%s%s%s",
             c->tty ? "\r" : "", r->t_s, pct, (long long)r->g[G_ONLINE], c->pl.n_peers,
             (long long)r->g[G_BOOTING], (long long)r->g[G_LOGGING_IN], r->d[C_LOGIN_ATTEMPTS] / iv,
-            r->d[C_LOGIN_OK] / iv, r->d[C_LOGIN_BUSY] / iv, (long long)r->g[G_LS_QUEUE],
-            (long long)r->g[G_SN_COUNT], r->lag_p99_ms, 100 * emu,
-            emu > c->scn->control.max_emulator_share ? " EMU!" : "",
+            r->d[C_LOGIN_OK] / iv, r->d[C_LOGIN_BUSY] / iv, (long long)r->g[G_LS_QUEUE], arch,
+            r->lag_p99_ms, 100 * emu, emu > c->scn->control.max_emulator_share ? " EMU!" : "",
             r->lag_p99_ms > c->scn->control.max_lag_p99_ms ? "  [EMULATOR OVERLOADED]" : "",
             c->tty ? "\033[K" : "\n");
     fflush(stderr);
@@ -138,6 +171,37 @@ static void share_global(struct coord *c, const struct ts_row *r)
     struct ctrl_global g = {r->g[G_ONLINE], r->g[G_SN_COUNT]};
     for (int k = c->pl.first_host_rank; k < c->pl.first_host_rank + c->pl.n_host_ranks; k++)
         ctrl_send(c->ctrl, k, TAG_GLOBAL, &g, (int)sizeof g);
+}
+
+/* ---- central: the global policy's view, and the autoscaler ---- */
+
+static void share_dc_status(struct coord *c, const struct ts_row *r)
+{
+    if (c->stop_sent || r->n_dc == 0)
+        return;
+    struct ctrl_dc_status d = {.t_ns = (int64_t)llround(r->t_s * 1e9)};
+    central_status(&c->central, r, d.dc);
+    for (int k = c->pl.first_host_rank; k < c->pl.first_host_rank + c->pl.n_host_ranks; k++)
+        ctrl_send(c->ctrl, k, TAG_DC_STATUS, &d, (int)sizeof d);
+}
+
+static void autoscale(struct coord *c, const struct ts_row *r)
+{
+    struct autoscale_action a[SCN_MAX_DCS];
+    uint32_t k0;
+    if (c->stop_sent)
+        return;
+    uint32_t n = central_autoscale(&c->central, r, run_now(c), c->scn->control.lead_ns, a, &k0);
+    for (uint32_t i = 0; i < n; i++) {
+        struct ctrl_scale m = {k0 + i, a[i].dc, a[i].first, a[i].count, a[i].up, a[i].at_ns};
+        for (int k = c->pl.first_host_rank; k < c->pl.first_host_rank + c->pl.n_host_ranks; k++)
+            ctrl_send(c->ctrl, k, TAG_SCALE, &m, (int)sizeof m);
+        if (!c->meta.quiet)
+            fprintf(stderr, "%sbootstorm: %s: %s%u server%s at %.1f s (load %.2f)\n",
+                    c->tty ? "\n" : "", c->scn->central.dc[a[i].dc].name, a[i].up ? "+" : "-",
+                    a[i].count, a[i].count == 1 ? "" : "s", a[i].at_ns / 1e9,
+                    r->dc[a[i].dc].load);
+    }
 }
 
 /* ---- conditional events and stop_when ---- */
@@ -239,6 +303,8 @@ static void emit_rows(struct coord *c)
         r->cpu_max = a->cpu_max;
         r->ranks = a->got;
         r->emu_stall_ms = (double)interval_stall(c, c->next_row) / 1e6;
+        central_row(&c->central, a->dc, a->c[C_REG_BUSY_US],
+                    c->scn->metrics.interval_ns / 1e9, r);
         if (a->iv) {
             if (a->iv->login_us.count)
                 r->login_emu_p99_ms = (double)hist_quantile(&a->iv->login_emu_us, 0.99) / 1e3;
@@ -253,6 +319,8 @@ static void emit_rows(struct coord *c)
         c->next_row++;
         evaluate_conditions(c, r);
         share_global(c, r);
+        share_dc_status(c, r);
+        autoscale(c, r);
         /* The last row is followed by the final run.json at once. */
         if (c->next_row <= c->n_intervals &&
             (c->interim_at_s < 0 || r->t_s - c->interim_at_s >= INTERIM_EVERY_S - 1e-9))
@@ -285,6 +353,18 @@ static void on_snapshot(void *arg, int src, const void *buf, int len)
         a->c[i] += s.c[i];
     for (int i = 0; i < G_COUNT; i++)
         a->g[i] += s.g[i];
+    for (int d = 0; d < METRICS_MAX_DCS; d++) {
+        struct dc_metrics *x = &a->dc[d];
+        const struct dc_metrics *y = &s.dc[d];
+        x->servers_up += y->servers_up;
+        x->clients += y->clients;
+        x->workers_up += y->workers_up;
+        x->fd_up += y->fd_up;
+        x->busy_us += y->busy_us;
+        x->refusals += y->refusals;
+        x->spills += y->spills;
+        x->registered += y->registered;
+    }
     double p99 = hist_quantile(&s.lag_us, 0.99) / 1e3, mx = s.lag_us.max / 1e3;
     double cpu = (s.cpu_s - c->prev_cpu[src]) / (c->scn->metrics.interval_ns / 1e9);
     c->prev_cpu[src] = s.cpu_s;
@@ -304,6 +384,16 @@ static void on_fired(void *arg, int src, const void *buf, int len)
     if (len != (int)sizeof f)
         return;
     memcpy(&f, buf, sizeof f);
+    if (f.event >= CTRL_SCALE_EVENT) { /* an autoscaler action: events.csv only */
+        uint32_t k = f.event - CTRL_SCALE_EVENT;
+        const char *kind = central_scale_kind(&c->central, k);
+        if (!kind)
+            return;
+        central_scale_fired(&c->central, k, f.actual_ns);
+        rundir_append_event(c->rd, c->scn->n_events + k, kind, f.rank, f.scheduled_ns, f.actual_ns,
+                            f.selected);
+        return;
+    }
     if (f.event >= c->scn->n_events)
         return;
     if (c->n_fired == c->cap_fired) {
@@ -508,6 +598,7 @@ struct coord *coord_new(struct event_base *base, struct ctrl *ctrl, const struct
     c->meta = *meta;
     c->tty = !meta->quiet && isatty(STDERR_FILENO);
     placement_init(&c->pl, scn, world);
+    central_init(&c->central, scn);
     c->n_intervals =
         (uint32_t)((scn->duration_ns + scn->metrics.interval_ns - 1) / scn->metrics.interval_ns);
     c->agg = calloc(c->n_intervals + 1, sizeof *c->agg);
@@ -585,6 +676,7 @@ void coord_free(struct coord *c)
     free(c->rows);
     free(c->prev_cpu);
     free(c->fired);
+    central_free(&c->central);
     free(c);
 }
 
@@ -833,6 +925,10 @@ static void add_run_state(const struct coord *c, json_t *root)
                         c->stopped_early ? json_real(c->stopped_at_s) : json_null());
     json_t *cap = cap_timeline_json(c->scn, c->sched_at);
     json_object_set_new(root, "capacity", cap ? cap : json_null());
+    if (c->scn->architecture == ARCH_CENTRAL) {
+        json_t *sc = central_scale_json(&c->central);
+        json_object_set_new(root, "scale_actions", sc ? sc : json_array());
+    }
 }
 
 /* run.json before the final gathers: complete false, the reason (the

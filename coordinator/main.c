@@ -393,7 +393,7 @@ static int make_dir_and_keys(struct run_ctx *x)
     for (uint32_t i = 0; i < x->pl.n_ls; i++)
         ips[i] = placement_addr(&x->pl, i);
     int rc = 0;
-    if (!(x->rd = rundir_open(dir, x->err, sizeof x->err))) {
+    if (!(x->rd = rundir_open(dir, &x->scn, x->err, sizeof x->err))) {
         rc = -1;
     } else if (pki_generate(&x->pki, x->pl.n_ls, ips, x->err, sizeof x->err) < 0) {
         rc = -1;

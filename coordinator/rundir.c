@@ -2,6 +2,7 @@
 #include "rundir.h"
 
 #include "common/placement.h"
+#include "common/scenario.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -17,6 +18,7 @@ struct rundir {
     char dir[4096];
     FILE *ts;
     FILE *events;
+    uint32_t n_dc;
 };
 
 static int mkdir_p(const char *path)
@@ -54,7 +56,7 @@ static FILE *open_csv(struct rundir *r, const char *name, char *err, size_t errl
     return f;
 }
 
-struct rundir *rundir_open(const char *dir, char *err, size_t errlen)
+struct rundir *rundir_open(const char *dir, const struct scenario *s, char *err, size_t errlen)
 {
     struct rundir *r = calloc(1, sizeof *r);
     if (!r) {
@@ -77,7 +79,14 @@ struct rundir *rundir_open(const char *dir, char *err, size_t errlen)
         fprintf(r->ts, ",%s", metrics_gauge_name(g));
     for (int c = 0; c < C_COUNT; c++)
         fprintf(r->ts, ",%s", metrics_counter_name(c));
-    fprintf(r->ts, ",lag_p99_ms,lag_max_ms,cpu_max,ranks,emu_stall_ms,login_emu_p99_ms\n");
+    fprintf(r->ts, ",lag_p99_ms,lag_max_ms,cpu_max,ranks,emu_stall_ms,login_emu_p99_ms,server_load");
+    r->n_dc = s && s->architecture == ARCH_CENTRAL ? s->central.n_dc : 0;
+    for (uint32_t d = 0; d < r->n_dc; d++) {
+        const char *n = s->central.dc[d].name;
+        fprintf(r->ts, ",dc_%s_servers,dc_%s_clients,dc_%s_load,dc_%s_refusals,dc_%s_spills", n, n,
+                n, n, n);
+    }
+    fprintf(r->ts, "\n");
     fflush(r->ts);
     fprintf(r->events, "event,kind,rank,scheduled_s,actual_s,skew_ms,selected\n");
     fflush(r->events);
@@ -171,8 +180,14 @@ void rundir_append_row(struct rundir *r, const struct ts_row *row)
         fprintf(r->ts, ",%lld", (long long)row->g[g]);
     for (int c = 0; c < C_COUNT; c++)
         fprintf(r->ts, ",%llu", (unsigned long long)row->d[c]);
-    fprintf(r->ts, ",%.3f,%.3f,%.3f,%d,%.3f,%.3f\n", row->lag_p99_ms, row->lag_max_ms, row->cpu_max,
-            row->ranks, row->emu_stall_ms, row->login_emu_p99_ms);
+    fprintf(r->ts, ",%.3f,%.3f,%.3f,%d,%.3f,%.3f,%.3f", row->lag_p99_ms, row->lag_max_ms,
+            row->cpu_max, row->ranks, row->emu_stall_ms, row->login_emu_p99_ms, row->server_load);
+    for (uint32_t d = 0; d < r->n_dc && d < METRICS_MAX_DCS; d++) {
+        const struct dc_row *x = &row->dc[d];
+        fprintf(r->ts, ",%lld,%lld,%.3f,%llu,%llu", (long long)x->servers, (long long)x->clients,
+                x->load, (unsigned long long)x->refusals, (unsigned long long)x->spills);
+    }
+    fprintf(r->ts, "\n");
     fflush(r->ts);
 }
 

@@ -20,6 +20,17 @@
 
 struct rundir;
 
+/* One data centre in a row (architecture: central): its presence servers
+ * up, their clients and workers, whether its front door is up (gauges);
+ * refusals, spills into it, registrations and busy worker time in the
+ * interval (counters); and its utilisation: the busy share of its workers,
+ * or the share of max_clients taken when higher. */
+struct dc_row {
+    int64_t servers, clients, workers, fd_up;
+    uint64_t refusals, spills, registered, busy_us;
+    double load;
+};
+
 /* One timeseries row: counters are per-interval deltas, gauges are levels. */
 struct ts_row {
     double t_s;
@@ -34,10 +45,17 @@ struct ts_row {
      * of the emulator's delay in the logins completed in it (0: none). */
     double emu_stall_ms;
     double login_emu_p99_ms;
+    /* Appended: the registration tier's utilisation (supernodes or
+     * presence servers): busy worker time / available worker time. */
+    double server_load;
+    uint32_t n_dc; /* central: the data centres, in central.datacenters order */
+    struct dc_row dc[METRICS_MAX_DCS];
 };
 
-/* Make the directory (and parents) and open the CSV files. */
-struct rundir *rundir_open(const char *dir, char *err, size_t errlen);
+/* Make the directory (and parents) and open the CSV files. With a central
+ * scenario (s may be NULL), timeseries.csv gets its data centres' columns. */
+struct scenario;
+struct rundir *rundir_open(const char *dir, const struct scenario *s, char *err, size_t errlen);
 void rundir_close(struct rundir *r);
 const char *rundir_path(const struct rundir *r);
 

@@ -45,6 +45,13 @@ static void service_done(evutil_socket_t fd, short what, void *arg)
     TAILQ_REMOVE(&c->serving, it, q);
     it->state = CAP_IDLE;
     c->busy--;
+    int64_t held = host_now(c->h) - it->start_ns;
+    uint64_t us = held > 0 ? (uint64_t)held / 1000 : 0;
+    c->busy_us += us;
+    if (c->m.c_busy_us >= 0)
+        c->h->m.c[c->m.c_busy_us] += us;
+    if (c->m.busy_us)
+        *c->m.busy_us += us;
     gauge(c, c->m.g_busy, -1);
     count(c, it->abandoned ? c->m.c_wasted : c->m.c_served);
     if (c->m.emu_us) {
@@ -90,11 +97,17 @@ static void pace_cb(evutil_socket_t fd, short what, void *arg)
     kick(arg);
 }
 
-/* Start as many waiting requests as workers (and pacing) allow. */
+/* Start as many waiting requests as workers (and pacing) allow; none while
+ * stalled. */
 static void kick(struct capacity *c)
 {
     while (c->busy < c->cfg.workers && c->qlen > 0) {
         int64_t now = host_now(c->h);
+        if (now < c->stalled_until_ns) {
+            if (!evtimer_pending(&c->stall_timer, NULL))
+                host_arm_at(c->h, &c->stall_timer, c->stalled_until_ns);
+            return;
+        }
         if (c->cfg.admission == ADMIT_PACE && c->cfg.rate > 0) {
             if (now < c->pace_next_ns) {
                 if (!evtimer_pending(&c->pace_timer, NULL))
@@ -121,6 +134,9 @@ void cap_init(struct capacity *c, struct host *h, const struct scn_capacity *cfg
     c->tokens_ns = 0;
     c->pace_next_ns = 0;
     evtimer_assign(&c->pace_timer, h->base, pace_cb, c);
+    c->busy_us = 0;
+    c->stalled_until_ns = 0;
+    evtimer_assign(&c->stall_timer, h->base, pace_cb, c);
     c->m = *m;
     c->done = done;
     c->drop = drop;
@@ -218,6 +234,17 @@ void cap_reconfigure(struct capacity *c, const struct scn_event *ev)
     kick(c); /* more workers may start waiting requests at once */
 }
 
+void cap_stall(struct capacity *c, int64_t for_ns)
+{
+    int64_t until = host_now(c->h) + for_ns;
+    if (until <= c->stalled_until_ns)
+        return;
+    c->stalled_until_ns = until;
+    if (evtimer_pending(&c->stall_timer, NULL))
+        event_del(&c->stall_timer);
+    kick(c); /* arms the timer if anything waits */
+}
+
 void cap_clear(struct capacity *c)
 {
     while (c->qlen > 0) {
@@ -235,4 +262,5 @@ void cap_clear(struct capacity *c)
         c->drop(it, c->arg);
     }
     event_del(&c->pace_timer);
+    event_del(&c->stall_timer);
 }

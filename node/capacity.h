@@ -58,6 +58,10 @@ struct cap_metrics {
      * time: the rank's stall while it was inside, when the rank also hosts
      * clients; 0 on a rank of servers only, whose stall is their own. */
     struct hist *emu_us;
+    /* Worker time spent serving, in µs: a counter of the host (-1: none),
+     * and optionally one more (a data centre's busy_us). */
+    int c_busy_us;
+    uint64_t *busy_us;
 };
 
 typedef void (*cap_done_fn)(struct cap_item *it, bool abandoned, void *arg);
@@ -73,6 +77,9 @@ struct capacity {
     int64_t tokens_ns;
     int64_t pace_next_ns;
     struct event pace_timer;
+    uint64_t busy_us;         /* worker time spent serving since start, µs */
+    int64_t stalled_until_ns; /* a stall event: no request starts before this run time */
+    struct event stall_timer;
     struct cap_metrics m;
     cap_done_fn done;
     cap_drop_fn drop;
@@ -94,6 +101,12 @@ void cap_abandon(struct capacity *c, struct cap_item *it);
 
 /* Apply a capacity event: new workers / service time / queue. */
 void cap_reconfigure(struct capacity *c, const struct scn_event *ev);
+
+/* A stall (a lock, a GC pause, a hung disk): for for_ns from now the server
+ * still admits and queues requests but starts none; requests already in
+ * service finish. Then the workers take the queue again. A second stall
+ * extends the first. */
+void cap_stall(struct capacity *c, int64_t for_ns);
 
 /* Remove every request, queued or in service, through `drop` (the server
  * crashed, goes down, or is freed). */

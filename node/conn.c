@@ -25,6 +25,45 @@ void conn_sockaddr(uint32_t ip, uint16_t port, struct sockaddr_in *sa)
     sa->sin_port = htons(port);
 }
 
+int conn_udp_socket(struct host *h, uint32_t ip, uint16_t port)
+{
+    if (!placement_ip_allowed(h->scn, ip)) {
+        errno = EPERM;
+        return -1;
+    }
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    int one = 1;
+    struct sockaddr_in sa;
+    conn_sockaddr(ip, port, &sa);
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+int conn_send_datagram(struct host *h, enum role role, int fd, uint32_t ip, uint16_t port,
+                       const struct wire_msg *m)
+{
+    uint8_t buf[128];
+    struct sockaddr_in to;
+    if (fd < 0 || !placement_ip_allowed(h->scn, ip) || impair_drop_datagram(h, role, ip))
+        return -1;
+    int n = wire_encode_payload(m, buf, sizeof buf);
+    conn_sockaddr(ip, port, &to);
+    if (n <= 0 ||
+        sendto(fd, buf, (size_t)n, MSG_DONTWAIT, (const struct sockaddr *)&to, sizeof to) != n)
+        return -1;
+    h->m.c[C_MSGS_SENT]++;
+    h->m.c[C_BYTES_SENT] += (uint64_t)n;
+    return 0;
+}
+
 /* A non-blocking TCP socket bound to src_ip (any port), ready to connect to
  * dst_ip. Returns the fd, or -1 with errno set. */
 static int conn_socket(struct host *h, uint32_t src_ip, uint32_t dst_ip)

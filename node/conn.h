@@ -19,6 +19,16 @@ struct host;
 
 void conn_sockaddr(uint32_t ip, uint16_t port, struct sockaddr_in *sa);
 
+/* A non-blocking UDP socket bound to ip:port (port 0: any), after the
+ * interlock (network.allowed). Returns the fd, or -1 with errno set (EPERM:
+ * outside the allowed networks). */
+int conn_udp_socket(struct host *h, uint32_t ip, uint16_t port);
+/* Send one message as a UDP datagram from fd to ip:port, with role's
+ * impairment (loss, partitions) and the interlock. Returns 0 when it left,
+ * -1 when it was refused, lost or could not be sent. */
+int conn_send_datagram(struct host *h, enum role role, int fd, uint32_t ip, uint16_t port,
+                       const struct wire_msg *m);
+
 /* A listener on ip:port that survives fd exhaustion: on EMFILE/ENFILE it
  * pauses accepting for 100 ms instead of spinning (libevent keeps failing
  * otherwise), counts accept_errors, then resumes. on_accept gets each new

@@ -81,11 +81,19 @@ static void sweep_tick(evutil_socket_t fd, short what, void *arg)
         host_arm_at(h, &s->timer, s->items[s->done].at_ns);
 }
 
-/* Select this rank's share of a role, deterministically from (seed, node
- * id, event index), and spread the action over the window. fraction < 0
- * selects every node, all at once at t0 + over. */
-static uint32_t start_sweep(struct faults *f, uint32_t idx, enum role role, enum fault_action act,
-                            double fraction, int64_t t0, int64_t over)
+/* Whether node `id` lies in the event's data centre (dc: index + 1; 0:
+ * every node of the role). */
+static bool in_dc(const struct host *h, uint32_t dc, uint32_t id)
+{
+    return dc == 0 || placement_dc(&h->pl, id) == dc - 1;
+}
+
+/* Select this rank's share of a role (of data centre dc, when not 0),
+ * deterministically from (seed, node id, event index), and spread the
+ * action over the window. fraction < 0 selects every node, all at once at
+ * t0 + over. */
+static uint32_t start_sweep(struct faults *f, uint32_t idx, enum role role, uint32_t dc,
+                            enum fault_action act, double fraction, int64_t t0, int64_t over)
 {
     struct host *h = f->h;
     const struct role_ops *ops = role_table[role];
@@ -102,6 +110,8 @@ static uint32_t start_sweep(struct faults *f, uint32_t idx, enum role role, enum
         if (act == ACT_CRASH && ops->crash_candidate && !ops->crash_candidate(set->v[i]))
             continue; /* e.g. a supernode that is dormant or already down */
         uint32_t id = ops->id(set->v[i]);
+        if (!in_dc(h, dc, id))
+            continue;
         if (fraction >= 0 && rng_hash_unit(h->scn->seed, id, idx, 0) >= fraction)
             continue;
         double u = fraction >= 0 ? rng_hash_unit(h->scn->seed, id, idx, 1) : 1.0;
@@ -133,21 +143,58 @@ static uint32_t reconfigure_all(struct host *h, const struct scn_event *ev)
     return set->n;
 }
 
+/* A stall: every server of the role (in the event's data centre) queues
+ * its requests but starts none for `for`. */
+static uint32_t stall_all(struct host *h, enum role role, const struct scn_event *ev)
+{
+    const struct role_ops *ops = role_table[role];
+    const struct node_set *set = &h->nodes[role];
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < set->n && ops->stall; i++)
+        if (in_dc(h, ev->dc, ops->id(set->v[i]))) {
+            ops->stall(set->v[i], ev->for_ns);
+            n++;
+        }
+    return n;
+}
+
+/* The roles an event hits: its role, or with role ROLE_COUNT (a whole data
+ * centre) the front door and the presence servers. */
+static uint32_t event_roles(const struct scn_event *ev, enum role *out)
+{
+    if (ev->role != ROLE_COUNT) {
+        out[0] = ev->role;
+        return 1;
+    }
+    out[0] = ROLE_FRONT_DOOR;
+    out[1] = ROLE_PRESENCE;
+    return 2;
+}
+
 uint32_t faults_fire(struct faults *f, uint32_t idx, const struct scn_event *ev)
 {
     struct host *h = f->h;
     int64_t t0 = host_now(h);
-    uint32_t n;
+    enum role roles[2];
+    uint32_t n = 0, n_roles = event_roles(ev, roles);
     switch (ev->kind) {
     case EV_BOOT:
-        return start_sweep(f, idx, ev->role, ACT_BOOT, ev->fraction, t0, ev->over_ns);
+        return start_sweep(f, idx, ev->role, 0, ACT_BOOT, ev->fraction, t0, ev->over_ns);
     case EV_REBOOT:
-        return start_sweep(f, idx, ev->role, ACT_REBOOT, ev->fraction, t0, ev->over_ns);
+        return start_sweep(f, idx, ev->role, 0, ACT_REBOOT, ev->fraction, t0, ev->over_ns);
     case EV_CRASH:
-        return start_sweep(f, idx, ev->role, ACT_CRASH, ev->fraction, t0, ev->over_ns);
+        for (uint32_t r = 0; r < n_roles; r++)
+            n += start_sweep(f, idx, roles[r], ev->dc, ACT_CRASH, ev->fraction, t0, ev->over_ns);
+        return n;
     case EV_OUTAGE:
-        n = start_sweep(f, idx, ev->role, ACT_CRASH, -1, t0, 0);
-        start_sweep(f, idx, ev->role, ACT_RESTORE, -1, t0, ev->for_ns);
+        for (uint32_t r = 0; r < n_roles; r++) {
+            n += start_sweep(f, idx, roles[r], ev->dc, ACT_CRASH, -1, t0, 0);
+            start_sweep(f, idx, roles[r], ev->dc, ACT_RESTORE, -1, t0, ev->for_ns);
+        }
+        return n;
+    case EV_STALL:
+        for (uint32_t r = 0; r < n_roles; r++)
+            n += stall_all(h, roles[r], ev);
         return n;
     case EV_CAPACITY:
         return reconfigure_all(h, ev);

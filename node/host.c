@@ -17,7 +17,10 @@
 #include "impair.h"
 #include "peer.h"
 #include "promotion.h"
+#include "gslb.h"
 #include "role_table.h"
+
+_Static_assert(METRICS_MAX_DCS == SCN_MAX_DCS, "a dc_metrics per data centre");
 #include "tls.h"
 #include "tls_probe.h"
 #include "trace.h"
@@ -194,6 +197,14 @@ int host_init(struct host *h, struct event_base *base, const struct scenario *sc
         goto fail;
     if (scn->peer.resume == RESUME_TICKET)
         tls_client_resume(h->client_ctx);
+    if (scn->architecture == ARCH_CENTRAL) {
+        if (!(h->gslb = malloc(sizeof *h->gslb))) {
+            snprintf(err, errlen, "rank %d: out of memory", rank);
+            goto fail;
+        }
+        gslb_init(h->gslb, scn->central.n_dc, scn->central.global.policy,
+                  scn->central.global.threshold, scn->central.global.staleness_ns);
+    }
     if (create_nodes(h, err, errlen) < 0)
         goto fail;
     if (host_emulates_clients(h) && measure_client_handshake(h, err, errlen) < 0)
@@ -233,6 +244,8 @@ void host_destroy(struct host *h)
     if (h->lag_timer)
         event_free(h->lag_timer);
     h->lag_timer = NULL;
+    free(h->gslb);
+    h->gslb = NULL;
     impair_free(h); /* after every bufferevent that used its buckets */
     SSL_CTX_free(h->client_ctx);
     h->client_ctx = NULL;
@@ -240,6 +253,12 @@ void host_destroy(struct host *h)
 }
 
 /* ---- metrics ---- */
+
+void host_dc_status(struct host *h, int64_t t_ns, const struct dc_status *dc)
+{
+    if (h->gslb)
+        gslb_update(h->gslb, t_ns, dc);
+}
 
 void host_snapshot(struct host *h, uint32_t interval, struct metrics_snapshot *s)
 {
@@ -253,6 +272,7 @@ void host_snapshot(struct host *h, uint32_t interval, struct metrics_snapshot *s
     s->maxrss_kb = ru.ru_maxrss;
     memcpy(s->c, h->m.c, sizeof s->c);
     memcpy(s->g, h->m.g, sizeof s->g);
+    memcpy(s->dc, h->m.dc, sizeof s->dc);
     s->stall_ns = h->stall_ns;
     s->hosts_peers = host_emulates_clients(h);
     s->lag_us = h->m.lag_us;

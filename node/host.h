@@ -34,6 +34,8 @@ struct promotion;
 struct impair;
 struct faults;
 struct workload;
+struct gslb;
+struct dc_status;
 
 /* The local nodes of one role, in creation order (for peers: id order). */
 struct node_set {
@@ -64,6 +66,9 @@ struct host {
     struct impair *impair;
     struct faults *faults;
     int64_t global_online, global_sn; /* from the coordinator's last row */
+    /* architecture: central: the global policy's view of the data centres,
+     * fed by the coordinator after each row (node/gslb.h); else NULL. */
+    struct gslb *gslb;
 
     struct event *lag_timer;
     int64_t lag_next_local_ns;
@@ -95,6 +100,10 @@ void host_arm_in(struct event *ev, int64_t delay_ns);
 /* Fire scenario event `idx` now (node/faults.h). Returns how many local
  * nodes it selected. */
 uint32_t host_fire_event(struct host *h, uint32_t idx, const struct scn_event *ev);
+
+/* central: the data centres' status in the row ending at run time t_ns
+ * (n_dc entries), for the global policy. */
+void host_dc_status(struct host *h, int64_t t_ns, const struct dc_status *dc);
 
 /* Fill a snapshot of the current metrics and reset the per-interval parts. */
 void host_snapshot(struct host *h, uint32_t interval, struct metrics_snapshot *s);

@@ -228,7 +228,8 @@ static struct login_server *ls_create(struct host *h, uint32_t id, char *err, si
                             .c_wasted = C_LS_WASTED,
                             .queue_us = &h->m.ls_queue_us,
                             .service_us = &h->m.ls_service_us,
-                            .emu_us = &h->m.ls_emu_us};
+                            .emu_us = &h->m.ls_emu_us,
+                            .c_busy_us = -1};
     server_init(&ls->srv, h, ROLE_LOGIN_SERVER, id, ls->ctx, &ls_server_ops, sizeof(struct ls_conn),
                 &h->scn->login_server.conns, &h->scn->login_server.cap, &m);
     if (server_listen(&ls->srv, placement_addr(&h->pl, id), placement_port(&h->pl, id),
@@ -286,6 +287,11 @@ static void op_reconfigure(void *node, const struct scn_event *ev)
     cap_reconfigure(&((struct login_server *)node)->srv.cap, ev);
 }
 
+static void op_stall(void *node, int64_t for_ns)
+{
+    cap_stall(&((struct login_server *)node)->srv.cap, for_ns);
+}
+
 const struct role_ops login_server_role = {
     .role = ROLE_LOGIN_SERVER,
     .create = op_create,
@@ -294,4 +300,5 @@ const struct role_ops login_server_role = {
     .crash = op_crash,
     .restore = op_restore,
     .reconfigure = op_reconfigure,
+    .stall = op_stall,
 };

@@ -13,6 +13,7 @@
 
 #include "common/attribution.h"
 #include "conn.h"
+#include "gslb.h"
 #include "host.h"
 #include "impair.h"
 #include "promotion.h"
@@ -33,6 +34,8 @@ static const int gauge_of[] = {
 
 static void start_login(struct peer *p);
 static void start_register(struct peer *p);
+static void start_locate(struct peer *p);
+static void connect_registrar(struct peer *p, uint32_t ip, uint16_t port);
 
 /* An attempt's outcome is counted as it leaves the state, so
  * attempts = outcomes + in flight holds at every snapshot. */
@@ -122,17 +125,23 @@ static void login_failed(struct peer *p, enum metric_counter why)
     login_failed_hint(p, why, 0);
 }
 
-static void register_failed(struct peer *p, enum metric_counter why, int stale)
+static void register_failed_hint(struct peer *p, enum metric_counter why, int stale,
+                                 int64_t hint_ns)
 {
     p->h->m.c[why]++;
-    if (stale) {
+    if (stale && p->h->scn->architecture == ARCH_SUPERNODE) {
         /* The SN is unreachable: forget it; an empty cache falls back to
          * the bootstrap SNs. */
         host_cache_remove(&p->cache, p->sn_slot);
         if (p->cache.n == 0)
             host_cache_fallback(&p->cache, &p->h->pl, &p->rng);
     }
-    backoff(p, &p->h->scn->peer.reg, &p->g_reg, 0, PEER_REGISTER_WAIT, C_REG_GIVEUP);
+    backoff(p, &p->h->scn->peer.reg, &p->g_reg, hint_ns, PEER_REGISTER_WAIT, C_REG_GIVEUP);
+}
+
+static void register_failed(struct peer *p, enum metric_counter why, int stale)
+{
+    register_failed_hint(p, why, stale, 0);
 }
 
 /* ---- login: TLS to a login server ---- */
@@ -279,22 +288,25 @@ static int sn_msg(void *arg, const struct wire_msg *m)
     struct host *h = p->h;
     switch (m->type) {
     case WIRE_REGISTER_OK:
-        if (p->state != PEER_REGISTER)
+        if (p->state != PEER_REGISTER || p->at_front_door)
             break;
-        host_cache_learn(&p->cache, h->scn, &m->u.sn_list, &p->rng, p->sn_slot);
+        if (h->scn->architecture == ARCH_SUPERNODE)
+            host_cache_learn(&p->cache, h->scn, &m->u.sn_list, &p->rng, p->sn_slot);
         retry_guard_accepted(&h->scn->peer.reg.retry, &p->g_reg, host_now(h));
         retry_guard_success(&h->scn->peer.reg.retry, &p->g_reg);
         go_online(p);
         return 0;
     case WIRE_REDIRECT:
-        if (p->state != PEER_REGISTER)
+        if (p->state != PEER_REGISTER || p->at_front_door)
             break;
-        /* The SN is full: learn the ones it suggests and try again. */
-        host_cache_learn(&p->cache, h->scn, &m->u.sn_list, &p->rng, p->sn_slot);
+        /* The SN is full: learn the ones it suggests and try again (a full
+         * presence server lists none: the front door chooses again). */
+        if (h->scn->architecture == ARCH_SUPERNODE)
+            host_cache_learn(&p->cache, h->scn, &m->u.sn_list, &p->rng, p->sn_slot);
         register_failed(p, C_REG_REDIRECTED, 0);
         return 1;
     case WIRE_REGISTER_FAIL:
-        if (p->state != PEER_REGISTER)
+        if (p->state != PEER_REGISTER || p->at_front_door)
             break; /* an answer to no REGISTER: out of order */
         if (m->u.reason == WIRE_REASON_EXPIRED_TICKET || m->u.reason == WIRE_REASON_WRONG_ADDRESS) {
             /* A new ticket is needed: back to the login servers, at once
@@ -359,6 +371,105 @@ static void sn_event(struct bufferevent *bev, short what, void *arg)
     conn_lost(p);
 }
 
+/* A TCP connection to a registration server (a supernode, or the presence
+ * server a front door assigned), on which REGISTER goes once it connects. */
+static void connect_registrar(struct peer *p, uint32_t ip, uint16_t port)
+{
+    struct host *h = p->h;
+    switch (conn_connect(h, ROLE_PEER, NULL, p->ip, ip, port, sn_read, NULL, sn_event, p,
+                         &p->bev)) {
+    case CONN_STARTED:
+        break;
+    case CONN_ERR_SOCKET: /* outside the allowed networks: a stale entry */
+        h->m.c[C_SOCKET_ERRORS]++;
+        register_failed(p, C_REG_ERROR, errno == EPERM);
+        break;
+    case CONN_ERR_NOMEM:
+        register_failed(p, C_REG_ERROR, 0);
+        break;
+    case CONN_ERR_CONNECT:
+        h->m.c[C_SOCKET_ERRORS]++;
+        register_failed(p, C_REG_ERROR, 1);
+        break;
+    }
+}
+
+/* ---- central: ask a front door which presence server to use ---- */
+
+static int fd_msg(void *arg, const struct wire_msg *m)
+{
+    struct peer *p = arg;
+    struct host *h = p->h;
+    if (p->state != PEER_REGISTER || !p->at_front_door) {
+        h->m.c[C_MALFORMED]++;
+        return 0;
+    }
+    switch (m->type) {
+    case WIRE_ASSIGN:
+        /* Only a presence server of the run, at its own address: a front
+         * door's answer is no reason to connect anywhere else. */
+        if (m->u.server.node_id >= h->pl.n_nodes ||
+            placement_role(&h->pl, m->u.server.node_id) != ROLE_PRESENCE ||
+            placement_addr(&h->pl, m->u.server.node_id) != m->u.server.ip ||
+            placement_port(&h->pl, m->u.server.node_id) != m->u.server.port)
+            break;
+        h->m.c[C_FD_ASSIGNED]++;
+        drop_conn(p);
+        p->at_front_door = false;
+        connect_registrar(p, m->u.server.ip, m->u.server.port);
+        return 1;
+    case WIRE_BUSY:
+        h->m.c[C_FD_BUSY]++;
+        register_failed_hint(p, C_REG_REDIRECTED, 0, (int64_t)m->u.retry_after_ms * NS_PER_MS);
+        return 1;
+    default:
+        break;
+    }
+    h->m.c[C_MALFORMED]++;
+    return 0;
+}
+
+static void fd_read(struct bufferevent *bev, void *arg)
+{
+    struct peer *p = arg;
+    if (conn_read(p->h, bev, fd_msg, p) < 0)
+        register_failed(p, C_REG_ERROR, 0);
+}
+
+static void fd_event(struct bufferevent *bev, short what, void *arg)
+{
+    struct peer *p = arg;
+    if (what & BEV_EVENT_CONNECTED) {
+        struct wire_msg m = {.type = WIRE_LOCATE, .u.user_id = p->id};
+        if (conn_send(p->h, ROLE_PEER, bev, &m) < 0)
+            register_failed(p, C_REG_ERROR, 0);
+        return;
+    }
+    register_failed(p, C_REG_ERROR, 0);
+}
+
+/* The global policy picks a data centre (home, or another when spilling),
+ * and its front door the server. */
+static void start_locate(struct peer *p)
+{
+    struct host *h = p->h;
+    uint32_t home = placement_dc(&h->pl, p->id);
+    bool spilled = false;
+    uint32_t dc = h->gslb ? gslb_choose(h->gslb, home, host_now(h), &spilled) : home;
+    if (spilled) {
+        h->m.c[C_DC_SPILLS]++;
+        h->m.dc[dc].spills++;
+    }
+    uint32_t fd = placement_fd_id(&h->pl, dc);
+    p->at_front_door = true;
+    if (conn_connect(h, ROLE_PEER, NULL, p->ip, placement_addr(&h->pl, fd),
+                     placement_port(&h->pl, fd), fd_read, NULL, fd_event, p,
+                     &p->bev) != CONN_STARTED) {
+        h->m.c[C_SOCKET_ERRORS]++;
+        register_failed(p, C_REG_ERROR, 0);
+    }
+}
+
 static void start_register(struct peer *p)
 {
     struct host *h = p->h;
@@ -376,26 +487,15 @@ static void start_register(struct peer *p)
     }
     arm(p, h->scn->peer.reg.timeout_ns);
 
+    if (h->scn->architecture == ARCH_CENTRAL) {
+        start_locate(p);
+        return;
+    }
     if (p->cache.n == 0)
         host_cache_fallback(&p->cache, &h->pl, &p->rng);
     p->sn_slot = (uint16_t)rng_below(&p->rng, p->cache.n);
     const struct wire_sn *sn = &p->cache.sn[p->sn_slot];
-    switch (conn_connect(h, ROLE_PEER, NULL, p->ip, sn->ip, sn->port, sn_read, NULL, sn_event, p,
-                         &p->bev)) {
-    case CONN_STARTED:
-        break;
-    case CONN_ERR_SOCKET: /* outside the allowed networks: a stale entry */
-        h->m.c[C_SOCKET_ERRORS]++;
-        register_failed(p, C_REG_ERROR, errno == EPERM);
-        break;
-    case CONN_ERR_NOMEM:
-        register_failed(p, C_REG_ERROR, 0);
-        break;
-    case CONN_ERR_CONNECT:
-        h->m.c[C_SOCKET_ERRORS]++;
-        register_failed(p, C_REG_ERROR, 1);
-        break;
-    }
+    connect_registrar(p, sn->ip, sn->port);
 }
 
 /* ---- timer: one per peer, its meaning depends on the state ---- */
@@ -452,11 +552,14 @@ static struct peer *peer_create(struct host *h, uint32_t id)
     p->first_emu_ns = 0;
     p->state = PEER_OFF;
     rng_seed(&p->rng, h->scn->seed, id, RNG_STREAM_NODE);
-    if (host_cache_init(&p->cache, (uint16_t)h->scn->peer.host_cache) < 0) {
-        free(p);
-        return NULL;
+    /* Central: no host cache; peers ask their front door. */
+    if (h->scn->architecture == ARCH_SUPERNODE) {
+        if (host_cache_init(&p->cache, (uint16_t)h->scn->peer.host_cache) < 0) {
+            free(p);
+            return NULL;
+        }
+        host_cache_seed(&p->cache, &h->pl, &p->rng);
     }
-    host_cache_seed(&p->cache, &h->pl, &p->rng);
     retry_guard_init(&h->scn->peer.login.retry, &p->g_login);
     retry_guard_init(&h->scn->peer.reg.retry, &p->g_reg);
     retry_guard_init(&h->scn->workload.request.retry, &p->g_req);
@@ -510,6 +613,7 @@ static void go_down(struct peer *p)
     drop_conn(p);
     event_del(&p->timer);
     p->has_ticket = false;
+    p->at_front_door = false;
     if (p->h->scn->peer.session_on_reboot == SESSION_LOSE) {
         SSL_SESSION_free(p->tls_sess); /* NULL unless resume is ticket */
         p->tls_sess = NULL;

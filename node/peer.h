@@ -72,6 +72,7 @@ struct peer {
     uint8_t state;
     bool has_ticket;
     bool ticket_refused; /* a ticket was refused since the last REGISTER_OK or boot */
+    bool at_front_door;  /* central: this REGISTER attempt is still at the front door */
 };
 
 /* The role's operations (node/role_table.h): create, destroy, and the

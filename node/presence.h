@@ -15,8 +15,19 @@
 #ifndef BS_PRESENCE_H
 #define BS_PRESENCE_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "role_table.h"
 
+struct host;
+
 extern const struct role_ops presence_role;
+
+/* A scale action of the autoscaler (coordinator/autoscale.h): servers
+ * [first, first + count) of data centre dc (indices within the DC) that
+ * live on this rank come up (from dormant or down) or go back to dormant,
+ * their clients returning to the front door. Returns how many changed. */
+int64_t presence_scale(struct host *h, uint32_t dc, uint32_t first, uint32_t count, bool up);
 
 #endif

@@ -42,6 +42,8 @@ struct role_ops {
     bool (*crash_candidate)(const void *node);
     /* A capacity event: new workers, service time or queue. */
     void (*reconfigure)(void *node, const struct scn_event *ev);
+    /* A stall event: queue requests but start none for for_ns (cap_stall). */
+    void (*stall)(void *node, int64_t for_ns);
     /* An event kind that belongs to this role alone (inject_supernodes).
      * Returns how many local nodes it touched, or -1 when the kind is not
      * this role's. */

@@ -172,7 +172,8 @@ static struct service *svc_create(struct host *h, uint32_t id, char *err, size_t
                             .c_wasted = -1,
                             .queue_us = &h->m.svc_queue_us,
                             .service_us = &h->m.svc_service_us,
-                            .emu_us = &h->m.svc_emu_us};
+                            .emu_us = &h->m.svc_emu_us,
+                            .c_busy_us = -1};
     cap_init(&s->cap, h, &h->scn->service.cap, id, &m, on_served, on_drop, s);
     if (svc_set_up(s) < 0) {
         snprintf(err, errlen, "service %u: cannot bind its UDP port", id);
@@ -226,6 +227,11 @@ static void op_reconfigure(void *node, const struct scn_event *ev)
     cap_reconfigure(&((struct service *)node)->cap, ev);
 }
 
+static void op_stall(void *node, int64_t for_ns)
+{
+    cap_stall(&((struct service *)node)->cap, for_ns);
+}
+
 const struct role_ops service_role = {
     .role = ROLE_SERVICE,
     .create = op_create,
@@ -234,4 +240,5 @@ const struct role_ops service_role = {
     .crash = op_crash,
     .restore = op_restore,
     .reconfigure = op_reconfigure,
+    .stall = op_stall,
 };

@@ -94,7 +94,9 @@ static void sn_set_state(struct supernode *sn, enum sn_state s)
         return;
     trace_state(sn->h, TRACE_SUPERNODE, "supernode", sn->id, sn_state_names[sn->state],
                 sn_state_names[s]);
-    sn->h->m.g[G_SN_COUNT] += (s == SN_UP) - (sn->state == SN_UP);
+    int up = (s == SN_UP) - (sn->state == SN_UP);
+    sn->h->m.g[G_SN_COUNT] += up;
+    sn->h->m.g[G_REG_WORKERS] += up * (int64_t)sn->srv.cap.cfg.workers;
     sn->state = s;
 }
 
@@ -476,7 +478,8 @@ struct supernode *sn_create(struct host *h, uint32_t id, bool active, bool promo
                             .g_busy = -1,
                             .c_served = C_SN_SERVED,
                             .c_rejected = -1,
-                            .c_wasted = -1};
+                            .c_wasted = -1,
+                            .c_busy_us = C_REG_BUSY_US};
     server_init(&sn->srv, h, ROLE_SUPERNODE, id, NULL, &sn_server_ops, sizeof(struct sn_conn),
                 &h->scn->supernode.conns, &h->scn->supernode.cap, &m);
     evtimer_assign(&sn->monitor, h->base, monitor_tick, sn);
@@ -593,7 +596,16 @@ static bool op_crash_candidate(const void *node)
 
 static void op_reconfigure(void *node, const struct scn_event *ev)
 {
-    cap_reconfigure(&((struct supernode *)node)->srv.cap, ev);
+    struct supernode *sn = node;
+    int64_t before = sn->srv.cap.cfg.workers;
+    cap_reconfigure(&sn->srv.cap, ev);
+    if (sn->state == SN_UP)
+        sn->h->m.g[G_REG_WORKERS] += (int64_t)sn->srv.cap.cfg.workers - before;
+}
+
+static void op_stall(void *node, int64_t for_ns)
+{
+    cap_stall(&((struct supernode *)node)->srv.cap, for_ns);
 }
 
 /* inject_supernodes: the dedicated SNs this event reserved ids for come up. */
@@ -620,5 +632,6 @@ const struct role_ops supernode_role = {
     .crash = op_crash,
     .crash_candidate = op_crash_candidate,
     .reconfigure = op_reconfigure,
+    .stall = op_stall,
     .fire = op_fire,
 };

@@ -24,6 +24,9 @@ enum trace_kind {
     TRACE_LOGIN_SERVER = 1u << 3,
     TRACE_LS_CONN = 1u << 4,
     TRACE_SERVICE = 1u << 5,
+    TRACE_PRESENCE = 1u << 6,
+    TRACE_PRES_CONN = 1u << 7,
+    TRACE_FRONT_DOOR = 1u << 8,
 };
 
 /* Read BOOTSTORM_TRACE (idempotent). */

@@ -116,6 +116,7 @@ static void start(struct fx *f, const struct scn_capacity *k)
         .c_wasted = C_LS_WASTED,
         .queue_us = &f->h.m.ls_queue_us,
         .service_us = &f->h.m.ls_service_us,
+        .c_busy_us = -1,
     };
     f->h.start_coord_ns = clock_mono_ns();
     cap_init(&f->c, &f->h, k, 7, &m, on_done, on_drop, f);
@@ -710,7 +711,7 @@ static void test_no_metrics_when_indices_negative(void **state)
 {
     struct fx *f = *state;
     struct scn_capacity k = base_cfg(1, 1 * MS, 0, ADMIT_BOUNDED_QUEUE);
-    struct cap_metrics none = {-1, -1, -1, -1, -1, NULL, NULL};
+    struct cap_metrics none = {-1, -1, -1, -1, -1, NULL, NULL, NULL, -1, NULL};
     struct metrics zero;
     uint32_t hint;
 

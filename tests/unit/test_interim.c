@@ -149,7 +149,7 @@ static void update_file_replaces_without_leftovers(void **state)
 {
     char tmpl[] = "/tmp/test_interim.XXXXXX", err[256], path[320];
     assert_non_null(mkdtemp(tmpl));
-    struct rundir *rd = rundir_open(tmpl, err, sizeof err);
+    struct rundir *rd = rundir_open(tmpl, NULL, err, sizeof err);
     assert_non_null(rd);
     assert_int_equal(rundir_update_file(rd, "run.json", "{\"a\": 1}\n"), 0);
     assert_int_equal(rundir_update_file(rd, "run.json", "{\"a\": 2}\n"), 0);

@@ -43,7 +43,7 @@ static void open_makes_parents_and_starts_the_csv_files(void **state)
     assert_non_null(mkdtemp(tmpl));
     char dir[256], path[320], err[256];
     snprintf(dir, sizeof dir, "%s/a/b", tmpl);
-    struct rundir *rd = rundir_open(dir, err, sizeof err);
+    struct rundir *rd = rundir_open(dir, NULL, err, sizeof err);
     assert_non_null(rd);
     assert_string_equal(rundir_path(rd), dir);
 
@@ -70,7 +70,7 @@ static void open_makes_parents_and_starts_the_csv_files(void **state)
 static void open_fails_with_a_message(void **state)
 {
     char err[256] = "";
-    assert_null(rundir_open("/proc/no/such/dir", err, sizeof err));
+    assert_null(rundir_open("/proc/no/such/dir", NULL, err, sizeof err));
     assert_non_null(strstr(err, "cannot create results directory /proc/no/such/dir"));
 }
 
