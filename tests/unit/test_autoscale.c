@@ -16,7 +16,7 @@
 
 static struct scenario scn;
 static struct autoscaler as;
-static struct scale_action act[SCN_MAX_DCS];
+static struct autoscale_action act[SCN_MAX_DCS];
 
 /* n_dc data centres of `servers` each, up to `max`; target 0.6, window 10 s,
  * provisioning 60 s, cool-down 30 s, scale in below 0.3. */
@@ -56,7 +56,7 @@ static void quiet(int64_t from, int64_t to, double load, uint32_t up)
             fail_msg("unexpected action at %llds", (long long)t);
 }
 
-static void assert_action(const struct scale_action *x, uint32_t dc, bool up, uint32_t first,
+static void assert_action(const struct autoscale_action *x, uint32_t dc, bool up, uint32_t first,
                           uint32_t count, int64_t decided_ns, int64_t at_ns)
 {
     assert_int_equal(x->dc, dc);
