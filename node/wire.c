@@ -16,7 +16,7 @@
  * GOSSIP) [t, 1, [32 x [u32, u32, u16]]] is 1 + 1 + 1 + 3 + 32 * 14 = 454
  * bytes. The others are far smaller: a ticket message is 93, LOGIN_REQ 46,
  * REQUEST 1 + 1 + 1 + 9 + 5 = 17, REQ_BUSY 13, the one-uint32 messages 8,
- * LOAD 3 + 6 * 5 = 33, ASSIGN 3 + 14 = 17, LOCATE 12. */
+ * LOAD at most 29 (up is one byte), ASSIGN 3 + 14 = 17, LOCATE 12. */
 #define WIRE_ENC_MAX 512
 #define WIRE_HEAD_ENC 3        /* array header (fixarray) + fixint type + fixint version */
 #define WIRE_SN_LIST_HDR 3     /* array16 header: up to 65535 entries */
@@ -25,7 +25,7 @@
 #define WIRE_U64_ENC_MAX 9
 #define WIRE_U32_ENC_MAX 5
 /* Every type and the version must be positive fixints, or the head is larger
- * than WIRE_HEAD_ENC (messages have at most 2 + 2 elements: a fixarray). */
+ * than WIRE_HEAD_ENC (messages have at most 2 + 6 elements: a fixarray). */
 _Static_assert(WIRE_LOAD <= 0x7f && WIRE_VERSION <= 0x7f, "type or version not a fixint");
 _Static_assert(WIRE_HEAD_ENC + 6 * WIRE_U32_ENC_MAX <= WIRE_ENC_MAX,
                "WIRE_ENC_MAX too small for LOAD");
@@ -464,7 +464,7 @@ static enum wire_status decode_object(const msgpack_object *root, struct wire_ms
         break;
     case WIRE_LOAD: {
         struct wire_load *l = &m->u.load;
-        uint64_t up;
+        uint64_t up = 0;
         rc = get_u32(&f[0], &l->node_id) || get_uint(&f[1], 1, &up) ||
              get_u32(&f[2], &l->clients) || get_u32(&f[3], &l->max_clients) ||
              get_u32(&f[4], &l->queue) || get_u32(&f[5], &l->load_permille);
