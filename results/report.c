@@ -98,9 +98,12 @@ static void scale_texts(const struct run *r, const struct scale_action *s, char 
     sbuf_init(&b);
     fmt_value(UNIT_SECONDS, s->decided_s, d, sizeof d);
     fmt_value(UNIT_SECONDS, s->at_s, a, sizeof a);
-    sbuf_printf(&b, "%s: %s %d in %s (%d server%s after it), decided at %s, in effect at %s",
-                r->label, s->up ? "scale_up" : "scale_down", s->count, s->datacenter, s->servers,
-                s->servers == 1 ? "" : "s", d, a);
+    sbuf_printf(&b, "%s: %s %d in %s (%d server%s after it), decided at %s", r->label,
+                s->up ? "scale_up" : "scale_down", s->count, s->datacenter, s->servers,
+                s->servers == 1 ? "" : "s", d);
+    if (isfinite(s->load))
+        sbuf_printf(&b, " (load %.0f%%)", 100 * s->load);
+    sbuf_printf(&b, ", in effect at %s", a);
     *title = b.s;
 }
 

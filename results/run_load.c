@@ -268,8 +268,10 @@ static int check_capacity(json_t *root, const char *label, char *err, size_t err
 static int check_scale_entry(json_t *e, size_t i, const char *label, char *err, size_t errlen)
 {
     static const struct key_rule rules[] = {
-        {"decided_s", T_NUM, 1}, {"at_s", T_NUM, 1},  {"datacenter", T_STR, 1},
-        {"action", T_STR, 1},    {"count", T_INT, 1}, {"servers", T_INT, 1},
+        {"decided_s", T_NUM, 1},  {"at_s", T_NUM, 1},
+        {"datacenter", T_STR, 1}, {"action", T_STR, 1},
+        {"count", T_INT, 1},      {"servers", T_INT, 1},
+        {"load", T_NUM, 0},       {"fired_s", T_NUM | T_NULL, 0},
     };
     char prefix[48];
     snprintf(prefix, sizeof prefix, "scale_actions[%zu].", i);
@@ -410,6 +412,8 @@ static void load_scale_actions(struct run *r)
         s->up = !strcmp(json_string_value(json_object_get(e, "action")), "scale_up");
         s->count = (int)json_integer_value(json_object_get(e, "count"));
         s->servers = (int)json_integer_value(json_object_get(e, "servers"));
+        json_t *load = json_object_get(e, "load");
+        s->load = json_is_number(load) ? json_number_value(load) : NAN;
     }
     r->n_scale = n;
 }

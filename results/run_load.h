@@ -41,6 +41,7 @@ struct scale_action {
     bool up;     /* scale_up (else scale_down) */
     int count;   /* servers added or removed */
     int servers; /* the data centre's active servers after it */
+    double load; /* the data centre's load when it was decided; NaN if not known */
 };
 
 /* The per-data-centre columns of a central run's timeseries.csv

@@ -51,8 +51,11 @@ size_t summarize_event_marks(const struct run *r, struct event_mark **out)
     struct event_mark *m = NULL;
     size_t n = 0;
     if (r->has_events) {
+        /* The autoscaler's actions have rows too; they are shown from
+         * run.json's scale_actions, with their data centres. */
         for (size_t i = 0; i < r->n_events; i++)
-            add_mark(&m, &n, r->events[i].scheduled_s, r->events[i].kind);
+            if (strcmp(r->events[i].kind, "scale_up") && strcmp(r->events[i].kind, "scale_down"))
+                add_mark(&m, &n, r->events[i].scheduled_s, r->events[i].kind);
     } else {
         /* Scenario form: [{"at": "12s", "reboot": {...}}, ...] */
         json_t *evs = run_scenario_get(r, "events");

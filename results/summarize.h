@@ -32,8 +32,9 @@ int summarize_print_dir(FILE *out, const char *run_dir, char *err, size_t errlen
  * values; NULL when there are no rows or peers. */
 double *summarize_online_fraction(const struct run *r);
 
-/* Distinct (time, kind) events of a run, sorted by time: from events.csv,
- * or from the scenario's events list when there is no events.csv. */
+/* Distinct (time, kind) events of a run, sorted by time: from events.csv
+ * (without the autoscaler's scale_up and scale_down rows), or from the
+ * scenario's events list when there is no events.csv. */
 struct event_mark {
     double t_s;
     char kind[24];

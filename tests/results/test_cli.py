@@ -235,11 +235,17 @@ def make_central(name, seed, scale=None, dc_cols=True):
             out.append(",".join(cells[c] for c in cols))
         return "\n".join(out)
     edit(T(d), rows)
+    if scale:  # bootstorm writes a row per action and rank to events.csv too
+        with open(os.path.join(d, "events.csv"), "a") as f:
+            for k, x in enumerate(scale):
+                for rank in (1, 2):
+                    f.write(f"{2 + k},{x['action']},{rank},{x['at_s']:.6f},"
+                            f"{x['at_s'] + 0.0002:.6f},0.200,1\n")
     return d
 
 
-SCALE = [{"decided_s": 3.0, "at_s": 5.0, "datacenter": "eu", "action": "scale_up", "count": 2,
-          "servers": 4},
+SCALE = [{"decided_s": 3.0, "at_s": 5.0, "fired_s": 5.0003, "datacenter": "eu",
+          "action": "scale_up", "count": 2, "servers": 4, "load": 0.93},
          {"decided_s": 3.0, "at_s": 5.0, "datacenter": "us_east", "action": "scale_up",
           "count": 2, "servers": 4},
          {"decided_s": 7.5, "at_s": 7.5, "datacenter": "us_east", "action": "scale_down",
@@ -264,6 +270,8 @@ check("scale actions    +2 eu at 5.00 s (4 servers), +2 us_east at 5.00 s (4 ser
       "us_east at 7.50 s (3 servers)" in flat, "summary: the scale actions in effect order")
 check(all(len(ln) <= 80 for ln in p.stdout.splitlines() if not ln.startswith("results ")),
       "summary of a central run fits 80 columns")
+check("^reboot" in flat and "^scale" not in flat,
+      "summary: the actions' events.csv rows are not event marks")
 p = rtlib.tool(a, "summary", p2p[0], old_run)
 check(p.returncode == 0 and p.stdout.count("peak server load") == 1 and
       "peak server load 140.0% (supernodes," in p.stdout,
@@ -314,6 +322,10 @@ check(">+2 eu</text>" in arch_svg and ">-1 us_east</text>" in arch_svg,
       "report: the scale actions are marked on the time charts")
 online_svg = html.split('id="online"', 1)[-1].split("</svg>", 1)[0]
 check(online_svg.count('<g class="mark">') == 3, "report: every time chart has the run's marks")
+check("central0: scale_up 2 in eu (4 servers after it), decided at 3.00 s (load 93%), in effect "
+      "at 5.00 s" in online_svg, "report: a mark's tooltip")
+check(">scale_up</text>" not in html and 'class="event"' in online_svg,
+      "report: the actions' rows in events.csv are not drawn as events")
 check("<h2>Scale actions</h2>" in html and "<td>-1</td><td>3</td>" in html,
       "report: the table of scale actions")
 check(html.count('<svg class="chart"') == 9 + 1 + 6,

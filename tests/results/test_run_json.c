@@ -915,8 +915,9 @@ static char *central_json(const char *seed, const char *top)
 }
 
 static const char scale_ok[] =
-    "\"scale_actions\": [{\"decided_s\": 0.5, \"at_s\": 1.5, \"datacenter\": \"eu\", "
-    "\"action\": \"scale_up\", \"count\": 2, \"servers\": 4}, {\"decided_s\": 1.0, \"at_s\": "
+    "\"scale_actions\": [{\"decided_s\": 0.5, \"at_s\": 1.5, \"fired_s\": 1.5002, "
+    "\"datacenter\": \"eu\", \"action\": \"scale_up\", \"count\": 2, \"servers\": 4, "
+    "\"load\": 0.93}, {\"decided_s\": 1.0, \"at_s\": "
     "1.0, \"datacenter\": \"us_east\", \"action\": \"scale_down\", \"count\": 1, \"servers\": 1}]";
 
 /* Two rows with the registration tier's load and two data centres, one of
@@ -934,12 +935,27 @@ static void scale_actions_are_loaded_in_effect_order(void **state)
     assert_int_equal(run_load(make_run("scale", j, ts_central), &r, err, sizeof err), 0);
     assert_int_equal(r.n_scale, 2);
     assert_true(r.scale[0].up && r.scale[0].count == 2 && r.scale[0].servers == 4);
+    assert_true(r.scale[0].load == 0.93 && isnan(r.scale[1].load));
     assert_string_equal(r.scale[0].datacenter, "eu");
     assert_false(r.scale[1].up);
     assert_true(r.scale[1].decided_s == 1.0 && r.scale[1].at_s == 1.0);
     size_t *o = run_scale_order(&r); /* us_east took effect first */
     assert_true(o[0] == 1 && o[1] == 0);
     free(o);
+    run_free(&r);
+    /* Their rows in events.csv are not event marks: run.json has them. */
+    const char *dir = make_run("scale-ev", j, ts_central);
+    write_file(dir, "events.csv",
+               "event,kind,rank,scheduled_s,actual_s,skew_ms,selected\n"
+               "0,boot,1,0.000000,0.000013,0.013,10\n"
+               "1,scale_up,1,1.500000,1.500200,0.200,1\n"
+               "2,scale_down,1,1.000000,1.000100,0.100,1\n");
+    assert_int_equal(run_load(dir, &r, err, sizeof err), 0);
+    assert_int_equal(r.n_events, 3);
+    struct event_mark *m;
+    assert_int_equal(summarize_event_marks(&r, &m), 1);
+    assert_string_equal(m[0].kind, "boot");
+    free(m);
     assert_string_equal(run_architecture(&r), "central");
     run_free(&r);
     free(j);
@@ -1000,6 +1016,12 @@ static void damaged_scale_actions_are_named(void **state)
         {"\"scale_actions\": [{\"decided_s\": 1, \"at_s\": 1, \"datacenter\": \"eu\", "
          "\"action\": \"scale_up\", \"count\": 0, \"servers\": 3}]",
          "r/run.json: scale_actions[0].count should be at least 1, not 0"},
+        {"\"scale_actions\": [{\"decided_s\": 1, \"at_s\": 1, \"datacenter\": \"eu\", "
+         "\"action\": \"scale_up\", \"count\": 1, \"servers\": 3, \"load\": \"high\"}]",
+         "r/run.json: scale_actions[0].load should be a number, not a string"},
+        {"\"scale_actions\": [{\"decided_s\": 1, \"at_s\": 1, \"datacenter\": \"eu\", "
+         "\"action\": \"scale_up\", \"count\": 1, \"servers\": 3, \"fired_s\": [1]}]",
+         "r/run.json: scale_actions[0].fired_s should be a number or null, not an array"},
         {"\"scale_actions\": [{\"decided_s\": 1, \"at_s\": 1, \"datacenter\": \"eu\", "
          "\"action\": \"scale_up\", \"count\": 1, \"servers\": 3}, {\"decided_s\": 1, \"at_s\": "
          "1, \"datacenter\": \"eu\", \"action\": \"scale_up\", \"count\": 1, \"servers\": "
