@@ -162,4 +162,10 @@ check(p.returncode == 1 and "=3 ... fail: the run failed (exit 1, see " in p.std
 d, p = search("invalid", "32")
 check(p.returncode == 1 and "fail: fidelity not valid: timer lag p99 80 ms > 50 ms" in p.stdout,
       "a run whose fidelity is not valid does not count")
+d, p = search("ignored", "32", "--ignore-fidelity")
+check(p.returncode == 0 and "PASS: recovered in 5.00 s (fidelity NOT VALID, ignored)" in p.stdout
+      and f"capacity needed: {KEY}=32 " in p.stdout,
+      "--ignore-fidelity: it counts, and the table says its fidelity was not valid")
+check(rtlib.load_json(os.path.join(d, "capacity.json"))["ignore_fidelity"] is True,
+      "capacity.json records --ignore-fidelity")
 check.done()
