@@ -250,9 +250,11 @@ static void *op_create(struct host *h, uint32_t id, char *err, size_t errlen)
         return NULL;
     }
     /* The servers up at start are known healthy until their reports take
-     * over (they send the first one as soon as they listen). */
+     * over: from run time 0 on, as the nodes are made before the run starts
+     * and reports sent before this front door listens are lost. */
+    int64_t now = host_now(h);
     for (uint32_t i = 0; i < ct->dc[f->dc].servers && i < n; i++)
-        balancer_set_initial_up(&f->bl, i, host_now(h));
+        balancer_set_initial_up(&f->bl, i, now > 0 ? now : 0);
     struct cap_metrics m = {.g_queue = -1,
                             .g_busy = -1,
                             .c_served = -1,
