@@ -92,7 +92,8 @@
     X(PRES_CRASHES, "pres_crashes")                                                                \
     X(PRES_OVERLOAD_ACTIONS, "pres_overload_actions")                                              \
     X(SCALED_UP, "scaled_up")                                                                      \
-    X(SCALED_DOWN, "scaled_down")
+    X(SCALED_DOWN, "scaled_down")                                                                  \
+    X(FD_CRASHES, "fd_crashes")
 
 #define METRIC_GAUGES(X)                                                                           \
     X(OFF, "off")                                                                                  \
@@ -117,7 +118,8 @@
     X(REG_WORKERS, "reg_workers")                                                                  \
     X(FD_UP, "fd_up")                                                                              \
     X(PRES_UP, "pres_up")                                                                          \
-    X(PRES_CLIENTS, "pres_clients")
+    X(PRES_CLIENTS, "pres_clients")                                                                \
+    X(PRES_QUEUE, "pres_queue")
 
 #define X_ENUM(id, name) C_##id,
 enum metric_counter { METRIC_COUNTERS(X_ENUM) C_COUNT };

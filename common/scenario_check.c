@@ -68,11 +68,6 @@ static int check_event_target(struct scn_ctx *c, struct scn_event *e, const stru
             return scn_fail(c, dcn, "%s.%s.datacenter: no data centre '%s' (central.datacenters: %s)",
                             ipath, kind, e->dc_name, used ? names : "none");
         }
-        if (e->kind == EV_CAPACITY)
-            return scn_fail(c, dcn,
-                            "%s.capacity.datacenter: not supported: a capacity event changes every "
-                            "node of its role",
-                            ipath);
     }
     if (!role) {
         e->role = ROLE_COUNT;
@@ -464,12 +459,9 @@ static int check_central(struct scn_ctx *c)
                             i, d->servers, d->max_servers);
         }
     }
-    if (sum < 1 - 1e-6 || sum > 1 + 1e-6) {
-        char b[40];
-        scnv_format_number(sum, b, sizeof b);
+    if (sum < 1 - 1e-6 || sum > 1 + 1e-6)
         return scn_fail(c, dcs ? dcs : c->root,
-                        "central.datacenters: the shares must add up to 1, got %s", b);
-    }
+                        "central.datacenters: the shares must add up to 1, got %.6g", sum);
 
     const uint16_t ports[] = {s->login_server.port, ct->presence.port, ct->front_door.port,
                               s->service.port};

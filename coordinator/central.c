@@ -39,8 +39,13 @@ void central_row(struct central *c, const struct dc_metrics *dc, uint64_t reg_bu
                  double interval_s, struct ts_row *r)
 {
     const struct scenario *s = c->s;
-    r->server_load = busy_share(delta(&c->prev_reg_busy_us, reg_busy_us), r->g[G_REG_WORKERS],
-                                interval_s);
+    /* Workers that went down during the interval served part of it: divide
+     * by the larger of the two ends' counts, so a tier that loses servers
+     * does not read as several times saturated. */
+    int64_t w = r->g[G_REG_WORKERS] > c->prev_reg_workers ? r->g[G_REG_WORKERS]
+                                                          : c->prev_reg_workers;
+    c->prev_reg_workers = r->g[G_REG_WORKERS];
+    r->server_load = busy_share(delta(&c->prev_reg_busy_us, reg_busy_us), w, interval_s);
     r->n_dc = s->architecture == ARCH_CENTRAL ? s->central.n_dc : 0;
     uint32_t max = s->central.presence.max_clients;
     for (uint32_t d = 0; d < r->n_dc; d++) {
@@ -54,7 +59,9 @@ void central_row(struct central *c, const struct dc_metrics *dc, uint64_t reg_bu
         x->spills = delta(&p[PREV_SPILLS], dc[d].spills);
         x->registered = delta(&p[PREV_REGISTERED], dc[d].registered);
         x->busy_us = delta(&p[PREV_BUSY], dc[d].busy_us);
-        x->load = busy_share(x->busy_us, x->workers, interval_s);
+        int64_t dw = x->workers > c->prev_workers[d] ? x->workers : c->prev_workers[d];
+        c->prev_workers[d] = x->workers;
+        x->load = busy_share(x->busy_us, dw, interval_s);
         if (max && x->servers > 0) {
             double taken = (double)x->clients / ((double)x->servers * max);
             if (taken > x->load)

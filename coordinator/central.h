@@ -32,6 +32,9 @@ struct central {
     struct autoscaler as;
     uint64_t prev[METRICS_MAX_DCS][4]; /* cumulative counters at the last row */
     uint64_t prev_reg_busy_us;
+    int64_t prev_reg_workers; /* at the last row: a tier that lost servers in the
+                               * interval had them for part of it */
+    int64_t prev_workers[METRICS_MAX_DCS];
     struct scale_record *rec;
     uint32_t n_rec, cap_rec;
 };

@@ -565,7 +565,13 @@ static int run_coordinate(struct run_ctx *x)
         for (int r = 0; r < x->world; r++)
             x->offsets[r] = x->est[r].offset_ns;
         coord_start(x->co, start, x->offsets);
-        if (!x->cli->quiet)
+        if (!x->cli->quiet && x->scn.architecture == ARCH_CENTRAL)
+            fprintf(stderr,
+                    "bootstorm: %s: %u peers, %u login servers, %u presence servers (spares "
+                    "included) in %u data centres on %d ranks; results in %s\n",
+                    x->scn.name, x->pl.n_peers, x->pl.n_ls, x->pl.n_nodes - x->pl.first_pres,
+                    x->pl.n_dc, x->world, rundir_path(x->rd));
+        else if (!x->cli->quiet)
             fprintf(stderr,
                     "bootstorm: %s: %u peers, %u login servers, %u supernodes on %d ranks; "
                     "results in %s\n",

@@ -119,7 +119,7 @@ void fidelity_assess(const struct run_record *r, double whole_run_lag_p99_ms, st
 
 static bool is_trigger(enum scn_event_kind k)
 {
-    return k == EV_REBOOT || k == EV_CRASH || k == EV_OUTAGE || k == EV_CAPACITY;
+    return k == EV_REBOOT || k == EV_CRASH || k == EV_OUTAGE || k == EV_CAPACITY || k == EV_STALL;
 }
 
 /* Capacity of a server class at the end of the run, in requests/s: the
@@ -200,7 +200,7 @@ void verdicts_assess(const struct run_record *r, struct verdict *v)
         if (r->incomplete_why && !fired(r, i))
             continue; /* the run ended before it: nothing to recover from */
         double start = r->sched_at[i] / 1e9;
-        double end = start + (e->kind == EV_OUTAGE     ? e->for_ns / 1e9
+        double end = start + (e->kind == EV_OUTAGE || e->kind == EV_STALL ? e->for_ns / 1e9
                               : e->kind == EV_CAPACITY ? 0
                                                        : e->over_ns / 1e9);
         if (!v->has_trigger || start < v->trigger_start_s)

@@ -286,6 +286,7 @@ static bool op_crash(void *node)
     struct front_door *f = node;
     if (f->state != FD_UP)
         return false;
+    f->h->m.c[C_FD_CRASHES]++;
     set_down(f);
     return true;
 }

@@ -381,7 +381,7 @@ static void *op_create(struct host *h, uint32_t id, char *err, size_t errlen)
     p->fd_ip = placement_addr(pl, fd_id);
     p->fd_port = placement_port(pl, fd_id);
     u64map_init(&p->by_user);
-    struct cap_metrics m = {.g_queue = -1,
+    struct cap_metrics m = {.g_queue = G_PRES_QUEUE,
                             .g_busy = -1,
                             .c_served = -1,
                             .c_rejected = -1,

@@ -247,6 +247,22 @@ static void no_trigger_means_no_recovery_verdict(void **state)
     assert_false(v.recovered);
 }
 
+static void a_stall_is_a_trigger_that_lasts_its_for(void **state)
+{
+    struct run_record r = trigger_run();
+    scn.events[1].kind = EV_STALL;
+    scn.events[1].role = ROLE_SERVICE;
+    scn.events[1].for_ns = 3 * NS_PER_S;
+    struct verdict v;
+    verdicts_assess(&r, &v);
+    assert_true(v.has_trigger);
+    assert_true(v.trigger_start_s == 10 && v.trigger_end_s == 13);
+    scn.events[1].kind = EV_PARTITION; /* not a trigger (yet) */
+    verdicts_assess(&r, &v);
+    assert_false(v.has_trigger);
+    scn.events[1].kind = EV_REBOOT;
+}
+
 static void overload_with_no_goodput_that_stays_is_metastable(void **state)
 {
     struct run_record r = trigger_run();
@@ -318,6 +334,7 @@ int main(void)
         cmocka_unit_test(staying_low_is_not_recovered),
         cmocka_unit_test(collapse_after_the_trigger_is_not_an_instant_recovery),
         cmocka_unit_test(no_trigger_means_no_recovery_verdict),
+        cmocka_unit_test(a_stall_is_a_trigger_that_lasts_its_for),
         cmocka_unit_test(overload_with_no_goodput_that_stays_is_metastable),
         cmocka_unit_test(overload_that_fades_is_not_metastable),
         cmocka_unit_test(high_goodput_at_capacity_is_not_metastable),
