@@ -62,10 +62,13 @@ bool balancer_report(struct balancer *bl, uint32_t node_id, bool up, uint32_t cl
     return true;
 }
 
-/* The front door's estimate of the backend's current connections. */
+/* The front door's estimate of the backend's current connections: its
+ * registered clients, the requests waiting in its queue (each holds a
+ * client's connection, as a proxy's connection count would show), and the
+ * clients sent there since the report. */
 static uint64_t estimate(const struct backend *be)
 {
-    return (uint64_t)be->clients + be->assigned;
+    return (uint64_t)be->clients + be->queue + be->assigned;
 }
 
 bool balancer_healthy(const struct balancer *bl, uint32_t i, int64_t now_ns)

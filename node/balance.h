@@ -23,15 +23,22 @@
  * data, always taking the least-loaded server does worse than picking at
  * random, while the better of two random choices stays good). So
  * the front door adds its own ASSIGNs since the report to the reported
- * count: clients + assigned is its best estimate of the server's current
- * connections, and a report (which should already include those clients)
- * resets assigned to 0. Clients assigned but not yet registered when the
- * server reports are counted by neither, a small bounded error.
+ * count: clients + queue + assigned is its best estimate of the server's
+ * current connections, and a report (which should already include those
+ * clients) resets assigned to 0. Clients assigned but not yet registered when
+ * the server reports are counted by neither, a small bounded error.
+ *
+ * Why `queue`: a request waiting in a server's queue holds its client's
+ * connection, so a proxy counting connections sees it. Counting registered
+ * clients alone ranks the server drowning in its backlog as the emptiest
+ * (its clients time out before it registers them) and sends it still more:
+ * a storm measured that way never recovered (68% online), where the
+ * supernodes, whose clients forget a server that times out, did.
  *
  * Policies (balancer_pick):
  *   round-robin        the next healthy backend after the last pick,
  *                      cyclically, skipping unhealthy ones
- *   least-connections  the healthy backend with the fewest clients +
+ *   least-connections  the healthy backend with the fewest clients + queue +
  *                      assigned; ties broken uniformly at random with rng, so
  *                      that many front doors with the same view do not all
  *                      pick the same lowest index (with rng NULL: lowest index)

@@ -72,6 +72,25 @@ static void test_least_conn_picks_lowest(void **state)
     balancer_free(&bl);
 }
 
+/* A server drowning in its queue has few registered clients (they time out
+ * before it registers them) but many open connections: least-connections
+ * and power of two choices count the queue, and send new clients elsewhere. */
+static void test_queue_counts_as_connections(void **state)
+{
+    enum scn_balance policies[] = {BALANCE_LEAST_CONN, BALANCE_P2C};
+    for (int k = 0; k < 2; k++) {
+        struct balancer bl;
+        struct rng rng;
+        rng_seed(&rng, 7, 1, 0);
+        assert_int_equal(balancer_init(&bl, ids, 2, policies[k], STALE), 0);
+        balancer_report(&bl, 10, true, 5, 0, 400, 1.0, 0);  /* 5 clients, 400 waiting */
+        balancer_report(&bl, 11, true, 100, 0, 0, 0.5, 0);  /* 100 clients, none waiting */
+        for (int i = 0; i < 50; i++)
+            assert_int_equal(balancer_pick(&bl, 1, &rng), 1);
+        balancer_free(&bl);
+    }
+}
+
 /* 3 servers reported at 10/20/30 clients, then 60 picks before the next
  * report: the assignments fill the gaps, and all end at 40. */
 static void test_least_conn_spreads_burst(void **state)
@@ -226,6 +245,7 @@ int main(void)
         cmocka_unit_test(test_round_robin_cycles_and_skips),
         cmocka_unit_test(test_least_conn_picks_lowest),
         cmocka_unit_test(test_least_conn_spreads_burst),
+        cmocka_unit_test(test_queue_counts_as_connections),
         cmocka_unit_test(test_least_conn_ties_at_random),
         cmocka_unit_test(test_p2c_avoids_most_loaded_and_is_deterministic),
         cmocka_unit_test(test_health),
