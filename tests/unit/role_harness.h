@@ -14,8 +14,13 @@
  *
  * What it uses beyond host.h, scenario.h, pki.h, placement.h and metrics.h:
  * node/wire.h (the codec), node/tls.h (the client context, to talk to a
- * login server) and node/ticket.h (credentials and signed tickets, to talk
- * to a supernode without a login server).
+ * login server), node/ticket.h (credentials and signed tickets, to talk
+ * to a supernode without a login server) and node/role_table.h (to call a
+ * role's operations on one node: crash, stall).
+ *
+ * UDP sockets (rh_udp_*) play the datagram side: a sender bound to any
+ * 127.x address (a node's own, or a forger's), or a receiver bound to a
+ * stopped node's address and port, to read what other nodes send it.
  *
  * Everything is static inline: each test_*.c is its own executable. */
 #ifndef BS_ROLE_HARNESS_H
@@ -32,6 +37,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -50,6 +56,7 @@
 #include "common/placement.h"
 #include "common/scenario.h"
 #include "node/host.h"
+#include "node/role_table.h"
 #include "node/ticket.h"
 #include "node/tls.h"
 #include "node/wire.h"
@@ -60,6 +67,7 @@
 #define RH_CLIENT_IP 0x7f000001u /* 127.0.0.1 */
 #define RH_MAX_CLIENTS 128
 #define RH_MAX_MSGS 8
+#define RH_MAX_UDP 16
 
 struct rh;
 
@@ -86,6 +94,8 @@ struct rh {
     bool have_pki, have_host, have_keys;
     struct rh_client *cl[RH_MAX_CLIENTS];
     uint32_t n_cl;
+    int udp[RH_MAX_UDP]; /* rh_udp_bind's sockets still open */
+    uint32_t n_udp;
 };
 
 /* ---- fixture ---- */
@@ -108,6 +118,8 @@ static inline int rh_teardown(void **state)
             bufferevent_free(r->cl[i]->bev);
         free(r->cl[i]);
     }
+    for (uint32_t i = 0; i < r->n_udp; i++)
+        close(r->udp[i]);
     if (r->have_host)
         host_destroy(&r->h);
     if (r->tls)
@@ -238,6 +250,20 @@ static inline uint32_t rh_fire(struct rh *r, uint32_t idx)
 {
     assert_true(idx < r->scn.n_events);
     return host_fire_event(&r->h, idx, &r->scn.events[idx]);
+}
+
+/* ---- nodes ---- */
+
+/* Node `id` of `role` (every node lives on this host: world 1), to call its
+ * role's operations (role_table[role]->crash, ->stall) directly. */
+static inline void *rh_node(const struct rh *r, enum role role, uint32_t id)
+{
+    const struct node_set *set = &r->h.nodes[role];
+    for (uint32_t i = 0; i < set->n; i++)
+        if (role_table[role]->id(set->v[i]) == id)
+            return set->v[i];
+    fail_msg("no %s node %u on this host", role_name(role), id);
+    return NULL;
 }
 
 /* ---- addresses ---- */
@@ -392,6 +418,75 @@ static inline void rh_close(struct rh_client *c)
         c->bev = NULL;
     }
     c->closed = true;
+}
+
+/* ---- UDP ---- */
+
+/* A non-blocking UDP socket bound to ip:port (port 0: any), closed at
+ * teardown (or by rh_udp_close). */
+static inline int rh_udp_bind(struct rh *r, uint32_t ip, uint16_t port)
+{
+    assert_true(r->n_udp < RH_MAX_UDP);
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(ip);
+    sa.sin_port = htons(port);
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+        int e = errno;
+        close(fd);
+        fail_msg("UDP bind to %u.%u.%u.%u:%u: %s", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff,
+                 ip & 0xff, port, strerror(e));
+    }
+    r->udp[r->n_udp++] = fd;
+    return fd;
+}
+
+static inline void rh_udp_close(struct rh *r, int fd)
+{
+    for (uint32_t i = 0; i < r->n_udp; i++)
+        if (r->udp[i] == fd) {
+            close(fd);
+            r->udp[i] = r->udp[--r->n_udp];
+            return;
+        }
+    fail_msg("UDP socket %d is not the harness's", fd);
+}
+
+/* Send one datagram of len bytes to ip:port. */
+static inline void rh_udp_send_raw(int fd, uint32_t ip, uint16_t port, const void *buf, size_t len)
+{
+    struct sockaddr_in to;
+    memset(&to, 0, sizeof to);
+    to.sin_family = AF_INET;
+    to.sin_addr.s_addr = htonl(ip);
+    to.sin_port = htons(port);
+    assert_int_equal(sendto(fd, buf, len, 0, (struct sockaddr *)&to, sizeof to), (ssize_t)len);
+}
+
+/* One message as one datagram (a payload, no length prefix). */
+static inline void rh_udp_send(int fd, uint32_t ip, uint16_t port, const struct wire_msg *m)
+{
+    uint8_t buf[1024];
+    int n = wire_encode_payload(m, buf, sizeof buf);
+    assert_true(n > 0);
+    rh_udp_send_raw(fd, ip, port, buf, (size_t)n);
+}
+
+/* Take one waiting datagram: WIRE_NEED_MORE when none waits, else how it
+ * decoded into *m, with its source address in *src. */
+static inline enum wire_status rh_udp_recv(int fd, struct wire_msg *m, uint32_t *src)
+{
+    uint8_t buf[2048];
+    struct sockaddr_in from;
+    socklen_t fl = sizeof from;
+    ssize_t n = recvfrom(fd, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
+    if (n < 0)
+        return WIRE_NEED_MORE;
+    *src = ntohl(from.sin_addr.s_addr);
+    return wire_decode_payload(buf, (size_t)n, m);
 }
 
 /* ---- messages ---- */
