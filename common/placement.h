@@ -25,8 +25,8 @@ struct placement {
     uint32_t first_svc, first_sn, first_peer, first_inj;
     /* central: front doors (one per data centre) and presence servers */
     uint32_t n_dc, first_fd, first_pres;
-    uint32_t dc_first[SCN_MAX_DCS]; /* first presence server id of each DC */
-    uint32_t dc_max[SCN_MAX_DCS];   /* its presence servers (spares included) */
+    uint32_t dc_first[SCN_MAX_DCS];   /* first presence server id of each DC */
+    uint32_t dc_max[SCN_MAX_DCS];     /* its presence servers (spares included) */
     double dc_share_end[SCN_MAX_DCS]; /* cumulative peer shares, for home_dc */
     uint64_t seed;
     int world_size;

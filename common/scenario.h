@@ -238,16 +238,16 @@ struct scenario {
         uint32_t n_dc;
         struct scn_presence {
             uint16_t port;
-            uint32_t max_clients;          /* 0 = unlimited; when full: REDIRECT */
-            struct scn_capacity cap;       /* per REGISTER and KEEPALIVE */
-            struct scn_conn_limits conns;  /* as login_server's */
-            struct scn_overload overload;  /* as supernode.overload (shutdown only) */
-            int64_t report_interval_ns;    /* LOAD report to the DC's front door */
+            uint32_t max_clients;         /* 0 = unlimited; when full: REDIRECT */
+            struct scn_capacity cap;      /* per REGISTER and KEEPALIVE */
+            struct scn_conn_limits conns; /* as login_server's */
+            struct scn_overload overload; /* as supernode.overload (shutdown only) */
+            int64_t report_interval_ns;   /* LOAD report to the DC's front door */
         } presence;
         struct scn_front_door {
-            uint16_t port;                /* TCP for LOCATE, UDP for LOAD reports */
+            uint16_t port; /* TCP for LOCATE, UDP for LOAD reports */
             enum scn_balance balance;
-            struct scn_capacity cap;      /* per LOCATE */
+            struct scn_capacity cap; /* per LOCATE */
             struct scn_conn_limits conns;
         } front_door;
         struct scn_global {
@@ -256,10 +256,10 @@ struct scenario {
             int64_t staleness_ns; /* age of the DC view the global policy acts on */
         } global;
         struct scn_autoscale {
-            double target;          /* utilisation to hold; 0 = no autoscaling */
-            int64_t window_ns;      /* above target this long before adding servers */
+            double target;           /* utilisation to hold; 0 = no autoscaling */
+            int64_t window_ns;       /* above target this long before adding servers */
             int64_t provisioning_ns; /* decision to a new server taking clients */
-            int64_t cooldown_ns;    /* below scale_in_below this long before removing one */
+            int64_t cooldown_ns;     /* below scale_in_below this long before removing one */
             double scale_in_below;
         } autoscale;
     } central;

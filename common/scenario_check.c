@@ -49,8 +49,8 @@ static int check_event_target(struct scn_ctx *c, struct scn_event *e, const stru
                         kind, central && e->kind != EV_CAPACITY ? " (or datacenter)" : "");
     if (dcn) {
         if (!central)
-            return scn_fail(c, dcn, "%s.%s.datacenter: only used with architecture: central",
-                            ipath, kind);
+            return scn_fail(c, dcn, "%s.%s.datacenter: only used with architecture: central", ipath,
+                            kind);
         e->dc = 0;
         for (uint32_t i = 0; i < s->central.n_dc && i < SCN_MAX_DCS; i++)
             if (!strcmp(s->central.dc[i].name, e->dc_name))
@@ -65,7 +65,8 @@ static int check_event_target(struct scn_ctx *c, struct scn_event *e, const stru
                 if (n > 0 && (size_t)n < sizeof names - used)
                     used += (size_t)n;
             }
-            return scn_fail(c, dcn, "%s.%s.datacenter: no data centre '%s' (central.datacenters: %s)",
+            return scn_fail(c, dcn,
+                            "%s.%s.datacenter: no data centre '%s' (central.datacenters: %s)",
                             ipath, kind, e->dc_name, used ? names : "none");
         }
     }
@@ -152,8 +153,8 @@ int scn_check_event(struct scn_ctx *c, const struct tnode *it, struct scn_event 
                             ipath);
         break;
     case EV_OUTAGE:
-        if (e->role != ROLE_LOGIN_SERVER && e->role != ROLE_SERVICE &&
-            e->role != ROLE_FRONT_DOOR && e->role != ROLE_PRESENCE && e->role != ROLE_COUNT)
+        if (e->role != ROLE_LOGIN_SERVER && e->role != ROLE_SERVICE && e->role != ROLE_FRONT_DOOR &&
+            e->role != ROLE_PRESENCE && e->role != ROLE_COUNT)
             return scn_fail(c, role ? role : act, "%s.outage.role: must be %s, got %s", ipath,
                             s->architecture == ARCH_CENTRAL
                                 ? "login_server, service, front_door or presence"
@@ -422,10 +423,8 @@ static int check_central(struct scn_ctx *c)
     struct scn_central *ct = &s->central;
     const struct tnode *k;
     static const char *const sn_keys[][3] = {
-        {"supernode", NULL, NULL},
-        {"nodes", "supernodes", NULL},
-        {"nodes", "bootstrap", NULL},
-        {"peer", "host_cache", NULL},
+        {"supernode", NULL, NULL},          {"nodes", "supernodes", NULL},
+        {"nodes", "bootstrap", NULL},       {"peer", "host_cache", NULL},
         {"network", "impair", "supernode"},
     };
     for (size_t i = 0; i < sizeof sn_keys / sizeof sn_keys[0]; i++) {
@@ -474,8 +473,8 @@ static int check_central(struct scn_ctx *c)
         for (size_t j = 0; j < i; j++)
             if (ports[i] == ports[j])
                 return scn_fail(c, first_of(c, port_offs[i], port_offs[j]),
-                                "%s: must differ from %s (both are %u)", port_keys[i],
-                                port_keys[j], (unsigned)ports[i]);
+                                "%s: must differ from %s (both are %u)", port_keys[i], port_keys[j],
+                                (unsigned)ports[i]);
 
     if (check_capacity(c, OFF(central.presence.cap), "central.presence") < 0 ||
         check_capacity(c, OFF(central.front_door.cap), "central.front_door") < 0)
@@ -492,20 +491,18 @@ static int check_central(struct scn_ctx *c)
                         "overload.lag > 0",
                         scn_overload_names[o->action]);
     if (o->load > 0 && ct->presence.max_clients == 0)
-        return scn_fail(c,
-                        first_of(c, OFF(central.presence.overload.load),
-                                 OFF(central.presence.max_clients)),
-                        "central.presence.overload.load: needs central.presence.max_clients > 0 "
-                        "(the load is clients / max_clients)");
+        return scn_fail(
+            c, first_of(c, OFF(central.presence.overload.load), OFF(central.presence.max_clients)),
+            "central.presence.overload.load: needs central.presence.max_clients > 0 "
+            "(the load is clients / max_clients)");
     const struct scn_autoscale *a = &ct->autoscale;
     if (a->target > 0 && a->scale_in_below >= a->target) {
         char t[40], b[40];
         scnv_format_number(a->target, t, sizeof t);
         scnv_format_number(a->scale_in_below, b, sizeof b);
-        return scn_fail(c,
-                        first_of(c, OFF(central.autoscale.scale_in_below),
-                                 OFF(central.autoscale.target)),
-                        "central.autoscale.scale_in_below: must be below target (%s), got %s", t, b);
+        return scn_fail(
+            c, first_of(c, OFF(central.autoscale.scale_in_below), OFF(central.autoscale.target)),
+            "central.autoscale.scale_in_below: must be below target (%s), got %s", t, b);
     }
     return 0;
 }
@@ -528,7 +525,7 @@ int scn_check_rules(struct scn_ctx *c)
                 path_key(c, central_keys[i][0], central_keys[i][1], central_keys[i][2]);
             if (k)
                 return not_for_arch(c, k,
-                                    i == 0 ? "central"
+                                    i == 0   ? "central"
                                     : i == 1 ? "network.impair.front_door"
                                              : "network.impair.presence");
         }

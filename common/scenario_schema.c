@@ -221,7 +221,10 @@ const struct field scn_datacenter_fields[] = {
 };
 
 static const struct fdef front_door_cap_defaults[] = {
-    {"workers", "8"}, {"service_time", "100us"}, {"queue", "1024"}, {NULL, NULL},
+    {"workers", "8"},
+    {"service_time", "100us"},
+    {"queue", "1024"},
+    {NULL, NULL},
 };
 
 static const struct field presence_fields[] = {

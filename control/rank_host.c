@@ -107,9 +107,8 @@ static void scale_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct rank_scale *sc = arg;
     struct rank_host *rh = sc->rh;
-    struct ctrl_fired r = {.event = CTRL_SCALE_EVENT + sc->a.action,
-                           .rank = rh->h->rank,
-                           .scheduled_ns = sc->a.at_ns};
+    struct ctrl_fired r = {
+        .event = CTRL_SCALE_EVENT + sc->a.action, .rank = rh->h->rank, .scheduled_ns = sc->a.at_ns};
     r.actual_ns = host_now(rh->h);
     int64_t n = presence_scale(rh->h, sc->a.dc, sc->a.first, sc->a.count, sc->a.up != 0);
     r.selected = n > 0 ? (uint32_t)n : 0;

@@ -93,11 +93,11 @@ static bool scale_in(struct autoscaler *a, uint32_t i, int64_t now_ns, struct au
         return false;
     d->active--;
     *out = (struct autoscale_action){.dc = i,
-                                 .up = false,
-                                 .first = d->active,
-                                 .count = 1,
-                                 .decided_ns = now_ns,
-                                 .at_ns = now_ns};
+                                     .up = false,
+                                     .first = d->active,
+                                     .count = 1,
+                                     .decided_ns = now_ns,
+                                     .at_ns = now_ns};
     d->below_since_ns = now_ns;
     d->last_action_ns = now_ns;
     return true;

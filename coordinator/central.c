@@ -42,8 +42,8 @@ void central_row(struct central *c, const struct dc_metrics *dc, uint64_t reg_bu
     /* Workers that went down during the interval served part of it: divide
      * by the larger of the two ends' counts, so a tier that loses servers
      * does not read as several times saturated. */
-    int64_t w = r->g[G_REG_WORKERS] > c->prev_reg_workers ? r->g[G_REG_WORKERS]
-                                                          : c->prev_reg_workers;
+    int64_t w =
+        r->g[G_REG_WORKERS] > c->prev_reg_workers ? r->g[G_REG_WORKERS] : c->prev_reg_workers;
     c->prev_reg_workers = r->g[G_REG_WORKERS];
     r->server_load = busy_share(delta(&c->prev_reg_busy_us, reg_busy_us), w, interval_s);
     r->n_dc = s->architecture == ARCH_CENTRAL ? s->central.n_dc : 0;
@@ -140,9 +140,8 @@ json_t *central_scale_json(const struct central *c)
                               x->a.decided_ns / 1e9, "at_s", x->a.at_ns / 1e9, "fired_s",
                               x->fired_ns >= 0 ? json_real(x->fired_ns / 1e9) : json_null(),
                               "datacenter", c->s->central.dc[x->a.dc].name, "action",
-                              x->a.up ? "scale_up" : "scale_down", "count",
-                              (json_int_t)x->a.count, "servers", (json_int_t)x->servers, "load",
-                              x->load);
+                              x->a.up ? "scale_up" : "scale_down", "count", (json_int_t)x->a.count,
+                              "servers", (json_int_t)x->servers, "load", x->load);
         if (!o || json_array_append_new(arr, o) < 0) {
             json_decref(arr);
             return NULL;

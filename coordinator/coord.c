@@ -199,8 +199,7 @@ static void autoscale(struct coord *c, const struct ts_row *r)
         if (!c->meta.quiet)
             fprintf(stderr, "%sbootstorm: %s: %s%u server%s at %.1f s (load %.2f)\n",
                     c->tty ? "\n" : "", c->scn->central.dc[a[i].dc].name, a[i].up ? "+" : "-",
-                    a[i].count, a[i].count == 1 ? "" : "s", a[i].at_ns / 1e9,
-                    r->dc[a[i].dc].load);
+                    a[i].count, a[i].count == 1 ? "" : "s", a[i].at_ns / 1e9, r->dc[a[i].dc].load);
     }
 }
 
@@ -303,8 +302,7 @@ static void emit_rows(struct coord *c)
         r->cpu_max = a->cpu_max;
         r->ranks = a->got;
         r->emu_stall_ms = (double)interval_stall(c, c->next_row) / 1e6;
-        central_row(&c->central, a->dc, a->c[C_REG_BUSY_US],
-                    c->scn->metrics.interval_ns / 1e9, r);
+        central_row(&c->central, a->dc, a->c[C_REG_BUSY_US], c->scn->metrics.interval_ns / 1e9, r);
         if (a->iv) {
             if (a->iv->login_us.count)
                 r->login_emu_p99_ms = (double)hist_quantile(&a->iv->login_emu_us, 0.99) / 1e3;

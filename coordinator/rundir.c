@@ -79,7 +79,8 @@ struct rundir *rundir_open(const char *dir, const struct scenario *s, char *err,
         fprintf(r->ts, ",%s", metrics_gauge_name(g));
     for (int c = 0; c < C_COUNT; c++)
         fprintf(r->ts, ",%s", metrics_counter_name(c));
-    fprintf(r->ts, ",lag_p99_ms,lag_max_ms,cpu_max,ranks,emu_stall_ms,login_emu_p99_ms,server_load");
+    fprintf(r->ts,
+            ",lag_p99_ms,lag_max_ms,cpu_max,ranks,emu_stall_ms,login_emu_p99_ms,server_load");
     r->n_dc = s && s->architecture == ARCH_CENTRAL ? s->central.n_dc : 0;
     for (uint32_t d = 0; d < r->n_dc; d++) {
         const char *n = s->central.dc[d].name;

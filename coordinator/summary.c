@@ -201,8 +201,8 @@ void verdicts_assess(const struct run_record *r, struct verdict *v)
             continue; /* the run ended before it: nothing to recover from */
         double start = r->sched_at[i] / 1e9;
         double end = start + (e->kind == EV_OUTAGE || e->kind == EV_STALL ? e->for_ns / 1e9
-                              : e->kind == EV_CAPACITY ? 0
-                                                       : e->over_ns / 1e9);
+                              : e->kind == EV_CAPACITY                    ? 0
+                                                                          : e->over_ns / 1e9);
         if (!v->has_trigger || start < v->trigger_start_s)
             v->trigger_start_s = start;
         if (!v->has_trigger || end > v->trigger_end_s)

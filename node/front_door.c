@@ -173,14 +173,14 @@ static int go_up(struct front_door *f)
     char err[256];
     f->udp = conn_udp_socket(h, f->ip, f->port);
     if (f->udp < 0) {
-        fprintf(stderr, "bootstorm: rank %d: front door %u: cannot bind UDP port %u: %s\n",
-                h->rank, f->id, f->port, strerror(errno));
+        fprintf(stderr, "bootstorm: rank %d: front door %u: cannot bind UDP port %u: %s\n", h->rank,
+                f->id, f->port, strerror(errno));
         return -1;
     }
     f->udp_ev = event_new(h->base, f->udp, EV_READ | EV_PERSIST, on_report, f);
     if (!f->udp_ev || event_add(f->udp_ev, NULL) < 0 ||
-        server_listen(&f->srv, f->ip, f->port, (int)h->scn->login_server.backlog, err,
-                      sizeof err) < 0) {
+        server_listen(&f->srv, f->ip, f->port, (int)h->scn->login_server.backlog, err, sizeof err) <
+            0) {
         fprintf(stderr, "bootstorm: rank %d: front door %u: %s\n", h->rank, f->id,
                 f->udp_ev ? err : "out of memory");
         if (f->udp_ev)
@@ -296,10 +296,20 @@ static bool op_crash_candidate(const void *node)
     return ((const struct front_door *)node)->state == FD_UP;
 }
 
+/* Back after an outage. The servers it last saw up count as just reported
+ * (counts kept), as the initial servers do at the start: their first
+ * report after a whole data centre's outage may have reached the front
+ * door before it listened again, and the next comes an interval later. */
 static bool op_restore(void *node)
 {
     struct front_door *f = node;
-    return f->state == FD_DOWN && go_up(f) == 0;
+    if (f->state != FD_DOWN || go_up(f) < 0)
+        return false;
+    int64_t now = host_now(f->h);
+    for (uint32_t i = 0; i < f->bl.n; i++)
+        if (f->bl.b[i].reported_ns >= 0 && f->bl.b[i].up)
+            f->bl.b[i].reported_ns = now;
+    return true;
 }
 
 static void op_reconfigure(void *node, const struct scn_event *ev)

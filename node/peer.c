@@ -376,8 +376,8 @@ static void sn_event(struct bufferevent *bev, short what, void *arg)
 static void connect_registrar(struct peer *p, uint32_t ip, uint16_t port)
 {
     struct host *h = p->h;
-    switch (conn_connect(h, ROLE_PEER, NULL, p->ip, ip, port, sn_read, NULL, sn_event, p,
-                         &p->bev)) {
+    switch (
+        conn_connect(h, ROLE_PEER, NULL, p->ip, ip, port, sn_read, NULL, sn_event, p, &p->bev)) {
     case CONN_STARTED:
         break;
     case CONN_ERR_SOCKET: /* outside the allowed networks: a stale entry */

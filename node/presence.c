@@ -60,8 +60,8 @@ struct presence {
     /* LOAD reports to the front door */
     int udp;
     struct event report;
-    int64_t report_at_ns;     /* run time of the last report */
-    uint64_t report_busy_us;  /* the capacity model's busy time then */
+    int64_t report_at_ns;    /* run time of the last report */
+    uint64_t report_busy_us; /* the capacity model's busy time then */
     uint32_t fd_ip;
     uint16_t fd_port;
 };
@@ -167,7 +167,8 @@ static void serve_register(struct pres_conn *c)
     pc_set_state(c, PC_REGISTERED);
     h->m.c[C_PRES_REGISTERED]++;
     dcm(p)->registered++;
-    struct wire_msg r = {.type = WIRE_REGISTER_OK}; /* no list: peers find servers via the front door */
+    struct wire_msg r = {.type =
+                             WIRE_REGISTER_OK}; /* no list: peers find servers via the front door */
     srv_conn_send(&c->base, &r);
 }
 
@@ -472,7 +473,7 @@ int64_t presence_scale(struct host *h, uint32_t dc, uint32_t first, uint32_t cou
             h->m.c[C_SCALED_UP]++;
             n++;
         } else if (!up && p->state == PRES_UP) {
-            set_down(p, true); /* its clients go back to the front door */
+            set_down(p, true);               /* its clients go back to the front door */
             pres_set_state(p, PRES_DORMANT); /* a spare again */
             h->m.c[C_SCALED_DOWN]++;
             n++;

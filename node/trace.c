@@ -13,10 +13,14 @@ static const struct {
     const char *name;
     unsigned mask;
 } kinds[] = {
-    {"peer", TRACE_PEER},       {"supernode", TRACE_SUPERNODE},
-    {"sn_conn", TRACE_SN_CONN}, {"login_server", TRACE_LOGIN_SERVER},
-    {"ls_conn", TRACE_LS_CONN}, {"service", TRACE_SERVICE},
-    {"presence", TRACE_PRESENCE}, {"pres_conn", TRACE_PRES_CONN},
+    {"peer", TRACE_PEER},
+    {"supernode", TRACE_SUPERNODE},
+    {"sn_conn", TRACE_SN_CONN},
+    {"login_server", TRACE_LOGIN_SERVER},
+    {"ls_conn", TRACE_LS_CONN},
+    {"service", TRACE_SERVICE},
+    {"presence", TRACE_PRESENCE},
+    {"pres_conn", TRACE_PRES_CONN},
     {"front_door", TRACE_FRONT_DOOR},
 };
 

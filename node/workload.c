@@ -41,6 +41,7 @@ struct workload {
     int fd;
     struct event *rx;
     struct event arrival;
+    int64_t next_arrival_ns; /* run time the next arrival is due; INT64_MIN: not yet */
     struct rng rng;
     uint32_t next_id;
     struct req *slot[SLOTS];
@@ -164,33 +165,56 @@ static void attempt(struct req *r)
         h->m.c[C_SOCKET_ERRORS]++; /* lost like a dropped datagram: the timeout handles it */
 }
 
+/* Arrivals handled in one wake-up at most; more that are due wait for the
+ * next turn of the loop (at once), so a late rank catches up without
+ * starving its sockets. */
+#define ARRIVAL_BURST 256
+
+/* One arrival: a local peer drawn at random, kept only if it is online. */
+static void arrive(struct workload *w)
+{
+    struct host *h = w->h;
+    uint32_t i = rng_below(&w->rng, host_n_peers(h));
+    if (host_peer(h, i)->state != PEER_ONLINE)
+        return;
+    uint32_t id = w->next_id++;
+    if (w->slot[id % SLOTS]) {
+        h->m.c[C_REQ_DROPPED]++; /* the rank's table is full */
+        return;
+    }
+    struct req *r = calloc(1, sizeof *r);
+    if (!r)
+        return;
+    r->w = w;
+    r->id = id;
+    r->peer = i;
+    evtimer_assign(&r->timer, h->base, on_timer, r);
+    w->slot[id % SLOTS] = r;
+    r->state = REQ_WAITING;
+    attempt(r);
+}
+
 /* Poisson arrivals at request_rate per peer over all local peers, thinned to
- * the online ones: exactly request_rate per online peer. */
+ * the online ones: exactly request_rate per online peer. The process runs
+ * in run time, each arrival due a random gap after the previous one's due
+ * time, not after the moment its timer ran: a busy rank that runs the timer
+ * late sends the arrivals that fell due meanwhile, instead of thinning the
+ * open-loop load by its own lateness (at load average 5 on 2 cores, 28%
+ * fewer requests than asked were sent). */
 static void arrival(evutil_socket_t fd, short what, void *arg)
 {
     struct workload *w = arg;
     struct host *h = w->h;
     double rate = h->scn->workload.request_rate * host_n_peers(h);
-    uint32_t i = rng_below(&w->rng, host_n_peers(h));
-    if (host_peer(h, i)->state == PEER_ONLINE) {
-        uint32_t id = w->next_id++;
-        if (w->slot[id % SLOTS]) {
-            h->m.c[C_REQ_DROPPED]++; /* the rank's table is full */
-        } else {
-            struct req *r = calloc(1, sizeof *r);
-            if (r) {
-                r->w = w;
-                r->id = id;
-                r->peer = i;
-                evtimer_assign(&r->timer, h->base, on_timer, r);
-                w->slot[id % SLOTS] = r;
-                r->state = REQ_WAITING;
-                attempt(r);
-            }
-        }
+    int64_t now = host_now(h);
+    if (w->next_arrival_ns == INT64_MIN)
+        w->next_arrival_ns = now;
+    for (int n = 0; n < ARRIVAL_BURST && w->next_arrival_ns <= now; n++) {
+        arrive(w);
+        double u = rng_uniform(&w->rng);
+        w->next_arrival_ns += (int64_t)(-log(1 - u) / rate * 1e9);
     }
-    double u = rng_uniform(&w->rng);
-    host_arm_in(&w->arrival, (int64_t)(-log(1 - u) / rate * 1e9));
+    host_arm_at(h, &w->arrival, w->next_arrival_ns);
 }
 
 static bool from_service(const struct host *h, uint32_t svc, const struct sockaddr_in *from)
@@ -274,6 +298,7 @@ struct workload *workload_new(struct host *h, char *err, size_t errlen)
     w->fd = -1;
     rng_seed(&w->rng, h->scn->seed, 0x574f524bu + (uint64_t)h->rank, RNG_STREAM_NODE);
     evtimer_assign(&w->arrival, h->base, arrival, w);
+    w->next_arrival_ns = INT64_MIN;
     if (h->scn->workload.request_rate <= 0 || host_n_peers(h) == 0 || h->pl.n_svc == 0)
         return w;
     /* Loopback mode: bound to every local address on one port, so replies

@@ -83,8 +83,8 @@ static void test_queue_counts_as_connections(void **state)
         struct rng rng;
         rng_seed(&rng, 7, 1, 0);
         assert_int_equal(balancer_init(&bl, ids, 2, policies[k], STALE), 0);
-        balancer_report(&bl, 10, true, 5, 0, 400, 1.0, 0);  /* 5 clients, 400 waiting */
-        balancer_report(&bl, 11, true, 100, 0, 0, 0.5, 0);  /* 100 clients, none waiting */
+        balancer_report(&bl, 10, true, 5, 0, 400, 1.0, 0); /* 5 clients, 400 waiting */
+        balancer_report(&bl, 11, true, 100, 0, 0, 0.5, 0); /* 100 clients, none waiting */
         for (int i = 0; i < 50; i++)
             assert_int_equal(balancer_pick(&bl, 1, &rng), 1);
         balancer_free(&bl);
