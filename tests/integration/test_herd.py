@@ -118,8 +118,12 @@ def common_checks(out, what):
     check(fid["emulator_bound"] == bound, f"{what}: fidelity.emulator_bound lists them ({bound})")
     rows = bslib.load_csv(os.path.join(out, "timeseries.csv"))
     cols = list(rows[0].keys())
-    check(cols[-6:] == ["lag_p99_ms", "lag_max_ms", "cpu_max", "ranks", "emu_stall_ms",
-                        "login_emu_p99_ms"], f"{what}: the two new columns come last")
+    # Appended after ranks, in this order (later additions follow them:
+    # server_load, and a central run's data-centre columns).
+    at = cols.index("ranks") if "ranks" in cols else -1
+    check(at > 0 and cols[at - 3:at + 3] == ["lag_p99_ms", "lag_max_ms", "cpu_max", "ranks",
+                                              "emu_stall_ms", "login_emu_p99_ms"],
+          f"{what}: the two emulator-share columns follow ranks")
     with open(os.path.join(out, "histograms.json")) as f:
         h = json.load(f)
     for k in ["login_emulator", "register_emulator", "request", "request_emulator",
