@@ -117,15 +117,6 @@ static void pc_set_state(struct pres_conn *c, enum pc_state s)
 
 /* ---- requests, once a worker has served them ---- */
 
-static const struct {
-    enum metric_counter counter;
-    enum wire_reason reason;
-} refusals[] = {
-    [TICKET_FORGED] = {C_SN_REFUSED_FORGED, WIRE_REASON_FORGED_TICKET},
-    [TICKET_WRONG_ADDRESS] = {C_SN_REFUSED_REPLAY, WIRE_REASON_WRONG_ADDRESS},
-    [TICKET_EXPIRED] = {C_SN_REFUSED_EXPIRED, WIRE_REASON_EXPIRED_TICKET},
-};
-
 /* Full or refused by admission: REDIRECT, with no list: the peer asks its
  * front door again. */
 static void redirect(struct pres_conn *c)
@@ -146,8 +137,9 @@ static void serve_register(struct pres_conn *c)
     enum ticket_verdict v =
         ticket_check(&h->keys, &c->ticket, (uint64_t)(now_ms > 0 ? now_ms : 0), c->base.peer_ip);
     if (v != TICKET_VALID) {
-        struct wire_msg r = {.type = WIRE_REGISTER_FAIL, .u.reason = refusals[v].reason};
-        h->m.c[refusals[v].counter]++;
+        const struct ticket_refusal *why = ticket_refusal_of(v);
+        struct wire_msg r = {.type = WIRE_REGISTER_FAIL, .u.reason = why->reason};
+        h->m.c[why->counter]++;
         pc_set_state(c, PC_CLOSING);
         srv_conn_send(&c->base, &r);
         return;

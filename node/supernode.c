@@ -203,15 +203,6 @@ static void reply(struct sn_conn *c, const struct wire_msg *m)
     srv_conn_send(&c->base, m);
 }
 
-static const struct {
-    enum metric_counter counter;
-    enum wire_reason reason;
-} refusals[] = {
-    [TICKET_FORGED] = {C_SN_REFUSED_FORGED, WIRE_REASON_FORGED_TICKET},
-    [TICKET_WRONG_ADDRESS] = {C_SN_REFUSED_REPLAY, WIRE_REASON_WRONG_ADDRESS},
-    [TICKET_EXPIRED] = {C_SN_REFUSED_EXPIRED, WIRE_REASON_EXPIRED_TICKET},
-};
-
 /* One live registration per user: a newer valid one (necessarily from the
  * ticket's own address) replaces the older, which is closed. A rebooted
  * peer whose old connection the SN has not yet seen die gets in at once. */
@@ -233,9 +224,10 @@ static void serve_register(struct sn_conn *c)
         ticket_check(&h->keys, &c->ticket, (uint64_t)(now_ms > 0 ? now_ms : 0), c->base.peer_ip);
     struct wire_msg r;
     if (v != TICKET_VALID) {
-        h->m.c[refusals[v].counter]++;
+        const struct ticket_refusal *why = ticket_refusal_of(v);
+        h->m.c[why->counter]++;
         r.type = WIRE_REGISTER_FAIL;
-        r.u.reason = refusals[v].reason;
+        r.u.reason = why->reason;
         snc_set_state(c, SNC_CLOSING);
         reply(c, &r);
         return;

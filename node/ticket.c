@@ -96,3 +96,14 @@ int ticket_credential_ok(const uint8_t *secret32, uint64_t user_id,
     OPENSSL_cleanse(want, sizeof want);
     return ok;
 }
+
+static const struct ticket_refusal refusals[] = {
+    [TICKET_FORGED] = {C_SN_REFUSED_FORGED, WIRE_REASON_FORGED_TICKET},
+    [TICKET_WRONG_ADDRESS] = {C_SN_REFUSED_REPLAY, WIRE_REASON_WRONG_ADDRESS},
+    [TICKET_EXPIRED] = {C_SN_REFUSED_EXPIRED, WIRE_REASON_EXPIRED_TICKET},
+};
+
+const struct ticket_refusal *ticket_refusal_of(enum ticket_verdict v)
+{
+    return &refusals[v == TICKET_VALID ? TICKET_FORGED : v];
+}

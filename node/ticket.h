@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 
+#include "common/metrics.h"
 #include "wire.h"
 
 struct ticket_keys {
@@ -22,6 +23,15 @@ struct ticket_keys {
 enum ticket_verdict { TICKET_VALID = 0, TICKET_FORGED, TICKET_WRONG_ADDRESS, TICKET_EXPIRED };
 
 /* priv may be NULL (verify only). Returns 0 or -1. */
+/* How a registration server (supernode, presence server) refuses a ticket
+ * that is not valid: the counter it bumps and the REGISTER_FAIL reason. */
+struct ticket_refusal {
+    enum metric_counter counter;
+    enum wire_reason reason;
+};
+/* v != TICKET_VALID. */
+const struct ticket_refusal *ticket_refusal_of(enum ticket_verdict v);
+
 int ticket_keys_init(struct ticket_keys *k, const uint8_t *priv32, const uint8_t *pub32);
 void ticket_keys_free(struct ticket_keys *k);
 
