@@ -12,21 +12,31 @@
 #include <event2/buffer.h>
 #include <msgpack.h>
 
-/* Largest payload we ever produce: an SN list message (REGISTER_OK, REDIRECT,
- * GOSSIP) [t, 1, [32 x [u32, u32, u16]]] is 1 + 1 + 1 + 3 + 32 * 14 = 454
- * bytes. The others are far smaller: a ticket message is 93, LOGIN_REQ 46,
- * REQUEST 1 + 1 + 1 + 9 + 5 = 17, REQ_BUSY 13, the one-uint32 messages 8,
- * LOAD at most 29 (up is one byte), ASSIGN 3 + 14 = 17, LOCATE 12. */
-#define WIRE_ENC_MAX 512
+/* Largest payload we ever produce: a DHT NODES answer with 32 contacts
+ * [22, 1, txid, sender, [32 x [bin20, u32, u16]]] is 1 + 1 + 1 + 5 + 22 + 3 +
+ * 32 * 31 = 1025 bytes. The others are far smaller: an SN list message
+ * (REGISTER_OK, REDIRECT, GOSSIP) [t, 1, [32 x [u32, u32, u16]]] is 1 + 1 + 1 +
+ * 3 + 32 * 14 = 454, a ticket message 93, DHT VALUE 70, DHT STORE 61,
+ * LOGIN_REQ 46, REQUEST 1 + 1 + 1 + 9 + 5 = 17, REQ_BUSY 13, the one-uint32
+ * messages 8, LOAD at most 29 (up is one byte), ASSIGN 3 + 14 = 17, LOCATE
+ * 12. A receiver of DHT datagrams needs a buffer of at least 1025 bytes. */
+#define WIRE_ENC_MAX 1088
 #define WIRE_HEAD_ENC 3        /* array header (fixarray) + fixint type + fixint version */
 #define WIRE_SN_LIST_HDR 3     /* array16 header: up to 65535 entries */
 #define WIRE_SN_ENC_MAX 14     /* fixarray + uint32 + uint32 + uint16 */
 #define WIRE_TICKET_ENC_MAX 90 /* fixarray + uint64 + uint64 + uint32 + bin8 header + 64 */
 #define WIRE_U64_ENC_MAX 9
 #define WIRE_U32_ENC_MAX 5
+#define WIRE_U16_ENC_MAX 3
+#define WIRE_DHT_ID_ENC (2 + WIRE_DHT_ID_LEN) /* bin8 header + 20 */
+/* fixarray + id + uint32 + uint16: 31 */
+#define WIRE_DHT_CONTACT_ENC_MAX (1 + WIRE_DHT_ID_ENC + WIRE_U32_ENC_MAX + WIRE_U16_ENC_MAX)
+/* the head, txid and sender of every DHT message: 30 */
+#define WIRE_DHT_HEAD_ENC (WIRE_HEAD_ENC + WIRE_U32_ENC_MAX + WIRE_DHT_ID_ENC)
+#define WIRE_DHT_NODES_HDR 3 /* array16 header: 32 entries do not fit a fixarray */
 /* Every type and the version must be positive fixints, or the head is larger
  * than WIRE_HEAD_ENC (messages have at most 2 + 6 elements: a fixarray). */
-_Static_assert(WIRE_LOAD <= 0x7f && WIRE_VERSION <= 0x7f, "type or version not a fixint");
+_Static_assert(WIRE_DHT_VALUE <= 0x7f && WIRE_VERSION <= 0x7f, "type or version not a fixint");
 _Static_assert(WIRE_HEAD_ENC + 6 * WIRE_U32_ENC_MAX <= WIRE_ENC_MAX,
                "WIRE_ENC_MAX too small for LOAD");
 _Static_assert(WIRE_MAX_SNS <= 65535, "SN list no longer fits an array16");
@@ -40,6 +50,16 @@ _Static_assert(WIRE_HEAD_ENC + WIRE_U64_ENC_MAX + WIRE_U32_ENC_MAX <= WIRE_ENC_M
                "WIRE_ENC_MAX too small for REQUEST");
 _Static_assert(WIRE_HEAD_ENC + 2 * WIRE_U32_ENC_MAX <= WIRE_ENC_MAX,
                "WIRE_ENC_MAX too small for REQ_BUSY");
+_Static_assert(WIRE_DHT_ID_LEN <= 255, "a DHT id no longer fits a bin8");
+_Static_assert(WIRE_DHT_MAX_NODES <= 65535, "DHT contacts no longer fit an array16");
+_Static_assert(WIRE_DHT_HEAD_ENC + WIRE_DHT_NODES_HDR +
+                       WIRE_DHT_MAX_NODES * WIRE_DHT_CONTACT_ENC_MAX <=
+                   WIRE_ENC_MAX,
+               "WIRE_ENC_MAX too small for a DHT NODES message");
+_Static_assert(WIRE_DHT_HEAD_ENC + WIRE_DHT_ID_ENC + WIRE_U64_ENC_MAX <= WIRE_ENC_MAX,
+               "WIRE_ENC_MAX too small for a DHT STORE message");
+_Static_assert(WIRE_DHT_HEAD_ENC + WIRE_U64_ENC_MAX + WIRE_DHT_CONTACT_ENC_MAX <= WIRE_ENC_MAX,
+               "WIRE_ENC_MAX too small for a DHT VALUE message");
 /* Whatever we encode must also be decodable, on TCP and as a UDP datagram. */
 _Static_assert(WIRE_ENC_MAX <= WIRE_MAX_FRAME, "WIRE_ENC_MAX above the frame cap");
 
@@ -98,6 +118,80 @@ static void pack_sn_list(msgpack_packer *pk, const struct wire_sn_list *l)
     msgpack_pack_array(pk, l->n);
     for (uint32_t i = 0; i < l->n; i++)
         pack_sn(pk, &l->sns[i]);
+}
+
+static void pack_dht_id(msgpack_packer *pk, const uint8_t *id)
+{
+    msgpack_pack_bin(pk, WIRE_DHT_ID_LEN);
+    msgpack_pack_bin_body(pk, id, WIRE_DHT_ID_LEN);
+}
+
+static void pack_dht_contact(msgpack_packer *pk, const struct wire_dht_contact *c)
+{
+    msgpack_pack_array(pk, 3);
+    pack_dht_id(pk, c->id);
+    msgpack_pack_uint32(pk, c->ip);
+    msgpack_pack_uint16(pk, c->port);
+}
+
+/* Fields after [type, version] of each DHT type: txid, sender, then these. */
+static uint32_t dht_extra_fields(enum wire_type t)
+{
+    switch (t) {
+    case WIRE_DHT_STORE:
+        return 2;
+    case WIRE_DHT_FIND_NODE:
+    case WIRE_DHT_NODES:
+    case WIRE_DHT_FIND_VALUE:
+    case WIRE_DHT_VALUE:
+        return 1;
+    default: /* PING, PONG, STORED */
+        return 0;
+    }
+}
+
+/* A DHT message. Refuses (-1) what the receiver would reject: more than
+ * WIRE_DHT_MAX_NODES contacts, or a contact or record with port 0. */
+static int pack_dht(msgpack_packer *pk, enum wire_type t, const struct wire_dht *d)
+{
+    if (t == WIRE_DHT_NODES) {
+        if (d->n > WIRE_DHT_MAX_NODES)
+            return -1;
+        for (uint32_t i = 0; i < d->n; i++)
+            if (d->nodes[i].port == 0)
+                return -1;
+    }
+    if (t == WIRE_DHT_VALUE && d->value.node.port == 0)
+        return -1;
+
+    pack_head(pk, t, 2 + dht_extra_fields(t));
+    msgpack_pack_uint32(pk, d->txid);
+    pack_dht_id(pk, d->sender);
+    switch (t) {
+    case WIRE_DHT_FIND_NODE:
+    case WIRE_DHT_FIND_VALUE:
+        pack_dht_id(pk, d->target);
+        break;
+    case WIRE_DHT_STORE:
+        pack_dht_id(pk, d->target);
+        msgpack_pack_uint64(pk, d->user_id);
+        break;
+    case WIRE_DHT_NODES:
+        msgpack_pack_array(pk, d->n);
+        for (uint32_t i = 0; i < d->n; i++)
+            pack_dht_contact(pk, &d->nodes[i]);
+        break;
+    case WIRE_DHT_VALUE:
+        msgpack_pack_array(pk, 4);
+        msgpack_pack_uint64(pk, d->value.user_id);
+        pack_dht_id(pk, d->value.node.id);
+        msgpack_pack_uint32(pk, d->value.node.ip);
+        msgpack_pack_uint16(pk, d->value.node.port);
+        break;
+    default: /* PING, PONG, STORED: txid and sender only */
+        break;
+    }
+    return 0;
 }
 
 /* The single uint32 field of BUSY, LOGIN_FAIL, REGISTER_FAIL, KEEPALIVE(_ACK),
@@ -185,6 +279,17 @@ int wire_encode_payload(const struct wire_msg *m, uint8_t *buf, size_t cap)
         msgpack_pack_uint32(&pk, m->u.load.max_clients);
         msgpack_pack_uint32(&pk, m->u.load.queue);
         msgpack_pack_uint32(&pk, m->u.load.load_permille);
+        break;
+    case WIRE_DHT_PING:
+    case WIRE_DHT_PONG:
+    case WIRE_DHT_FIND_NODE:
+    case WIRE_DHT_NODES:
+    case WIRE_DHT_STORE:
+    case WIRE_DHT_STORED:
+    case WIRE_DHT_FIND_VALUE:
+    case WIRE_DHT_VALUE:
+        if (pack_dht(&pk, m->type, &m->u.dht) != 0)
+            return -1;
         break;
     default:
         return -1;
@@ -368,12 +473,90 @@ static int get_sn_list(const msgpack_object *o, struct wire_sn_list *l)
     return 0;
 }
 
+/* A DHT port: 1..65535. Port 0 names no socket, so it is malformed. */
+static int get_dht_port(const msgpack_object *o, uint16_t *out)
+{
+    uint64_t v;
+
+    if (get_uint(o, UINT16_MAX, &v) != 0 || v == 0)
+        return -1;
+    *out = (uint16_t)v;
+    return 0;
+}
+
+/* contact = [id(bin20), ipv4, port] */
+static int get_dht_contact(const msgpack_object *o, struct wire_dht_contact *c)
+{
+    const msgpack_object *f = get_array(o, 3);
+
+    if (f == NULL || get_bin(&f[0], c->id, WIRE_DHT_ID_LEN) != 0 || get_u32(&f[1], &c->ip) != 0 ||
+        get_dht_port(&f[2], &c->port) != 0)
+        return -1;
+    return 0;
+}
+
+static int get_dht_contacts(const msgpack_object *o, struct wire_dht *d)
+{
+    if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size > WIRE_DHT_MAX_NODES)
+        return -1;
+    d->n = o->via.array.size;
+    for (uint32_t i = 0; i < d->n; i++)
+        if (get_dht_contact(&o->via.array.ptr[i], &d->nodes[i]) != 0)
+            return -1;
+    return 0;
+}
+
+/* record = [user_id, node(bin20), ipv4, port] */
+static int get_dht_value(const msgpack_object *o, struct wire_dht *d)
+{
+    const msgpack_object *f = get_array(o, 4);
+
+    if (f == NULL || get_uint(&f[0], UINT64_MAX, &d->value.user_id) != 0 ||
+        get_bin(&f[1], d->value.node.id, WIRE_DHT_ID_LEN) != 0 ||
+        get_u32(&f[2], &d->value.node.ip) != 0 || get_dht_port(&f[3], &d->value.node.port) != 0)
+        return -1;
+    return 0;
+}
+
+/* f points at the fields after [type, version]; their count is checked. */
+static int get_dht(enum wire_type t, const msgpack_object *f, struct wire_dht *d)
+{
+    if (get_u32(&f[0], &d->txid) != 0 || get_bin(&f[1], d->sender, WIRE_DHT_ID_LEN) != 0)
+        return -1;
+    switch (t) {
+    case WIRE_DHT_FIND_NODE:
+    case WIRE_DHT_FIND_VALUE:
+        return get_bin(&f[2], d->target, WIRE_DHT_ID_LEN);
+    case WIRE_DHT_STORE:
+        if (get_bin(&f[2], d->target, WIRE_DHT_ID_LEN) != 0)
+            return -1;
+        return get_uint(&f[3], UINT64_MAX, &d->user_id);
+    case WIRE_DHT_NODES:
+        return get_dht_contacts(&f[2], d);
+    case WIRE_DHT_VALUE:
+        return get_dht_value(&f[2], d);
+    default: /* PING, PONG, STORED */
+        return 0;
+    }
+}
+
 /* Number of fields after [type, version]; 0 for a type we do not know. */
 static uint32_t field_count(uint64_t type)
 {
     switch (type) {
     case WIRE_LOAD:
         return 6;
+    case WIRE_DHT_STORE:
+        return 4;
+    case WIRE_DHT_FIND_NODE:
+    case WIRE_DHT_NODES:
+    case WIRE_DHT_FIND_VALUE:
+    case WIRE_DHT_VALUE:
+        return 3;
+    case WIRE_DHT_PING:
+    case WIRE_DHT_PONG:
+    case WIRE_DHT_STORED:
+        return 2;
     case WIRE_LOGIN_REQ:
     case WIRE_REQUEST:
     case WIRE_REQ_BUSY:
@@ -471,6 +654,16 @@ static enum wire_status decode_object(const msgpack_object *root, struct wire_ms
         l->up = (uint32_t)up;
         break;
     }
+    case WIRE_DHT_PING:
+    case WIRE_DHT_PONG:
+    case WIRE_DHT_FIND_NODE:
+    case WIRE_DHT_NODES:
+    case WIRE_DHT_STORE:
+    case WIRE_DHT_STORED:
+    case WIRE_DHT_FIND_VALUE:
+    case WIRE_DHT_VALUE:
+        rc = get_dht(m->type, f, &m->u.dht);
+        break;
     default:
         rc = -1;
         break;
@@ -576,6 +769,22 @@ const char *wire_type_name(enum wire_type t)
         return "ASSIGN";
     case WIRE_LOAD:
         return "LOAD";
+    case WIRE_DHT_PING:
+        return "DHT_PING";
+    case WIRE_DHT_PONG:
+        return "DHT_PONG";
+    case WIRE_DHT_FIND_NODE:
+        return "DHT_FIND_NODE";
+    case WIRE_DHT_NODES:
+        return "DHT_NODES";
+    case WIRE_DHT_STORE:
+        return "DHT_STORE";
+    case WIRE_DHT_STORED:
+        return "DHT_STORED";
+    case WIRE_DHT_FIND_VALUE:
+        return "DHT_FIND_VALUE";
+    case WIRE_DHT_VALUE:
+        return "DHT_VALUE";
     }
     return "UNKNOWN";
 }

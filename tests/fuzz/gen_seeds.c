@@ -55,14 +55,14 @@ static size_t enc(const struct wire_msg *m, uint8_t *buf, size_t cap)
 /* One message as a payload seed and as a one-frame stream seed. */
 static void seed_msg(const char *name, const struct wire_msg *m)
 {
-    uint8_t buf[1024];
+    uint8_t buf[2048]; /* the largest payload, DHT NODES with 32 contacts, is 1025 */
     char file[128];
     size_t n = enc(m, buf, sizeof buf);
     snprintf(file, sizeof file, "%s.bin", name);
     put("wire_payload", file, buf, n);
 
     struct evbuffer *eb = evbuffer_new();
-    uint8_t frame[1 + 1024];
+    uint8_t frame[1 + 4 + 2048];
     frame[0] = 255; /* piece size 256: the frame in one chain */
     int fl = wire_encode(m, eb);
     if (fl < 0 || evbuffer_remove(eb, frame + 1, (size_t)fl) != fl)
@@ -85,6 +85,73 @@ static struct wire_sn_list sn_list(uint32_t n)
 }
 
 #define SEED_ADDR 0x7f010005u /* the address the seed tickets are issued to */
+
+/* A DHT message of type t, ids filled with one byte each. */
+static struct wire_msg dht_msg(enum wire_type t, uint32_t txid)
+{
+    struct wire_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = t;
+    m.u.dht.txid = txid;
+    memset(m.u.dht.sender, 0xaa, WIRE_DHT_ID_LEN);
+    if (t == WIRE_DHT_FIND_NODE || t == WIRE_DHT_FIND_VALUE || t == WIRE_DHT_STORE)
+        memset(m.u.dht.target, 0xbb, WIRE_DHT_ID_LEN);
+    if (t == WIRE_DHT_STORE)
+        m.u.dht.user_id = 12345;
+    if (t == WIRE_DHT_VALUE) {
+        m.u.dht.value.user_id = 12345;
+        memset(m.u.dht.value.node.id, 0xcc, WIRE_DHT_ID_LEN);
+        m.u.dht.value.node.ip = 0x7f000102;
+        m.u.dht.value.node.port = 4435;
+    }
+    return m;
+}
+
+static void dht_contacts(struct wire_msg *m, uint32_t n)
+{
+    m->u.dht.n = n;
+    for (uint32_t i = 0; i < n; i++) {
+        memset(m->u.dht.nodes[i].id, (int)(0x10 + i), WIRE_DHT_ID_LEN);
+        m->u.dht.nodes[i].ip = 0x7f000102 + i;
+        m->u.dht.nodes[i].port = (uint16_t)(4435 + i);
+    }
+}
+
+/* The 28-byte start of a hand-made DHT payload: [type, 1, 7, sender aa..aa,
+ * then nfields - 2 more elements to follow]. */
+static size_t dht_head(uint8_t *p, enum wire_type t, unsigned nfields)
+{
+    p[0] = (uint8_t)(0x90 + 2 + nfields);
+    p[1] = (uint8_t)t;
+    p[2] = WIRE_VERSION;
+    p[3] = 0x07;
+    p[4] = 0xc4;
+    p[5] = WIRE_DHT_ID_LEN;
+    memset(p + 6, 0xaa, WIRE_DHT_ID_LEN);
+    return 6 + WIRE_DHT_ID_LEN;
+}
+
+/* [id cc..cc (id_len bytes), 0x7f000102, port] with nfields elements. */
+static size_t dht_contact_raw(uint8_t *p, unsigned nfields, unsigned id_len, uint16_t port)
+{
+    size_t n = 0;
+    p[n++] = (uint8_t)(0x90 + nfields);
+    p[n++] = 0xc4;
+    p[n++] = (uint8_t)id_len;
+    memset(p + n, 0xcc, id_len);
+    n += id_len;
+    static const uint8_t ip[] = {0xce, 0x7f, 0x00, 0x01, 0x02};
+    memcpy(p + n, ip, sizeof ip);
+    n += sizeof ip;
+    if (nfields > 2) {
+        p[n++] = 0xcd;
+        p[n++] = (uint8_t)(port >> 8);
+        p[n++] = (uint8_t)port;
+    }
+    for (unsigned i = 3; i < nfields; i++)
+        p[n++] = 0x00;
+    return n;
+}
 
 static void ticket_seed(const char *name, uint64_t now_ms, uint32_t from, const struct wire_msg *m)
 {
@@ -232,6 +299,45 @@ int main(int argc, char **argv)
                                   .load_permille = UINT32_MAX};
     seed_msg("load_max", &m);
 
+    /* The DHT (architecture: dht): every message, NODES with 0, 1 and 32
+     * contacts, and the widest values. */
+    static const struct {
+        const char *name;
+        enum wire_type type;
+    } dhts[] = {
+        {"dht_ping", WIRE_DHT_PING},
+        {"dht_pong", WIRE_DHT_PONG},
+        {"dht_find_node", WIRE_DHT_FIND_NODE},
+        {"dht_nodes_empty", WIRE_DHT_NODES},
+        {"dht_store", WIRE_DHT_STORE},
+        {"dht_stored", WIRE_DHT_STORED},
+        {"dht_find_value", WIRE_DHT_FIND_VALUE},
+        {"dht_value", WIRE_DHT_VALUE},
+    };
+    for (size_t i = 0; i < sizeof dhts / sizeof dhts[0]; i++) {
+        m = dht_msg(dhts[i].type, 7 + (uint32_t)i);
+        seed_msg(dhts[i].name, &m);
+    }
+    m = dht_msg(WIRE_DHT_NODES, 7);
+    dht_contacts(&m, 1);
+    seed_msg("dht_nodes_one", &m);
+    dht_contacts(&m, WIRE_DHT_MAX_NODES);
+    seed_msg("dht_nodes_full", &m);
+    m.u.dht.txid = UINT32_MAX;
+    for (uint32_t i = 0; i < WIRE_DHT_MAX_NODES; i++) {
+        m.u.dht.nodes[i].ip = UINT32_MAX;
+        m.u.dht.nodes[i].port = 65535;
+    }
+    seed_msg("dht_nodes_max", &m);
+    m = dht_msg(WIRE_DHT_STORE, UINT32_MAX);
+    m.u.dht.user_id = UINT64_MAX;
+    seed_msg("dht_store_max", &m);
+    m = dht_msg(WIRE_DHT_VALUE, UINT32_MAX);
+    m.u.dht.value.user_id = UINT64_MAX;
+    m.u.dht.value.node.ip = UINT32_MAX;
+    m.u.dht.value.node.port = 65535;
+    seed_msg("dht_value_max", &m);
+
     /* ---- hostile payloads, by hand (docs/protocol.md, Error handling) ---- */
     static const uint8_t bad_version[] = {0x92, 0x63, 0x02};          /* [99, 2] */
     static const uint8_t unknown_type[] = {0x93, 0x7f, 0x01, 0x00};   /* [127, 1, 0] */
@@ -273,6 +379,53 @@ int main(int argc, char **argv)
     seed_raw("assign_big_port.bin", assign_big_port, sizeof assign_big_port);
     seed_raw("assign_list.bin", assign_list, sizeof assign_list);
     seed_raw("locate_str.bin", locate_str, sizeof locate_str);
+    /* The DHT: a sender of 19 bytes, a target as a str, NODES with 33
+     * contacts, a contact of 4 elements, one at port 0, one with a 21-byte
+     * id, a VALUE record of 3 elements, NODES with a lying array32 count. */
+    uint8_t dp[2048];
+    size_t dn = dht_head(dp, WIRE_DHT_PING, 2);
+    dp[5] = 19;
+    seed_raw("dht_sender_19.bin", dp, dn - 1);
+    dn = dht_head(dp, WIRE_DHT_FIND_NODE, 3);
+    dp[dn++] = 0xb4; /* fixstr 20 */
+    memset(dp + dn, 'b', WIRE_DHT_ID_LEN);
+    dn += WIRE_DHT_ID_LEN;
+    seed_raw("dht_target_str.bin", dp, dn);
+    dn = dht_head(dp, WIRE_DHT_NODES, 3);
+    dp[dn++] = 0xdc; /* array16 */
+    dp[dn++] = 0x00;
+    dp[dn++] = WIRE_DHT_MAX_NODES + 1;
+    for (int i = 0; i < WIRE_DHT_MAX_NODES + 1; i++)
+        dn += dht_contact_raw(dp + dn, 3, WIRE_DHT_ID_LEN, 4435);
+    seed_raw("dht_nodes_33.bin", dp, dn);
+    dn = dht_head(dp, WIRE_DHT_NODES, 3);
+    dp[dn++] = 0x91;
+    dn += dht_contact_raw(dp + dn, 4, WIRE_DHT_ID_LEN, 4435);
+    seed_raw("dht_contact_4.bin", dp, dn);
+    dn = dht_head(dp, WIRE_DHT_NODES, 3);
+    dp[dn++] = 0x92;
+    dn += dht_contact_raw(dp + dn, 3, WIRE_DHT_ID_LEN, 4435);
+    dn += dht_contact_raw(dp + dn, 3, WIRE_DHT_ID_LEN, 0);
+    seed_raw("dht_port_0.bin", dp, dn);
+    dn = dht_head(dp, WIRE_DHT_NODES, 3);
+    dp[dn++] = 0x91;
+    dn += dht_contact_raw(dp + dn, 3, 21, 4435);
+    seed_raw("dht_contact_id_21.bin", dp, dn);
+    dn = dht_head(dp, WIRE_DHT_VALUE, 3);
+    dp[dn++] = 0x93;
+    dp[dn++] = 0xcd;
+    dp[dn++] = 0x30;
+    dp[dn++] = 0x39;
+    dp[dn++] = 0xc4;
+    dp[dn++] = WIRE_DHT_ID_LEN;
+    memset(dp + dn, 0xcc, WIRE_DHT_ID_LEN);
+    dn += WIRE_DHT_ID_LEN;
+    dp[dn++] = 0x01;
+    seed_raw("dht_value_3.bin", dp, dn);
+    dn = dht_head(dp, WIRE_DHT_NODES, 3);
+    memcpy(dp + dn, "\xdd\xff\xff\xff\xff\x93", 6);
+    seed_raw("dht_nodes_array32.bin", dp, dn + 6);
+
     uint8_t deep[256];
     memset(deep, 0x91, sizeof deep - 1); /* [[[[...]]]] 255 deep */
     deep[sizeof deep - 1] = 0x00;

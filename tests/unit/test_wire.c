@@ -2,11 +2,13 @@
  *
  * Round trips of every message, the framing state machine on partial and
  * back-to-back input, and hostile input: wrong types and ranges, lying length
- * and count headers, and a seeded fuzz loop. */
+ * and count headers, and a seeded fuzz loop. The DHT messages (types 19 to
+ * 26) have their own section. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -20,7 +22,7 @@
 
 /* The last type wire.h defines: the tests of "the first unknown type" and
  * the loops over every type use it, so a new type needs only this line. */
-#define LAST_TYPE WIRE_LOAD
+#define LAST_TYPE WIRE_DHT_VALUE
 
 /* ---- helpers ---- */
 
@@ -141,6 +143,59 @@ static struct wire_msg make_sn_msg(enum wire_type t, uint32_t n)
     return m;
 }
 
+/* The largest payload the encoder produces: DHT NODES with 32 contacts at
+ * their widest, [22, 1, txid, sender, [32 x [bin20, u32, u16]]]. */
+#define DHT_NODES_MAX_ENC (3 + 5 + 22 + 3 + WIRE_DHT_MAX_NODES * 31)
+
+/* Room for any encoding, with margin. */
+#define ENC_BUF 2048
+
+/* A DHT message of type t: txid and sender always, and whatever else the
+ * type carries; what it does not carry stays 0 (as the decoder leaves it). */
+static struct wire_msg make_dht(enum wire_type t, uint32_t txid, uint8_t seed)
+{
+    struct wire_msg m = {.type = t};
+    struct wire_dht *d = &m.u.dht;
+
+    d->txid = txid;
+    fill_pattern(d->sender, WIRE_DHT_ID_LEN, seed);
+    switch (t) {
+    case WIRE_DHT_FIND_NODE:
+    case WIRE_DHT_FIND_VALUE:
+        fill_pattern(d->target, WIRE_DHT_ID_LEN, (uint8_t)(seed + 1));
+        break;
+    case WIRE_DHT_STORE:
+        fill_pattern(d->target, WIRE_DHT_ID_LEN, (uint8_t)(seed + 1));
+        d->user_id = 123456789012ull;
+        break;
+    case WIRE_DHT_VALUE:
+        d->value.user_id = 123456789012ull;
+        fill_pattern(d->value.node.id, WIRE_DHT_ID_LEN, (uint8_t)(seed + 2));
+        d->value.node.ip = 0x7f000102u;
+        d->value.node.port = 4435;
+        break;
+    default: /* PING, PONG, STORED; NODES: see make_dht_nodes */
+        break;
+    }
+    return m;
+}
+
+/* NODES with n contacts; the first at the widest values, the others plain. */
+static struct wire_msg make_dht_nodes(uint32_t txid, uint32_t n)
+{
+    struct wire_msg m = make_dht(WIRE_DHT_NODES, txid, 0x31);
+
+    m.u.dht.n = n;
+    for (uint32_t i = 0; i < n; i++) {
+        struct wire_dht_contact *c = &m.u.dht.nodes[i];
+
+        fill_pattern(c->id, WIRE_DHT_ID_LEN, (uint8_t)(0x40 + i));
+        c->ip = i == 0 ? UINT32_MAX : 0x7f000001u + i;
+        c->port = (uint16_t)(i == 0 ? 65535 : 4435 + i);
+    }
+    return m;
+}
+
 /* One of every message type, with values that exercise each integer width. */
 static int sample_msgs(struct wire_msg *out)
 {
@@ -167,11 +222,21 @@ static int sample_msgs(struct wire_msg *out)
     out[n++] = make_assign(42, 0x0a000007u, 4100);
     out[n++] = make_load(42, 1, 900, 1000, 17, 873);
     out[n++] = make_load(UINT32_MAX, 0, UINT32_MAX, 0, UINT32_MAX, 0);
+    out[n++] = make_dht(WIRE_DHT_PING, 7, 0x11);
+    out[n++] = make_dht(WIRE_DHT_PONG, UINT32_MAX, 0x12);
+    out[n++] = make_dht(WIRE_DHT_FIND_NODE, 70000, 0x13);
+    out[n++] = make_dht_nodes(1, 0);
+    out[n++] = make_dht_nodes(300, 1);
+    out[n++] = make_dht_nodes(UINT32_MAX, WIRE_DHT_MAX_NODES);
+    out[n++] = make_dht(WIRE_DHT_STORE, 0, 0x14);
+    out[n++] = make_dht(WIRE_DHT_STORED, 128, 0x15);
+    out[n++] = make_dht(WIRE_DHT_FIND_VALUE, 65536, 0x16);
+    out[n++] = make_dht(WIRE_DHT_VALUE, 9, 0x17);
     return n;
 }
 
 /* Bigger than sample_msgs() will ever return. */
-#define MAX_SAMPLES 32
+#define MAX_SAMPLES 48
 
 static void assert_msg_equal(const struct wire_msg *a, const struct wire_msg *b)
 {
@@ -235,6 +300,30 @@ static void assert_msg_equal(const struct wire_msg *a, const struct wire_msg *b)
         assert_int_equal(a->u.load.max_clients, b->u.load.max_clients);
         assert_int_equal(a->u.load.queue, b->u.load.queue);
         assert_int_equal(a->u.load.load_permille, b->u.load.load_permille);
+        break;
+    case WIRE_DHT_PING:
+    case WIRE_DHT_PONG:
+    case WIRE_DHT_FIND_NODE:
+    case WIRE_DHT_NODES:
+    case WIRE_DHT_STORE:
+    case WIRE_DHT_STORED:
+    case WIRE_DHT_FIND_VALUE:
+    case WIRE_DHT_VALUE:
+        /* The decoder zeroes what a type does not carry, so compare all. */
+        assert_int_equal(a->u.dht.txid, b->u.dht.txid);
+        assert_memory_equal(a->u.dht.sender, b->u.dht.sender, WIRE_DHT_ID_LEN);
+        assert_memory_equal(a->u.dht.target, b->u.dht.target, WIRE_DHT_ID_LEN);
+        assert_true(a->u.dht.user_id == b->u.dht.user_id);
+        assert_int_equal(a->u.dht.n, b->u.dht.n);
+        for (uint32_t i = 0; i < a->u.dht.n && i < WIRE_DHT_MAX_NODES; i++) {
+            assert_memory_equal(a->u.dht.nodes[i].id, b->u.dht.nodes[i].id, WIRE_DHT_ID_LEN);
+            assert_int_equal(a->u.dht.nodes[i].ip, b->u.dht.nodes[i].ip);
+            assert_int_equal(a->u.dht.nodes[i].port, b->u.dht.nodes[i].port);
+        }
+        assert_true(a->u.dht.value.user_id == b->u.dht.value.user_id);
+        assert_memory_equal(a->u.dht.value.node.id, b->u.dht.value.node.id, WIRE_DHT_ID_LEN);
+        assert_int_equal(a->u.dht.value.node.ip, b->u.dht.value.node.ip);
+        assert_int_equal(a->u.dht.value.node.port, b->u.dht.value.node.port);
         break;
     default:
         fail_msg("unexpected type %d", a->type);
@@ -599,7 +688,7 @@ static void test_central_messages_decode_every_field(void **state)
 static void test_payload_round_trips_without_prefix(void **state)
 {
     struct wire_msg msgs[MAX_SAMPLES], out;
-    uint8_t buf[1024];
+    uint8_t buf[ENC_BUF];
     int n = sample_msgs(msgs);
 
     for (int i = 0; i < n; i++) {
@@ -629,7 +718,7 @@ static void test_keepalive_frame_matches_documented_bytes(void **state)
 
 static void assert_payload_bytes(const struct wire_msg *m, const uint8_t *want, size_t n)
 {
-    uint8_t got[64];
+    uint8_t got[128];
     struct wire_msg back;
 
     assert_int_equal(wire_encode_payload(m, got, sizeof(got)), (int)n);
@@ -2011,6 +2100,963 @@ static void test_locate_user_id_wrong_type_is_malformed(void **state)
     assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
 }
 
+/* ---- the DHT: PING, PONG, FIND_NODE, NODES, STORE, STORED, FIND_VALUE, VALUE ---- */
+
+static const enum wire_type dht_types[] = {
+    WIRE_DHT_PING,  WIRE_DHT_PONG,   WIRE_DHT_FIND_NODE,  WIRE_DHT_NODES,
+    WIRE_DHT_STORE, WIRE_DHT_STORED, WIRE_DHT_FIND_VALUE, WIRE_DHT_VALUE,
+};
+#define N_DHT_TYPES (sizeof(dht_types) / sizeof(dht_types[0]))
+
+/* Fields after [type, version], as wire.h documents them. */
+static uint32_t dht_nfields(enum wire_type t)
+{
+    switch (t) {
+    case WIRE_DHT_STORE:
+        return 4;
+    case WIRE_DHT_FIND_NODE:
+    case WIRE_DHT_NODES:
+    case WIRE_DHT_FIND_VALUE:
+    case WIRE_DHT_VALUE:
+        return 3;
+    default:
+        return 2;
+    }
+}
+
+/* One of every DHT message, NODES with 0, 1 and 32 contacts. */
+static int dht_samples(struct wire_msg *out)
+{
+    int n = 0;
+
+    for (size_t i = 0; i < N_DHT_TYPES; i++)
+        if (dht_types[i] != WIRE_DHT_NODES)
+            out[n++] = make_dht(dht_types[i], 1000 + (uint32_t)i, (uint8_t)(0x50 + i));
+    out[n++] = make_dht_nodes(5, 0);
+    out[n++] = make_dht_nodes(6, 1);
+    out[n++] = make_dht_nodes(7, WIRE_DHT_MAX_NODES);
+    return n;
+}
+
+#define MAX_DHT_SAMPLES 16
+
+static void test_dht_messages_round_trip(void **state)
+{
+    struct wire_msg msgs[MAX_DHT_SAMPLES];
+    int n = dht_samples(msgs);
+
+    for (int i = 0; i < n; i++)
+        assert_payload_round_trip(&msgs[i]);
+}
+
+static void test_dht_messages_round_trip_at_their_extremes(void **state)
+{
+    static const uint32_t txids[] = {0, 1, 127, 128, 65535, 65536, UINT32_MAX};
+
+    for (size_t t = 0; t < N_DHT_TYPES; t++) {
+        for (size_t i = 0; i < sizeof(txids) / sizeof(txids[0]); i++) {
+            struct wire_msg m = make_dht(dht_types[t], txids[i], (uint8_t)i);
+
+            /* All-zero and all-ones ids. */
+            memset(m.u.dht.sender, i & 1 ? 0xff : 0x00, WIRE_DHT_ID_LEN);
+            if (dht_types[t] == WIRE_DHT_STORE)
+                m.u.dht.user_id = i & 1 ? UINT64_MAX : 0;
+            if (dht_types[t] == WIRE_DHT_NODES)
+                m = make_dht_nodes(txids[i], (uint32_t)i);
+            if (dht_types[t] == WIRE_DHT_VALUE) {
+                m.u.dht.value.user_id = i & 1 ? UINT64_MAX : 0;
+                m.u.dht.value.node.ip = i & 1 ? UINT32_MAX : 0;
+                m.u.dht.value.node.port = i & 1 ? 65535 : 1;
+            }
+            assert_payload_round_trip(&m);
+        }
+    }
+}
+
+static void test_dht_nodes_with_0_1_and_32_contacts_round_trip(void **state)
+{
+    static const uint32_t counts[] = {0, 1, 2, 15, 16, WIRE_DHT_MAX_NODES - 1, WIRE_DHT_MAX_NODES};
+
+    for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+        struct wire_msg m = make_dht_nodes(42, counts[i]), out;
+        uint8_t buf[ENC_BUF];
+        int n = wire_encode_payload(&m, buf, sizeof(buf));
+
+        assert_true(n > 0);
+        assert_int_equal(wire_decode_payload(buf, (size_t)n, &out), WIRE_OK);
+        assert_int_equal(out.type, WIRE_DHT_NODES);
+        assert_int_equal(out.u.dht.n, counts[i]);
+        assert_msg_equal(&m, &out);
+        assert_frame_round_trip(&m);
+    }
+}
+
+static void test_dht_messages_decode_every_field(void **state)
+{
+    /* Hand-built: each field lands where it belongs, whatever *m held, and
+     * what a type does not carry is zero. */
+    struct wire_msg m;
+    struct mp b;
+    uint8_t id[WIRE_DHT_ID_LEN];
+
+    fill_pattern(id, sizeof(id), 0x77);
+
+    mp_begin(&b, 4, WIRE_DHT_PING, WIRE_VERSION);
+    msgpack_pack_uint32(&b.pk, 0xdeadbeef);
+    msgpack_pack_bin_with_body(&b.pk, id, WIRE_DHT_ID_LEN);
+    memset(&m, 0xab, sizeof(m));
+    assert_int_equal(mp_decode(&b, &m), WIRE_OK);
+    assert_int_equal(m.type, WIRE_DHT_PING);
+    assert_int_equal(m.u.dht.txid, 0xdeadbeef);
+    assert_memory_equal(m.u.dht.sender, id, WIRE_DHT_ID_LEN);
+    assert_int_equal(m.u.dht.n, 0);
+    assert_true(m.u.dht.user_id == 0);
+    assert_true(m.u.dht.value.user_id == 0);
+    assert_int_equal(m.u.dht.target[0] | m.u.dht.target[WIRE_DHT_ID_LEN - 1], 0);
+
+    mp_begin(&b, 6, WIRE_DHT_STORE, WIRE_VERSION);
+    msgpack_pack_uint8(&b.pk, 3);
+    mp_bin(&b, WIRE_DHT_ID_LEN);
+    msgpack_pack_bin_with_body(&b.pk, id, WIRE_DHT_ID_LEN);
+    msgpack_pack_uint64(&b.pk, 0x0102030405060708ull);
+    memset(&m, 0xab, sizeof(m));
+    assert_int_equal(mp_decode(&b, &m), WIRE_OK);
+    assert_int_equal(m.type, WIRE_DHT_STORE);
+    assert_int_equal(m.u.dht.txid, 3);
+    assert_int_equal(m.u.dht.sender[0] | m.u.dht.sender[WIRE_DHT_ID_LEN - 1], 0);
+    assert_memory_equal(m.u.dht.target, id, WIRE_DHT_ID_LEN);
+    assert_true(m.u.dht.user_id == 0x0102030405060708ull);
+    assert_int_equal(m.u.dht.n, 0);
+
+    mp_begin(&b, 5, WIRE_DHT_NODES, WIRE_VERSION);
+    msgpack_pack_uint8(&b.pk, 4);
+    mp_bin(&b, WIRE_DHT_ID_LEN);
+    msgpack_pack_array(&b.pk, 2);
+    msgpack_pack_array(&b.pk, 3);
+    mp_bin(&b, WIRE_DHT_ID_LEN);
+    msgpack_pack_uint32(&b.pk, 0x0a000001);
+    msgpack_pack_uint16(&b.pk, 1);
+    msgpack_pack_array(&b.pk, 3);
+    msgpack_pack_bin_with_body(&b.pk, id, WIRE_DHT_ID_LEN);
+    msgpack_pack_uint32(&b.pk, 0x0a000002);
+    msgpack_pack_uint16(&b.pk, 65534);
+    memset(&m, 0xab, sizeof(m));
+    assert_int_equal(mp_decode(&b, &m), WIRE_OK);
+    assert_int_equal(m.type, WIRE_DHT_NODES);
+    assert_int_equal(m.u.dht.n, 2);
+    assert_int_equal(m.u.dht.nodes[0].ip, 0x0a000001);
+    assert_int_equal(m.u.dht.nodes[0].port, 1);
+    assert_memory_equal(m.u.dht.nodes[1].id, id, WIRE_DHT_ID_LEN);
+    assert_int_equal(m.u.dht.nodes[1].ip, 0x0a000002);
+    assert_int_equal(m.u.dht.nodes[1].port, 65534);
+    assert_int_equal(m.u.dht.nodes[2].port, 0); /* beyond n: zero */
+    assert_true(m.u.dht.value.user_id == 0);
+
+    mp_begin(&b, 5, WIRE_DHT_VALUE, WIRE_VERSION);
+    msgpack_pack_uint8(&b.pk, 5);
+    mp_bin(&b, WIRE_DHT_ID_LEN);
+    msgpack_pack_array(&b.pk, 4);
+    msgpack_pack_uint64(&b.pk, UINT64_MAX);
+    msgpack_pack_bin_with_body(&b.pk, id, WIRE_DHT_ID_LEN);
+    msgpack_pack_uint32(&b.pk, UINT32_MAX);
+    msgpack_pack_uint16(&b.pk, 4435);
+    memset(&m, 0xab, sizeof(m));
+    assert_int_equal(mp_decode(&b, &m), WIRE_OK);
+    assert_int_equal(m.type, WIRE_DHT_VALUE);
+    assert_int_equal(m.u.dht.txid, 5);
+    assert_true(m.u.dht.value.user_id == UINT64_MAX);
+    assert_memory_equal(m.u.dht.value.node.id, id, WIRE_DHT_ID_LEN);
+    assert_int_equal(m.u.dht.value.node.ip, UINT32_MAX);
+    assert_int_equal(m.u.dht.value.node.port, 4435);
+    assert_int_equal(m.u.dht.n, 0);
+    assert_true(m.u.dht.user_id == 0);
+}
+
+/* ids in the examples of docs/protocol.md: 20 bytes of one value each. */
+static void dht_doc_ids(struct wire_msg *m, uint8_t sender, uint8_t target)
+{
+    memset(m->u.dht.sender, sender, WIRE_DHT_ID_LEN);
+    if (target != 0)
+        memset(m->u.dht.target, target, WIRE_DHT_ID_LEN);
+}
+
+/* want = head, then ids and tails spliced in: "c4 14" + 20 x byte. */
+static size_t dht_doc_bytes(uint8_t *out, const uint8_t *head, size_t nhead, const uint8_t *ids,
+                            size_t nids, const uint8_t *tail, size_t ntail)
+{
+    size_t n = 0;
+
+    memcpy(out, head, nhead);
+    n += nhead;
+    for (size_t i = 0; i < nids; i++) {
+        out[n++] = 0xc4;
+        out[n++] = WIRE_DHT_ID_LEN;
+        memset(out + n, ids[i], WIRE_DHT_ID_LEN);
+        n += WIRE_DHT_ID_LEN;
+    }
+    if (ntail > 0)
+        memcpy(out + n, tail, ntail);
+    return n + ntail;
+}
+
+static void test_dht_messages_match_documented_bytes(void **state)
+{
+    /* The examples in docs/protocol.md, "The DHT": sender aa..aa, target or
+     * key bb..bb, a contact's or record's node cc..cc. */
+    static const uint8_t ping_head[] = {0x94, 0x13, 0x01, 0x07};
+    static const uint8_t find_head[] = {0x95, 0x15, 0x01, 0x07};
+    static const uint8_t nodes_head[] = {0x95, 0x16, 0x01, 0x07};
+    static const uint8_t nodes_mid[] = {0x91, 0x93};
+    static const uint8_t addr[] = {0xce, 0x7f, 0x00, 0x01, 0x02, 0xcd, 0x11, 0x53};
+    static const uint8_t store_head[] = {0x96, 0x17, 0x01, 0x08};
+    static const uint8_t user[] = {0xcd, 0x30, 0x39};
+    static const uint8_t value_head[] = {0x95, 0x1a, 0x01, 0x09};
+    static const uint8_t value_mid[] = {0x94, 0xcd, 0x30, 0x39};
+    static const uint8_t aa[] = {0xaa}, aabb[] = {0xaa, 0xbb}, cc[] = {0xcc};
+    uint8_t want[128], part[64];
+    size_t n, k;
+    struct wire_msg m;
+
+    /* PING [19, 1, 7, aa..aa] */
+    m = make_dht(WIRE_DHT_PING, 7, 0);
+    dht_doc_ids(&m, 0xaa, 0);
+    n = dht_doc_bytes(want, ping_head, sizeof(ping_head), aa, 1, NULL, 0);
+    assert_int_equal(n, 26);
+    assert_payload_bytes(&m, want, n);
+
+    /* FIND_NODE [21, 1, 7, aa..aa, bb..bb] */
+    m = make_dht(WIRE_DHT_FIND_NODE, 7, 0);
+    dht_doc_ids(&m, 0xaa, 0xbb);
+    n = dht_doc_bytes(want, find_head, sizeof(find_head), aabb, 2, NULL, 0);
+    assert_payload_bytes(&m, want, n);
+
+    /* NODES [22, 1, 7, aa..aa, [[cc..cc, 0x7f000102, 4435]]] */
+    m = make_dht_nodes(7, 1);
+    dht_doc_ids(&m, 0xaa, 0);
+    memset(m.u.dht.nodes[0].id, 0xcc, WIRE_DHT_ID_LEN);
+    m.u.dht.nodes[0].ip = 0x7f000102;
+    m.u.dht.nodes[0].port = 4435;
+    k = dht_doc_bytes(part, nodes_mid, sizeof(nodes_mid), cc, 1, addr, sizeof(addr));
+    n = dht_doc_bytes(want, nodes_head, sizeof(nodes_head), aa, 1, part, k);
+    assert_int_equal(n, 58);
+    assert_payload_bytes(&m, want, n);
+
+    /* STORE [23, 1, 8, aa..aa, bb..bb, 12345] */
+    m = make_dht(WIRE_DHT_STORE, 8, 0);
+    dht_doc_ids(&m, 0xaa, 0xbb);
+    m.u.dht.user_id = 12345;
+    n = dht_doc_bytes(want, store_head, sizeof(store_head), aabb, 2, user, sizeof(user));
+    assert_payload_bytes(&m, want, n);
+
+    /* VALUE [26, 1, 9, aa..aa, [12345, cc..cc, 0x7f000102, 4435]] */
+    m = make_dht(WIRE_DHT_VALUE, 9, 0);
+    dht_doc_ids(&m, 0xaa, 0);
+    m.u.dht.value.user_id = 12345;
+    memset(m.u.dht.value.node.id, 0xcc, WIRE_DHT_ID_LEN);
+    m.u.dht.value.node.ip = 0x7f000102;
+    m.u.dht.value.node.port = 4435;
+    k = dht_doc_bytes(part, value_mid, sizeof(value_mid), cc, 1, addr, sizeof(addr));
+    n = dht_doc_bytes(want, value_head, sizeof(value_head), aa, 1, part, k);
+    assert_int_equal(n, 60);
+    assert_payload_bytes(&m, want, n);
+}
+
+/* Each DHT message at its widest encodes into exactly that many bytes and
+ * not into one byte less; NODES with 32 contacts is the largest payload of
+ * the protocol and still goes in a frame. */
+static void test_dht_messages_fit_their_exact_maximum(void **state)
+{
+    struct wire_msg m;
+    struct wire_msg full = make_dht_nodes(UINT32_MAX, WIRE_DHT_MAX_NODES);
+
+    for (int i = 0; i < WIRE_DHT_MAX_NODES; i++) {
+        full.u.dht.nodes[i].ip = UINT32_MAX;
+        full.u.dht.nodes[i].port = UINT16_MAX;
+    }
+    for (size_t t = 0; t < N_DHT_TYPES; t++) {
+        uint8_t out[ENC_BUF];
+        struct wire_msg back;
+        struct evbuffer *buf = evbuffer_new();
+        int size, framed;
+
+        m = make_dht(dht_types[t], UINT32_MAX, 0x21);
+        m.u.dht.user_id = dht_types[t] == WIRE_DHT_STORE ? UINT64_MAX : 0;
+        if (dht_types[t] == WIRE_DHT_VALUE) {
+            m.u.dht.value.user_id = UINT64_MAX;
+            m.u.dht.value.node.ip = UINT32_MAX;
+            m.u.dht.value.node.port = UINT16_MAX;
+        }
+        if (dht_types[t] == WIRE_DHT_NODES)
+            m = full;
+        /* 3 head + 5 txid + 22 sender, then the type's own fields. */
+        switch (dht_types[t]) {
+        case WIRE_DHT_FIND_NODE:
+        case WIRE_DHT_FIND_VALUE:
+            size = 30 + 22;
+            break;
+        case WIRE_DHT_STORE:
+            size = 30 + 22 + 9;
+            break;
+        case WIRE_DHT_NODES:
+            size = DHT_NODES_MAX_ENC;
+            break;
+        case WIRE_DHT_VALUE:
+            size = 30 + 1 + 9 + 22 + 5 + 3;
+            break;
+        default:
+            size = 30;
+            break;
+        }
+        framed = wire_encode(&m, buf);
+        evbuffer_free(buf); /* before any assertion can jump out */
+        assert_int_equal(framed, 4 + size);
+        assert_int_equal(wire_encode_payload(&m, out, (size_t)size), size);
+        assert_int_equal(wire_decode_payload(out, (size_t)size, &back), WIRE_OK);
+        assert_msg_equal(&m, &back);
+        assert_int_equal(wire_encode_payload(&m, out, (size_t)size - 1), -1);
+    }
+    assert_int_equal(DHT_NODES_MAX_ENC, 1025);
+}
+
+static void test_encode_refuses_dht_nodes_above_max_and_port_0(void **state)
+{
+    static const uint32_t counts[] = {WIRE_DHT_MAX_NODES + 1, 1000, UINT32_MAX};
+    struct evbuffer *buf = evbuffer_new();
+    uint8_t out[ENC_BUF];
+    struct wire_msg m;
+
+    for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+        m = make_dht_nodes(1, WIRE_DHT_MAX_NODES);
+        m.u.dht.n = counts[i];
+        assert_int_equal(wire_encode_payload(&m, out, sizeof(out)), -1);
+        assert_int_equal(wire_encode(&m, buf), -1);
+    }
+    /* The receiver would refuse a contact or record at port 0: so does the
+     * encoder, rather than send it. */
+    m = make_dht_nodes(1, 3);
+    m.u.dht.nodes[2].port = 0;
+    assert_int_equal(wire_encode_payload(&m, out, sizeof(out)), -1);
+    assert_int_equal(wire_encode(&m, buf), -1);
+    m = make_dht(WIRE_DHT_VALUE, 1, 0);
+    m.u.dht.value.node.port = 0;
+    assert_int_equal(wire_encode_payload(&m, out, sizeof(out)), -1);
+    assert_int_equal(wire_encode(&m, buf), -1);
+    assert_int_equal(evbuffer_get_length(buf), 0); /* no half frame either */
+    evbuffer_free(buf);
+    /* A port in a field the type does not carry is not looked at. */
+    m = make_dht(WIRE_DHT_PING, 1, 0);
+    m.u.dht.n = 0;
+    assert_true(wire_encode_payload(&m, out, sizeof(out)) > 0);
+}
+
+/* Every prefix of a valid DHT encoding fails cleanly: MALFORMED, nothing
+ * left in *m. Each prefix is copied to a buffer of exactly its size, so that
+ * a read past it is caught by ASan. */
+static void test_dht_truncated_payloads_are_malformed(void **state)
+{
+    struct wire_msg msgs[MAX_DHT_SAMPLES];
+    int nmsgs = dht_samples(msgs);
+
+    for (int i = 0; i < nmsgs; i++) {
+        uint8_t enc[ENC_BUF];
+        int n = wire_encode_payload(&msgs[i], enc, sizeof(enc));
+
+        assert_true(n > 0);
+        for (int len = 0; len < n; len++) {
+            uint8_t *cut = malloc(len > 0 ? (size_t)len : 1);
+            struct wire_msg m;
+            enum wire_status st;
+
+            assert_non_null(cut);
+            memcpy(cut, enc, (size_t)len);
+            memset(&m, 0xab, sizeof(m));
+            st = wire_decode_payload(cut, (size_t)len, &m);
+            free(cut);
+            assert_int_equal(st, WIRE_ERR_MALFORMED);
+            assert_int_equal(m.type, 0);
+            assert_int_equal(m.u.dht.txid, 0);
+        }
+    }
+}
+
+static void test_dht_trailing_bytes_are_malformed(void **state)
+{
+    static const uint8_t extra[] = {0x00, 0x7f, 0xc0, 0xc1, 0x90, 0xcc};
+    struct wire_msg msgs[MAX_DHT_SAMPLES];
+    int nmsgs = dht_samples(msgs);
+
+    for (int i = 0; i < nmsgs; i++) {
+        uint8_t enc[2 * ENC_BUF];
+        int n = wire_encode_payload(&msgs[i], enc, ENC_BUF);
+
+        assert_true(n > 0);
+        assert_int_equal(decode_bytes(enc, (size_t)n), WIRE_OK);
+        for (size_t e = 0; e < sizeof(extra); e++) {
+            enc[n] = extra[e];
+            assert_int_equal(decode_bytes(enc, (size_t)n + 1), WIRE_ERR_MALFORMED);
+        }
+        /* Two messages in one datagram. */
+        memcpy(enc + n, enc, (size_t)n);
+        assert_int_equal(decode_bytes(enc, 2 * (size_t)n), WIRE_ERR_MALFORMED);
+    }
+}
+
+static void test_dht_wrong_version_is_version_error(void **state)
+{
+    static const uint64_t versions[] = {0, 2, 127, 65536, UINT64_MAX};
+
+    for (size_t t = 0; t < N_DHT_TYPES; t++) {
+        for (size_t v = 0; v < sizeof(versions) / sizeof(versions[0]); v++) {
+            struct wire_msg m = dht_types[t] == WIRE_DHT_NODES ? make_dht_nodes(1, 2)
+                                                               : make_dht(dht_types[t], 1, 0x33);
+            uint8_t enc[ENC_BUF];
+            int n = wire_encode_payload(&m, enc, sizeof(enc));
+            struct mp b;
+
+            assert_true(n > 3);
+            /* The encoding with its version byte replaced by another uint. */
+            msgpack_sbuffer_init(&b.sb);
+            msgpack_packer_init(&b.pk, &b.sb, msgpack_sbuffer_write);
+            msgpack_sbuffer_write(&b.sb, (const char *)enc, 2);
+            msgpack_pack_uint64(&b.pk, versions[v]);
+            msgpack_sbuffer_write(&b.sb, (const char *)enc + 3, (size_t)n - 3);
+            assert_int_equal(mp_status(&b), WIRE_ERR_VERSION);
+        }
+        /* A version-2 message need not have the version-1 shape. */
+        {
+            struct mp b;
+
+            mp_begin(&b, 3, dht_types[t], 2);
+            msgpack_pack_nil(&b.pk);
+            assert_int_equal(mp_status(&b), WIRE_ERR_VERSION);
+        }
+    }
+}
+
+static void test_dht_wrong_field_count_is_malformed(void **state)
+{
+    for (size_t t = 0; t < N_DHT_TYPES; t++) {
+        for (uint32_t count = 0; count <= 13; count++) {
+            struct wire_msg m;
+            struct mp b;
+
+            if (count == dht_nfields(dht_types[t]))
+                continue;
+            /* Plausible fields: a txid, then ids. */
+            mp_begin(&b, 2 + count, dht_types[t], WIRE_VERSION);
+            for (uint32_t i = 0; i < count; i++) {
+                if (i == 0)
+                    msgpack_pack_uint8(&b.pk, 1);
+                else
+                    mp_bin(&b, WIRE_DHT_ID_LEN);
+            }
+            assert_int_equal(mp_decode(&b, &m), WIRE_ERR_MALFORMED);
+            assert_int_equal(m.type, 0);
+        }
+    }
+}
+
+/* ---- every leaf of every DHT message, spoiled one at a time ---- */
+
+enum dht_leaf { LEAF_U32, LEAF_U64, LEAF_ID, LEAF_PORT };
+
+/* The bad values of an id: wrong length, wrong type. */
+enum {
+    BAD_ID_19,
+    BAD_ID_21,
+    BAD_ID_0,
+    BAD_ID_32,
+    BAD_ID_STR,
+    BAD_ID_UINT,
+    BAD_ID_NIL,
+    BAD_ID_ARRAY,
+    BAD_ID_EXT,
+    BAD_ID_COUNT
+};
+
+/* Builds a valid DHT message with every field at its maximum, except the
+ * leaf numbered bad_leaf (in packing order), which gets bad value bad_kind
+ * of its leaf type. */
+struct dht_builder {
+    msgpack_packer *pk;
+    int leaf;     /* leaves packed so far */
+    int bad_leaf; /* -1: none */
+    int bad_kind;
+    int spoiled; /* 1: the bad leaf was reached and had a bad value to take */
+};
+
+static int dht_bad_kinds(enum dht_leaf k)
+{
+    return k == LEAF_ID ? BAD_ID_COUNT : k == LEAF_PORT ? BAD_COUNT + 1 : BAD_COUNT;
+}
+
+static void pack_bad_id(msgpack_packer *pk, int kind)
+{
+    static const uint8_t data[32] = {1, 2, 3};
+    static const size_t lens[] = {19, 21, 0, 32};
+
+    switch (kind) {
+    case BAD_ID_19:
+    case BAD_ID_21:
+    case BAD_ID_0:
+    case BAD_ID_32:
+        msgpack_pack_bin_with_body(pk, data, lens[kind]);
+        break;
+    case BAD_ID_STR:
+        msgpack_pack_str_with_body(pk, data, WIRE_DHT_ID_LEN);
+        break;
+    case BAD_ID_UINT:
+        msgpack_pack_uint64(pk, UINT64_MAX);
+        break;
+    case BAD_ID_NIL:
+        msgpack_pack_nil(pk);
+        break;
+    case BAD_ID_ARRAY: /* the id as 20 small uints */
+        msgpack_pack_array(pk, WIRE_DHT_ID_LEN);
+        for (int i = 0; i < WIRE_DHT_ID_LEN; i++)
+            msgpack_pack_uint8(pk, data[i]);
+        break;
+    default:
+        msgpack_pack_ext_with_body(pk, data, WIRE_DHT_ID_LEN, 1);
+        break;
+    }
+}
+
+static void dht_leaf(struct dht_builder *d, enum dht_leaf k)
+{
+    static const uint8_t id[WIRE_DHT_ID_LEN] = {0xff, 0xfe, 0xfd};
+    int bad = d->leaf++ == d->bad_leaf;
+
+    if (bad) {
+        d->spoiled = 1;
+        if (k == LEAF_ID)
+            pack_bad_id(d->pk, d->bad_kind);
+        else if (k == LEAF_PORT && d->bad_kind == BAD_COUNT)
+            msgpack_pack_uint8(d->pk, 0); /* port 0 */
+        else if (k == LEAF_U64 && d->bad_kind == BAD_ABOVE_MAX)
+            msgpack_pack_int8(d->pk, -2); /* nothing above UINT64_MAX to send */
+        else
+            pack_bad(d->pk, (enum bad_field)d->bad_kind,
+                     k == LEAF_U32    ? UINT32_MAX
+                     : k == LEAF_PORT ? UINT16_MAX
+                                      : UINT64_MAX);
+        return;
+    }
+    switch (k) {
+    case LEAF_U32:
+        msgpack_pack_uint32(d->pk, UINT32_MAX);
+        break;
+    case LEAF_U64:
+        msgpack_pack_uint64(d->pk, UINT64_MAX);
+        break;
+    case LEAF_ID:
+        msgpack_pack_bin_with_body(d->pk, id, WIRE_DHT_ID_LEN);
+        break;
+    default:
+        msgpack_pack_uint16(d->pk, UINT16_MAX);
+        break;
+    }
+}
+
+/* The leaf type of leaf number i of type t (with ncontacts in a NODES), or
+ * -1 past the last one. Mirrors build_dht. */
+static int dht_leaf_type(enum wire_type t, uint32_t ncontacts, int i)
+{
+    static const enum dht_leaf contact[] = {LEAF_ID, LEAF_U32, LEAF_PORT};
+    static const enum dht_leaf value[] = {LEAF_U64, LEAF_ID, LEAF_U32, LEAF_PORT};
+
+    if (i == 0)
+        return LEAF_U32;
+    if (i == 1)
+        return LEAF_ID;
+    i -= 2;
+    switch (t) {
+    case WIRE_DHT_FIND_NODE:
+    case WIRE_DHT_FIND_VALUE:
+        return i == 0 ? LEAF_ID : -1;
+    case WIRE_DHT_STORE:
+        return i == 0 ? LEAF_ID : i == 1 ? LEAF_U64 : -1;
+    case WIRE_DHT_NODES:
+        return i < 3 * (int)ncontacts ? (int)contact[i % 3] : -1;
+    case WIRE_DHT_VALUE:
+        return i < 4 ? (int)value[i] : -1;
+    default:
+        return -1;
+    }
+}
+
+static void build_dht(struct dht_builder *d, enum wire_type t, uint32_t ncontacts)
+{
+    dht_leaf(d, LEAF_U32); /* txid */
+    dht_leaf(d, LEAF_ID);  /* sender */
+    switch (t) {
+    case WIRE_DHT_FIND_NODE:
+    case WIRE_DHT_FIND_VALUE:
+        dht_leaf(d, LEAF_ID);
+        break;
+    case WIRE_DHT_STORE:
+        dht_leaf(d, LEAF_ID);
+        dht_leaf(d, LEAF_U64);
+        break;
+    case WIRE_DHT_NODES:
+        msgpack_pack_array(d->pk, ncontacts);
+        for (uint32_t i = 0; i < ncontacts; i++) {
+            msgpack_pack_array(d->pk, 3);
+            dht_leaf(d, LEAF_ID);
+            dht_leaf(d, LEAF_U32);
+            dht_leaf(d, LEAF_PORT);
+        }
+        break;
+    case WIRE_DHT_VALUE:
+        msgpack_pack_array(d->pk, 4);
+        dht_leaf(d, LEAF_U64);
+        dht_leaf(d, LEAF_ID);
+        dht_leaf(d, LEAF_U32);
+        dht_leaf(d, LEAF_PORT);
+        break;
+    default:
+        break;
+    }
+}
+
+static enum wire_status build_and_decode(enum wire_type t, uint32_t ncontacts, int bad_leaf,
+                                         int bad_kind, struct wire_msg *m)
+{
+    struct mp b;
+    struct dht_builder d = {.bad_leaf = bad_leaf, .bad_kind = bad_kind};
+
+    mp_begin(&b, 2 + dht_nfields(t), t, WIRE_VERSION);
+    d.pk = &b.pk;
+    build_dht(&d, t, ncontacts);
+    assert_int_equal(d.spoiled, bad_leaf >= 0);
+    return mp_decode(&b, m);
+}
+
+static void test_dht_messages_with_every_field_at_its_maximum_decode(void **state)
+{
+    static const uint32_t counts[] = {0, 1, WIRE_DHT_MAX_NODES};
+
+    for (size_t t = 0; t < N_DHT_TYPES; t++) {
+        for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
+            struct wire_msg m;
+
+            assert_int_equal(build_and_decode(dht_types[t], counts[c], -1, 0, &m), WIRE_OK);
+            assert_int_equal(m.type, dht_types[t]);
+            assert_int_equal(m.u.dht.txid, UINT32_MAX);
+            assert_int_equal(m.u.dht.sender[0], 0xff);
+            if (dht_types[t] == WIRE_DHT_STORE)
+                assert_true(m.u.dht.user_id == UINT64_MAX);
+            if (dht_types[t] == WIRE_DHT_NODES) {
+                assert_int_equal(m.u.dht.n, counts[c]);
+                if (counts[c] > 0) {
+                    assert_int_equal(m.u.dht.nodes[counts[c] - 1].ip, UINT32_MAX);
+                    assert_int_equal(m.u.dht.nodes[counts[c] - 1].port, UINT16_MAX);
+                }
+            }
+            if (dht_types[t] == WIRE_DHT_VALUE) {
+                assert_true(m.u.dht.value.user_id == UINT64_MAX);
+                assert_int_equal(m.u.dht.value.node.ip, UINT32_MAX);
+                assert_int_equal(m.u.dht.value.node.port, UINT16_MAX);
+            }
+        }
+    }
+}
+
+static void test_dht_any_bad_field_is_malformed(void **state)
+{
+    /* Every leaf (txid, ids, user ids, addresses, ports; in NODES, of the
+     * first, a middle and the last of 3 contacts) with every bad value of
+     * its kind: ids of 19, 21, 0 or 32 bytes or as str, uint, nil, array,
+     * ext; numbers negative, too large, str, bin, nil, bool, float, array,
+     * map, ext; port 0. */
+    int checked = 0;
+
+    for (size_t t = 0; t < N_DHT_TYPES; t++) {
+        for (int leaf = 0;; leaf++) {
+            int k = dht_leaf_type(dht_types[t], 3, leaf);
+
+            if (k < 0)
+                break;
+            for (int kind = 0; kind < dht_bad_kinds((enum dht_leaf)k); kind++) {
+                struct wire_msg m;
+
+                memset(&m, 0xab, sizeof(m));
+                assert_int_equal(build_and_decode(dht_types[t], 3, leaf, kind, &m),
+                                 WIRE_ERR_MALFORMED);
+                assert_int_equal(m.type, 0);
+                checked++;
+            }
+        }
+    }
+    /* 8 types: 8 txids and 8 senders, 3 targets, a user id, 9 contact leaves, 4 record leaves. */
+    assert_int_equal(checked, 8 * BAD_COUNT + 8 * BAD_ID_COUNT + 3 * BAD_ID_COUNT + BAD_COUNT +
+                                  3 * (BAD_ID_COUNT + BAD_COUNT + BAD_COUNT + 1) + BAD_COUNT +
+                                  BAD_ID_COUNT + BAD_COUNT + BAD_COUNT + 1);
+}
+
+static void test_dht_id_of_19_or_21_bytes_is_malformed(void **state)
+{
+    static const size_t lens[] = {19, 21};
+
+    for (size_t i = 0; i < 2; i++) {
+        struct mp b;
+
+        /* sender */
+        mp_begin(&b, 4, WIRE_DHT_PING, WIRE_VERSION);
+        msgpack_pack_uint8(&b.pk, 1);
+        mp_bin(&b, lens[i]);
+        assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+        /* target */
+        mp_begin(&b, 5, WIRE_DHT_FIND_NODE, WIRE_VERSION);
+        msgpack_pack_uint8(&b.pk, 1);
+        mp_bin(&b, WIRE_DHT_ID_LEN);
+        mp_bin(&b, lens[i]);
+        assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+        /* a contact's id */
+        mp_begin(&b, 5, WIRE_DHT_NODES, WIRE_VERSION);
+        msgpack_pack_uint8(&b.pk, 1);
+        mp_bin(&b, WIRE_DHT_ID_LEN);
+        msgpack_pack_array(&b.pk, 1);
+        msgpack_pack_array(&b.pk, 3);
+        mp_bin(&b, lens[i]);
+        msgpack_pack_uint32(&b.pk, 0x7f000001);
+        msgpack_pack_uint16(&b.pk, 4435);
+        assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+    }
+}
+
+static void test_dht_id_as_str_is_malformed(void **state)
+{
+    static const char id[WIRE_DHT_ID_LEN + 1] = "0123456789abcdefghij";
+    struct mp b;
+
+    mp_begin(&b, 4, WIRE_DHT_PONG, WIRE_VERSION);
+    msgpack_pack_uint8(&b.pk, 1);
+    msgpack_pack_str_with_body(&b.pk, id, WIRE_DHT_ID_LEN);
+    assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+    mp_begin(&b, 5, WIRE_DHT_FIND_VALUE, WIRE_VERSION);
+    msgpack_pack_uint8(&b.pk, 1);
+    mp_bin(&b, WIRE_DHT_ID_LEN);
+    msgpack_pack_str_with_body(&b.pk, id, WIRE_DHT_ID_LEN);
+    assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+}
+
+static void test_dht_id_in_bin16_or_bin32_decodes(void **state)
+{
+    /* Not what the encoder writes, but a bin of 20 bytes all the same, as
+     * for every other bin field. */
+    uint8_t p[4 + 3 + WIRE_DHT_ID_LEN + 2] = {0x94, 0x13, 0x01, 0x07, 0xc5, 0x00, 0x14};
+    struct wire_msg m;
+
+    memset(p + 7, 0x5c, WIRE_DHT_ID_LEN);
+    assert_int_equal(wire_decode_payload(p, 7 + WIRE_DHT_ID_LEN, &m), WIRE_OK);
+    assert_int_equal(m.u.dht.sender[19], 0x5c);
+    p[4] = 0xc6;
+    p[5] = 0;
+    p[6] = 0;
+    p[7] = 0;
+    p[8] = 0x14;
+    memset(p + 9, 0x5d, WIRE_DHT_ID_LEN);
+    assert_int_equal(wire_decode_payload(p, 9 + WIRE_DHT_ID_LEN, &m), WIRE_OK);
+    assert_int_equal(m.u.dht.sender[0], 0x5d);
+}
+
+static void mp_dht_contact(struct mp *b, uint32_t nfields, uint64_t port)
+{
+    msgpack_pack_array(&b->pk, nfields);
+    if (nfields > 0)
+        mp_bin(b, WIRE_DHT_ID_LEN);
+    if (nfields > 1)
+        msgpack_pack_uint32(&b->pk, 0x7f000001);
+    if (nfields > 2)
+        msgpack_pack_uint64(&b->pk, port);
+    for (uint32_t i = 3; i < nfields; i++)
+        msgpack_pack_uint16(&b->pk, 4435);
+}
+
+static void mp_dht_nodes_head(struct mp *b, uint32_t n)
+{
+    mp_begin(b, 5, WIRE_DHT_NODES, WIRE_VERSION);
+    msgpack_pack_uint8(&b->pk, 1);
+    mp_bin(b, WIRE_DHT_ID_LEN);
+    msgpack_pack_array(&b->pk, n);
+}
+
+static void test_dht_nodes_with_32_contacts_decodes_and_33_is_malformed(void **state)
+{
+    struct wire_msg m;
+    struct mp b;
+
+    mp_dht_nodes_head(&b, WIRE_DHT_MAX_NODES);
+    for (int i = 0; i < WIRE_DHT_MAX_NODES; i++)
+        mp_dht_contact(&b, 3, 4435);
+    assert_int_equal(mp_decode(&b, &m), WIRE_OK);
+    assert_int_equal(m.u.dht.n, WIRE_DHT_MAX_NODES);
+    assert_int_equal(m.u.dht.nodes[WIRE_DHT_MAX_NODES - 1].port, 4435);
+
+    mp_dht_nodes_head(&b, WIRE_DHT_MAX_NODES + 1);
+    for (int i = 0; i < WIRE_DHT_MAX_NODES + 1; i++)
+        mp_dht_contact(&b, 3, 4435);
+    assert_int_equal(mp_decode(&b, &m), WIRE_ERR_MALFORMED);
+    assert_int_equal(m.type, 0);
+}
+
+static void test_dht_contact_with_2_or_4_fields_is_malformed(void **state)
+{
+    static const uint32_t counts[] = {0, 1, 2, 4, 5};
+
+    for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+        struct mp b;
+
+        /* As the only contact, and after a good one. */
+        mp_dht_nodes_head(&b, 1);
+        mp_dht_contact(&b, counts[i], 4435);
+        assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+        mp_dht_nodes_head(&b, 2);
+        mp_dht_contact(&b, 3, 4435);
+        mp_dht_contact(&b, counts[i], 4435);
+        assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+    }
+}
+
+static void test_dht_port_0_or_above_65535_is_malformed(void **state)
+{
+    static const uint64_t ports[] = {0, 65536, 70000, UINT32_MAX, UINT64_MAX};
+
+    for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
+        struct mp b;
+
+        mp_dht_nodes_head(&b, 2);
+        mp_dht_contact(&b, 3, 1);
+        mp_dht_contact(&b, 3, ports[i]);
+        assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+        mp_begin(&b, 5, WIRE_DHT_VALUE, WIRE_VERSION);
+        msgpack_pack_uint8(&b.pk, 1);
+        mp_bin(&b, WIRE_DHT_ID_LEN);
+        msgpack_pack_array(&b.pk, 4);
+        msgpack_pack_uint16(&b.pk, 12345);
+        mp_bin(&b, WIRE_DHT_ID_LEN);
+        msgpack_pack_uint32(&b.pk, 0x7f000001);
+        msgpack_pack_uint64(&b.pk, ports[i]);
+        assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+    }
+}
+
+static void test_dht_negative_or_too_large_numbers_are_malformed(void **state)
+{
+    struct mp b;
+
+    /* txid: -1, 2^32 */
+    mp_begin(&b, 4, WIRE_DHT_PING, WIRE_VERSION);
+    msgpack_pack_int8(&b.pk, -1);
+    mp_bin(&b, WIRE_DHT_ID_LEN);
+    assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+    mp_begin(&b, 4, WIRE_DHT_PING, WIRE_VERSION);
+    msgpack_pack_uint64(&b.pk, (uint64_t)UINT32_MAX + 1);
+    mp_bin(&b, WIRE_DHT_ID_LEN);
+    assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+    /* STORE's user id: negative */
+    mp_begin(&b, 6, WIRE_DHT_STORE, WIRE_VERSION);
+    msgpack_pack_uint8(&b.pk, 1);
+    mp_bin(&b, WIRE_DHT_ID_LEN);
+    mp_bin(&b, WIRE_DHT_ID_LEN);
+    msgpack_pack_int64(&b.pk, INT64_MIN);
+    assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+    /* a contact's ipv4: 2^32 */
+    mp_dht_nodes_head(&b, 1);
+    msgpack_pack_array(&b.pk, 3);
+    mp_bin(&b, WIRE_DHT_ID_LEN);
+    msgpack_pack_uint64(&b.pk, (uint64_t)UINT32_MAX + 1);
+    msgpack_pack_uint16(&b.pk, 4435);
+    assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+    /* A non-negative value in a signed encoding is a uint like any other. */
+    mp_begin(&b, 4, WIRE_DHT_PING, WIRE_VERSION);
+    msgpack_pack_int64(&b.pk, 7);
+    mp_bin(&b, WIRE_DHT_ID_LEN);
+    assert_int_equal(mp_status(&b), WIRE_OK);
+}
+
+static void test_dht_value_record_with_wrong_shape_is_malformed(void **state)
+{
+    struct mp b;
+
+    /* 3 or 5 elements */
+    for (uint32_t len = 3; len <= 5; len += 2) {
+        mp_begin(&b, 5, WIRE_DHT_VALUE, WIRE_VERSION);
+        msgpack_pack_uint8(&b.pk, 1);
+        mp_bin(&b, WIRE_DHT_ID_LEN);
+        msgpack_pack_array(&b.pk, len);
+        msgpack_pack_uint16(&b.pk, 12345);
+        mp_bin(&b, WIRE_DHT_ID_LEN);
+        msgpack_pack_uint32(&b.pk, 0x7f000001);
+        if (len == 5) {
+            msgpack_pack_uint16(&b.pk, 4435);
+            msgpack_pack_uint8(&b.pk, 0);
+        }
+        assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+    }
+    /* a list of one record, as if VALUE were NODES */
+    mp_begin(&b, 5, WIRE_DHT_VALUE, WIRE_VERSION);
+    msgpack_pack_uint8(&b.pk, 1);
+    mp_bin(&b, WIRE_DHT_ID_LEN);
+    msgpack_pack_array(&b.pk, 1);
+    msgpack_pack_array(&b.pk, 4);
+    msgpack_pack_uint16(&b.pk, 12345);
+    mp_bin(&b, WIRE_DHT_ID_LEN);
+    msgpack_pack_uint32(&b.pk, 0x7f000001);
+    msgpack_pack_uint16(&b.pk, 4435);
+    assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+    /* a contact [id, ip, port] instead of a record */
+    mp_begin(&b, 5, WIRE_DHT_VALUE, WIRE_VERSION);
+    msgpack_pack_uint8(&b.pk, 1);
+    mp_bin(&b, WIRE_DHT_ID_LEN);
+    mp_dht_contact(&b, 3, 4435);
+    assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+    /* a map */
+    mp_begin(&b, 5, WIRE_DHT_VALUE, WIRE_VERSION);
+    msgpack_pack_uint8(&b.pk, 1);
+    mp_bin(&b, WIRE_DHT_ID_LEN);
+    msgpack_pack_map(&b.pk, 0);
+    assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+}
+
+static void test_dht_nodes_list_of_wrong_type_is_malformed(void **state)
+{
+    struct mp b;
+
+    /* a map, a single contact (not in a list), nil */
+    mp_begin(&b, 5, WIRE_DHT_NODES, WIRE_VERSION);
+    msgpack_pack_uint8(&b.pk, 1);
+    mp_bin(&b, WIRE_DHT_ID_LEN);
+    msgpack_pack_map(&b.pk, 0);
+    assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+    mp_begin(&b, 5, WIRE_DHT_NODES, WIRE_VERSION);
+    msgpack_pack_uint8(&b.pk, 1);
+    mp_bin(&b, WIRE_DHT_ID_LEN);
+    mp_dht_contact(&b, 3, 4435);
+    assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+    mp_begin(&b, 5, WIRE_DHT_NODES, WIRE_VERSION);
+    msgpack_pack_uint8(&b.pk, 1);
+    mp_bin(&b, WIRE_DHT_ID_LEN);
+    msgpack_pack_nil(&b.pk);
+    assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+}
+
+static void test_hostile_array32_in_dht_nodes_is_malformed(void **state)
+{
+    /* [22, 1, 7, sender, array32(2^32-1)]: refused by the pre-scan before
+     * msgpack-c could allocate for it. */
+    uint8_t p[4 + 2 + WIRE_DHT_ID_LEN + 5] = {0x95, 0x16, 0x01, 0x07, 0xc4, WIRE_DHT_ID_LEN};
+    uint8_t *tail = p + 6 + WIRE_DHT_ID_LEN;
+
+    tail[0] = 0xdd;
+    memset(tail + 1, 0xff, 4);
+    assert_int_equal(decode_bytes(p, sizeof(p)), WIRE_ERR_MALFORMED);
+    /* array16(65535) of fixarray-3 headers and nothing else */
+    tail[0] = 0xdc;
+    assert_int_equal(decode_bytes(p, sizeof(p) - 2), WIRE_ERR_MALFORMED);
+}
+
 /* ---- fuzz ---- */
 
 static int is_decode_status(enum wire_status st)
@@ -2023,7 +3069,7 @@ static int is_decode_status(enum wire_status st)
 static void check_decoded(enum wire_status st, const struct wire_msg *m)
 {
     struct wire_msg again;
-    uint8_t buf[1024];
+    uint8_t buf[ENC_BUF];
     int n;
 
     assert_true(is_decode_status(st));
@@ -2062,7 +3108,7 @@ static void test_fuzz_mutated_encodings_never_crash(void **state)
                                           0xcf, 0xd0, 0xdb, 0xdc, 0xdd, 0xdf, 0xe0, 0xff};
     struct wire_msg msgs[MAX_SAMPLES], m;
     int nmsgs = sample_msgs(msgs);
-    uint8_t orig[1024], buf[1100];
+    uint8_t orig[ENC_BUF], buf[ENC_BUF + 100];
 
     rng_state = 2;
     for (int i = 0; i < 20000; i++) {
@@ -2102,6 +3148,62 @@ static void test_fuzz_mutated_encodings_never_crash(void **state)
     }
 }
 
+/* A DHT id: mostly bin 20, sometimes a byte short or long, or a str. */
+static void pack_random_dht_id(msgpack_packer *pk)
+{
+    uint8_t data[24];
+    uint32_t r = rng_below(16);
+
+    for (size_t i = 0; i < sizeof(data); i++)
+        data[i] = (uint8_t)rng_next();
+    if (r == 0)
+        msgpack_pack_str_with_body(pk, data, WIRE_DHT_ID_LEN);
+    else
+        msgpack_pack_bin_with_body(pk, data, r == 1 ? 19 : r == 2 ? 21 : WIRE_DHT_ID_LEN);
+}
+
+/* A DHT port: mostly 1..65535, sometimes 0 or 65536. */
+static void pack_random_dht_port(msgpack_packer *pk)
+{
+    uint32_t r = rng_below(32);
+
+    msgpack_pack_uint64(pk, r == 0 ? 0 : r == 1 ? 65536 : 1 + rng_below(65535));
+}
+
+/* A NODES contact list around the limits, sometimes with a bad entry. */
+static void pack_random_dht_contacts(msgpack_packer *pk)
+{
+    uint32_t n = rng_below(4) ? rng_below(4) : WIRE_DHT_MAX_NODES - 1 + rng_below(3);
+
+    msgpack_pack_array(pk, n);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t len = rng_below(64) ? 3 : 2 + 2 * rng_below(2);
+
+        msgpack_pack_array(pk, len);
+        pack_random_dht_id(pk);
+        msgpack_pack_uint32(pk, (uint32_t)rng_next());
+        if (len > 2)
+            pack_random_dht_port(pk);
+        if (len > 3)
+            msgpack_pack_uint8(pk, 1);
+    }
+}
+
+/* A VALUE record [user_id, node, ipv4, port], sometimes of another length. */
+static void pack_random_dht_value(msgpack_packer *pk)
+{
+    uint32_t len = rng_below(16) ? 4 : 3 + 2 * rng_below(2);
+
+    msgpack_pack_array(pk, len);
+    msgpack_pack_uint64(pk, rng_below(2) ? rng_next() : rng_below(200));
+    pack_random_dht_id(pk);
+    msgpack_pack_uint32(pk, (uint32_t)rng_next());
+    if (len > 3)
+        pack_random_dht_port(pk);
+    if (len > 4)
+        msgpack_pack_nil(pk);
+}
+
 /* One field of a random shape: mostly plausible, so the field checks get past
  * the first field often enough to reach the later ones. */
 static void pack_random_field(msgpack_packer *pk)
@@ -2112,12 +3214,21 @@ static void pack_random_field(msgpack_packer *pk)
 
     for (size_t i = 0; i < sizeof(data); i++)
         data[i] = (uint8_t)rng_next();
-    switch (rng_below(13)) {
+    switch (rng_below(16)) {
     case 0:
     case 1:
     case 2:
     case 3:
         msgpack_pack_uint64(pk, uints[rng_below(sizeof(uints) / sizeof(uints[0]))]);
+        break;
+    case 13:
+        pack_random_dht_id(pk);
+        break;
+    case 14:
+        pack_random_dht_contacts(pk);
+        break;
+    case 15:
+        pack_random_dht_value(pk);
         break;
     case 4:
         msgpack_pack_int64(pk, -(int64_t)rng_below(1000) - 1);
@@ -2166,13 +3277,45 @@ static void pack_random_field(msgpack_packer *pk)
     }
 }
 
+/* Field f of a DHT-like message: a txid, a sender id, then an id, a contact
+ * list, a value record or anything, so that each DHT type's later fields are
+ * reached often. */
+static void pack_dht_like_field(msgpack_packer *pk, uint32_t f)
+{
+    if (f == 0) {
+        msgpack_pack_uint64(pk, rng_below(16) ? (uint32_t)rng_next() : (uint64_t)UINT32_MAX + 1);
+        return;
+    }
+    if (f == 1) {
+        pack_random_dht_id(pk);
+        return;
+    }
+    switch (rng_below(5)) {
+    case 0:
+        pack_random_dht_id(pk);
+        break;
+    case 1:
+        pack_random_dht_contacts(pk);
+        break;
+    case 2:
+        pack_random_dht_value(pk);
+        break;
+    case 3:
+        msgpack_pack_uint64(pk, rng_next());
+        break;
+    default:
+        pack_random_field(pk);
+        break;
+    }
+}
+
 /* How many fields follow [type, version] in a message of this type, read
  * off the encoder's own output (the fixarray header), so the shape fuzzer
  * needs no table of its own. 0 for a type the encoder refuses. */
 static uint32_t encoded_field_count(uint64_t type)
 {
     struct wire_msg msgs[MAX_SAMPLES];
-    uint8_t buf[1024];
+    uint8_t buf[ENC_BUF];
     int n = sample_msgs(msgs);
 
     for (int i = 0; i < n; i++)
@@ -2191,14 +3334,15 @@ static void test_fuzz_random_shapes_never_crash(void **state)
         assert_true(nfields_of[t] > 0); /* sample_msgs() has every type */
     }
     rng_state = 4;
-    for (int i = 0; i < 60000; i++) {
+    for (int i = 0; i < 90000; i++) {
         uint64_t type = 1 + rng_below(LAST_TYPE + 1);
         uint64_t version = rng_below(16) ? WIRE_VERSION : rng_below(3);
         /* Half the time the type's own field count, so that a type with many
          * fields (LOAD has six) gets valid samples; otherwise 0 to 7. */
         uint32_t nfields = rng_below(2) && nfields_of[type] ? nfields_of[type] : rng_below(8);
-        /* Mostly-uint messages, so the later fields of LOAD get checked. */
-        int uints = rng_below(2);
+        /* Mostly-uint messages, so the later fields of LOAD get checked;
+         * DHT-like ones, so those of the DHT messages do; or anything. */
+        uint32_t mode = rng_below(3);
         msgpack_sbuffer sb;
         msgpack_packer pk;
         struct wire_msg m;
@@ -2210,8 +3354,10 @@ static void test_fuzz_random_shapes_never_crash(void **state)
         msgpack_pack_uint64(&pk, type);
         msgpack_pack_uint64(&pk, version);
         for (uint32_t f = 0; f < nfields; f++) {
-            if (uints && rng_below(8))
+            if (mode == 0 && rng_below(8))
                 msgpack_pack_uint64(&pk, rng_below(2) ? rng_below(3) : (uint32_t)rng_next());
+            else if (mode == 1)
+                pack_dht_like_field(&pk, f);
             else
                 pack_random_field(&pk);
         }
@@ -2290,6 +3436,14 @@ static void test_type_and_status_names(void **state)
     assert_string_equal(wire_type_name(WIRE_LOCATE), "LOCATE");
     assert_string_equal(wire_type_name(WIRE_ASSIGN), "ASSIGN");
     assert_string_equal(wire_type_name(WIRE_LOAD), "LOAD");
+    assert_string_equal(wire_type_name(WIRE_DHT_PING), "DHT_PING");
+    assert_string_equal(wire_type_name(WIRE_DHT_PONG), "DHT_PONG");
+    assert_string_equal(wire_type_name(WIRE_DHT_FIND_NODE), "DHT_FIND_NODE");
+    assert_string_equal(wire_type_name(WIRE_DHT_NODES), "DHT_NODES");
+    assert_string_equal(wire_type_name(WIRE_DHT_STORE), "DHT_STORE");
+    assert_string_equal(wire_type_name(WIRE_DHT_STORED), "DHT_STORED");
+    assert_string_equal(wire_type_name(WIRE_DHT_FIND_VALUE), "DHT_FIND_VALUE");
+    assert_string_equal(wire_type_name(WIRE_DHT_VALUE), "DHT_VALUE");
     assert_string_equal(wire_type_name((enum wire_type)99), "UNKNOWN");
     assert_string_equal(wire_type_name((enum wire_type)(LAST_TYPE + 1)), "UNKNOWN");
     assert_string_equal(wire_type_name((enum wire_type)0), "UNKNOWN");
@@ -2426,6 +3580,30 @@ int main(void)
         cmocka_unit_test(test_assign_with_wrong_server_shape_is_malformed),
         cmocka_unit_test(test_assign_with_wrong_field_count_is_malformed),
         cmocka_unit_test(test_locate_user_id_wrong_type_is_malformed),
+
+        cmocka_unit_test(test_dht_messages_round_trip),
+        cmocka_unit_test(test_dht_messages_round_trip_at_their_extremes),
+        cmocka_unit_test(test_dht_nodes_with_0_1_and_32_contacts_round_trip),
+        cmocka_unit_test(test_dht_messages_decode_every_field),
+        cmocka_unit_test(test_dht_messages_match_documented_bytes),
+        cmocka_unit_test(test_dht_messages_fit_their_exact_maximum),
+        cmocka_unit_test(test_encode_refuses_dht_nodes_above_max_and_port_0),
+        cmocka_unit_test(test_dht_truncated_payloads_are_malformed),
+        cmocka_unit_test(test_dht_trailing_bytes_are_malformed),
+        cmocka_unit_test(test_dht_wrong_version_is_version_error),
+        cmocka_unit_test(test_dht_wrong_field_count_is_malformed),
+        cmocka_unit_test(test_dht_messages_with_every_field_at_its_maximum_decode),
+        cmocka_unit_test(test_dht_any_bad_field_is_malformed),
+        cmocka_unit_test(test_dht_id_of_19_or_21_bytes_is_malformed),
+        cmocka_unit_test(test_dht_id_as_str_is_malformed),
+        cmocka_unit_test(test_dht_id_in_bin16_or_bin32_decodes),
+        cmocka_unit_test(test_dht_nodes_with_32_contacts_decodes_and_33_is_malformed),
+        cmocka_unit_test(test_dht_contact_with_2_or_4_fields_is_malformed),
+        cmocka_unit_test(test_dht_port_0_or_above_65535_is_malformed),
+        cmocka_unit_test(test_dht_negative_or_too_large_numbers_are_malformed),
+        cmocka_unit_test(test_dht_value_record_with_wrong_shape_is_malformed),
+        cmocka_unit_test(test_dht_nodes_list_of_wrong_type_is_malformed),
+        cmocka_unit_test(test_hostile_array32_in_dht_nodes_is_malformed),
 
         cmocka_unit_test(test_fuzz_random_buffers_never_crash),
         cmocka_unit_test(test_fuzz_mutated_encodings_never_crash),
