@@ -93,7 +93,21 @@
     X(PRES_OVERLOAD_ACTIONS, "pres_overload_actions")                                              \
     X(SCALED_UP, "scaled_up")                                                                      \
     X(SCALED_DOWN, "scaled_down")                                                                  \
-    X(FD_CRASHES, "fd_crashes")
+    X(FD_CRASHES, "fd_crashes")                                                                    \
+    X(DHT_QUERIES, "dht_queries")                                                                  \
+    X(DHT_QUERY_TIMEOUTS, "dht_query_timeouts")                                                    \
+    X(DHT_SERVED, "dht_served")                                                                    \
+    X(DHT_UNEXPECTED, "dht_unexpected")                                                            \
+    X(DHT_EVICTED, "dht_evicted")                                                                  \
+    X(DHT_STORED, "dht_stored")                                                                    \
+    X(DHT_STORE_REFUSED, "dht_store_refused")                                                      \
+    X(DHT_JOIN_BOOTSTRAP, "dht_join_bootstrap")                                                    \
+    X(DHT_NOT_FOUND, "dht_not_found")                                                              \
+    X(DHT_LOOKUP_FAILED, "dht_lookup_failed")                                                      \
+    X(DHT_REFRESHES, "dht_refreshes")                                                              \
+    X(BOOT_REQUESTS, "boot_requests")                                                              \
+    X(BOOT_SERVED, "boot_served")                                                                  \
+    X(BOOT_REFUSED, "boot_refused")
 
 #define METRIC_GAUGES(X)                                                                           \
     X(OFF, "off")                                                                                  \
@@ -119,7 +133,14 @@
     X(FD_UP, "fd_up")                                                                              \
     X(PRES_UP, "pres_up")                                                                          \
     X(PRES_CLIENTS, "pres_clients")                                                                \
-    X(PRES_QUEUE, "pres_queue")
+    X(PRES_QUEUE, "pres_queue")                                                                    \
+    X(DHT_UP, "dht_up")                                                                            \
+    X(DHT_ENTRIES, "dht_entries")                                                                  \
+    X(DHT_LIVE, "dht_live")                                                                        \
+    X(DHT_FAILING, "dht_failing")                                                                  \
+    X(BOOT_UP, "boot_up")                                                                          \
+    X(BOOT_QUEUE, "boot_queue")                                                                    \
+    X(BOOT_BUSY, "boot_busy")
 
 #define X_ENUM(id, name) C_##id,
 enum metric_counter { METRIC_COUNTERS(X_ENUM) C_COUNT };
@@ -149,6 +170,8 @@ struct metrics_interval {
     struct hist login_emu_us;    /* the emulator's delay within each of those */
     struct hist register_us;     /* register attempt start -> REGISTER_OK */
     struct hist register_emu_us; /* the emulator's delay within each of those */
+    struct hist lookup_us;       /* dht: a user lookup's start -> its answer (found or not) */
+    struct hist lookup_hops;     /* dht: the hops of each answered lookup */
 };
 
 /* Live metrics of one rank. The *_emu_us histograms hold, per completed
@@ -174,6 +197,9 @@ struct metrics {
     struct hist svc_queue_us;   /* central service: time a request waited */
     struct hist svc_service_us; /* central service: time a request held a worker */
     struct hist svc_emu_us;
+    struct hist dht_hops;      /* dht: hops of each answered user lookup, whole run */
+    struct hist boot_queue_us; /* dht: time a bootstrap request waited for a worker */
+    struct hist boot_service_us;
 };
 
 /* What a rank sends each interval. */

@@ -33,7 +33,9 @@ void placement_init(struct placement *p, const struct scenario *s, int world_siz
         p->dc_share_end[d] = d + 1 >= p->n_dc ? 1.0 : share; /* the last DC takes the rounding */
         id += p->dc_max[d];
     }
-    p->n_nodes = id;
+    p->first_dhtb = id;
+    p->n_dhtb = s->architecture == ARCH_DHT ? s->dht.bootstrap.nodes : 0;
+    p->n_nodes = id + p->n_dhtb;
     p->seed = s->seed;
     p->world_size = world_size;
     /* Rank 0 coordinates; it hosts nodes only when it is alone, so that its
@@ -52,6 +54,8 @@ void placement_init(struct placement *p, const struct scenario *s, int world_siz
     p->svc_port = s->service.port;
     p->fd_port = s->central.front_door.port;
     p->pres_port = s->central.presence.port;
+    p->peer_port = s->architecture == ARCH_DHT ? s->dht.port : 0;
+    p->dhtb_port = s->dht.bootstrap.port;
     p->mode = s->network.mode;
     p->port_base = s->network.port_base;
     p->host_ip = NULL;
@@ -85,7 +89,9 @@ enum role placement_role(const struct placement *p, uint32_t id)
         return ROLE_SUPERNODE;
     if (id < p->first_pres)
         return ROLE_FRONT_DOOR;
-    return ROLE_PRESENCE;
+    if (id < p->first_dhtb)
+        return ROLE_PRESENCE;
+    return ROLE_DHT_BOOTSTRAP;
 }
 
 /* The hash stream of a peer's home DC; any fixed value apart from the
@@ -237,8 +243,12 @@ uint16_t placement_port(const struct placement *p, uint32_t id)
         return p->fd_port;
     case ROLE_PRESENCE:
         return p->pres_port;
+    case ROLE_DHT_BOOTSTRAP:
+        return p->dhtb_port;
+    case ROLE_PEER:
+        return p->peer_port; /* a DHT node's UDP port; 0: peers only connect out */
     default:
-        return 0; /* peers only connect out */
+        return 0;
     }
 }
 

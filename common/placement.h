@@ -6,7 +6,8 @@
  * then the supernodes that inject_supernodes events bring up later, in
  * event order; with architecture: central, then one front door per data
  * centre, then each data centre's presence servers (max_servers each, the
- * first `servers` of them up at start, the rest dormant spares).
+ * first `servers` of them up at start, the rest dormant spares); with
+ * architecture: dht, then the bootstrap nodes.
  * Nodes are dealt round-robin over the host ranks (with placement.servers:
  * dedicated, the server roles over the first server_ranks host ranks and the
  * peers over the others). Each node has its own IPv4
@@ -28,6 +29,8 @@ struct placement {
     uint32_t dc_first[SCN_MAX_DCS];   /* first presence server id of each DC */
     uint32_t dc_max[SCN_MAX_DCS];     /* its presence servers (spares included) */
     double dc_share_end[SCN_MAX_DCS]; /* cumulative peer shares, for home_dc */
+    /* dht: the bootstrap nodes, after everything else */
+    uint32_t n_dhtb, first_dhtb;
     uint64_t seed;
     int world_size;
     int first_host_rank; /* 0 when a single process hosts everything, else 1 */
@@ -38,6 +41,7 @@ struct placement {
     int server_ranks;
     uint32_t base; /* loopback mode: first node address, host byte order */
     uint16_t ls_port, sn_port, svc_port, fd_port, pres_port;
+    uint16_t peer_port, dhtb_port; /* dht: every node's UDP port, the bootstrap nodes' */
     enum scn_net_mode mode;
     uint16_t port_base;
     const uint32_t *host_ip; /* host mode: each rank's address (world entries), else NULL */
@@ -63,8 +67,9 @@ static inline uint32_t placement_fd_id(const struct placement *p, uint32_t dc)
 /* Number of nodes hosted by `rank` (0 for a rank that hosts none). */
 uint32_t placement_count_on(const struct placement *p, int rank);
 uint32_t placement_addr(const struct placement *p, uint32_t id);
-/* The port a node listens on: its role's port in loopback mode (0 for a
- * peer), port_base + its index on its rank in host mode. */
+/* The port a node listens on: its role's port in loopback mode (for a
+ * peer: dht.port with architecture dht, else 0), port_base + its index on
+ * its rank in host mode. */
 uint16_t placement_port(const struct placement *p, uint32_t id);
 /* The port node `id` listens on as a supernode (also for promoted peers). */
 uint16_t placement_sn_port(const struct placement *p, uint32_t id);

@@ -12,8 +12,9 @@ enum role {
     ROLE_SUPERNODE,
     ROLE_LOGIN_SERVER,
     ROLE_SERVICE,
-    ROLE_FRONT_DOOR, /* central: a data centre's load balancer */
-    ROLE_PRESENCE,   /* central: a presence server */
+    ROLE_FRONT_DOOR,    /* central: a data centre's load balancer */
+    ROLE_PRESENCE,      /* central: a presence server */
+    ROLE_DHT_BOOTSTRAP, /* dht: a well-known node that fresh nodes ask first */
     ROLE_COUNT
 };
 

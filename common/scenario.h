@@ -28,9 +28,13 @@
 #define SCN_MAX_DCS 8
 #define SCN_DC_NAME_MAX 24
 
-/* architecture: supernode (Skype's P2P design, the default) or central
- * (presence servers in data centres behind front doors). */
-enum scn_arch { ARCH_SUPERNODE = 0, ARCH_CENTRAL };
+/* architecture: supernode (Skype's P2P design, the default), central
+ * (presence servers in data centres behind front doors) or dht (every peer a
+ * Kademlia node, with bootstrap nodes for fresh ones). */
+enum scn_arch { ARCH_SUPERNODE = 0, ARCH_CENTRAL, ARCH_DHT };
+
+/* dht.saved_table: what a reboot leaves of a node's routing table. */
+enum scn_saved_table { SAVED_KEEP = 0, SAVED_LOSE };
 
 enum scn_event_kind {
     EV_BOOT = 0,  /* boot: {fraction, over} */
@@ -264,6 +268,27 @@ struct scenario {
         } autoscale;
     } central;
 
+    /* architecture: dht (ignored, and refused when set, otherwise). */
+    struct scn_dht {
+        uint32_t k;               /* bucket size, and how many nodes store a record */
+        uint32_t alpha;           /* queries in flight per lookup */
+        uint16_t port;            /* every node's UDP port (loopback mode) */
+        uint32_t online_contacts; /* live contacts a node needs to be online */
+        bool login;               /* log in (TLS) before joining */
+        int64_t rpc_timeout_ns;   /* a query unanswered this long has failed */
+        uint32_t stale_after;     /* unanswered queries in a row before eviction */
+        enum scn_saved_table saved_table;
+        int64_t refresh_ns;   /* bucket refresh period while online; 0 = never */
+        int64_t republish_ns; /* record republish period while online; 0 = never */
+        int64_t record_ttl_ns;
+        uint32_t max_records; /* records a node stores for others */
+        struct scn_dht_bootstrap {
+            uint32_t nodes;
+            uint16_t port;
+            struct scn_capacity cap; /* per FIND_NODE or PING */
+        } bootstrap;
+    } dht;
+
     struct scn_peer {
         struct dist boot_delay;
         struct scn_retry_cfg login;
@@ -335,9 +360,17 @@ char *scenario_to_json(const struct scenario *s);
 int scenario_parse_duration(const char *text, int64_t *ns); /* "250ms", "1.5s", "2m" */
 void scenario_format_duration(int64_t ns, char *buf, size_t len);
 
+/* Whether peers log in first: always, except with architecture dht and
+ * dht.login false (no login servers then). */
+static inline bool scenario_uses_login(const struct scenario *s)
+{
+    return s->architecture != ARCH_DHT || s->dht.login;
+}
+
 /* Total number of nodes: login servers, services, supernodes, peers, the
- * supernodes injected by events, and with architecture: central the front
- * doors and presence servers (common/placement.h has the id layout). */
+ * supernodes injected by events, with architecture: central the front doors
+ * and presence servers, and with dht the bootstrap nodes
+ * (common/placement.h has the id layout). */
 static inline uint32_t scenario_total_nodes(const struct scenario *s)
 {
     uint32_t n = s->nodes.login_servers + s->nodes.services + s->nodes.supernodes + s->nodes.peers;
@@ -347,6 +380,8 @@ static inline uint32_t scenario_total_nodes(const struct scenario *s)
     if (s->architecture == ARCH_CENTRAL)
         for (uint32_t i = 0; i < s->central.n_dc && i < SCN_MAX_DCS; i++)
             n += 1 + s->central.dc[i].max_servers;
+    if (s->architecture == ARCH_DHT)
+        n += s->dht.bootstrap.nodes;
     return n;
 }
 

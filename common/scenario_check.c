@@ -25,8 +25,32 @@ static const struct tnode *key_node(const struct tnode *m, const char *key)
 /* The server roles of the scenario's architecture, for messages. */
 static const char *server_roles(const struct scenario *s)
 {
-    return s->architecture == ARCH_CENTRAL ? "login_server, service, front_door or presence"
-                                           : "login_server, service or supernode";
+    switch (s->architecture) {
+    case ARCH_CENTRAL:
+        return "login_server, service, front_door or presence";
+    case ARCH_DHT:
+        return s->dht.login ? "login_server or dht_bootstrap" : "dht_bootstrap";
+    default:
+        return "login_server, service or supernode";
+    }
+}
+
+static const char *const arch_names_of[] = {"supernode", "central", "dht"};
+
+/* The architecture a role belongs to, or -1 for roles of several. */
+static int role_arch(enum role r)
+{
+    switch (r) {
+    case ROLE_SUPERNODE:
+        return ARCH_SUPERNODE;
+    case ROLE_FRONT_DOOR:
+    case ROLE_PRESENCE:
+        return ARCH_CENTRAL;
+    case ROLE_DHT_BOOTSTRAP:
+        return ARCH_DHT;
+    default:
+        return -1;
+    }
 }
 
 /* The node set by an event's role and datacenter keys (crash, outage,
@@ -78,11 +102,18 @@ static int check_event_target(struct scn_ctx *c, struct scn_event *e, const stru
         return scn_fail(c, role,
                         "%s.%s.role: with a datacenter, must be front_door or presence, got %s",
                         ipath, kind, role_names[e->role]);
-    if (central && e->role == ROLE_SUPERNODE)
-        return scn_fail(c, role, "%s.%s.role: supernode, but architecture is central", ipath, kind);
-    if (!central && (e->role == ROLE_FRONT_DOOR || e->role == ROLE_PRESENCE))
-        return scn_fail(c, role, "%s.%s.role: %s is only used with architecture: central", ipath,
-                        kind, role_names[e->role]);
+    int owner = role_arch(e->role);
+    if (owner == ARCH_SUPERNODE && s->architecture != ARCH_SUPERNODE)
+        return scn_fail(c, role, "%s.%s.role: supernode, but architecture is %s", ipath, kind,
+                        arch_names_of[s->architecture]);
+    if (owner >= 0 && owner != (int)s->architecture)
+        return scn_fail(c, role, "%s.%s.role: %s is only used with architecture: %s", ipath, kind,
+                        role_names[e->role], arch_names_of[owner]);
+    if (e->role == ROLE_LOGIN_SERVER && !scn_uses_login((const char *)s))
+        return scn_fail(c, role,
+                        "%s.%s.role: login_server, but dht.login is false (no login "
+                        "servers)",
+                        ipath, kind);
     return 0;
 }
 
@@ -154,11 +185,12 @@ int scn_check_event(struct scn_ctx *c, const struct tnode *it, struct scn_event 
         break;
     case EV_OUTAGE:
         if (e->role != ROLE_LOGIN_SERVER && e->role != ROLE_SERVICE && e->role != ROLE_FRONT_DOOR &&
-            e->role != ROLE_PRESENCE && e->role != ROLE_COUNT)
+            e->role != ROLE_PRESENCE && e->role != ROLE_DHT_BOOTSTRAP && e->role != ROLE_COUNT)
             return scn_fail(c, role ? role : act, "%s.outage.role: must be %s, got %s", ipath,
                             s->architecture == ARCH_CENTRAL
                                 ? "login_server, service, front_door or presence"
-                                : "login_server or service",
+                            : s->architecture == ARCH_DHT ? server_roles(s)
+                                                          : "login_server or service",
                             role_names[e->role]);
         break;
     case EV_STALL:
@@ -187,8 +219,8 @@ int scn_check_event(struct scn_ctx *c, const struct tnode *it, struct scn_event 
         if (s->architecture != ARCH_SUPERNODE)
             return scn_fail(c, act,
                             "%s.inject_supernodes: only used with architecture: supernode "
-                            "(architecture is central)",
-                            ipath);
+                            "(architecture is %s)",
+                            ipath, arch_names_of[s->architecture]);
         *injected += e->count;
         if (*injected > MAX_COUNT) {
             const struct tnode *n = stree_map_get(act, "count", NULL);
@@ -314,6 +346,8 @@ static uint64_t total_nodes(const struct scenario *s)
     if (s->architecture == ARCH_CENTRAL)
         for (uint32_t i = 0; i < s->central.n_dc && i < SCN_MAX_DCS; i++)
             total += 1 + (uint64_t)s->central.dc[i].max_servers;
+    if (s->architecture == ARCH_DHT)
+        total += s->dht.bootstrap.nodes;
     return total;
 }
 
@@ -407,13 +441,46 @@ static const struct tnode *path_key(const struct scn_ctx *c, const char *a, cons
     return k;
 }
 
-/* A key of the other architecture, set in the file. */
-static int not_for_arch(struct scn_ctx *c, const struct tnode *k, const char *key)
+/* A key of another architecture, set in the file. */
+static int not_for_arch(struct scn_ctx *c, const struct tnode *k, const char *key,
+                        enum scn_arch owner)
 {
     const struct scenario *s = c->s;
     return scn_fail(c, k, "%s: only used with architecture: %s (architecture is %s)", key,
-                    s->architecture == ARCH_CENTRAL ? "supernode" : "central",
-                    s->architecture == ARCH_CENTRAL ? "central" : "supernode");
+                    arch_names_of[owner], arch_names_of[s->architecture]);
+}
+
+/* Refuse the keys of every architecture but the scenario's own. */
+static int check_arch_keys(struct scn_ctx *c)
+{
+    static const struct {
+        const char *path[3];
+        enum scn_arch owner;
+    } keys[] = {
+        {{"supernode", NULL, NULL}, ARCH_SUPERNODE},
+        {{"nodes", "supernodes", NULL}, ARCH_SUPERNODE},
+        {{"nodes", "bootstrap", NULL}, ARCH_SUPERNODE},
+        {{"peer", "host_cache", NULL}, ARCH_SUPERNODE},
+        {{"network", "impair", "supernode"}, ARCH_SUPERNODE},
+        {{"central", NULL, NULL}, ARCH_CENTRAL},
+        {{"network", "impair", "front_door"}, ARCH_CENTRAL},
+        {{"network", "impair", "presence"}, ARCH_CENTRAL},
+        {{"dht", NULL, NULL}, ARCH_DHT},
+        {{"network", "impair", "dht_bootstrap"}, ARCH_DHT},
+    };
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        if (keys[i].owner == c->s->architecture)
+            continue;
+        const char *const *p = keys[i].path;
+        const struct tnode *k = path_key(c, p[0], p[1], p[2]);
+        if (k) {
+            char key[64];
+            snprintf(key, sizeof key, "%s%s%s%s%s", p[0], p[1] ? "." : "", p[1] ? p[1] : "",
+                     p[2] ? "." : "", p[2] ? p[2] : "");
+            return not_for_arch(c, k, key, keys[i].owner);
+        }
+    }
+    return 0;
 }
 
 /* architecture: central: the data centres, their servers and ports. */
@@ -421,22 +488,6 @@ static int check_central(struct scn_ctx *c)
 {
     struct scenario *s = c->s;
     struct scn_central *ct = &s->central;
-    const struct tnode *k;
-    static const char *const sn_keys[][3] = {
-        {"supernode", NULL, NULL},          {"nodes", "supernodes", NULL},
-        {"nodes", "bootstrap", NULL},       {"peer", "host_cache", NULL},
-        {"network", "impair", "supernode"},
-    };
-    for (size_t i = 0; i < sizeof sn_keys / sizeof sn_keys[0]; i++) {
-        k = path_key(c, sn_keys[i][0], sn_keys[i][1], sn_keys[i][2]);
-        if (k) {
-            char key[64];
-            snprintf(key, sizeof key, "%s%s%s%s%s", sn_keys[i][0], sn_keys[i][1] ? "." : "",
-                     sn_keys[i][1] ? sn_keys[i][1] : "", sn_keys[i][2] ? "." : "",
-                     sn_keys[i][2] ? sn_keys[i][2] : "");
-            return not_for_arch(c, k, key);
-        }
-    }
     s->nodes.supernodes = 0;
     s->nodes.bootstrap = 0;
 
@@ -507,33 +558,84 @@ static int check_central(struct scn_ctx *c)
     return 0;
 }
 
+/* architecture: dht: no supernodes or services, the login servers only
+ * with dht.login, and bounds between the dht keys. */
+static int check_dht(struct scn_ctx *c)
+{
+    struct scenario *s = c->s;
+    struct scn_dht *d = &s->dht;
+    const struct tnode *k;
+    s->nodes.supernodes = 0;
+    s->nodes.bootstrap = 0;
+    if (s->nodes.services > 0)
+        return scn_fail(c, first_of(c, OFF(nodes.services), OFF(nodes.services)),
+                        "nodes.services: must be 0 with architecture: dht (the workload is "
+                        "lookups between peers), got %u",
+                        s->nodes.services);
+    if (!d->login) {
+        static const char *const login_keys[][3] = {
+            {"login_server", NULL, NULL},
+            {"nodes", "login_servers", NULL},
+            {"peer", "login", NULL},
+            {"network", "impair", "login_server"},
+        };
+        for (size_t i = 0; i < sizeof login_keys / sizeof login_keys[0]; i++) {
+            k = path_key(c, login_keys[i][0], login_keys[i][1], login_keys[i][2]);
+            if (k) {
+                char key[64];
+                snprintf(key, sizeof key, "%s%s%s%s%s", login_keys[i][0],
+                         login_keys[i][1] ? "." : "", login_keys[i][1] ? login_keys[i][1] : "",
+                         login_keys[i][2] ? "." : "", login_keys[i][2] ? login_keys[i][2] : "");
+                return scn_fail(c, k, "%s: only used with dht.login: true (dht.login is false)",
+                                key);
+            }
+        }
+        s->nodes.login_servers = 0;
+    }
+    if (d->alpha > d->k)
+        return scn_fail(c, first_of(c, OFF(dht.alpha), OFF(dht.k)),
+                        "dht.alpha: must be <= dht.k (%u), got %u", d->k, d->alpha);
+    if (d->online_contacts >= s->nodes.peers)
+        return scn_fail(c, first_of(c, OFF(dht.online_contacts), OFF(nodes.peers)),
+                        "dht.online_contacts: must be < nodes.peers (%u): a node can know at most "
+                        "the other peers, got %u",
+                        s->nodes.peers, d->online_contacts);
+    if (d->republish_ns > 0 && d->record_ttl_ns < d->republish_ns) {
+        char a[32], b[32];
+        scenario_format_duration(d->republish_ns, a, sizeof a);
+        scenario_format_duration(d->record_ttl_ns, b, sizeof b);
+        return scn_fail(c, first_of(c, OFF(dht.record_ttl_ns), OFF(dht.republish_ns)),
+                        "dht.record_ttl: must be >= dht.republish (%s), or records lapse between "
+                        "republishes, got %s",
+                        a, b);
+    }
+    const uint16_t ports[] = {d->port, d->bootstrap.port, s->login_server.port};
+    const char *const port_keys[] = {"dht.port", "dht.bootstrap.port", "login_server.port"};
+    const size_t port_offs[] = {OFF(dht.port), OFF(dht.bootstrap.port), OFF(login_server.port)};
+    size_t n_ports = d->login ? 3 : 2;
+    for (size_t i = 1; i < n_ports; i++)
+        for (size_t j = 0; j < i; j++)
+            if (ports[i] == ports[j])
+                return scn_fail(c, first_of(c, port_offs[i], port_offs[j]),
+                                "%s: must differ from %s (both are %u)", port_keys[i], port_keys[j],
+                                (unsigned)ports[i]);
+    return check_capacity(c, OFF(dht.bootstrap.cap), "dht.bootstrap");
+}
+
 int scn_check_rules(struct scn_ctx *c)
 {
     struct scenario *s = c->s;
 
-    if (s->architecture == ARCH_CENTRAL) {
-        if (check_central(c) < 0)
-            return -1;
-    } else {
-        static const char *const central_keys[][3] = {
-            {"central", NULL, NULL},
-            {"network", "impair", "front_door"},
-            {"network", "impair", "presence"},
-        };
-        for (size_t i = 0; i < sizeof central_keys / sizeof central_keys[0]; i++) {
-            const struct tnode *k =
-                path_key(c, central_keys[i][0], central_keys[i][1], central_keys[i][2]);
-            if (k)
-                return not_for_arch(c, k,
-                                    i == 0   ? "central"
-                                    : i == 1 ? "network.impair.front_door"
-                                             : "network.impair.presence");
-        }
-    }
+    if (check_arch_keys(c) < 0)
+        return -1;
+    if (s->architecture == ARCH_CENTRAL && check_central(c) < 0)
+        return -1;
+    if (s->architecture == ARCH_DHT && check_dht(c) < 0)
+        return -1;
 
     const struct tnode *bn = scn_seen_node(c, OFF(nodes.bootstrap));
-    if (s->architecture == ARCH_CENTRAL)
-        ; /* no supernodes (check_central) */
+    if (s->architecture != ARCH_SUPERNODE)
+        ; /* no supernodes (check_central, check_dht) */
     else if (!bn)
         s->nodes.bootstrap = s->nodes.supernodes < 4 ? s->nodes.supernodes : 4;
     else if (s->nodes.bootstrap > s->nodes.supernodes)
@@ -589,7 +691,7 @@ int scn_check_rules(struct scn_ctx *c)
                         "control.resync: must be 0s (off) or >= 100ms, got %s", b);
     }
 
-    if (s->workload.request_rate > 0 && s->nodes.services == 0)
+    if (s->workload.request_rate > 0 && s->nodes.services == 0 && s->architecture != ARCH_DHT)
         return scn_fail(c, first_of(c, OFF(workload.request_rate), OFF(nodes.services)),
                         "workload.request_rate: needs nodes.services >= 1 (the requests go to the "
                         "central service)");

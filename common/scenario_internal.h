@@ -113,6 +113,10 @@ bool scn_cap_uses_max_wait(const char *base);
 /* Whether the scenario (base) runs that architecture. */
 bool scn_arch_supernode(const char *base);
 bool scn_arch_central(const char *base);
+bool scn_arch_dht(const char *base);
+bool scn_not_dht(const char *base);
+/* Whether the peers log in: always, except with architecture dht and dht.login false. */
+bool scn_uses_login(const char *base);
 extern const char *const scn_balance_names[];
 extern const char *const scn_global_names[];
 

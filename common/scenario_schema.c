@@ -23,12 +23,15 @@ _Static_assert(sizeof(enum scn_arch) == sizeof(int), "enums are stored as int");
 
 /* ---- field tables ---- */
 
-static const char *const arch_names[] = {"supernode", "central", NULL};
+static const char *const arch_names[] = {"supernode", "central", "dht", NULL};
+static const char *const saved_table_names[] = {"keep", "lose", NULL};
 const char *const scn_balance_names[] = {"round-robin", "least-connections", "power-of-two", NULL};
 const char *const scn_global_names[] = {"home-only", "spill", NULL};
-_Static_assert(ARCH_CENTRAL == 1 && BALANCE_P2C == 2 && GLOBAL_SPILL == 1,
+_Static_assert(ARCH_CENTRAL == 1 && ARCH_DHT == 2 && BALANCE_P2C == 2 && GLOBAL_SPILL == 1 &&
+                   SAVED_LOSE == 1,
                "name tables follow the enums");
 _Static_assert(sizeof(enum scn_balance) == sizeof(int) &&
+                   sizeof(enum scn_saved_table) == sizeof(int) &&
                    sizeof(enum scn_global_policy) == sizeof(int),
                "enums are stored as int");
 
@@ -40,6 +43,21 @@ bool scn_arch_supernode(const char *base)
 bool scn_arch_central(const char *base)
 {
     return ((const struct scenario *)base)->architecture == ARCH_CENTRAL;
+}
+
+bool scn_arch_dht(const char *base)
+{
+    return ((const struct scenario *)base)->architecture == ARCH_DHT;
+}
+
+bool scn_not_dht(const char *base)
+{
+    return ((const struct scenario *)base)->architecture != ARCH_DHT;
+}
+
+bool scn_uses_login(const char *base)
+{
+    return scenario_uses_login((const struct scenario *)base);
 }
 const char *const scn_retry_kind_names[] = {"none", "fixed", "exponential", NULL};
 const char *const scn_jitter_names[] = {"none", "full", "equal", "decorrelated", NULL};
@@ -140,8 +158,11 @@ static const struct fdef supernode_cap_defaults[] = {
 
 static const struct field nodes_fields[] = {
     {"peers", F_U32, OFF(nodes.peers), .req = true, .min = 1, .max = MAX_COUNT},
-    {"login_servers", F_U32, OFF(nodes.login_servers), .def = "1", .min = 1, .max = MAX_COUNT},
-    {"services", F_U32, OFF(nodes.services), .def = "0", .max = MAX_COUNT},
+    /* 0 with dht.login false (see scn_check_rules) */
+    {"login_servers", F_U32, OFF(nodes.login_servers), .def = "1", .min = 1, .max = MAX_COUNT,
+     .used = scn_uses_login},
+    /* 0 with architecture: dht (see scn_check_rules) */
+    {"services", F_U32, OFF(nodes.services), .def = "0", .max = MAX_COUNT, .used = scn_not_dht},
     /* supernodes and bootstrap: architecture supernode only (0 with central,
      * see scn_check_rules) */
     {"supernodes", F_U32, OFF(nodes.supernodes), .def = "8", .min = 1, .max = MAX_COUNT,
@@ -267,6 +288,43 @@ static const struct field autoscale_fields[] = {
 };
 
 /* Offsets are from the scenario (the map's offset is 0). */
+/* ---- DHT architecture ---- */
+
+static const struct fdef dht_bootstrap_cap_defaults[] = {
+    {"workers", "1"},
+    {"service_time", "1ms"},
+    {"queue", "1000"},
+    {NULL, NULL},
+};
+
+static const struct field dht_bootstrap_fields[] = {
+    {"nodes", F_U32, OFF(dht.bootstrap.nodes), .def = "2", .min = 1, .max = 64},
+    {"port", F_U16, OFF(dht.bootstrap.port), .def = "4436", .min = 1, .max = 65535},
+    {"(capacity)", F_INLINE, OFF(dht.bootstrap.cap), .sub = capacity_fields,
+     .defs = dht_bootstrap_cap_defaults},
+    {NULL},
+};
+
+static const struct field dht_fields[] = {
+    {"k", F_U32, OFF(dht.k), .def = "8", .min = 1, .max = 32},
+    /* <= k (see scn_check_rules) */
+    {"alpha", F_U32, OFF(dht.alpha), .def = "3", .min = 1, .max = 32},
+    {"port", F_U16, OFF(dht.port), .def = "4435", .min = 1, .max = 65535},
+    /* < nodes.peers (see scn_check_rules) */
+    {"online_contacts", F_U32, OFF(dht.online_contacts), .def = "8", .min = 1, .max = 4096},
+    {"login", F_BOOL, OFF(dht.login), .def = "false"},
+    {"rpc_timeout", F_DURATION, OFF(dht.rpc_timeout_ns), .def = "1s", .min = MS, .max = 3600 * SEC},
+    {"stale_after", F_U32, OFF(dht.stale_after), .def = "3", .min = 1, .max = 255},
+    {"saved_table", F_ENUM, OFF(dht.saved_table), .def = "keep", .names = saved_table_names},
+    {"refresh", F_DURATION, OFF(dht.refresh_ns), .def = "60s"},
+    {"republish", F_DURATION, OFF(dht.republish_ns), .def = "120s"},
+    /* >= republish (see scn_check_rules) */
+    {"record_ttl", F_DURATION, OFF(dht.record_ttl_ns), .def = "300s", .min = SEC},
+    {"max_records", F_U32, OFF(dht.max_records), .def = "256", .min = 1, .max = 65535},
+    {"bootstrap", F_MAP, 0, .sub = dht_bootstrap_fields},
+    {NULL},
+};
+
 static const struct field central_fields[] = {
     /* one or more with architecture: central (see scn_check_rules) */
     {"datacenters", F_DATACENTERS, OFF(central.dc), .off_count = OFF(central.n_dc),
@@ -302,7 +360,7 @@ static const struct field peer_login_fields[] = {
 
 static const struct field peer_fields[] = {
     {"boot_delay", F_DIST, OFF(peer.boot_delay), .def = "lognormal(2s, 0.5)"},
-    {"login", F_MAP, 0, .sub = peer_login_fields},
+    {"login", F_MAP, 0, .sub = peer_login_fields, .used = scn_uses_login},
     {"register", F_MAP, OFF(peer.reg), .sub = retry_cfg_fields},
     {"host_cache", F_U32, OFF(peer.host_cache), .def = "16", .min = 1, .max = 256,
      .used = scn_arch_supernode},
@@ -310,7 +368,8 @@ static const struct field peer_fields[] = {
 };
 
 static const struct field workload_fields[] = {
-    {"keepalive", F_DURATION, OFF(workload.keepalive_ns), .def = "10s", .min = 1},
+    {"keepalive", F_DURATION, OFF(workload.keepalive_ns), .def = "10s", .min = 1,
+     .used = scn_not_dht},
     /* > 0 needs nodes.services >= 1 (see scn_check_rules) */
     {"request_rate", F_RATE, OFF(workload.request_rate), .def = "0/s"},
     {"request", F_MAP, OFF(workload.request), .sub = retry_cfg_fields},
@@ -334,12 +393,16 @@ static const struct field impair_fields[] = {
     {"peer", F_MAP, OFF(network.impair[ROLE_PEER]), .sub = scn_impair_class_fields},
     {"supernode", F_MAP, OFF(network.impair[ROLE_SUPERNODE]), .sub = scn_impair_class_fields,
      .used = scn_arch_supernode},
-    {"login_server", F_MAP, OFF(network.impair[ROLE_LOGIN_SERVER]), .sub = scn_impair_class_fields},
-    {"service", F_MAP, OFF(network.impair[ROLE_SERVICE]), .sub = scn_impair_class_fields},
+    {"login_server", F_MAP, OFF(network.impair[ROLE_LOGIN_SERVER]), .sub = scn_impair_class_fields,
+     .used = scn_uses_login},
+    {"service", F_MAP, OFF(network.impair[ROLE_SERVICE]), .sub = scn_impair_class_fields,
+     .used = scn_not_dht},
     {"front_door", F_MAP, OFF(network.impair[ROLE_FRONT_DOOR]), .sub = scn_impair_class_fields,
      .used = scn_arch_central},
     {"presence", F_MAP, OFF(network.impair[ROLE_PRESENCE]), .sub = scn_impair_class_fields,
      .used = scn_arch_central},
+    {"dht_bootstrap", F_MAP, OFF(network.impair[ROLE_DHT_BOOTSTRAP]),
+     .sub = scn_impair_class_fields, .used = scn_arch_dht},
     {NULL},
 };
 
@@ -492,11 +555,13 @@ const struct field scn_scenario_fields[] = {
     {"architecture", F_ENUM, OFF(architecture), .def = "supernode", .names = arch_names},
     {"nodes", F_MAP, 0, .sub = nodes_fields},
     {"placement", F_MAP, 0, .sub = placement_fields},
-    {"login_server", F_MAP, 0, .sub = login_server_fields},
-    {"service", F_MAP, 0, .sub = service_fields},
+    {"login_server", F_MAP, 0, .sub = login_server_fields, .used = scn_uses_login},
+    {"service", F_MAP, 0, .sub = service_fields, .used = scn_not_dht},
     {"supernode", F_MAP, 0, .sub = supernode_fields, .used = scn_arch_supernode},
     /* before events, whose datacenter keys name its data centres */
     {"central", F_MAP, 0, .sub = central_fields, .used = scn_arch_central},
+    /* before events, whose role keys depend on dht.login */
+    {"dht", F_MAP, 0, .sub = dht_fields, .used = scn_arch_dht},
     {"peer", F_MAP, 0, .sub = peer_fields},
     {"workload", F_MAP, 0, .sub = workload_fields},
     {"network", F_MAP, 0, .sub = network_fields},

@@ -134,6 +134,15 @@ static void progress_arch(const struct coord *c, const struct ts_row *r, double 
         n = snprintf(buf + used, len - used, "  spills/s %.0f", r->d[C_DC_SPILLS] / iv);
         used += n > 0 && (size_t)n < len - used ? (size_t)n : 0;
     }
+    if (r->dht && used < len) {
+        n = snprintf(buf + used, len - used,
+                     "  lookups/s %.0f ok %.0f%% hops %.0f p99 %.0f ms  contacts %.1f dead %.0f%%  "
+                     "boot %.0f/s refused %.0f",
+                     r->d[C_REQ_SENT] / iv, 100 * r->lookup_success, r->hops_p50, r->lookup_p99_ms,
+                     r->dht_live_contacts, 100 * r->dht_dead_share, r->d[C_BOOT_REQUESTS] / iv,
+                     r->d[C_BOOT_REFUSED] / iv);
+        used += n > 0 && (size_t)n < len - used ? (size_t)n : 0;
+    }
     if (c->scn->nodes.services > 0 && used < len)
         snprintf(buf + used, len - used, "  svc ok/s %.0f (busy %.0f, timeout %.0f)",
                  r->d[C_REQ_OK] / iv, r->d[C_REQ_BUSY] / iv, r->d[C_REQ_TIMEOUT] / iv);
@@ -143,19 +152,26 @@ static void progress(struct coord *c, const struct ts_row *r)
 {
     if (c->meta.quiet)
         return;
-    char arch[320];
+    char arch[480];
     double iv = c->scn->metrics.interval_ns / 1e9;
     double pct = c->pl.n_peers ? 100.0 * r->g[G_ONLINE] / c->pl.n_peers : 0;
     double emu = r->emu_stall_ms / 1e3 / iv; /* the interval's emulator share */
     progress_arch(c, r, iv, arch, sizeof arch);
+    char login[160];
+    if (scenario_uses_login(c->scn))
+        snprintf(login, sizeof login,
+                 "logging in %lld  logins/s %.0f (ok %.0f, busy %.0f)  LS queue %lld",
+                 (long long)r->g[G_LOGGING_IN], r->d[C_LOGIN_ATTEMPTS] / iv, r->d[C_LOGIN_OK] / iv,
+                 r->d[C_LOGIN_BUSY] / iv, (long long)r->g[G_LS_QUEUE]);
+    else /* dht without login: the joins */
+        snprintf(login, sizeof login, "joining %lld  joins/s %.0f (ok %.0f)",
+                 (long long)r->g[G_REGISTERING], r->d[C_REG_ATTEMPTS] / iv, r->d[C_REG_OK] / iv);
     fprintf(stderr,
-            "%s[%6.1fs] online %5.1f%% (%lld/%u)  booting %lld  logging in %lld  "
-            "logins/s %.0f (ok %.0f, busy %.0f)  LS queue %lld%s  lag p99 %.1f ms  "
+            "%s[%6.1fs] online %5.1f%% (%lld/%u)  booting %lld  %s%s  lag p99 %.1f ms  "
             "emu %.0f%%%s%s%s",
             c->tty ? "\r" : "", r->t_s, pct, (long long)r->g[G_ONLINE], c->pl.n_peers,
-            (long long)r->g[G_BOOTING], (long long)r->g[G_LOGGING_IN], r->d[C_LOGIN_ATTEMPTS] / iv,
-            r->d[C_LOGIN_OK] / iv, r->d[C_LOGIN_BUSY] / iv, (long long)r->g[G_LS_QUEUE], arch,
-            r->lag_p99_ms, 100 * emu, emu > c->scn->control.max_emulator_share ? " EMU!" : "",
+            (long long)r->g[G_BOOTING], login, arch, r->lag_p99_ms, 100 * emu,
+            emu > c->scn->control.max_emulator_share ? " EMU!" : "",
             r->lag_p99_ms > c->scn->control.max_lag_p99_ms ? "  [EMULATOR OVERLOADED]" : "",
             c->tty ? "\033[K" : "\n");
     fflush(stderr);
@@ -282,6 +298,27 @@ static void merge_interval(struct metrics_interval *into, const struct metrics_i
     hist_merge(&into->login_emu_us, &from->login_emu_us);
     hist_merge(&into->register_us, &from->register_us);
     hist_merge(&into->register_emu_us, &from->register_emu_us);
+    hist_merge(&into->lookup_us, &from->lookup_us);
+    hist_merge(&into->lookup_hops, &from->lookup_hops);
+}
+
+/* dht: the interval's lookups and the routing tables' health. */
+static void dht_row(const struct metrics_interval *iv, struct ts_row *r)
+{
+    r->dht = true;
+    if (iv && iv->lookup_us.count) {
+        r->lookup_p50_ms = (double)hist_quantile(&iv->lookup_us, 0.5) / 1e3;
+        r->lookup_p99_ms = (double)hist_quantile(&iv->lookup_us, 0.99) / 1e3;
+        r->hops_p50 = (double)hist_quantile(&iv->lookup_hops, 0.5);
+        r->hops_p99 = (double)hist_quantile(&iv->lookup_hops, 0.99);
+    }
+    uint64_t ended =
+        r->d[C_REQ_OK] + r->d[C_DHT_NOT_FOUND] + r->d[C_DHT_LOOKUP_FAILED] + r->d[C_REQ_TIMEOUT];
+    r->lookup_success = ended ? (double)r->d[C_REQ_OK] / (double)ended : 0;
+    if (r->g[G_DHT_UP] > 0)
+        r->dht_live_contacts = (double)r->g[G_DHT_LIVE] / (double)r->g[G_DHT_UP];
+    if (r->g[G_DHT_ENTRIES] > 0)
+        r->dht_dead_share = (double)r->g[G_DHT_FAILING] / (double)r->g[G_DHT_ENTRIES];
 }
 
 static void emit_rows(struct coord *c)
@@ -303,6 +340,8 @@ static void emit_rows(struct coord *c)
         r->ranks = a->got;
         r->emu_stall_ms = (double)interval_stall(c, c->next_row) / 1e6;
         central_row(&c->central, a->dc, a->c[C_REG_BUSY_US], c->scn->metrics.interval_ns / 1e9, r);
+        if (c->scn->architecture == ARCH_DHT)
+            dht_row(a->iv, r);
         if (a->iv) {
             if (a->iv->login_us.count)
                 r->login_emu_p99_ms = (double)hist_quantile(&a->iv->login_emu_us, 0.99) / 1e3;

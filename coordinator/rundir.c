@@ -19,6 +19,7 @@ struct rundir {
     FILE *ts;
     FILE *events;
     uint32_t n_dc;
+    bool dht; /* the dht columns */
 };
 
 static int mkdir_p(const char *path)
@@ -87,6 +88,10 @@ struct rundir *rundir_open(const char *dir, const struct scenario *s, char *err,
         fprintf(r->ts, ",dc_%s_servers,dc_%s_clients,dc_%s_load,dc_%s_refusals,dc_%s_spills", n, n,
                 n, n, n);
     }
+    r->dht = s && s->architecture == ARCH_DHT;
+    if (r->dht)
+        fprintf(r->ts, ",lookup_p50_ms,lookup_p99_ms,hops_p50,hops_p99,lookup_success,"
+                       "dht_live_contacts,dht_dead_share");
     fprintf(r->ts, "\n");
     fflush(r->ts);
     fprintf(r->events, "event,kind,rank,scheduled_s,actual_s,skew_ms,selected\n");
@@ -188,6 +193,10 @@ void rundir_append_row(struct rundir *r, const struct ts_row *row)
         fprintf(r->ts, ",%lld,%lld,%.3f,%llu,%llu", (long long)x->servers, (long long)x->clients,
                 x->load, (unsigned long long)x->refusals, (unsigned long long)x->spills);
     }
+    if (r->dht)
+        fprintf(r->ts, ",%.3f,%.3f,%.0f,%.0f,%.4f,%.2f,%.4f", row->lookup_p50_ms,
+                row->lookup_p99_ms, row->hops_p50, row->hops_p99, row->lookup_success,
+                row->dht_live_contacts, row->dht_dead_share);
     fprintf(r->ts, "\n");
     fflush(r->ts);
 }

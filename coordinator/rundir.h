@@ -50,10 +50,19 @@ struct ts_row {
     double server_load;
     uint32_t n_dc; /* central: the data centres, in central.datacenters order */
     struct dc_row dc[METRICS_MAX_DCS];
+    /* dht: the user lookups answered in the interval (latency in ms and
+     * hops, p50 and p99; 0 with none), the share of lookups that found
+     * their record among those that ended, and the routing tables' health
+     * over the nodes up: live contacts per node, and the share of entries
+     * whose last query went unanswered. */
+    bool dht;
+    double lookup_p50_ms, lookup_p99_ms, hops_p50, hops_p99, lookup_success;
+    double dht_live_contacts, dht_dead_share;
 };
 
 /* Make the directory (and parents) and open the CSV files. With a central
- * scenario (s may be NULL), timeseries.csv gets its data centres' columns. */
+ * scenario (s may be NULL), timeseries.csv gets its data centres' columns;
+ * with a dht one, the lookup and routing-table columns. */
 struct scenario;
 struct rundir *rundir_open(const char *dir, const struct scenario *s, char *err, size_t errlen);
 void rundir_close(struct rundir *r);

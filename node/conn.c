@@ -50,7 +50,7 @@ int conn_udp_socket(struct host *h, uint32_t ip, uint16_t port)
 int conn_send_datagram(struct host *h, enum role role, int fd, uint32_t ip, uint16_t port,
                        const struct wire_msg *m)
 {
-    uint8_t buf[128];
+    uint8_t buf[1472]; /* the largest UDP payload in a 1500-byte packet (a DHT NODES) */
     struct sockaddr_in to;
     if (fd < 0 || !placement_ip_allowed(h->scn, ip) || impair_drop_datagram(h, role, ip))
         return -1;

@@ -13,6 +13,7 @@
 #include <openssl/rand.h>
 
 #include "common/attribution.h"
+#include "dht_node.h"
 #include "faults.h"
 #include "impair.h"
 #include "peer.h"
@@ -260,6 +261,25 @@ void host_dc_status(struct host *h, int64_t t_ns, const struct dc_status *dc)
         gslb_update(h->gslb, t_ns, dc);
 }
 
+/* Routing-table health over the DHT nodes that are up, as gauges. */
+static void dht_gauges(struct host *h)
+{
+    int64_t entries = 0, live = 0, failing = 0;
+    for (uint32_t i = 0; i < host_n_peers(h); i++) {
+        const struct dht_node *d = host_peer(h, i)->dht;
+        if (!d || !dht_node_up(d))
+            continue;
+        struct dht_health hh;
+        dht_node_health(d, &hh);
+        entries += hh.entries;
+        live += hh.live;
+        failing += hh.failing;
+    }
+    h->m.g[G_DHT_ENTRIES] = entries;
+    h->m.g[G_DHT_LIVE] = live;
+    h->m.g[G_DHT_FAILING] = failing;
+}
+
 void host_snapshot(struct host *h, uint32_t interval, struct metrics_snapshot *s)
 {
     struct rusage ru;
@@ -270,6 +290,8 @@ void host_snapshot(struct host *h, uint32_t interval, struct metrics_snapshot *s
     s->cpu_s = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
                ru.ru_stime.tv_usec / 1e6;
     s->maxrss_kb = ru.ru_maxrss;
+    if (h->scn->architecture == ARCH_DHT)
+        dht_gauges(h);
     memcpy(s->c, h->m.c, sizeof s->c);
     memcpy(s->g, h->m.g, sizeof s->g);
     memcpy(s->dc, h->m.dc, sizeof s->dc);

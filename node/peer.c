@@ -13,6 +13,7 @@
 
 #include "common/attribution.h"
 #include "conn.h"
+#include "dht_node.h"
 #include "gslb.h"
 #include "host.h"
 #include "impair.h"
@@ -62,6 +63,8 @@ static void set_state(struct peer *p, enum peer_state s)
 
 static void drop_conn(struct peer *p)
 {
+    if (p->dht)
+        dht_node_join_abort(p->dht);
     if (p->bev) {
         conn_close(p->h, p->bev);
         p->bev = NULL;
@@ -279,7 +282,22 @@ static void go_online(struct peer *p)
                                      (int64_t)(p->handshakes - p->resumed) * h->client_hs_cpu_ns +
                                          (int64_t)p->resumed * h->client_resumed_hs_cpu_ns);
     }
-    arm(p, h->scn->workload.keepalive_ns);
+    if (!p->dht) /* a DHT node keeps no connection alive */
+        arm(p, h->scn->workload.keepalive_ns);
+}
+
+void peer_dht_joined(struct peer *p, bool ok, enum metric_counter why)
+{
+    struct host *h = p->h;
+    if (p->state != PEER_REGISTER)
+        return;
+    if (!ok) {
+        register_failed(p, why, 0);
+        return;
+    }
+    retry_guard_accepted(&h->scn->peer.reg.retry, &p->g_reg, host_now(h));
+    retry_guard_success(&h->scn->peer.reg.retry, &p->g_reg);
+    go_online(p);
 }
 
 static int sn_msg(void *arg, const struct wire_msg *m)
@@ -473,12 +491,14 @@ static void start_locate(struct peer *p)
 static void start_register(struct peer *p)
 {
     struct host *h = p->h;
-    if (!p->has_ticket) {
+    if (!p->has_ticket && scenario_uses_login(h->scn)) {
         start_login(p);
         return;
     }
     set_state(p, PEER_REGISTER);
     h->m.c[C_REG_ATTEMPTS]++;
+    if (!scenario_uses_login(h->scn))
+        p->attempts++; /* the joins are the attempts when nobody logs in */
     p->attempt_start_ns = host_now(h);
     p->attempt_mark = host_emu_mark(h);
     if (!retry_guard_admit(&h->scn->peer.reg.retry, &p->g_reg, &p->rng, p->attempt_start_ns)) {
@@ -487,6 +507,13 @@ static void start_register(struct peer *p)
     }
     arm(p, h->scn->peer.reg.timeout_ns);
 
+    if (p->dht) {
+        if (dht_node_join(p->dht) < 0) {
+            h->m.c[C_SOCKET_ERRORS]++;
+            register_failed(p, C_REG_ERROR, 0);
+        }
+        return;
+    }
     if (h->scn->architecture == ARCH_CENTRAL) {
         start_locate(p);
         return;
@@ -511,6 +538,11 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
     }
     switch ((enum peer_state)p->state) {
     case PEER_BOOTING:
+        if (scenario_uses_login(h->scn))
+            start_login(p);
+        else
+            start_register(p);
+        break;
     case PEER_LOGIN_WAIT:
         start_login(p);
         break;
@@ -524,6 +556,8 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
         start_register(p);
         break;
     case PEER_ONLINE: {
+        if (p->dht)
+            break;
         struct wire_msg m = {.type = WIRE_KEEPALIVE, .u.seq = ++p->ka_seq};
         h->m.c[C_KEEPALIVES]++;
         if (conn_send(h, ROLE_PEER, p->bev, &m) < 0)
@@ -563,6 +597,10 @@ static struct peer *peer_create(struct host *h, uint32_t id)
     retry_guard_init(&h->scn->peer.login.retry, &p->g_login);
     retry_guard_init(&h->scn->peer.reg.retry, &p->g_reg);
     retry_guard_init(&h->scn->workload.request.retry, &p->g_req);
+    if (h->scn->architecture == ARCH_DHT && !(p->dht = dht_node_new(h, p))) {
+        free(p);
+        return NULL;
+    }
     evtimer_assign(&p->timer, h->base, on_timer, p);
     h->m.g[G_OFF]++;
     return p;
@@ -572,6 +610,7 @@ static void peer_free(struct peer *p)
 {
     drop_conn(p);
     event_del(&p->timer);
+    dht_node_free(p->dht);
     host_cache_free(&p->cache);
     SSL_SESSION_free(p->tls_sess);
     free(p);
@@ -618,6 +657,8 @@ static void go_down(struct peer *p)
         SSL_SESSION_free(p->tls_sess); /* NULL unless resume is ticket */
         p->tls_sess = NULL;
     }
+    if (p->dht)
+        dht_node_down(p->dht, p->h->scn->dht.saved_table == SAVED_LOSE);
     promotion_peer_down(p->h, p);
 }
 

@@ -7,6 +7,9 @@
  *              |                                      per the retry policy)
  *              +-- connection lost -> REGISTER_WAIT
  *
+ * With architecture: dht, REGISTER is the DHT join (node/dht_node.h) and
+ * LOGIN is skipped unless dht.login.
+ *
  * One timer and at most one connection per peer; the host cache survives
  * reboots, the ticket does not, the TLS session does if
  * peer.login.session_on_reboot is keep. set_state (peer.c) is the only place the
@@ -21,6 +24,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event_struct.h>
 
+#include "common/metrics.h"
 #include "common/retry.h"
 #include "common/attribution.h"
 #include "common/rng.h"
@@ -29,6 +33,7 @@
 #include "wire.h"
 
 struct host;
+struct dht_node;
 
 enum peer_state {
     PEER_OFF = 0,
@@ -46,6 +51,7 @@ struct peer {
     struct bufferevent *bev;
     struct host_cache cache; /* peer.host_cache entries */
     struct supernode *as_sn; /* set while this peer also serves as a supernode */
+    struct dht_node *dht;    /* architecture: dht: its Kademlia node; else NULL */
     int64_t up_since_ns;     /* run time of the last boot: uptime for promotion */
     struct event timer;
     struct rng rng;
@@ -80,5 +86,10 @@ struct peer {
  * only one that is up (booting or later). A crashed peer stays off until a
  * later boot event. */
 extern const struct role_ops peer_role;
+
+/* architecture: dht: the node's join attempt ended (node/dht_node.h):
+ * online, or failed for `why` (a reg_* counter) and backing off per
+ * peer.register. */
+void peer_dht_joined(struct peer *p, bool ok, enum metric_counter why);
 
 #endif

@@ -1,6 +1,7 @@
 /* role_table.c - the table of roles (see role_table.h). One row per role. */
 #include "role_table.h"
 
+#include "dht_bootstrap.h"
 #include "front_door.h"
 #include "login_server.h"
 #include "peer.h"
@@ -15,4 +16,5 @@ const struct role_ops *const role_table[ROLE_COUNT] = {
     [ROLE_SERVICE] = &service_role,
     [ROLE_FRONT_DOOR] = &front_door_role,
     [ROLE_PRESENCE] = &presence_role,
+    [ROLE_DHT_BOOTSTRAP] = &dht_bootstrap_role,
 };

@@ -42,6 +42,18 @@ enum wire_type {
     WIRE_ASSIGN = 17,       /* front door -> peer [17, v, sn]: register with this one */
     WIRE_LOAD = 18,         /* presence -> front door (UDP) [18, v, node_id, up, clients,
                              * max_clients, queue, load_permille] */
+    /* architecture: dht, all UDP, node <-> node (and node -> bootstrap node).
+     * txid pairs an answer with its query; sender is the sender's node id
+     * (bin 20). An address is never taken from a message: it is the
+     * datagram's source. */
+    WIRE_DHT_PING = 19,       /* [19, v, txid, sender] */
+    WIRE_DHT_PONG = 20,       /* [20, v, txid, sender] */
+    WIRE_DHT_FIND_NODE = 21,  /* [21, v, txid, sender, target(bin20)] */
+    WIRE_DHT_NODES = 22,      /* [22, v, txid, sender, [[id(bin20), ipv4, port]...]] */
+    WIRE_DHT_STORE = 23,      /* [23, v, txid, sender, key(bin20), user_id] */
+    WIRE_DHT_STORED = 24,     /* [24, v, txid, sender] */
+    WIRE_DHT_FIND_VALUE = 25, /* [25, v, txid, sender, key(bin20)] */
+    WIRE_DHT_VALUE = 26,      /* [26, v, txid, sender, [user_id, node(bin20), ipv4, port]] */
 };
 
 enum wire_reason {
@@ -79,6 +91,30 @@ struct wire_load {
     uint32_t load_permille;
 };
 
+#define WIRE_DHT_ID_LEN 20
+#define WIRE_DHT_MAX_NODES 32 /* contacts in one NODES answer (dht.k <= 32) */
+
+/* A DHT contact: [id(bin20), ipv4(uint32, host order), port]. */
+struct wire_dht_contact {
+    uint8_t id[WIRE_DHT_ID_LEN];
+    uint32_t ip;
+    uint16_t port;
+};
+
+/* Every DHT message; which fields a type carries is in enum wire_type. */
+struct wire_dht {
+    uint32_t txid;
+    uint8_t sender[WIRE_DHT_ID_LEN];
+    uint8_t target[WIRE_DHT_ID_LEN]; /* FIND_NODE: target; STORE, FIND_VALUE: key */
+    uint64_t user_id;                /* STORE */
+    uint32_t n;                      /* NODES: 0..WIRE_DHT_MAX_NODES */
+    struct wire_dht_contact nodes[WIRE_DHT_MAX_NODES];
+    struct {
+        uint64_t user_id;
+        struct wire_dht_contact node; /* the record's owner, at the address its STORE came from */
+    } value;                          /* VALUE */
+};
+
 struct wire_sn_list {
     uint32_t n;
     struct wire_sn sns[WIRE_MAX_SNS];
@@ -105,6 +141,7 @@ struct wire_msg {
         uint64_t user_id;            /* LOCATE */
         struct wire_sn server;       /* ASSIGN */
         struct wire_load load;       /* LOAD */
+        struct wire_dht dht;         /* WIRE_DHT_* */
     } u;
 };
 

@@ -15,6 +15,7 @@
 
 #include "common/attribution.h"
 #include "conn.h"
+#include "dht_node.h"
 #include "host.h"
 #include "impair.h"
 #include "peer.h"
@@ -30,7 +31,9 @@ struct req {
     struct retry_state retry;
     int64_t sent_ns; /* this attempt: run time sent, and the rank's stall clock then */
     struct emu_mark sent_mark;
-    uint32_t svc; /* the service node this attempt went to: only it may answer */
+    uint32_t svc;      /* the service node this attempt went to: only it may answer */
+    uint32_t target;   /* dht: the user looked up (the same for every attempt) */
+    struct dht_op *op; /* dht: the lookup in flight */
     uint32_t id;
     uint32_t peer; /* index into the host's peers */
     uint8_t state;
@@ -55,6 +58,7 @@ static const struct scn_retry_cfg *cfg(const struct workload *w)
 static void req_free(struct req *r)
 {
     struct workload *w = r->w;
+    dht_node_cancel(r->op);
     if (r->state == REQ_OUTSTANDING)
         w->h->m.g[G_REQ_OUTSTANDING]--;
     event_del(&r->timer);
@@ -131,9 +135,67 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
     struct req *r = arg;
     if (r->state == REQ_OUTSTANDING) {
         r->w->h->m.c[C_REQ_TIMEOUT]++;
+        dht_node_cancel(r->op);
+        r->op = NULL;
         failed(r, 0);
     } else {
         attempt(r);
+    }
+}
+
+/* dht: a lookup of another user's presence record has ended. */
+static void lookup_done(void *arg, enum dht_find_result res, unsigned hops)
+{
+    struct req *r = arg;
+    struct workload *w = r->w;
+    struct host *h = w->h;
+    r->op = NULL;
+    if (res == DHT_FIND_ABORTED) { /* the peer went down */
+        h->m.c[C_REQ_DROPPED]++;
+        req_free(r);
+        return;
+    }
+    if (res == DHT_FIND_FAILED) { /* nobody answered: retry */
+        h->m.c[C_DHT_LOOKUP_FAILED]++;
+        failed(r, 0);
+        return;
+    }
+    int64_t now = host_now(h);
+    uint64_t us = (uint64_t)((now - r->sent_ns) / 1000);
+    hist_add(&h->m.iv.lookup_us, us);
+    hist_add(&h->m.iv.lookup_hops, hops);
+    hist_add(&h->m.dht_hops, hops);
+    if (res == DHT_FIND_FOUND) {
+        h->m.c[C_REQ_OK]++;
+        hist_add(&h->m.req_us, us);
+        hist_add(
+            &h->m.req_emu_us,
+            (uint64_t)(attr_delay(now - r->sent_ns, host_emu_since(h, r->sent_mark), 0) / 1000));
+    } else {
+        h->m.c[C_DHT_NOT_FOUND]++; /* an answer: the user is not in the DHT */
+    }
+    struct peer *p = host_peer(h, r->peer);
+    retry_guard_accepted(&cfg(w)->retry, &p->g_req, now);
+    retry_guard_success(&cfg(w)->retry, &p->g_req);
+    req_free(r);
+}
+
+/* dht: the request is a lookup of another user's presence record through
+ * the peer's own DHT node (node/dht_node.h). */
+static void dht_attempt(struct req *r, struct peer *p)
+{
+    struct workload *w = r->w;
+    struct host *h = w->h;
+    h->m.c[C_REQ_SENT]++;
+    r->sent_ns = host_now(h);
+    r->sent_mark = host_emu_mark(h);
+    r->state = REQ_OUTSTANDING;
+    h->m.g[G_REQ_OUTSTANDING]++;
+    host_arm_in(&r->timer, cfg(w)->timeout_ns);
+    r->op = dht_node_find_user(p->dht, r->target, lookup_done, r);
+    if (!r->op) { /* no contact to ask at all */
+        h->m.c[C_DHT_LOOKUP_FAILED]++;
+        failed(r, 0);
     }
 }
 
@@ -150,6 +212,10 @@ static void attempt(struct req *r)
     if (!retry_guard_admit(&cfg(w)->retry, &p->g_req, &p->rng, host_now(h))) {
         h->m.c[C_THROTTLED]++;
         failed(r, 0);
+        return;
+    }
+    if (p->dht) {
+        dht_attempt(r, p);
         return;
     }
     uint32_t svc = h->pl.first_svc + rng_below(&p->rng, h->pl.n_svc);
@@ -188,6 +254,12 @@ static void arrive(struct workload *w)
     r->w = w;
     r->id = id;
     r->peer = i;
+    if (h->pl.n_peers > 1) { /* dht: someone else, uniformly */
+        struct peer *p = host_peer(h, i);
+        r->target = h->pl.first_peer + rng_below(&w->rng, h->pl.n_peers - 1);
+        if (r->target >= p->id)
+            r->target++;
+    }
     evtimer_assign(&r->timer, h->base, on_timer, r);
     w->slot[id % SLOTS] = r;
     r->state = REQ_WAITING;
@@ -299,7 +371,13 @@ struct workload *workload_new(struct host *h, char *err, size_t errlen)
     rng_seed(&w->rng, h->scn->seed, 0x574f524bu + (uint64_t)h->rank, RNG_STREAM_NODE);
     evtimer_assign(&w->arrival, h->base, arrival, w);
     w->next_arrival_ns = INT64_MIN;
-    if (h->scn->workload.request_rate <= 0 || host_n_peers(h) == 0 || h->pl.n_svc == 0)
+    if (h->scn->workload.request_rate <= 0 || host_n_peers(h) == 0)
+        return w;
+    if (h->scn->architecture == ARCH_DHT) { /* lookups go through each peer's own node */
+        host_arm_in(&w->arrival, 0);
+        return w;
+    }
+    if (h->pl.n_svc == 0)
         return w;
     /* Loopback mode: bound to every local address on one port, so replies
      * to any peer's address come back here (127.0.0.0/8 is not reachable from
