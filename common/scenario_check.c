@@ -441,6 +441,23 @@ static const struct tnode *path_key(const struct scn_ctx *c, const char *a, cons
     return k;
 }
 
+/* The first of n key paths (up to three levels, NULL-padded) set in the
+ * file, with its dotted name in name; NULL when none is. */
+static const struct tnode *first_set(const struct scn_ctx *c, const char *const (*keys)[3],
+                                     size_t n, char *name, size_t len)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *const *p = keys[i];
+        const struct tnode *k = path_key(c, p[0], p[1], p[2]);
+        if (k) {
+            snprintf(name, len, "%s%s%s%s%s", p[0], p[1] ? "." : "", p[1] ? p[1] : "",
+                     p[2] ? "." : "", p[2] ? p[2] : "");
+            return k;
+        }
+    }
+    return NULL;
+}
+
 /* A key of another architecture, set in the file. */
 static int not_for_arch(struct scn_ctx *c, const struct tnode *k, const char *key,
                         enum scn_arch owner)
@@ -469,16 +486,11 @@ static int check_arch_keys(struct scn_ctx *c)
         {{"network", "impair", "dht_bootstrap"}, ARCH_DHT},
     };
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-        if (keys[i].owner == c->s->architecture)
-            continue;
-        const char *const *p = keys[i].path;
-        const struct tnode *k = path_key(c, p[0], p[1], p[2]);
-        if (k) {
-            char key[64];
-            snprintf(key, sizeof key, "%s%s%s%s%s", p[0], p[1] ? "." : "", p[1] ? p[1] : "",
-                     p[2] ? "." : "", p[2] ? p[2] : "");
+        char key[64];
+        const struct tnode *k;
+        if (keys[i].owner != c->s->architecture &&
+            (k = first_set(c, &keys[i].path, 1, key, sizeof key)))
             return not_for_arch(c, k, key, keys[i].owner);
-        }
     }
     return 0;
 }
@@ -572,6 +584,18 @@ static int check_dht(struct scn_ctx *c)
                         "nodes.services: must be 0 with architecture: dht (the workload is "
                         "lookups between peers), got %u",
                         s->nodes.services);
+    static const char *const unused_keys[][3] = {
+        {"service", NULL, NULL},
+        {"network", "impair", "service"},
+        {"workload", "keepalive", NULL},
+    };
+    char key[64];
+    if ((k = first_set(c, unused_keys, sizeof unused_keys / sizeof unused_keys[0], key,
+                       sizeof key)))
+        return scn_fail(c, k,
+                        "%s: not used with architecture: dht (no central service; a DHT node "
+                        "keeps no connection alive)",
+                        key);
     if (!d->login) {
         static const char *const login_keys[][3] = {
             {"login_server", NULL, NULL},
@@ -579,17 +603,9 @@ static int check_dht(struct scn_ctx *c)
             {"peer", "login", NULL},
             {"network", "impair", "login_server"},
         };
-        for (size_t i = 0; i < sizeof login_keys / sizeof login_keys[0]; i++) {
-            k = path_key(c, login_keys[i][0], login_keys[i][1], login_keys[i][2]);
-            if (k) {
-                char key[64];
-                snprintf(key, sizeof key, "%s%s%s%s%s", login_keys[i][0],
-                         login_keys[i][1] ? "." : "", login_keys[i][1] ? login_keys[i][1] : "",
-                         login_keys[i][2] ? "." : "", login_keys[i][2] ? login_keys[i][2] : "");
-                return scn_fail(c, k, "%s: only used with dht.login: true (dht.login is false)",
-                                key);
-            }
-        }
+        if ((k = first_set(c, login_keys, sizeof login_keys / sizeof login_keys[0], key,
+                           sizeof key)))
+            return scn_fail(c, k, "%s: only used with dht.login: true (dht.login is false)", key);
         s->nodes.login_servers = 0;
     }
     if (d->alpha > d->k)

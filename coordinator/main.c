@@ -697,6 +697,7 @@ static int run_gather(struct run_ctx *x)
     gather_hist(x, &m->start_late_us, &x->fin.start_late_us);
     gather_hist(x, &m->ls_emu_us, &x->fin.ls_emu_us);
     gather_hist(x, &m->svc_emu_us, &x->fin.svc_emu_us);
+    gather_hist(x, &m->dht_hops, &x->fin.dht_hops);
     return 0;
 }
 

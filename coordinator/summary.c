@@ -556,6 +556,23 @@ json_t *summary_build(const struct run_record *r, const struct run_final *f,
     json_object_set_new(sum, "login_attempts_per_node_max", json_integer(max_attempts));
     json_object_set_new(sum, "peak_login_rps", json_real(peak));
     json_object_set_new(sum, "peak_login_ok_rps", json_real(peak_ok));
+    if (r->scn->architecture == ARCH_DHT) {
+        /* The user lookups that were answered (found or not): their hops;
+         * and the share that found their record among those that ended. */
+        const struct hist *hh = &f->dht_hops;
+        uint64_t ended = tot[C_REQ_OK] + tot[C_DHT_NOT_FOUND] + tot[C_DHT_LOOKUP_FAILED] +
+                         tot[C_REQ_TIMEOUT];
+        json_object_set_new(sum, "lookup_hops_mean",
+                            hh->count ? json_real((double)hh->sum / (double)hh->count) : json_null());
+        json_object_set_new(sum, "lookup_hops_p50",
+                            hh->count ? json_integer((json_int_t)hist_quantile(hh, 0.5))
+                                      : json_null());
+        json_object_set_new(sum, "lookup_hops_p99",
+                            hh->count ? json_integer((json_int_t)hist_quantile(hh, 0.99))
+                                      : json_null());
+        json_object_set_new(sum, "lookup_found_share",
+                            ended ? json_real((double)tot[C_REQ_OK] / (double)ended) : json_null());
+    }
     verdict_json(sum, v);
     json_object_set_new(sum, "figures", figures_json(tf));
     json_object_set_new(sum, "fidelity", fj);
@@ -623,6 +640,8 @@ json_t *summary_histograms(const struct run_record *r, const struct run_final *f
     json_object_set_new(hj, "start_lateness", hist_json(&f->start_late_us));
     json_object_set_new(hj, "login_server_emulator", hist_json(&f->ls_emu_us));
     json_object_set_new(hj, "service_emulator", hist_json(&f->svc_emu_us));
+    if (r->scn->architecture == ARCH_DHT)
+        json_object_set_new(hj, "lookup_hops", hist_json(&f->dht_hops));
     int64_t *on = malloc(sizeof *on * (f->n_peers ? f->n_peers : 1));
     uint32_t n_on = sorted_online(f, on);
     int64_t storm = storm_start(r->scn);

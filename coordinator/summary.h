@@ -50,6 +50,7 @@ struct run_final {
         lag_us;
     struct hist login_emu_us, register_emu_us, req_us, req_emu_us, start_late_us, ls_emu_us,
         svc_emu_us;
+    struct hist dht_hops; /* dht: hops of each answered user lookup */
     int64_t client_hs_cpu_ns; /* the largest over the ranks */
 };
 

@@ -48,7 +48,11 @@ static void set_state(struct dht_bootstrap *b, enum boot_state to)
     if (b->state == to)
         return;
     trace_state(b->h, TRACE_SERVICE, "dht_bootstrap", b->id, names[b->state], names[to]);
-    b->h->m.g[G_BOOT_UP] += (to == BOOT_UP) - (b->state == BOOT_UP);
+    int up = (to == BOOT_UP) - (b->state == BOOT_UP);
+    b->h->m.g[G_BOOT_UP] += up;
+    /* The bootstrap nodes are the registration tier's servers here: their
+     * utilisation is the run's server_load. */
+    b->h->m.g[G_REG_WORKERS] += up * (int64_t)b->cap.cfg.workers;
     b->state = to;
 }
 
@@ -190,7 +194,7 @@ static void *op_create(struct host *h, uint32_t id, char *err, size_t errlen)
                             .c_wasted = -1,
                             .queue_us = &h->m.boot_queue_us,
                             .service_us = &h->m.boot_service_us,
-                            .c_busy_us = -1};
+                            .c_busy_us = C_REG_BUSY_US};
     cap_init(&b->cap, h, &h->scn->dht.bootstrap.cap, id, &m, on_served, on_drop, b);
     if (set_up(b) < 0) {
         snprintf(err, errlen, "dht bootstrap node %u: cannot bind its UDP port %u", id, b->port);
@@ -230,7 +234,11 @@ static bool op_restore(void *node)
 
 static void op_reconfigure(void *node, const struct scn_event *ev)
 {
-    cap_reconfigure(&((struct dht_bootstrap *)node)->cap, ev);
+    struct dht_bootstrap *b = node;
+    uint32_t before = b->cap.cfg.workers;
+    cap_reconfigure(&b->cap, ev);
+    if (b->state == BOOT_UP)
+        b->h->m.g[G_REG_WORKERS] += (int64_t)b->cap.cfg.workers - before;
 }
 
 static void op_stall(void *node, int64_t for_ns)
