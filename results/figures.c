@@ -26,6 +26,8 @@ const struct figure_def figure_defs[FIG_COUNT] = {
     [FIG_SVC_CAPACITY] = {"service_capacity_rps", "mean service capacity", UNIT_RATE, true, "n/a"},
     [FIG_PEAK_SERVER_LOAD] = {"peak_server_load_pct", "peak server load", UNIT_PERCENT, true,
                               "n/a"},
+    [FIG_LOOKUP_FOUND_PCT] = {"lookup_found_pct", "lookups found", UNIT_PERCENT, true, "n/a"},
+    [FIG_BOOT_REFUSED] = {"boot_refused", "bootstrap refused", UNIT_COUNT, true, "n/a"},
     [FIG_RECOVERED] = {"recovered", "recovered", UNIT_BOOL, true, "n/a"},
     [FIG_RECOVERY_S] = {"recovery_s", "recovery time", UNIT_SECONDS, true, "never"},
     [FIG_METASTABLE] = {"metastable", "metastable", UNIT_BOOL, true, "n/a"},
@@ -60,6 +62,48 @@ static enum fig_state amplification(const struct run *r, double *v)
     return FV_VALUE;
 }
 
+bool figure_is_login(enum fig_id id)
+{
+    switch (id) {
+    case FIG_LOGIN_ATTEMPTS:
+    case FIG_LOGIN_OK:
+    case FIG_LOGIN_BUSY:
+    case FIG_LOGIN_TIMEOUT:
+    case FIG_AMPLIFICATION:
+    case FIG_AMP_PEAK:
+    case FIG_ATTEMPTS_MAX:
+    case FIG_PEAK_RPS:
+    case FIG_PEAK_OK_RPS:
+    case FIG_CAPACITY:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* dht: the share of the user lookups that ended (found, not found, failed:
+ * nobody answered, timed out) that found their record, as the coordinator
+ * counts summary.lookup_found_share. */
+static enum fig_state lookup_found(const struct run *r, double *v)
+{
+    static const char *const ended[] = {"req_ok", "dht_not_found", "dht_lookup_failed",
+                                        "req_timeout"};
+    double ok = 0, sum = 0, x;
+    if (!run_is_dht(r))
+        return FV_ABSENT;
+    for (size_t k = 0; k < sizeof ended / sizeof ended[0]; k++) {
+        if (run_number(r, ended[k], &x) != 1)
+            return FV_ABSENT;
+        sum += x;
+        if (k == 0)
+            ok = x;
+    }
+    if (sum <= 0)
+        return FV_NULL;
+    *v = 100 * ok / sum;
+    return FV_VALUE;
+}
+
 bool figure_central_servers(const struct run *r, double *servers, double *max_servers, size_t *n_dc)
 {
     json_t *dcs = run_scenario_get(r, "central.datacenters");
@@ -84,6 +128,8 @@ bool figure_central_servers(const struct run *r, double *servers, double *max_se
 enum fig_state figure_value(const struct run *r, enum fig_id id, double *v)
 {
     double peers, x;
+    if (figure_is_login(id) && !run_uses_login(r))
+        return FV_ABSENT;
     switch (id) {
     case FIG_T50:
     case FIG_T95:
@@ -109,6 +155,10 @@ enum fig_state figure_value(const struct run *r, enum fig_id id, double *v)
         size_t n_dc;
         if (figure_central_servers(r, &up, &ceiling, &n_dc))
             *v += ceiling + (double)n_dc;
+        /* A dht run places its bootstrap nodes. */
+        json_t *boot = run_scenario_get(r, "dht.bootstrap.nodes");
+        if (run_is_dht(r) && json_is_number(boot))
+            *v += json_number_value(boot);
         return FV_VALUE;
     }
     case FIG_ONLINE_PCT:
@@ -144,6 +194,12 @@ enum fig_state figure_value(const struct run *r, enum fig_id id, double *v)
             return FV_ABSENT;
         *v = 100 * x;
         return FV_VALUE;
+    case FIG_LOOKUP_FOUND_PCT:
+        return lookup_found(r, v);
+    case FIG_BOOT_REFUSED:
+        if (!run_is_dht(r))
+            return FV_ABSENT;
+        return from(run_number(r, "boot_refused", v));
     case FIG_FIDELITY_VALID:
         return from(run_number(r, "fidelity.valid", v));
     case FIG_LAG_P99:

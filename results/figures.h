@@ -28,6 +28,8 @@ enum fig_id {
     FIG_CAPACITY,         /* login servers: time-weighted mean of the capacity timeline */
     FIG_SVC_CAPACITY,     /* the central service, likewise */
     FIG_PEAK_SERVER_LOAD, /* the registration tier's busiest interval (server_load), % */
+    FIG_LOOKUP_FOUND_PCT, /* dht: found / lookups that ended, % */
+    FIG_BOOT_REFUSED,     /* dht: bootstrap requests refused */
     FIG_RECOVERED,
     FIG_RECOVERY_S,
     FIG_METASTABLE,
@@ -52,6 +54,11 @@ enum fig_state { FV_ABSENT = -1, FV_NULL = 0, FV_VALUE = 1 };
 /* The figure's value in r: FV_VALUE with *v set, FV_NULL (known to be
  * undefined, e.g. t99 never reached) or FV_ABSENT (not in this run). */
 enum fig_state figure_value(const struct run *r, enum fig_id id, double *v);
+
+/* The login figures (attempts, outcomes, amplification, login rates, login
+ * capacity) are FV_ABSENT for a run whose peers do not log in
+ * (run_uses_login): a trackerless DHT has nothing to count there. */
+bool figure_is_login(enum fig_id id);
 
 /* A central run's data centres from its resolved scenario
  * (central.datacenters[]): the presence servers up at the start, the

@@ -441,6 +441,8 @@ static size_t capacity_lines(const struct page *p, struct pool *pl, struct svg_s
     *h = xcalloc(p->n ? p->n : 1, sizeof **h);
     for (size_t i = 0; i < p->n; i++) {
         const struct run *r = &p->runs[i];
+        if (!run_uses_login(r))
+            continue; /* a trackerless DHT: no login servers */
         double flat = run_capacity_const(r, RUN_SRV_LOGIN), low;
         if (isfinite(flat) && !run_capacity_outage(r, RUN_SRV_LOGIN, &low)) {
             bool dup = false;
@@ -525,6 +527,8 @@ static void chart_rates(const struct page *p, struct sbuf *o, bool retries)
     for (size_t i = 0; i < p->n; i++) {
         const struct run *r = &p->runs[i];
         double *x, *y;
+        if (!run_uses_login(r))
+            continue;
         /* The second series is a wide translucent band under the thin
          * attempts line: two readings of one run, told apart at a glance. */
         size_t n =
@@ -844,8 +848,9 @@ static void chart_arch(const struct page *p, struct sbuf *o)
     c.n_marks = nm;
     c.empty_text = "no data: the runs have no online column";
     figure_open(o, "online_arch", "Peers online by architecture",
-                "Share of all peers online (registered with a supernode or a presence server), "
-                "one line per run in its architecture's colour. Dashed verticals: scheduled "
+                "Share of all peers online (registered with a supernode or a presence server, or "
+                "joined the DHT), one line per run in its architecture's colour. Dashed verticals: "
+                "scheduled "
                 "events.");
     svg_chart(&c, o);
     sbuf_add(o, sbuf_str(&leg));
@@ -1018,6 +1023,166 @@ static void chart_dc(const struct page *p, size_t run, struct sbuf *o)
     free_texts(text);
 }
 
+/* ---- dht ---- */
+
+/* How a dht panel's series is drawn: a counter (or two summed) per second
+ * as steps; the found share of the lookups that ended, as steps (no point
+ * where none ended); a gauge at the row's end, as it is or as a %. */
+enum dht_how { DH_RATE, DH_FOUND_PCT, DH_GAUGE, DH_GAUGE_PCT };
+
+struct dht_series {
+    const char *cols[2]; /* the second only for DH_RATE, summed */
+    enum dht_how how;
+    const char *label;
+};
+
+struct dht_panel {
+    const char *suffix, *head, *ylabel;
+    struct dht_series s[3];
+    size_t n;
+    double y_max; /* NaN: from the data */
+};
+
+static const struct dht_panel dht_panels[] = {
+    {"lookups",
+     "Lookups per second",
+     "lookups per second (1/s)",
+     {{{"req_ok", NULL}, DH_RATE, "found/s"},
+      {{"dht_not_found", NULL}, DH_RATE, "not found/s"},
+      {{"dht_lookup_failed", "req_timeout"}, DH_RATE, "failed + timed out/s"}},
+     3,
+     NAN},
+    {"found",
+     "Lookups found (% of those that ended)",
+     "found (%)",
+     {{{NULL, NULL}, DH_FOUND_PCT, "found"}},
+     1,
+     100},
+    {"contacts",
+     "Live contacts per node",
+     "live contacts per node",
+     {{{"dht_live_contacts", NULL}, DH_GAUGE, "live contacts per node"}},
+     1,
+     NAN},
+    {"dead",
+     "Dead share of routing-table entries",
+     "dead share (%)",
+     {{{"dht_dead_share", NULL}, DH_GAUGE_PCT, "dead share"}},
+     1,
+     NAN},
+};
+#define N_DHT_PANELS (sizeof dht_panels / sizeof dht_panels[0])
+
+/* One series of a dht panel: its points, or 0 when the run lacks a column. */
+static size_t dht_points(struct pool *pl, const struct run *r, const struct dht_series *d,
+                         double **xs, double **ys)
+{
+    static const char *const ended[] = {"req_ok", "dht_not_found", "dht_lookup_failed",
+                                        "req_timeout"};
+    const double *t = run_col(r, "t_s"), *c[4] = {0};
+    size_t n_c = d->how == DH_FOUND_PCT ? 4 : d->cols[1] ? 2 : 1;
+    for (size_t k = 0; k < n_c; k++)
+        if (!(c[k] = run_col(r, d->how == DH_FOUND_PCT ? ended[k] : d->cols[k])))
+            return 0;
+    double *x = pool_doubles(pl, 2 * r->n_rows), *y = pool_doubles(pl, 2 * r->n_rows);
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_rows; i++) {
+        double dt = run_interval_at(r, i), v = c[0][i];
+        if (d->how == DH_GAUGE || d->how == DH_GAUGE_PCT) { /* a level at the row's end */
+            x[n] = t[i];
+            y[n++] = d->how == DH_GAUGE_PCT ? 100 * v : v;
+            continue;
+        }
+        if (d->how == DH_RATE) {
+            v = dt > 0 ? (v + (c[1] ? c[1][i] : 0)) / dt : NAN;
+        } else {
+            double sum = 0;
+            for (size_t k = 0; k < 4; k++)
+                sum += c[k] ? c[k][i] : 0; /* all four are there (checked above) */
+            v = sum > 0 ? 100 * v / sum : NAN;
+        }
+        x[n] = i ? t[i - 1] : 0;
+        y[n++] = v;
+        x[n] = t[i];
+        y[n++] = v;
+    }
+    *xs = x;
+    *ys = y;
+    return n;
+}
+
+static void dht_panel(const struct page *p, size_t run, const struct dht_panel *d, struct sbuf *o)
+{
+    const struct run *r = &p->runs[run];
+    struct pool pl = {0};
+    struct svg_series s[3];
+    size_t ns = 0;
+    for (size_t k = 0; k < d->n; k++) {
+        double *x, *y;
+        size_t n = dht_points(&pl, r, &d->s[k], &x, &y);
+        if (n)
+            s[ns++] = (struct svg_series){
+                .label = d->s[k].label, .x = x, .y = y, .n = n, .color = palette[k % N_PALETTE]};
+    }
+    char id[48];
+    snprintf(id, sizeof id, "dht%zu_%s", run + 1, d->suffix);
+    struct svg_chart c = chart_base(p, id, d->head);
+    c.xlabel = "time since start (s)";
+    c.ylabel = d->ylabel;
+    c.y_max = d->y_max;
+    c.series = s;
+    c.n_series = ns;
+    c.marks = NULL; /* the autoscaler is central's */
+    c.n_marks = 0;
+    c.empty_text = "no data: the run has no such column";
+    sbuf_add(o, "<div class=\"panel\"><h4>");
+    sbuf_add_html(o, d->head);
+    sbuf_add(o, "</h4>");
+    svg_chart(&c, o);
+    if (d->n > 1) {
+        sbuf_add(o, "<div class=\"legend\">");
+        for (size_t k = 0; k < d->n; k++) {
+            sbuf_printf(o, "<span class=\"key\"><i style=\"border-color:%s\"></i>",
+                        palette[k % N_PALETTE]);
+            sbuf_add_html(o, d->s[k].label);
+            sbuf_add(o, "</span>");
+        }
+        sbuf_add(o, "</div>");
+    }
+    sbuf_add(o, "</div>");
+    pool_free(&pl);
+}
+
+/* Whether run i is a dht run with the dht columns (rundir.c writes them
+ * after the others). */
+static bool has_dht_card(const struct run *r)
+{
+    return run_is_dht(r) && r->n_rows && run_col(r, "dht_dead_share");
+}
+
+/* A dht run's lookups and routing tables: a card with a panel each for
+ * the lookups per second by outcome, the found share, the live contacts
+ * per node and the dead share of the routing-table entries. */
+static void chart_dht(const struct page *p, size_t run, struct sbuf *o)
+{
+    const struct run *r = &p->runs[run];
+    struct sbuf title;
+    sbuf_init(&title);
+    sbuf_printf(&title, "DHT of run #%zu %s", run + 1, r->label);
+    sbuf_printf(o, "<figure class=\"card wide\" id=\"fig-dht%zu\"><h3>", run + 1);
+    sbuf_add_html(o, sbuf_str(&title));
+    sbuf_add(o, "</h3><p class=\"sub\">The users' lookups per second by outcome (found; not "
+                "found: the lookup converged without the record; failed: nobody answered; timed "
+                "out), retries included, and the share found of those that ended in each "
+                "interval; the routing tables' live contacts per node (verified, no unanswered "
+                "query) and the share of their entries with an unanswered query, at the end of "
+                "each interval.</p><div class=\"panels\">");
+    for (size_t k = 0; k < N_DHT_PANELS; k++)
+        dht_panel(p, run, &dht_panels[k], o);
+    sbuf_add(o, "</div></figure>\n");
+    sbuf_free(&title);
+}
+
 /* Every run's scale actions, in the order they took effect. */
 static void scale_table(const struct page *p, struct sbuf *o)
 {
@@ -1131,14 +1296,18 @@ static void stat_cards(const struct page *p, struct sbuf *o)
 {
     /* One scenario: its headline figures (group means over seeds). */
     static const enum fig_id cards[] = {FIG_ONLINE_PCT, FIG_T95,      FIG_AMPLIFICATION,
-                                        FIG_PEAK_RPS,   FIG_CAPACITY, FIG_LAG_P99};
-    static const char *const what[] = {"online at end",   "t95: 95% online",     "amplification",
-                                       "peak attempts/s", "mean login capacity", "timer lag p99"};
+                                        FIG_PEAK_RPS,   FIG_CAPACITY, FIG_LOOKUP_FOUND_PCT,
+                                        FIG_LAG_P99};
+    static const char *const what[] = {
+        "online at end",       "t95: 95% online",   "amplification", "peak attempts/s",
+        "mean login capacity", "dht lookups found", "timer lag p99"};
     if (p->cmp.n_groups != 1)
         return;
     sbuf_add(o, "<div class=\"cards\">");
     for (size_t k = 0; k < sizeof cards / sizeof cards[0]; k++) {
-        if (!p->cmp.shown[cards[k]])
+        /* Not for runs that have no such figure (no login in a trackerless
+         * DHT, no lookups elsewhere). */
+        if (!p->cmp.shown[cards[k]] || p->cmp.grp[0][cards[k]].n_absent == p->cmp.groups[0].n)
             continue;
         char v[128];
         cmp_group_cell(&p->cmp, 0, cards[k], v, sizeof v);
@@ -1548,31 +1717,45 @@ void report_html(const struct run *runs, size_t n, const struct report_opts *o, 
     sbuf_add(out, "<h2>Charts</h2>\n<div class=\"charts\">\n");
     if (p.n_arch > 1)
         chart_arch(&p, out);
+    /* A trackerless DHT has no login servers, nor supernodes: their charts
+     * only when some run has them. */
+    bool any_login = false, all_dht = true;
+    for (size_t i = 0; i < n; i++) {
+        any_login |= run_uses_login(&runs[i]);
+        all_dht &= run_is_dht(&runs[i]);
+    }
     chart_gauge(&p, out, "online", "Peers online",
-                "Share of all peers online (registered with a supernode or a presence server) at "
-                "the end of each interval. Dashed verticals: scheduled events.",
+                "Share of all peers online (registered with a supernode or a presence server, or "
+                "joined the DHT) at the end of each interval. Dashed verticals: scheduled events.",
                 "online", "peers online (%)", G_PEERS_PCT);
-    chart_rates(&p, out, false);
-    chart_gauge(&p, out, "ls_queue", "Login-server queue",
-                "Login requests waiting for a worker, summed over all login servers, at the "
-                "end of each interval.",
-                "ls_queue", "queued login requests", G_RAW);
-    chart_gauge(&p, out, "sn_count", "Supernodes",
-                "Supernodes running at the end of each interval.", "sn_count", "supernodes running",
-                G_RAW);
+    if (any_login) {
+        chart_rates(&p, out, false);
+        chart_gauge(&p, out, "ls_queue", "Login-server queue",
+                    "Login requests waiting for a worker, summed over all login servers, at the "
+                    "end of each interval.",
+                    "ls_queue", "queued login requests", G_RAW);
+    }
+    if (!all_dht)
+        chart_gauge(&p, out, "sn_count", "Supernodes",
+                    "Supernodes running at the end of each interval.", "sn_count",
+                    "supernodes running", G_RAW);
     if (any_column(&p, "server_load"))
         chart_gauge(&p, out, "server_load", "Registration-tier load",
-                    "Busy worker time / available worker time of the supernodes or the presence "
-                    "servers in each interval (100% = saturated; it can pass 100% slightly at "
-                    "interval edges).",
+                    "Busy worker time / available worker time of the supernodes, the presence "
+                    "servers or the DHT's bootstrap nodes in each interval (100% = saturated; it "
+                    "can pass 100% slightly at interval edges).",
                     "server_load", "server load (%)", G_FRACTION_PCT);
-    chart_rates(&p, out, true);
+    if (any_login)
+        chart_rates(&p, out, true);
     chart_lag(&p, out);
     chart_tto(&p, out);
     chart_skew(&p, out);
     for (size_t i = 0; i < n; i++)
         if (runs[i].n_dcs && runs[i].n_rows)
             chart_dc(&p, i, out);
+    for (size_t i = 0; i < n; i++)
+        if (has_dht_card(&runs[i]))
+            chart_dht(&p, i, out);
     sbuf_add(out, "</div>\n");
     bool any_scale = false;
     for (size_t i = 0; i < n; i++)

@@ -940,6 +940,16 @@ const char *run_architecture(const struct run *r)
     return a && *a ? a : "supernode";
 }
 
+bool run_is_dht(const struct run *r)
+{
+    return !strcmp(run_architecture(r), "dht");
+}
+
+bool run_uses_login(const struct run *r)
+{
+    return !run_is_dht(r) || json_is_true(get_path(r->scenario, "dht.login"));
+}
+
 static const struct run *order_run; /* for by_effect: qsort has no context */
 
 static int by_effect(const void *a, const void *b)

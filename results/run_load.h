@@ -117,6 +117,12 @@ const char *run_incomplete_reason(const struct run *r);
 /* The resolved scenario's "architecture" ("supernode", "central"); a run
  * written before the key existed is "supernode", the only one then. */
 const char *run_architecture(const struct run *r);
+/* Whether the run's peers log in: every architecture but dht, where only
+ * with dht.login true (a trackerless DHT has no login servers, and its
+ * login_* counters are all 0). */
+bool run_uses_login(const struct run *r);
+/* Whether the run's architecture is dht (docs/architectures.md). */
+bool run_is_dht(const struct run *r);
 /* The indexes of r->scale in the order the actions took effect (at_s,
  * then decided_s, then file order); malloc'd, n_scale entries (NULL when
  * there are none). */

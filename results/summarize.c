@@ -306,6 +306,7 @@ static void nodes_line(const struct run *r, struct sbuf *out)
     double up, ceiling;
     size_t n_dc;
     bool central = figure_central_servers(r, &up, &ceiling, &n_dc);
+    bool supernode = !strcmp(run_architecture(r), "supernode");
     struct sbuf v;
     sbuf_init(&v);
     fig(r, FIG_NODES, a, sizeof a, NULL);
@@ -314,8 +315,8 @@ static void nodes_line(const struct run *r, struct sbuf *out)
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
         json_t *j = run_scenario_get(r, kinds[k].key);
         /* No "0 service nodes" for the scenarios that have none, nor "0
-         * supernodes" for a central run. */
-        if (json_is_integer(j) && (json_integer_value(j) > 0 || (k == 0 || (k == 2 && !central))))
+         * supernodes" for a central or dht run. */
+        if (json_is_integer(j) && (json_integer_value(j) > 0 || (k == 0 || (k == 2 && supernode))))
             sbuf_printf(&v, ", %lld %s", (long long)json_integer_value(j),
                         json_integer_value(j) == 1 ? kinds[k].one : kinds[k].many);
     }
@@ -326,6 +327,10 @@ static void nodes_line(const struct run *r, struct sbuf *out)
         sbuf_printf(&v, " and %zu front door%s in %zu data centre%s", n_dc, n_dc == 1 ? "" : "s",
                     n_dc, n_dc == 1 ? "" : "s");
     }
+    json_t *boot = run_scenario_get(r, "dht.bootstrap.nodes");
+    if (run_is_dht(r) && json_is_integer(boot))
+        sbuf_printf(&v, ", %lld bootstrap node%s", (long long)json_integer_value(boot),
+                    json_integer_value(boot) == 1 ? "" : "s");
     sbuf_add(&v, ")");
     field(out, "nodes", sbuf_str(&v));
     sbuf_free(&v);
@@ -336,6 +341,18 @@ static void logins_lines(const struct run *r, struct sbuf *out)
     char a[FMT_LEN], b[FMT_LEN];
     double v;
     struct sbuf t;
+    if (!run_uses_login(r)) {
+        /* The login_* counters are all 0 and there are no login servers:
+         * one line instead of four of zeros. The service, if any, stays. */
+        field(out, "login", "none (trackerless DHT: dht.login is false)");
+        if (r->n_cap[RUN_SRV_SERVICE]) {
+            sbuf_init(&t);
+            capacity_text(r, RUN_SRV_SERVICE, &t);
+            field(out, "service capacity", sbuf_str(&t));
+            sbuf_free(&t);
+        }
+        return;
+    }
     sbuf_init(&t);
     fig(r, FIG_LOGIN_ATTEMPTS, a, sizeof a, NULL);
     fig(r, FIG_LOGIN_OK, b, sizeof b, NULL);
@@ -396,7 +413,9 @@ static void server_load_line(const struct run *r, struct sbuf *out)
         return;
     fmt_value(UNIT_PERCENT, v, a, sizeof a);
     snprintf(t, sizeof t, "%s (%s, busiest interval; 100%% = saturated)", a,
-             !strcmp(run_architecture(r), "central") ? "presence servers" : "supernodes");
+             !strcmp(run_architecture(r), "central") ? "presence servers"
+             : run_is_dht(r)                         ? "bootstrap nodes"
+                                                     : "supernodes");
     field(out, "peak server load", t);
 }
 
@@ -406,6 +425,181 @@ static double col_sum(const double *c, size_t n)
     for (size_t i = 0; i < n; i++)
         s += c[i];
     return s;
+}
+
+/* ---- dht (docs/results-tool.md, "summary") ---- */
+
+struct weighted {
+    double v, w;
+};
+
+static int by_value(const void *a, const void *b)
+{
+    const struct weighted *x = a, *y = b;
+    return (x->v > y->v) - (x->v < y->v);
+}
+
+/* The median of v over the rows, each row weighted by w (rows with w 0 or
+ * a value that is not a number left out); NaN without any. */
+static double weighted_median(const double *v, const double *w, size_t n)
+{
+    struct weighted *p = xcalloc(n ? n : 1, sizeof *p);
+    size_t m = 0;
+    double total = 0;
+    for (size_t i = 0; i < n; i++)
+        if (w[i] > 0 && isfinite(v[i])) {
+            p[m++] = (struct weighted){v[i], w[i]};
+            total += w[i];
+        }
+    qsort(p, m, sizeof *p, by_value);
+    double med = NAN, cum = 0;
+    for (size_t k = 0; k < m; k++) {
+        cum += p[k].w;
+        if (cum >= total / 2) {
+            med = p[k].v;
+            break;
+        }
+    }
+    free(p);
+    return med;
+}
+
+/* The largest v of the rows with w > 0: 1 with *v and *row set, else 0. */
+static int weighted_max(const double *v, const double *w, size_t n, double *max, size_t *row)
+{
+    int found = 0;
+    for (size_t i = 0; i < n; i++)
+        if (w[i] > 0 && isfinite(v[i]) && (!found || v[i] > *max)) {
+            *max = v[i];
+            *row = i;
+            found = 1;
+        }
+    return found;
+}
+
+/* "4,211 sent (retries included): 3,227 found, 547 not found, 24 failed,
+ * 145 timed out, 2 gave up; 82.0% found (...); latency p50 447 µs, p99
+ * 4.13 ms, hops p50 2, p99 4 (...)": the user lookups, from run.json's
+ * counters, and their latency and hops from the per-interval columns. */
+static void lookups_line(const struct run *r, struct sbuf *out)
+{
+    static const struct {
+        const char *key, *word;
+    } outcomes[] = {{"req_ok", "found"},
+                    {"dht_not_found", "not found"},
+                    {"dht_lookup_failed", "failed (nobody answered)"},
+                    {"req_timeout", "timed out"},
+                    {"req_giveup", "gave up"}};
+    char a[FMT_LEN], b[FMT_LEN];
+    double v;
+    if (!run_is_dht(r) || run_number(r, "req_sent", &v) != 1)
+        return;
+    struct sbuf t;
+    sbuf_init(&t);
+    fmt_value(UNIT_COUNT, v, a, sizeof a);
+    sbuf_printf(&t, "%s sent (retries included):", a);
+    for (size_t k = 0; k < sizeof outcomes / sizeof outcomes[0]; k++) {
+        fmt_value(UNIT_COUNT, num_or(r, outcomes[k].key, 0), a, sizeof a);
+        sbuf_printf(&t, "%s %s %s", k ? "," : "", a, outcomes[k].word);
+    }
+    if (figure_value(r, FIG_LOOKUP_FOUND_PCT, &v) == FV_VALUE) {
+        fmt_value(UNIT_PERCENT, v, a, sizeof a);
+        sbuf_printf(&t, "; %s found (of those that ended)", a);
+    }
+    /* Each row has its interval's percentiles; a row's weight is its
+     * answered lookups (found or not: those the histograms hold). */
+    const double *p50 = run_col(r, "lookup_p50_ms"), *p99 = run_col(r, "lookup_p99_ms"),
+                 *h50 = run_col(r, "hops_p50"), *h99 = run_col(r, "hops_p99"),
+                 *ok = run_col(r, "req_ok"), *nf = run_col(r, "dht_not_found");
+    if (p50 && p99 && h50 && h99 && ok && nf && r->n_rows) {
+        double *w = xcalloc(r->n_rows, sizeof *w), worst = NAN, hops_worst = NAN;
+        for (size_t i = 0; i < r->n_rows; i++)
+            w[i] = ok[i] + nf[i];
+        size_t row;
+        double med = weighted_median(p50, w, r->n_rows);
+        if (isfinite(med) && weighted_max(p99, w, r->n_rows, &worst, &row) &&
+            weighted_max(h99, w, r->n_rows, &hops_worst, &row)) {
+            fmt_value(UNIT_MS, med, a, sizeof a);
+            fmt_value(UNIT_MS, worst, b, sizeof b);
+            sbuf_printf(&t, "; latency p50 %s, p99 %s, hops p50 %.0f, p99 %.0f", a, b,
+                        weighted_median(h50, w, r->n_rows), hops_worst);
+            sbuf_add(&t, " (p50: the median of the intervals' p50s weighted by their answered "
+                         "lookups; p99: the worst interval's)");
+        }
+        free(w);
+    }
+    field(out, "lookups", sbuf_str(&t));
+    sbuf_free(&t);
+}
+
+/* The busiest interval of a counter, per second: 1 with *rate and *t_s
+ * (the interval's end) set, 0 when the column is absent or never moved. */
+static int peak_rate(const struct run *r, const char *col, double *rate, double *t_s)
+{
+    const double *c = run_col(r, col), *t = run_col(r, "t_s");
+    int found = 0;
+    for (size_t i = 0; c && i < r->n_rows; i++) {
+        double dt = run_interval_at(r, i);
+        if (c[i] > 0 && dt > 0 && (!found || c[i] / dt > *rate)) {
+            *rate = c[i] / dt;
+            *t_s = t[i];
+            found = 1;
+        }
+    }
+    return found;
+}
+
+/* "301 requests, 301 served, 12 refused (peak 8.00/s at 3.00 s)": what
+ * the bootstrap nodes were asked by joining nodes whose saved table was
+ * empty or silent. */
+static void bootstrap_line(const struct run *r, struct sbuf *out)
+{
+    static const char *const keys[] = {"boot_requests", "boot_served", "boot_refused"};
+    static const char *const words[] = {"requests", "served", "refused"};
+    char a[FMT_LEN], b[FMT_LEN];
+    double v, t = 0;
+    if (!run_is_dht(r) || run_number(r, "boot_requests", &v) != 1)
+        return;
+    struct sbuf s;
+    sbuf_init(&s);
+    for (size_t k = 0; k < 3; k++) {
+        fmt_value(UNIT_COUNT, num_or(r, keys[k], 0), a, sizeof a);
+        sbuf_printf(&s, "%s%s %s", k ? ", " : "", a, words[k]);
+    }
+    if (peak_rate(r, "boot_refused", &v, &t)) {
+        fmt_value(UNIT_RATE, v, a, sizeof a);
+        fmt_value(UNIT_SECONDS, t, b, sizeof b);
+        sbuf_printf(&s, " (peak %s in the interval ending at %s)", a, b);
+    }
+    field(out, "bootstrap", sbuf_str(&s));
+    sbuf_free(&s);
+}
+
+/* "55.3 live contacts per node at the end; dead share 3.5% at the end,
+ * peak 12.0% at 10.0 s (...)": the routing tables' health from the
+ * dht_live_contacts and dht_dead_share columns. */
+static void routing_line(const struct run *r, struct sbuf *out)
+{
+    const double *live = run_col(r, "dht_live_contacts"), *dead = run_col(r, "dht_dead_share"),
+                 *t = run_col(r, "t_s");
+    if (!run_is_dht(r) || !live || !dead || !r->n_rows)
+        return;
+    char a[FMT_LEN], b[FMT_LEN], c[FMT_LEN];
+    size_t last = r->n_rows - 1, peak = 0;
+    for (size_t i = 1; i < r->n_rows; i++)
+        if (dead[i] > dead[peak])
+            peak = i;
+    struct sbuf s;
+    sbuf_init(&s);
+    fmt_value(UNIT_PERCENT, 100 * dead[last], a, sizeof a);
+    fmt_value(UNIT_PERCENT, 100 * dead[peak], b, sizeof b);
+    fmt_value(UNIT_SECONDS, t[peak], c, sizeof c);
+    sbuf_printf(&s,
+                "%.1f live contacts per node at the end; dead share %s at the end, peak %s "
+                "at %s (entries with an unanswered query)",
+                live[last], a, b, c);
+    field(out, "routing tables", sbuf_str(&s));
+    sbuf_free(&s);
 }
 
 /* "eu: 4-6 servers, peak load 98.0%, 12 refusals, 3 spilled in; us: ...":
@@ -742,9 +936,13 @@ void summarize(const struct run *r, const struct summarize_opts *o, struct sbuf 
     time_to_online_line(r, out);
 
     latency_line(r, "login", "login latency", out);
-    latency_line(r, "register", "register latency", out);
+    /* Under dht the registration phase is the DHT join. */
+    latency_line(r, "register", run_is_dht(r) ? "join latency" : "register latency", out);
     logins_lines(r, out);
     server_load_line(r, out);
+    lookups_line(r, out);
+    bootstrap_line(r, out);
+    routing_line(r, out);
     datacenters_line(r, out);
     scale_line(r, out);
 
