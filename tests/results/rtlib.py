@@ -27,6 +27,7 @@ def parse_args(subdir):
     shutil.rmtree(a.dir, ignore_errors=True)
     os.makedirs(a.dir)
     a.sweep = os.path.join(a.work, "runs", "sweep")
+    a.dht_sweep = os.path.join(a.work, "runs", "dht-sweep")  # one dht run: seed=1
     return a
 
 

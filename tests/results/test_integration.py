@@ -1,7 +1,10 @@
 """The results tool on two real runs (two seeds of one scenario, made by the
 results.runs fixture): summary, compare (text and JSON), report and export
 agree with run.json and timeseries.csv; a copy with an invalid fidelity gets
-the warning banner; --same-scenario refuses runs of different scenarios."""
+the warning banner; --same-scenario refuses runs of different scenarios. Then
+a real dht run (also from the fixture): its summary lines agree with its
+run.json and timeseries.csv, compare names its architecture, the report has
+its DHT card."""
 import csv
 import html.parser
 import io
@@ -260,4 +263,55 @@ check(len(lines) == n_rows and json.loads(lines[-1])["t_s"] == float(ts[1][-1]["
 p = rtlib.tool(a, "compare", "--json", a.sweep)
 check(p.returncode == 0 and len(json.loads(p.stdout)["runs"]) == 2,
       "a sweep directory expands to its runs")
+# ---- a real dht run (issue 10): the columns the coordinator writes ----
+dht = os.path.join(a.dht_sweep, rtlib.RUN_DIRS[0])
+if check(os.path.exists(os.path.join(dht, "run.json")), "the fixture's dht run exists"):
+    dm = rtlib.load_json(os.path.join(dht, "run.json"))
+    ds = dm["summary"]
+    dts = list(csv.DictReader(open(os.path.join(dht, "timeseries.csv"))))
+    for col in ("lookup_p50_ms", "lookup_p99_ms", "hops_p50", "hops_p99", "dht_live_contacts",
+                "dht_dead_share", "req_ok", "dht_not_found", "boot_refused", "server_load"):
+        check(col in dts[0], f"the dht run's timeseries.csv has {col}")
+    p = rtlib.tool(a, "summary", dht)
+    out = p.stdout.replace("\n" + " " * 17, " ")
+    check(p.returncode == 0 and "login            none (trackerless DHT: dht.login is false)"
+          in out and "login attempts" not in out, "dht summary: no login lines, one line says so")
+    boot = dm["scenario"]["dht"]["bootstrap"]["nodes"]
+    check(f"nodes            {ds['peers'] + boot:,} ({ds['peers']:,} peers, {boot} bootstrap "
+          "nodes)" in out, "dht summary: the bootstrap nodes")
+    check("(bootstrap nodes, busiest interval" in out, "dht summary: the bootstrap nodes' load")
+    c = lambda k: f"{ds[k]:,}"
+    lk = (f"lookups          {c('req_sent')} sent (retries included): {c('req_ok')} found, "
+          f"{c('dht_not_found')} not found, {c('dht_lookup_failed')} failed (nobody answered), "
+          f"{c('req_timeout')} timed out, {c('req_giveup')} gave up")
+    check(lk in out, f"dht summary: the lookups line has run.json's counts ({lk})")
+    ended = ds["req_ok"] + ds["dht_not_found"] + ds["dht_lookup_failed"] + ds["req_timeout"]
+    if ended:
+        share = f"{100 * ds['req_ok'] / ended:.1f}% found (of those that ended)"
+        check(share in out, f"dht summary: the found share ({share})")
+    answered = [r for r in dts if int(r["req_ok"]) + int(r["dht_not_found"]) > 0]
+    if answered:
+        h99 = max(float(r["hops_p99"]) for r in answered)
+        check(f", p99 {h99:.0f} (p50: the median" in out, f"dht summary: hops p99 {h99:.0f}")
+    check(f"bootstrap        {c('boot_requests')} requests, {c('boot_served')} served, "
+          f"{c('boot_refused')} refused" in out, "dht summary: the bootstrap requests")
+    live = float(dts[-1]["dht_live_contacts"])
+    check(f"routing tables   {live:.1f} live contacts per node at the end; dead share "
+          f"{100 * float(dts[-1]['dht_dead_share']):.1f}% at the end" in out,
+          "dht summary: the routing tables at the end, from the last row")
+    check(all(len(ln) <= 80 for ln in p.stdout.splitlines() if not ln.startswith("results ")),
+          "dht summary fits 80 columns")
+    p = rtlib.tool(a, "compare", "--json", *runs, dht)
+    j = json.loads(p.stdout) if p.returncode == 0 else {"runs": [], "groups": []}
+    check([r["architecture"] for r in j["runs"]][-1:] == ["dht"] and
+          j["groups"][-1:] and j["groups"][-1]["architecture"] == "dht",
+          "compare --json: the dht run and its group")
+    p = rtlib.tool(a, "compare", *runs, dht)
+    check(p.returncode == 0 and f"seed {dm['seed']}   dht" in p.stdout and
+          "architecture=dht" in p.stdout, "compare: the dht architecture in runs and groups")
+    text, pg = report(os.path.join(a.dir, "dht.html"), *runs, dht)
+    check(pg.svgs[:1] == ["online_arch"] and
+          [i for i in pg.svgs if i.startswith("dht")] ==
+          ["dht3_lookups", "dht3_found", "dht3_contacts", "dht3_dead"],
+          f"report: the architecture chart, and the dht run's card ({pg.svgs})")
 check.done()

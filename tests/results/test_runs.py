@@ -1,6 +1,8 @@
 """Fixture for the results tests: scripts/sweep makes two seeded runs of the
 small scenario (10 s, reboot at 5 s) under mpirun -np 3, then prints the compare
-table and writes the sweep's report. Checks the sweep's own outputs."""
+table and writes the sweep's report; then one run of the dht scenario (10 s,
+a trackerless DHT) for results.integration's dht checks. Checks the sweeps'
+own outputs."""
 import os
 import subprocess
 import sys
@@ -39,4 +41,18 @@ manifest = rtlib.load_json(os.path.join(sweep, "sweep.json"))
 check(len(manifest["runs"]) == 2 and all(r["status"] == "ok" for r in manifest["runs"]),
       "sweep.json lists both runs as ok")
 check(os.path.exists(os.path.join(sweep, "logs", "seed=1.log")), "per-run log kept")
+
+# One real run of architecture: dht (issue 10).
+cmd = [sys.executable, os.path.join(a.source, "scripts", "sweep"),
+       os.path.join(a.source, "tests", "scenarios", "dht.yaml"),
+       "--seeds", "1", "--np", "3", "--out", a.dht_sweep,
+       "--set", "duration=10s", "--set", "network.base=127.83.0.1"]
+print("$ " + " ".join(cmd), flush=True)
+p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+print(p.stdout[-3000:])
+print(p.stderr[-3000:], file=sys.stderr)
+check(p.returncode == 0, f"dht sweep exits 0 ({p.returncode})")
+rj = os.path.join(a.dht_sweep, rtlib.RUN_DIRS[0], "run.json")
+check(os.path.exists(rj) and rtlib.load_json(rj)["scenario"]["architecture"] == "dht",
+      "the dht run wrote run.json")
 check.done()
