@@ -107,7 +107,9 @@
     X(DHT_REFRESHES, "dht_refreshes")                                                              \
     X(BOOT_REQUESTS, "boot_requests")                                                              \
     X(BOOT_SERVED, "boot_served")                                                                  \
-    X(BOOT_REFUSED, "boot_refused")
+    X(BOOT_REFUSED, "boot_refused")                                                                \
+    X(BOOT_WASTED, "boot_wasted")                                                                  \
+    X(DHT_LATE, "dht_late")
 
 #define METRIC_GAUGES(X)                                                                           \
     X(OFF, "off")                                                                                  \

@@ -87,6 +87,10 @@ static void on_served(struct cap_item *it, bool abandoned, void *arg)
     struct dht_bootstrap *b = arg;
     struct boot_req *r = container_of(it, struct boot_req, item);
     int64_t now = host_now(b->h);
+    /* Served after the asker's query timed out: its answer is work wasted
+     * (the emulator knows the askers' timeout; a real server would not). */
+    if (now - it->enq_ns > b->h->scn->dht.rpc_timeout_ns)
+        b->h->m.c[C_BOOT_WASTED]++;
     /* The asker is up now: the next fresh node may learn of it. */
     (void)dht_table_seen(&b->t, &r->from, r->ip, r->port, now > 0 ? (uint32_t)(now / 1000000) : 0,
                          DHT_REPLACE_LRU, NULL);

@@ -44,6 +44,7 @@ struct dht_rpc {
     uint16_t join_seq; /* RPC_STORE: the join attempt it belongs to */
     uint8_t type;      /* the query's wire type */
     uint8_t purpose;
+    bool expired; /* timed out, kept one more rpc_timeout to tell a late answer */
 };
 
 struct dht_op {
@@ -148,9 +149,8 @@ static struct dht_rpc *query(struct dht_node *d, enum rpc_purpose purpose, struc
     do { /* unpredictable, and unique among this node's queries in flight */
         txid = rng_u32(&d->p->rng);
         taken = false;
-        struct dht_rpc *o;
-        LIST_FOREACH(o, &d->rpcs, link)
-        taken |= o->txid == txid;
+        for (const struct dht_rpc *o = LIST_FIRST(&d->rpcs); o; o = LIST_NEXT(o, link))
+            taken |= o->txid == txid;
     } while (taken);
     r->d = d;
     r->op = op;
@@ -456,10 +456,9 @@ static void join_end(struct dht_node *d, bool ok, enum metric_counter why)
 
 static bool join_ops_left(const struct dht_node *d)
 {
-    const struct dht_op *op;
-    LIST_FOREACH(op, &d->ops, link)
-    if (op->join)
-        return true;
+    for (const struct dht_op *op = LIST_FIRST(&d->ops); op; op = LIST_NEXT(op, link))
+        if (op->join)
+            return true;
     return false;
 }
 
@@ -468,10 +467,9 @@ static void join_check(struct dht_node *d)
 {
     if (!d->joining || (d->stores_sent == 0 && join_ops_left(d)))
         return;
-    const struct dht_op *op;
-    LIST_FOREACH(op, &d->ops, link)
-    if (op->join && op->kind == OP_PUBLISH)
-        return; /* the stores are not sent yet */
+    for (const struct dht_op *op = LIST_FIRST(&d->ops); op; op = LIST_NEXT(op, link))
+        if (op->join && op->kind == OP_PUBLISH)
+            return; /* the stores are not sent yet */
     if (d->stores_sent == 0) {
         join_end(d, false, C_REG_FAIL); /* the record lookup found nobody */
         return;
@@ -551,23 +549,36 @@ static void on_answer(struct dht_node *d, struct dht_rpc *r, const struct wire_m
     }
 }
 
+/* Keep a timed-out query one more rpc_timeout, so that its late answer is
+ * told from a forged or stray one (dht_late, not dht_unexpected). */
+static void rpc_expire(struct dht_rpc *r)
+{
+    r->op = NULL;
+    r->expired = true;
+    host_arm_in(&r->timer, r->d->h->scn->dht.rpc_timeout_ns);
+}
+
 static void rpc_timeout(evutil_socket_t fd, short what, void *arg)
 {
     struct dht_rpc *r = arg;
     struct dht_node *d = r->d;
+    if (r->expired) {
+        rpc_free(r);
+        return;
+    }
     d->h->m.c[C_DHT_QUERY_TIMEOUTS]++;
     contact_failed(d, r);
     switch ((enum rpc_purpose)r->purpose) {
     case RPC_LATE:
-        rpc_free(r);
+        rpc_expire(r);
         return;
     case RPC_PING:
         d->pinging = false;
-        rpc_free(r);
+        rpc_expire(r);
         return;
     case RPC_STORE: {
         bool counted = d->joining && r->join_seq == d->join_seq && d->stores_pending > 0;
-        rpc_free(r);
+        rpc_expire(r);
         if (counted) {
             d->stores_pending--;
             join_check(d);
@@ -575,13 +586,13 @@ static void rpc_timeout(evutil_socket_t fd, short what, void *arg)
         return;
     }
     case RPC_BOOT:
-        rpc_free(r);
+        rpc_expire(r);
         join_end(d, false, C_REG_TIMEOUT); /* the bootstrap node did not answer */
         return;
     case RPC_LOOKUP: {
         struct dht_op *op = r->op;
         struct dht_id to = r->to;
-        rpc_free(r);
+        rpc_expire(r);
         dht_lookup_failed(&op->l, &to);
         op_pump(op);
         return;
@@ -755,10 +766,9 @@ static void on_datagram(struct dht_node *d, const uint8_t *buf, size_t len, uint
         on_request(d, &m, &from, ip, port);
         return;
     }
-    struct dht_rpc *r;
-    LIST_FOREACH(r, &d->rpcs, link)
-    if (r->txid == m.u.dht.txid)
-        break;
+    struct dht_rpc *r = LIST_FIRST(&d->rpcs);
+    while (r && r->txid != m.u.dht.txid)
+        r = LIST_NEXT(r, link);
     /* Unknown or late transaction, another source than the query went to,
      * another node than was asked, or an answer of the wrong kind. */
     if (!r || r->ip != ip || r->port != port || !answers(r->type, m.type) ||
@@ -767,6 +777,11 @@ static void on_datagram(struct dht_node *d, const uint8_t *buf, size_t len, uint
         return;
     }
     heard(d, &from, ip, port);
+    if (r->expired) {
+        h->m.c[C_DHT_LATE]++; /* after its timeout: only the table learns from it */
+        rpc_free(r);
+        return;
+    }
     on_answer(d, r, &m);
 }
 
