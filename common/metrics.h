@@ -109,7 +109,8 @@
     X(BOOT_SERVED, "boot_served")                                                                  \
     X(BOOT_REFUSED, "boot_refused")                                                                \
     X(BOOT_WASTED, "boot_wasted")                                                                  \
-    X(DHT_LATE, "dht_late")
+    X(DHT_LATE, "dht_late")                                                                        \
+    X(DHT_BOOT_OK, "dht_boot_ok")
 
 #define METRIC_GAUGES(X)                                                                           \
     X(OFF, "off")                                                                                  \

@@ -10,6 +10,8 @@ static const struct scn_capacity *base_capacity(const struct scenario *s, enum r
         return &s->service.cap;
     case ROLE_SUPERNODE:
         return &s->supernode.cap;
+    case ROLE_DHT_BOOTSTRAP:
+        return &s->dht.bootstrap.cap;
     default:
         return NULL;
     }
@@ -24,6 +26,8 @@ static uint32_t servers_of(const struct scenario *s, enum role role)
         return s->nodes.services;
     case ROLE_SUPERNODE:
         return s->nodes.supernodes;
+    case ROLE_DHT_BOOTSTRAP:
+        return s->architecture == ARCH_DHT ? s->dht.bootstrap.nodes : 0;
     default:
         return 0;
     }

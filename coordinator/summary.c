@@ -248,7 +248,12 @@ void verdicts_assess(const struct run_record *r, struct verdict *v)
     if (s->nodes.services > 0)
         judge_load(r->rows, from, r->n_rows, iv, C_REQ_SENT, C_REQ_OK,
                    final_capacity(r, ROLE_SERVICE, last->g[G_SVC_UP]), &v->svc);
-    v->metastable = v->ls.metastable || v->svc.metastable;
+    /* dht: the bootstrap queries sent against the answers that came back
+     * in time. */
+    if (s->architecture == ARCH_DHT)
+        judge_load(r->rows, from, r->n_rows, iv, C_BOOT_REQUESTS, C_DHT_BOOT_OK,
+                   final_capacity(r, ROLE_DHT_BOOTSTRAP, last->g[G_BOOT_UP]), &v->boot);
+    v->metastable = v->ls.metastable || v->svc.metastable || v->boot.metastable;
 }
 
 /* Time from the storm's start until a fraction q of all peers were online,
@@ -461,7 +466,7 @@ static json_t *load_json(const struct server_load *l)
     return o;
 }
 
-static void verdict_json(json_t *sum, const struct verdict *v)
+static void verdict_json(json_t *sum, const struct verdict *v, bool r_is_dht)
 {
     json_object_set_new(sum, "recovered",
                         v->has_trigger && v->has_level ? json_boolean(v->recovered) : json_null());
@@ -477,6 +482,8 @@ static void verdict_json(json_t *sum, const struct verdict *v)
     json_t *m = json_object();
     json_object_set_new(m, "login_server", load_json(&v->ls));
     json_object_set_new(m, "service", load_json(&v->svc));
+    if (r_is_dht)
+        json_object_set_new(m, "dht_bootstrap", load_json(&v->boot));
     json_object_set_new(sum, "metastable_detail", m);
     json_t *a = json_object();
     json_object_set_new(a, "overall", json_real(v->amp_overall));
@@ -574,7 +581,7 @@ json_t *summary_build(const struct run_record *r, const struct run_final *f,
         json_object_set_new(sum, "lookup_found_share",
                             ended ? json_real((double)tot[C_REQ_OK] / (double)ended) : json_null());
     }
-    verdict_json(sum, v);
+    verdict_json(sum, v, s->architecture == ARCH_DHT);
     json_object_set_new(sum, "figures", figures_json(tf));
     json_object_set_new(sum, "fidelity", fj);
     free(on);

@@ -131,7 +131,7 @@ struct verdict {
     double recovery_s;     /* from the end of the last trigger; < 0 when not recovered */
     bool metastable_known; /* enough rows after the trigger to judge */
     bool metastable;
-    struct server_load ls, svc;
+    struct server_load ls, svc, boot; /* boot: dht's bootstrap nodes */
     double amp_overall, amp_peak;         /* login attempts per successful login */
     double req_amp_overall, req_amp_peak; /* requests sent per success */
 };

@@ -514,6 +514,7 @@ static void on_answer(struct dht_node *d, struct dht_rpc *r, const struct wire_m
     case RPC_BOOT: {
         struct dht_op *op = r->op;
         rpc_free(r);
+        h->m.c[C_DHT_BOOT_OK]++; /* a bootstrap node answered in time */
         for (uint32_t i = 0; i < m->u.dht.n; i++) {
             struct dht_id id;
             memcpy(id.b, m->u.dht.nodes[i].id, DHT_ID_LEN);

@@ -847,8 +847,8 @@ static void recovered_line(const struct run *r, struct sbuf *out)
 
 static void metastable_line(const struct run *r, struct sbuf *out)
 {
-    static const char *const cls[] = {"login_server", "service"};
-    static const char *const name[] = {"login servers", "service"};
+    static const char *const cls[] = {"login_server", "service", "dht_bootstrap"};
+    static const char *const name[] = {"login servers", "service", "bootstrap nodes"};
     double v;
     enum fig_state ms = figure_value(r, FIG_METASTABLE, &v);
     if (ms == FV_ABSENT)
@@ -864,7 +864,7 @@ static void metastable_line(const struct run *r, struct sbuf *out)
     /* The load figures behind the verdict, one class after the other. */
     json_t *detail = json_object_get(r->summary, "metastable_detail");
     size_t shown = 0;
-    for (size_t k = 0; k < 2; k++) {
+    for (size_t k = 0; k < sizeof cls / sizeof cls[0]; k++) {
         json_t *l = json_object_get(detail, cls[k]);
         if (!json_is_object(l))
             continue;
