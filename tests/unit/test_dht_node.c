@@ -588,6 +588,29 @@ static void test_bootstrap_node_answers_find_node_and_ping_only(void **state)
     assert_no_answer(r, s, 30);
     assert_int_equal(rh_c(r, C_MALFORMED), m0 + 1);
     assert_int_equal(rh_c(r, C_BOOT_REQUESTS), req + 2);
+
+    /* An outage: down, nothing answers; back up (restore), it answers again,
+     * from an empty table (a crashed server forgets whom it heard from). */
+    void *bn = rh_node(r, ROLE_DHT_BOOTSTRAP, b);
+    int64_t workers = rh_g(r, G_REG_WORKERS);
+    assert_true(role_table[ROLE_DHT_BOOTSTRAP]->crash(bn));
+    assert_int_equal(rh_g(r, G_BOOT_UP), 0);
+    assert_int_equal(rh_g(r, G_REG_WORKERS), workers - 1);
+    q = dht_msg(WIRE_DHT_PING, 26, &me);
+    rh_udp_send(s, rh_ip(r, b), rh_port(r, b), &q);
+    assert_no_answer(r, s, 100);
+    assert_int_equal(rh_c(r, C_BOOT_REQUESTS), req + 2);
+    assert_true(role_table[ROLE_DHT_BOOTSTRAP]->restore(bn));
+    assert_int_equal(rh_g(r, G_BOOT_UP), 1);
+    assert_int_equal(rh_g(r, G_REG_WORKERS), workers);
+    q = dht_msg(WIRE_DHT_FIND_NODE, 27, &me);
+    memcpy(q.u.dht.target, jid.b, DHT_ID_LEN);
+    rh_udp_send(s, rh_ip(r, b), rh_port(r, b), &q);
+    g = await_answer(r, s, 3000);
+    assert_int_equal(g.m.type, WIRE_DHT_NODES);
+    assert_int_equal(g.m.u.dht.txid, 27);
+    assert_int_equal(g.m.u.dht.n, 0); /* nobody asked it since it came back */
+    assert_int_equal(rh_c(r, C_BOOT_REQUESTS), req + 3);
 }
 
 /* ---- 4. forged answers to a real query ---- */
