@@ -639,22 +639,24 @@ static bool store_record(struct dht_node *d, const struct wire_msg *m, uint32_t 
     if (!dht_id_eq(&key, &want))
         return false;
     int64_t now = host_now(d->h);
-    struct dht_record *r = NULL;
-    for (uint16_t i = 0; i < d->n_rec && !r; i++)
-        if (dht_id_eq(&d->rec[i].key, &key) || d->rec[i].expires_ns <= now)
-            r = &d->rec[i]; /* the user's record again, or an expired one's place */
+    struct dht_record *r = NULL, *end = d->rec ? d->rec + d->n_rec : NULL;
+    for (struct dht_record *x = d->rec; x && x < end && !r; x++)
+        if (dht_id_eq(&x->key, &key) || x->expires_ns <= now)
+            r = x; /* the user's record again, or an expired one's place */
     if (!r) {
-        if (d->n_rec >= cfg(d)->max_records)
+        uint32_t max = cfg(d)->max_records; /* <= 65535 (scenario bounds) */
+        if (d->n_rec >= max)
             return false;
-        if (d->n_rec == d->cap_rec) {
-            uint16_t cap = d->cap_rec ? (uint16_t)(d->cap_rec * 2) : 4;
-            if (cap > cfg(d)->max_records)
-                cap = (uint16_t)cfg(d)->max_records;
+        if (!d->rec || d->n_rec == d->cap_rec) {
+            /* k records per node on average: grow by 4 past 8, not by doubling */
+            uint32_t cap = !d->cap_rec ? 4u : d->cap_rec < 8 ? 2u * d->cap_rec : d->cap_rec + 4u;
+            if (cap > max)
+                cap = max;
             struct dht_record *v = realloc(d->rec, (size_t)cap * sizeof *v);
             if (!v)
                 return false;
             d->rec = v;
-            d->cap_rec = cap;
+            d->cap_rec = (uint16_t)cap;
         }
         r = &d->rec[d->n_rec++];
     }
@@ -846,19 +848,19 @@ struct dht_node *dht_node_new(struct host *h, struct peer *p)
 
 static void drop_all(struct dht_node *d)
 {
-    while (!LIST_EMPTY(&d->ops)) {
+    while (!LIST_EMPTY(&d->rpcs))
+        rpc_free(LIST_FIRST(&d->rpcs)); // NOLINT(clang-analyzer-unix.Malloc): rpc_free unlinks it
+    d->pinging = false;
+    d->joining = false;
+    d->stores_pending = 0;
+    while (!LIST_EMPTY(&d->ops)) { /* last: the callbacks come after every other change */
         struct dht_op *op = LIST_FIRST(&d->ops);
         dht_find_fn fn = op->kind == OP_USER && !op->starting ? op->fn : NULL;
         void *arg = op->arg;
         op_free(op);
-        if (fn)
-            fn(arg, DHT_FIND_ABORTED, 0); /* the lookup dies with the node */
+        if (fn) /* the lookup dies with the node; fn frees nothing of ours */
+            fn(arg, DHT_FIND_ABORTED, 0);
     }
-    while (!LIST_EMPTY(&d->rpcs))
-        rpc_free(LIST_FIRST(&d->rpcs));
-    d->pinging = false;
-    d->joining = false;
-    d->stores_pending = 0;
 }
 
 void dht_node_free(struct dht_node *d)

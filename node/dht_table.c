@@ -91,7 +91,10 @@ static bool reserve_one(struct dht_table *t)
         return true;
     if (t->cap == DHT_TABLE_CAP_MAX)
         return false;
-    unsigned cap = t->cap ? 2u * t->cap : DHT_TABLE_CAP0;
+    /* Doubling up to 64 contacts, then 32 at a time: a table of N nodes' DHT
+     * holds about k log2(N / k) contacts, just above 64 for k = 8 and tens of
+     * thousands of nodes, so doubling there would leave a third unused. */
+    unsigned cap = !t->cap ? DHT_TABLE_CAP0 : t->cap < 64 ? 2u * t->cap : t->cap + 32u;
     if (cap > DHT_TABLE_CAP_MAX)
         cap = DHT_TABLE_CAP_MAX;
     struct dht_contact *c = realloc(t->c, cap * sizeof *c);
