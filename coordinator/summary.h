@@ -50,7 +50,7 @@ struct run_final {
         lag_us;
     struct hist login_emu_us, register_emu_us, req_us, req_emu_us, start_late_us, ls_emu_us,
         svc_emu_us;
-    struct hist dht_hops; /* dht: hops of each answered user lookup */
+    struct hist dht_hops;     /* dht: hops of each answered user lookup */
     int64_t client_hs_cpu_ns; /* the largest over the ranks */
 };
 
@@ -131,7 +131,7 @@ struct verdict {
     double recovery_s;     /* from the end of the last trigger; < 0 when not recovered */
     bool metastable_known; /* enough rows after the trigger to judge */
     bool metastable;
-    struct server_load ls, svc, boot; /* boot: dht's bootstrap nodes */
+    struct server_load ls, svc, boot;     /* boot: dht's bootstrap nodes */
     double amp_overall, amp_peak;         /* login attempts per successful login */
     double req_amp_overall, req_amp_peak; /* requests sent per success */
 };
