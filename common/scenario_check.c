@@ -495,6 +495,20 @@ static int check_arch_keys(struct scn_ctx *c)
     return 0;
 }
 
+/* The first n of an architecture's ports must all differ: the later key of a
+ * clash is blamed, at the first of the two set in the file. */
+static int distinct_ports(struct scn_ctx *c, const uint16_t *ports, const char *const *keys,
+                          const size_t *offs, size_t n)
+{
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = 0; j < i; j++)
+            if (ports[i] == ports[j])
+                return scn_fail(c, first_of(c, offs[i], offs[j]),
+                                "%s: must differ from %s (both are %u)", keys[i], keys[j],
+                                (unsigned)ports[i]);
+    return 0;
+}
+
 /* architecture: central: the data centres, their servers and ports. */
 static int check_central(struct scn_ctx *c)
 {
@@ -531,13 +545,8 @@ static int check_central(struct scn_ctx *c)
                                      "central.front_door.port", "service.port"};
     const size_t port_offs[] = {OFF(login_server.port), OFF(central.presence.port),
                                 OFF(central.front_door.port), OFF(service.port)};
-    size_t n_ports = s->nodes.services > 0 ? 4 : 3;
-    for (size_t i = 1; i < n_ports; i++)
-        for (size_t j = 0; j < i; j++)
-            if (ports[i] == ports[j])
-                return scn_fail(c, first_of(c, port_offs[i], port_offs[j]),
-                                "%s: must differ from %s (both are %u)", port_keys[i], port_keys[j],
-                                (unsigned)ports[i]);
+    if (distinct_ports(c, ports, port_keys, port_offs, s->nodes.services > 0 ? 4 : 3) < 0)
+        return -1;
 
     if (check_capacity(c, OFF(central.presence.cap), "central.presence") < 0 ||
         check_capacity(c, OFF(central.front_door.cap), "central.front_door") < 0)
@@ -628,13 +637,8 @@ static int check_dht(struct scn_ctx *c)
     const uint16_t ports[] = {d->port, d->bootstrap.port, s->login_server.port};
     const char *const port_keys[] = {"dht.port", "dht.bootstrap.port", "login_server.port"};
     const size_t port_offs[] = {OFF(dht.port), OFF(dht.bootstrap.port), OFF(login_server.port)};
-    size_t n_ports = d->login ? 3 : 2;
-    for (size_t i = 1; i < n_ports; i++)
-        for (size_t j = 0; j < i; j++)
-            if (ports[i] == ports[j])
-                return scn_fail(c, first_of(c, port_offs[i], port_offs[j]),
-                                "%s: must differ from %s (both are %u)", port_keys[i], port_keys[j],
-                                (unsigned)ports[i]);
+    if (distinct_ports(c, ports, port_keys, port_offs, d->login ? 3 : 2) < 0)
+        return -1;
     return check_capacity(c, OFF(dht.bootstrap.cap), "dht.bootstrap");
 }
 

@@ -92,9 +92,13 @@ dip = min(int(r["online"]) for r in rows if 12.0 < float(r["t_s"]) <= 14.0)
 before = [int(r["online"]) for r in rows if 11.0 <= float(r["t_s"]) <= 12.0]
 check(all(v == 500 for v in before), "all online just before the reboot")
 check(dip < 500 - selected * 0.5, f"online dipped after the reboot (min {dip})")
-reboot_rows = [r for r in rows if 12.0 < float(r["t_s"]) <= 12.5]
+# The sweep runs from 12.0 to 12.5 s, the row at 12.5 s closes its interval:
+# a reboot due just before 12.5 s whose timer a busy rank runs a few ms late
+# lands in the next row (seen once in CI, with the run marked not valid).
+# So: counted by the end of the interval after the sweep's.
+reboot_rows = [r for r in rows if 12.0 < float(r["t_s"]) <= 13.0]
 check(sum(int(r["reboots"]) for r in reboot_rows) == selected,
-      "the reboots were counted in the interval right after 12 s (window 0.5 s)")
+      "the reboots were counted by the end of the interval after the sweep (12-13 s)")
 
 # the results directory is complete
 pem = open(os.path.join(out, "ca.pem")).read()
