@@ -220,6 +220,13 @@ struct metrics_snapshot {
     struct metrics_interval iv;
 };
 
+/* dht: the user lookup attempts that ended (found, not found, failed or
+ * timed out) among counters c, the denominator of the found share. */
+static inline uint64_t metrics_lookups_ended(const uint64_t *c)
+{
+    return c[C_REQ_OK] + c[C_DHT_NOT_FOUND] + c[C_DHT_LOOKUP_FAILED] + c[C_REQ_TIMEOUT];
+}
+
 const char *metrics_counter_name(enum metric_counter c);
 const char *metrics_gauge_name(enum metric_gauge g);
 

@@ -312,8 +312,7 @@ static void dht_row(const struct metrics_interval *iv, struct ts_row *r)
         r->hops_p50 = (double)hist_quantile(&iv->lookup_hops, 0.5);
         r->hops_p99 = (double)hist_quantile(&iv->lookup_hops, 0.99);
     }
-    uint64_t ended =
-        r->d[C_REQ_OK] + r->d[C_DHT_NOT_FOUND] + r->d[C_DHT_LOOKUP_FAILED] + r->d[C_REQ_TIMEOUT];
+    uint64_t ended = metrics_lookups_ended(r->d);
     r->lookup_success = ended ? (double)r->d[C_REQ_OK] / (double)ended : 0;
     if (r->g[G_DHT_UP] > 0)
         r->dht_live_contacts = (double)r->g[G_DHT_LIVE] / (double)r->g[G_DHT_UP];

@@ -567,8 +567,7 @@ json_t *summary_build(const struct run_record *r, const struct run_final *f,
         /* The user lookups that were answered (found or not): their hops;
          * and the share that found their record among those that ended. */
         const struct hist *hh = &f->dht_hops;
-        uint64_t ended =
-            tot[C_REQ_OK] + tot[C_DHT_NOT_FOUND] + tot[C_DHT_LOOKUP_FAILED] + tot[C_REQ_TIMEOUT];
+        uint64_t ended = metrics_lookups_ended(tot);
         json_object_set_new(sum, "lookup_hops_mean",
                             hh->count ? json_real((double)hh->sum / (double)hh->count)
                                       : json_null());

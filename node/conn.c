@@ -50,7 +50,7 @@ int conn_udp_socket(struct host *h, uint32_t ip, uint16_t port)
 int conn_send_datagram(struct host *h, enum role role, int fd, uint32_t ip, uint16_t port,
                        const struct wire_msg *m)
 {
-    uint8_t buf[1472]; /* the largest UDP payload in a 1500-byte packet (a DHT NODES) */
+    uint8_t buf[WIRE_MAX_DATAGRAM]; /* a DHT NODES is the largest */
     struct sockaddr_in to;
     if (fd < 0 || !placement_ip_allowed(h->scn, ip) || impair_drop_datagram(h, role, ip))
         return -1;
@@ -62,6 +62,27 @@ int conn_send_datagram(struct host *h, enum role role, int fd, uint32_t ip, uint
     h->m.c[C_MSGS_SENT]++;
     h->m.c[C_BYTES_SENT] += (uint64_t)n;
     return 0;
+}
+
+enum conn_dgram conn_recv_datagram(struct host *h, int fd, struct wire_msg *m, uint32_t *ip,
+                                   uint16_t *port)
+{
+    uint8_t buf[WIRE_MAX_DATAGRAM + 1];
+    struct sockaddr_in from;
+    socklen_t fl = sizeof from;
+    /* MSG_TRUNC: n is the datagram's real length, so an oversized one shows */
+    ssize_t n =
+        recvfrom(fd, buf, sizeof buf, MSG_DONTWAIT | MSG_TRUNC, (struct sockaddr *)&from, &fl);
+    if (n < 0)
+        return CONN_DGRAM_NONE; /* EAGAIN, or an ICMP error from a vanished peer */
+    h->m.c[C_BYTES_RECV] += (uint64_t)n;
+    *ip = ntohl(from.sin_addr.s_addr);
+    *port = ntohs(from.sin_port);
+    if ((size_t)n > WIRE_MAX_DATAGRAM || wire_decode_payload(buf, (size_t)n, m) != WIRE_OK) {
+        h->m.c[C_MALFORMED]++;
+        return CONN_DGRAM_BAD;
+    }
+    return CONN_DGRAM_OK;
 }
 
 /* A non-blocking TCP socket bound to src_ip (any port), ready to connect to

@@ -29,6 +29,15 @@ int conn_udp_socket(struct host *h, uint32_t ip, uint16_t port);
 int conn_send_datagram(struct host *h, enum role role, int fd, uint32_t ip, uint16_t port,
                        const struct wire_msg *m);
 
+/* Take one datagram off a non-blocking UDP socket and decode it, for the
+ * datagram roles' read loops: counts bytes_recv, and malformed for one that
+ * is larger than any message (WIRE_MAX_DATAGRAM) or does not decode; the
+ * sender's address in *ip, *port (host order). */
+#define WIRE_MAX_DATAGRAM 1472 /* the largest UDP payload in a 1500-byte packet */
+enum conn_dgram { CONN_DGRAM_NONE = -1, CONN_DGRAM_OK = 0, CONN_DGRAM_BAD = 1 };
+enum conn_dgram conn_recv_datagram(struct host *h, int fd, struct wire_msg *m, uint32_t *ip,
+                                   uint16_t *port);
+
 /* A listener on ip:port that survives fd exhaustion: on EMFILE/ENFILE it
  * pauses accepting for 100 ms instead of spinning (libevent keeps failing
  * otherwise), counts accept_errors, then resumes. on_accept gets each new

@@ -18,7 +18,6 @@
 #include "trace.h"
 
 #define RECV_BATCH 64
-#define DGRAM_MAX 1472
 
 struct boot_req {
     struct cap_item item;
@@ -108,17 +107,15 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
     struct dht_bootstrap *b = arg;
     struct host *h = b->h;
     for (int i = 0; i < RECV_BATCH && b->fd >= 0; i++) {
-        uint8_t buf[DGRAM_MAX + 1];
-        struct sockaddr_in from;
-        socklen_t fl = sizeof from;
-        ssize_t n =
-            recvfrom(fd, buf, sizeof buf, MSG_DONTWAIT | MSG_TRUNC, (struct sockaddr *)&from, &fl);
-        if (n < 0)
-            return;
-        h->m.c[C_BYTES_RECV] += (uint64_t)n;
         struct wire_msg m;
-        if ((size_t)n > DGRAM_MAX || wire_decode_payload(buf, (size_t)n, &m) != WIRE_OK ||
-            (m.type != WIRE_DHT_FIND_NODE && m.type != WIRE_DHT_PING)) {
+        uint32_t ip;
+        uint16_t port;
+        enum conn_dgram got = conn_recv_datagram(h, fd, &m, &ip, &port);
+        if (got == CONN_DGRAM_NONE)
+            return;
+        if (got == CONN_DGRAM_BAD)
+            continue;
+        if (m.type != WIRE_DHT_FIND_NODE && m.type != WIRE_DHT_PING) {
             h->m.c[C_MALFORMED]++;
             continue;
         }
@@ -129,8 +126,8 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
             continue;
         memcpy(r->from.b, m.u.dht.sender, DHT_ID_LEN);
         memcpy(r->target.b, m.u.dht.target, DHT_ID_LEN);
-        r->ip = ntohl(from.sin_addr.s_addr);
-        r->port = ntohs(from.sin_port);
+        r->ip = ip;
+        r->port = port;
         r->txid = m.u.dht.txid;
         r->type = (uint8_t)m.type;
         uint32_t hint;

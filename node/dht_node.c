@@ -18,7 +18,6 @@
 #include "peer.h"
 
 #define RECV_BATCH 16 /* datagrams per wake-up of one node */
-#define DGRAM_MAX 1472
 
 /* What a query is for. RPC_LATE: its lookup has ended (a value found, or
  * the join given up) but the query is still out; its answer only updates
@@ -746,35 +745,31 @@ static bool is_answer(enum wire_type t)
 
 /* One datagram: requests are answered, answers matched to their query by
  * transaction id and source address; anything else is counted and dropped. */
-static void on_datagram(struct dht_node *d, const uint8_t *buf, size_t len, uint32_t ip,
-                        uint16_t port)
+static void on_message(struct dht_node *d, const struct wire_msg *m, uint32_t ip, uint16_t port)
 {
     struct host *h = d->h;
-    struct wire_msg m;
-    h->m.c[C_BYTES_RECV] += len;
-    if (wire_decode_payload(buf, len, &m) != WIRE_OK ||
-        (!is_request(m.type) && !is_answer(m.type))) {
+    if (!is_request(m->type) && !is_answer(m->type)) {
         h->m.c[C_MALFORMED]++;
         return;
     }
     h->m.c[C_MSGS_RECV]++;
     struct dht_id from;
-    memcpy(from.b, m.u.dht.sender, DHT_ID_LEN);
+    memcpy(from.b, m->u.dht.sender, DHT_ID_LEN);
     if (dht_id_eq(&from, &d->id)) {
         h->m.c[C_DHT_UNEXPECTED]++; /* our own id from someone else */
         return;
     }
-    if (is_request(m.type)) {
+    if (is_request(m->type)) {
         heard(d, &from, ip, port);
-        on_request(d, &m, &from, ip, port);
+        on_request(d, m, &from, ip, port);
         return;
     }
     struct dht_rpc *r = LIST_FIRST(&d->rpcs);
-    while (r && r->txid != m.u.dht.txid)
+    while (r && r->txid != m->u.dht.txid)
         r = LIST_NEXT(r, link);
     /* Unknown or late transaction, another source than the query went to,
      * another node than was asked, or an answer of the wrong kind. */
-    if (!r || r->ip != ip || r->port != port || !answers(r->type, m.type) ||
+    if (!r || r->ip != ip || r->port != port || !answers(r->type, m->type) ||
         (r->purpose != RPC_BOOT && !dht_id_eq(&r->to, &from))) {
         h->m.c[C_DHT_UNEXPECTED]++;
         return;
@@ -785,26 +780,21 @@ static void on_datagram(struct dht_node *d, const uint8_t *buf, size_t len, uint
         rpc_free(r);
         return;
     }
-    on_answer(d, r, &m);
+    on_answer(d, r, m);
 }
 
 static void on_readable(evutil_socket_t fd, short what, void *arg)
 {
     struct dht_node *d = arg;
     for (int i = 0; i < RECV_BATCH && d->fd >= 0; i++) {
-        uint8_t buf[DGRAM_MAX + 1];
-        struct sockaddr_in from;
-        socklen_t fl = sizeof from;
-        ssize_t n =
-            recvfrom(fd, buf, sizeof buf, MSG_DONTWAIT | MSG_TRUNC, (struct sockaddr *)&from, &fl);
-        if (n < 0)
+        struct wire_msg m;
+        uint32_t ip;
+        uint16_t port;
+        enum conn_dgram got = conn_recv_datagram(d->h, fd, &m, &ip, &port);
+        if (got == CONN_DGRAM_NONE)
             return;
-        if ((size_t)n > DGRAM_MAX) { /* larger than any DHT message: truncated */
-            d->h->m.c[C_BYTES_RECV] += (uint64_t)n;
-            d->h->m.c[C_MALFORMED]++;
-            continue;
-        }
-        on_datagram(d, buf, (size_t)n, ntohl(from.sin_addr.s_addr), ntohs(from.sin_port));
+        if (got == CONN_DGRAM_OK)
+            on_message(d, &m, ip, port);
     }
 }
 

@@ -143,6 +143,39 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
     }
 }
 
+/* An attempt goes out now: counted, outstanding, its timeout armed. */
+static void mark_sent(struct req *r)
+{
+    struct workload *w = r->w;
+    struct host *h = w->h;
+    h->m.c[C_REQ_SENT]++;
+    r->sent_ns = host_now(h);
+    r->sent_mark = host_emu_mark(h);
+    r->state = REQ_OUTSTANDING;
+    h->m.g[G_REQ_OUTSTANDING]++;
+    host_arm_in(&r->timer, cfg(w)->timeout_ns);
+}
+
+/* The outstanding request got its answer at `now`: the peer's guard counts
+ * a success and the request is freed; a good answer (found, or RESPONSE)
+ * also counts req_ok and its latency. */
+static void answered(struct req *r, int64_t now, bool ok)
+{
+    struct workload *w = r->w;
+    struct host *h = w->h;
+    if (ok) {
+        h->m.c[C_REQ_OK]++;
+        hist_add(&h->m.req_us, (uint64_t)((now - r->sent_ns) / 1000));
+        hist_add(
+            &h->m.req_emu_us,
+            (uint64_t)(attr_delay(now - r->sent_ns, host_emu_since(h, r->sent_mark), 0) / 1000));
+    }
+    struct peer *p = host_peer(h, r->peer);
+    retry_guard_accepted(&cfg(w)->retry, &p->g_req, now);
+    retry_guard_success(&cfg(w)->retry, &p->g_req);
+    req_free(r);
+}
+
 /* dht: a lookup of another user's presence record has ended. */
 static void lookup_done(void *arg, enum dht_find_result res, unsigned hops)
 {
@@ -165,33 +198,17 @@ static void lookup_done(void *arg, enum dht_find_result res, unsigned hops)
     hist_add(&h->m.iv.lookup_us, us);
     hist_add(&h->m.iv.lookup_hops, hops);
     hist_add(&h->m.dht_hops, hops);
-    if (res == DHT_FIND_FOUND) {
-        h->m.c[C_REQ_OK]++;
-        hist_add(&h->m.req_us, us);
-        hist_add(
-            &h->m.req_emu_us,
-            (uint64_t)(attr_delay(now - r->sent_ns, host_emu_since(h, r->sent_mark), 0) / 1000));
-    } else {
+    if (res != DHT_FIND_FOUND)
         h->m.c[C_DHT_NOT_FOUND]++; /* an answer: the user is not in the DHT */
-    }
-    struct peer *p = host_peer(h, r->peer);
-    retry_guard_accepted(&cfg(w)->retry, &p->g_req, now);
-    retry_guard_success(&cfg(w)->retry, &p->g_req);
-    req_free(r);
+    answered(r, now, res == DHT_FIND_FOUND);
 }
 
 /* dht: the request is a lookup of another user's presence record through
  * the peer's own DHT node (node/dht_node.h). */
 static void dht_attempt(struct req *r, struct peer *p)
 {
-    struct workload *w = r->w;
-    struct host *h = w->h;
-    h->m.c[C_REQ_SENT]++;
-    r->sent_ns = host_now(h);
-    r->sent_mark = host_emu_mark(h);
-    r->state = REQ_OUTSTANDING;
-    h->m.g[G_REQ_OUTSTANDING]++;
-    host_arm_in(&r->timer, cfg(w)->timeout_ns);
+    struct host *h = r->w->h;
+    mark_sent(r);
     r->op = dht_node_find_user(p->dht, r->target, lookup_done, r);
     if (!r->op) { /* no contact to ask at all */
         h->m.c[C_DHT_LOOKUP_FAILED]++;
@@ -221,12 +238,7 @@ static void attempt(struct req *r)
     uint32_t svc = h->pl.first_svc + rng_below(&p->rng, h->pl.n_svc);
     r->svc = svc;
     struct wire_msg m = {.type = WIRE_REQUEST, .u.req = {.user_id = p->id, .req_id = r->id}};
-    h->m.c[C_REQ_SENT]++;
-    r->sent_ns = host_now(h);
-    r->sent_mark = host_emu_mark(h);
-    r->state = REQ_OUTSTANDING;
-    h->m.g[G_REQ_OUTSTANDING]++;
-    host_arm_in(&r->timer, cfg(w)->timeout_ns);
+    mark_sent(r);
     if (send_from(w, p->ip, svc, &m) < 0)
         h->m.c[C_SOCKET_ERRORS]++; /* lost like a dropped datagram: the timeout handles it */
 }
@@ -340,18 +352,8 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
                 h->m.c[C_SVC_WASTED]++;
             continue;
         }
-        struct peer *p = host_peer(h, r->peer);
-        const struct retry_policy *pol = &cfg(w)->retry;
         if (m.type == WIRE_RESPONSE) {
-            h->m.c[C_REQ_OK]++;
-            int64_t now = host_now(h);
-            hist_add(&h->m.req_us, (uint64_t)((now - r->sent_ns) / 1000));
-            hist_add(&h->m.req_emu_us,
-                     (uint64_t)(attr_delay(now - r->sent_ns, host_emu_since(h, r->sent_mark), 0) /
-                                1000));
-            retry_guard_accepted(pol, &p->g_req, host_now(h));
-            retry_guard_success(pol, &p->g_req);
-            req_free(r);
+            answered(r, host_now(h), true);
         } else {
             h->m.c[C_REQ_BUSY]++;
             failed(r, (int64_t)m.u.req.retry_after_ms * NS_PER_MS);
