@@ -110,7 +110,34 @@
     X(BOOT_REFUSED, "boot_refused")                                                                \
     X(BOOT_WASTED, "boot_wasted")                                                                  \
     X(DHT_LATE, "dht_late")                                                                        \
-    X(DHT_BOOT_OK, "dht_boot_ok")
+    X(DHT_BOOT_OK, "dht_boot_ok")                                                                  \
+    X(HE_BLOCKS, "he_blocks")                                                                      \
+    X(HE_EGRESS_BYTES, "he_egress_bytes")                                                          \
+    X(HE_DATAGRAMS, "he_datagrams")                                                                \
+    X(HE_CYCLES, "he_cycles")                                                                      \
+    X(HE_RETRANSMITS, "he_retransmits")                                                            \
+    X(HE_DL_REFUSED, "he_dl_refused")                                                              \
+    X(HE_REG_SERVED, "he_reg_served")                                                              \
+    X(HE_REG_REFUSED, "he_reg_refused")                                                            \
+    X(HE_REG_WASTED, "he_reg_wasted")                                                              \
+    X(HE_CRASHES, "he_crashes")                                                                    \
+    X(IMG_DELIVERED, "img_delivered")                                                              \
+    X(IMG_LOST, "img_lost")                                                                        \
+    X(IMG_DUP, "img_dup")                                                                          \
+    X(IMG_BAD, "img_bad")                                                                          \
+    X(IMG_OK, "img_ok")                                                                            \
+    X(IMG_VERIFIED, "img_verified")                                                                \
+    X(IMG_CORRUPT, "img_corrupt")                                                                  \
+    X(FEC_DECODES, "fec_decodes")                                                                  \
+    X(FEC_DECODE_FAILED, "fec_decode_failed")                                                      \
+    X(DL_ATTEMPTS, "dl_attempts")                                                                  \
+    X(DL_OK, "dl_ok")                                                                              \
+    X(DL_BUSY, "dl_busy")                                                                          \
+    X(DL_TIMEOUT, "dl_timeout")                                                                    \
+    X(DL_ERROR, "dl_error")                                                                        \
+    X(DL_ABORTED, "dl_aborted")                                                                    \
+    X(DL_GIVEUP, "dl_giveup")                                                                      \
+    X(REG_BUSY, "reg_busy")
 
 #define METRIC_GAUGES(X)                                                                           \
     X(OFF, "off")                                                                                  \
@@ -143,7 +170,14 @@
     X(DHT_FAILING, "dht_failing")                                                                  \
     X(BOOT_UP, "boot_up")                                                                          \
     X(BOOT_QUEUE, "boot_queue")                                                                    \
-    X(BOOT_BUSY, "boot_busy")
+    X(BOOT_BUSY, "boot_busy")                                                                      \
+    X(FETCHING, "fetching")                                                                        \
+    X(DL_IN_FLIGHT, "dl_in_flight")                                                                \
+    X(HE_UP, "he_up")                                                                              \
+    X(HE_QUEUE, "he_queue")                                                                        \
+    X(HE_BUSY, "he_busy")                                                                          \
+    X(HE_SESSIONS, "he_sessions")                                                                  \
+    X(BOX_IMAGE_BYTES, "box_image_bytes")
 
 #define X_ENUM(id, name) C_##id,
 enum metric_counter { METRIC_COUNTERS(X_ENUM) C_COUNT };
@@ -175,6 +209,7 @@ struct metrics_interval {
     struct hist register_emu_us; /* the emulator's delay within each of those */
     struct hist lookup_us;       /* dht: a user lookup's start -> its answer (found or not) */
     struct hist lookup_hops;     /* dht: the hops of each answered lookup */
+    struct hist image_us;        /* settop: a box's power-on -> its image complete */
 };
 
 /* Live metrics of one rank. The *_emu_us histograms hold, per completed
@@ -203,6 +238,12 @@ struct metrics {
     struct hist dht_hops;      /* dht: hops of each answered user lookup, whole run */
     struct hist boot_queue_us; /* dht: time a bootstrap request waited for a worker */
     struct hist boot_service_us;
+    /* settop, whole run, one entry per box that got its image: */
+    struct hist image_us;        /* power-on -> image complete */
+    struct hist img_cycles_pct;  /* carousel/fountain: channel cycles heard, in hundredths */
+    struct hist fec_overhead;    /* fountain, real decodes only: symbols received beyond K */
+    struct hist he_reg_queue_us; /* registration: time a request waited for a worker */
+    struct hist he_reg_service_us;
 };
 
 /* What a rank sends each interval. */

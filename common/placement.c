@@ -35,7 +35,9 @@ void placement_init(struct placement *p, const struct scenario *s, int world_siz
     }
     p->first_dhtb = id;
     p->n_dhtb = s->architecture == ARCH_DHT ? s->dht.bootstrap.nodes : 0;
-    p->n_nodes = id + p->n_dhtb;
+    p->first_he = id + p->n_dhtb;
+    p->n_he = s->architecture == ARCH_SETTOP ? 1 : 0;
+    p->n_nodes = p->first_he + p->n_he;
     p->seed = s->seed;
     p->world_size = world_size;
     /* Rank 0 coordinates; it hosts nodes only when it is alone, so that its
@@ -56,6 +58,8 @@ void placement_init(struct placement *p, const struct scenario *s, int world_siz
     p->pres_port = s->central.presence.port;
     p->peer_port = s->architecture == ARCH_DHT ? s->dht.port : 0;
     p->dhtb_port = s->dht.bootstrap.port;
+    p->he_port = s->settop.headend.port;
+    p->rx_port = s->settop.carousel_port;
     p->mode = s->network.mode;
     p->port_base = s->network.port_base;
     p->host_ip = NULL;
@@ -91,7 +95,9 @@ enum role placement_role(const struct placement *p, uint32_t id)
         return ROLE_FRONT_DOOR;
     if (id < p->first_dhtb)
         return ROLE_PRESENCE;
-    return ROLE_DHT_BOOTSTRAP;
+    if (id < p->first_he)
+        return ROLE_DHT_BOOTSTRAP;
+    return ROLE_HEADEND;
 }
 
 /* The hash stream of a peer's home DC; any fixed value apart from the
@@ -165,6 +171,20 @@ uint32_t placement_count_on(const struct placement *p, int rank)
         return dealt(p->n_nodes - p->n_peers, (uint32_t)p->server_ranks, (uint32_t)idx);
     return dealt(p->n_peers, (uint32_t)(p->n_host_ranks - p->server_ranks),
                  (uint32_t)(idx - p->server_ranks));
+}
+
+uint32_t placement_rx(const struct placement *p, int rank, uint32_t *ip, uint16_t *port)
+{
+    /* Peers are dealt round-robin within their group: the rank's first one
+     * comes early, unless the rank hosts none. */
+    for (uint32_t id = p->first_peer; id < p->first_peer + p->n_peers; id++) {
+        if (placement_rank_of(p, id) != rank)
+            continue;
+        *ip = placement_addr(p, id);
+        *port = p->mode == NET_HOST ? placement_port(p, id) : p->rx_port;
+        return id;
+    }
+    return UINT32_MAX;
 }
 
 int placement_check_ranks(const struct scenario *s, int world_size, char *err, size_t len)
@@ -245,6 +265,8 @@ uint16_t placement_port(const struct placement *p, uint32_t id)
         return p->pres_port;
     case ROLE_DHT_BOOTSTRAP:
         return p->dhtb_port;
+    case ROLE_HEADEND:
+        return p->he_port;
     case ROLE_PEER:
         return p->peer_port; /* a DHT node's UDP port; 0: peers only connect out */
     default:

@@ -7,7 +7,8 @@
  * event order; with architecture: central, then one front door per data
  * centre, then each data centre's presence servers (max_servers each, the
  * first `servers` of them up at start, the rest dormant spares); with
- * architecture: dht, then the bootstrap nodes.
+ * architecture: dht, then the bootstrap nodes; with architecture: settop,
+ * then the head-end.
  * Nodes are dealt round-robin over the host ranks (with placement.servers:
  * dedicated, the server roles over the first server_ranks host ranks and the
  * peers over the others). Each node has its own IPv4
@@ -29,8 +30,9 @@ struct placement {
     uint32_t dc_first[SCN_MAX_DCS];   /* first presence server id of each DC */
     uint32_t dc_max[SCN_MAX_DCS];     /* its presence servers (spares included) */
     double dc_share_end[SCN_MAX_DCS]; /* cumulative peer shares, for home_dc */
-    /* dht: the bootstrap nodes, after everything else */
+    /* dht: the bootstrap nodes; settop: the head-end, after everything else */
     uint32_t n_dhtb, first_dhtb;
+    uint32_t n_he, first_he;
     uint64_t seed;
     int world_size;
     int first_host_rank; /* 0 when a single process hosts everything, else 1 */
@@ -42,6 +44,7 @@ struct placement {
     uint32_t base; /* loopback mode: first node address, host byte order */
     uint16_t ls_port, sn_port, svc_port, fd_port, pres_port;
     uint16_t peer_port, dhtb_port; /* dht: every node's UDP port, the bootstrap nodes' */
+    uint16_t he_port, rx_port;     /* settop: the head-end's TCP port, each rank's receiver */
     enum scn_net_mode mode;
     uint16_t port_base;
     const uint32_t *host_ip; /* host mode: each rank's address (world entries), else NULL */
@@ -64,6 +67,12 @@ static inline uint32_t placement_fd_id(const struct placement *p, uint32_t dc)
 {
     return p->first_fd + dc;
 }
+/* settop: the broadcast receiver of `rank` (node/settop_rx.h), which takes
+ * the head-end's carousel datagrams for every box on that rank: at the
+ * address of the rank's first box, on settop.carousel.port in loopback mode
+ * and on that box's own port in host mode (boxes listen on nothing else).
+ * Returns the box's id, or UINT32_MAX when the rank hosts no box. */
+uint32_t placement_rx(const struct placement *p, int rank, uint32_t *ip, uint16_t *port);
 /* Number of nodes hosted by `rank` (0 for a rank that hosts none). */
 uint32_t placement_count_on(const struct placement *p, int rank);
 uint32_t placement_addr(const struct placement *p, uint32_t id);

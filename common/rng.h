@@ -16,6 +16,7 @@ struct rng {
 enum rng_stream {
     RNG_STREAM_NODE = 1,  /* the node's own behaviour: delays, choices */
     RNG_STREAM_EVENT = 2, /* event expansion: who is selected, when */
+    RNG_STREAM_LINK = 3,  /* a node's own link: settop's per-box downstream loss */
 };
 
 void rng_seed(struct rng *r, uint64_t run_seed, uint64_t node_id, uint64_t stream);

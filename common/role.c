@@ -9,6 +9,7 @@ const char *const role_names[ROLE_COUNT + 1] = {
     [ROLE_FRONT_DOOR] = "front_door",
     [ROLE_PRESENCE] = "presence",
     [ROLE_DHT_BOOTSTRAP] = "dht_bootstrap",
+    [ROLE_HEADEND] = "headend",
     [ROLE_COUNT] = 0,
 };
 

@@ -15,6 +15,7 @@ enum role {
     ROLE_FRONT_DOOR,    /* central: a data centre's load balancer */
     ROLE_PRESENCE,      /* central: a presence server */
     ROLE_DHT_BOOTSTRAP, /* dht: a well-known node that fresh nodes ask first */
+    ROLE_HEADEND,       /* settop: the cable head-end (image, carousel, registration) */
     ROLE_COUNT
 };
 

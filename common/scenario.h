@@ -29,9 +29,18 @@
 #define SCN_DC_NAME_MAX 24
 
 /* architecture: supernode (Skype's P2P design, the default), central
- * (presence servers in data centres behind front doors) or dht (every peer a
- * Kademlia node, with bootstrap nodes for fresh ones). */
-enum scn_arch { ARCH_SUPERNODE = 0, ARCH_CENTRAL, ARCH_DHT };
+ * (presence servers in data centres behind front doors), dht (every peer a
+ * Kademlia node, with bootstrap nodes for fresh ones) or settop (every peer
+ * a set-top box that fetches its boot image from a cable head-end, then
+ * registers with it). */
+enum scn_arch { ARCH_SUPERNODE = 0, ARCH_CENTRAL, ARCH_DHT, ARCH_SETTOP };
+
+/* settop.method: how a box gets its boot image. */
+enum scn_settop_method {
+    SETTOP_UNICAST = 0, /* its own TCP download from the head-end */
+    SETTOP_CAROUSEL,    /* the image's blocks cycled over UDP; a missed block waits a cycle */
+    SETTOP_FOUNTAIN,    /* an endless stream of RaptorQ symbols; any K + a few decode */
+};
 
 /* dht.saved_table: what a reboot leaves of a node's routing table. */
 enum scn_saved_table { SAVED_KEEP = 0, SAVED_LOSE };
@@ -289,6 +298,29 @@ struct scenario {
         } bootstrap;
     } dht;
 
+    /* architecture: settop (ignored, and refused when set, otherwise). One
+     * head-end serves every box (the peers) of one neighbourhood. */
+    struct scn_settop {
+        enum scn_settop_method method;
+        uint64_t image_bytes;   /* settop.image.size */
+        uint32_t block_bytes;   /* settop.image.block: carousel block, fountain symbol */
+        uint64_t channel_Bps;   /* settop.channel.bitrate: the shared downstream, bytes/s */
+        uint64_t carousel_Bps;  /* settop.carousel.bitrate: the carousel's share of it */
+        uint16_t carousel_port; /* settop.carousel.port: each rank's receiver (UDP, loopback) */
+        double downstream_loss; /* settop.downstream.loss: per box, independent */
+        int64_t retransmit_ns;  /* settop.downstream.retransmit: a lost unicast segment's cost */
+        double verify;          /* settop.verify: share of boxes that keep the bytes and
+                                 * check the SHA-256 (the others count blocks) */
+        uint32_t fountain_overhead;    /* settop.fountain.overhead: symbols beyond K to decode */
+        struct scn_retry_cfg download; /* settop.download.{timeout, retry}: unicast */
+        struct scn_settop_headend {
+            uint16_t port;           /* TCP: downloads and registrations */
+            uint32_t max_downloads;  /* unicast sessions at once; 0 = no cap; beyond: BUSY */
+            struct scn_capacity cap; /* per registration (settop.headend.register.*) */
+            struct scn_conn_limits conns;
+        } headend;
+    } settop;
+
     struct scn_peer {
         struct dist boot_delay;
         struct scn_retry_cfg login;
@@ -361,15 +393,16 @@ int scenario_parse_duration(const char *text, int64_t *ns); /* "250ms", "1.5s", 
 void scenario_format_duration(int64_t ns, char *buf, size_t len);
 
 /* Whether peers log in first: always, except with architecture dht and
- * dht.login false (no login servers then). */
+ * dht.login false, and with settop (no login servers then). */
 static inline bool scenario_uses_login(const struct scenario *s)
 {
-    return s->architecture != ARCH_DHT || s->dht.login;
+    return s->architecture == ARCH_DHT ? s->dht.login : s->architecture != ARCH_SETTOP;
 }
 
 /* Total number of nodes: login servers, services, supernodes, peers, the
  * supernodes injected by events, with architecture: central the front doors
- * and presence servers, and with dht the bootstrap nodes
+ * and presence servers, with dht the bootstrap nodes, with settop the
+ * head-end
  * (common/placement.h has the id layout). */
 static inline uint32_t scenario_total_nodes(const struct scenario *s)
 {
@@ -382,6 +415,8 @@ static inline uint32_t scenario_total_nodes(const struct scenario *s)
             n += 1 + s->central.dc[i].max_servers;
     if (s->architecture == ARCH_DHT)
         n += s->dht.bootstrap.nodes;
+    if (s->architecture == ARCH_SETTOP)
+        n += 1; /* the head-end */
     return n;
 }
 

@@ -20,6 +20,8 @@
 #include "promotion.h"
 #include "gslb.h"
 #include "role_table.h"
+#include "settop_image.h"
+#include "settop_rx.h"
 
 _Static_assert(METRICS_MAX_DCS == SCN_MAX_DCS, "a dc_metrics per data centre");
 #include "tls.h"
@@ -165,6 +167,22 @@ static int measure_client_handshake(struct host *h, char *err, size_t errlen)
     return rc;
 }
 
+/* settop: what the rank's boxes share: the image they check against (made
+ * here as the head-end makes it, then only its hash kept) and the rank's
+ * broadcast receiver. */
+static int settop_boxes_init(struct host *h, char *err, size_t errlen)
+{
+    const struct scn_settop *st = &h->scn->settop;
+    if (!(h->settop_img = malloc(sizeof *h->settop_img)) ||
+        settop_image_describe(h->settop_img, h->scn->seed, st->image_bytes, st->block_bytes) < 0) {
+        snprintf(err, errlen, "rank %d: out of memory for the boot image", h->rank);
+        return -1;
+    }
+    if (!(h->settop_rx = settop_rx_new(h, err, errlen)))
+        return -1;
+    return 0;
+}
+
 /* ---- lifecycle ---- */
 
 int host_init(struct host *h, struct event_base *base, const struct scenario *scn,
@@ -208,6 +226,9 @@ int host_init(struct host *h, struct event_base *base, const struct scenario *sc
     }
     if (create_nodes(h, err, errlen) < 0)
         goto fail;
+    if (scn->architecture == ARCH_SETTOP && host_n_peers(h) > 0 &&
+        settop_boxes_init(h, err, errlen) < 0)
+        goto fail;
     if (host_emulates_clients(h) && measure_client_handshake(h, err, errlen) < 0)
         goto fail;
     if (!(h->workload = workload_new(h, err, errlen)))
@@ -242,6 +263,10 @@ void host_destroy(struct host *h)
         free(set->v);
         *set = (struct node_set){0};
     }
+    settop_rx_free(h->settop_rx); /* after the boxes that listened to it */
+    h->settop_rx = NULL;
+    free(h->settop_img);
+    h->settop_img = NULL;
     if (h->lag_timer)
         event_free(h->lag_timer);
     h->lag_timer = NULL;

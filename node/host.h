@@ -36,6 +36,8 @@ struct faults;
 struct workload;
 struct gslb;
 struct dc_status;
+struct settop_rx;
+struct settop_image_desc;
 
 /* The local nodes of one role, in creation order (for peers: id order). */
 struct node_set {
@@ -69,6 +71,10 @@ struct host {
     /* architecture: central: the global policy's view of the data centres,
      * fed by the coordinator after each row (node/gslb.h); else NULL. */
     struct gslb *gslb;
+    /* architecture: settop, on a rank with boxes: the image every box
+     * checks against, and the rank's broadcast receiver; else NULL. */
+    struct settop_image_desc *settop_img;
+    struct settop_rx *settop_rx;
 
     struct event *lag_timer;
     int64_t lag_next_local_ns;

@@ -18,6 +18,7 @@
 #include "host.h"
 #include "impair.h"
 #include "promotion.h"
+#include "settop_box.h"
 #include "ticket.h"
 #include "tls.h"
 #include "trace.h"
@@ -31,18 +32,31 @@ static const int gauge_of[] = {
     [PEER_REGISTER_WAIT] = G_REGISTERING,
     [PEER_ONLINE] = G_ONLINE,
     [PEER_GAVE_UP] = G_GAVE_UP,
+    [PEER_FETCH] = G_FETCHING,
+    [PEER_FETCH_WAIT] = G_FETCHING,
 };
 
 static void start_login(struct peer *p);
 static void start_register(struct peer *p);
+static void start_fetch(struct peer *p);
 static void start_locate(struct peer *p);
 static void connect_registrar(struct peer *p, uint32_t ip, uint16_t port);
 
 /* An attempt's outcome is counted as it leaves the state, so
- * attempts = outcomes + in flight holds at every snapshot. */
-static int in_flight_gauge(enum peer_state s)
+ * attempts = outcomes + in flight holds at every snapshot. A box listening
+ * to a carousel makes no attempt. */
+static int in_flight_gauge(const struct peer *p, enum peer_state s)
 {
-    return s == PEER_LOGIN ? G_LOGIN_IN_FLIGHT : s == PEER_REGISTER ? G_REG_IN_FLIGHT : -1;
+    switch (s) {
+    case PEER_LOGIN:
+        return G_LOGIN_IN_FLIGHT;
+    case PEER_REGISTER:
+        return G_REG_IN_FLIGHT;
+    case PEER_FETCH:
+        return p->h->scn->settop.method == SETTOP_UNICAST ? G_DL_IN_FLIGHT : -1;
+    default:
+        return -1;
+    }
 }
 
 static const char *const state_names[] = {
@@ -50,6 +64,7 @@ static const char *const state_names[] = {
     [PEER_LOGIN] = "LOGIN",       [PEER_LOGIN_WAIT] = "LOGIN_WAIT",
     [PEER_REGISTER] = "REGISTER", [PEER_REGISTER_WAIT] = "REGISTER_WAIT",
     [PEER_ONLINE] = "ONLINE",     [PEER_GAVE_UP] = "GAVE_UP",
+    [PEER_FETCH] = "FETCH",       [PEER_FETCH_WAIT] = "FETCH_WAIT",
 };
 
 /* The one place a peer changes state: it alone moves the state gauges. */
@@ -57,7 +72,7 @@ static void set_state(struct peer *p, enum peer_state s)
 {
     trace_state(p->h, TRACE_PEER, "peer", p->id, state_names[p->state], state_names[s]);
     host_gauge_move(p->h, gauge_of[p->state], gauge_of[s]);
-    host_gauge_move(p->h, in_flight_gauge(p->state), in_flight_gauge(s));
+    host_gauge_move(p->h, in_flight_gauge(p, p->state), in_flight_gauge(p, s));
     p->state = (uint8_t)s;
 }
 
@@ -65,6 +80,8 @@ static void drop_conn(struct peer *p)
 {
     if (p->dht)
         dht_node_join_abort(p->dht);
+    if (p->box)
+        settop_box_stop(p->box);
     if (p->bev) {
         conn_close(p->h, p->bev);
         p->bev = NULL;
@@ -349,6 +366,11 @@ static int sn_msg(void *arg, const struct wire_msg *m)
         }
         register_failed(p, C_REG_FAIL, 0);
         return 1;
+    case WIRE_BUSY:
+        if (p->state != PEER_REGISTER || !p->box)
+            break; /* only the head-end refuses a registration with BUSY */
+        register_failed_hint(p, C_REG_BUSY, 0, (int64_t)m->u.retry_after_ms * NS_PER_MS);
+        return 1;
     case WIRE_KEEPALIVE_ACK:
         return 0;
     default:
@@ -382,6 +404,11 @@ static void sn_event(struct bufferevent *bev, short what, void *arg)
     struct peer *p = arg;
     if (what & BEV_EVENT_CONNECTED) {
         struct wire_msg m = {.type = WIRE_REGISTER, .u.ticket = p->ticket};
+        if (p->box) {
+            m.type = WIRE_BOX_REGISTER;
+            m.u.box_reg.box_id = p->id;
+            memcpy(m.u.box_reg.sha256, settop_box_sha256(p->box), WIRE_SHA256_LEN);
+        }
         if (conn_send(p->h, ROLE_PEER, bev, &m) < 0)
             register_failed(p, C_REG_ERROR, 0);
         return;
@@ -518,11 +545,70 @@ static void start_register(struct peer *p)
         start_locate(p);
         return;
     }
+    if (p->box) {
+        uint32_t he = h->pl.first_he;
+        connect_registrar(p, placement_addr(&h->pl, he), placement_port(&h->pl, he));
+        return;
+    }
     if (p->cache.n == 0)
         host_cache_fallback(&p->cache, &h->pl, &p->rng);
     p->sn_slot = (uint16_t)rng_below(&p->rng, p->cache.n);
     const struct wire_sn *sn = &p->cache.sn[p->sn_slot];
     connect_registrar(p, sn->ip, sn->port);
+}
+
+/* ---- settop: the boot image ---- */
+
+static void fetch_failed(struct peer *p, enum metric_counter why, int64_t hint_ns)
+{
+    p->h->m.c[why]++;
+    backoff(p, &p->h->scn->settop.download, &p->g_login, hint_ns, PEER_FETCH_WAIT, C_DL_GIVEUP);
+}
+
+void peer_settop_fetched(struct peer *p, bool ok, enum metric_counter why, int64_t hint_ns)
+{
+    struct host *h = p->h;
+    if (p->state != PEER_FETCH)
+        return;
+    if (!ok) {
+        fetch_failed(p, why, hint_ns);
+        return;
+    }
+    if (h->scn->settop.method == SETTOP_UNICAST) {
+        retry_guard_accepted(&h->scn->settop.download.retry, &p->g_login, host_now(h));
+        retry_guard_success(&h->scn->settop.download.retry, &p->g_login);
+    }
+    retry_reset(&p->retry);
+    start_register(p);
+}
+
+/* Get the image: listen to the carousel (no attempt, no timeout: the
+ * blocks come round), or one download attempt. */
+static void start_fetch(struct peer *p)
+{
+    struct host *h = p->h;
+    set_state(p, PEER_FETCH);
+    if (h->scn->settop.method == SETTOP_UNICAST) {
+        h->m.c[C_DL_ATTEMPTS]++;
+        p->attempt_start_ns = host_now(h);
+        p->attempt_mark = host_emu_mark(h);
+        if (!retry_guard_admit(&h->scn->settop.download.retry, &p->g_login, &p->rng,
+                               p->attempt_start_ns)) {
+            fetch_failed(p, C_THROTTLED, 0);
+            return;
+        }
+    }
+    if (settop_box_fetch(p->box) < 0) {
+        h->m.c[C_SOCKET_ERRORS]++;
+        if (h->scn->settop.method == SETTOP_UNICAST) {
+            fetch_failed(p, C_DL_ERROR, 0);
+        } else {
+            /* Out of memory for the image: try again later, as a box
+             * whose boot failed would. */
+            set_state(p, PEER_FETCH_WAIT);
+            arm(p, h->scn->settop.download.timeout_ns);
+        }
+    }
 }
 
 /* ---- timer: one per peer, its meaning depends on the state ---- */
@@ -531,18 +617,26 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
     struct peer *p = arg;
     struct host *h = p->h;
-    if (p->state == PEER_BOOTING || p->state == PEER_LOGIN_WAIT || p->state == PEER_REGISTER_WAIT) {
+    if (p->state == PEER_BOOTING || p->state == PEER_LOGIN_WAIT || p->state == PEER_REGISTER_WAIT ||
+        p->state == PEER_FETCH_WAIT) {
         /* An attempt should start now: how late the busy rank starts it. */
         int64_t late = host_now(h) - p->timer_due_ns;
         hist_add(&h->m.start_late_us, (uint64_t)(late > 0 ? late / 1000 : 0));
     }
     switch ((enum peer_state)p->state) {
     case PEER_BOOTING:
-        if (scenario_uses_login(h->scn))
+        if (p->box)
+            start_fetch(p);
+        else if (scenario_uses_login(h->scn))
             start_login(p);
         else
             start_register(p);
         break;
+    case PEER_FETCH_WAIT:
+        start_fetch(p);
+        break;
+    case PEER_FETCH:
+        break; /* the box's own timeouts end an attempt */
     case PEER_LOGIN_WAIT:
         start_login(p);
         break;
@@ -594,10 +688,16 @@ static struct peer *peer_create(struct host *h, uint32_t id)
         }
         host_cache_seed(&p->cache, &h->pl, &p->rng);
     }
-    retry_guard_init(&h->scn->peer.login.retry, &p->g_login);
+    retry_guard_init(h->scn->architecture == ARCH_SETTOP ? &h->scn->settop.download.retry
+                                                         : &h->scn->peer.login.retry,
+                     &p->g_login);
     retry_guard_init(&h->scn->peer.reg.retry, &p->g_reg);
     retry_guard_init(&h->scn->workload.request.retry, &p->g_req);
     if (h->scn->architecture == ARCH_DHT && !(p->dht = dht_node_new(h, p))) {
+        free(p);
+        return NULL;
+    }
+    if (h->scn->architecture == ARCH_SETTOP && !(p->box = settop_box_new(h, p))) {
         free(p);
         return NULL;
     }
@@ -611,6 +711,7 @@ static void peer_free(struct peer *p)
     drop_conn(p);
     event_del(&p->timer);
     dht_node_free(p->dht);
+    settop_box_free(p->box);
     host_cache_free(&p->cache);
     SSL_SESSION_free(p->tls_sess);
     free(p);
@@ -649,6 +750,8 @@ static void go_down(struct peer *p)
         p->h->m.c[C_LOGIN_ABORTED]++;
     else if (p->state == PEER_REGISTER)
         p->h->m.c[C_REG_ABORTED]++;
+    else if (p->state == PEER_FETCH && in_flight_gauge(p, PEER_FETCH) >= 0)
+        p->h->m.c[C_DL_ABORTED]++;
     drop_conn(p);
     event_del(&p->timer);
     p->has_ticket = false;
@@ -659,6 +762,8 @@ static void go_down(struct peer *p)
     }
     if (p->dht)
         dht_node_down(p->dht, p->h->scn->dht.saved_table == SAVED_LOSE);
+    if (p->box)
+        settop_box_down(p->box);
     promotion_peer_down(p->h, p);
 }
 

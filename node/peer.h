@@ -8,7 +8,9 @@
  *              +-- connection lost -> REGISTER_WAIT
  *
  * With architecture: dht, REGISTER is the DHT join (node/dht_node.h) and
- * LOGIN is skipped unless dht.login.
+ * LOGIN is skipped unless dht.login. With architecture: settop the peer is a
+ * set-top box: BOOTING -> FETCH <-> FETCH_WAIT (the boot image,
+ * node/settop_box.h) -> REGISTER with the head-end, no login.
  *
  * One timer and at most one connection per peer; the host cache survives
  * reboots, the ticket does not, the TLS session does if
@@ -34,6 +36,7 @@
 
 struct host;
 struct dht_node;
+struct settop_box;
 
 enum peer_state {
     PEER_OFF = 0,
@@ -44,6 +47,8 @@ enum peer_state {
     PEER_REGISTER_WAIT,
     PEER_ONLINE,
     PEER_GAVE_UP, /* the retry policy allowed no further attempt */
+    PEER_FETCH,      /* settop: getting the boot image (node/settop_box.h) */
+    PEER_FETCH_WAIT, /* settop: backing off before the next download attempt */
 };
 
 struct peer {
@@ -52,11 +57,12 @@ struct peer {
     struct host_cache cache; /* peer.host_cache entries */
     struct supernode *as_sn; /* set while this peer also serves as a supernode */
     struct dht_node *dht;    /* architecture: dht: its Kademlia node; else NULL */
+    struct settop_box *box;  /* architecture: settop: its image fetch; else NULL */
     int64_t up_since_ns;     /* run time of the last boot: uptime for promotion */
     struct event timer;
     struct rng rng;
     struct retry_state retry;   /* backoff of the current phase */
-    struct retry_guard g_login; /* budgets and throttles, per channel */
+    struct retry_guard g_login; /* budgets and throttles, per channel (settop: downloads) */
     struct retry_guard g_reg;
     struct retry_guard g_req; /* steady-state requests (node/workload.c) */
     struct wire_ticket ticket;
@@ -91,5 +97,11 @@ extern const struct role_ops peer_role;
  * online, or failed for `why` (a reg_* counter) and backing off per
  * peer.register. */
 void peer_dht_joined(struct peer *p, bool ok, enum metric_counter why);
+
+/* architecture: settop: the box's fetch ended: the image is complete (and
+ * checked, if the box verifies), or the download attempt failed for `why`
+ * (a dl_* counter) with the server's retry-after hint, and the peer backs
+ * off per settop.download. */
+void peer_settop_fetched(struct peer *p, bool ok, enum metric_counter why, int64_t hint_ns);
 
 #endif

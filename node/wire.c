@@ -19,8 +19,10 @@
  * 3 + 32 * 14 = 454, a ticket message 93, DHT VALUE 70, DHT STORE 61,
  * LOGIN_REQ 46, REQUEST 1 + 1 + 1 + 9 + 5 = 17, REQ_BUSY 13, the one-uint32
  * messages 8, LOAD at most 29 (up is one byte), ASSIGN 3 + 14 = 17, LOCATE
- * 12. A receiver of DHT datagrams needs a buffer of at least 1025 bytes. */
-#define WIRE_ENC_MAX 1088
+ * 12. A receiver of DHT datagrams needs a buffer of at least 1025 bytes.
+ * IMG_BLOCK is the largest of all: 1 + 1 + 1 + 5 + 5 + 3 + 1400 = 1416
+ * bytes, which fits one 1472-byte UDP payload. */
+#define WIRE_ENC_MAX 1472
 #define WIRE_HEAD_ENC 3        /* array header (fixarray) + fixint type + fixint version */
 #define WIRE_SN_LIST_HDR 3     /* array16 header: up to 65535 entries */
 #define WIRE_SN_ENC_MAX 14     /* fixarray + uint32 + uint32 + uint16 */
@@ -36,10 +38,12 @@
 #define WIRE_DHT_NODES_HDR 3 /* array16 header: 32 entries do not fit a fixarray */
 /* Every type and the version must be positive fixints, or the head is larger
  * than WIRE_HEAD_ENC (messages have at most 2 + 6 elements: a fixarray). */
-_Static_assert(WIRE_DHT_VALUE <= 0x7f && WIRE_VERSION <= 0x7f, "type or version not a fixint");
+_Static_assert(WIRE_BOX_REGISTER <= 0x7f && WIRE_VERSION <= 0x7f, "type or version not a fixint");
 _Static_assert(WIRE_HEAD_ENC + 6 * WIRE_U32_ENC_MAX <= WIRE_ENC_MAX,
                "WIRE_ENC_MAX too small for LOAD");
 _Static_assert(WIRE_MAX_SNS <= 65535, "SN list no longer fits an array16");
+_Static_assert(WIRE_HEAD_ENC + 2 * WIRE_U32_ENC_MAX + 3 + WIRE_IMG_MAX_BLOCK <= WIRE_ENC_MAX,
+               "WIRE_ENC_MAX too small for IMG_BLOCK (bin16 header)");
 _Static_assert(WIRE_HEAD_ENC + WIRE_SN_LIST_HDR + WIRE_MAX_SNS * WIRE_SN_ENC_MAX <= WIRE_ENC_MAX,
                "WIRE_ENC_MAX too small for an SN list message");
 _Static_assert(WIRE_HEAD_ENC + WIRE_TICKET_ENC_MAX <= WIRE_ENC_MAX,
@@ -291,6 +295,26 @@ int wire_encode_payload(const struct wire_msg *m, uint8_t *buf, size_t cap)
         if (pack_dht(&pk, m->type, &m->u.dht) != 0)
             return -1;
         break;
+    case WIRE_IMG_BLOCK:
+        if (m->u.img.len == 0 || m->u.img.len > WIRE_IMG_MAX_BLOCK)
+            return -1;
+        pack_head(&pk, m->type, 3);
+        msgpack_pack_uint32(&pk, m->u.img.image_id);
+        msgpack_pack_uint32(&pk, m->u.img.index);
+        msgpack_pack_bin(&pk, m->u.img.len);
+        msgpack_pack_bin_body(&pk, m->u.img.data, m->u.img.len);
+        break;
+    case WIRE_IMG_FETCH:
+        pack_head(&pk, m->type, 2);
+        msgpack_pack_uint64(&pk, m->u.fetch.box_id);
+        msgpack_pack_uint32(&pk, m->u.fetch.from_block);
+        break;
+    case WIRE_BOX_REGISTER:
+        pack_head(&pk, m->type, 2);
+        msgpack_pack_uint64(&pk, m->u.box_reg.box_id);
+        msgpack_pack_bin(&pk, WIRE_SHA256_LEN);
+        msgpack_pack_bin_body(&pk, m->u.box_reg.sha256, WIRE_SHA256_LEN);
+        break;
     default:
         return -1;
     }
@@ -540,6 +564,17 @@ static int get_dht(enum wire_type t, const msgpack_object *f, struct wire_dht *d
     }
 }
 
+/* An image block's bytes: 1..WIRE_IMG_MAX_BLOCK of them. */
+static int get_img_data(const msgpack_object *o, struct wire_img *img)
+{
+    if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size == 0 ||
+        o->via.bin.size > WIRE_IMG_MAX_BLOCK)
+        return -1;
+    memcpy(img->data, o->via.bin.ptr, o->via.bin.size);
+    img->len = o->via.bin.size;
+    return 0;
+}
+
 /* Number of fields after [type, version]; 0 for a type we do not know. */
 static uint32_t field_count(uint64_t type)
 {
@@ -548,6 +583,11 @@ static uint32_t field_count(uint64_t type)
         return 6;
     case WIRE_DHT_STORE:
         return 4;
+    case WIRE_IMG_BLOCK:
+        return 3;
+    case WIRE_IMG_FETCH:
+    case WIRE_BOX_REGISTER:
+        return 2;
     case WIRE_DHT_FIND_NODE:
     case WIRE_DHT_NODES:
     case WIRE_DHT_FIND_VALUE:
@@ -663,6 +703,18 @@ static enum wire_status decode_object(const msgpack_object *root, struct wire_ms
     case WIRE_DHT_FIND_VALUE:
     case WIRE_DHT_VALUE:
         rc = get_dht(m->type, f, &m->u.dht);
+        break;
+    case WIRE_IMG_BLOCK:
+        rc = get_u32(&f[0], &m->u.img.image_id) || get_u32(&f[1], &m->u.img.index) ||
+             get_img_data(&f[2], &m->u.img);
+        break;
+    case WIRE_IMG_FETCH:
+        rc = get_uint(&f[0], UINT64_MAX, &m->u.fetch.box_id) ||
+             get_u32(&f[1], &m->u.fetch.from_block);
+        break;
+    case WIRE_BOX_REGISTER:
+        rc = get_uint(&f[0], UINT64_MAX, &m->u.box_reg.box_id) ||
+             get_bin(&f[1], m->u.box_reg.sha256, WIRE_SHA256_LEN);
         break;
     default:
         rc = -1;
@@ -785,6 +837,12 @@ const char *wire_type_name(enum wire_type t)
         return "DHT_FIND_VALUE";
     case WIRE_DHT_VALUE:
         return "DHT_VALUE";
+    case WIRE_IMG_BLOCK:
+        return "IMG_BLOCK";
+    case WIRE_IMG_FETCH:
+        return "IMG_FETCH";
+    case WIRE_BOX_REGISTER:
+        return "BOX_REGISTER";
     }
     return "UNKNOWN";
 }

@@ -54,6 +54,14 @@ enum wire_type {
     WIRE_DHT_STORED = 24,     /* [24, v, txid, sender] */
     WIRE_DHT_FIND_VALUE = 25, /* [25, v, txid, sender, key(bin20)] */
     WIRE_DHT_VALUE = 26,      /* [26, v, txid, sender, [user_id, node(bin20), ipv4, port]] */
+    /* architecture: settop. image_id is the first 4 bytes of the image's
+     * SHA-256, big-endian: a block of another image is told apart. */
+    WIRE_IMG_BLOCK = 27,    /* head-end -> box [27, v, image_id, index, data(bin)]: a carousel
+                             * block or fountain symbol (UDP, index = block or ESI), or the
+                             * next block of a unicast download (TCP) */
+    WIRE_IMG_FETCH = 28,    /* box -> head-end (TCP) [28, v, box_id, from_block]: send the
+                             * image from this block on */
+    WIRE_BOX_REGISTER = 29, /* box -> head-end (TCP) [29, v, box_id, sha256(bin32)] */
 };
 
 enum wire_reason {
@@ -62,6 +70,8 @@ enum wire_reason {
     WIRE_REASON_EXPIRED_TICKET = 3,
     WIRE_REASON_NOT_SUPERNODE = 4,
     WIRE_REASON_WRONG_ADDRESS = 5, /* the ticket was issued to another address */
+    WIRE_REASON_WRONG_IMAGE = 6,   /* settop: the box's image hash is not the head-end's */
+    WIRE_REASON_NOT_A_BOX = 7,     /* settop: box_id is not a box of the run */
 };
 
 /* ticket = [user_id, expiry_ms, addr, sig(bin64)]; expiry_ms is run time in
@@ -115,6 +125,18 @@ struct wire_dht {
     } value;                          /* VALUE */
 };
 
+#define WIRE_IMG_MAX_BLOCK 1400 /* one block in one datagram of a 1500-byte packet */
+#define WIRE_SHA256_LEN 32
+
+/* IMG_BLOCK: len is 1..WIRE_IMG_MAX_BLOCK (the last block of an image may
+ * be shorter than the others). */
+struct wire_img {
+    uint32_t image_id;
+    uint32_t index;
+    uint32_t len;
+    uint8_t data[WIRE_IMG_MAX_BLOCK];
+};
+
 struct wire_sn_list {
     uint32_t n;
     struct wire_sn sns[WIRE_MAX_SNS];
@@ -142,6 +164,15 @@ struct wire_msg {
         struct wire_sn server;       /* ASSIGN */
         struct wire_load load;       /* LOAD */
         struct wire_dht dht;         /* WIRE_DHT_* */
+        struct wire_img img;         /* IMG_BLOCK */
+        struct {
+            uint64_t box_id;
+            uint32_t from_block;
+        } fetch; /* IMG_FETCH */
+        struct {
+            uint64_t box_id;
+            uint8_t sha256[WIRE_SHA256_LEN];
+        } box_reg; /* BOX_REGISTER */
     } u;
 };
 

@@ -1,0 +1,44 @@
+/* carousel.h - the head-end's broadcast schedule (architecture settop).
+ *
+ * The channel is cut into slots, one datagram each. A plain carousel sends
+ * block (slot mod K) in slot `slot`: cycle c is slots [cK, (c+1)K). A
+ * fountain carousel sends encoding symbol ESI (slot mod 2^24): the K source
+ * symbols first, then repair symbols forever (RaptorQ ESIs are 24 bits).
+ *
+ * Pacing is integer arithmetic on the slots' bytes, so it never drifts: the
+ * number of slots due after elapsed_ns at bytes_per_s is
+ * floor(elapsed_ns * bytes_per_s / (1e9 * slot_bytes)), computed without
+ * overflow for any run length. */
+#ifndef BS_CAROUSEL_H
+#define BS_CAROUSEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define CAROUSEL_ESI_MOD (1u << 24)
+
+/* What slot `slot` carries: a block index (carousel) or an ESI (fountain). */
+static inline uint32_t carousel_index(uint64_t slot, uint32_t k, bool fountain)
+{
+    return fountain ? (uint32_t)(slot % CAROUSEL_ESI_MOD) : (uint32_t)(slot % k);
+}
+
+/* The channel bytes of one slot: the largest IMG_BLOCK payload that carries
+ * a block of `block` bytes ([27, v, image_id, index, bin16 data]: 16 bytes
+ * of msgpack around the data). The pacing and the cycle length use it. */
+static inline uint32_t carousel_slot_bytes(uint32_t block)
+{
+    return block + 16;
+}
+
+/* Slots due by elapsed_ns on a channel of bytes_per_s, slot_bytes each. */
+uint64_t carousel_slots_due(int64_t elapsed_ns, uint64_t bytes_per_s, uint32_t slot_bytes);
+
+/* How long one cycle (K slots) takes, in ns. */
+int64_t carousel_cycle_ns(uint32_t k, uint64_t bytes_per_s, uint32_t slot_bytes);
+
+/* Cycles a box heard between two run times, in hundredths (for the
+ * img_cycles_pct histogram): elapsed / cycle, rounded up. */
+uint64_t carousel_cycles_pct(int64_t from_ns, int64_t to_ns, int64_t cycle_ns);
+
+#endif
