@@ -209,7 +209,7 @@ struct metrics_interval {
     struct hist register_emu_us; /* the emulator's delay within each of those */
     struct hist lookup_us;       /* dht: a user lookup's start -> its answer (found or not) */
     struct hist lookup_hops;     /* dht: the hops of each answered lookup */
-    struct hist image_us;        /* settop: a box's power-on -> its image complete */
+    struct hist image_us;        /* settop: a box's first fetch after power-on -> image complete */
 };
 
 /* Live metrics of one rank. The *_emu_us histograms hold, per completed
@@ -239,7 +239,7 @@ struct metrics {
     struct hist boot_queue_us; /* dht: time a bootstrap request waited for a worker */
     struct hist boot_service_us;
     /* settop, whole run, one entry per box that got its image: */
-    struct hist image_us;        /* power-on -> image complete */
+    struct hist image_us;        /* first fetch after power-on (OS booted) -> image complete */
     struct hist img_cycles_pct;  /* carousel/fountain: channel cycles heard, in hundredths */
     struct hist fec_overhead;    /* fountain, real decodes only: symbols received beyond K */
     struct hist he_reg_queue_us; /* registration: time a request waited for a worker */

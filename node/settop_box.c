@@ -84,6 +84,7 @@ struct settop_box *settop_box_new(struct host *h, struct peer *p)
     b->h = h;
     b->p = p;
     rng_seed(&b->rng, h->scn->seed, p->id, RNG_STREAM_LINK);
+    b->fetch_ns = -1;
     b->verify = h->scn->settop.method == SETTOP_UNICAST ||
                 rng_hash_unit(h->scn->seed, p->id, VERIFY_STREAM, 0) < h->scn->settop.verify;
     return b;
@@ -131,7 +132,7 @@ static void image_done(struct settop_box *b, bool verified)
 {
     struct host *h = b->h;
     int64_t now = host_now(h);
-    int64_t took = now - b->p->up_since_ns;
+    int64_t took = now - b->fetch_ns;
     uint64_t us = took > 0 ? (uint64_t)(took / 1000) : 0;
     h->m.c[C_IMG_OK]++;
     if (verified)
@@ -401,6 +402,8 @@ static int start_download(struct settop_box *b)
 
 int settop_box_fetch(struct settop_box *b)
 {
+    if (b->fetch_ns < 0)
+        b->fetch_ns = host_now(b->h);
     if (method(b) == SETTOP_UNICAST)
         return start_download(b);
     if (b->listening)
@@ -423,4 +426,5 @@ void settop_box_down(struct settop_box *b)
     }
     reset_hash(b);
     release(b);
+    b->fetch_ns = -1;
 }
