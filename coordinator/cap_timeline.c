@@ -12,6 +12,8 @@ static const struct scn_capacity *base_capacity(const struct scenario *s, enum r
         return &s->supernode.cap;
     case ROLE_DHT_BOOTSTRAP:
         return &s->dht.bootstrap.cap;
+    case ROLE_HEADEND: /* its registration server */
+        return &s->settop.headend.cap;
     default:
         return NULL;
     }
@@ -28,6 +30,8 @@ static uint32_t servers_of(const struct scenario *s, enum role role)
         return s->nodes.supernodes;
     case ROLE_DHT_BOOTSTRAP:
         return s->architecture == ARCH_DHT ? s->dht.bootstrap.nodes : 0;
+    case ROLE_HEADEND:
+        return s->architecture == ARCH_SETTOP ? 1 : 0;
     default:
         return 0;
     }
@@ -125,6 +129,8 @@ json_t *cap_timeline_json(const struct scenario *s, const int64_t *sched_at)
     json_t *o = json_object();
     int bad = json_object_set_new(o, "login_server", ls) < 0;
     bad |= json_object_set_new(o, "service", svc) < 0;
+    if (s->architecture == ARCH_SETTOP) /* the head-end's registration server */
+        bad |= json_object_set_new(o, "headend", points_json(s, sched_at, ROLE_HEADEND)) < 0;
     if (bad) {
         json_decref(o);
         return NULL;

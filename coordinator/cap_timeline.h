@@ -30,11 +30,11 @@ struct cap_point {
  * service time reads as 1e12/s: no limit worth the name. */
 double cap_timeline_rate(const struct scn_capacity *cap);
 
-/* The timeline of role (ROLE_LOGIN_SERVER, ROLE_SERVICE or
- * ROLE_SUPERNODE) into out[CAP_TIMELINE_MAX]; returns the number of points,
- * at least 1. sched_at[i] is the run time (ns) event i was scheduled for,
- * < 0 if it never was; events are taken in that order, ties in scenario
- * order. NULL sched_at: no event counts. */
+/* The timeline of role (ROLE_LOGIN_SERVER, ROLE_SERVICE, ROLE_SUPERNODE,
+ * ROLE_DHT_BOOTSTRAP or ROLE_HEADEND) into out[CAP_TIMELINE_MAX]; returns
+ * the number of points, at least 1. sched_at[i] is the run time (ns) event
+ * i was scheduled for, < 0 if it never was; events are taken in that order,
+ * ties in scenario order. NULL sched_at: no event counts. */
 size_t cap_timeline(const struct scenario *s, const int64_t *sched_at, enum role role,
                     struct cap_point *out);
 
@@ -42,8 +42,8 @@ size_t cap_timeline(const struct scenario *s, const int64_t *sched_at, enum role
 double cap_timeline_final_rate(const struct scenario *s, const int64_t *sched_at, enum role role);
 
 /* run.json's "capacity": {"login_server": [...], "service": [...]}, the
- * service list empty when the scenario has no service. NULL when out of
- * memory. */
+ * service list empty when the scenario has no service; with settop also
+ * "headend": [...], its registration server. NULL when out of memory. */
 json_t *cap_timeline_json(const struct scenario *s, const int64_t *sched_at);
 
 #endif

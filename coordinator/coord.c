@@ -113,8 +113,9 @@ static const char *kind_name(enum scn_event_kind k)
 /* ---- progress ---- */
 
 /* What matters for the architecture run: supernodes up, or each data
- * centre's load and servers up and the spills; and the service's goodput
- * whenever there is a service. */
+ * centre's load and servers up and the spills, or the DHT's lookups and
+ * tables, or the head-end's channel rate and registration queue; and the
+ * service's goodput whenever there is a service. */
 static void progress_arch(const struct coord *c, const struct ts_row *r, double iv, char *buf,
                           size_t len)
 {
@@ -143,6 +144,11 @@ static void progress_arch(const struct coord *c, const struct ts_row *r, double 
                      r->d[C_BOOT_REFUSED] / iv);
         used += n > 0 && (size_t)n < len - used ? (size_t)n : 0;
     }
+    if (c->scn->architecture == ARCH_SETTOP && used < len) {
+        n = snprintf(buf + used, len - used, "  egress %.1f Mbit/s  HE queue %lld", r->egress_mbps,
+                     (long long)r->g[G_HE_QUEUE]);
+        used += n > 0 && (size_t)n < len - used ? (size_t)n : 0;
+    }
     if (c->scn->nodes.services > 0 && used < len)
         snprintf(buf + used, len - used, "  svc ok/s %.0f (busy %.0f, timeout %.0f)",
                  r->d[C_REQ_OK] / iv, r->d[C_REQ_BUSY] / iv, r->d[C_REQ_TIMEOUT] / iv);
@@ -163,6 +169,11 @@ static void progress(struct coord *c, const struct ts_row *r)
                  "logging in %lld  logins/s %.0f (ok %.0f, busy %.0f)  LS queue %lld",
                  (long long)r->g[G_LOGGING_IN], r->d[C_LOGIN_ATTEMPTS] / iv, r->d[C_LOGIN_OK] / iv,
                  r->d[C_LOGIN_BUSY] / iv, (long long)r->g[G_LS_QUEUE]);
+    else if (c->scn->architecture == ARCH_SETTOP) /* the image, then registration */
+        snprintf(login, sizeof login,
+                 "fetching %lld  images ok/s %.0f  registering %lld  regs/s %.0f (refused %.0f)",
+                 (long long)r->g[G_FETCHING], r->d[C_IMG_OK] / iv, (long long)r->g[G_REGISTERING],
+                 r->d[C_HE_REG_SERVED] / iv, r->d[C_HE_REG_REFUSED] / iv);
     else /* dht without login: the joins */
         snprintf(login, sizeof login, "joining %lld  joins/s %.0f (ok %.0f)",
                  (long long)r->g[G_REGISTERING], r->d[C_REG_ATTEMPTS] / iv, r->d[C_REG_OK] / iv);
@@ -300,6 +311,7 @@ static void merge_interval(struct metrics_interval *into, const struct metrics_i
     hist_merge(&into->register_emu_us, &from->register_emu_us);
     hist_merge(&into->lookup_us, &from->lookup_us);
     hist_merge(&into->lookup_hops, &from->lookup_hops);
+    hist_merge(&into->image_us, &from->image_us);
 }
 
 /* dht: the interval's lookups and the routing tables' health. */
@@ -318,6 +330,17 @@ static void dht_row(const struct metrics_interval *iv, struct ts_row *r)
         r->dht_live_contacts = (double)r->g[G_DHT_LIVE] / (double)r->g[G_DHT_UP];
     if (r->g[G_DHT_ENTRIES] > 0)
         r->dht_dead_share = (double)r->g[G_DHT_FAILING] / (double)r->g[G_DHT_ENTRIES];
+}
+
+/* settop: the head-end's channel rate and the images completed. Written
+ * in every run (0 then), so the three columns have one place. */
+static void settop_row(const struct metrics_interval *iv, double interval_s, struct ts_row *r)
+{
+    r->egress_mbps = (double)r->d[C_HE_EGRESS_BYTES] * 8 / interval_s / 1e6;
+    if (iv && iv->image_us.count) {
+        r->image_p50_ms = (double)hist_quantile(&iv->image_us, 0.5) / 1e3;
+        r->image_p99_ms = (double)hist_quantile(&iv->image_us, 0.99) / 1e3;
+    }
 }
 
 static void emit_rows(struct coord *c)
@@ -341,6 +364,7 @@ static void emit_rows(struct coord *c)
         central_row(&c->central, a->dc, a->c[C_REG_BUSY_US], c->scn->metrics.interval_ns / 1e9, r);
         if (c->scn->architecture == ARCH_DHT)
             dht_row(a->iv, r);
+        settop_row(a->iv, c->scn->metrics.interval_ns / 1e9, r);
         if (a->iv) {
             if (a->iv->login_us.count)
                 r->login_emu_p99_ms = (double)hist_quantile(&a->iv->login_emu_us, 0.99) / 1e3;

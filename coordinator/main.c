@@ -571,6 +571,10 @@ static int run_coordinate(struct run_ctx *x)
                     "included) in %u data centres on %d ranks; results in %s\n",
                     x->scn.name, x->pl.n_peers, x->pl.n_ls, x->pl.n_nodes - x->pl.first_pres,
                     x->pl.n_dc, x->world, rundir_path(x->rd));
+        else if (!x->cli->quiet && x->scn.architecture == ARCH_SETTOP)
+            fprintf(stderr,
+                    "bootstorm: %s: %u set-top boxes, %u head-end on %d ranks; results in %s\n",
+                    x->scn.name, x->pl.n_peers, x->pl.n_he, x->world, rundir_path(x->rd));
         else if (!x->cli->quiet)
             fprintf(stderr,
                     "bootstorm: %s: %u peers, %u login servers, %u supernodes on %d ranks; "
@@ -698,6 +702,11 @@ static int run_gather(struct run_ctx *x)
     gather_hist(x, &m->ls_emu_us, &x->fin.ls_emu_us);
     gather_hist(x, &m->svc_emu_us, &x->fin.svc_emu_us);
     gather_hist(x, &m->dht_hops, &x->fin.dht_hops);
+    gather_hist(x, &m->image_us, &x->fin.image_us);
+    gather_hist(x, &m->img_cycles_pct, &x->fin.img_cycles_pct);
+    gather_hist(x, &m->fec_overhead, &x->fin.fec_overhead);
+    gather_hist(x, &m->he_reg_queue_us, &x->fin.he_reg_queue_us);
+    gather_hist(x, &m->he_reg_service_us, &x->fin.he_reg_service_us);
     return 0;
 }
 

@@ -58,11 +58,17 @@ struct ts_row {
     bool dht;
     double lookup_p50_ms, lookup_p99_ms, hops_p50, hops_p99, lookup_success;
     double dht_live_contacts, dht_dead_share;
+    /* In every run, appended last (0 unless settop): the head-end's channel
+     * rate over the interval in Mbit/s (he_egress_bytes x 8 / interval),
+     * and p50 and p99 in ms of the images boxes completed in it, each from
+     * the box's first fetch after its boot delay (0 with none). */
+    double egress_mbps, image_p50_ms, image_p99_ms;
 };
 
 /* Make the directory (and parents) and open the CSV files. With a central
  * scenario (s may be NULL), timeseries.csv gets its data centres' columns;
- * with a dht one, the lookup and routing-table columns. */
+ * with a dht one, the lookup and routing-table columns; the settop columns
+ * close every header. */
 struct scenario;
 struct rundir *rundir_open(const char *dir, const struct scenario *s, char *err, size_t errlen);
 void rundir_close(struct rundir *r);

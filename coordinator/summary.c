@@ -253,7 +253,13 @@ void verdicts_assess(const struct run_record *r, struct verdict *v)
     if (s->architecture == ARCH_DHT)
         judge_load(r->rows, from, r->n_rows, iv, C_BOOT_REQUESTS, C_DHT_BOOT_OK,
                    final_capacity(r, ROLE_DHT_BOOTSTRAP, last->g[G_BOOT_UP]), &v->boot);
-    v->metastable = v->ls.metastable || v->svc.metastable || v->boot.metastable;
+    /* settop: the boxes' registration attempts against those that got
+     * REGISTER_OK, the head-end's registration server being the tier a
+     * power cut sends every box to at once. */
+    if (s->architecture == ARCH_SETTOP)
+        judge_load(r->rows, from, r->n_rows, iv, C_REG_ATTEMPTS, C_REG_OK,
+                   final_capacity(r, ROLE_HEADEND, last->g[G_HE_UP]), &v->he);
+    v->metastable = v->ls.metastable || v->svc.metastable || v->boot.metastable || v->he.metastable;
 }
 
 /* Time from the storm's start until a fraction q of all peers were online,
@@ -466,7 +472,7 @@ static json_t *load_json(const struct server_load *l)
     return o;
 }
 
-static void verdict_json(json_t *sum, const struct verdict *v, bool r_is_dht)
+static void verdict_json(json_t *sum, const struct verdict *v, enum scn_arch arch)
 {
     json_object_set_new(sum, "recovered",
                         v->has_trigger && v->has_level ? json_boolean(v->recovered) : json_null());
@@ -482,8 +488,10 @@ static void verdict_json(json_t *sum, const struct verdict *v, bool r_is_dht)
     json_t *m = json_object();
     json_object_set_new(m, "login_server", load_json(&v->ls));
     json_object_set_new(m, "service", load_json(&v->svc));
-    if (r_is_dht)
+    if (arch == ARCH_DHT)
         json_object_set_new(m, "dht_bootstrap", load_json(&v->boot));
+    if (arch == ARCH_SETTOP)
+        json_object_set_new(m, "headend", load_json(&v->he));
     json_object_set_new(sum, "metastable_detail", m);
     json_t *a = json_object();
     json_object_set_new(a, "overall", json_real(v->amp_overall));
@@ -504,6 +512,155 @@ static json_t *figures_json(const struct timing_figures *tf)
         json_object_set_new(e, "verdict", json_string(attr_verdict_name(x->verdict)));
         json_object_set_new(o, figt[id].key, e);
     }
+    return o;
+}
+
+/* ---- settop ---- */
+
+/* The rank-th smallest sample (from 1) of h: its bucket's upper bound,
+ * clamped to the max, as hist_quantile gives. */
+static uint64_t hist_at_rank(const struct hist *h, uint64_t rank)
+{
+    uint64_t seen = 0;
+    for (unsigned b = 0; b < HIST_BUCKETS; b++) {
+        seen += h->buckets[b];
+        if (seen >= rank) {
+            uint64_t upper = hist_bucket_upper(b);
+            return upper < h->max ? upper : h->max;
+        }
+    }
+    return h->max;
+}
+
+/* Time until a fraction q of all `boxes` had their image, in s, read like
+ * t50_s..t99_s (the ceil(q x boxes)-th smallest sample), but each from the
+ * box's first fetch after its boot delay, and out of the whole-run
+ * histogram (a bucket's upper bound); null when fewer images were
+ * completed. */
+static json_t *image_quantile(const struct hist *h, uint32_t boxes, double q)
+{
+    uint64_t need = (uint64_t)ceil(q * boxes);
+    need = need ? need : 1;
+    if (need > h->count)
+        return json_null();
+    return json_real((double)hist_at_rank(h, need) / 1e6);
+}
+
+static double mbit_per_s(double bytes, double seconds)
+{
+    return seconds > 0 ? bytes * 8 / seconds / 1e6 : 0;
+}
+
+/* cycles_per_box: img_cycles_pct holds hundredths of a cycle. */
+static json_t *cycles_json(const struct hist *h)
+{
+    json_t *o = json_object();
+    bool any = h->count > 0;
+    json_object_set_new(o, "mean", num_or_null(any, hist_mean(h) / 100));
+    json_object_set_new(o, "p50", num_or_null(any, (double)hist_quantile(h, 0.50) / 100));
+    json_object_set_new(o, "p95", num_or_null(any, (double)hist_quantile(h, 0.95) / 100));
+    json_object_set_new(o, "max", num_or_null(any, (double)h->max / 100));
+    return o;
+}
+
+/* The fountain's decodes and their overhead: real decodes only, so a run
+ * whose boxes all counted symbols has decodes 0 and null overheads. */
+static json_t *fountain_json(const struct hist *h, const uint64_t *tot)
+{
+    json_t *o = json_object();
+    bool any = h->count > 0;
+    json_object_set_new(o, "decodes", json_integer((json_int_t)tot[C_FEC_DECODES]));
+    json_object_set_new(o, "decode_failed", json_integer((json_int_t)tot[C_FEC_DECODE_FAILED]));
+    json_object_set_new(o, "overhead_mean", num_or_null(any, hist_mean(h)));
+    json_object_set_new(o, "overhead_p95",
+                        any ? json_integer((json_int_t)hist_quantile(h, 0.95)) : json_null());
+    json_object_set_new(o, "overhead_max", any ? json_integer((json_int_t)h->max) : json_null());
+    return o;
+}
+
+static const char *settop_method_name(enum scn_settop_method m)
+{
+    return m == SETTOP_UNICAST ? "unicast" : m == SETTOP_CAROUSEL ? "carousel" : "fountain";
+}
+
+/* run.json's summary.settop (docs/results.md, "A settop run"). tot: the
+ * counters' totals over the rows; on[n_on]: the sorted first-online times. */
+static json_t *settop_json(const struct run_record *r, const struct run_final *f,
+                           const uint64_t *tot, const int64_t *on, uint32_t n_on, int64_t storm)
+{
+    const struct scenario *s = r->scn;
+    const struct scn_settop *st = &s->settop;
+    uint32_t boxes = s->nodes.peers;
+    double peak = 0, span = 0;
+    int64_t held = 0;
+    for (uint32_t i = 0; i < r->n_rows; i++) {
+        if (r->rows[i].egress_mbps > peak)
+            peak = r->rows[i].egress_mbps;
+        if (r->rows[i].g[G_BOX_IMAGE_BYTES] > held)
+            held = r->rows[i].g[G_BOX_IMAGE_BYTES];
+    }
+    if (r->n_rows)
+        span = r->rows[r->n_rows - 1].t_s;
+    uint64_t carousel = st->carousel_Bps ? st->carousel_Bps : st->channel_Bps;
+    uint64_t blocks =
+        st->block_bytes ? (st->image_bytes + st->block_bytes - 1) / st->block_bytes : 0;
+
+    json_t *o = json_object();
+    json_object_set_new(o, "method", json_string(settop_method_name(st->method)));
+    json_object_set_new(o, "boxes", json_integer(boxes));
+    json_object_set_new(o, "image_bytes", json_integer((json_int_t)st->image_bytes));
+    json_object_set_new(o, "block_bytes", json_integer(st->block_bytes));
+    json_object_set_new(o, "blocks", json_integer((json_int_t)blocks));
+    json_object_set_new(o, "channel_mbps", json_real((double)st->channel_Bps * 8 / 1e6));
+    json_object_set_new(o, "carousel_mbps", json_real((double)carousel * 8 / 1e6));
+    json_object_set_new(o, "downstream_loss", json_real(st->downstream_loss));
+
+    json_t *img = json_object();
+    json_object_set_new(img, "t50", image_quantile(&f->image_us, boxes, 0.50));
+    json_object_set_new(img, "t95", image_quantile(&f->image_us, boxes, 0.95));
+    json_object_set_new(img, "t99", image_quantile(&f->image_us, boxes, 0.99));
+    json_object_set_new(img, "n", json_integer((json_int_t)f->image_us.count));
+    json_object_set_new(o, "image_s", img);
+    json_t *onl = json_object();
+    json_object_set_new(onl, "t50", t_quantile(on, n_on, boxes, 0.50, storm));
+    json_object_set_new(onl, "t95", t_quantile(on, n_on, boxes, 0.95, storm));
+    json_object_set_new(onl, "t99", t_quantile(on, n_on, boxes, 0.99, storm));
+    json_object_set_new(o, "online_s", onl);
+
+    json_object_set_new(o, "egress_bytes", json_integer((json_int_t)tot[C_HE_EGRESS_BYTES]));
+    json_object_set_new(o, "egress_peak_mbps", json_real(peak));
+    json_object_set_new(o, "egress_mean_mbps",
+                        json_real(mbit_per_s((double)tot[C_HE_EGRESS_BYTES], span)));
+    json_object_set_new(o, "datagrams", json_integer((json_int_t)tot[C_HE_DATAGRAMS]));
+    json_object_set_new(o, "cycles_sent", json_integer((json_int_t)tot[C_HE_CYCLES]));
+    json_object_set_new(o, "retransmits", json_integer((json_int_t)tot[C_HE_RETRANSMITS]));
+    if (st->method != SETTOP_UNICAST)
+        json_object_set_new(o, "cycles_per_box", cycles_json(&f->img_cycles_pct));
+    if (st->method == SETTOP_FOUNTAIN)
+        json_object_set_new(o, "fountain", fountain_json(&f->fec_overhead, tot));
+
+    /* Never a verification that did not happen: the counted boxes
+     * completed by counting blocks or symbols (settop.verify < 1). */
+    uint64_t ok = tot[C_IMG_OK], verified = tot[C_IMG_VERIFIED];
+    json_object_set_new(o, "verify_share", json_real(st->verify));
+    json_object_set_new(o, "boxes_verified", json_integer((json_int_t)verified));
+    json_object_set_new(o, "boxes_counted",
+                        json_integer((json_int_t)(ok > verified ? ok - verified : 0)));
+    json_object_set_new(o, "box_image_bytes_peak", json_integer(held));
+
+    json_t *reg = json_object();
+    json_object_set_new(reg, "served", json_integer((json_int_t)tot[C_HE_REG_SERVED]));
+    json_object_set_new(reg, "refused", json_integer((json_int_t)tot[C_HE_REG_REFUSED]));
+    json_object_set_new(reg, "wasted", json_integer((json_int_t)tot[C_HE_REG_WASTED]));
+    json_object_set_new(reg, "busy_answers", json_integer((json_int_t)tot[C_REG_BUSY]));
+    json_object_set_new(o, "registration", reg);
+    json_t *blk = json_object();
+    json_object_set_new(blk, "delivered", json_integer((json_int_t)tot[C_IMG_DELIVERED]));
+    json_object_set_new(blk, "lost", json_integer((json_int_t)tot[C_IMG_LOST]));
+    json_object_set_new(blk, "dup", json_integer((json_int_t)tot[C_IMG_DUP]));
+    json_object_set_new(blk, "bad", json_integer((json_int_t)tot[C_IMG_BAD]));
+    json_object_set_new(blk, "corrupt", json_integer((json_int_t)tot[C_IMG_CORRUPT]));
+    json_object_set_new(o, "img", blk);
     return o;
 }
 
@@ -580,7 +737,9 @@ json_t *summary_build(const struct run_record *r, const struct run_final *f,
         json_object_set_new(sum, "lookup_found_share",
                             ended ? json_real((double)tot[C_REQ_OK] / (double)ended) : json_null());
     }
-    verdict_json(sum, v, s->architecture == ARCH_DHT);
+    if (s->architecture == ARCH_SETTOP)
+        json_object_set_new(sum, "settop", settop_json(r, f, tot, on, n_on, storm));
+    verdict_json(sum, v, s->architecture);
     json_object_set_new(sum, "figures", figures_json(tf));
     json_object_set_new(sum, "fidelity", fj);
     free(on);
@@ -606,14 +765,26 @@ json_t *summary_build_rows(const struct run_record *r)
     json_object_del(sum, "ever_online");
     json_object_del(sum, "login_attempts_per_node_max");
     json_object_set_new(json_object_get(sum, "fidelity"), "client_handshake_cpu_us", json_null());
+    json_t *st = json_object_get(sum, "settop");
+    if (st) { /* the whole-run histograms and first-online times come at the end */
+        json_object_del(json_object_get(st, "image_s"), "n"); /* its times are null */
+        if (json_object_get(st, "cycles_per_box"))
+            json_object_set_new(st, "cycles_per_box", json_null());
+        json_t *fo = json_object_get(st, "fountain");
+        if (fo) {
+            json_object_set_new(fo, "overhead_mean", json_null());
+            json_object_set_new(fo, "overhead_p95", json_null());
+            json_object_set_new(fo, "overhead_max", json_null());
+        }
+    }
     json_object_set_new(sum, "rows_only", json_true());
     return sum;
 }
 
-static json_t *hist_json(const struct hist *h)
+static json_t *hist_json_unit(const struct hist *h, const char *unit)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "unit", json_string("us"));
+    json_object_set_new(o, "unit", json_string(unit));
     json_object_set_new(o, "count", json_integer((json_int_t)h->count));
     json_object_set_new(o, "mean", json_real(hist_mean(h)));
     json_object_set_new(o, "p50", json_integer((json_int_t)hist_quantile(h, 0.50)));
@@ -627,6 +798,11 @@ static json_t *hist_json(const struct hist *h)
                 b, json_pack("[I,I]", (json_int_t)hist_bucket_upper(i), (json_int_t)h->buckets[i]));
     json_object_set_new(o, "buckets", b); /* [upper bound, count], non-empty only */
     return o;
+}
+
+static json_t *hist_json(const struct hist *h)
+{
+    return hist_json_unit(h, "us");
 }
 
 json_t *summary_histograms(const struct run_record *r, const struct run_final *f)
@@ -649,6 +825,13 @@ json_t *summary_histograms(const struct run_record *r, const struct run_final *f
     json_object_set_new(hj, "service_emulator", hist_json(&f->svc_emu_us));
     if (r->scn->architecture == ARCH_DHT)
         json_object_set_new(hj, "lookup_hops", hist_json(&f->dht_hops));
+    if (r->scn->architecture == ARCH_SETTOP) {
+        json_object_set_new(hj, "image", hist_json(&f->image_us));
+        json_object_set_new(hj, "image_cycles", hist_json_unit(&f->img_cycles_pct, "cycle/100"));
+        json_object_set_new(hj, "fec_overhead", hist_json_unit(&f->fec_overhead, "symbols"));
+        json_object_set_new(hj, "headend_reg_queue", hist_json(&f->he_reg_queue_us));
+        json_object_set_new(hj, "headend_reg_service", hist_json(&f->he_reg_service_us));
+    }
     int64_t *on = malloc(sizeof *on * (f->n_peers ? f->n_peers : 1));
     uint32_t n_on = sorted_online(f, on);
     int64_t storm = storm_start(r->scn);

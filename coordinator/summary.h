@@ -50,7 +50,10 @@ struct run_final {
         lag_us;
     struct hist login_emu_us, register_emu_us, req_us, req_emu_us, start_late_us, ls_emu_us,
         svc_emu_us;
-    struct hist dht_hops;     /* dht: hops of each answered user lookup */
+    struct hist dht_hops; /* dht: hops of each answered user lookup */
+    /* settop (common/metrics.h): per image a box completed, per real
+     * fountain decode, per registration that got a worker */
+    struct hist image_us, img_cycles_pct, fec_overhead, he_reg_queue_us, he_reg_service_us;
     int64_t client_hs_cpu_ns; /* the largest over the ranks */
 };
 
@@ -132,6 +135,7 @@ struct verdict {
     bool metastable_known; /* enough rows after the trigger to judge */
     bool metastable;
     struct server_load ls, svc, boot;     /* boot: dht's bootstrap nodes */
+    struct server_load he;                /* settop: the head-end's registration */
     double amp_overall, amp_peak;         /* login attempts per successful login */
     double req_amp_overall, req_amp_peak; /* requests sent per success */
 };

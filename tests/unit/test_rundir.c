@@ -2,6 +2,7 @@
  * the files it starts with. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "common/scenario.h"
 #include "coordinator/rundir.h"
 
 static void default_dir_is_under_runs_with_time_and_name(void **state)
@@ -67,6 +69,67 @@ static void open_makes_parents_and_starts_the_csv_files(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* The last line of a small file. */
+static const char *last_line(const char *path)
+{
+    char *text = slurp(path);
+    assert_non_null(text);
+    size_t n = strlen(text);
+    assert_true(n > 0 && text[n - 1] == '\n');
+    text[n - 1] = '\0';
+    char *nl = strrchr(text, '\n');
+    return nl ? nl + 1 : text;
+}
+
+static bool ends_with(const char *s, const char *tail)
+{
+    size_t a = strlen(s), b = strlen(tail);
+    return a >= b && !strcmp(s + a - b, tail);
+}
+
+static void the_settop_columns_close_every_row(void **state)
+{
+    static struct scenario scn;
+    static struct ts_row row;
+    char tmpl[] = "/tmp/test_rundir.XXXXXX";
+    assert_non_null(mkdtemp(tmpl));
+    char path[320], err[256];
+    snprintf(path, sizeof path, "%s/timeseries.csv", tmpl);
+
+    /* a supernode run: zeros, after server_load */
+    struct rundir *rd = rundir_open(tmpl, NULL, err, sizeof err);
+    assert_non_null(rd);
+    assert_true(ends_with(last_line(path), ",server_load,egress_mbps,image_p50_ms,image_p99_ms"));
+    row.t_s = 1;
+    rundir_append_row(rd, &row);
+    assert_true(ends_with(last_line(path), ",0.000,0.000,0.000"));
+    rundir_close(rd);
+
+    /* a dht run: after the dht columns */
+    scenario_defaults(&scn);
+    scn.architecture = ARCH_DHT;
+    rd = rundir_open(tmpl, &scn, err, sizeof err);
+    assert_non_null(rd);
+    assert_true(
+        ends_with(last_line(path), ",dht_dead_share,egress_mbps,image_p50_ms,image_p99_ms"));
+    rundir_close(rd);
+
+    /* a settop run: the values */
+    scn.architecture = ARCH_SETTOP;
+    rd = rundir_open(tmpl, &scn, err, sizeof err);
+    assert_non_null(rd);
+    row.egress_mbps = 38.1;
+    row.image_p50_ms = 851.968;
+    row.image_p99_ms = 2293.76;
+    rundir_append_row(rd, &row);
+    assert_true(ends_with(last_line(path), ",38.100,851.968,2293.760"));
+    rundir_close(rd);
+
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpl);
+    assert_int_equal(system(cmd), 0);
+}
+
 static void open_fails_with_a_message(void **state)
 {
     char err[256] = "";
@@ -79,6 +142,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(default_dir_is_under_runs_with_time_and_name),
         cmocka_unit_test(open_makes_parents_and_starts_the_csv_files),
+        cmocka_unit_test(the_settop_columns_close_every_row),
         cmocka_unit_test(open_fails_with_a_message),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,7 +7,11 @@
 
 #include <cmocka.h>
 
+#include <math.h>
+#include <stdio.h>
+
 #include "common/clock.h"
+#include "coordinator/cap_timeline.h"
 #include "coordinator/summary.h"
 
 #define ROWS 30
@@ -317,6 +321,313 @@ static void amplification_counts_attempts_per_success(void **state)
     assert_true(v.amp_peak == 50.0);
 }
 
+/* ---- settop ---- */
+
+static struct rank_info settop_ranks[3];
+static int64_t box_online[4];
+static uint32_t box_attempts[4];
+static struct run_final box_final;
+
+/* 4 boxes of a 256 KiB image in 1 KiB blocks on a 38 Mbit/s channel, booted
+ * at 2 s; a quarter of them verify. The head-end's 60 rows of 1 s: egress
+ * from 2.5 to 6 Mbit/s, a power cut's worth of counters in the first rows. */
+static struct run_record settop_run(enum scn_settop_method method)
+{
+    struct run_record r = quiet_run();
+    scn.architecture = ARCH_SETTOP;
+    scn.nodes.peers = 4;
+    scn.nodes.login_servers = 0;
+    scn.events[0].at_ns = 2 * NS_PER_S;
+    scn.settop.method = method;
+    scn.settop.image_bytes = 256 * 1024;
+    scn.settop.block_bytes = 1000; /* K = 263: the last block is short */
+    scn.settop.channel_Bps = 4750000;
+    scn.settop.carousel_Bps = 4750000;
+    scn.settop.downstream_loss = 0.05;
+    scn.settop.verify = 0.25;
+    rows[0].egress_mbps = 6.0;
+    rows[1].egress_mbps = 2.5;
+    rows[0].d[C_HE_EGRESS_BYTES] = 750000;
+    rows[1].d[C_HE_EGRESS_BYTES] = 312500;
+    rows[0].d[C_HE_DATAGRAMS] = 1500;
+    rows[0].d[C_HE_CYCLES] = 2;
+    rows[1].d[C_HE_CYCLES] = 1;
+    rows[0].d[C_IMG_OK] = 3;
+    rows[1].d[C_IMG_OK] = 1;
+    rows[1].d[C_IMG_VERIFIED] = 1;
+    rows[0].d[C_IMG_DELIVERED] = 1000;
+    rows[0].d[C_IMG_LOST] = 52;
+    rows[1].d[C_IMG_DUP] = 7;
+    rows[0].d[C_HE_REG_SERVED] = 4;
+    rows[0].d[C_HE_REG_REFUSED] = 2;
+    rows[0].d[C_REG_BUSY] = 2;
+    rows[0].g[G_BOX_IMAGE_BYTES] = 1000;
+    rows[1].g[G_BOX_IMAGE_BYTES] = 263000;
+    rows[ROWS - 1].g[G_ONLINE] = 4;
+
+    memset(&box_final, 0, sizeof box_final);
+    int64_t on[4] = {3 * NS_PER_S, 4 * NS_PER_S, 4 * NS_PER_S + NS_PER_S / 2, 5 * NS_PER_S};
+    memcpy(box_online, on, sizeof on);
+    box_final = (struct run_final){.ranks = settop_ranks,
+                                   .first_online_ns = box_online,
+                                   .attempts = box_attempts,
+                                   .n_peers = 4};
+    /* images after 0.5, 1, 1, 2 s; 1.0, 1.25, 1.5 and 3 cycles heard */
+    uint64_t took[4] = {500000, 1000000, 1000000, 2000000}, pct[4] = {100, 125, 150, 300};
+    for (int i = 0; i < 4; i++) {
+        hist_add(&box_final.image_us, took[i]);
+        hist_add(&box_final.img_cycles_pct, pct[i]);
+    }
+    return r;
+}
+
+static json_t *settop_summary(struct run_record *r)
+{
+    struct fidelity fid;
+    fidelity_assess(r, 1.0, &fid);
+    struct verdict v;
+    verdicts_assess(r, &v);
+    struct timing_figures tf;
+    figures_assess(r, &box_final, &v, &tf);
+    return summary_build(r, &box_final, &fid, &v, &tf);
+}
+
+static double real_at(json_t *o, const char *path)
+{
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *k = strtok(buf, "."), *next; k; k = next) {
+        next = strtok(NULL, ".");
+        o = json_object_get(o, k);
+        assert_non_null(o);
+    }
+    assert_true(json_is_number(o));
+    return json_number_value(o);
+}
+
+static void a_settop_run_has_the_settop_object(void **state)
+{
+    struct run_record r = settop_run(SETTOP_CAROUSEL);
+    json_t *sum = settop_summary(&r);
+    json_t *st = json_object_get(sum, "settop");
+    assert_non_null(st);
+    assert_string_equal(json_string_value(json_object_get(st, "method")), "carousel");
+    assert_true(real_at(st, "boxes") == 4);
+    assert_true(real_at(st, "image_bytes") == 262144);
+    assert_true(real_at(st, "block_bytes") == 1000);
+    assert_true(real_at(st, "blocks") == 263);
+    assert_true(real_at(st, "channel_mbps") == 38.0);
+    assert_true(real_at(st, "carousel_mbps") == 38.0);
+    assert_true(real_at(st, "downstream_loss") == 0.05);
+    /* the 2nd of 4 images, 1 s (its bucket's upper bound, as histograms
+     * give); the 4th for t95 and t99, 2 s (the max) */
+    assert_true(real_at(st, "image_s.t50") == hist_bucket_upper(hist_bucket_of(1000000)) / 1e6);
+    assert_true(real_at(st, "image_s.t95") == 2.0);
+    assert_true(real_at(st, "image_s.n") == 4);
+    /* online: from the first boot (2 s), exactly as t50_s..t99_s */
+    assert_true(real_at(st, "online_s.t50") == 2.0);
+    assert_true(real_at(st, "online_s.t99") == 3.0);
+    assert_true(real_at(st, "online_s.t50") == real_at(sum, "t50_s"));
+    assert_true(real_at(st, "egress_bytes") == 1062500);
+    assert_true(real_at(st, "egress_peak_mbps") == 6.0);
+    /* 1,062,500 bytes over the rows' 30 s */
+    assert_true(fabs(real_at(st, "egress_mean_mbps") - 1062500 * 8 / 30.0 / 1e6) < 1e-9);
+    assert_true(real_at(st, "datagrams") == 1500);
+    assert_true(real_at(st, "cycles_sent") == 3);
+    assert_true(real_at(st, "retransmits") == 0);
+    assert_true(real_at(st, "cycles_per_box.mean") == (1.0 + 1.25 + 1.5 + 3) / 4);
+    assert_true(real_at(st, "cycles_per_box.max") == 3.0);
+    assert_true(real_at(st, "cycles_per_box.p50") >= 1.25 &&
+                real_at(st, "cycles_per_box.p50") < 1.5);
+    assert_null(json_object_get(st, "fountain")); /* fountain only */
+    assert_true(real_at(st, "verify_share") == 0.25);
+    assert_true(real_at(st, "boxes_verified") == 1);
+    assert_true(real_at(st, "boxes_counted") == 3); /* never claimed as verified */
+    assert_true(real_at(st, "box_image_bytes_peak") == 263000);
+    assert_true(real_at(st, "registration.served") == 4);
+    assert_true(real_at(st, "registration.refused") == 2);
+    assert_true(real_at(st, "registration.wasted") == 0);
+    assert_true(real_at(st, "registration.busy_answers") == 2);
+    assert_true(real_at(st, "img.delivered") == 1000);
+    assert_true(real_at(st, "img.lost") == 52);
+    assert_true(real_at(st, "img.dup") == 7);
+    assert_true(real_at(st, "img.bad") == 0);
+    assert_true(real_at(st, "img.corrupt") == 0);
+    /* the counters' totals are in the summary as in every run */
+    assert_true(real_at(sum, "he_egress_bytes") == 1062500);
+    json_decref(sum);
+}
+
+static void image_times_count_every_box(void **state)
+{
+    /* two of four boxes got the image: t50 is the 2nd, t95 never */
+    struct run_record r = settop_run(SETTOP_CAROUSEL);
+    hist_reset(&box_final.image_us);
+    hist_add(&box_final.image_us, 700000);
+    hist_add(&box_final.image_us, 900000);
+    json_t *sum = settop_summary(&r);
+    json_t *img = json_object_get(json_object_get(sum, "settop"), "image_s");
+    assert_true(json_real_value(json_object_get(img, "t50")) == 0.9);
+    assert_true(json_is_null(json_object_get(img, "t95")));
+    assert_true(json_is_null(json_object_get(img, "t99")));
+    assert_int_equal(json_integer_value(json_object_get(img, "n")), 2);
+    json_decref(sum);
+}
+
+static void a_fountain_run_reports_its_real_decodes_only(void **state)
+{
+    struct run_record r = settop_run(SETTOP_FOUNTAIN);
+    json_t *sum = settop_summary(&r);
+    json_t *fo = json_object_get(json_object_get(sum, "settop"), "fountain");
+    assert_non_null(fo);
+    /* every box counted symbols: no decode, no overhead */
+    assert_true(real_at(fo, "decodes") == 0);
+    assert_true(json_is_null(json_object_get(fo, "overhead_mean")));
+    assert_true(json_is_null(json_object_get(fo, "overhead_max")));
+    json_decref(sum);
+
+    rows[1].d[C_FEC_DECODES] = 3;
+    rows[1].d[C_FEC_DECODE_FAILED] = 1;
+    hist_add(&box_final.fec_overhead, 2);
+    hist_add(&box_final.fec_overhead, 2);
+    hist_add(&box_final.fec_overhead, 5);
+    sum = settop_summary(&r);
+    fo = json_object_get(json_object_get(sum, "settop"), "fountain");
+    assert_true(real_at(fo, "decodes") == 3);
+    assert_true(real_at(fo, "decode_failed") == 1);
+    assert_true(real_at(fo, "overhead_mean") == 3.0);
+    assert_true(real_at(fo, "overhead_p95") == 5);
+    assert_true(real_at(fo, "overhead_max") == 5);
+    assert_non_null(json_object_get(json_object_get(sum, "settop"), "cycles_per_box"));
+    json_decref(sum);
+}
+
+static void a_unicast_run_has_no_cycles(void **state)
+{
+    struct run_record r = settop_run(SETTOP_UNICAST);
+    rows[3].d[C_HE_RETRANSMITS] = 9;
+    json_t *sum = settop_summary(&r);
+    json_t *st = json_object_get(sum, "settop");
+    assert_null(json_object_get(st, "cycles_per_box"));
+    assert_null(json_object_get(st, "fountain"));
+    assert_string_equal(json_string_value(json_object_get(st, "method")), "unicast");
+    assert_true(real_at(st, "retransmits") == 9);
+    json_decref(sum);
+}
+
+static void other_architectures_have_no_settop_object(void **state)
+{
+    struct run_record r = settop_run(SETTOP_CAROUSEL);
+    scn.architecture = ARCH_SUPERNODE;
+    json_t *sum = settop_summary(&r);
+    assert_null(json_object_get(sum, "settop"));
+    json_t *hj = summary_histograms(&r, &box_final);
+    assert_null(json_object_get(hj, "image"));
+    json_decref(hj);
+    json_decref(sum);
+}
+
+static void settop_histograms_are_written(void **state)
+{
+    struct run_record r = settop_run(SETTOP_FOUNTAIN);
+    hist_add(&box_final.he_reg_queue_us, 1500);
+    json_t *hj = summary_histograms(&r, &box_final);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(hj, "image"), "count")), 4);
+    json_t *cy = json_object_get(hj, "image_cycles");
+    assert_int_equal(json_integer_value(json_object_get(cy, "max")), 300);
+    assert_string_equal(json_string_value(json_object_get(cy, "unit")), "cycle/100");
+    assert_non_null(json_object_get(hj, "fec_overhead"));
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(hj, "headend_reg_queue"), "count")), 1);
+    assert_non_null(json_object_get(hj, "headend_reg_service"));
+    json_decref(hj);
+}
+
+static void a_rows_only_settop_summary_leaves_the_per_box_figures_unknown(void **state)
+{
+    struct run_record r = settop_run(SETTOP_FOUNTAIN);
+    json_t *sum = summary_build_rows(&r);
+    json_t *st = json_object_get(sum, "settop");
+    assert_non_null(st);
+    json_t *img = json_object_get(st, "image_s"), *onl = json_object_get(st, "online_s");
+    assert_true(json_is_null(json_object_get(img, "t50")));
+    assert_true(json_is_null(json_object_get(img, "t99")));
+    assert_null(json_object_get(img, "n")); /* not known, rather than 0 */
+    assert_true(json_is_null(json_object_get(onl, "t50")));
+    assert_true(json_is_null(json_object_get(onl, "t99")));
+    assert_true(json_is_null(json_object_get(st, "cycles_per_box")));
+    assert_true(json_is_null(json_object_get(json_object_get(st, "fountain"), "overhead_mean")));
+    /* what the rows give is there */
+    assert_true(real_at(st, "egress_bytes") == 1062500);
+    assert_true(real_at(st, "boxes_counted") == 3);
+    json_decref(sum);
+}
+
+/* A reboot at 10 s over 2 s; the head-end: 1 worker of 20 ms = 50/s. */
+static struct run_record settop_trigger_run(void)
+{
+    struct run_record r = settop_run(SETTOP_CAROUSEL);
+    scn.events[1].over_ns = 2 * NS_PER_S;
+    scn.settop.headend.cap.workers = 1;
+    scn.settop.headend.cap.service_time = (struct dist){DIST_CONST, 20e6, 0};
+    sched[0] = 0;
+    sched[1] = 10 * NS_PER_S;
+    r.sched_at = sched;
+    for (int i = 0; i < ROWS; i++) {
+        rows[i].g[G_ONLINE] = 1000;
+        rows[i].g[G_HE_UP] = 1;
+    }
+    return r;
+}
+
+static void boxes_retrying_registration_without_service_is_metastable(void **state)
+{
+    struct run_record r = settop_trigger_run();
+    for (int i = 12; i < ROWS; i++) {
+        rows[i].d[C_REG_ATTEMPTS] = 120; /* over 50/s */
+        rows[i].d[C_REG_OK] = 5;
+        rows[i].g[G_ONLINE] = 200;
+    }
+    struct verdict v;
+    verdicts_assess(&r, &v);
+    assert_true(v.metastable_known);
+    assert_true(v.he.capacity_rps == 50.0);
+    assert_true(v.he.metastable);
+    assert_true(v.metastable);
+    assert_false(v.ls.known); /* no login under settop */
+    struct timing_figures tf;
+    struct fidelity fid;
+    fidelity_assess(&r, 1.0, &fid);
+    figures_assess(&r, &box_final, &v, &tf);
+    json_t *sum = summary_build(&r, &box_final, &fid, &v, &tf);
+    json_t *m = json_object_get(sum, "metastable_detail");
+    assert_true(json_is_true(json_object_get(json_object_get(m, "headend"), "metastable")));
+    assert_true(json_is_null(json_object_get(m, "login_server")));
+    assert_null(json_object_get(m, "dht_bootstrap"));
+    assert_true(json_is_true(json_object_get(sum, "metastable")));
+    json_decref(sum);
+    /* run.json's capacity has the head-end's line the verdict used */
+    json_t *cap = cap_timeline_json(&scn, sched);
+    json_t *he = json_array_get(json_object_get(cap, "headend"), 0);
+    assert_true(json_real_value(json_object_get(he, "per_server_rps")) == 50.0);
+    assert_int_equal(json_integer_value(json_object_get(he, "servers")), 1);
+    json_decref(cap);
+}
+
+static void boxes_served_at_capacity_are_not_metastable(void **state)
+{
+    struct run_record r = settop_trigger_run();
+    for (int i = 12; i < ROWS; i++) {
+        rows[i].d[C_REG_ATTEMPTS] = 60;
+        rows[i].d[C_REG_OK] = 48; /* the head-end busy, but serving */
+    }
+    struct verdict v;
+    verdicts_assess(&r, &v);
+    assert_true(v.he.known);
+    assert_false(v.he.metastable);
+    assert_false(v.metastable);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -339,6 +650,15 @@ int main(void)
         cmocka_unit_test(overload_that_fades_is_not_metastable),
         cmocka_unit_test(high_goodput_at_capacity_is_not_metastable),
         cmocka_unit_test(amplification_counts_attempts_per_success),
+        cmocka_unit_test(a_settop_run_has_the_settop_object),
+        cmocka_unit_test(image_times_count_every_box),
+        cmocka_unit_test(a_fountain_run_reports_its_real_decodes_only),
+        cmocka_unit_test(a_unicast_run_has_no_cycles),
+        cmocka_unit_test(other_architectures_have_no_settop_object),
+        cmocka_unit_test(settop_histograms_are_written),
+        cmocka_unit_test(a_rows_only_settop_summary_leaves_the_per_box_figures_unknown),
+        cmocka_unit_test(boxes_retrying_registration_without_service_is_metastable),
+        cmocka_unit_test(boxes_served_at_capacity_are_not_metastable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
