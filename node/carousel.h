@@ -17,10 +17,13 @@
 
 #define CAROUSEL_ESI_MOD (1u << 24)
 
-/* What slot `slot` carries: a block index (carousel) or an ESI (fountain). */
+/* What slot `slot` carries: a block index (carousel) or an ESI (fountain);
+ * 0 for a carousel of no blocks. */
 static inline uint32_t carousel_index(uint64_t slot, uint32_t k, bool fountain)
 {
-    return fountain ? (uint32_t)(slot % CAROUSEL_ESI_MOD) : (uint32_t)(slot % k);
+    if (fountain)
+        return (uint32_t)(slot % CAROUSEL_ESI_MOD);
+    return k ? (uint32_t)(slot % k) : 0;
 }
 
 /* The channel bytes of one slot: the largest IMG_BLOCK payload that carries
@@ -31,14 +34,17 @@ static inline uint32_t carousel_slot_bytes(uint32_t block)
     return block + 16;
 }
 
-/* Slots due by elapsed_ns on a channel of bytes_per_s, slot_bytes each. */
+/* Slots due by elapsed_ns on a channel of bytes_per_s, slot_bytes each (0
+ * for elapsed_ns <= 0 or slot_bytes 0). */
 uint64_t carousel_slots_due(int64_t elapsed_ns, uint64_t bytes_per_s, uint32_t slot_bytes);
 
-/* How long one cycle (K slots) takes, in ns. */
+/* How long one cycle (K slots) takes, in ns, rounded up; INT64_MAX when
+ * bytes_per_s is 0. */
 int64_t carousel_cycle_ns(uint32_t k, uint64_t bytes_per_s, uint32_t slot_bytes);
 
 /* Cycles a box heard between two run times, in hundredths (for the
- * img_cycles_pct histogram): elapsed / cycle, rounded up. */
+ * img_cycles_pct histogram): elapsed / cycle, rounded up; 0 when to_ns <=
+ * from_ns or cycle_ns <= 0. */
 uint64_t carousel_cycles_pct(int64_t from_ns, int64_t to_ns, int64_t cycle_ns);
 
 #endif

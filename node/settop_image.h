@@ -40,7 +40,8 @@ struct settop_image {
  * 0). */
 int settop_image_make(struct settop_image *img, uint64_t seed, uint64_t size, uint32_t block);
 void settop_image_free(struct settop_image *img);
-/* The description only (the bytes are made, hashed and freed). */
+/* The description only: the bytes are made and hashed a chunk at a time,
+ * never all held. Returns 0 or -1, as settop_image_make. */
 int settop_image_describe(struct settop_image_desc *d, uint64_t seed, uint64_t size,
                           uint32_t block);
 
@@ -52,7 +53,7 @@ static inline const uint8_t *settop_block_bytes(const struct settop_image *img, 
     return img->bytes + (uint64_t)i * img->d.block;
 }
 
-/* Whether buf (d->size bytes) hashes to the image's SHA-256. */
+/* Whether buf (d->size bytes) hashes to the image's SHA-256; false for NULL. */
 bool settop_image_verify(const struct settop_image_desc *d, const uint8_t *buf);
 
 /* Which blocks a box has: one bit per block. */
@@ -73,7 +74,7 @@ static inline bool block_map_full(const struct block_map *m)
 {
     return m->have == m->n;
 }
-size_t block_map_bytes(uint32_t n); /* memory of a map of n blocks */
+size_t block_map_bytes(uint32_t n); /* memory of a map of n blocks (its bits) */
 
 /* Why a block was refused (counted img_bad by the caller). */
 enum stitch_result {
