@@ -31,6 +31,7 @@ struct settop_box {
     bool listening;           /* on the rank's receiver */
     uint32_t rx_slot;         /* its place there */
     int64_t listen_ns;        /* run time it started listening (cycles heard) */
+    int64_t fetch_ns;         /* run time of its first fetch since power-on; -1 none yet */
     int64_t held;             /* bytes counted in box_image_bytes */
     struct block_map map;     /* carousel: blocks it has */
     uint8_t *buf;             /* carousel, verifying: the image being stitched */

@@ -32,7 +32,8 @@ DEFAULT_STATE = os.path.join(REPO, "cloud", "state")
 # user-data schema check), plus what the setup script itself uses.
 PACKAGES = ["build-essential", "cmake", "pkg-config", "git", "openmpi-bin", "libopenmpi-dev",
             "libevent-dev", "libmsgpack-dev", "libssl-dev", "openssl", "libyaml-dev",
-            "libjansson-dev", "libcmocka-dev", "python3", "python3-msgpack", "openssh-client",
+            "libjansson-dev", "libcmocka-dev", "liblcrq-dev", "python3", "python3-msgpack",
+            "openssh-client",
             "iproute2", "ca-certificates", "curl"]
 # Debian publishes its official AMIs (owner 136693071363) under these public
 # SSM parameters; {arch} is amd64 or arm64.
