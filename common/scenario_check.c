@@ -9,6 +9,7 @@
 #include "scenario_internal.h"
 
 #include "scenario_values.h"
+#include "units.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -30,12 +31,14 @@ static const char *server_roles(const struct scenario *s)
         return "login_server, service, front_door or presence";
     case ARCH_DHT:
         return s->dht.login ? "login_server or dht_bootstrap" : "dht_bootstrap";
+    case ARCH_SETTOP:
+        return "headend";
     default:
         return "login_server, service or supernode";
     }
 }
 
-static const char *const arch_names_of[] = {"supernode", "central", "dht"};
+static const char *const arch_names_of[] = {"supernode", "central", "dht", "settop"};
 
 /* The architecture a role belongs to, or -1 for roles of several. */
 static int role_arch(enum role r)
@@ -48,6 +51,8 @@ static int role_arch(enum role r)
         return ARCH_CENTRAL;
     case ROLE_DHT_BOOTSTRAP:
         return ARCH_DHT;
+    case ROLE_HEADEND:
+        return ARCH_SETTOP;
     default:
         return -1;
     }
@@ -110,10 +115,9 @@ static int check_event_target(struct scn_ctx *c, struct scn_event *e, const stru
         return scn_fail(c, role, "%s.%s.role: %s is only used with architecture: %s", ipath, kind,
                         role_names[e->role], arch_names_of[owner]);
     if (e->role == ROLE_LOGIN_SERVER && !scn_uses_login((const char *)s))
-        return scn_fail(c, role,
-                        "%s.%s.role: login_server, but dht.login is false (no login "
-                        "servers)",
-                        ipath, kind);
+        return scn_fail(c, role, "%s.%s.role: login_server, but %s (no login servers)", ipath, kind,
+                        s->architecture == ARCH_SETTOP ? "architecture is settop"
+                                                       : "dht.login is false");
     return 0;
 }
 
@@ -185,12 +189,11 @@ int scn_check_event(struct scn_ctx *c, const struct tnode *it, struct scn_event 
         break;
     case EV_OUTAGE:
         if (e->role != ROLE_LOGIN_SERVER && e->role != ROLE_SERVICE && e->role != ROLE_FRONT_DOOR &&
-            e->role != ROLE_PRESENCE && e->role != ROLE_DHT_BOOTSTRAP && e->role != ROLE_COUNT)
+            e->role != ROLE_PRESENCE && e->role != ROLE_DHT_BOOTSTRAP && e->role != ROLE_HEADEND &&
+            e->role != ROLE_COUNT)
             return scn_fail(c, role ? role : act, "%s.outage.role: must be %s, got %s", ipath,
-                            s->architecture == ARCH_CENTRAL
-                                ? "login_server, service, front_door or presence"
-                            : s->architecture == ARCH_DHT ? server_roles(s)
-                                                          : "login_server or service",
+                            s->architecture == ARCH_SUPERNODE ? "login_server or service"
+                                                              : server_roles(s),
                             role_names[e->role]);
         break;
     case EV_STALL:
@@ -348,6 +351,8 @@ static uint64_t total_nodes(const struct scenario *s)
             total += 1 + (uint64_t)s->central.dc[i].max_servers;
     if (s->architecture == ARCH_DHT)
         total += s->dht.bootstrap.nodes;
+    if (s->architecture == ARCH_SETTOP)
+        total += 1; /* the head-end */
     return total;
 }
 
@@ -484,6 +489,8 @@ static int check_arch_keys(struct scn_ctx *c)
         {{"network", "impair", "presence"}, ARCH_CENTRAL},
         {{"dht", NULL, NULL}, ARCH_DHT},
         {{"network", "impair", "dht_bootstrap"}, ARCH_DHT},
+        {{"settop", NULL, NULL}, ARCH_SETTOP},
+        {{"network", "impair", "headend"}, ARCH_SETTOP},
     };
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         char key[64];
@@ -642,6 +649,103 @@ static int check_dht(struct scn_ctx *c)
     return check_capacity(c, OFF(dht.bootstrap.cap), "dht.bootstrap");
 }
 
+/* architecture: settop: the boxes (the peers) and one head-end, no other
+ * server and no login; the image's blocks, the channel's share and the
+ * head-end's ports and capacity. */
+static int check_settop(struct scn_ctx *c)
+{
+    struct scenario *s = c->s;
+    struct scn_settop *t = &s->settop;
+    const struct tnode *k;
+    char key[64], a[32], b[32];
+
+    s->nodes.supernodes = 0;
+    s->nodes.bootstrap = 0;
+    if (s->nodes.services > 0)
+        return scn_fail(c, first_of(c, OFF(nodes.services), OFF(nodes.services)),
+                        "nodes.services: must be 0 with architecture: settop (the boxes fetch "
+                        "their image from the head-end and register with it), got %u",
+                        s->nodes.services);
+    static const char *const login_keys[][3] = {
+        {"login_server", NULL, NULL},
+        {"nodes", "login_servers", NULL},
+        {"peer", "login", NULL},
+        {"network", "impair", "login_server"},
+    };
+    if ((k = first_set(c, login_keys, sizeof login_keys / sizeof login_keys[0], key, sizeof key)))
+        return scn_fail(c, k,
+                        "%s: not used with architecture: settop (no login: the boxes register "
+                        "with the head-end, see settop.headend.register); remove it",
+                        key);
+    s->nodes.login_servers = 0;
+    static const char *const service_keys[][3] = {
+        {"service", NULL, NULL},
+        {"network", "impair", "service"},
+        {"workload", "request", NULL},
+    };
+    if ((k = first_set(c, service_keys, sizeof service_keys / sizeof service_keys[0], key,
+                       sizeof key)))
+        return scn_fail(c, k,
+                        "%s: not used with architecture: settop (no service and no requests: "
+                        "an online box sends keepalives only); remove it",
+                        key);
+    if (s->workload.request_rate > 0) {
+        char r[64];
+        scnv_format_rate(s->workload.request_rate, r, sizeof r);
+        return scn_fail(c, first_of(c, OFF(workload.request_rate), OFF(workload.request_rate)),
+                        "workload.request_rate: must be 0/s with architecture: settop (an online "
+                        "box sends keepalives only), got %s",
+                        r);
+    }
+
+    const size_t o_size = OFF(settop.image_bytes), o_block = OFF(settop.block_bytes);
+    units_format_bytes(t->image_bytes, a, sizeof a);
+    if (t->block_bytes % 4 != 0)
+        return scn_fail(c, first_of(c, o_block, o_size),
+                        "settop.image.block: must be a multiple of 4 (RaptorQ's symbol "
+                        "alignment), got %u",
+                        t->block_bytes);
+    if (t->block_bytes > t->image_bytes)
+        return scn_fail(c, first_of(c, o_block, o_size),
+                        "settop.image.block: must be <= settop.image.size (%s), got %u", a,
+                        t->block_bytes);
+    uint64_t blocks = (t->image_bytes + t->block_bytes - 1) / t->block_bytes;
+    if (blocks > SCN_SETTOP_MAX_BLOCKS) {
+        /* the smallest block, a multiple of 4, that needs few enough */
+        uint64_t least = (t->image_bytes + SCN_SETTOP_MAX_BLOCKS - 1) / SCN_SETTOP_MAX_BLOCKS;
+        least = (least + 3) / 4 * 4;
+        return scn_fail(c, first_of(c, o_size, o_block),
+                        "settop.image.size: %s in blocks of %u bytes is %llu blocks, more than "
+                        "%u (RaptorQ's largest source block): raise settop.image.block to at "
+                        "least %llu or lower settop.image.size",
+                        a, t->block_bytes, (unsigned long long)blocks, SCN_SETTOP_MAX_BLOCKS,
+                        (unsigned long long)least);
+    }
+
+    const struct tnode *ncar = scn_seen_node(c, OFF(settop.carousel_Bps));
+    if (!ncar) {
+        t->carousel_Bps = t->channel_Bps;
+    } else if (t->carousel_Bps > t->channel_Bps) {
+        scnv_format_bandwidth(t->channel_Bps, a, sizeof a);
+        scnv_format_bandwidth(t->carousel_Bps, b, sizeof b);
+        return scn_fail(c, ncar,
+                        "settop.carousel.bitrate: must be <= settop.channel.bitrate (%s): the "
+                        "carousel is a share of the channel, got %s",
+                        a, b);
+    }
+
+    /* In host mode every node has its own port from network.port_base. */
+    const uint16_t ports[] = {t->carousel_port, t->headend.port};
+    const char *const port_keys[] = {"settop.carousel.port", "settop.headend.port"};
+    const size_t port_offs[] = {OFF(settop.carousel_port), OFF(settop.headend.port)};
+    if (s->network.mode == NET_LOOPBACK && distinct_ports(c, ports, port_keys, port_offs, 2) < 0)
+        return -1;
+
+    if (check_retry(c, OFF(settop.download), "settop.download") < 0)
+        return -1;
+    return check_capacity(c, OFF(settop.headend.cap), "settop.headend.register");
+}
+
 int scn_check_rules(struct scn_ctx *c)
 {
     struct scenario *s = c->s;
@@ -652,10 +756,12 @@ int scn_check_rules(struct scn_ctx *c)
         return -1;
     if (s->architecture == ARCH_DHT && check_dht(c) < 0)
         return -1;
+    if (s->architecture == ARCH_SETTOP && check_settop(c) < 0)
+        return -1;
 
     const struct tnode *bn = scn_seen_node(c, OFF(nodes.bootstrap));
     if (s->architecture != ARCH_SUPERNODE)
-        ; /* no supernodes (check_central, check_dht) */
+        ; /* no supernodes (check_central, check_dht, check_settop) */
     else if (!bn)
         s->nodes.bootstrap = s->nodes.supernodes < 4 ? s->nodes.supernodes : 4;
     else if (s->nodes.bootstrap > s->nodes.supernodes)

@@ -26,6 +26,10 @@
 #include <jansson.h>
 
 #define MAX_COUNT 10000000u /* each node count, and all injected supernodes together */
+/* RaptorQ's largest source block (RFC 6330, K'max): the most blocks a settop
+ * image may have, whatever the method, so that a preset can switch
+ * settop.method alone. */
+#define SCN_SETTOP_MAX_BLOCKS 56403u
 
 #define MS 1000000LL
 #define SEC 1000000000LL
@@ -67,6 +71,7 @@ enum ftype {
     F_DCNAME,        /* char[SCN_DC_NAME_MAX]: a data centre's name, [a-z0-9_-] */
     F_DATACENTERS,   /* central.datacenters: struct scn_datacenter[SCN_MAX_DCS] + uint32_t
                       * count at off_count */
+    F_BYTES,         /* uint64_t bytes in [min, max], written "256KiB" (units_parse_bytes) */
     F_TYPE_COUNT
 };
 
@@ -114,8 +119,15 @@ bool scn_cap_uses_max_wait(const char *base);
 bool scn_arch_supernode(const char *base);
 bool scn_arch_central(const char *base);
 bool scn_arch_dht(const char *base);
-bool scn_not_dht(const char *base);
-/* Whether the peers log in: always, except with architecture dht and dht.login false. */
+bool scn_arch_settop(const char *base);
+bool scn_not_settop(const char *base);
+/* Whether the peers keep a connection alive (workload.keepalive): not with dht. */
+bool scn_uses_keepalive(const char *base);
+/* Whether there may be central services (nodes.services, service): supernode
+ * and central only. */
+bool scn_uses_services(const char *base);
+/* Whether the peers log in: always, except with architecture dht and
+ * dht.login false, and with settop. */
 bool scn_uses_login(const char *base);
 extern const char *const scn_balance_names[];
 extern const char *const scn_global_names[];
@@ -264,5 +276,6 @@ json_t *scn_json_bandwidth(const struct field *f, const char *base, struct scn_j
 json_t *scn_json_groups(const struct field *f, const char *base, struct scn_jctx *j);
 json_t *scn_json_impair_groups(const struct field *f, const char *base, struct scn_jctx *j);
 json_t *scn_json_datacenters(const struct field *f, const char *base, struct scn_jctx *j);
+json_t *scn_json_bytes(const struct field *f, const char *base, struct scn_jctx *j);
 
 #endif

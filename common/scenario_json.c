@@ -159,6 +159,14 @@ json_t *scn_json_bandwidth(const struct field *f, const char *base, struct scn_j
     return json_string(buf);
 }
 
+json_t *scn_json_bytes(const struct field *f, const char *base, struct scn_jctx *j)
+{
+    (void)j;
+    char buf[32];
+    units_format_bytes(*(const uint64_t *)(base + f->off), buf, sizeof buf);
+    return json_string(buf);
+}
+
 /* One event: its at or when, and its action's keys under the action's name. */
 static json_t *event_to_json(const struct scn_event *e, struct scn_jctx *j)
 {

@@ -23,15 +23,18 @@ _Static_assert(sizeof(enum scn_arch) == sizeof(int), "enums are stored as int");
 
 /* ---- field tables ---- */
 
-static const char *const arch_names[] = {"supernode", "central", "dht", NULL};
+static const char *const arch_names[] = {"supernode", "central", "dht", "settop", NULL};
 static const char *const saved_table_names[] = {"keep", "lose", NULL};
+static const char *const settop_method_names[] = {"unicast", "carousel", "fountain", NULL};
 const char *const scn_balance_names[] = {"round-robin", "least-connections", "power-of-two", NULL};
 const char *const scn_global_names[] = {"home-only", "spill", NULL};
-_Static_assert(ARCH_CENTRAL == 1 && ARCH_DHT == 2 && BALANCE_P2C == 2 && GLOBAL_SPILL == 1 &&
-                   SAVED_LOSE == 1,
+_Static_assert(ARCH_CENTRAL == 1 && ARCH_DHT == 2 && ARCH_SETTOP == 3 && BALANCE_P2C == 2 &&
+                   GLOBAL_SPILL == 1 && SAVED_LOSE == 1 && SETTOP_CAROUSEL == 1 &&
+                   SETTOP_FOUNTAIN == 2,
                "name tables follow the enums");
 _Static_assert(sizeof(enum scn_balance) == sizeof(int) &&
                    sizeof(enum scn_saved_table) == sizeof(int) &&
+                   sizeof(enum scn_settop_method) == sizeof(int) &&
                    sizeof(enum scn_global_policy) == sizeof(int),
                "enums are stored as int");
 
@@ -50,9 +53,25 @@ bool scn_arch_dht(const char *base)
     return ((const struct scenario *)base)->architecture == ARCH_DHT;
 }
 
-bool scn_not_dht(const char *base)
+bool scn_arch_settop(const char *base)
+{
+    return ((const struct scenario *)base)->architecture == ARCH_SETTOP;
+}
+
+bool scn_not_settop(const char *base)
+{
+    return ((const struct scenario *)base)->architecture != ARCH_SETTOP;
+}
+
+bool scn_uses_keepalive(const char *base)
 {
     return ((const struct scenario *)base)->architecture != ARCH_DHT;
+}
+
+bool scn_uses_services(const char *base)
+{
+    enum scn_arch a = ((const struct scenario *)base)->architecture;
+    return a == ARCH_SUPERNODE || a == ARCH_CENTRAL;
 }
 
 bool scn_uses_login(const char *base)
@@ -158,11 +177,12 @@ static const struct fdef supernode_cap_defaults[] = {
 
 static const struct field nodes_fields[] = {
     {"peers", F_U32, OFF(nodes.peers), .req = true, .min = 1, .max = MAX_COUNT},
-    /* 0 with dht.login false (see scn_check_rules) */
+    /* 0 with dht.login false, and with settop (see scn_check_rules) */
     {"login_servers", F_U32, OFF(nodes.login_servers), .def = "1", .min = 1, .max = MAX_COUNT,
      .used = scn_uses_login},
-    /* 0 with architecture: dht (see scn_check_rules) */
-    {"services", F_U32, OFF(nodes.services), .def = "0", .max = MAX_COUNT, .used = scn_not_dht},
+    /* 0 with architecture: dht or settop (see scn_check_rules) */
+    {"services", F_U32, OFF(nodes.services), .def = "0", .max = MAX_COUNT,
+     .used = scn_uses_services},
     /* supernodes and bootstrap: architecture supernode only (0 with central,
      * see scn_check_rules) */
     {"supernodes", F_U32, OFF(nodes.supernodes), .def = "8", .min = 1, .max = MAX_COUNT,
@@ -325,6 +345,78 @@ static const struct field dht_fields[] = {
     {NULL},
 };
 
+/* ---- settop architecture ---- */
+
+static const struct field settop_image_fields[] = {
+    {"size", F_BYTES, OFF(settop.image_bytes), .def = "256KiB", .min = 1024, .max = 64 << 20},
+    /* a multiple of 4, <= size, and at most SCN_SETTOP_MAX_BLOCKS blocks
+     * (see check_settop) */
+    {"block", F_U32, OFF(settop.block_bytes), .def = "1024", .min = 64, .max = 1400},
+    {NULL},
+};
+
+static const struct field settop_channel_fields[] = {
+    {"bitrate", F_BANDWIDTH, OFF(settop.channel_Bps), .def = "38mbit", .min = 1},
+    {NULL},
+};
+
+static const struct field settop_carousel_fields[] = {
+    /* not set (or null): the channel's; <= the channel's (see check_settop) */
+    {"bitrate", F_BANDWIDTH, OFF(settop.carousel_Bps), .def = "38mbit", .min = 1, .nullable = true},
+    /* != settop.headend.port in loopback mode (see check_settop) */
+    {"port", F_U16, OFF(settop.carousel_port), .def = "4437", .min = 1, .max = 65535},
+    {NULL},
+};
+
+static const struct field settop_downstream_fields[] = {
+    {"loss", F_FRACTION, OFF(settop.downstream_loss), .def = "0", .below_one = true},
+    {"retransmit", F_DURATION, OFF(settop.retransmit_ns), .def = "200ms", .min = 1,
+     .max = 3600 * SEC},
+    {NULL},
+};
+
+static const struct field settop_fountain_fields[] = {
+    {"overhead", F_U32, OFF(settop.fountain_overhead), .def = "2", .max = 64},
+    {NULL},
+};
+
+/* The head-end's registration server: the capacity keys, with their own
+ * defaults. */
+static const struct fdef headend_cap_defaults[] = {
+    {"workers", "4"},
+    {"service_time", "2ms"},
+    {"queue", "1000"},
+    {NULL, NULL},
+};
+
+static const struct field settop_register_fields[] = {
+    {"(capacity)", F_INLINE, OFF(settop.headend.cap), .sub = capacity_fields,
+     .defs = headend_cap_defaults},
+    {NULL},
+};
+
+static const struct field settop_headend_fields[] = {
+    {"port", F_U16, OFF(settop.headend.port), .def = "4438", .min = 1, .max = 65535},
+    {"max_downloads", F_U32, OFF(settop.headend.max_downloads), .def = "0", .max = UINT32_MAX},
+    {"register", F_MAP, 0, .sub = settop_register_fields},
+    {"(connections)", F_INLINE, OFF(settop.headend.conns), .sub = conn_limit_fields},
+    {NULL},
+};
+
+static const struct field settop_fields[] = {
+    {"method", F_ENUM, OFF(settop.method), .def = "carousel", .names = settop_method_names},
+    {"image", F_MAP, 0, .sub = settop_image_fields},
+    {"channel", F_MAP, 0, .sub = settop_channel_fields},
+    {"carousel", F_MAP, 0, .sub = settop_carousel_fields},
+    {"downstream", F_MAP, 0, .sub = settop_downstream_fields},
+    {"verify", F_FRACTION, OFF(settop.verify), .def = "1"},
+    {"fountain", F_MAP, 0, .sub = settop_fountain_fields},
+    /* the same keys and defaults as peer.register */
+    {"download", F_MAP, OFF(settop.download), .sub = retry_cfg_fields},
+    {"headend", F_MAP, 0, .sub = settop_headend_fields},
+    {NULL},
+};
+
 static const struct field central_fields[] = {
     /* one or more with architecture: central (see scn_check_rules) */
     {"datacenters", F_DATACENTERS, OFF(central.dc), .off_count = OFF(central.n_dc),
@@ -369,10 +461,11 @@ static const struct field peer_fields[] = {
 
 static const struct field workload_fields[] = {
     {"keepalive", F_DURATION, OFF(workload.keepalive_ns), .def = "10s", .min = 1,
-     .used = scn_not_dht},
-    /* > 0 needs nodes.services >= 1 (see scn_check_rules) */
-    {"request_rate", F_RATE, OFF(workload.request_rate), .def = "0/s"},
-    {"request", F_MAP, OFF(workload.request), .sub = retry_cfg_fields},
+     .used = scn_uses_keepalive},
+    /* > 0 needs nodes.services >= 1, except with dht; 0 with settop (see
+     * scn_check_rules) */
+    {"request_rate", F_RATE, OFF(workload.request_rate), .def = "0/s", .used = scn_not_settop},
+    {"request", F_MAP, OFF(workload.request), .sub = retry_cfg_fields, .used = scn_not_settop},
     {NULL},
 };
 
@@ -396,13 +489,15 @@ static const struct field impair_fields[] = {
     {"login_server", F_MAP, OFF(network.impair[ROLE_LOGIN_SERVER]), .sub = scn_impair_class_fields,
      .used = scn_uses_login},
     {"service", F_MAP, OFF(network.impair[ROLE_SERVICE]), .sub = scn_impair_class_fields,
-     .used = scn_not_dht},
+     .used = scn_uses_services},
     {"front_door", F_MAP, OFF(network.impair[ROLE_FRONT_DOOR]), .sub = scn_impair_class_fields,
      .used = scn_arch_central},
     {"presence", F_MAP, OFF(network.impair[ROLE_PRESENCE]), .sub = scn_impair_class_fields,
      .used = scn_arch_central},
     {"dht_bootstrap", F_MAP, OFF(network.impair[ROLE_DHT_BOOTSTRAP]),
      .sub = scn_impair_class_fields, .used = scn_arch_dht},
+    {"headend", F_MAP, OFF(network.impair[ROLE_HEADEND]), .sub = scn_impair_class_fields,
+     .used = scn_arch_settop},
     {NULL},
 };
 
@@ -556,12 +651,13 @@ const struct field scn_scenario_fields[] = {
     {"nodes", F_MAP, 0, .sub = nodes_fields},
     {"placement", F_MAP, 0, .sub = placement_fields},
     {"login_server", F_MAP, 0, .sub = login_server_fields, .used = scn_uses_login},
-    {"service", F_MAP, 0, .sub = service_fields, .used = scn_not_dht},
+    {"service", F_MAP, 0, .sub = service_fields, .used = scn_uses_services},
     {"supernode", F_MAP, 0, .sub = supernode_fields, .used = scn_arch_supernode},
     /* before events, whose datacenter keys name its data centres */
     {"central", F_MAP, 0, .sub = central_fields, .used = scn_arch_central},
     /* before events, whose role keys depend on dht.login */
     {"dht", F_MAP, 0, .sub = dht_fields, .used = scn_arch_dht},
+    {"settop", F_MAP, 0, .sub = settop_fields, .used = scn_arch_settop},
     {"peer", F_MAP, 0, .sub = peer_fields},
     {"workload", F_MAP, 0, .sub = workload_fields},
     {"network", F_MAP, 0, .sub = network_fields},
@@ -845,10 +941,40 @@ static bool parse_cond(const struct field *f, const char *t, void *dst, char *wh
     return true;
 }
 
+/* 0 means "unlimited" to the impairment keys; a field with min 1 (a
+ * channel's bitrate) must be > 0. */
 static bool parse_bandwidth(const struct field *f, const char *t, void *dst, char *why, size_t wl)
 {
-    (void)f;
-    return scnv_parse_bandwidth_why(t, dst, why, wl);
+    uint64_t v;
+    if (!scnv_parse_bandwidth_why(t, &v, why, wl))
+        return false;
+    if (f->min > 0 && v < (uint64_t)f->min) {
+        snprintf(why, wl, "must be > 0, got %.64s", t);
+        return false;
+    }
+    *(uint64_t *)dst = v;
+    return true;
+}
+
+static bool parse_bytes(const struct field *f, const char *t, void *dst, char *why, size_t wl)
+{
+    char b[32];
+    uint64_t v;
+
+    if (!units_parse_bytes(t, &v, why, wl))
+        return false;
+    if (v < (uint64_t)f->min) {
+        units_format_bytes((uint64_t)f->min, b, sizeof b);
+        snprintf(why, wl, "must be >= %s, got %.64s", b, t);
+        return false;
+    }
+    if (v > (uint64_t)field_max(f)) {
+        units_format_bytes((uint64_t)field_max(f), b, sizeof b);
+        snprintf(why, wl, "must be <= %s, got %.64s", b, t);
+        return false;
+    }
+    *(uint64_t *)dst = v;
+    return true;
 }
 
 bool scn_parse_text(const struct field *f, const char *t, void *dst, char *why, size_t wl)
@@ -993,4 +1119,5 @@ const struct scn_type_ops scn_types[F_TYPE_COUNT] = {
     [F_DATACENTERS] = {.what = "a sequence",
                        .walk = scn_walk_datacenters,
                        .to_json = scn_json_datacenters},
+    [F_BYTES] = SCALAR("a size like 256KiB or 1024 (bytes)", parse_bytes, scn_json_bytes),
 };

@@ -1,4 +1,5 @@
-/* units.c - durations and plain decimal numbers as text (see units.h). */
+/* units.c - durations, byte sizes and plain decimal numbers as text (see
+ * units.h). */
 #include "units.h"
 
 #include <math.h>
@@ -112,6 +113,93 @@ void units_format_duration(int64_t ns, char *buf, size_t len)
             return;
         }
     }
+}
+
+/* Binary units first: the formatter takes the first unit that divides
+ * exactly, so a power-of-two size reads as one ("64KiB", not "65536B"). */
+static const struct {
+    const char *name;
+    uint64_t bytes;
+} size_units[] = {
+    {"GiB", 1ULL << 30}, {"MiB", 1ULL << 20}, {"KiB", 1ULL << 10}, {"GB", 1000000000ULL},
+    {"MB", 1000000ULL},  {"kB", 1000ULL},     {"B", 1ULL},
+};
+
+#define SIZE_UNIT_LIST "B, KiB, MiB, GiB, kB, MB or GB"
+
+bool units_parse_bytes(const char *t, uint64_t *bytes, char *why, size_t wl)
+{
+    const char *p = t;
+    unsigned __int128 ip = 0, frac = 0, scale = 1;
+    int digits = 0;
+
+    if (*p == '-') {
+        snprintf(why, wl, "must be >= 0, got %.64s", t);
+        return false;
+    }
+    for (; is_digit(*p); p++, digits++) {
+        ip = ip * 10 + (unsigned)(*p - '0');
+        if (ip > UINT64_MAX) {
+            snprintf(why, wl, "too large, got %.64s", t);
+            return false;
+        }
+    }
+    if (*p == '.') {
+        int fd = 0;
+        for (p++; is_digit(*p); p++, fd++, digits++) {
+            if (fd < 18) {
+                frac = frac * 10 + (unsigned)(*p - '0');
+                scale *= 10;
+            } else if (*p != '0') {
+                snprintf(why, wl, "not a whole number of bytes, got '%.64s'", t);
+                return false;
+            }
+        }
+        if (fd == 0)
+            digits = 0;
+    }
+    if (digits == 0) {
+        snprintf(why, wl, "expected a size like 256KiB, 1MiB or 1024 (bytes), got '%.64s'", t);
+        return false;
+    }
+    while (*p == ' ')
+        p++;
+    uint64_t mult = 0;
+    if (*p == '\0')
+        mult = 1; /* plain bytes */
+    for (size_t i = 0; !mult && i < sizeof size_units / sizeof size_units[0]; i++)
+        if (!strcmp(p, size_units[i].name))
+            mult = size_units[i].bytes;
+    if (!mult) {
+        snprintf(why, wl, "unknown unit '%.16s' in '%.64s' (use " SIZE_UNIT_LIST ")", p, t);
+        return false;
+    }
+    unsigned __int128 f = frac * mult;
+    if (f % scale != 0) {
+        snprintf(why, wl, "not a whole number of bytes, got '%.64s'", t);
+        return false;
+    }
+    unsigned __int128 total = ip * mult + f / scale;
+    if (total > UINT64_MAX) {
+        snprintf(why, wl, "too large, got %.64s", t);
+        return false;
+    }
+    *bytes = (uint64_t)total;
+    return true;
+}
+
+void units_format_bytes(uint64_t v, char *buf, size_t len)
+{
+    if (!buf || len == 0)
+        return;
+    for (size_t i = 0; i < sizeof size_units / sizeof size_units[0]; i++) {
+        if (v != 0 && v % size_units[i].bytes == 0) {
+            snprintf(buf, len, "%llu%s", (unsigned long long)(v / size_units[i].bytes),
+                     size_units[i].name);
+            return;
+        }
+    }
+    snprintf(buf, len, "0B");
 }
 
 int64_t units_ns_of_double(double v)

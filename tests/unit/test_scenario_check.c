@@ -230,9 +230,10 @@ static void new_event_kinds_are_checked(void **state)
                  LABEL ":6:48: events.0.outage.for: must be > 0, got 0s");
     expect_error(MIN_YAML "events:\n  - {at: 1s, crash: {fraction: 0.5}}\n",
                  LABEL ":6:21: events.0.crash: missing required key 'events.0.crash.role'");
-    expect_error(MIN_YAML "events:\n  - {at: 1s, crash: {role: everyone, fraction: 1}}\n", LABEL
-                 ":6:28: events.0.crash.role: expected one of peer, supernode, "
-                 "login_server, service, front_door, presence, dht_bootstrap, got 'everyone'");
+    expect_error(MIN_YAML "events:\n  - {at: 1s, crash: {role: everyone, fraction: 1}}\n",
+                 LABEL ":6:28: events.0.crash.role: expected one of peer, supernode, "
+                       "login_server, service, front_door, presence, dht_bootstrap, headend, "
+                       "got 'everyone'");
     expect_error(MIN_YAML "events:\n  - {at: 1s, crash: {role: service, fraction: 1}}\n",
                  LABEL ":6:28: events.0.crash.role: service, but nodes.services is 0");
     expect_error(MIN_YAML "events:\n  - {at: 1s, capacity: {role: service}}\n",
@@ -315,7 +316,8 @@ static void impair_rules_are_checked(void **state)
                  LABEL ":5:35: network.impair.peer.jitter: missing unit in '100'");
     expect_error(MIN_YAML "network: {impair: {peers: {latency: 1ms}}}\n",
                  LABEL ":5:20: network.impair.peers: unknown key (expected one of: peer, "
-                       "supernode, login_server, service, front_door, presence, dht_bootstrap)");
+                       "supernode, login_server, service, front_door, presence, dht_bootstrap, "
+                       "headend)");
     expect_error(MIN_YAML "network: {impair: {peer: {delay: 1ms}}}\n",
                  LABEL ":5:27: network.impair.peer.delay: unknown key (expected one of: latency, "
                        "jitter, loss, uplink, downlink)");

@@ -4,6 +4,8 @@
  * and the message when it refuses. */
 #include "scenario_fixture.h"
 
+#include "common/units.h"
+
 /* ---- accepted values ---- */
 
 static void fraction_accepts_percent(void **state)
@@ -407,6 +409,101 @@ static void bandwidth_parse_cases(void **state)
                        "125kB/s) in '64'");
 }
 
+/* ---- byte sizes (units.c; settop.image.size through the loader is in
+ * test_scenario_settop.c) ---- */
+
+static void byte_sizes_parse_every_unit(void **state)
+{
+    static const struct {
+        const char *text;
+        uint64_t bytes;
+    } ok[] = {
+        {"0", 0},
+        {"1024", 1024},
+        {"1024B", 1024},
+        {"1KiB", 1024},
+        {"256KiB", 262144},
+        {"1MiB", 1048576},
+        {"2GiB", 2147483648ULL},
+        {"1kB", 1000},
+        {"1MB", 1000000},
+        {"3GB", 3000000000ULL},
+        {"1.5MiB", 1572864},
+        {".5KiB", 512},
+        {"1.000000000000000000KiB", 1024},
+        {"4 KiB", 4096},
+        {"18446744073709551615", UINT64_MAX},
+        {"16GiB", 17179869184ULL},
+        {"17179869183GiB", 18446744072635809792ULL},
+    };
+    char why[200];
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        uint64_t v = 1;
+        if (!units_parse_bytes(ok[i].text, &v, why, sizeof why))
+            fail_msg("'%s': %s", ok[i].text, why);
+        if (v != ok[i].bytes)
+            fail_msg("'%s': got %llu, want %llu", ok[i].text, (unsigned long long)v,
+                     (unsigned long long)ok[i].bytes);
+    }
+    static const char *const bad[] = {
+        "",
+        "KiB",
+        "1.KiB",
+        "-1",
+        "1e3",
+        "1kb",
+        "1KB",
+        "1kiB",
+        "1 KiBs",
+        "0.5",
+        "0.3B",
+        "1,024",
+        "1Ki",
+        "+1KiB",
+        "18446744073709551616",
+        "16GiB1",
+        "17179869184GiB",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        uint64_t v = 0;
+        if (units_parse_bytes(bad[i], &v, why, sizeof why))
+            fail_msg("'%s' parsed as %llu", bad[i], (unsigned long long)v);
+        assert_true(why[0] != '\0');
+    }
+}
+
+static void byte_sizes_format_in_the_largest_exact_unit(void **state)
+{
+    static const struct {
+        uint64_t bytes;
+        const char *text;
+    } cases[] = {
+        {0, "0B"},
+        {1, "1B"},
+        {1000, "1kB"},
+        {1024, "1KiB"},
+        {1536, "1536B"},
+        {65536, "64KiB"},
+        {1048576, "1MiB"},
+        {1000000, "1MB"},
+        {2000000, "2MB"},
+        {2048000, "2000KiB"},
+        {1073741824, "1GiB"},
+        {1500000, "1500kB"},
+        {1001, "1001B"},
+        {UINT64_MAX, "18446744073709551615B"},
+    };
+    char buf[32], why[200];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        units_format_bytes(cases[i].bytes, buf, sizeof buf);
+        assert_string_equal(buf, cases[i].text);
+        uint64_t back = 0;
+        if (!units_parse_bytes(buf, &back, why, sizeof why))
+            fail_msg("'%s': %s", buf, why);
+        assert_true(back == cases[i].bytes);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -431,6 +528,8 @@ int main(void)
         cmocka_unit_test(conditions_parse),
         cmocka_unit_test(bad_conditions_are_errors),
         cmocka_unit_test(bandwidth_parse_cases),
+        cmocka_unit_test(byte_sizes_parse_every_unit),
+        cmocka_unit_test(byte_sizes_format_in_the_largest_exact_unit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
