@@ -55,7 +55,7 @@ static size_t enc(const struct wire_msg *m, uint8_t *buf, size_t cap)
 /* One message as a payload seed and as a one-frame stream seed. */
 static void seed_msg(const char *name, const struct wire_msg *m)
 {
-    uint8_t buf[2048]; /* the largest payload, DHT NODES with 32 contacts, is 1025 */
+    uint8_t buf[2048]; /* the largest payload, a full IMG_BLOCK, is 1416 */
     char file[128];
     size_t n = enc(m, buf, sizeof buf);
     snprintf(file, sizeof file, "%s.bin", name);
@@ -85,6 +85,39 @@ static struct wire_sn_list sn_list(uint32_t n)
 }
 
 #define SEED_ADDR 0x7f010005u /* the address the seed tickets are issued to */
+
+/* SHA-256 of the empty string: the made-up image hash of docs/protocol.md's
+ * set-top examples; its first 4 bytes, big-endian, are the image id. */
+static const uint8_t sha256_empty[WIRE_SHA256_LEN] = {
+    0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24,
+    0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55};
+#define SEED_IMAGE_ID 0xe3b0c442u
+
+/* IMG_BLOCK `index` of len bytes (i + index, for a recognisable pattern). */
+static struct wire_msg img_msg(uint32_t image_id, uint32_t index, uint32_t len)
+{
+    struct wire_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = WIRE_IMG_BLOCK;
+    m.u.img.image_id = image_id;
+    m.u.img.index = index;
+    m.u.img.len = len;
+    for (uint32_t i = 0; i < len; i++)
+        m.u.img.data[i] = (uint8_t)(i + index);
+    return m;
+}
+
+/* The 5-byte start of a hand-made IMG_BLOCK payload: [27, 1, 1, 2, then the
+ * data field (or others) to follow], nfields after the head. */
+static size_t img_head(uint8_t *p, unsigned nfields)
+{
+    p[0] = (uint8_t)(0x90 + 2 + nfields);
+    p[1] = WIRE_IMG_BLOCK;
+    p[2] = WIRE_VERSION;
+    p[3] = 0x01;
+    p[4] = 0x02;
+    return 5;
+}
 
 /* A DHT message of type t, ids filled with one byte each. */
 static struct wire_msg dht_msg(enum wire_type t, uint32_t txid)
@@ -338,6 +371,38 @@ int main(int argc, char **argv)
     m.u.dht.value.node.port = 65535;
     seed_msg("dht_value_max", &m);
 
+    /* Set-top boxes (architecture: settop): a carousel block, the smallest
+     * and the largest IMG_BLOCK, IMG_FETCH, BOX_REGISTER, and the head-end's
+     * two refusals. */
+    m = img_msg(SEED_IMAGE_ID, 5, 1024);
+    seed_msg("img_block", &m);
+    m = img_msg(0, 0, 1);
+    seed_msg("img_block_one", &m);
+    m = img_msg(UINT32_MAX, UINT32_MAX, WIRE_IMG_MAX_BLOCK);
+    seed_msg("img_block_max", &m);
+    memset(&m, 0, sizeof m);
+    m.type = WIRE_IMG_FETCH;
+    m.u.fetch.box_id = 70000;
+    m.u.fetch.from_block = 300;
+    seed_msg("img_fetch", &m);
+    m.u.fetch.box_id = UINT64_MAX;
+    m.u.fetch.from_block = UINT32_MAX;
+    seed_msg("img_fetch_max", &m);
+    memset(&m, 0, sizeof m);
+    m.type = WIRE_BOX_REGISTER;
+    m.u.box_reg.box_id = 70000;
+    memcpy(m.u.box_reg.sha256, sha256_empty, WIRE_SHA256_LEN);
+    seed_msg("box_register", &m);
+    m.u.box_reg.box_id = UINT64_MAX;
+    memset(m.u.box_reg.sha256, 0xff, WIRE_SHA256_LEN);
+    seed_msg("box_register_max", &m);
+    memset(&m, 0, sizeof m);
+    m.type = WIRE_REGISTER_FAIL;
+    m.u.reason = WIRE_REASON_WRONG_IMAGE;
+    seed_msg("register_fail_wrong_image", &m);
+    m.u.reason = WIRE_REASON_NOT_A_BOX;
+    seed_msg("register_fail_not_a_box", &m);
+
     /* ---- hostile payloads, by hand (docs/protocol.md, Error handling) ---- */
     static const uint8_t bad_version[] = {0x92, 0x63, 0x02};          /* [99, 2] */
     static const uint8_t unknown_type[] = {0x93, 0x7f, 0x01, 0x00};   /* [127, 1, 0] */
@@ -426,6 +491,49 @@ int main(int argc, char **argv)
     memcpy(dp + dn, "\xdd\xff\xff\xff\xff\x93", 6);
     seed_raw("dht_nodes_array32.bin", dp, dn + 6);
 
+    /* Set-top: IMG_BLOCK with no bytes, with 1401, with the bytes as a str,
+     * with index -1, without its data field, with an extra field, with a
+     * bin32 that claims 2^32-1 bytes; BOX_REGISTER with a 31- and a 33-byte
+     * hash; IMG_FETCH from block 2^32. */
+    uint8_t ip[16 + WIRE_IMG_MAX_BLOCK + 1];
+    size_t in = img_head(ip, 3);
+    ip[in++] = 0xc4;
+    ip[in++] = 0x00;
+    seed_raw("img_block_empty.bin", ip, in);
+    in = img_head(ip, 3);
+    ip[in++] = 0xc5;
+    ip[in++] = (uint8_t)((WIRE_IMG_MAX_BLOCK + 1) >> 8);
+    ip[in++] = (uint8_t)(WIRE_IMG_MAX_BLOCK + 1);
+    memset(ip + in, 0x5a, WIRE_IMG_MAX_BLOCK + 1);
+    seed_raw("img_block_1401.bin", ip, in + WIRE_IMG_MAX_BLOCK + 1);
+    in = img_head(ip, 3);
+    static const uint8_t str_boot[] = {0xa4, 'b', 'o', 'o', 't'}; /* fixstr 4 */
+    memcpy(ip + in, str_boot, sizeof str_boot);
+    seed_raw("img_block_str.bin", ip, in + sizeof str_boot);
+    in = img_head(ip, 3);
+    ip[4] = 0xff; /* index -1 */
+    memcpy(ip + in, "\xc4\x04\xde\xad\xbe\xef", 6);
+    seed_raw("img_block_index_neg.bin", ip, in + 6);
+    in = img_head(ip, 2);
+    seed_raw("img_block_no_data.bin", ip, in);
+    in = img_head(ip, 4);
+    memcpy(ip + in, "\xc4\x04\xde\xad\xbe\xef\x00", 7);
+    seed_raw("img_block_extra.bin", ip, in + 7);
+    in = img_head(ip, 3);
+    memcpy(ip + in, "\xc6\xff\xff\xff\xff\x00", 6);
+    seed_raw("img_block_bin32_huge.bin", ip, in + 6);
+    static const uint8_t reg_head[] = {0x94, 0x1d, 0x01, 0xce, 0x00, 0x01, 0x11, 0x70, 0xc4};
+    for (unsigned len = WIRE_SHA256_LEN - 1; len <= WIRE_SHA256_LEN + 1; len += 2) {
+        memcpy(ip, reg_head, sizeof reg_head);
+        ip[sizeof reg_head] = (uint8_t)len;
+        memset(ip + sizeof reg_head + 1, 0xe3, len);
+        seed_raw(len < WIRE_SHA256_LEN ? "box_register_hash_31.bin" : "box_register_hash_33.bin",
+                 ip, sizeof reg_head + 1 + len);
+    }
+    static const uint8_t fetch_2_32[] = {0x94, 0x1c, 0x01, 0x07, 0xcf, 0x00, 0x00,
+                                         0x00, 0x01, 0x00, 0x00, 0x00, 0x00};
+    seed_raw("img_fetch_2_32.bin", fetch_2_32, sizeof fetch_2_32);
+
     uint8_t deep[256];
     memset(deep, 0x91, sizeof deep - 1); /* [[[[...]]]] 255 deep */
     deep[sizeof deep - 1] = 0x00;
@@ -477,6 +585,36 @@ int main(int argc, char **argv)
     evbuffer_remove(eb, stream + 1, sl);
     stream[0] = 2;
     put("wire_frame", "stream_central.bin", stream, 1 + sl);
+
+    /* A box's unicast download as it reads it: blocks 0 to 3 of an image of
+     * 256-byte blocks, the last one short, in 3-byte pieces; and the
+     * head-end's side of a registration: BOX_REGISTER, then keepalives. */
+    for (uint32_t i = 0; i < 4; i++) {
+        m = img_msg(SEED_IMAGE_ID, i, i < 3 ? 256 : 77);
+        wire_encode(&m, eb);
+    }
+    sl = evbuffer_get_length(eb);
+    uint8_t download[1 + 4096];
+    if (sl > sizeof download - 1)
+        return 1;
+    evbuffer_remove(eb, download + 1, sl);
+    download[0] = 2;
+    put("wire_frame", "stream_download.bin", download, 1 + sl);
+    memset(&m, 0, sizeof m);
+    m.type = WIRE_BOX_REGISTER;
+    m.u.box_reg.box_id = 70000;
+    memcpy(m.u.box_reg.sha256, sha256_empty, WIRE_SHA256_LEN);
+    wire_encode(&m, eb);
+    memset(&m, 0, sizeof m);
+    m.type = WIRE_KEEPALIVE;
+    for (m.u.seq = 1; m.u.seq <= 2; m.u.seq++)
+        wire_encode(&m, eb);
+    sl = evbuffer_get_length(eb);
+    if (sl > sizeof stream - 1)
+        return 1;
+    evbuffer_remove(eb, stream + 1, sl);
+    stream[0] = 255;
+    put("wire_frame", "stream_box_register.bin", stream, 1 + sl);
 
     static const uint8_t oversize[] = {0xff, 0x00, 0x01, 0x00, 0x01, 0x93}; /* 65537 */
     static const uint8_t zero_len[] = {0xff, 0x00, 0x00, 0x00, 0x00};

@@ -3,7 +3,7 @@
  * Round trips of every message, the framing state machine on partial and
  * back-to-back input, and hostile input: wrong types and ranges, lying length
  * and count headers, and a seeded fuzz loop. The DHT messages (types 19 to
- * 26) have their own section. */
+ * 26) and the set-top messages (27 to 29) have their own sections. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -22,7 +22,7 @@
 
 /* The last type wire.h defines: the tests of "the first unknown type" and
  * the loops over every type use it, so a new type needs only this line. */
-#define LAST_TYPE WIRE_DHT_VALUE
+#define LAST_TYPE WIRE_BOX_REGISTER
 
 /* ---- helpers ---- */
 
@@ -143,9 +143,17 @@ static struct wire_msg make_sn_msg(enum wire_type t, uint32_t n)
     return m;
 }
 
-/* The largest payload the encoder produces: DHT NODES with 32 contacts at
- * their widest, [22, 1, txid, sender, [32 x [bin20, u32, u16]]]. */
+/* The largest DHT payload: NODES with 32 contacts at their widest,
+ * [22, 1, txid, sender, [32 x [bin20, u32, u16]]]. */
 #define DHT_NODES_MAX_ENC (3 + 5 + 22 + 3 + WIRE_DHT_MAX_NODES * 31)
+
+/* The largest payload the encoder produces: IMG_BLOCK with a full block and
+ * both numbers at their widest, [27, 1, u32, u32, bin16 of 1400]. */
+#define IMG_BLOCK_MAX_ENC (3 + 5 + 5 + 3 + WIRE_IMG_MAX_BLOCK)
+
+/* The largest UDP payload in a 1500-byte packet (20 bytes of IPv4 header, 8
+ * of UDP): an IMG_BLOCK datagram must fit one, unfragmented. */
+#define UDP_PAYLOAD_MAX 1472
 
 /* Room for any encoding, with margin. */
 #define ENC_BUF 2048
@@ -196,6 +204,36 @@ static struct wire_msg make_dht_nodes(uint32_t txid, uint32_t n)
     return m;
 }
 
+/* IMG_BLOCK with len bytes of a pattern. */
+static struct wire_msg make_img(uint32_t image_id, uint32_t index, uint32_t len, uint8_t seed)
+{
+    struct wire_msg m = {.type = WIRE_IMG_BLOCK};
+
+    m.u.img.image_id = image_id;
+    m.u.img.index = index;
+    m.u.img.len = len;
+    fill_pattern(m.u.img.data, len <= WIRE_IMG_MAX_BLOCK ? len : WIRE_IMG_MAX_BLOCK, seed);
+    return m;
+}
+
+static struct wire_msg make_fetch(uint64_t box_id, uint32_t from_block)
+{
+    struct wire_msg m = {.type = WIRE_IMG_FETCH};
+
+    m.u.fetch.box_id = box_id;
+    m.u.fetch.from_block = from_block;
+    return m;
+}
+
+static struct wire_msg make_box_reg(uint64_t box_id, uint8_t seed)
+{
+    struct wire_msg m = {.type = WIRE_BOX_REGISTER};
+
+    m.u.box_reg.box_id = box_id;
+    fill_pattern(m.u.box_reg.sha256, WIRE_SHA256_LEN, seed);
+    return m;
+}
+
 /* One of every message type, with values that exercise each integer width. */
 static int sample_msgs(struct wire_msg *out)
 {
@@ -232,6 +270,13 @@ static int sample_msgs(struct wire_msg *out)
     out[n++] = make_dht(WIRE_DHT_STORED, 128, 0x15);
     out[n++] = make_dht(WIRE_DHT_FIND_VALUE, 65536, 0x16);
     out[n++] = make_dht(WIRE_DHT_VALUE, 9, 0x17);
+    out[n++] = make_img(0xe3b0c442u, 5, 1024, 0x18);
+    out[n++] = make_img(0, 0, 1, 0x19);
+    out[n++] = make_img(UINT32_MAX, UINT32_MAX, WIRE_IMG_MAX_BLOCK, 0x1a);
+    out[n++] = make_fetch(70000, 300);
+    out[n++] = make_fetch(UINT64_MAX, UINT32_MAX);
+    out[n++] = make_box_reg(12345, 0x1b);
+    out[n++] = make_box_reg(UINT64_MAX, 0xff);
     return n;
 }
 
@@ -324,6 +369,21 @@ static void assert_msg_equal(const struct wire_msg *a, const struct wire_msg *b)
         assert_memory_equal(a->u.dht.value.node.id, b->u.dht.value.node.id, WIRE_DHT_ID_LEN);
         assert_int_equal(a->u.dht.value.node.ip, b->u.dht.value.node.ip);
         assert_int_equal(a->u.dht.value.node.port, b->u.dht.value.node.port);
+        break;
+    case WIRE_IMG_BLOCK:
+        assert_int_equal(a->u.img.image_id, b->u.img.image_id);
+        assert_int_equal(a->u.img.index, b->u.img.index);
+        assert_int_equal(a->u.img.len, b->u.img.len);
+        assert_true(a->u.img.len <= WIRE_IMG_MAX_BLOCK);
+        assert_memory_equal(a->u.img.data, b->u.img.data, a->u.img.len);
+        break;
+    case WIRE_IMG_FETCH:
+        assert_true(a->u.fetch.box_id == b->u.fetch.box_id);
+        assert_int_equal(a->u.fetch.from_block, b->u.fetch.from_block);
+        break;
+    case WIRE_BOX_REGISTER:
+        assert_true(a->u.box_reg.box_id == b->u.box_reg.box_id);
+        assert_memory_equal(a->u.box_reg.sha256, b->u.box_reg.sha256, WIRE_SHA256_LEN);
         break;
     default:
         fail_msg("unexpected type %d", a->type);
@@ -1499,6 +1559,8 @@ static const struct uint_shape uint_shapes[] = {
     {WIRE_LOCATE, 1, {UINT64_MAX}},
     /* LOAD's up is a flag: 0 or 1. */
     {WIRE_LOAD, 6, {UINT32_MAX, 1, UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX}},
+    /* settop: IMG_FETCH [box_id, from_block]. */
+    {WIRE_IMG_FETCH, 2, {UINT64_MAX, UINT32_MAX}},
     /* The older ones follow the same rules. */
     {WIRE_BUSY, 1, {UINT32_MAX, 0}},
     {WIRE_LOGIN_FAIL, 1, {UINT32_MAX, 0}},
@@ -1602,6 +1664,10 @@ static void test_uint_messages_at_their_maximum_decode(void **state)
             assert_int_equal(m.u.load.max_clients, UINT32_MAX);
             assert_int_equal(m.u.load.queue, UINT32_MAX);
             assert_int_equal(m.u.load.load_permille, UINT32_MAX);
+            break;
+        case WIRE_IMG_FETCH:
+            assert_true(m.u.fetch.box_id == UINT64_MAX);
+            assert_int_equal(m.u.fetch.from_block, UINT32_MAX);
             break;
         default:
             break;
@@ -2362,8 +2428,8 @@ static void test_dht_messages_match_documented_bytes(void **state)
 }
 
 /* Each DHT message at its widest encodes into exactly that many bytes and
- * not into one byte less; NODES with 32 contacts is the largest payload of
- * the protocol and still goes in a frame. */
+ * not into one byte less; NODES with 32 contacts is the largest DHT payload
+ * and still goes in a frame. */
 static void test_dht_messages_fit_their_exact_maximum(void **state)
 {
     struct wire_msg m;
@@ -3057,6 +3123,727 @@ static void test_hostile_array32_in_dht_nodes_is_malformed(void **state)
     assert_int_equal(decode_bytes(p, sizeof(p) - 2), WIRE_ERR_MALFORMED);
 }
 
+/* ---- set-top boxes: IMG_BLOCK, IMG_FETCH, BOX_REGISTER ---- */
+
+/* Fields after [type, version], as wire.h documents them. */
+static const struct {
+    enum wire_type type;
+    uint32_t nfields;
+} settop_shapes[] = {
+    {WIRE_IMG_BLOCK, 3},
+    {WIRE_IMG_FETCH, 2},
+    {WIRE_BOX_REGISTER, 2},
+};
+#define N_SETTOP_SHAPES (sizeof(settop_shapes) / sizeof(settop_shapes[0]))
+
+/* Blocks of 1 byte to a full 1400, around the bin8/bin16 boundary, and the
+ * numbers at 0 and at their widest. */
+static int settop_samples(struct wire_msg *out)
+{
+    static const uint32_t lens[] = {
+        1, 2, 4, 255, 256, 1024, WIRE_IMG_MAX_BLOCK - 1, WIRE_IMG_MAX_BLOCK};
+    int n = 0;
+
+    for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++)
+        out[n++] = make_img(0xe3b0c442u, (uint32_t)i, lens[i], (uint8_t)(0x40 + i));
+    out[n++] = make_img(0, 0, 1, 0x50);
+    out[n++] = make_img(UINT32_MAX, UINT32_MAX, 1, 0x51);
+    out[n++] = make_img(UINT32_MAX, UINT32_MAX, WIRE_IMG_MAX_BLOCK, 0x52);
+    out[n++] = make_fetch(0, 0);
+    out[n++] = make_fetch(70000, 300);
+    out[n++] = make_fetch(UINT64_MAX, UINT32_MAX);
+    out[n++] = make_box_reg(0, 0x53);
+    out[n++] = make_box_reg(UINT64_MAX, 0x54);
+    return n;
+}
+
+#define MAX_SETTOP_SAMPLES 24
+
+/* A bin of len bytes (up to one past a full block) of a fixed pattern. */
+static void mp_img_bin(struct mp *b, size_t len)
+{
+    static uint8_t data[WIRE_IMG_MAX_BLOCK + 1];
+
+    assert_true(len <= sizeof(data));
+    fill_pattern(data, len, 0x3c);
+    msgpack_pack_bin_with_body(&b->pk, data, len);
+}
+
+/* [27, 1, image_id, index, then the data field still to pack]. */
+static void mp_img_head(struct mp *b, uint64_t image_id, uint64_t index)
+{
+    mp_begin(b, 5, WIRE_IMG_BLOCK, WIRE_VERSION);
+    msgpack_pack_uint64(&b->pk, image_id);
+    msgpack_pack_uint64(&b->pk, index);
+}
+
+static void test_settop_messages_round_trip(void **state)
+{
+    struct wire_msg msgs[MAX_SETTOP_SAMPLES];
+    int n = settop_samples(msgs);
+
+    /* As a UDP datagram (a broadcast slot) and as a TCP frame (a unicast
+     * download, a registration). */
+    for (int i = 0; i < n; i++)
+        assert_payload_round_trip(&msgs[i]);
+}
+
+static void test_img_block_of_1_and_1400_bytes_round_trips(void **state)
+{
+    static const uint32_t lens[] = {1, WIRE_IMG_MAX_BLOCK};
+
+    for (size_t i = 0; i < 2; i++) {
+        struct wire_msg m = make_img(UINT32_MAX, UINT32_MAX, lens[i], 0x61), out;
+        uint8_t buf[ENC_BUF];
+        int n = wire_encode_payload(&m, buf, sizeof(buf));
+
+        /* 3 head + 5 + 5, then a bin8 (2) or bin16 (3) header and the data. */
+        assert_int_equal(n, 3 + 5 + 5 + (lens[i] < 256 ? 2 : 3) + (int)lens[i]);
+        memset(&out, 0xab, sizeof(out));
+        assert_int_equal(wire_decode_payload(buf, (size_t)n, &out), WIRE_OK);
+        assert_int_equal(out.type, WIRE_IMG_BLOCK);
+        assert_int_equal(out.u.img.image_id, UINT32_MAX);
+        assert_int_equal(out.u.img.index, UINT32_MAX);
+        assert_int_equal(out.u.img.len, lens[i]);
+        assert_memory_equal(out.u.img.data, m.u.img.data, lens[i]);
+        assert_frame_round_trip(&m);
+    }
+}
+
+static void test_img_fetch_round_trips_at_its_extremes(void **state)
+{
+    static const uint64_t ids[] = {
+        0, 1, 127, 128, 65535, 65536, UINT32_MAX, (uint64_t)UINT32_MAX + 1, UINT64_MAX};
+    static const uint32_t blocks[] = {0, 1, 255, 56402, UINT32_MAX};
+
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+        for (size_t j = 0; j < sizeof(blocks) / sizeof(blocks[0]); j++) {
+            struct wire_msg m = make_fetch(ids[i], blocks[j]);
+
+            assert_payload_round_trip(&m);
+        }
+}
+
+static void test_box_register_round_trips_at_its_extremes(void **state)
+{
+    static const uint64_t ids[] = {0, 1, UINT32_MAX, (uint64_t)UINT32_MAX + 1, UINT64_MAX};
+
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+        struct wire_msg m = make_box_reg(ids[i], (uint8_t)i);
+
+        assert_frame_round_trip(&m);
+        memset(m.u.box_reg.sha256, 0x00, WIRE_SHA256_LEN);
+        assert_frame_round_trip(&m);
+        memset(m.u.box_reg.sha256, 0xff, WIRE_SHA256_LEN);
+        assert_frame_round_trip(&m);
+    }
+}
+
+static void test_settop_messages_decode_every_field(void **state)
+{
+    /* Hand-built: each field lands where it belongs, whatever *m held, and
+     * the block's bytes past len are zero. */
+    static const uint8_t data[3] = {0xd1, 0xd2, 0xd3};
+    uint8_t hash[WIRE_SHA256_LEN];
+    struct wire_msg m;
+    struct mp b;
+
+    fill_pattern(hash, sizeof(hash), 0x90);
+
+    mp_img_head(&b, 0x01020304, 0x05060708);
+    msgpack_pack_bin_with_body(&b.pk, data, sizeof(data));
+    memset(&m, 0xab, sizeof(m));
+    assert_int_equal(mp_decode(&b, &m), WIRE_OK);
+    assert_int_equal(m.type, WIRE_IMG_BLOCK);
+    assert_int_equal(m.u.img.image_id, 0x01020304);
+    assert_int_equal(m.u.img.index, 0x05060708);
+    assert_int_equal(m.u.img.len, 3);
+    assert_memory_equal(m.u.img.data, data, sizeof(data));
+    assert_int_equal(m.u.img.data[3] | m.u.img.data[WIRE_IMG_MAX_BLOCK - 1], 0);
+
+    mp_begin(&b, 4, WIRE_IMG_FETCH, WIRE_VERSION);
+    msgpack_pack_uint64(&b.pk, 0x0102030405060708ull);
+    msgpack_pack_uint8(&b.pk, 9);
+    memset(&m, 0xab, sizeof(m));
+    assert_int_equal(mp_decode(&b, &m), WIRE_OK);
+    assert_int_equal(m.type, WIRE_IMG_FETCH);
+    assert_true(m.u.fetch.box_id == 0x0102030405060708ull);
+    assert_int_equal(m.u.fetch.from_block, 9);
+
+    mp_begin(&b, 4, WIRE_BOX_REGISTER, WIRE_VERSION);
+    msgpack_pack_uint16(&b.pk, 4242);
+    msgpack_pack_bin_with_body(&b.pk, hash, WIRE_SHA256_LEN);
+    memset(&m, 0xab, sizeof(m));
+    assert_int_equal(mp_decode(&b, &m), WIRE_OK);
+    assert_int_equal(m.type, WIRE_BOX_REGISTER);
+    assert_true(m.u.box_reg.box_id == 4242);
+    assert_memory_equal(m.u.box_reg.sha256, hash, WIRE_SHA256_LEN);
+}
+
+/* SHA-256 of the empty string: the made-up image hash of the examples in
+ * docs/protocol.md, which Python's hashlib.sha256(b"") reproduces. */
+static const uint8_t sha256_of_empty[WIRE_SHA256_LEN] = {
+    0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24,
+    0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55};
+
+static void test_settop_messages_match_documented_bytes(void **state)
+{
+    /* The examples in docs/protocol.md, "Set-top boxes". */
+    static const uint8_t block[] = {0x95, 0x1b, 0x01, 0xce, 0xe3, 0xb0, 0xc4, 0x42,
+                                    0x05, 0xc4, 0x04, 0xde, 0xad, 0xbe, 0xef};
+    static const uint8_t smallest[] = {0x95, 0x1b, 0x01, 0x00, 0x00, 0xc4, 0x01, 0x00};
+    static const uint8_t fetch_frame[] = {0x00, 0x00, 0x00, 0x0b, 0x94, 0x1c, 0x01, 0xce,
+                                          0x00, 0x01, 0x11, 0x70, 0xcd, 0x01, 0x2c};
+    static const uint8_t reg_head[] = {0x94, 0x1d, 0x01, 0xce, 0x00, 0x01, 0x11, 0x70, 0xc4, 0x20};
+    static const uint8_t wrong_image[] = {0x93, 0x07, 0x01, 0x06};
+    static const uint8_t not_a_box[] = {0x93, 0x07, 0x01, 0x07};
+    uint8_t reg[sizeof(reg_head) + WIRE_SHA256_LEN];
+    uint8_t got[sizeof(fetch_frame)];
+    struct evbuffer *buf;
+    struct wire_msg m;
+
+    /* IMG_BLOCK [27, 1, 0xe3b0c442, 5, de ad be ef]: the image id is the
+     * hash's first 4 bytes, big-endian. */
+    m = make_img(0xe3b0c442u, 5, 4, 0);
+    memcpy(m.u.img.data, "\xde\xad\xbe\xef", 4);
+    assert_int_equal(m.u.img.image_id, (uint32_t)sha256_of_empty[0] << 24 |
+                                           (uint32_t)sha256_of_empty[1] << 16 |
+                                           (uint32_t)sha256_of_empty[2] << 8 | sha256_of_empty[3]);
+    assert_payload_bytes(&m, block, sizeof(block));
+    /* The smallest: [27, 1, 0, 0, bin(00)]. */
+    m = make_img(0, 0, 1, 0);
+    m.u.img.data[0] = 0;
+    assert_payload_bytes(&m, smallest, sizeof(smallest));
+
+    /* IMG_FETCH [28, 1, 70000, 300], as the TCP frame a box sends. */
+    m = make_fetch(70000, 300);
+    assert_payload_bytes(&m, fetch_frame + 4, sizeof(fetch_frame) - 4);
+    buf = evbuffer_new();
+    assert_non_null(buf);
+    assert_int_equal(wire_encode(&m, buf), sizeof(fetch_frame));
+    assert_int_equal(evbuffer_remove(buf, got, sizeof(got)), sizeof(fetch_frame));
+    evbuffer_free(buf);
+    assert_memory_equal(got, fetch_frame, sizeof(fetch_frame));
+
+    /* BOX_REGISTER [29, 1, 70000, sha256("")]: 42 bytes. */
+    memcpy(reg, reg_head, sizeof(reg_head));
+    memcpy(reg + sizeof(reg_head), sha256_of_empty, WIRE_SHA256_LEN);
+    m = make_box_reg(70000, 0);
+    memcpy(m.u.box_reg.sha256, sha256_of_empty, WIRE_SHA256_LEN);
+    assert_int_equal(sizeof(reg), 42);
+    assert_payload_bytes(&m, reg, sizeof(reg));
+
+    /* The head-end's refusals: REGISTER_FAIL [7, 1, WRONG_IMAGE] and
+     * [7, 1, NOT_A_BOX]. */
+    assert_int_equal(WIRE_REASON_WRONG_IMAGE, 6);
+    assert_int_equal(WIRE_REASON_NOT_A_BOX, 7);
+    m = make_u32_msg(WIRE_REGISTER_FAIL, WIRE_REASON_WRONG_IMAGE);
+    assert_payload_bytes(&m, wrong_image, sizeof(wrong_image));
+    m = make_u32_msg(WIRE_REGISTER_FAIL, WIRE_REASON_NOT_A_BOX);
+    assert_payload_bytes(&m, not_a_box, sizeof(not_a_box));
+}
+
+/* The largest IMG_BLOCK, a full block with both numbers at their widest, is
+ * the largest payload of the protocol: 1416 bytes, one unfragmented UDP
+ * datagram, and a TCP frame of 1420. */
+static void test_largest_img_block_fits_a_udp_payload_and_a_frame(void **state)
+{
+    static const uint8_t head[] = {0x95, 0x1b, 0x01, 0xce, 0xff, 0xff, 0xff, 0xff,
+                                   0xce, 0xff, 0xff, 0xff, 0xff, 0xc5, 0x05, 0x78};
+    struct wire_msg m = make_img(UINT32_MAX, UINT32_MAX, WIRE_IMG_MAX_BLOCK, 0x71), out;
+    uint8_t buf[ENC_BUF];
+    struct evbuffer *eb = evbuffer_new();
+    int n, framed;
+
+    assert_non_null(eb);
+    framed = wire_encode(&m, eb);
+    evbuffer_free(eb); /* before any assertion can jump out */
+    assert_int_equal(IMG_BLOCK_MAX_ENC, 1416);
+    assert_true(IMG_BLOCK_MAX_ENC <= UDP_PAYLOAD_MAX);
+    assert_true(IMG_BLOCK_MAX_ENC > DHT_NODES_MAX_ENC);
+    assert_int_equal(framed, 4 + IMG_BLOCK_MAX_ENC);
+
+    n = wire_encode_payload(&m, buf, IMG_BLOCK_MAX_ENC);
+    assert_int_equal(n, IMG_BLOCK_MAX_ENC);
+    assert_memory_equal(buf, head, sizeof(head));
+    assert_memory_equal(buf + sizeof(head), m.u.img.data, WIRE_IMG_MAX_BLOCK);
+    assert_int_equal(wire_decode_payload(buf, (size_t)n, &out), WIRE_OK);
+    assert_msg_equal(&m, &out);
+    assert_int_equal(wire_encode_payload(&m, buf, IMG_BLOCK_MAX_ENC - 1), -1);
+    assert_frame_round_trip(&m);
+}
+
+static void test_img_block_frame_split_across_arrivals_decodes_once_complete(void **state)
+{
+    struct wire_msg in = make_img(7, 3, WIRE_IMG_MAX_BLOCK, 0x72), out;
+    struct evbuffer *whole = evbuffer_new(), *buf = evbuffer_new();
+    uint8_t frame[4 + IMG_BLOCK_MAX_ENC];
+    int n;
+    size_t flen = 99;
+
+    assert_non_null(whole);
+    assert_non_null(buf);
+    n = wire_encode(&in, whole);
+    assert_true(n > 4 && (size_t)n <= sizeof(frame));
+    assert_int_equal(evbuffer_remove(whole, frame, (size_t)n), n);
+    evbuffer_free(whole);
+    /* A TCP segment's worth, then the rest. */
+    assert_int_equal(evbuffer_add(buf, frame, 1000), 0);
+    assert_int_equal(wire_decode_frame(buf, &out, &flen), WIRE_NEED_MORE);
+    assert_int_equal(flen, 0);
+    assert_int_equal(evbuffer_get_length(buf), 1000);
+    assert_int_equal(evbuffer_add(buf, frame + 1000, (size_t)n - 1000), 0);
+    assert_int_equal(wire_decode_frame(buf, &out, &flen), WIRE_OK);
+    assert_int_equal(flen, n);
+    assert_int_equal(evbuffer_get_length(buf), 0);
+    evbuffer_free(buf);
+    assert_msg_equal(&in, &out);
+}
+
+static void test_unicast_download_stream_decodes_block_after_block(void **state)
+{
+    /* What a box reads on its download connection: blocks 0..3 of an image
+     * of 3 full blocks and a short last one, each frame taken whole and in
+     * order; a small frame after the last block is read as itself. */
+    static const uint32_t lens[] = {1024, 1024, 1024, 77};
+    struct evbuffer *buf = evbuffer_new();
+    struct wire_msg m;
+
+    assert_non_null(buf);
+    for (uint32_t i = 0; i < 4; i++) {
+        struct wire_msg b = make_img(0xe3b0c442u, i, lens[i], (uint8_t)i);
+
+        assert_true(wire_encode(&b, buf) > 0);
+    }
+    m = make_u32_msg(WIRE_BUSY, 500);
+    assert_true(wire_encode(&m, buf) > 0);
+    for (uint32_t i = 0; i < 4; i++) {
+        assert_int_equal(wire_decode_frame(buf, &m, NULL), WIRE_OK);
+        assert_int_equal(m.type, WIRE_IMG_BLOCK);
+        assert_int_equal(m.u.img.index, i);
+        assert_int_equal(m.u.img.len, lens[i]);
+        assert_int_equal(m.u.img.data[lens[i] - 1], (uint8_t)(i + 7 * (lens[i] - 1)));
+    }
+    assert_int_equal(wire_decode_frame(buf, &m, NULL), WIRE_OK);
+    assert_int_equal(m.type, WIRE_BUSY);
+    assert_int_equal(m.u.retry_after_ms, 500);
+    assert_int_equal(evbuffer_get_length(buf), 0);
+    assert_int_equal(wire_decode_frame(buf, &m, NULL), WIRE_NEED_MORE);
+    evbuffer_free(buf);
+}
+
+static void test_encode_refuses_img_block_of_0_or_above_1400_bytes(void **state)
+{
+    static const uint32_t lens[] = {0, WIRE_IMG_MAX_BLOCK + 1, 2048, WIRE_MAX_FRAME, UINT32_MAX};
+    /* A buffer large enough for any of them: the length is what is refused. */
+    static uint8_t out[WIRE_MAX_FRAME];
+    struct evbuffer *buf = evbuffer_new();
+
+    assert_non_null(buf);
+    for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+        struct wire_msg m = make_img(1, 2, lens[i], 0x73);
+
+        assert_int_equal(wire_encode_payload(&m, out, sizeof(out)), -1);
+        assert_int_equal(wire_encode(&m, buf), -1);
+        assert_int_equal(evbuffer_get_length(buf), 0); /* no half frame either */
+    }
+    evbuffer_free(buf);
+}
+
+static void test_img_block_with_empty_data_is_malformed(void **state)
+{
+    /* bin8, bin16 and bin32 of 0 bytes */
+    static const uint8_t bin8[] = {0x95, 0x1b, 0x01, 0x01, 0x02, 0xc4, 0x00};
+    static const uint8_t bin16[] = {0x95, 0x1b, 0x01, 0x01, 0x02, 0xc5, 0x00, 0x00};
+    static const uint8_t bin32[] = {0x95, 0x1b, 0x01, 0x01, 0x02, 0xc6, 0x00, 0x00, 0x00, 0x00};
+    struct wire_msg m;
+
+    memset(&m, 0xab, sizeof(m));
+    assert_int_equal(wire_decode_payload(bin8, sizeof(bin8), &m), WIRE_ERR_MALFORMED);
+    assert_int_equal(m.type, 0);
+    assert_int_equal(m.u.img.len, 0);
+    assert_int_equal(decode_bytes(bin16, sizeof(bin16)), WIRE_ERR_MALFORMED);
+    assert_int_equal(decode_bytes(bin32, sizeof(bin32)), WIRE_ERR_MALFORMED);
+}
+
+static void test_img_block_of_1401_bytes_is_malformed(void **state)
+{
+    struct wire_msg m;
+    struct mp b;
+
+    mp_img_head(&b, 1, 2);
+    mp_img_bin(&b, WIRE_IMG_MAX_BLOCK + 1);
+    memset(&m, 0xab, sizeof(m));
+    assert_int_equal(mp_decode(&b, &m), WIRE_ERR_MALFORMED);
+    assert_int_equal(m.type, 0);
+    assert_int_equal(m.u.img.len, 0);
+    /* 1400 is the most, in any bin encoding: here a bin32 header. */
+    {
+        uint8_t p[5 + 5 + WIRE_IMG_MAX_BLOCK + 1] = {0x95, 0x1b, 0x01, 0x01,
+                                                     0x02, 0xc6, 0x00, 0x00};
+
+        p[8] = (uint8_t)(WIRE_IMG_MAX_BLOCK >> 8);
+        p[9] = (uint8_t)WIRE_IMG_MAX_BLOCK;
+        assert_int_equal(wire_decode_payload(p, 10 + WIRE_IMG_MAX_BLOCK, &m), WIRE_OK);
+        assert_int_equal(m.u.img.len, WIRE_IMG_MAX_BLOCK);
+        p[9] = (uint8_t)(WIRE_IMG_MAX_BLOCK + 1);
+        assert_int_equal(decode_bytes(p, sizeof(p)), WIRE_ERR_MALFORMED);
+    }
+}
+
+static void test_img_block_data_as_str_is_malformed(void **state)
+{
+    static const char text[] = "boot";
+    static char big[WIRE_IMG_MAX_BLOCK];
+    struct mp b;
+
+    mp_img_head(&b, 1, 2);
+    msgpack_pack_str_with_body(&b.pk, text, 4);
+    assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+    memset(big, 'x', sizeof(big));
+    mp_img_head(&b, 1, 2);
+    msgpack_pack_str_with_body(&b.pk, big, sizeof(big));
+    assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+    /* nor as an array of byte values, nor as an ext */
+    mp_img_head(&b, 1, 2);
+    msgpack_pack_array(&b.pk, 4);
+    for (int i = 0; i < 4; i++)
+        msgpack_pack_uint8(&b.pk, (uint8_t)text[i]);
+    assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+    mp_img_head(&b, 1, 2);
+    msgpack_pack_ext_with_body(&b.pk, text, 4, 1);
+    assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+}
+
+static void test_img_block_negative_or_too_large_numbers_are_malformed(void **state)
+{
+    struct mp b;
+
+    /* index -1 (a negative fixint), INT32_MIN, INT64_MIN */
+    mp_begin(&b, 5, WIRE_IMG_BLOCK, WIRE_VERSION);
+    msgpack_pack_uint8(&b.pk, 1);
+    msgpack_pack_int8(&b.pk, -1);
+    mp_img_bin(&b, 4);
+    assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+    mp_begin(&b, 5, WIRE_IMG_BLOCK, WIRE_VERSION);
+    msgpack_pack_uint8(&b.pk, 1);
+    msgpack_pack_int32(&b.pk, INT32_MIN);
+    mp_img_bin(&b, 4);
+    assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+    mp_begin(&b, 5, WIRE_IMG_BLOCK, WIRE_VERSION);
+    msgpack_pack_uint8(&b.pk, 1);
+    msgpack_pack_int64(&b.pk, INT64_MIN);
+    mp_img_bin(&b, 4);
+    assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+    /* image_id -1 */
+    mp_begin(&b, 5, WIRE_IMG_BLOCK, WIRE_VERSION);
+    msgpack_pack_int8(&b.pk, -1);
+    msgpack_pack_uint8(&b.pk, 1);
+    mp_img_bin(&b, 4);
+    assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+    /* index or image_id 2^32 */
+    mp_img_head(&b, 1, (uint64_t)UINT32_MAX + 1);
+    mp_img_bin(&b, 4);
+    assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+    mp_img_head(&b, (uint64_t)UINT32_MAX + 1, 1);
+    mp_img_bin(&b, 4);
+    assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+    /* A non-negative value in a signed encoding is a uint like any other. */
+    mp_begin(&b, 5, WIRE_IMG_BLOCK, WIRE_VERSION);
+    msgpack_pack_int64(&b.pk, 1);
+    msgpack_pack_int32(&b.pk, 2);
+    mp_img_bin(&b, 4);
+    assert_int_equal(mp_status(&b), WIRE_OK);
+}
+
+static void test_settop_messages_with_missing_or_extra_fields_are_malformed(void **state)
+{
+    for (size_t s = 0; s < N_SETTOP_SHAPES; s++) {
+        for (uint32_t count = 0; count <= 13; count++) {
+            struct wire_msg m;
+            struct mp b;
+
+            if (count == settop_shapes[s].nfields)
+                continue;
+            /* Plausible fields: a uint, then a block's bytes or a hash (for
+             * IMG_BLOCK, the right ones with one missing or one extra). */
+            mp_begin(&b, 2 + count, settop_shapes[s].type, WIRE_VERSION);
+            for (uint32_t i = 0; i < count; i++) {
+                if (i == 0 || (settop_shapes[s].type == WIRE_IMG_BLOCK && i == 1))
+                    msgpack_pack_uint8(&b.pk, 1);
+                else
+                    mp_img_bin(&b, WIRE_SHA256_LEN);
+            }
+            memset(&m, 0xab, sizeof(m));
+            assert_int_equal(mp_decode(&b, &m), WIRE_ERR_MALFORMED);
+            assert_int_equal(m.type, 0);
+        }
+    }
+}
+
+static void test_img_block_without_data_or_with_an_extra_field_is_malformed(void **state)
+{
+    /* [27, 1, 1, 2] and [27, 1, 1, 2, data, 0] and [27, 1, 1, 2, data, data]:
+     * the shapes a truncating or padding sender would make. */
+    struct mp b;
+
+    mp_begin(&b, 4, WIRE_IMG_BLOCK, WIRE_VERSION);
+    msgpack_pack_uint8(&b.pk, 1);
+    msgpack_pack_uint8(&b.pk, 2);
+    assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+    mp_begin(&b, 6, WIRE_IMG_BLOCK, WIRE_VERSION);
+    msgpack_pack_uint8(&b.pk, 1);
+    msgpack_pack_uint8(&b.pk, 2);
+    mp_img_bin(&b, 4);
+    msgpack_pack_uint8(&b.pk, 0);
+    assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+    mp_begin(&b, 6, WIRE_IMG_BLOCK, WIRE_VERSION);
+    msgpack_pack_uint8(&b.pk, 1);
+    msgpack_pack_uint8(&b.pk, 2);
+    mp_img_bin(&b, 4);
+    mp_img_bin(&b, 4);
+    assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+}
+
+/* The bad values of a bin field (a block's bytes or a hash). */
+enum {
+    BAD_BIN_EMPTY,
+    BAD_BIN_SHORT, /* 31 for a hash; a block has no short */
+    BAD_BIN_LONG,  /* 33 for a hash, 1401 for a block */
+    BAD_BIN_STR,
+    BAD_BIN_UINT,
+    BAD_BIN_NEGATIVE,
+    BAD_BIN_NIL,
+    BAD_BIN_TRUE,
+    BAD_BIN_FLOAT,
+    BAD_BIN_ARRAY,
+    BAD_BIN_MAP,
+    BAD_BIN_EXT,
+    BAD_BIN_COUNT
+};
+
+/* Pack bad value kind for a bin field whose good lengths are min..max;
+ * returns 0 when the kind has no bad value there (a block's "short"). */
+static int pack_bad_bin(struct mp *b, int kind, size_t min, size_t max)
+{
+    static const uint8_t data[4] = {1, 2, 3, 4};
+
+    switch (kind) {
+    case BAD_BIN_EMPTY:
+        mp_img_bin(b, 0);
+        break;
+    case BAD_BIN_SHORT:
+        if (min <= 1)
+            return 0;
+        mp_img_bin(b, min - 1);
+        break;
+    case BAD_BIN_LONG:
+        mp_img_bin(b, max + 1);
+        break;
+    case BAD_BIN_STR:
+        msgpack_pack_str_with_body(&b->pk, data, sizeof(data));
+        break;
+    case BAD_BIN_UINT:
+        msgpack_pack_uint32(&b->pk, 0x01020304);
+        break;
+    case BAD_BIN_NEGATIVE:
+        msgpack_pack_int8(&b->pk, -1);
+        break;
+    case BAD_BIN_NIL:
+        msgpack_pack_nil(&b->pk);
+        break;
+    case BAD_BIN_TRUE:
+        msgpack_pack_true(&b->pk);
+        break;
+    case BAD_BIN_FLOAT:
+        msgpack_pack_double(&b->pk, 1.0);
+        break;
+    case BAD_BIN_ARRAY:
+        msgpack_pack_array(&b->pk, 1);
+        mp_img_bin(b, min);
+        break;
+    case BAD_BIN_MAP:
+        msgpack_pack_map(&b->pk, 0);
+        break;
+    default:
+        msgpack_pack_ext_with_body(&b->pk, data, sizeof(data), 1);
+        break;
+    }
+    return 1;
+}
+
+static void test_settop_any_bad_field_is_malformed(void **state)
+{
+    /* Every field of IMG_BLOCK and BOX_REGISTER with every bad value of its
+     * kind, the others good (IMG_FETCH's two uints are in uint_shapes). */
+    int checked = 0;
+
+    for (int t = 0; t < 2; t++) {
+        enum wire_type type = t == 0 ? WIRE_IMG_BLOCK : WIRE_BOX_REGISTER;
+        uint32_t nfields = t == 0 ? 3 : 2;
+        size_t min = t == 0 ? 1 : WIRE_SHA256_LEN;
+        size_t max = t == 0 ? WIRE_IMG_MAX_BLOCK : WIRE_SHA256_LEN;
+        uint64_t umax = t == 0 ? UINT32_MAX : UINT64_MAX;
+
+        for (uint32_t bad = 0; bad < nfields; bad++) {
+            int is_bin = bad == nfields - 1;
+
+            for (int kind = 0; kind < (is_bin ? BAD_BIN_COUNT : BAD_COUNT); kind++) {
+                struct wire_msg m;
+                struct mp b;
+                int spoiled = 1;
+
+                if (!is_bin && kind == BAD_ABOVE_MAX && umax == UINT64_MAX)
+                    continue; /* no uint above it to send */
+                mp_begin(&b, 2 + nfields, type, WIRE_VERSION);
+                for (uint32_t i = 0; i < nfields; i++) {
+                    if (i != bad && i == nfields - 1)
+                        mp_img_bin(&b, max);
+                    else if (i != bad)
+                        msgpack_pack_uint64(&b.pk, umax);
+                    else if (is_bin)
+                        spoiled = pack_bad_bin(&b, kind, min, max);
+                    else
+                        pack_bad(&b.pk, (enum bad_field)kind, umax);
+                }
+                if (!spoiled) {
+                    msgpack_sbuffer_destroy(&b.sb);
+                    continue;
+                }
+                memset(&m, 0xab, sizeof(m));
+                if (mp_decode(&b, &m) != WIRE_ERR_MALFORMED)
+                    fail_msg("%s field %u bad kind %d accepted", wire_type_name(type), bad, kind);
+                assert_int_equal(m.type, 0);
+                checked++;
+            }
+        }
+    }
+    /* IMG_BLOCK: 2 uints, a block with no "short"; BOX_REGISTER: a uint64
+     * (nothing above its max) and a hash. */
+    assert_int_equal(checked, 2 * BAD_COUNT + BAD_BIN_COUNT - 1 + BAD_COUNT - 1 + BAD_BIN_COUNT);
+}
+
+static void test_box_register_hash_of_31_or_33_bytes_is_malformed(void **state)
+{
+    static const size_t lens[] = {31, 33, 0, 1, 20, 64};
+
+    for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+        struct wire_msg m;
+        struct mp b;
+
+        mp_begin(&b, 4, WIRE_BOX_REGISTER, WIRE_VERSION);
+        msgpack_pack_uint16(&b.pk, 7);
+        mp_img_bin(&b, lens[i]);
+        memset(&m, 0xab, sizeof(m));
+        assert_int_equal(mp_decode(&b, &m), WIRE_ERR_MALFORMED);
+        assert_int_equal(m.type, 0);
+    }
+    /* 32 bytes, but as a str */
+    {
+        struct mp b;
+
+        mp_begin(&b, 4, WIRE_BOX_REGISTER, WIRE_VERSION);
+        msgpack_pack_uint16(&b.pk, 7);
+        msgpack_pack_str_with_body(&b.pk, sha256_of_empty, WIRE_SHA256_LEN);
+        assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+    }
+}
+
+static void test_img_fetch_from_block_above_uint32_is_malformed(void **state)
+{
+    static const uint64_t blocks[] = {(uint64_t)UINT32_MAX + 1, 1ull << 40, UINT64_MAX};
+
+    for (size_t i = 0; i < sizeof(blocks) / sizeof(blocks[0]); i++) {
+        struct wire_msg m;
+        struct mp b;
+
+        mp_begin(&b, 4, WIRE_IMG_FETCH, WIRE_VERSION);
+        msgpack_pack_uint16(&b.pk, 7);
+        msgpack_pack_uint64(&b.pk, blocks[i]);
+        memset(&m, 0xab, sizeof(m));
+        assert_int_equal(mp_decode(&b, &m), WIRE_ERR_MALFORMED);
+        assert_int_equal(m.type, 0);
+    }
+    /* and box_id negative or a str */
+    {
+        struct mp b;
+
+        mp_begin(&b, 4, WIRE_IMG_FETCH, WIRE_VERSION);
+        msgpack_pack_int64(&b.pk, -7);
+        msgpack_pack_uint8(&b.pk, 0);
+        assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+        mp_begin(&b, 4, WIRE_IMG_FETCH, WIRE_VERSION);
+        msgpack_pack_str_with_body(&b.pk, "7", 1);
+        msgpack_pack_uint8(&b.pk, 0);
+        assert_int_equal(mp_status(&b), WIRE_ERR_MALFORMED);
+    }
+}
+
+/* Every prefix of each set-top encoding fails cleanly: MALFORMED, nothing
+ * left in *m. Each prefix is copied to a buffer of exactly its size, so that
+ * a read past it is caught by ASan. */
+static void test_settop_truncated_payloads_are_malformed(void **state)
+{
+    struct wire_msg msgs[MAX_SETTOP_SAMPLES];
+    int nmsgs = settop_samples(msgs);
+
+    for (int i = 0; i < nmsgs; i++) {
+        uint8_t enc[ENC_BUF];
+        int n = wire_encode_payload(&msgs[i], enc, sizeof(enc));
+
+        assert_true(n > 0);
+        for (int len = 0; len < n; len++) {
+            uint8_t *cut = malloc(len > 0 ? (size_t)len : 1);
+            struct wire_msg m;
+            enum wire_status st;
+
+            assert_non_null(cut);
+            memcpy(cut, enc, (size_t)len);
+            memset(&m, 0xab, sizeof(m));
+            st = wire_decode_payload(cut, (size_t)len, &m);
+            free(cut);
+            assert_int_equal(st, WIRE_ERR_MALFORMED);
+            assert_int_equal(m.type, 0);
+            assert_int_equal(m.u.img.len, 0);
+        }
+    }
+}
+
+static void test_settop_trailing_bytes_are_malformed(void **state)
+{
+    static const uint8_t extra[] = {0x00, 0x7f, 0xc0, 0xc1, 0x90, 0xc4};
+    struct wire_msg msgs[MAX_SETTOP_SAMPLES];
+    int nmsgs = settop_samples(msgs);
+
+    for (int i = 0; i < nmsgs; i++) {
+        uint8_t enc[2 * ENC_BUF];
+        int n = wire_encode_payload(&msgs[i], enc, ENC_BUF);
+
+        assert_true(n > 0);
+        assert_int_equal(decode_bytes(enc, (size_t)n), WIRE_OK);
+        for (size_t e = 0; e < sizeof(extra); e++) {
+            enc[n] = extra[e];
+            assert_int_equal(decode_bytes(enc, (size_t)n + 1), WIRE_ERR_MALFORMED);
+        }
+        /* Two blocks in one datagram. */
+        memcpy(enc + n, enc, (size_t)n);
+        assert_int_equal(decode_bytes(enc, 2 * (size_t)n), WIRE_ERR_MALFORMED);
+    }
+}
+
+static void test_hostile_bin_length_in_img_block_is_malformed(void **state)
+{
+    /* [27, 1, 1, 2, bin32(2^32-1)] and a bin16 that claims 1400 bytes and
+     * brings 10: refused by the pre-scan before any copy. */
+    uint8_t p[5 + 5 + 10] = {0x95, 0x1b, 0x01, 0x01, 0x02, 0xc6, 0xff, 0xff, 0xff, 0xff};
+
+    assert_int_equal(decode_bytes(p, sizeof(p)), WIRE_ERR_MALFORMED);
+    p[5] = 0xc5;
+    p[6] = (uint8_t)(WIRE_IMG_MAX_BLOCK >> 8);
+    p[7] = (uint8_t)WIRE_IMG_MAX_BLOCK;
+    assert_int_equal(decode_bytes(p, sizeof(p)), WIRE_ERR_MALFORMED);
+}
+
 /* ---- fuzz ---- */
 
 static int is_decode_status(enum wire_status st)
@@ -3309,6 +4096,44 @@ static void pack_dht_like_field(msgpack_packer *pk, uint32_t f)
     }
 }
 
+/* An image block's bytes or an image hash: mostly a bin of a length at or
+ * near a limit (0, 1, 31 to 33, 1399 to 1401), sometimes a str. */
+static void pack_random_img_bin(msgpack_packer *pk)
+{
+    static const uint32_t lens[] = {0, 1, 31, 32, 32, 33, 1399, 1400, 1401};
+    static uint8_t data[WIRE_IMG_MAX_BLOCK + 1];
+    uint32_t r = rng_below(12);
+
+    data[0] = (uint8_t)rng_next();
+    if (r == 0)
+        msgpack_pack_str_with_body(pk, data, WIRE_SHA256_LEN);
+    else if (r < 10)
+        msgpack_pack_bin_with_body(pk, data, lens[r - 1]);
+    else
+        msgpack_pack_bin_with_body(pk, data, 1 + rng_below(WIRE_IMG_MAX_BLOCK));
+}
+
+/* Field f of a set-top-like message: a uint first (an image id or a box
+ * id), then uints (an index, a block) or bins (data, a hash), so that the
+ * later fields of IMG_BLOCK, IMG_FETCH and BOX_REGISTER are reached often. */
+static void pack_img_like_field(msgpack_packer *pk, uint32_t f)
+{
+    uint32_t r = rng_below(16);
+
+    if (f > 0 && rng_below(2)) {
+        pack_random_img_bin(pk);
+        return;
+    }
+    if (r == 0)
+        msgpack_pack_uint64(pk, (uint64_t)UINT32_MAX + 1);
+    else if (r == 1)
+        msgpack_pack_int8(pk, -1);
+    else if (r == 2)
+        msgpack_pack_uint64(pk, f == 0 ? UINT64_MAX : UINT32_MAX);
+    else
+        msgpack_pack_uint32(pk, (uint32_t)rng_next());
+}
+
 /* How many fields follow [type, version] in a message of this type, read
  * off the encoder's own output (the fixarray header), so the shape fuzzer
  * needs no table of its own. 0 for a type the encoder refuses. */
@@ -3341,8 +4166,9 @@ static void test_fuzz_random_shapes_never_crash(void **state)
          * fields (LOAD has six) gets valid samples; otherwise 0 to 7. */
         uint32_t nfields = rng_below(2) && nfields_of[type] ? nfields_of[type] : rng_below(8);
         /* Mostly-uint messages, so the later fields of LOAD get checked;
-         * DHT-like ones, so those of the DHT messages do; or anything. */
-        uint32_t mode = rng_below(3);
+         * DHT-like ones, so those of the DHT messages do; set-top-like ones
+         * for IMG_BLOCK and BOX_REGISTER; or anything. */
+        uint32_t mode = rng_below(4);
         msgpack_sbuffer sb;
         msgpack_packer pk;
         struct wire_msg m;
@@ -3358,6 +4184,8 @@ static void test_fuzz_random_shapes_never_crash(void **state)
                 msgpack_pack_uint64(&pk, rng_below(2) ? rng_below(3) : (uint32_t)rng_next());
             else if (mode == 1)
                 pack_dht_like_field(&pk, f);
+            else if (mode == 3)
+                pack_img_like_field(&pk, f);
             else
                 pack_random_field(&pk);
         }
@@ -3444,6 +4272,10 @@ static void test_type_and_status_names(void **state)
     assert_string_equal(wire_type_name(WIRE_DHT_STORED), "DHT_STORED");
     assert_string_equal(wire_type_name(WIRE_DHT_FIND_VALUE), "DHT_FIND_VALUE");
     assert_string_equal(wire_type_name(WIRE_DHT_VALUE), "DHT_VALUE");
+    assert_string_equal(wire_type_name(WIRE_IMG_BLOCK), "IMG_BLOCK");
+    assert_string_equal(wire_type_name(WIRE_IMG_FETCH), "IMG_FETCH");
+    assert_string_equal(wire_type_name(WIRE_BOX_REGISTER), "BOX_REGISTER");
+    assert_string_equal(wire_type_name((enum wire_type)30), "UNKNOWN");
     assert_string_equal(wire_type_name((enum wire_type)99), "UNKNOWN");
     assert_string_equal(wire_type_name((enum wire_type)(LAST_TYPE + 1)), "UNKNOWN");
     assert_string_equal(wire_type_name((enum wire_type)0), "UNKNOWN");
@@ -3604,6 +4436,29 @@ int main(void)
         cmocka_unit_test(test_dht_value_record_with_wrong_shape_is_malformed),
         cmocka_unit_test(test_dht_nodes_list_of_wrong_type_is_malformed),
         cmocka_unit_test(test_hostile_array32_in_dht_nodes_is_malformed),
+
+        cmocka_unit_test(test_settop_messages_round_trip),
+        cmocka_unit_test(test_img_block_of_1_and_1400_bytes_round_trips),
+        cmocka_unit_test(test_img_fetch_round_trips_at_its_extremes),
+        cmocka_unit_test(test_box_register_round_trips_at_its_extremes),
+        cmocka_unit_test(test_settop_messages_decode_every_field),
+        cmocka_unit_test(test_settop_messages_match_documented_bytes),
+        cmocka_unit_test(test_largest_img_block_fits_a_udp_payload_and_a_frame),
+        cmocka_unit_test(test_img_block_frame_split_across_arrivals_decodes_once_complete),
+        cmocka_unit_test(test_unicast_download_stream_decodes_block_after_block),
+        cmocka_unit_test(test_encode_refuses_img_block_of_0_or_above_1400_bytes),
+        cmocka_unit_test(test_img_block_with_empty_data_is_malformed),
+        cmocka_unit_test(test_img_block_of_1401_bytes_is_malformed),
+        cmocka_unit_test(test_img_block_data_as_str_is_malformed),
+        cmocka_unit_test(test_img_block_negative_or_too_large_numbers_are_malformed),
+        cmocka_unit_test(test_settop_messages_with_missing_or_extra_fields_are_malformed),
+        cmocka_unit_test(test_img_block_without_data_or_with_an_extra_field_is_malformed),
+        cmocka_unit_test(test_settop_any_bad_field_is_malformed),
+        cmocka_unit_test(test_box_register_hash_of_31_or_33_bytes_is_malformed),
+        cmocka_unit_test(test_img_fetch_from_block_above_uint32_is_malformed),
+        cmocka_unit_test(test_settop_truncated_payloads_are_malformed),
+        cmocka_unit_test(test_settop_trailing_bytes_are_malformed),
+        cmocka_unit_test(test_hostile_bin_length_in_img_block_is_malformed),
 
         cmocka_unit_test(test_fuzz_random_buffers_never_crash),
         cmocka_unit_test(test_fuzz_mutated_encodings_never_crash),
