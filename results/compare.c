@@ -441,9 +441,10 @@ json_t *cmp_json(const struct cmp *c)
             json_object_set_new(o, "key", json_string(figure_defs[f].key));
             json_object_set_new(o, "label", json_string(figure_defs[f].label));
             json_object_set_new(o, "unit",
-                                json_string(figure_defs[f].unit == UNIT_BOOL ? "bool"
-                                            : figure_defs[f].unit == UNIT_COUNT
-                                                ? "count"
+                                json_string(figure_defs[f].unit == UNIT_BOOL    ? "bool"
+                                            : figure_defs[f].unit == UNIT_COUNT ? "count"
+                                            : figure_defs[f].unit == UNIT_NUMBER
+                                                ? "number"
                                                 : unit_suffix(figure_defs[f].unit)));
             json_array_append_new(figs, o);
         }

@@ -28,6 +28,11 @@ const struct figure_def figure_defs[FIG_COUNT] = {
                               "n/a"},
     [FIG_LOOKUP_FOUND_PCT] = {"lookup_found_pct", "lookups found", UNIT_PERCENT, true, "n/a"},
     [FIG_BOOT_REFUSED] = {"boot_refused", "bootstrap refused", UNIT_COUNT, true, "n/a"},
+    [FIG_IMAGE_T95] = {"image_t95_s", "image t95 (95% have it)", UNIT_SECONDS, true, "never"},
+    [FIG_ONLINE_T95] = {"online_t95_s", "boxes online t95", UNIT_SECONDS, true, "never"},
+    [FIG_EGRESS_PEAK] = {"egress_peak_mbps", "peak head-end egress", UNIT_MBPS, true, "n/a"},
+    [FIG_CYCLES_MEAN] = {"cycles_mean", "cycles per box (mean)", UNIT_NUMBER, true, "n/a"},
+    [FIG_FEC_OVERHEAD] = {"overhead_mean", "fountain overhead (mean)", UNIT_NUMBER, true, "n/a"},
     [FIG_RECOVERED] = {"recovered", "recovered", UNIT_BOOL, true, "n/a"},
     [FIG_RECOVERY_S] = {"recovery_s", "recovery time", UNIT_SECONDS, true, "never"},
     [FIG_METASTABLE] = {"metastable", "metastable", UNIT_BOOL, true, "n/a"},
@@ -125,6 +130,21 @@ bool figure_central_servers(const struct run *r, double *servers, double *max_se
     return true;
 }
 
+/* Where a per-box settop figure is in run.json's settop object. */
+static const char *settop_key(enum fig_id id)
+{
+    switch (id) {
+    case FIG_IMAGE_T95:
+        return "image_s.t95";
+    case FIG_ONLINE_T95:
+        return "online_s.t95";
+    case FIG_CYCLES_MEAN:
+        return "cycles_per_box.mean";
+    default:
+        return "fountain.overhead_mean";
+    }
+}
+
 enum fig_state figure_value(const struct run *r, enum fig_id id, double *v)
 {
     double peers, x;
@@ -155,10 +175,12 @@ enum fig_state figure_value(const struct run *r, enum fig_id id, double *v)
         size_t n_dc;
         if (figure_central_servers(r, &up, &ceiling, &n_dc))
             *v += ceiling + (double)n_dc;
-        /* A dht run places its bootstrap nodes. */
+        /* A dht run places its bootstrap nodes, a settop run its head-end. */
         json_t *boot = run_scenario_get(r, "dht.bootstrap.nodes");
         if (run_is_dht(r) && json_is_number(boot))
             *v += json_number_value(boot);
+        if (run_is_settop(r))
+            *v += 1;
         return FV_VALUE;
     }
     case FIG_ONLINE_PCT:
@@ -200,6 +222,18 @@ enum fig_state figure_value(const struct run *r, enum fig_id id, double *v)
         if (!run_is_dht(r))
             return FV_ABSENT;
         return from(run_number(r, "boot_refused", v));
+    /* settop: from run.json's settop object; absent for other runs, and
+     * the cycles for unicast, the overhead for all but fountain. A
+     * rows-only summary has the per-box ones null: not known, not "never". */
+    case FIG_IMAGE_T95:
+    case FIG_ONLINE_T95:
+    case FIG_CYCLES_MEAN:
+    case FIG_FEC_OVERHEAD:
+        if (r->rows_only)
+            return FV_ABSENT;
+        return from(run_settop_number(r, settop_key(id), v));
+    case FIG_EGRESS_PEAK:
+        return from(run_settop_number(r, "egress_peak_mbps", v));
     case FIG_FIDELITY_VALID:
         return from(run_number(r, "fidelity.valid", v));
     case FIG_LAG_P99:

@@ -113,6 +113,34 @@ static void bytes(double v, char *buf, size_t len)
     snprintf(buf, len, "%s %s", num, pre[i]);
 }
 
+/* The index into {kbit/s, Mbit/s, Gbit/s} for a rate in Mbit/s, and the
+ * factor from Mbit/s to it. */
+static int bitrate_scale(double mbps, double *scale)
+{
+    double a = fabs(mbps);
+    if (a != 0 && a < 0.9995) {
+        *scale = 1e3;
+        return 0;
+    }
+    if (a >= 999.5) {
+        *scale = 1e-3;
+        return 2;
+    }
+    *scale = 1;
+    return 1;
+}
+
+static const char *const bitrate_suffix[] = {" kbit/s", " Mbit/s", " Gbit/s"};
+
+static void bitrate(double mbps, char *buf, size_t len)
+{
+    double scale;
+    int i = bitrate_scale(mbps, &scale);
+    char num[32];
+    fmt_sig(mbps * scale, 3, num, sizeof num);
+    snprintf(buf, len, "%s%s", num, bitrate_suffix[i]);
+}
+
 void fmt_value(enum unit u, double v, char *buf, size_t len)
 {
     if (isnan(v)) {
@@ -146,6 +174,12 @@ void fmt_value(enum unit u, double v, char *buf, size_t len)
         return;
     case UNIT_BYTES:
         bytes(v, buf, len);
+        return;
+    case UNIT_MBPS:
+        bitrate(v, buf, len);
+        return;
+    case UNIT_NUMBER:
+        fmt_sig(v, 3, buf, len);
         return;
     case UNIT_BOOL:
         snprintf(buf, len, "%s", v != 0 ? "yes" : "no");
@@ -202,6 +236,8 @@ const char *unit_suffix(enum unit u)
         return "B";
     case UNIT_RATIO:
         return "×";
+    case UNIT_MBPS:
+        return "Mbit/s";
     default:
         return "";
     }
@@ -263,6 +299,10 @@ static void pick_scale(enum unit u, double v, double *scale, const char **suffix
     case UNIT_PERCENT:
         *suffix = "%";
         return;
+    case UNIT_MBPS:
+        *suffix = bitrate_suffix[bitrate_scale(v, scale)];
+        return;
+    case UNIT_NUMBER:
     case UNIT_BOOL:
         return;
     }

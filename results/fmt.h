@@ -15,7 +15,9 @@ enum unit {
     UNIT_RATIO,   /* 1.38x */
     UNIT_PERCENT, /* value already in percent */
     UNIT_BYTES,
-    UNIT_BOOL /* 0 = no, anything else = yes */
+    UNIT_MBPS,   /* value in Mbit/s, printed in kbit/s, Mbit/s or Gbit/s */
+    UNIT_NUMBER, /* a plain measure with three significant digits: 1.40 */
+    UNIT_BOOL    /* 0 = no, anything else = yes */
 };
 
 #define FMT_LEN 48

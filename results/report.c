@@ -848,10 +848,9 @@ static void chart_arch(const struct page *p, struct sbuf *o)
     c.n_marks = nm;
     c.empty_text = "no data: the runs have no online column";
     figure_open(o, "online_arch", "Peers online by architecture",
-                "Share of all peers online (registered with a supernode or a presence server, or "
-                "joined the DHT), one line per run in its architecture's colour. Dashed verticals: "
-                "scheduled "
-                "events.");
+                "Share of all peers online (registered with a supernode or a presence server, "
+                "joined the DHT, or set-top boxes registered with their head-end), one line per "
+                "run in its architecture's colour. Dashed verticals: scheduled events.");
     svg_chart(&c, o);
     sbuf_add(o, sbuf_str(&leg));
     scale_legend(nm > 0, o);
@@ -1183,6 +1182,224 @@ static void chart_dht(const struct page *p, size_t run, struct sbuf *o)
     sbuf_free(&title);
 }
 
+/* ---- settop ---- */
+
+/* How a settop panel's series is drawn: a per-interval value as steps over
+ * the interval (0 = none in the interval: a gap, for the time to image); a
+ * gauge at the row's end. */
+enum st_how { SH_STEPS, SH_STEPS_GAP0, SH_GAUGE };
+
+struct st_series {
+    const char *col, *label;
+    enum st_how how;
+    double scale; /* multiplies the column: ms to s */
+};
+
+struct st_panel {
+    const char *suffix, *head, *ylabel;
+    struct st_series s[2];
+    size_t n;
+    bool y_integer;
+};
+
+static const struct st_panel st_panels[] = {
+    {"egress",
+     "Head-end egress",
+     "channel rate (Mbit/s)",
+     {{"egress_mbps", "egress Mbit/s", SH_STEPS, 1}},
+     1,
+     false},
+    {"boxes",
+     "Boxes fetching and online",
+     "boxes",
+     {{"fetching", "fetching", SH_GAUGE, 1}, {"online", "online", SH_GAUGE, 1}},
+     2,
+     true},
+    {"image",
+     "Time to image (boxes complete in the interval, from their first fetch)",
+     "time to image (s)",
+     {{"image_p50_ms", "p50", SH_STEPS_GAP0, 1e-3}, {"image_p99_ms", "p99", SH_STEPS_GAP0, 1e-3}},
+     2,
+     false},
+};
+#define N_ST_PANELS (sizeof st_panels / sizeof st_panels[0])
+
+/* One series of a settop panel: its points, or 0 when the run lacks the
+ * column. */
+static size_t st_points(struct pool *pl, const struct run *r, const struct st_series *d,
+                        double **xs, double **ys)
+{
+    const double *t = run_col(r, "t_s"), *c = run_col(r, d->col);
+    if (!c)
+        return 0;
+    double *x = pool_doubles(pl, 2 * r->n_rows), *y = pool_doubles(pl, 2 * r->n_rows);
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_rows; i++) {
+        double v = c[i] * d->scale;
+        if (d->how == SH_GAUGE) {
+            x[n] = t[i];
+            y[n++] = v;
+            continue;
+        }
+        if (d->how == SH_STEPS_GAP0 && c[i] == 0)
+            v = NAN; /* no box completed its image in the interval */
+        x[n] = i ? t[i - 1] : 0;
+        y[n++] = v;
+        x[n] = t[i];
+        y[n++] = v;
+    }
+    *xs = x;
+    *ys = y;
+    return n;
+}
+
+/* The egress panel's reference levels: the channel, and the carousel's
+ * share of it when that is less (broadcast methods). */
+static size_t st_levels(const struct run *r, struct pool *pl, struct svg_hline *h)
+{
+    static const char *const keys[] = {"channel_mbps", "carousel_mbps"};
+    static const char *const what[] = {"channel", "carousel"};
+    const char *m = json_string_value(json_object_get(run_settop(r), "method"));
+    size_t n = 0;
+    for (size_t k = 0; k < 2; k++) {
+        double v;
+        if (run_settop_number(r, keys[k], &v) != 1 || v <= 0)
+            continue;
+        if (k == 1 && ((m && !strcmp(m, "unicast")) || (n && v >= h[0].y)))
+            continue;
+        char val[FMT_LEN];
+        struct sbuf b;
+        sbuf_init(&b);
+        fmt_value(UNIT_MBPS, v, val, sizeof val);
+        trim_zeros(val);
+        sbuf_printf(&b, "%s %s", what[k], val);
+        h[n++] = (struct svg_hline){.y = v, .label = pool_str(pl, b.s), .dash = k ? "2 3" : NULL};
+    }
+    return n;
+}
+
+static void st_panel(const struct page *p, size_t run, const struct st_panel *d, struct sbuf *o)
+{
+    const struct run *r = &p->runs[run];
+    struct pool pl = {0};
+    struct svg_series s[2];
+    struct svg_hline h[2];
+    size_t ns = 0;
+    for (size_t k = 0; k < d->n; k++) {
+        double *x, *y;
+        size_t n = st_points(&pl, r, &d->s[k], &x, &y);
+        if (n)
+            s[ns++] = (struct svg_series){
+                .label = d->s[k].label, .x = x, .y = y, .n = n, .color = palette[k % N_PALETTE]};
+    }
+    char id[48];
+    snprintf(id, sizeof id, "settop%zu_%s", run + 1, d->suffix);
+    struct svg_chart c = chart_base(p, id, d->head);
+    c.xlabel = "time since start (s)";
+    c.ylabel = d->ylabel;
+    c.y_integer = d->y_integer;
+    c.series = s;
+    c.n_series = ns;
+    if (!strcmp(d->suffix, "egress")) {
+        c.hlines = h;
+        c.n_hlines = st_levels(r, &pl, h);
+    }
+    c.marks = NULL; /* the autoscaler is central's */
+    c.n_marks = 0;
+    c.empty_text = "no data: the run has no such column";
+    sbuf_add(o, "<div class=\"panel\"><h4>");
+    sbuf_add_html(o, d->head);
+    sbuf_add(o, "</h4>");
+    svg_chart(&c, o);
+    if (d->n > 1) {
+        sbuf_add(o, "<div class=\"legend\">");
+        for (size_t k = 0; k < d->n; k++) {
+            sbuf_printf(o, "<span class=\"key\"><i style=\"border-color:%s\"></i>",
+                        palette[k % N_PALETTE]);
+            sbuf_add_html(o, d->s[k].label);
+            sbuf_add(o, "</span>");
+        }
+        sbuf_add(o, "</div>");
+    }
+    sbuf_add(o, "</div>");
+    pool_free(&pl);
+}
+
+/* Whether a run gets a settop card: a settop run with rows and some of
+ * the settop columns (coordinator/rundir.c writes them in every run). */
+static bool has_settop_card(const struct run *r)
+{
+    return run_is_settop(r) && r->n_rows &&
+           (run_col(r, "egress_mbps") || run_col(r, "fetching") || run_col(r, "image_p50_ms"));
+}
+
+/* " Verified: 25 of the 100 boxes that completed their image stitched it
+ * and checked its SHA-256; the other 75 completed by counting blocks, with
+ * nothing stitched or checked (settop.verify 25.0%)." A counted box is never
+ * called verified. */
+static void st_verify_text(const struct run *r, struct sbuf *o)
+{
+    double verified, counted, share;
+    if (run_settop_number(r, "boxes_verified", &verified) != 1 ||
+        run_settop_number(r, "boxes_counted", &counted) != 1)
+        return;
+    const char *m = json_string_value(json_object_get(run_settop(r), "method"));
+    bool fountain = m && !strcmp(m, "fountain"), unicast = m && !strcmp(m, "unicast");
+    const char *verb = fountain ? "decoded" : unicast ? "downloaded" : "stitched";
+    char a[FMT_LEN], b[FMT_LEN], c[FMT_LEN];
+    fmt_value(UNIT_COUNT, verified, a, sizeof a);
+    fmt_value(UNIT_COUNT, verified + counted, b, sizeof b);
+    fmt_value(UNIT_COUNT, counted, c, sizeof c);
+    const char *unit = fountain ? "symbols" : "blocks";
+    if (verified > 0)
+        sbuf_printf(o,
+                    " Verified: %s of the %s boxes that completed their image %s it and "
+                    "checked its SHA-256",
+                    a, b, verb);
+    else
+        sbuf_printf(o,
+                    " Verified: none; the %s boxes that completed their image did so by "
+                    "counting %s, with nothing %s or checked",
+                    b, unit, verb);
+    if (verified > 0 && counted > 0)
+        sbuf_printf(o, "; the other %s completed by counting %s, with nothing %s or checked", c,
+                    unit, verb);
+    /* Unicast boxes all verify: settop.verify is the broadcast methods'. */
+    if (!unicast && run_settop_number(r, "verify_share", &share) == 1) {
+        fmt_value(UNIT_PERCENT, 100 * share, a, sizeof a);
+        sbuf_printf(o, " (settop.verify %s)", a);
+    }
+    sbuf_add(o, ".");
+}
+
+/* A settop run's channel and boxes: a card with a panel each for the
+ * head-end's egress against the channel, the boxes fetching and online, and
+ * the time to image of the boxes that completed it in each interval. */
+static void chart_settop(const struct page *p, size_t run, struct sbuf *o)
+{
+    const struct run *r = &p->runs[run];
+    const char *m = json_string_value(json_object_get(run_settop(r), "method"));
+    struct sbuf title;
+    sbuf_init(&title);
+    sbuf_printf(&title, "Set-top boxes of run #%zu %s", run + 1, r->label);
+    if (m)
+        sbuf_printf(&title, " (%s)", m);
+    sbuf_printf(o, "<figure class=\"card wide\" id=\"fig-settop%zu\"><h3>", run + 1);
+    sbuf_add_html(o, sbuf_str(&title));
+    sbuf_add(o, "</h3><p class=\"sub\">The head-end's rate on the shared downstream channel in "
+                "each interval (he_egress_bytes &times; 8 / interval), against the channel's "
+                "bitrate; the boxes fetching their image (receiving it, or waiting to retry a "
+                "download) and the boxes online, at the end of each interval; the p50 and p99 "
+                "time to image of the boxes that completed theirs in the interval, each from "
+                "its first fetch after the boot delay (a gap where none did).");
+    st_verify_text(r, o);
+    sbuf_add(o, "</p><div class=\"panels\">");
+    for (size_t k = 0; k < N_ST_PANELS; k++)
+        st_panel(p, run, &st_panels[k], o);
+    sbuf_add(o, "</div></figure>\n");
+    sbuf_free(&title);
+}
+
 /* Every run's scale actions, in the order they took effect. */
 static void scale_table(const struct page *p, struct sbuf *o)
 {
@@ -1295,18 +1512,19 @@ static bool any_estimated(const struct page *p)
 static void stat_cards(const struct page *p, struct sbuf *o)
 {
     /* One scenario: its headline figures (group means over seeds). */
-    static const enum fig_id cards[] = {FIG_ONLINE_PCT, FIG_T95,      FIG_AMPLIFICATION,
-                                        FIG_PEAK_RPS,   FIG_CAPACITY, FIG_LOOKUP_FOUND_PCT,
-                                        FIG_LAG_P99};
+    static const enum fig_id cards[] = {FIG_ONLINE_PCT, FIG_T95,         FIG_AMPLIFICATION,
+                                        FIG_PEAK_RPS,   FIG_CAPACITY,    FIG_LOOKUP_FOUND_PCT,
+                                        FIG_IMAGE_T95,  FIG_EGRESS_PEAK, FIG_LAG_P99};
     static const char *const what[] = {
-        "online at end",       "t95: 95% online",   "amplification", "peak attempts/s",
-        "mean login capacity", "dht lookups found", "timer lag p99"};
+        "online at end",           "t95: 95% online",      "amplification",
+        "peak attempts/s",         "mean login capacity",  "dht lookups found",
+        "t95: 95% have the image", "peak head-end egress", "timer lag p99"};
     if (p->cmp.n_groups != 1)
         return;
     sbuf_add(o, "<div class=\"cards\">");
     for (size_t k = 0; k < sizeof cards / sizeof cards[0]; k++) {
         /* Not for runs that have no such figure (no login in a trackerless
-         * DHT, no lookups elsewhere). */
+         * DHT or under settop, no lookups or images elsewhere). */
         if (!p->cmp.shown[cards[k]] || p->cmp.grp[0][cards[k]].n_absent == p->cmp.groups[0].n)
             continue;
         char v[128];
@@ -1717,16 +1935,17 @@ void report_html(const struct run *runs, size_t n, const struct report_opts *o, 
     sbuf_add(out, "<h2>Charts</h2>\n<div class=\"charts\">\n");
     if (p.n_arch > 1)
         chart_arch(&p, out);
-    /* A trackerless DHT has no login servers, nor supernodes: their charts
-     * only when some run has them. */
-    bool any_login = false, all_dht = true;
+    /* A trackerless DHT and the set-top boxes have no login servers, nor
+     * supernodes: their charts only when some run has them. */
+    bool any_login = false, no_supernodes = true;
     for (size_t i = 0; i < n; i++) {
         any_login |= run_uses_login(&runs[i]);
-        all_dht &= run_is_dht(&runs[i]);
+        no_supernodes &= run_is_dht(&runs[i]) || run_is_settop(&runs[i]);
     }
     chart_gauge(&p, out, "online", "Peers online",
-                "Share of all peers online (registered with a supernode or a presence server, or "
-                "joined the DHT) at the end of each interval. Dashed verticals: scheduled events.",
+                "Share of all peers online (registered with a supernode or a presence server, "
+                "joined the DHT, or set-top boxes registered with their head-end) at the end of "
+                "each interval. Dashed verticals: scheduled events.",
                 "online", "peers online (%)", G_PEERS_PCT);
     if (any_login) {
         chart_rates(&p, out, false);
@@ -1735,15 +1954,16 @@ void report_html(const struct run *runs, size_t n, const struct report_opts *o, 
                     "end of each interval.",
                     "ls_queue", "queued login requests", G_RAW);
     }
-    if (!all_dht)
+    if (!no_supernodes)
         chart_gauge(&p, out, "sn_count", "Supernodes",
                     "Supernodes running at the end of each interval.", "sn_count",
                     "supernodes running", G_RAW);
     if (any_column(&p, "server_load"))
         chart_gauge(&p, out, "server_load", "Registration-tier load",
                     "Busy worker time / available worker time of the supernodes, the presence "
-                    "servers or the DHT's bootstrap nodes in each interval (100% = saturated; it "
-                    "can pass 100% slightly at interval edges).",
+                    "servers, the DHT's bootstrap nodes or the head-end's registration server in "
+                    "each interval (100% = saturated; it can pass 100% slightly at interval "
+                    "edges).",
                     "server_load", "server load (%)", G_FRACTION_PCT);
     if (any_login)
         chart_rates(&p, out, true);
@@ -1756,6 +1976,9 @@ void report_html(const struct run *runs, size_t n, const struct report_opts *o, 
     for (size_t i = 0; i < n; i++)
         if (has_dht_card(&runs[i]))
             chart_dht(&p, i, out);
+    for (size_t i = 0; i < n; i++)
+        if (has_settop_card(&runs[i]))
+            chart_settop(&p, i, out);
     sbuf_add(out, "</div>\n");
     bool any_scale = false;
     for (size_t i = 0; i < n; i++)

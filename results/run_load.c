@@ -63,6 +63,61 @@ static const struct key_rule summary_rules[] = {
     {"rows_only", T_BOOL, 0},
 };
 
+/* run.json's "settop" object (docs/results.md): what the tool reads of it,
+ * relative to the object. Nothing is required (a missing figure is left
+ * out), but what is there must have its type. */
+static const struct key_rule settop_rules[] = {
+    {"method", T_STR, 0},
+    {"boxes", T_NUM, 0},
+    {"image_bytes", T_NUM, 0},
+    {"block_bytes", T_NUM, 0},
+    {"blocks", T_NUM, 0},
+    {"channel_mbps", T_NUM, 0},
+    {"carousel_mbps", T_NUM | T_NULL, 0},
+    {"downstream_loss", T_NUM, 0},
+    {"image_s", T_OBJ, 0},
+    {"image_s.t50", T_NUM | T_NULL, 0},
+    {"image_s.t95", T_NUM | T_NULL, 0},
+    {"image_s.t99", T_NUM | T_NULL, 0},
+    {"image_s.n", T_NUM, 0},
+    {"online_s", T_OBJ | T_NULL, 0},
+    {"online_s.t50", T_NUM | T_NULL, 0},
+    {"online_s.t95", T_NUM | T_NULL, 0},
+    {"online_s.t99", T_NUM | T_NULL, 0},
+    {"egress_bytes", T_NUM, 0},
+    {"egress_peak_mbps", T_NUM | T_NULL, 0},
+    {"egress_mean_mbps", T_NUM | T_NULL, 0},
+    {"datagrams", T_NUM, 0},
+    {"cycles_sent", T_NUM, 0},
+    {"retransmits", T_NUM, 0},
+    {"cycles_per_box", T_OBJ | T_NULL, 0},
+    {"cycles_per_box.mean", T_NUM | T_NULL, 0},
+    {"cycles_per_box.p50", T_NUM | T_NULL, 0},
+    {"cycles_per_box.p95", T_NUM | T_NULL, 0},
+    {"cycles_per_box.max", T_NUM | T_NULL, 0},
+    {"fountain", T_OBJ | T_NULL, 0},
+    {"fountain.decodes", T_NUM, 0},
+    {"fountain.decode_failed", T_NUM, 0},
+    {"fountain.overhead_mean", T_NUM | T_NULL, 0},
+    {"fountain.overhead_p95", T_NUM | T_NULL, 0},
+    {"fountain.overhead_max", T_NUM | T_NULL, 0},
+    {"verify_share", T_NUM, 0},
+    {"boxes_verified", T_NUM, 0},
+    {"boxes_counted", T_NUM, 0},
+    {"box_image_bytes_peak", T_NUM, 0},
+    {"registration", T_OBJ | T_NULL, 0},
+    {"registration.served", T_NUM, 0},
+    {"registration.refused", T_NUM, 0},
+    {"registration.wasted", T_NUM, 0},
+    {"registration.busy_answers", T_NUM, 0},
+    {"img", T_OBJ | T_NULL, 0},
+    {"img.delivered", T_NUM, 0},
+    {"img.lost", T_NUM, 0},
+    {"img.dup", T_NUM, 0},
+    {"img.bad", T_NUM, 0},
+    {"img.corrupt", T_NUM, 0},
+};
+
 static json_t *get_path(json_t *obj, const char *path)
 {
     char key[128];
@@ -106,7 +161,7 @@ static const char *type_name(const json_t *j)
 static const char *wanted(unsigned t)
 {
     if (t & T_OBJ)
-        return t & T_NUM ? "a number or an object" : "an object";
+        return t & T_NUM ? "a number or an object" : t & T_NULL ? "an object or null" : "an object";
     if (t & T_BOOL)
         return "true or false";
     if ((t & T_INT) && (t & T_STR))
@@ -340,6 +395,30 @@ static int check_scale_actions(json_t *root, const char *label, char *err, size_
     return 0;
 }
 
+/* The settop object, where the coordinator writes it (summary.settop; a
+ * top-level one is read too), with the prefix that names it in messages. */
+static json_t *settop_object(json_t *root, const char **prefix)
+{
+    json_t *in_summary = json_object_get(json_object_get(root, "summary"), "settop");
+    *prefix = in_summary ? "summary.settop." : "settop.";
+    return in_summary ? in_summary : json_object_get(root, "settop");
+}
+
+static int check_settop(json_t *root, const char *label, char *err, size_t errlen)
+{
+    const char *prefix;
+    json_t *st = settop_object(root, &prefix);
+    if (!st || json_is_null(st))
+        return 0;
+    if (!json_is_object(st)) {
+        snprintf(err, errlen, "%s: %.*s should be an object, not %s", label,
+                 (int)strlen(prefix) - 1, prefix, type_name(st));
+        return -1;
+    }
+    return check_rules(st, prefix, settop_rules, sizeof settop_rules / sizeof settop_rules[0],
+                       label, err, errlen);
+}
+
 json_t *run_json_parse(const char *text, const char *label, char *err, size_t errlen)
 {
     json_error_t je;
@@ -383,7 +462,8 @@ json_t *run_json_parse(const char *text, const char *label, char *err, size_t er
         check_rules(summary, "summary.", summary_rules,
                     sizeof summary_rules / sizeof summary_rules[0], label, err, errlen) < 0 ||
         check_capacity(root, label, err, errlen) < 0 ||
-        check_scale_actions(root, label, err, errlen) < 0)
+        check_scale_actions(root, label, err, errlen) < 0 ||
+        check_settop(root, label, err, errlen) < 0)
         goto bad;
     return root;
 bad:
@@ -945,9 +1025,23 @@ bool run_is_dht(const struct run *r)
     return !strcmp(run_architecture(r), "dht");
 }
 
+bool run_is_settop(const struct run *r)
+{
+    return !strcmp(run_architecture(r), "settop");
+}
+
 bool run_uses_login(const struct run *r)
 {
+    if (run_is_settop(r))
+        return false;
     return !run_is_dht(r) || json_is_true(get_path(r->scenario, "dht.login"));
+}
+
+json_t *run_settop(const struct run *r)
+{
+    const char *prefix;
+    json_t *st = settop_object(r->root, &prefix);
+    return run_is_settop(r) && json_is_object(st) ? st : NULL;
 }
 
 static const struct run *order_run; /* for by_effect: qsort has no context */
@@ -999,9 +1093,9 @@ const char *run_incomplete_reason(const struct run *r)
     return "no reason recorded";
 }
 
-int run_number(const struct run *r, const char *key, double *v)
+/* A JSON value as run_number reads it. */
+static int number_of(json_t *j, double *v)
 {
-    json_t *j = get_path(r->summary, key);
     if (!j)
         return -1;
     if (json_is_null(j))
@@ -1015,6 +1109,16 @@ int run_number(const struct run *r, const char *key, double *v)
         return 1;
     }
     return -1;
+}
+
+int run_number(const struct run *r, const char *key, double *v)
+{
+    return number_of(get_path(r->summary, key), v);
+}
+
+int run_settop_number(const struct run *r, const char *key, double *v)
+{
+    return number_of(get_path(run_settop(r), key), v);
 }
 
 double run_interval_at(const struct run *r, size_t i)

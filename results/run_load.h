@@ -114,15 +114,27 @@ void runs_free(struct run *runs, size_t n);
  * from before it, the fidelity reason's ("incomplete run: ..."); else "no
  * reason recorded". */
 const char *run_incomplete_reason(const struct run *r);
-/* The resolved scenario's "architecture" ("supernode", "central"); a run
+/* The resolved scenario's "architecture" ("supernode", "central", "dht",
+ * "settop"); a run
  * written before the key existed is "supernode", the only one then. */
 const char *run_architecture(const struct run *r);
 /* Whether the run's peers log in: every architecture but dht, where only
  * with dht.login true (a trackerless DHT has no login servers, and its
- * login_* counters are all 0). */
+ * login_* counters are all 0), and settop (boxes register with the
+ * head-end, there are no login servers). */
 bool run_uses_login(const struct run *r);
 /* Whether the run's architecture is dht (docs/architectures.md). */
 bool run_is_dht(const struct run *r);
+/* Whether the run's architecture is settop: set-top boxes (the peers)
+ * fetch a boot image from a head-end, then register with it. */
+bool run_is_settop(const struct run *r);
+/* A settop run's "settop" object of run.json (summary.settop; a top-level
+ * one is read too; run_load checked its types), or NULL: another
+ * architecture, or a run without it. Borrowed. */
+json_t *run_settop(const struct run *r);
+/* A number of that object by dotted key ("image_s.t95"), as run_number:
+ * 1 = a number, 0 = null, -1 = absent (or no settop object). */
+int run_settop_number(const struct run *r, const char *key, double *v);
 /* The indexes of r->scale in the order the actions took effect (at_s,
  * then decided_s, then file order); malloc'd, n_scale entries (NULL when
  * there are none). */

@@ -311,7 +311,8 @@ static void nodes_line(const struct run *r, struct sbuf *out)
     sbuf_init(&v);
     fig(r, FIG_NODES, a, sizeof a, NULL);
     fig(r, FIG_PEERS, b, sizeof b, NULL);
-    sbuf_printf(&v, "%s (%s peers", a, b);
+    /* Under settop the peers are the set-top boxes. */
+    sbuf_printf(&v, "%s (%s %s", a, b, run_is_settop(r) ? "set-top boxes" : "peers");
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
         json_t *j = run_scenario_get(r, kinds[k].key);
         /* No "0 service nodes" for the scenarios that have none, nor "0
@@ -331,6 +332,8 @@ static void nodes_line(const struct run *r, struct sbuf *out)
     if (run_is_dht(r) && json_is_integer(boot))
         sbuf_printf(&v, ", %lld bootstrap node%s", (long long)json_integer_value(boot),
                     json_integer_value(boot) == 1 ? "" : "s");
+    if (run_is_settop(r))
+        sbuf_add(&v, ", 1 head-end");
     sbuf_add(&v, ")");
     field(out, "nodes", sbuf_str(&v));
     sbuf_free(&v);
@@ -344,7 +347,9 @@ static void logins_lines(const struct run *r, struct sbuf *out)
     if (!run_uses_login(r)) {
         /* The login_* counters are all 0 and there are no login servers:
          * one line instead of four of zeros. The service, if any, stays. */
-        field(out, "login", "none (trackerless DHT: dht.login is false)");
+        field(out, "login",
+              run_is_settop(r) ? "none (set-top boxes register with the head-end)"
+                               : "none (trackerless DHT: dht.login is false)");
         if (r->n_cap[RUN_SRV_SERVICE]) {
             sbuf_init(&t);
             capacity_text(r, RUN_SRV_SERVICE, &t);
@@ -415,6 +420,7 @@ static void server_load_line(const struct run *r, struct sbuf *out)
     snprintf(t, sizeof t, "%s (%s, busiest interval; 100%% = saturated)", a,
              !strcmp(run_architecture(r), "central") ? "presence servers"
              : run_is_dht(r)                         ? "bootstrap nodes"
+             : run_is_settop(r)                      ? "head-end registration"
                                                      : "supernodes");
     field(out, "peak server load", t);
 }
@@ -600,6 +606,359 @@ static void routing_line(const struct run *r, struct sbuf *out)
                 live[last], a, b, c);
     field(out, "routing tables", sbuf_str(&s));
     sbuf_free(&s);
+}
+
+/* ---- settop (docs/results-tool.md, "summary") ---- */
+
+/* A number of run.json's settop object, or dflt when it is not one. */
+static double st_num(const struct run *r, const char *key, double dflt)
+{
+    double v;
+    return run_settop_number(r, key, &v) == 1 ? v : dflt;
+}
+
+/* Whether the settop object has key as a number, with *v set. */
+static bool st_has(const struct run *r, const char *key, double *v)
+{
+    return run_settop_number(r, key, v) == 1;
+}
+
+/* The method's words: what a box receives and what it does with it. */
+struct st_words {
+    const char *method;  /* "carousel" */
+    const char *unit;    /* "blocks", "symbols" */
+    const char *rebuilt; /* how a verifying box gets the bytes back */
+};
+
+static struct st_words st_words(const struct run *r)
+{
+    const char *m = json_string_value(json_object_get(run_settop(r), "method"));
+    struct st_words w = {m ? m : "unknown method", "blocks", "stitched"};
+    if (m && !strcmp(m, "fountain")) {
+        w.unit = "symbols";
+        w.rebuilt = "decoded";
+    } else if (m && !strcmp(m, "unicast")) {
+        w.rebuilt = "downloaded"; /* hashed as it arrived */
+    }
+    return w;
+}
+
+static bool st_method_is(const struct run *r, const char *m)
+{
+    return !strcmp(st_words(r).method, m);
+}
+
+/* "carousel: 300 boxes; image 256 KiB in 256 blocks of 1,024 B; channel
+ * 38.0 Mbit/s, carousel 38.0 Mbit/s; downstream loss 5.0%". */
+static void settop_line(const struct run *r, struct sbuf *out)
+{
+    char a[FMT_LEN], b[FMT_LEN], c[FMT_LEN];
+    double v, k, blk;
+    if (!run_settop(r))
+        return;
+    struct st_words w = st_words(r);
+    bool fountain = st_method_is(r, "fountain");
+    struct sbuf t;
+    sbuf_init(&t);
+    sbuf_add(&t, w.method);
+    if (st_has(r, "boxes", &v)) {
+        fmt_value(UNIT_COUNT, v, a, sizeof a);
+        sbuf_printf(&t, ": %s box%s", a, v == 1 ? "" : "es");
+    }
+    if (st_has(r, "image_bytes", &v)) {
+        fmt_value(UNIT_BYTES, v, a, sizeof a);
+        sbuf_printf(&t, "; image %s", a);
+        if (st_has(r, "blocks", &k) && st_has(r, "block_bytes", &blk)) {
+            fmt_value(UNIT_COUNT, k, b, sizeof b);
+            fmt_value(UNIT_COUNT, blk, c, sizeof c);
+            if (fountain)
+                sbuf_printf(&t, ", K = %s source symbols of %s B", b, c);
+            else
+                sbuf_printf(&t, " in %s blocks of %s B", b, c);
+        }
+    }
+    if (st_has(r, "channel_mbps", &v)) {
+        fmt_value(UNIT_MBPS, v, a, sizeof a);
+        sbuf_printf(&t, "; channel %s", a);
+        /* Unicast downloads have the channel; the carousel's share is
+         * only the broadcast methods'. */
+        if (!st_method_is(r, "unicast") && st_has(r, "carousel_mbps", &v)) {
+            fmt_value(UNIT_MBPS, v, a, sizeof a);
+            sbuf_printf(&t, ", carousel %s", a);
+        }
+    }
+    if (st_has(r, "downstream_loss", &v)) {
+        fmt_value(UNIT_PERCENT, 100 * v, a, sizeof a);
+        sbuf_printf(&t, "; downstream loss %s", a);
+    }
+    field(out, "settop", sbuf_str(&t));
+    sbuf_free(&t);
+}
+
+/* Why a rows-only summary's per-box settop figures are null. */
+static const char st_rows_only[] = "the run ended before its final gathers";
+
+/* "t50 812 ms   t95 1.90 s   t99 2.30 s   (300/300 boxes)": run.json's
+ * image_s (each box from its first fetch after the boot delay), laid out
+ * as the time to online line; never: that share of the boxes did not
+ * complete the image. */
+static void time_to_image_line(const struct run *r, struct sbuf *out)
+{
+    static const char *const keys[] = {"image_s.t50", "image_s.t95", "image_s.t99"};
+    static const char *const names[] = {"t50", "t95", "t99"};
+    if (!json_is_object(json_object_get(run_settop(r), "image_s")))
+        return;
+    if (r->rows_only) { /* null there: not known, not never */
+        char t[96];
+        snprintf(t, sizeof t, "n/a (%s)", st_rows_only);
+        field(out, "time to image", t);
+        return;
+    }
+    char seg[4][2 * FMT_LEN + 16], a[FMT_LEN], b[FMT_LEN];
+    size_t n_seg = 0;
+    for (size_t k = 0; k < 3; k++) {
+        double v;
+        int rc = run_settop_number(r, keys[k], &v);
+        if (rc == 1)
+            fmt_value(UNIT_SECONDS, v, a, sizeof a);
+        snprintf(seg[n_seg++], sizeof seg[0], "%s %s", names[k],
+                 rc == 1   ? a
+                 : rc == 0 ? "never"
+                           : "n/a");
+    }
+    double n, boxes;
+    if (st_has(r, "image_s.n", &n)) {
+        fmt_value(UNIT_COUNT, n, a, sizeof a);
+        if (st_has(r, "boxes", &boxes)) {
+            fmt_value(UNIT_COUNT, boxes, b, sizeof b);
+            snprintf(seg[n_seg++], sizeof seg[0], "(%s/%s boxes)", a, b);
+        } else {
+            snprintf(seg[n_seg++], sizeof seg[0], "(%s boxes)", a);
+        }
+    }
+    size_t width = LABEL_W;
+    for (size_t k = 0; k < n_seg; k++)
+        width += utf8_width(seg[k]) + (k ? 3 : 0);
+    line_label(out, "time to image");
+    for (size_t k = 0; k < n_seg; k++) {
+        /* One line when it fits, else the count under the figures. */
+        if (k == 3 && width > TERM_W) {
+            sbuf_addc(out, '\n');
+            sbuf_pad(out, LABEL_W);
+        } else if (k) {
+            sbuf_add(out, "   ");
+        }
+        sbuf_add(out, seg[k]);
+    }
+    sbuf_addc(out, '\n');
+}
+
+/* "36.2 MiB, peak 36.5 of the channel's 38.0 Mbit/s, mean 30.3 Mbit/s;
+ * 111k datagrams, 10 cycles": what the head-end put on the shared
+ * downstream channel (unicast: the lost segments it sent again). */
+static void egress_line(const struct run *r, struct sbuf *out)
+{
+    char a[FMT_LEN], b[FMT_LEN];
+    double v, ch;
+    if (!run_settop(r) || !st_has(r, "egress_bytes", &v))
+        return;
+    struct sbuf t;
+    sbuf_init(&t);
+    fmt_value(UNIT_BYTES, v, a, sizeof a);
+    sbuf_add(&t, a);
+    if (st_has(r, "egress_peak_mbps", &v)) {
+        fmt_value(UNIT_MBPS, v, a, sizeof a);
+        if (st_has(r, "channel_mbps", &ch)) {
+            fmt_value(UNIT_MBPS, ch, b, sizeof b);
+            /* "36.5 Mbit/s" -> "36.5" before "of the channel's 38.0 Mbit/s"
+             * when both have the unit */
+            char *sp = strchr(a, ' ');
+            const char *unit_b = strchr(b, ' ');
+            if (sp && unit_b && !strcmp(sp, unit_b))
+                *sp = '\0';
+            sbuf_printf(&t, ", peak %s of the channel's %s", a, b);
+        } else {
+            sbuf_printf(&t, ", peak %s", a);
+        }
+    }
+    if (st_has(r, "egress_mean_mbps", &v)) {
+        fmt_value(UNIT_MBPS, v, a, sizeof a);
+        sbuf_printf(&t, ", mean %s", a);
+    }
+    if (st_method_is(r, "unicast")) {
+        fmt_value(UNIT_COUNT, st_num(r, "retransmits", 0), a, sizeof a);
+        sbuf_printf(&t, "; %s lost segments sent again", a);
+    } else {
+        fmt_value(UNIT_COUNT, st_num(r, "datagrams", 0), a, sizeof a);
+        fmt_value(UNIT_COUNT, st_num(r, "cycles_sent", 0), b, sizeof b);
+        sbuf_printf(&t, "; %s datagrams, %s cycles", a, b);
+    }
+    field(out, "head-end egress", sbuf_str(&t));
+    sbuf_free(&t);
+}
+
+/* "mean 1.40, p50 1.20, p95 2.90, max 4.10 (...)": the channel cycles each
+ * box of a carousel or fountain run listened to. */
+static void cycles_line(const struct run *r, struct sbuf *out)
+{
+    static const char *const keys[] = {"mean", "p50", "p95", "max"};
+    if (!json_is_object(json_object_get(run_settop(r), "cycles_per_box")))
+        return;
+    struct sbuf t;
+    sbuf_init(&t);
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        char key[40], a[FMT_LEN];
+        double v;
+        snprintf(key, sizeof key, "cycles_per_box.%s", keys[k]);
+        if (!st_has(r, key, &v))
+            continue;
+        fmt_value(UNIT_NUMBER, v, a, sizeof a);
+        sbuf_printf(&t, "%s%s %s", t.len ? ", " : "", keys[k], a);
+    }
+    if (!t.len && r->rows_only)
+        sbuf_printf(&t, "n/a (%s)", st_rows_only);
+    else if (!t.len)
+        sbuf_add(&t, "n/a (no box completed its image from the channel)");
+    else
+        sbuf_add(&t, " (channel cycles a box heard until its image was complete)");
+    field(out, "cycles per box", sbuf_str(&t));
+    sbuf_free(&t);
+}
+
+/* "75 decodes, 1 failed; overhead mean 1.20, p95 3, max 5 symbols beyond
+ * K (real decodes only)". */
+static void fountain_line(const struct run *r, struct sbuf *out)
+{
+    char a[FMT_LEN], b[FMT_LEN], c[FMT_LEN];
+    double mean, p95, max;
+    if (!json_is_object(json_object_get(run_settop(r), "fountain")))
+        return;
+    struct sbuf t;
+    sbuf_init(&t);
+    fmt_value(UNIT_COUNT, st_num(r, "fountain.decodes", 0), a, sizeof a);
+    fmt_value(UNIT_COUNT, st_num(r, "fountain.decode_failed", 0), b, sizeof b);
+    sbuf_printf(&t, "%s decodes, %s failed", a, b);
+    if (st_has(r, "fountain.overhead_mean", &mean)) {
+        fmt_value(UNIT_NUMBER, mean, a, sizeof a);
+        sbuf_printf(&t, "; overhead mean %s", a);
+        if (st_has(r, "fountain.overhead_p95", &p95) && st_has(r, "fountain.overhead_max", &max)) {
+            fmt_value(UNIT_COUNT, p95, b, sizeof b); /* whole symbols */
+            fmt_value(UNIT_COUNT, max, c, sizeof c);
+            sbuf_printf(&t, ", p95 %s, max %s", b, c);
+        }
+        sbuf_add(&t, " symbols beyond K (real decodes only)");
+    } else {
+        sbuf_printf(&t, "; overhead n/a (%s)", r->rows_only ? st_rows_only : "no real decode");
+    }
+    field(out, "fountain", sbuf_str(&t));
+    sbuf_free(&t);
+}
+
+/* "312 attempts: 300 ok, 12 busy, ...": a unicast run's download attempts
+ * by outcome, from the dl_ counters. */
+static void downloads_line(const struct run *r, struct sbuf *out)
+{
+    static const struct {
+        const char *key, *word;
+    } outcomes[] = {{"dl_ok", "ok"},        {"dl_busy", "busy"},       {"dl_timeout", "timed out"},
+                    {"dl_error", "failed"}, {"dl_aborted", "aborted"}, {"dl_giveup", "gave up"}};
+    char a[FMT_LEN];
+    double v;
+    if (!run_settop(r) || !st_method_is(r, "unicast") || run_number(r, "dl_attempts", &v) != 1)
+        return;
+    struct sbuf t;
+    sbuf_init(&t);
+    fmt_value(UNIT_COUNT, v, a, sizeof a);
+    sbuf_printf(&t, "%s attempts:", a);
+    for (size_t k = 0; k < sizeof outcomes / sizeof outcomes[0]; k++) {
+        fmt_value(UNIT_COUNT, num_or(r, outcomes[k].key, 0), a, sizeof a);
+        sbuf_printf(&t, "%s %s %s", k ? "," : "", a, outcomes[k].word);
+    }
+    field(out, "downloads", sbuf_str(&t));
+    sbuf_free(&t);
+}
+
+/* "76,800 delivered, 3,840 lost, 12 duplicates, 0 bad (...)": the blocks or
+ * symbols the boxes received, and those their own loss dropped. */
+static void received_line(const struct run *r, struct sbuf *out)
+{
+    static const struct {
+        const char *key, *word;
+    } kinds[] = {{"img.delivered", "delivered"},
+                 {"img.lost", "lost (the box's downstream loss)"},
+                 {"img.dup", "duplicates"},
+                 {"img.bad", "bad (wrong image, index or size)"}};
+    if (!json_is_object(json_object_get(run_settop(r), "img")))
+        return;
+    struct sbuf t;
+    sbuf_init(&t);
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        char a[FMT_LEN];
+        fmt_value(UNIT_COUNT, st_num(r, kinds[k].key, 0), a, sizeof a);
+        sbuf_printf(&t, "%s%s %s", k ? ", " : "", a, kinds[k].word);
+    }
+    char label[32];
+    snprintf(label, sizeof label, "%s at boxes", st_words(r).unit);
+    field(out, label, sbuf_str(&t));
+    sbuf_free(&t);
+}
+
+/* "75 verified (...), 225 counted only (...)": which boxes really rebuilt
+ * the image and checked its SHA-256, and which completed by counting
+ * (settop.verify < 1). A counted box is never called verified. */
+static void image_check_line(const struct run *r, struct sbuf *out)
+{
+    char a[FMT_LEN], b[FMT_LEN];
+    double verified, counted, share, v;
+    if (!run_settop(r) || !st_has(r, "boxes_verified", &verified) ||
+        !st_has(r, "boxes_counted", &counted))
+        return;
+    struct st_words w = st_words(r);
+    struct sbuf t;
+    sbuf_init(&t);
+    fmt_value(UNIT_COUNT, verified, a, sizeof a);
+    if (verified > 0)
+        sbuf_printf(&t, "%s verified (%s and SHA-256 checked)", a, w.rebuilt);
+    else
+        sbuf_add(&t, "none verified");
+    if (counted > 0) {
+        fmt_value(UNIT_COUNT, counted, a, sizeof a);
+        sbuf_printf(&t, "%s %s counted only (complete by the count of %s: not %s, not checked)",
+                    verified > 0 ? "," : ":", a, w.unit, w.rebuilt);
+    }
+    /* Unicast boxes all verify: settop.verify is the broadcast methods'. */
+    if (!st_method_is(r, "unicast") && st_has(r, "verify_share", &share)) {
+        fmt_value(UNIT_PERCENT, 100 * share, a, sizeof a);
+        sbuf_printf(&t, "; settop.verify %s", a);
+    }
+    if (st_has(r, "img.corrupt", &v) && v > 0) {
+        fmt_value(UNIT_COUNT, v, a, sizeof a);
+        sbuf_printf(&t, "; %s corrupt (SHA-256 mismatch)", a);
+    }
+    if (st_has(r, "box_image_bytes_peak", &v)) {
+        fmt_value(UNIT_BYTES, v, b, sizeof b);
+        sbuf_printf(&t, "; boxes held at most %s of image bytes at once", b);
+    }
+    field(out, "image check", sbuf_str(&t));
+    sbuf_free(&t);
+}
+
+/* "300 served, 12 refused (BUSY), 0 wasted (...)": the head-end's
+ * registration server. */
+static void registration_line(const struct run *r, struct sbuf *out)
+{
+    char a[FMT_LEN], b[FMT_LEN], c[FMT_LEN];
+    if (!json_is_object(json_object_get(run_settop(r), "registration")))
+        return;
+    fmt_value(UNIT_COUNT, st_num(r, "registration.served", 0), a, sizeof a);
+    fmt_value(UNIT_COUNT, st_num(r, "registration.refused", 0), b, sizeof b);
+    fmt_value(UNIT_COUNT, st_num(r, "registration.wasted", 0), c, sizeof c);
+    struct sbuf t;
+    sbuf_init(&t);
+    sbuf_printf(&t, "%s served, %s refused (BUSY), %s wasted (served after the box's timeout)", a,
+                b, c);
+    field(out, "registration", sbuf_str(&t));
+    sbuf_free(&t);
 }
 
 /* "eu: 4-6 servers, peak load 98.0%, 12 refusals, 3 spilled in; us: ...":
@@ -847,8 +1206,9 @@ static void recovered_line(const struct run *r, struct sbuf *out)
 
 static void metastable_line(const struct run *r, struct sbuf *out)
 {
-    static const char *const cls[] = {"login_server", "service", "dht_bootstrap"};
-    static const char *const name[] = {"login servers", "service", "bootstrap nodes"};
+    static const char *const cls[] = {"login_server", "service", "dht_bootstrap", "headend"};
+    static const char *const name[] = {"login servers", "service", "bootstrap nodes",
+                                       "head-end registration"};
     double v;
     enum fig_state ms = figure_value(r, FIG_METASTABLE, &v);
     if (ms == FV_ABSENT)
@@ -943,6 +1303,15 @@ void summarize(const struct run *r, const struct summarize_opts *o, struct sbuf 
     lookups_line(r, out);
     bootstrap_line(r, out);
     routing_line(r, out);
+    settop_line(r, out);
+    time_to_image_line(r, out);
+    egress_line(r, out);
+    cycles_line(r, out);
+    fountain_line(r, out);
+    downloads_line(r, out);
+    received_line(r, out);
+    image_check_line(r, out);
+    registration_line(r, out);
     datacenters_line(r, out);
     scale_line(r, out);
 

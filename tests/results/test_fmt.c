@@ -48,6 +48,23 @@ static void counts_rates_bytes(void **state)
     assert_string_equal(v(UNIT_SECONDS, NAN), "n/a");
 }
 
+static void bitrates_and_plain_numbers(void **state)
+{
+    assert_string_equal(v(UNIT_MBPS, 38.1), "38.1 Mbit/s");
+    assert_string_equal(v(UNIT_MBPS, 0.512), "512 kbit/s");
+    assert_string_equal(v(UNIT_MBPS, 1250), "1.25 Gbit/s");
+    assert_string_equal(v(UNIT_MBPS, 0), "0 Mbit/s");
+    assert_string_equal(v(UNIT_NUMBER, 1.4), "1.40");
+    assert_string_equal(v(UNIT_NUMBER, 12.345), "12.3");
+    fmt_delta(UNIT_MBPS, -2.5, b, sizeof b);
+    assert_string_equal(b, "-2.50 Mbit/s");
+    /* The interval in the mean's scale and decimals. */
+    fmt_pm(UNIT_MBPS, 0.75, 0.05, b, sizeof b);
+    assert_string_equal(b, "750 ± 50 kbit/s");
+    fmt_pm(UNIT_NUMBER, 1.42, 0.031, b, sizeof b);
+    assert_string_equal(b, "1.42 ± 0.03");
+}
+
 static void significant_digits_carry(void **state)
 {
     fmt_sig(9.996, 3, b, sizeof b);
@@ -120,6 +137,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(durations),
         cmocka_unit_test(counts_rates_bytes),
+        cmocka_unit_test(bitrates_and_plain_numbers),
         cmocka_unit_test(significant_digits_carry),
         cmocka_unit_test(deltas_and_percent_changes),
         cmocka_unit_test(intervals_share_the_means_unit),
