@@ -20,7 +20,19 @@
  * BOX_REGISTER goes through the capacity model (settop.headend.register.*),
  * answered REGISTER_OK, BUSY (refused, with the retry-after hint) or
  * REGISTER_FAIL (WRONG_IMAGE, NOT_A_BOX); a registered box's KEEPALIVEs are
- * answered at once. The first message on a connection decides what it is.
+ * answered at once. The first message on a connection decides what it is;
+ * anything out of order (a second FETCH, a REGISTER on a download, a FETCH
+ * for a block past the end or from an id that is no box) counts malformed
+ * and closes it. Beyond settop.headend.max_downloads open downloads a FETCH
+ * is answered BUSY (he_dl_refused). A download is fed only while little of
+ * it waits unsent (the channel paces it, not the kernel); one whose box
+ * stops reading for request_deadline is closed (conn_deadline).
+ *
+ * The broadcast schedule runs from run time 0 at settop.carousel.bitrate,
+ * carousel_slot_bytes(block) per slot (node/carousel.h), so slot s is due
+ * at the same run time on every run. A tick that runs late sends at most
+ * 10 ms of slots and skips the older ones; a restored head-end goes on
+ * where the schedule is by then.
  *
  * States: UP <--crash / outage--> DOWN (the carousel stops, every
  * connection closes). Capacity and stall events act on registration. */

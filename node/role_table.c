@@ -3,6 +3,7 @@
 
 #include "dht_bootstrap.h"
 #include "front_door.h"
+#include "headend.h"
 #include "login_server.h"
 #include "peer.h"
 #include "presence.h"
@@ -17,4 +18,5 @@ const struct role_ops *const role_table[ROLE_COUNT] = {
     [ROLE_FRONT_DOOR] = &front_door_role,
     [ROLE_PRESENCE] = &presence_role,
     [ROLE_DHT_BOOTSTRAP] = &dht_bootstrap_role,
+    [ROLE_HEADEND] = &headend_role,
 };
