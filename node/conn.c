@@ -291,7 +291,7 @@ void conn_close(struct host *h, struct bufferevent *bev)
 
 int conn_send(struct host *h, enum role role, struct bufferevent *bev, const struct wire_msg *m)
 {
-    uint8_t buf[4 + 512];
+    uint8_t buf[4 + WIRE_MAX_DATAGRAM]; /* an IMG_BLOCK of 1,400 bytes is the largest */
     int n = wire_encode_payload(m, buf + 4, sizeof buf - 4);
     if (n < 0)
         return -1;
