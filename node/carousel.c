@@ -27,13 +27,10 @@ int64_t carousel_cycle_ns(uint32_t k, uint64_t bytes_per_s, uint32_t slot_bytes)
     return ns > INT64_MAX ? INT64_MAX : (int64_t)ns;
 }
 
-uint64_t carousel_cycles_pct(int64_t from_ns, int64_t to_ns, int64_t cycle_ns)
+uint64_t carousel_cycles_pct(uint64_t slots_heard, uint32_t k)
 {
-    if (to_ns <= from_ns || cycle_ns <= 0)
+    if (k == 0)
         return 0;
-    /* to - from fits in 64 bits unsigned even across the whole int64 range. */
-    uint64_t elapsed = (uint64_t)to_ns - (uint64_t)from_ns;
-    unsigned __int128 pct =
-        ((unsigned __int128)elapsed * 100 + (uint64_t)cycle_ns - 1) / (uint64_t)cycle_ns;
+    unsigned __int128 pct = ((unsigned __int128)slots_heard * 100 + k - 1) / k;
     return pct > UINT64_MAX ? UINT64_MAX : (uint64_t)pct;
 }

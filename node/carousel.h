@@ -42,9 +42,10 @@ uint64_t carousel_slots_due(int64_t elapsed_ns, uint64_t bytes_per_s, uint32_t s
  * bytes_per_s is 0. */
 int64_t carousel_cycle_ns(uint32_t k, uint64_t bytes_per_s, uint32_t slot_bytes);
 
-/* Cycles a box heard between two run times, in hundredths (for the
- * img_cycles_pct histogram): elapsed / cycle, rounded up; 0 when to_ns <=
- * from_ns or cycle_ns <= 0. */
-uint64_t carousel_cycles_pct(int64_t from_ns, int64_t to_ns, int64_t cycle_ns);
+/* The cycles a box heard, in hundredths (the img_cycles_pct histogram):
+ * the slots that reached its receiver while it listened, lost on its own
+ * link or not, over K, rounded up; 0 when k is 0. Counted in slots, not
+ * time, so that a rank busy with other boxes does not stretch it. */
+uint64_t carousel_cycles_pct(uint64_t slots_heard, uint32_t k);
 
 #endif

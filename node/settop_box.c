@@ -30,7 +30,7 @@ struct settop_box {
     bool verify;              /* keeps the bytes and checks the hash */
     bool listening;           /* on the rank's receiver */
     uint32_t rx_slot;         /* its place there */
-    int64_t listen_ns;        /* run time it started listening (cycles heard) */
+    uint64_t heard;           /* slots that reached it while it listened (cycles heard) */
     int64_t fetch_ns;         /* run time of its first fetch since power-on; -1 none yet */
     int64_t held;             /* bytes counted in box_image_bytes */
     struct block_map map;     /* carousel: blocks it has */
@@ -141,10 +141,7 @@ static void image_done(struct settop_box *b, bool verified)
     hist_add(&h->m.image_us, us);
     hist_add(&h->m.iv.image_us, us);
     if (b->listening) {
-        const struct scn_settop *st = &h->scn->settop;
-        int64_t cycle = carousel_cycle_ns(img_of(b)->n_blocks, st->carousel_Bps,
-                                          carousel_slot_bytes(img_of(b)->block));
-        hist_add(&h->m.img_cycles_pct, carousel_cycles_pct(b->listen_ns, now, cycle));
+        hist_add(&h->m.img_cycles_pct, carousel_cycles_pct(b->heard, img_of(b)->n_blocks));
         settop_rx_unlisten(h->settop_rx, b);
         b->listening = false;
     }
@@ -176,7 +173,7 @@ static int start_listening(struct settop_box *b)
     }
     if (settop_rx_listen(h->settop_rx, b) < 0)
         goto nomem;
-    b->listen_ns = host_now(h);
+    b->heard = 0;
     b->listening = true;
     return 0;
 nomem:
@@ -283,6 +280,7 @@ void settop_box_hear(struct settop_box *b, const struct wire_img *img)
 {
     if (!b->listening)
         return;
+    b->heard++;
     if (b->h->scn->settop.downstream_loss > 0 &&
         rng_uniform(&b->rng) < b->h->scn->settop.downstream_loss) {
         b->h->m.c[C_IMG_LOST]++;
