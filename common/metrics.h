@@ -177,7 +177,8 @@
     X(HE_QUEUE, "he_queue")                                                                        \
     X(HE_BUSY, "he_busy")                                                                          \
     X(HE_SESSIONS, "he_sessions")                                                                  \
-    X(BOX_IMAGE_BYTES, "box_image_bytes")
+    X(BOX_IMAGE_BYTES, "box_image_bytes")                                                          \
+    X(BOX_IMAGE_PEAK, "box_image_peak")
 
 #define X_ENUM(id, name) C_##id,
 enum metric_counter { METRIC_COUNTERS(X_ENUM) C_COUNT };

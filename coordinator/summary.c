@@ -596,8 +596,8 @@ static json_t *settop_json(const struct run_record *r, const struct run_final *f
     for (uint32_t i = 0; i < r->n_rows; i++) {
         if (r->rows[i].egress_mbps > peak)
             peak = r->rows[i].egress_mbps;
-        if (r->rows[i].g[G_BOX_IMAGE_BYTES] > held)
-            held = r->rows[i].g[G_BOX_IMAGE_BYTES];
+        if (r->rows[i].g[G_BOX_IMAGE_PEAK] > held)
+            held = r->rows[i].g[G_BOX_IMAGE_PEAK];
     }
     if (r->n_rows)
         span = r->rows[r->n_rows - 1].t_s;

@@ -319,6 +319,9 @@ void host_snapshot(struct host *h, uint32_t interval, struct metrics_snapshot *s
         dht_gauges(h);
     memcpy(s->c, h->m.c, sizeof s->c);
     memcpy(s->g, h->m.g, sizeof s->g);
+    /* The peak of the boxes' image memory is the interval's: start the next
+     * one from the level now. */
+    h->m.g[G_BOX_IMAGE_PEAK] = h->m.g[G_BOX_IMAGE_BYTES];
     memcpy(s->dc, h->m.dc, sizeof s->dc);
     s->stall_ns = h->stall_ns;
     s->hosts_peers = host_emulates_clients(h);

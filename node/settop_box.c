@@ -60,8 +60,11 @@ static enum scn_settop_method method(const struct settop_box *b)
 /* Memory held for the image, in the box_image_bytes gauge. */
 static void hold(struct settop_box *b, int64_t bytes)
 {
+    int64_t *g = b->h->m.g;
     b->held += bytes;
-    b->h->m.g[G_BOX_IMAGE_BYTES] += bytes;
+    g[G_BOX_IMAGE_BYTES] += bytes;
+    if (g[G_BOX_IMAGE_BYTES] > g[G_BOX_IMAGE_PEAK])
+        g[G_BOX_IMAGE_PEAK] = g[G_BOX_IMAGE_BYTES];
 }
 
 /* Give back everything held for rebuilding the image. */

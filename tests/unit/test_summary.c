@@ -362,7 +362,9 @@ static struct run_record settop_run(enum scn_settop_method method)
     rows[0].d[C_HE_REG_REFUSED] = 2;
     rows[0].d[C_REG_BUSY] = 2;
     rows[0].g[G_BOX_IMAGE_BYTES] = 1000;
-    rows[1].g[G_BOX_IMAGE_BYTES] = 263000;
+    rows[1].g[G_BOX_IMAGE_BYTES] = 0; /* the level at the row's end ... */
+    rows[0].g[G_BOX_IMAGE_PEAK] = 1000;
+    rows[1].g[G_BOX_IMAGE_PEAK] = 263000; /* ... and the interval's peak */
     rows[ROWS - 1].g[G_ONLINE] = 4;
 
     memset(&box_final, 0, sizeof box_final);
