@@ -137,7 +137,9 @@
     X(DL_ERROR, "dl_error")                                                                        \
     X(DL_ABORTED, "dl_aborted")                                                                    \
     X(DL_GIVEUP, "dl_giveup")                                                                      \
-    X(REG_BUSY, "reg_busy")
+    X(REG_BUSY, "reg_busy")                                                                        \
+    X(DL_THROTTLED, "dl_throttled")                                                                \
+    X(RX_GAPS, "rx_gaps")
 
 #define METRIC_GAUGES(X)                                                                           \
     X(OFF, "off")                                                                                  \

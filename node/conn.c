@@ -47,13 +47,12 @@ int conn_udp_socket(struct host *h, uint32_t ip, uint16_t port)
     return fd;
 }
 
-int conn_send_datagram(struct host *h, enum role role, int fd, uint32_t ip, uint16_t port,
-                       const struct wire_msg *m)
+/* Encode m and send it from fd to ip:port; the checks are the caller's. */
+static int send_datagram(struct host *h, int fd, uint32_t ip, uint16_t port,
+                         const struct wire_msg *m)
 {
-    uint8_t buf[WIRE_MAX_DATAGRAM]; /* a DHT NODES is the largest */
+    uint8_t buf[WIRE_MAX_DATAGRAM]; /* an IMG_BLOCK is the largest */
     struct sockaddr_in to;
-    if (fd < 0 || !placement_ip_allowed(h->scn, ip) || impair_drop_datagram(h, role, ip))
-        return -1;
     int n = wire_encode_payload(m, buf, sizeof buf);
     conn_sockaddr(ip, port, &to);
     if (n <= 0 ||
@@ -62,6 +61,22 @@ int conn_send_datagram(struct host *h, enum role role, int fd, uint32_t ip, uint
     h->m.c[C_MSGS_SENT]++;
     h->m.c[C_BYTES_SENT] += (uint64_t)n;
     return 0;
+}
+
+int conn_send_datagram(struct host *h, enum role role, int fd, uint32_t ip, uint16_t port,
+                       const struct wire_msg *m)
+{
+    if (fd < 0 || !placement_ip_allowed(h->scn, ip) || impair_drop_datagram(h, role, ip))
+        return -1;
+    return send_datagram(h, fd, ip, port, m);
+}
+
+int conn_send_broadcast(struct host *h, int fd, uint32_t ip, uint16_t port,
+                        const struct wire_msg *m)
+{
+    if (fd < 0 || !placement_ip_allowed(h->scn, ip) || impair_cut(h, ip))
+        return -1;
+    return send_datagram(h, fd, ip, port, m);
 }
 
 enum conn_dgram conn_recv_datagram(struct host *h, int fd, struct wire_msg *m, uint32_t *ip,

@@ -29,6 +29,12 @@ int conn_udp_socket(struct host *h, uint32_t ip, uint16_t port);
 int conn_send_datagram(struct host *h, enum role role, int fd, uint32_t ip, uint16_t port,
                        const struct wire_msg *m);
 
+/* Send one broadcast slot (settop) to a rank's receiver: the interlock and
+ * partitions apply, the sender's class loss does not, because each box
+ * behind the receiver draws its own (settop.downstream.loss). */
+int conn_send_broadcast(struct host *h, int fd, uint32_t ip, uint16_t port,
+                        const struct wire_msg *m);
+
 /* Take one datagram off a non-blocking UDP socket and decode it, for the
  * datagram roles' read loops: counts bytes_recv, and malformed for one that
  * is larger than any message (WIRE_MAX_DATAGRAM) or does not decode; the

@@ -185,10 +185,13 @@ static void answer_and_close(struct he_conn *c, const struct wire_msg *m)
     srv_conn_send(&c->base, m);
 }
 
-static bool is_box(const struct headend *he, uint64_t id)
+/* Whether id is a box of the run, asking from its own address (a client
+ * cannot fetch or register as another box). */
+static bool is_box(const struct headend *he, uint64_t id, const struct srv_conn *c)
 {
     const struct placement *pl = &he->h->pl;
-    return id < pl->n_nodes && placement_role(pl, (uint32_t)id) == ROLE_PEER;
+    return id < pl->n_nodes && placement_role(pl, (uint32_t)id) == ROLE_PEER &&
+           placement_addr(pl, (uint32_t)id) == c->peer_ip;
 }
 
 /* ---- the blocks ---- */
@@ -236,8 +239,7 @@ static void send_slot(struct headend *he, uint64_t slot)
     h->m.c[C_HE_BLOCKS]++;
     h->m.c[C_HE_EGRESS_BYTES] += (uint64_t)n;
     for (uint32_t i = 0; i < he->n_rx; i++)
-        if (conn_send_datagram(h, ROLE_HEADEND, he->udp, he->rx[i].ip, he->rx[i].port, &he->msg) ==
-            0)
+        if (conn_send_broadcast(h, he->udp, he->rx[i].ip, he->rx[i].port, &he->msg) == 0)
             h->m.c[C_HE_DATAGRAMS]++;
     if (++he->cycle_slots == he->k) {
         he->cycle_slots = 0;
@@ -364,8 +366,8 @@ static int on_fetch(struct he_conn *c, const struct wire_msg *m)
 {
     struct headend *he = he_of(&c->base);
     struct host *h = he->h;
-    if (c->state != HC_NEW || he->method != SETTOP_UNICAST || !is_box(he, m->u.fetch.box_id) ||
-        m->u.fetch.from_block >= he->k)
+    if (c->state != HC_NEW || he->method != SETTOP_UNICAST ||
+        !is_box(he, m->u.fetch.box_id, &c->base) || m->u.fetch.from_block >= he->k)
         return reject(c);
     uint32_t max = h->scn->settop.headend.max_downloads;
     if (max && he->sessions >= max) {
@@ -397,7 +399,7 @@ static int on_register(struct he_conn *c, const struct wire_msg *m)
     if (c->state != HC_NEW)
         return reject(c);
     uint32_t reason = 0;
-    if (!is_box(he, m->u.box_reg.box_id))
+    if (!is_box(he, m->u.box_reg.box_id, &c->base))
         reason = WIRE_REASON_NOT_A_BOX;
     else if (memcmp(m->u.box_reg.sha256, he->img.d.sha256, SETTOP_SHA256_LEN) != 0)
         reason = WIRE_REASON_WRONG_IMAGE;

@@ -588,13 +588,14 @@ static void start_fetch(struct peer *p)
 {
     struct host *h = p->h;
     set_state(p, PEER_FETCH);
+    settop_box_begin(p->box);
     if (h->scn->settop.method == SETTOP_UNICAST) {
         h->m.c[C_DL_ATTEMPTS]++;
         p->attempt_start_ns = host_now(h);
         p->attempt_mark = host_emu_mark(h);
         if (!retry_guard_admit(&h->scn->settop.download.retry, &p->g_login, &p->rng,
                                p->attempt_start_ns)) {
-            fetch_failed(p, C_THROTTLED, 0);
+            fetch_failed(p, C_DL_THROTTLED, 0);
             return;
         }
     }

@@ -46,7 +46,7 @@ enum peer_state {
     PEER_REGISTER,   /* TCP connect + REGISTER in flight */
     PEER_REGISTER_WAIT,
     PEER_ONLINE,
-    PEER_GAVE_UP, /* the retry policy allowed no further attempt */
+    PEER_GAVE_UP,    /* the retry policy allowed no further attempt */
     PEER_FETCH,      /* settop: getting the boot image (node/settop_box.h) */
     PEER_FETCH_WAIT, /* settop: backing off before the next download attempt */
 };

@@ -254,9 +254,9 @@ static void hear_fountain(struct settop_box *b, const struct wire_img *img)
     }
     b->any_esi = true;
     b->last_esi = img->index;
-    h->m.c[C_IMG_DELIVERED]++;
-    b->symbols++;
     if (!b->dec) {
+        h->m.c[C_IMG_DELIVERED]++;
+        b->symbols++;
         /* Counting only: complete at K + overhead, the point where the
          * decoders succeed (fec_overhead shows how often they needed more). */
         if (b->symbols >= d->n_blocks + h->scn->settop.fountain_overhead)
@@ -275,6 +275,8 @@ static void hear_fountain(struct settop_box *b, const struct wire_img *img)
         h->m.c[C_IMG_DUP]++;
         return;
     }
+    h->m.c[C_IMG_DELIVERED]++;
+    b->symbols++;
     if (fountain_dec_count(b->dec) >= b->next_try)
         try_decode(b);
 }
@@ -402,10 +404,15 @@ static int start_download(struct settop_box *b)
 
 /* ---- the peer's side ---- */
 
-int settop_box_fetch(struct settop_box *b)
+void settop_box_begin(struct settop_box *b)
 {
     if (b->fetch_ns < 0)
         b->fetch_ns = host_now(b->h);
+}
+
+int settop_box_fetch(struct settop_box *b)
+{
+    settop_box_begin(b);
     if (method(b) == SETTOP_UNICAST)
         return start_download(b);
     if (b->listening)

@@ -38,6 +38,9 @@ struct wire_img;
 struct settop_box *settop_box_new(struct host *h, struct peer *p);
 void settop_box_free(struct settop_box *b);
 
+/* The peer starts fetching (the image time runs from the first since
+ * power-on, a throttled attempt included). */
+void settop_box_begin(struct settop_box *b);
 /* Start getting the image (the peer is in FETCH): listen, or start one
  * download attempt. Returns 0, or -1 when the attempt cannot start (errno
  * set; nothing will report). */

@@ -29,7 +29,26 @@ struct settop_rx {
     uint32_t he_ip;            /* datagrams from anywhere else are not the head-end's */
     struct settop_box **boxes; /* listening, in no order */
     uint32_t n, cap;
+    uint32_t last; /* the last slot's block or ESI, to see the slots that never came */
+    bool any;
 };
+
+/* Slots between the last one and this one that never reached the receiver:
+ * dropped in this rank's kernel (a full socket buffer while the rank was
+ * busy), or never sent (a head-end that ran late or was down). Counted in
+ * rx_gaps; a box does not count them as heard. */
+static void count_gap(struct settop_rx *rx, uint32_t index)
+{
+    const struct host *h = rx->h;
+    uint64_t mod =
+        h->scn->settop.method == SETTOP_FOUNTAIN ? CAROUSEL_ESI_MOD : h->settop_img->n_blocks;
+    if (rx->any) {
+        uint64_t gap = ((uint64_t)index + mod - rx->last - 1) % mod;
+        rx->h->m.c[C_RX_GAPS] += gap;
+    }
+    rx->any = true;
+    rx->last = index;
+}
 
 /* Whether a block fits the run's image: its id, and an index and length
  * that the method allows. */
@@ -66,6 +85,7 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
             h->m.c[C_IMG_BAD]++;
             continue;
         }
+        count_gap(rx, m.u.img.index);
         /* Backwards: a box that completes leaves by swapping the last one,
          * already served, into its place. */
         for (uint32_t k = rx->n; k-- > 0;)
@@ -97,8 +117,11 @@ struct settop_rx *settop_rx_new(struct host *h, char *err, size_t errlen)
         free(rx);
         return NULL;
     }
+    /* Past net.core.rmem_max when allowed (root), else up to it; rx_gaps
+     * shows whether it was enough. */
     int size = RX_RCVBUF;
-    setsockopt(rx->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    if (setsockopt(rx->fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0)
+        setsockopt(rx->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
     rx->ev = event_new(h->base, rx->fd, EV_READ | EV_PERSIST, on_read, rx);
     if (!rx->ev || event_add(rx->ev, NULL) < 0) {
         snprintf(err, errlen, "rank %d: cannot watch the broadcast receiver", h->rank);

@@ -275,13 +275,20 @@ static void box_event(struct bufferevent *bev, short what, void *arg)
     b->c->bev = NULL;
 }
 
-static struct box *box_connect(struct rh *r)
+/* A connection from the address of box `as` (the head-end takes a box id
+ * only from that box's address), or from the harness's client address when
+ * `as` is no box. */
+static struct box *box_connect(struct rh *r, uint64_t as)
 {
     struct box *b = calloc(1, sizeof *b);
     assert_non_null(b);
     b->image = calloc(1, IMG_SIZE);
     assert_non_null(b->image);
-    b->c = rh_connect(r, rh_ip(r, he_id(r)), rh_port(r, he_id(r)));
+    const struct placement *pl = &r->h.pl;
+    uint32_t src = as < pl->n_nodes && placement_role(pl, (uint32_t)as) == ROLE_PEER
+                       ? rh_ip(r, (uint32_t)as)
+                       : RH_CLIENT_IP;
+    b->c = rh_connect_from(r, src, rh_ip(r, he_id(r)), rh_port(r, he_id(r)));
     bufferevent_setcb(b->c->bev, box_read, NULL, box_event, b);
     return b;
 }
@@ -311,7 +318,7 @@ static struct wire_msg register_msg(uint64_t box, const uint8_t *sha)
 
 static struct box *fetching(struct rh *r, uint64_t box, uint32_t from)
 {
-    struct box *b = box_connect(r);
+    struct box *b = box_connect(r, box);
     b->next = from;
     struct wire_msg m = fetch_msg(box, from);
     rh_send(b->c, &m);
@@ -322,7 +329,10 @@ static struct box *fetching(struct rh *r, uint64_t box, uint32_t from)
  * (a refusal): that answer. */
 static struct wire_msg refused_after(struct rh *r, const struct wire_msg *m)
 {
-    struct box *b = box_connect(r);
+    uint64_t as = m->type == WIRE_IMG_FETCH      ? m->u.fetch.box_id
+                  : m->type == WIRE_BOX_REGISTER ? m->u.box_reg.box_id
+                                                 : UINT64_MAX;
+    struct box *b = box_connect(r, as);
     rh_send(b->c, m);
     RH_RUN_UNTIL(r, b->c->closed, 5000);
     assert_int_equal(b->n_other, 1);
@@ -593,8 +603,18 @@ static void test_register_checks_the_box_and_its_image(void **state)
     assert_int_equal(got.u.reason, WIRE_REASON_NOT_A_BOX);
     assert_int_equal(rh_c(r, C_HE_REG_SERVED), 0);
 
+    /* A box's id from another box's address: not that box. */
+    struct box *b = box_connect(r, box_id(r, 2));
+    m = register_msg(box_id(r, 3), T.img.d.sha256);
+    rh_send(b->c, &m);
+    RH_RUN_UNTIL(r, b->c->closed, 5000);
+    assert_int_equal(b->n_other, 1);
+    assert_int_equal(b->other[0].type, WIRE_REGISTER_FAIL);
+    assert_int_equal(b->other[0].u.reason, WIRE_REASON_NOT_A_BOX);
+    box_free(b);
+
     /* The right image: REGISTER_OK, then keepalives answered at once. */
-    struct box *b = box_connect(r);
+    b = box_connect(r, box_id(r, 3));
     m = register_msg(box_id(r, 3), T.img.d.sha256);
     rh_send(b->c, &m);
     RH_RUN_UNTIL(r, b->n_other >= 1 || b->c->closed, 5000);
@@ -622,7 +642,7 @@ static void test_register_busy_when_the_workers_are_taken(void **state)
                          "  headend: {register: {workers: 1, service_time: 300ms, queue: 0}}\n"),
              3);
     assert_int_equal(rh_g(r, G_REG_WORKERS), 1);
-    struct box *first = box_connect(r);
+    struct box *first = box_connect(r, box_id(r, 0));
     struct wire_msg m = register_msg(box_id(r, 0), T.img.d.sha256);
     rh_send(first->c, &m);
     RH_RUN_UNTIL(r, rh_g(r, G_HE_BUSY) == 1, 5000);
@@ -653,21 +673,21 @@ static void test_out_of_order_messages_close_the_connection(void **state)
     he_start(r, HE_SCENARIO_BW("unicast", "160kbit", ""), 3);
     /* A keepalive before any registration. */
     struct wire_msg ka = {.type = WIRE_KEEPALIVE, .u.seq = 1};
-    struct box *b = box_connect(r);
+    struct box *b = box_connect(r, box_id(r, 0));
     closed_as_malformed(r, b, &ka);
     box_free(b);
     /* A message no box sends. */
     struct wire_msg loc = {.type = WIRE_LOCATE, .u.user_id = 1};
-    b = box_connect(r);
+    b = box_connect(r, box_id(r, 0));
     closed_as_malformed(r, b, &loc);
     box_free(b);
     /* FETCH past the last block, and from an id that is not a box. */
     struct wire_msg m = fetch_msg(box_id(r, 0), K);
-    b = box_connect(r);
+    b = box_connect(r, box_id(r, 0));
     closed_as_malformed(r, b, &m);
     box_free(b);
     m = fetch_msg(he_id(r), 0);
-    b = box_connect(r);
+    b = box_connect(r, he_id(r));
     closed_as_malformed(r, b, &m);
     box_free(b);
     /* A second FETCH, and a REGISTER, on a download: the session ends. */
@@ -686,7 +706,7 @@ static void test_out_of_order_messages_close_the_connection(void **state)
     box_free(b);
     assert_int_equal(rh_c(r, C_HE_REG_SERVED), 0);
     /* Bytes that are no message at all: counted, the connection stays. */
-    b = box_connect(r);
+    b = box_connect(r, box_id(r, 0));
     const uint8_t junk[] = {0, 0, 0, 3, 0xc1, 0x00, 0x17};
     uint64_t malformed = rh_c(r, C_MALFORMED);
     assert_int_equal(bufferevent_write(b->c->bev, junk, sizeof junk), 0);
@@ -700,7 +720,7 @@ static void test_fetch_under_carousel_is_refused(void **state)
     struct rh *r = *state;
     he_start(r, HE_SCENARIO("carousel", ""), 3);
     struct wire_msg m = fetch_msg(box_id(r, 0), 0);
-    struct box *b = box_connect(r);
+    struct box *b = box_connect(r, box_id(r, 0));
     closed_as_malformed(r, b, &m);
     assert_int_equal(b->blocks, 0);
     assert_int_equal(rh_g(r, G_HE_SESSIONS), 0);
@@ -713,7 +733,7 @@ static void test_crash_closes_sessions_and_registrations(void **state)
     struct rh *r = *state;
     he_start(r, HE_SCENARIO_BW("unicast", "160kbit", ""), 3);
     struct box *dl = fetching(r, box_id(r, 0), 0);
-    struct box *reg = box_connect(r);
+    struct box *reg = box_connect(r, box_id(r, 1));
     struct wire_msg m = register_msg(box_id(r, 1), T.img.d.sha256);
     rh_send(reg->c, &m);
     RH_RUN_UNTIL(r, dl->blocks >= 1 && reg->n_other >= 1, 5000);
