@@ -31,7 +31,7 @@ enum fig_id {
     FIG_LOOKUP_FOUND_PCT, /* dht: found / lookups that ended, % */
     FIG_BOOT_REFUSED,     /* dht: bootstrap requests refused */
     FIG_IMAGE_T95,        /* settop: first fetch -> image complete, 95% of the boxes */
-    FIG_ONLINE_T95,       /* settop: power-on -> online, 95% of the boxes (run.json's restated) */
+    FIG_ONLINE_T95,       /* settop: first boot event -> online, 95% of the boxes (restated t95) */
     FIG_EGRESS_PEAK,      /* settop: the head-end's busiest interval on the channel, Mbit/s */
     FIG_CYCLES_MEAN,      /* settop carousel/fountain: channel cycles a box heard, mean */
     FIG_FEC_OVERHEAD,     /* settop fountain: symbols beyond K of the real decodes, mean */
