@@ -17,7 +17,6 @@ import os
 import socket
 import struct
 import subprocess
-import sys
 import time
 
 import bslib
