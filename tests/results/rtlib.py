@@ -28,6 +28,7 @@ def parse_args(subdir):
     os.makedirs(a.dir)
     a.sweep = os.path.join(a.work, "runs", "sweep")
     a.dht_sweep = os.path.join(a.work, "runs", "dht-sweep")  # one dht run: seed=1
+    a.settop_sweep = os.path.join(a.work, "runs", "settop-sweep")  # one settop run: seed=1
     return a
 
 
@@ -68,3 +69,74 @@ def sig3(x):
     if len(s.replace("-", "").replace(".", "").lstrip("0")) > 3 and dec > 0:
         s = f"{x:.{dec - 1}f}"
     return s
+
+
+# The tool's units (results/fmt.c), exactly, for lines built from run.json.
+def fmt_sig(v, sig=3):
+    """fmt_sig: sig significant digits, trailing zeros kept; a rounding that
+    carries into a new digit (9.996 -> 10.0) keeps sig digits."""
+    import math
+    if v == 0:
+        return "0"
+    mag = math.floor(math.log10(abs(v)))
+    dec = max(0, sig - 1 - mag)
+    x = v * float(10 ** dec)
+    r = math.copysign(math.floor(abs(x) + 0.5), x) / float(10 ** dec)  # C round()
+    if r != 0 and math.floor(math.log10(abs(r))) > mag and dec > 0:
+        dec -= 1
+    s = f"{v:.{dec}f}"
+    return "0" if s == "-0" else s
+
+
+def _si(v, suffix=""):
+    pre = ["", "k", "M", "G", "T", "P"]
+    i = 0
+    while abs(v) >= 999.5 and i < 5:
+        v /= 1000
+        i += 1
+    return fmt_sig(v) + pre[i] + suffix
+
+
+def fmt_count(v):
+    """UNIT_COUNT: 4,157 or 123k."""
+    if abs(v) >= 99999.5:
+        return _si(v)
+    return f"{v:,.{0 if v == int(v) else 1}f}"
+
+
+def fmt_seconds(s):
+    a = abs(s)
+    if a == 0:
+        return "0 s"
+    if a < 1e-3:
+        return fmt_sig(s * 1e6) + " µs"
+    if a < 0.9995:
+        return fmt_sig(s * 1e3) + " ms"
+    if a < 599.5:
+        return fmt_sig(s) + " s"
+    if a < 3 * 3600:
+        return fmt_sig(s / 60) + " min"
+    return fmt_sig(s / 3600) + " h"
+
+
+def fmt_bytes(v):
+    pre = ["B", "KiB", "MiB", "GiB", "TiB"]
+    i = 0
+    while abs(v) >= 1023.5 and i < 4:
+        v /= 1024
+        i += 1
+    return (f"{v:.0f}" if i == 0 else fmt_sig(v)) + " " + pre[i]
+
+
+def fmt_mbps(v):
+    a = abs(v)
+    if a != 0 and a < 0.9995:
+        return fmt_sig(v * 1e3) + " kbit/s"
+    if a >= 999.5:
+        return fmt_sig(v * 1e-3) + " Gbit/s"
+    return fmt_sig(v) + " Mbit/s"
+
+
+def fmt_pct(v):
+    """UNIT_PERCENT: v already in percent."""
+    return f"{v:.1f}%"

@@ -4,13 +4,17 @@ agree with run.json and timeseries.csv; a copy with an invalid fidelity gets
 the warning banner; --same-scenario refuses runs of different scenarios. Then
 a real dht run (also from the fixture): its summary lines agree with its
 run.json and timeseries.csv, compare names its architecture, the report has
-its DHT card."""
+its DHT card. And a real settop run (fountain, settop.verify 0.5, 5% loss):
+run.json's summary.settop adds up from timeseries.csv, the summary's settop
+lines say what it says, compare names the architecture and its figures, the
+report has its settop card."""
 import csv
 import html.parser
 import io
 import json
 import math
 import os
+import re
 import shutil
 
 import rtlib
@@ -314,4 +318,175 @@ if check(os.path.exists(os.path.join(dht, "run.json")), "the fixture's dht run e
           [i for i in pg.svgs if i.startswith("dht")] ==
           ["dht3_lookups", "dht3_found", "dht3_contacts", "dht3_dead"],
           f"report: the architecture chart, and the dht run's card ({pg.svgs})")
+
+
+def series_titles(page, chart_id):
+    """The series of one <svg> chart of a report, by their titles."""
+    svg = page.split(f'id="{chart_id}"', 1)[-1].split("</svg>", 1)[0]
+    return re.findall(r'<path class="series"[^>]*><title>([^<]*)</title>', svg)
+
+
+# ---- a real settop run (issue 11): the columns and summary.settop the coordinator writes ----
+stp = os.path.join(a.settop_sweep, rtlib.RUN_DIRS[0])
+if check(os.path.exists(os.path.join(stp, "run.json")), "the fixture's settop run exists"):
+    sm = rtlib.load_json(os.path.join(stp, "run.json"))
+    ss, st = sm["summary"], sm["summary"]["settop"]
+    sts = list(csv.DictReader(open(os.path.join(stp, "timeseries.csv"))))
+    for col in ("fetching", "box_image_peak", "he_egress_bytes", "he_datagrams", "he_cycles",
+                "img_delivered", "img_lost", "img_ok", "img_verified", "fec_decodes",
+                "he_reg_served", "server_load", "egress_mbps", "image_p50_ms", "image_p99_ms"):
+        check(col in sts[0], f"the settop run's timeseries.csv has {col}")
+
+    def tot(col):
+        return sum(int(r[col]) for r in sts)
+
+    # summary.settop from the rows: what the tool prints is what the run measured
+    check([st["egress_bytes"], st["datagrams"], st["cycles_sent"]] ==
+          [tot("he_egress_bytes"), tot("he_datagrams"), tot("he_cycles")],
+          "settop run.json: head-end egress, datagrams and cycles add up from the rows")
+    check(math.isclose(st["egress_peak_mbps"], max(float(r["egress_mbps"]) for r in sts),
+                       abs_tol=5e-4), "settop run.json: the egress peak is the busiest row's")
+    check([st["img"][k] for k in ("delivered", "lost", "dup", "bad", "corrupt")] ==
+          [tot("img_" + k) for k in ("delivered", "lost", "dup", "bad", "corrupt")],
+          "settop run.json: the symbols at the boxes add up from the rows")
+    check(st["boxes_verified"] == tot("img_verified") and
+          st["boxes_verified"] + st["boxes_counted"] == tot("img_ok") == st["image_s"]["n"],
+          "settop run.json: verified and counted boxes add up to those that completed the image")
+    check(st["fountain"]["decodes"] == tot("fec_decodes") and
+          st["fountain"]["decode_failed"] == tot("fec_decode_failed"),
+          "settop run.json: the real decodes add up from the rows")
+    check([st["registration"][k] for k in ("served", "refused", "wasted")] ==
+          [tot("he_reg_" + k) for k in ("served", "refused", "wasted")],
+          "settop run.json: the registrations add up from the rows")
+    check(st["box_image_bytes_peak"] == max(int(r["box_image_peak"]) for r in sts) > 0,
+          "settop run.json: the image bytes held at once, the largest row's box_image_peak")
+    # what the run was asked to do happened: lossy links, decoded and counted boxes
+    check(st["img"]["lost"] > 0 and st["boxes_verified"] > 0 and st["boxes_counted"] > 0 and
+          st["img"]["corrupt"] == 0,
+          f"the settop run: symbols lost, boxes decoded and counted, no corrupt image ({st})")
+
+    p = rtlib.tool(a, "summary", stp)
+    out = p.stdout.replace("\n" + " " * 17, " ")
+    check(p.returncode == 0, "settop summary exits 0")
+    check(all(len(ln) <= 80 for ln in p.stdout.splitlines() if not ln.startswith("results ")),
+          f"settop summary fits 80 columns ({p.stdout})")
+    boxes = ss["peers"]
+    want = {
+        "nodes": f"{boxes + 1:,} ({boxes:,} set-top boxes, 1 head-end)",
+        "login": "none (set-top boxes register with the head-end)",
+        "peak server load": f"{100 * max(float(r['server_load']) for r in sts):.1f}% (head-end "
+                            "registration, busiest interval; 100% = saturated)",
+        "settop": f"fountain: {rtlib.fmt_count(st['boxes'])} boxes; image "
+                  f"{rtlib.fmt_bytes(st['image_bytes'])}, K = {rtlib.fmt_count(st['blocks'])} "
+                  f"source symbols of {rtlib.fmt_count(st['block_bytes'])} B; channel "
+                  f"{rtlib.fmt_mbps(st['channel_mbps'])}, carousel "
+                  f"{rtlib.fmt_mbps(st['carousel_mbps'])}; downstream loss "
+                  f"{rtlib.fmt_pct(100 * st['downstream_loss'])}",
+    }
+    # time to image: laid out as the time to online line; the count under
+    # the figures when the line would pass 80 columns
+    segs = [f"{q} " + ("never" if st["image_s"][q] is None else
+                       rtlib.fmt_seconds(st["image_s"][q])) for q in ("t50", "t95", "t99")]
+    count = f"({rtlib.fmt_count(st['image_s']['n'])}/{rtlib.fmt_count(st['boxes'])} boxes)"
+    wide_t = 17 + sum(len(x) + 3 for x in segs) + len(count) > 80
+    want["time to image"] = "   ".join(segs) + (" " if wide_t else "   ") + count
+    peak, chan = rtlib.fmt_mbps(st["egress_peak_mbps"]), rtlib.fmt_mbps(st["channel_mbps"])
+    if peak.split(" ", 1)[1] == chan.split(" ", 1)[1]:
+        peak = peak.split(" ", 1)[0]  # "36.5 of the channel's 38.0 Mbit/s"
+    want["head-end egress"] = (f"{rtlib.fmt_bytes(st['egress_bytes'])}, peak {peak} of the "
+                               f"channel's {chan}, mean {rtlib.fmt_mbps(st['egress_mean_mbps'])}; "
+                               f"{rtlib.fmt_count(st['datagrams'])} datagrams, "
+                               f"{rtlib.fmt_count(st['cycles_sent'])} cycles")
+    cyc = [f"{k} {rtlib.fmt_sig(st['cycles_per_box'][k])}" for k in ("mean", "p50", "p95", "max")
+           if st["cycles_per_box"][k] is not None]
+    want["cycles per box"] = (", ".join(cyc) + " (channel cycles a box heard until its image "
+                              "was complete)" if cyc else
+                              "n/a (no box completed its image from the channel)")
+    fo = st["fountain"]
+    want["fountain"] = (f"{rtlib.fmt_count(fo['decodes'])} decodes, "
+                        f"{rtlib.fmt_count(fo['decode_failed'])} failed; " +
+                        (f"overhead mean {rtlib.fmt_sig(fo['overhead_mean'])}, p95 "
+                         f"{rtlib.fmt_count(fo['overhead_p95'])}, max "
+                         f"{rtlib.fmt_count(fo['overhead_max'])} symbols beyond K (real "
+                         "decodes only)" if fo["overhead_mean"] is not None else
+                         "overhead n/a (no real decode)"))
+    im = st["img"]
+    want["symbols at boxes"] = (f"{rtlib.fmt_count(im['delivered'])} delivered, "
+                                f"{rtlib.fmt_count(im['lost'])} lost (the box's downstream "
+                                f"loss), {rtlib.fmt_count(im['dup'])} duplicates, "
+                                f"{rtlib.fmt_count(im['bad'])} bad (wrong image, index or size)")
+    want["image check"] = (f"{rtlib.fmt_count(st['boxes_verified'])} verified (decoded and "
+                           f"SHA-256 checked), {rtlib.fmt_count(st['boxes_counted'])} counted "
+                           "only (complete by the count of symbols: not decoded, not checked); "
+                           f"settop.verify {rtlib.fmt_pct(100 * st['verify_share'])}; boxes "
+                           f"held at most {rtlib.fmt_bytes(st['box_image_bytes_peak'])} of "
+                           "image bytes at once")
+    rg = st["registration"]
+    want["registration"] = (f"{rtlib.fmt_count(rg['served'])} served, "
+                            f"{rtlib.fmt_count(rg['refused'])} refused (BUSY), "
+                            f"{rtlib.fmt_count(rg['wasted'])} wasted (served after the box's "
+                            "timeout)")
+    for label, value in want.items():
+        line = f"{label:<16} {value}\n"
+        check(line in out, f"settop summary: the {label} line ({line!r} in {out!r})")
+    check("login attempts" not in out and "lookups" not in out and "downloads" not in out,
+          "settop summary: no login, dht or unicast lines")
+    at = [out.find("\n" + k + " ") for k in ("settop", "time to image", "head-end egress",
+                                            "cycles per box", "fountain", "symbols at boxes",
+                                            "image check", "registration")]
+    check(-1 not in at and at == sorted(at), f"settop summary: the settop block in order ({at})")
+
+    p = rtlib.tool(a, "compare", "--json", *runs, stp)
+    j = json.loads(p.stdout) if p.returncode == 0 else {"runs": [{}], "groups": [{}]}
+    check([r.get("architecture") for r in j["runs"]][-1:] == ["settop"] and
+          j["groups"][-1].get("architecture") == "settop",
+          "compare --json: the settop run and its group")
+    f = j["runs"][-1].get("figures", {})
+    got = {k: f.get(k, {}).get("value") for k in ("image_t95_s", "online_t95_s",
+                                                   "egress_peak_mbps", "cycles_mean",
+                                                   "overhead_mean")}
+    check(got == {"image_t95_s": st["image_s"]["t95"], "online_t95_s": st["online_s"]["t95"],
+                  "egress_peak_mbps": st["egress_peak_mbps"],
+                  "cycles_mean": st["cycles_per_box"]["mean"],
+                  "overhead_mean": fo["overhead_mean"]},
+          f"compare --json: the settop figures are run.json's ({got})")
+    check("login_attempts" not in f, "compare --json: no login figures for the settop run")
+    p = rtlib.tool(a, "compare", *runs, stp)
+    check(p.returncode == 0 and f"seed {sm['seed']}   settop" in p.stdout and
+          "architecture=settop" in p.stdout, "compare: the settop architecture in runs and groups")
+    cells = {}
+    for ln in p.stdout.splitlines():
+        parts = re.split(r"\s{2,}", ln.strip())
+        if len(parts) == 3:
+            cells[parts[0]] = parts[1:]
+    t95 = st["image_s"]["t95"]
+    for label, value in (("image t95 (95% have it)",
+                          "never" if t95 is None else rtlib.fmt_seconds(t95)),
+                         ("peak head-end egress", rtlib.fmt_mbps(st["egress_peak_mbps"]))):
+        check(cells.get(label) == ["-", value],
+              f"compare: {label}, '-' for the small runs ({cells.get(label)})")
+
+    text, pg = report(os.path.join(a.dir, "settop.html"), *runs, stp)
+    check(pg.svgs[:1] == ["online_arch"] and
+          [i for i in pg.svgs if i.startswith("settop")] ==
+          ["settop3_egress", "settop3_boxes", "settop3_image"],
+          f"report: the architecture chart, and the settop run's card ({pg.svgs})")
+    sub = text.split('id="fig-settop3"', 1)[-1].split("</p>", 1)[0]
+    v, c = st["boxes_verified"], st["boxes_counted"]
+    check(f"Verified: {rtlib.fmt_count(v)} of the {rtlib.fmt_count(v + c)} boxes that completed "
+          f"their image decoded it and checked its SHA-256; the other {rtlib.fmt_count(c)} "
+          "completed by counting symbols, with nothing "
+          f"decoded or checked (settop.verify {rtlib.fmt_pct(100 * st['verify_share'])})."
+          in sub,
+          f"report: the card's verified and counted boxes ({sub})")
+    eg = text.split('id="settop3_egress"', 1)[-1].split("</svg>", 1)[0]
+    check(">channel 38 Mbit/s<" in eg and ">carousel 4 Mbit/s<" in eg,
+          "report: the egress against the channel and the carousel")
+    check(series_titles(text, "settop3_boxes") == ["fetching", "online"] and
+          series_titles(text, "settop3_image") == ["p50", "p99"],
+          "report: the boxes fetching and online, the time to image p50 and p99")
+    alone = open(os.path.join(a.dir, "report.html"), encoding="utf-8").read()
+    n_login = [len(series_titles(h, "logins")) for h in (alone, text)]
+    check(n_login[0] > 0 and n_login[0] == n_login[1],
+          f"report: no login series nor login capacity for the settop run ({n_login})")
 check.done()
