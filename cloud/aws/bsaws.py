@@ -10,6 +10,7 @@ a missing tool), 2 bad command line.
 """
 import argparse
 import base64
+import concurrent.futures
 import datetime
 import ipaddress
 import json
@@ -45,6 +46,12 @@ ECHO_URLS = ["https://checkip.amazonaws.com", "https://api.ipify.org"]
 READY = "/var/lib/bootstorm/ready"
 FAILED = "/var/lib/bootstorm/failed"
 SRC_DIR = "/home/bootstorm/bootstorm"
+# With no --git or --tarball, up ships a `git archive` of this checkout's HEAD:
+# over 1 MB, far past the user data's 16 KB, so it goes by ssh once the
+# instances run, to this path, where bootstorm-setup waits for it.
+ARCHIVE = "/home/bootstorm/bootstorm-src.tar.gz"
+COPY_TIMEOUT = 900             # seconds for sshd on every host to let the copy in
+PRICES = os.path.join(HERE, "prices.json")
 LIVE_STATES = "pending,running,stopping,stopped,shutting-down"
 
 
@@ -120,7 +127,9 @@ def up_parser(prog):
                                   "the run's own key logs in as `bootstorm`)")
     ap.add_argument("--name", default="bootstorm",
                     help="run name: tags, group names, state file (default bootstorm)")
-    ap.add_argument("--git", metavar="URL", help="build bootstorm from this git repository (https)")
+    ap.add_argument("--git", metavar="URL", help="build bootstorm from this git repository (https). "
+                                                 "Default source: a git archive of this checkout's "
+                                                 "HEAD, copied to the hosts over ssh")
     ap.add_argument("--ref", help="branch, tag or commit for --git (default: the remote's HEAD)")
     ap.add_argument("--tarball", metavar="PATH|URL",
                     help="build from a source tarball: an http(s) URL the instances fetch, or a "
@@ -135,6 +144,10 @@ def up_parser(prog):
     ap.add_argument("--state-dir", default=DEFAULT_STATE, help="where the hostfile and state go "
                                                                "(default cloud/state)")
     ap.add_argument("--user-data-out", metavar="FILE", help="also write the cloud-init user data here")
+    ap.add_argument("--source-out", metavar="FILE",
+                    help="with the default source, also write the archive of HEAD that up ships here")
+    ap.add_argument("--hours", type=float, metavar="H",
+                    help="expected run length, for the cost estimate of the whole run")
     ap.add_argument("--wait-ready", action="store_true",
                     help="after launch, ssh to every host until %s exists, then copy the "
                          "hostfile to %s/cloud/state/ on each" % (READY, SRC_DIR))
@@ -161,8 +174,16 @@ def check_up_args(a):
     check_name(a.name)
     if not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", a.region):
         raise UsageError("--region %r does not look like a region (e.g. eu-west-1)" % a.region)
-    if bool(a.git) == bool(a.tarball):
-        raise UsageError("give exactly one source: --git URL [--ref REF] or --tarball PATH|URL")
+    if a.git and a.tarball:
+        raise UsageError("give one source, not two: --git URL [--ref REF] or --tarball PATH|URL "
+                         "(or neither, to ship this checkout)")
+    if not a.git and not a.tarball and not os.path.exists(os.path.join(REPO, ".git")):
+        raise UsageError("no source: %s is not a git checkout (no .git), so there is no HEAD to ship; "
+                         "give --git URL [--ref REF] or --tarball PATH|URL" % REPO)
+    if a.source_out and (a.git or a.tarball):
+        raise UsageError("--source-out goes with the default source (this checkout), not --git or --tarball")
+    if a.hours is not None and not 0 < a.hours < 24 * 366:
+        raise UsageError("--hours must be a positive number of hours, got %g" % a.hours)
     if a.ref and not a.git:
         raise UsageError("--ref goes with --git")
     if a.git and not re.fullmatch(r"https?://[^\s'\"\\]+", a.git):
@@ -326,6 +347,21 @@ embedded)
     unpack /var/lib/bootstorm/src.tar
     desc="tarball (embedded) $BS_TARBALL_NAME"
     ;;
+copied)
+    # cloud/aws/up copies a git archive of its checkout here over ssh once
+    # this host runs (it is too big for the user data).
+    waited=0
+    while [ ! -f "$BS_ARCHIVE" ]; do
+        if [ "$waited" -ge 1800 ]; then
+            echo "bootstorm-setup: $BS_ARCHIVE has not arrived after ${waited} s (cloud/aws/up copies it)"
+            false
+        fi
+        sleep 5
+        waited=$((waited + 5))
+    done
+    unpack "$BS_ARCHIVE"
+    desc="git archive of commit $BS_COMMIT, copied by cloud/aws/up"
+    ;;
 esac
 
 step=build
@@ -352,6 +388,8 @@ def user_data(a, pub_key, priv_key, tarball_b64=None):
     in the standard library). Everything variable is quoted or validated."""
     if a.git:
         source = "git"
+    elif getattr(a, "checkout", None):
+        source = "copied"
     elif tarball_b64 is None:
         source = "url"
     else:
@@ -363,6 +401,8 @@ def user_data(a, pub_key, priv_key, tarball_b64=None):
         "BS_GIT_REF": a.ref or "",
         "BS_TARBALL_URL": a.tarball if source == "url" else "",
         "BS_TARBALL_NAME": os.path.basename(a.tarball) if source == "embedded" else "",
+        "BS_ARCHIVE": ARCHIVE if source == "copied" else "",
+        "BS_COMMIT": a.checkout["commit"] if source == "copied" else "",
         "BS_PACKAGES": " ".join(PACKAGES),
     }
     env_text = "".join("%s=%s\n" % (k, shlex.quote(v)) for k, v in env.items())
@@ -489,9 +529,115 @@ class State:
         write_private(self.path, json.dumps(self.data, indent=2) + "\n", 0o644)
 
 
+# ---- the default source: a git archive of this checkout ----
+
+def git_env():
+    """git run on REPO itself, whatever GIT_DIR and friends the caller has set."""
+    return {k: v for k, v in os.environ.items()
+            if k not in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY")}
+
+
+def size_text(n):
+    return "%.1f MB" % (n / 1e6) if n >= 1e5 else "%.1f KB" % (n / 1e3)
+
+
+def archive_checkout(prog, dest):
+    """Write `git archive` of HEAD (a .tar.gz with the tree under bootstorm/)
+    to dest and say on stderr which commit it is, and what it leaves out:
+    uncommitted changes are not shipped. Returns {commit, subject, dirty, path, bytes}."""
+    how = "give --git URL [--ref REF] or --tarball PATH|URL instead"
+    if not shutil.which("git"):
+        raise UsageError("no source given, and shipping this checkout needs git, which is not on PATH; " + how)
+
+    def git(*args):
+        p = subprocess.run(["git", "-C", REPO] + list(args), capture_output=True, text=True,
+                           env=git_env(), stdin=subprocess.DEVNULL)
+        if p.returncode != 0:
+            raise UsageError("no source given, and `git %s` failed in %s: %s; %s"
+                             % (" ".join(args), REPO, p.stderr.strip() or "exit %d" % p.returncode, how))
+        return p.stdout
+
+    commit = git("rev-parse", "--verify", "HEAD^{commit}").strip()
+    subject = git("log", "-1", "--format=%s", commit).strip()
+    if len(subject) > 60:
+        subject = subject[:57] + "..."
+    changed, untracked = [], []
+    for line in git("status", "--porcelain").splitlines():
+        (untracked if line.startswith("??") else changed).append(line[3:])
+    git("archive", "--format=tar.gz", "--prefix=bootstorm/", "-o", os.path.abspath(dest), commit)
+    size = os.path.getsize(dest)
+    print("%s: source: this checkout (%s), git archive of HEAD = commit %s \"%s\", %s; "
+          "up copies it to every host over ssh once they run" % (prog, REPO, commit, subject, size_text(size)),
+          file=sys.stderr)
+    if changed or untracked:
+        parts = []
+        if changed:
+            parts.append("%d changed file(s): %s%s" % (len(changed), ", ".join(changed[:5]),
+                                                       ", ..." if len(changed) > 5 else ""))
+        if untracked:
+            parts.append("%d untracked file(s)" % len(untracked))
+        print("%s: warning: the working tree has uncommitted changes (%s): they are NOT shipped, the "
+              "hosts build commit %s as committed. Commit them first to ship them."
+              % (prog, "; ".join(parts), commit[:12]), file=sys.stderr)
+    return {"commit": commit, "subject": subject, "dirty": bool(changed or untracked),
+            "path": dest, "bytes": size}
+
+
+# ---- cost estimate ----
+
+def usd(x):
+    """$0.68, $2.04, $0.0363: two decimals, or up to four for small amounts."""
+    s = "%.4f" % x
+    s = s.rstrip("0")
+    return "$" + (s + "0" * (2 - len(s.split(".")[1])))
+
+
+def cost_estimate(prog, a, prices_path=PRICES):
+    """Print the estimated on-demand cost of the run from the price table
+    in the repo: per hour, and for the whole run with --hours. Estimates
+    only, and never fatal: a type or region not in the table says so."""
+    try:
+        with open(prices_path) as f:
+            table = json.load(f)
+        regions = table["regions"]
+    except (OSError, ValueError, KeyError) as e:
+        print("%s: cost: price unknown (cannot read the price table %s: %s)" % (prog, prices_path, e),
+              file=sys.stderr)
+        return
+    name = os.path.relpath(prices_path, REPO)
+    source = table.get("source", "the EC2 pricing page")
+    region = a.region if a.region in regions else next(iter(regions))
+    price = regions[region].get(a.type)
+    if not isinstance(price, (int, float)) or price <= 0:
+        print("%s: cost: %d x %s: price unknown (not in %s for %s; see %s)"
+              % (prog, a.count, a.type, name, region, source), file=sys.stderr)
+        return
+    hourly = price * a.count
+    ipv4 = float(table.get("public_ipv4_per_hour", 0)) * a.count if not a.subnet else 0.0
+    extra = (", plus %s/h for %d public IPv4 addresses" % (usd(ipv4), a.count)) if ipv4 else ""
+    print("%s: cost: %d x %s at %s/h = %s/h%s (an estimate: %s on-demand Linux prices as of %s, "
+          "from %s, kept in %s)" % (prog, a.count, a.type, usd(price), usd(hourly), extra, region,
+                                    table.get("as_of", "?"), source, name), file=sys.stderr)
+    if region != a.region:
+        print("%s: cost: %s is not in the price table, so these are %s prices; other regions are "
+              "usually 5-25%% dearer" % (prog, a.region, region), file=sys.stderr)
+    if a.hours is not None:
+        print("%s: cost: for %g h: about %s (%d x %s x %g h%s); billing runs until `cloud/aws/down %s`"
+              % (prog, a.hours, usd((hourly + ipv4) * a.hours), a.count, usd(price), a.hours,
+                 " + addresses" if ipv4 else "", a.name), file=sys.stderr)
+    else:
+        print("%s: cost: add --hours H for the whole run's estimate; billing runs until `cloud/aws/down %s`"
+              % (prog, a.name), file=sys.stderr)
+
+
 # ---- up / plan ----
 
 def up(a, prog):
+    with tempfile.TemporaryDirectory(prefix="bsaws-") as tmp:
+        return up_in(a, prog, tmp)
+
+
+def up_in(a, prog, tmp):
     dry = a.dry_run
     name, state_dir = a.name, a.state_dir
     aws = Aws(a.region, dry, echo=sys.stderr)
@@ -504,7 +650,13 @@ def up(a, prog):
         raise RuntimeError("run %r already has a state file (%s): run `cloud/aws/down %s` first, "
                            "or choose another --name" % (name, state.path, name))
 
-    # Everything local first: the key, the user data, the operator's address.
+    # Everything local first: the source, the key, the user data, the operator's address.
+    a.checkout = None
+    if not a.git and not a.tarball:
+        a.checkout = archive_checkout(prog, os.path.join(tmp, "bootstorm-src.tar.gz"))
+        if a.source_out:
+            shutil.copyfile(a.checkout["path"], a.source_out)
+    cost_estimate(prog, a)
     priv, pub = make_keypair(name, dry)
     tarball_b64 = None
     if a.tarball and not re.match(r"https?://", a.tarball):
@@ -514,8 +666,9 @@ def up(a, prog):
     if len(ud.encode()) > USER_DATA_LIMIT:
         if tarball_b64 is not None:
             raise UsageError("--tarball %s is too big to embed: the user data would be %d bytes, EC2 takes "
-                             "%d. Use --git URL --ref REF, or put the tarball where the instances can "
-                             "fetch it and pass its https URL (for S3: aws s3 cp FILE s3://BUCKET/ && "
+                             "%d. Use --git URL --ref REF, give no source to ship this checkout's HEAD "
+                             "over ssh, or put the tarball where the instances can fetch it and pass its "
+                             "https URL (for S3: aws s3 cp FILE s3://BUCKET/ && "
                              "aws s3 presign s3://BUCKET/FILE)" % (a.tarball, len(ud.encode()), USER_DATA_LIMIT))
         raise RuntimeError("user data is %d bytes, over EC2's %d" % (len(ud.encode()), USER_DATA_LIMIT))
     if a.user_data_out:
@@ -579,7 +732,9 @@ def up(a, prog):
                    created=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
                    account=ident.get("Account"), instance_type=a.type, count=a.count, ami=ami,
                    arch=arch, vcpus=vcpus, vpc_id=vpc, cidr_ssh=cidr, key_name=a.key,
-                   source={"git": a.git, "ref": a.ref, "tarball": a.tarball},
+                   source={"git": a.git, "ref": a.ref, "tarball": a.tarball,
+                           "checkout": a.checkout and {"repo": REPO, "commit": a.checkout["commit"],
+                                                       "dirty": a.checkout["dirty"]}},
                    files={"ssh_key": key_path, "user_data": ud_path})
 
     # Create, recording each id as soon as it exists.
@@ -625,6 +780,9 @@ def up(a, prog):
     aws.call("ec2", "wait instance-running", "--instance-ids", *ids, plan={})
     d = aws.call("ec2", "describe-instances", "--instance-ids", *ids, plan=None)
     if dry:
+        if a.checkout:
+            print("%s: then up copies the archive of %s to %s on every host over ssh (no AWS call)"
+                  % (prog, a.checkout["commit"][:12], ARCHIVE), file=sys.stderr)
         if a.wait_ready:
             print("%s: --wait-ready then polls each host over ssh for %s (no AWS call)" % (prog, READY),
                   file=sys.stderr)
@@ -646,6 +804,9 @@ def up(a, prog):
     print("%s: %d x %s running in %s (placement group %s, security group %s)"
           % (prog, len(hosts), a.type, hosts[0]["az"], name, sg_id), file=sys.stderr)
     print("%s: hostfile %s (%d slots each); state %s" % (prog, hostfile, slots, state.path), file=sys.stderr)
+    if a.checkout:
+        copy_source(prog, state, hosts, key_path, a.checkout["path"])
+        state.save(status="source copied")
     if a.wait_ready:
         wait_ready(prog, state, hosts, key_path, hostfile, a.ready_timeout)
     first = hosts[0]["public_ip"] or hosts[0]["private_ip"]
@@ -659,6 +820,38 @@ def ssh_opts(state, key_path):
     kh = os.path.join(state.dir, "aws-%s.known_hosts" % state.data["name"])
     return ["-i", key_path, "-o", "BatchMode=yes", "-o", "ConnectTimeout=10",
             "-o", "StrictHostKeyChecking=accept-new", "-o", "UserKnownHostsFile=" + kh]
+
+
+def copy_source(prog, state, hosts, key_path, archive, timeout=COPY_TIMEOUT):
+    """Copy the source archive to ARCHIVE on every host, as bootstorm, over
+    ssh with the run's key; bootstorm-setup there waits for it. A fresh
+    instance refuses ssh until sshd runs and cloud-init has made the user
+    (exit 255): retry until the timeout. A few hosts at a time."""
+    if any(not h["public_ip"] for h in hosts):
+        raise RuntimeError("copying this checkout to the hosts needs their public IPs, and some have none "
+                           "(--subnet without public IPs?): use --git URL or --tarball URL")
+    opts = ssh_opts(state, key_path)
+    deadline = time.monotonic() + timeout
+    # Written under another name, then renamed: the setup never sees half a file.
+    remote = "cat > {0}.part && mv -f {0}.part {0}".format(ARCHIVE)
+
+    def one(h):
+        while True:
+            with open(archive, "rb") as f:
+                p = subprocess.run(["ssh"] + opts + ["bootstorm@" + h["public_ip"], remote],
+                                   stdin=f, capture_output=True, text=True)
+            if p.returncode == 0:
+                return
+            if p.returncode != 255 or time.monotonic() > deadline:
+                raise RuntimeError("copying the source to %s (%s) failed: %s" % (
+                    h["public_ip"], h["id"], p.stderr.strip() or "exit %d" % p.returncode))
+            time.sleep(10)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=min(16, len(hosts))) as pool:
+        for _ in pool.map(one, hosts):
+            pass
+    print("%s: source (%s) copied to %s on all %d hosts"
+          % (prog, size_text(os.path.getsize(archive)), ARCHIVE, len(hosts)), file=sys.stderr)
 
 
 def wait_ready(prog, state, hosts, key_path, hostfile, timeout):

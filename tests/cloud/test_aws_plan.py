@@ -3,6 +3,9 @@ writes the cloud-init user data, with no aws binary and no credentials. `up`
 and `down` run against a fake `aws` (a small in-memory EC2 kept in a JSON
 file), which shows that `up` makes exactly the planned calls, writes the
 hostfile and state, and that `down` removes exactly what `up` created.
+Without --git or --tarball the source is a git archive of the checkout's
+HEAD, checked in a scratch git repository holding a copy of cloud/aws; the
+cost estimate is checked against cloud/aws/prices.json. No network.
 
 Usage: python3 tests/cloud/test_aws_plan.py --source REPO --work DIR
 """
@@ -16,6 +19,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import tarfile
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--source", required=True)
@@ -358,6 +362,154 @@ if ci:
         p = run([ci, "schema", "--config-file", f], env=dict(os.environ))
         check(p.returncode == 0, "cloud-init schema accepts " + os.path.basename(f))
 
+# ---- plan: the cost estimate, from the price table in the repo ----
+
+with open(os.path.join(SRC, "cloud/aws/prices.json")) as f:
+    PRICES = json.load(f)
+check(re.fullmatch(r"\d{4}(-\d\d){0,2}", str(PRICES.get("as_of", ""))) and "aws.amazon.com" in PRICES.get("source", ""),
+      "prices.json names its date (%s) and its source" % PRICES.get("as_of"))
+east = PRICES["regions"]["us-east-1"]
+for t in ["c6i.4xlarge", "c7i.4xlarge", "m6i.4xlarge", "c7g.4xlarge", "c6in.4xlarge", "c6i.large"]:
+    check(isinstance(east.get(t), (int, float)) and 0 < east[t] < 20, "prices.json has us-east-1 %s" % t)
+COST = re.compile(r"cost: (\d+) x (\S+) at \$([\d.]+)/h = \$([\d.]+)/h")
+
+
+def cost_of(stderr):
+    m = COST.search(stderr)
+    return (int(m.group(1)), m.group(2), float(m.group(3)), float(m.group(4))) if m else None
+
+
+p = run([PLAN, "--count", "3", "--type", "c6i.4xlarge", "--region", "us-east-1", "--git", GIT,
+         "--cidr-ssh", CIDR, "--hours", "2"])
+c = cost_of(p.stderr)
+price = east["c6i.4xlarge"]
+check(p.returncode == 0 and c is not None and c[:2] == (3, "c6i.4xlarge") and abs(c[2] - price) < 1e-4
+      and abs(c[3] - 3 * price) < 0.006, "plan prints 3 x c6i.4xlarge at the table's $%g/h = $%g/h: %s"
+      % (price, 3 * price, c))
+check("as of %s" % PRICES["as_of"] in p.stderr and "estimate" in p.stderr,
+      "the cost line says it is an estimate, and its date")
+m = re.search(r"for 2 h: about \$([\d.]+)", p.stderr)
+ipv4 = PRICES.get("public_ipv4_per_hour", 0)
+check(m and abs(float(m.group(1)) - 2 * 3 * (price + ipv4)) < 0.006,
+      "--hours 2: the run's cost, 2 x 3 x (price + public IPv4): %s" % (m and m.group(0)))
+check(all(l.startswith("aws ") for l in p.stdout.splitlines() if l.strip()),
+      "the cost goes to stderr: stdout stays the calls")
+p = run([PLAN, "--count", "2", "--type", "x9z.4xlarge", "--region", "us-east-1", "--git", GIT, "--cidr-ssh", CIDR,
+         "--hours", "1"])
+check(p.returncode == 0 and "2 x x9z.4xlarge: price unknown" in p.stderr and "describe-instance-types" in p.stdout,
+      "a type missing from the table: \"price unknown\", and the plan goes on")
+p = run([PLAN, "--count", "2", "--type", "c6i.4xlarge", "--git", GIT, "--cidr-ssh", CIDR])
+c = cost_of(p.stderr)
+check(p.returncode == 0 and c and abs(c[2] - price) < 1e-4 and "eu-west-1" not in p.stderr,
+      "default region us-east-1 is in the table")
+p = run([PLAN, "--count", "2", "--type", "c6i.4xlarge", "--region", REGION, "--git", GIT, "--cidr-ssh", CIDR])
+check(p.returncode == 0 and cost_of(p.stderr) and "%s is not in the price table" % REGION in p.stderr,
+      "a region not in the table: its us-east-1 price, saying so")
+p = run([PLAN, "--count", "2", "--type", "c6i.4xlarge", "--git", GIT, "--cidr-ssh", CIDR, "--hours", "-1"])
+check(p.returncode == 2 and "--hours" in p.stderr and p.stdout == "", "--hours -1: exit 2")
+
+# ---- plan: the default source, a git archive of the checkout's HEAD ----
+
+GIT_BIN = shutil.which("git")
+
+
+def scratch_copy(root):
+    """A copy of cloud/aws (the scripts find their repository from where
+    they are) under root, with a tiny tree to build."""
+    os.makedirs(os.path.join(root, "cloud/aws"))
+    for f in os.listdir(os.path.join(SRC, "cloud/aws")):
+        path = os.path.join(SRC, "cloud/aws", f)
+        if os.path.isfile(path):
+            shutil.copy2(path, os.path.join(root, "cloud/aws", f))
+    with open(os.path.join(root, "CMakeLists.txt"), "w") as f:
+        f.write("cmake_minimum_required(VERSION 3.16)\nproject(scratch C)\n")
+    return [os.path.join(root, "cloud/aws", x) for x in ("plan", "up", "down")]
+
+
+GENV = {k: v for k, v in BASE_ENV.items() if not k.startswith("GIT_")}
+
+
+def git(repo, *args):
+    return subprocess.run([GIT_BIN, "-C", repo, "-c", "user.name=bootstorm test", "-c", "user.email=test@example.org"]
+                          + list(args), env=GENV, capture_output=True, text=True, check=True).stdout
+
+
+def members(path):
+    with tarfile.open(path) as t:
+        return {m.name.rstrip("/"): m for m in t.getmembers()}
+
+
+def member_text(path, name):
+    with tarfile.open(path) as t:
+        return t.extractfile(name).read().decode()
+
+
+# Outside a git checkout the default cannot apply: the error names the flags.
+nogit = os.path.join(W, "nogit")
+NG_PLAN = scratch_copy(nogit)[0]
+p = run([NG_PLAN, "--count", "2", "--type", "c6i.large", "--cidr-ssh", CIDR])
+check(p.returncode == 2 and "not a git checkout" in p.stderr and "--git URL" in p.stderr and "--tarball" in p.stderr
+      and p.stdout == "", "no source outside a git checkout: exit 2, names --git and --tarball")
+
+CO = os.path.join(W, "checkout")
+if not GIT_BIN:
+    print("skip  the default source: git is not installed")
+else:
+    CO_PLAN, CO_UP, CO_DOWN = scratch_copy(CO)
+    git(CO, "init", "-q")
+    git(CO, "add", "-A")
+    git(CO, "commit", "-q", "-m", "scratch tree for test_aws_plan")
+    head = git(CO, "rev-parse", "HEAD").strip()
+    tracked = set(git(CO, "ls-files").split())
+    arc = os.path.join(W, "checkout.tar.gz")
+    udc = os.path.join(W, "ud-checkout.yaml")
+    CO_PLAN_ARGS = [x for x in ARGS if x not in ("--git", GIT, "--ref", REF)]
+    p = run([CO_PLAN] + CO_PLAN_ARGS + ["--source-out", arc, "--user-data-out", udc], env=GENV)
+    check(p.returncode == 0, "plan without --git or --tarball in a git checkout: exit 0")
+    check("git archive of HEAD" in p.stderr and head in p.stderr, "plan says it ships HEAD, commit " + head[:12])
+    check("warning" not in p.stderr, "a clean tree: no warning")
+    check([op(c) for c in calls_of(p.stdout)] == ops and "ssh" in p.stderr,
+          "the same AWS calls as with --git, plus a note that up copies the archive over ssh")
+    names = set()
+    if os.path.exists(arc):
+        mem = members(arc)
+        names = {n[len("bootstorm/"):] for n in mem if n.startswith("bootstorm/") and mem[n].isfile()}
+    check(names == tracked,
+          "--source-out: the archive holds exactly the committed files under bootstorm/ (%d)" % len(names))
+    check(names and member_text(arc, "bootstorm/CMakeLists.txt") == open(os.path.join(CO, "CMakeLists.txt")).read(),
+          "... with their committed content")
+    tc = open(udc).read() if os.path.exists(udc) else ""
+    check(re.search(r"^\s*BS_SOURCE=copied$", tc, re.M) and re.search(r"^\s*BS_COMMIT=%s$" % head, tc, re.M)
+          and "BS_ARCHIVE=/home/bootstorm/bootstorm-src.tar.gz" in tc,
+          "the user data: source `copied`, the commit, and where the archive lands")
+    check('unpack "$BS_ARCHIVE"' in tc and len(tc.encode()) <= 16384,
+          "the setup script waits for the copied archive and unpacks it; the user data still fits 16 KB")
+    if ci:
+        r = run([ci, "schema", "--config-file", udc], env=dict(os.environ))
+        check(r.returncode == 0, "cloud-init schema accepts the user data for the copied source")
+
+    # A dirty tree: warned about, and not shipped.
+    with open(os.path.join(CO, "CMakeLists.txt"), "a") as f:
+        f.write("# an uncommitted edit\n")
+    with open(os.path.join(CO, "notes.txt"), "w") as f:
+        f.write("untracked\n")
+    arc2 = os.path.join(W, "checkout-dirty.tar.gz")
+    p = run([CO_PLAN] + CO_PLAN_ARGS + ["--source-out", arc2], env=GENV)
+    check(p.returncode == 0
+          and re.search(r"warning: .*uncommitted.*CMakeLists\.txt.*1 untracked.*NOT shipped", p.stderr),
+          "a dirty tree: plan warns, names the changed file, counts the untracked one, says they are NOT shipped")
+    ok = os.path.exists(arc2)
+    if ok:
+        mem = members(arc2)
+        ok = ("bootstorm/notes.txt" not in mem
+              and "uncommitted" not in member_text(arc2, "bootstorm/CMakeLists.txt")
+              and open(arc2, "rb").read() == open(arc, "rb").read())
+    check(ok, "... and the archive is still HEAD's, byte for byte: no edit, no untracked file")
+    git(CO, "checkout", "-q", "--", "CMakeLists.txt")
+    os.remove(os.path.join(CO, "notes.txt"))
+    p = run([CO_PLAN, "--count", "3", "--type", "c6i.4xlarge", "--git", GIT, "--source-out", arc2], env=GENV)
+    check(p.returncode == 2 and "--source-out" in p.stderr, "--source-out with --git: exit 2")
+
 # ---- bad arguments ----
 
 bad = [
@@ -366,7 +518,6 @@ bad = [
     (["--count", "0", "--type", "c6i.large", "--git", GIT], "--count", "--count 0"),
     (["--count", "-2", "--type", "c6i.large", "--git", GIT], "--count", "--count -2"),
     (["--count", "three", "--type", "c6i.large", "--git", GIT], "--count", "--count three"),
-    (["--count", "3", "--type", "c6i.large"], "--git", "no source"),
     (["--count", "3", "--type", "c6i.large", "--git", GIT, "--tarball", URL], "--git", "two sources"),
     (["--count", "3", "--type", "big", "--git", GIT], "--type", "bad --type"),
     (["--count", "3", "--type", "c6i.large", "--git", "git@github.com:x/y.git"], "https://", "ssh git URL"),
@@ -632,6 +783,12 @@ FAKE_SSH = """#!PYTHON
 import json, os, sys
 with open(os.path.join(os.environ["FAKE_AWS_DIR"], "ssh.jsonl"), "a") as f:
     f.write(json.dumps([os.path.basename(sys.argv[0])] + sys.argv[1:]) + "\\n")
+if os.path.basename(sys.argv[0]) == "ssh" and "cat >" in sys.argv[-1]:
+    # the source copy: keep what arrives on stdin, per host
+    data = sys.stdin.buffer.read()
+    with open(os.path.join(os.environ["FAKE_AWS_DIR"], "copied-" + sys.argv[-2]), "wb") as f:
+        f.write(data)
+    sys.exit(int(os.environ.get("FAKE_SSH_COPY_RC", "0")))
 if os.path.basename(sys.argv[0]) == "ssh":
     print(os.environ.get("FAKE_SSH_SAY", "ready"))
 """
@@ -660,6 +817,45 @@ check(p.returncode == 1 and "failed: build" in p.stderr and "bootstorm-setup.log
 p = run([DOWN, NAME, "--state-dir", STATE], env=FENV)
 db = fake_db()
 check(p.returncode == 0 and not db["sg"] and not db["pg"], "down after that removes everything")
+
+# up with the default source: launches, then copies HEAD's archive to every
+# host over ssh as bootstorm with the run's key.
+if GIT_BIN:
+    if os.path.exists(SSHLOG):
+        os.remove(SSHLOG)
+    st2 = os.path.join(W, "state-checkout")
+    arc3 = os.path.join(W, "checkout-up.tar.gz")
+    CO_ARGS = ["--count", "3", "--type", "c6i.4xlarge", "--region", REGION, "--name", NAME, "--cidr-ssh", CIDR,
+               "--state-dir", st2]
+    CO_ENV = {k: v for k, v in FENV.items() if not k.startswith("GIT_")}
+    p = run([CO_UP] + CO_ARGS + ["--source-out", arc3], env=CO_ENV)
+    db = fake_db()
+    live = [x for x in db["i"].values() if x["state"] == "running"]
+    ssh = [json.loads(l) for l in open(SSHLOG)] if os.path.exists(SSHLOG) else []
+    copies = [c for c in ssh if c[0] == "ssh" and "cat >" in c[-1]]
+    check(p.returncode == 0 and len(live) == 3
+          and sorted(c[-2] for c in copies) == sorted("bootstorm@" + x["pub"] for x in live)
+          and all(c[c.index("-i") + 1] == os.path.join(st2, "aws-%s.id_ed25519" % NAME) for c in copies),
+          "up without a source: copies the archive to each host's public IP, as bootstorm, with the run's key")
+    got = [open(os.path.join(fakedir, "copied-bootstorm@" + x["pub"]), "rb").read()
+           if os.path.exists(os.path.join(fakedir, "copied-bootstorm@" + x["pub"])) else b"" for x in live]
+    check(os.path.exists(arc3) and len(got) == 3 and all(g == open(arc3, "rb").read() for g in got)
+          and all("/home/bootstorm/bootstorm-src.tar.gz" in c[-1] for c in copies),
+          "every host receives the archive of HEAD, byte for byte, at /home/bootstorm/bootstorm-src.tar.gz")
+    check(os.path.exists(arc3) and open(arc3, "rb").read() == open(arc, "rb").read(),
+          "... the same archive plan --source-out showed")
+    sf2 = os.path.join(st2, "aws-%s.json" % NAME)
+    st = json.load(open(sf2)) if os.path.exists(sf2) else {}
+    check(((st.get("source") or {}).get("checkout") or {}).get("commit") == head,
+          "the state file records the shipped commit")
+    p = run([CO_DOWN, NAME, "--state-dir", st2], env=FENV)
+    check(p.returncode == 0, "down after that")
+    p = run([CO_UP] + CO_ARGS, env=dict(CO_ENV, FAKE_SSH_COPY_RC="1"))
+    check(p.returncode == 1 and "copying the source to" in p.stderr and "cloud/aws/down %s" % NAME in p.stderr,
+          "a failed copy: up exits 1, names the host, and the way out")
+    p = run([CO_DOWN, NAME, "--state-dir", st2], env=FENV)
+    db = fake_db()
+    check(p.returncode == 0 and not db["sg"] and not db["pg"], "down after the failed copy removes everything")
 
 print()
 if failures:
