@@ -3,7 +3,7 @@
 SCENARIO ?= scenarios/quickstart.yaml
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: deps lint-deps build build-asan run test bench bench-herd format format-check lint clean
+.PHONY: deps lint-deps build build-asan run test package bench bench-herd format format-check lint clean
 
 deps:
 	scripts/install-deps
@@ -24,6 +24,12 @@ run: build
 
 test: build-asan
 	cd build-asan && ctest --output-on-failure -j 2 $(CTEST_ARGS)
+
+# The Debian package, build/bootstorm_VERSION_ARCH.deb, from the Release
+# build (docs/development.md, "Packaging"). Install it with
+# apt-get install ./build/bootstorm_*.deb
+package: build
+	cd build && cpack -G DEB
 
 # Benchmarks print figures; they never fail on a slow machine (docs/performance.md).
 bench: build

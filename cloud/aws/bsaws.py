@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -36,6 +37,9 @@ PACKAGES = ["build-essential", "cmake", "pkg-config", "git", "openmpi-bin", "lib
             "libjansson-dev", "libcmocka-dev", "liblcrq-dev", "python3", "python3-msgpack",
             "openssh-client",
             "iproute2", "ca-certificates", "curl"]
+# With --deb: what the setup script itself uses; apt-get brings the .deb's
+# own Depends (Open MPI, the libraries) when it installs it.
+DEB_PACKAGES = ["openmpi-bin", "python3", "openssh-client", "iproute2", "ca-certificates", "curl"]
 # Debian publishes its official AMIs (owner 136693071363) under these public
 # SSM parameters; {arch} is amd64 or arm64.
 DEBIAN_SSM = "/aws/service/debian/release/12/latest/{arch}"
@@ -50,6 +54,7 @@ SRC_DIR = "/home/bootstorm/bootstorm"
 # over 1 MB, far past the user data's 16 KB, so it goes by ssh once the
 # instances run, to this path, where bootstorm-setup waits for it.
 ARCHIVE = "/home/bootstorm/bootstorm-src.tar.gz"
+DEB_COPY = "/home/bootstorm/bootstorm.deb"   # where up copies a local --deb
 COPY_TIMEOUT = 900             # seconds for sshd on every host to let the copy in
 PRICES = os.path.join(HERE, "prices.json")
 LIVE_STATES = "pending,running,stopping,stopped,shutting-down"
@@ -134,6 +139,9 @@ def up_parser(prog):
     ap.add_argument("--tarball", metavar="PATH|URL",
                     help="build from a source tarball: an http(s) URL the instances fetch, or a "
                          "local file embedded in the user data if it fits in 16 KB")
+    ap.add_argument("--deb", metavar="PATH|URL",
+                    help="install this bootstorm .deb (from `make package`) instead of building: an "
+                         "http(s) URL the instances fetch, or a local file up copies to them over ssh")
     ap.add_argument("--cidr-ssh", metavar="CIDR",
                     help="who may ssh in (default: this machine's public address/32, "
                          "asked of %s)" % ECHO_URLS[0])
@@ -174,14 +182,17 @@ def check_up_args(a):
     check_name(a.name)
     if not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", a.region):
         raise UsageError("--region %r does not look like a region (e.g. eu-west-1)" % a.region)
-    if a.git and a.tarball:
-        raise UsageError("give one source, not two: --git URL [--ref REF] or --tarball PATH|URL "
-                         "(or neither, to ship this checkout)")
-    if not a.git and not a.tarball and not os.path.exists(os.path.join(REPO, ".git")):
+    if [bool(a.git), bool(a.tarball), bool(a.deb)].count(True) > 1:
+        raise UsageError("give one source, not two: --git URL [--ref REF], --tarball PATH|URL or --deb PATH|URL "
+                         "(or none, to ship this checkout)")
+    if not a.git and not a.tarball and not a.deb and not os.path.exists(os.path.join(REPO, ".git")):
         raise UsageError("no source: %s is not a git checkout (no .git), so there is no HEAD to ship; "
-                         "give --git URL [--ref REF] or --tarball PATH|URL" % REPO)
-    if a.source_out and (a.git or a.tarball):
-        raise UsageError("--source-out goes with the default source (this checkout), not --git or --tarball")
+                         "give --git URL [--ref REF], --tarball PATH|URL or --deb PATH|URL" % REPO)
+    if a.source_out and (a.git or a.tarball or a.deb):
+        raise UsageError("--source-out goes with the default source (this checkout), not --git, --tarball "
+                         "or --deb")
+    if a.deb:
+        check_deb(a)
     if a.hours is not None and not 0 < a.hours < 24 * 366:
         raise UsageError("--hours must be a positive number of hours, got %g" % a.hours)
     if a.ref and not a.git:
@@ -216,6 +227,37 @@ def check_up_args(a):
         raise UsageError("--slots must be at least 1")
     if a.ready_timeout < 1:
         raise UsageError("--ready-timeout must be positive")
+
+
+def check_deb(a):
+    """--deb: a .deb URL, or a local .deb of package bootstorm. Its
+    architecture, read from the file (dpkg-deb) or its name
+    (bootstorm_0.1.0_amd64.deb), must be the instance type's."""
+    if re.match(r"https?://", a.deb):
+        if not re.fullmatch(r"[^\s'\"\\]+", a.deb):
+            raise UsageError("--deb URL must not contain spaces, quotes or backslashes")
+        name = os.path.basename(urllib.parse.urlparse(a.deb).path)
+        if not name.endswith(".deb"):
+            raise UsageError("--deb %s: the URL's path does not end in .deb" % a.deb)
+        arch = None
+    else:
+        if not os.path.isfile(a.deb):
+            raise UsageError("--deb %s: no such file (give a .deb from `make package`, or an http(s) URL)"
+                             % a.deb)
+        name, arch = os.path.basename(a.deb), None
+        if shutil.which("dpkg-deb"):
+            p = subprocess.run(["dpkg-deb", "-f", a.deb, "Package", "Architecture"], capture_output=True,
+                               text=True, stdin=subprocess.DEVNULL)
+            fields = dict(re.findall(r"^(\w+): *(\S+)$", p.stdout, re.M))
+            if p.returncode != 0 or fields.get("Package") != "bootstorm":
+                raise UsageError("--deb %s is not a bootstorm .deb (%s)" % (
+                    a.deb, p.stderr.strip() or "package %s" % fields.get("Package")))
+            arch = fields.get("Architecture")
+    m = re.search(r"_([a-z0-9]+)\.deb$", name)
+    arch = arch or (m.group(1) if m else None)
+    if arch and arch != "all" and arch != guess_arch(a.type):
+        raise UsageError("--deb %s is an %s package, but %s instances are %s: build the .deb on an %s "
+                         "machine (make package)" % (name, arch, a.type, guess_arch(a.type), guess_arch(a.type)))
 
 
 def guess_arch(itype):
@@ -329,6 +371,18 @@ unpack() {
     fi
     chown -R bootstorm:bootstorm "$src"
 }
+# Wait for a file cloud/aws/up copies here over ssh once this host runs.
+arrival() {
+    local waited=0
+    while [ ! -f "$1" ]; do
+        if [ "$waited" -ge 1800 ]; then
+            echo "bootstorm-setup: $1 has not arrived after ${waited} s (cloud/aws/up copies it)"
+            return 1
+        fi
+        sleep 5
+        waited=$((waited + 5))
+    done
+}
 case "$BS_SOURCE" in
 git)
     as_bs git clone --quiet "$BS_GIT_URL" "$src"
@@ -350,25 +404,43 @@ embedded)
 copied)
     # cloud/aws/up copies a git archive of its checkout here over ssh once
     # this host runs (it is too big for the user data).
-    waited=0
-    while [ ! -f "$BS_ARCHIVE" ]; do
-        if [ "$waited" -ge 1800 ]; then
-            echo "bootstorm-setup: $BS_ARCHIVE has not arrived after ${waited} s (cloud/aws/up copies it)"
-            false
-        fi
-        sleep 5
-        waited=$((waited + 5))
-    done
+    arrival "$BS_ARCHIVE"
     unpack "$BS_ARCHIVE"
     desc="git archive of commit $BS_COMMIT, copied by cloud/aws/up"
     ;;
+deb)
+    # A bootstorm .deb: fetched, or copied here by cloud/aws/up like the archive.
+    if [ -n "$BS_DEB_URL" ]; then
+        curl -fsSL --retry 5 -o /var/lib/bootstorm/bootstorm.deb "$BS_DEB_URL"
+        desc="deb $BS_DEB_URL"
+    else
+        arrival "$BS_DEB_COPY"
+        install -m 644 "$BS_DEB_COPY" /var/lib/bootstorm/bootstorm.deb
+        desc="deb $BS_DEB_NAME, copied by cloud/aws/up"
+    fi
+    ;;
 esac
 
-step=build
-cd "$src"
-as_bs cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
-as_bs cmake --build build -j "$(nproc)"
-test -x build/bin/bootstorm
+if [ "$BS_SOURCE" = deb ]; then
+    step=install
+    # apt-get, not dpkg -i: it installs the package's Depends too.
+    apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends /var/lib/bootstorm/bootstorm.deb
+    desc="$desc, bootstorm $(dpkg-query -W -f='${Version}' bootstorm)"
+    # A checkout's layout pointing into the package, so that the commands
+    # stay the same: cd bootstorm && cloud/launch scenarios/quickstart.yaml
+    as_bs mkdir -p "$src/build/bin" "$src/cloud"
+    as_bs ln -sfn /usr/share/bootstorm/scenarios "$src/scenarios"
+    as_bs ln -sfn /usr/share/bootstorm/scripts "$src/scripts"
+    as_bs ln -sfn /usr/share/bootstorm/cloud/launch "$src/cloud/launch"
+    as_bs ln -sfn /usr/bin/bootstorm "$src/build/bin/bootstorm"
+    as_bs ln -sfn /usr/bin/bootstorm-results "$src/build/bin/bootstorm-results"
+else
+    step=build
+    cd "$src"
+    as_bs cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
+    as_bs cmake --build build -j "$(nproc)"
+fi
+test -x "$src/build/bin/bootstorm"
 # cloud/aws/up --wait-ready copies the run's hostfile to $src/cloud/state/hostfile.
 as_bs mkdir -p "$src/cloud/state"
 
@@ -386,8 +458,11 @@ def block(text, indent):
 def user_data(a, pub_key, priv_key, tarball_b64=None):
     """The #cloud-config document, as text (written by hand: no YAML library
     in the standard library). Everything variable is quoted or validated."""
+    packages = DEB_PACKAGES if a.deb else PACKAGES
     if a.git:
         source = "git"
+    elif a.deb:
+        source = "deb"
     elif getattr(a, "checkout", None):
         source = "copied"
     elif tarball_b64 is None:
@@ -403,7 +478,10 @@ def user_data(a, pub_key, priv_key, tarball_b64=None):
         "BS_TARBALL_NAME": os.path.basename(a.tarball) if source == "embedded" else "",
         "BS_ARCHIVE": ARCHIVE if source == "copied" else "",
         "BS_COMMIT": a.checkout["commit"] if source == "copied" else "",
-        "BS_PACKAGES": " ".join(PACKAGES),
+        "BS_DEB_URL": a.deb if source == "deb" and re.match(r"https?://", a.deb) else "",
+        "BS_DEB_COPY": DEB_COPY if source == "deb" and not re.match(r"https?://", a.deb) else "",
+        "BS_DEB_NAME": os.path.basename(a.deb) if source == "deb" else "",
+        "BS_PACKAGES": " ".join(packages),
     }
     env_text = "".join("%s=%s\n" % (k, shlex.quote(v)) for k, v in env.items())
     limits = ("# bootstorm: one socket per emulated node, thousands per rank\n"
@@ -423,13 +501,19 @@ def user_data(a, pub_key, priv_key, tarball_b64=None):
     w = out.append
     w("#cloud-config\n")
     w("# bootstorm host for run %s, generated by cloud/aws/up. See docs/cloud.md.\n" % a.name)
-    w("# Installs the build dependencies, raises the fd limits and sysctls, creates\n")
-    w("# the mpirun user `bootstorm` with the run's ssh key, then\n")
-    w("# /usr/local/sbin/bootstorm-setup builds bootstorm in %s and writes\n" % SRC_DIR)
+    if a.deb:
+        w("# Installs what the setup uses, raises the fd limits and sysctls, creates\n")
+        w("# the mpirun user `bootstorm` with the run's ssh key, then\n")
+        w("# /usr/local/sbin/bootstorm-setup installs the bootstorm .deb, lays out\n")
+        w("# %s as a checkout pointing into it, and writes\n" % SRC_DIR)
+    else:
+        w("# Installs the build dependencies, raises the fd limits and sysctls, creates\n")
+        w("# the mpirun user `bootstorm` with the run's ssh key, then\n")
+        w("# /usr/local/sbin/bootstorm-setup builds bootstorm in %s and writes\n" % SRC_DIR)
     w("# %s (or %s on error).\n" % (READY, FAILED))
     w("package_update: true\n")
     w("packages:\n")
-    for p in PACKAGES:
+    for p in packages:
         w("  - %s\n" % p)
     w("users:\n")
     w("  - default\n")
@@ -652,7 +736,8 @@ def up_in(a, prog, tmp):
 
     # Everything local first: the source, the key, the user data, the operator's address.
     a.checkout = None
-    if not a.git and not a.tarball:
+    deb_copy = a.deb and not re.match(r"https?://", a.deb)
+    if not a.git and not a.tarball and not a.deb:
         a.checkout = archive_checkout(prog, os.path.join(tmp, "bootstorm-src.tar.gz"))
         if a.source_out:
             shutil.copyfile(a.checkout["path"], a.source_out)
@@ -732,7 +817,7 @@ def up_in(a, prog, tmp):
                    created=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
                    account=ident.get("Account"), instance_type=a.type, count=a.count, ami=ami,
                    arch=arch, vcpus=vcpus, vpc_id=vpc, cidr_ssh=cidr, key_name=a.key,
-                   source={"git": a.git, "ref": a.ref, "tarball": a.tarball,
+                   source={"git": a.git, "ref": a.ref, "tarball": a.tarball, "deb": a.deb,
                            "checkout": a.checkout and {"repo": REPO, "commit": a.checkout["commit"],
                                                        "dirty": a.checkout["dirty"]}},
                    files={"ssh_key": key_path, "user_data": ud_path})
@@ -783,6 +868,9 @@ def up_in(a, prog, tmp):
         if a.checkout:
             print("%s: then up copies the archive of %s to %s on every host over ssh (no AWS call)"
                   % (prog, a.checkout["commit"][:12], ARCHIVE), file=sys.stderr)
+        if deb_copy:
+            print("%s: then up copies %s to %s on every host over ssh (no AWS call)"
+                  % (prog, a.deb, DEB_COPY), file=sys.stderr)
         if a.wait_ready:
             print("%s: --wait-ready then polls each host over ssh for %s (no AWS call)" % (prog, READY),
                   file=sys.stderr)
@@ -807,11 +895,15 @@ def up_in(a, prog, tmp):
     if a.checkout:
         copy_source(prog, state, hosts, key_path, a.checkout["path"])
         state.save(status="source copied")
+    if deb_copy:
+        copy_source(prog, state, hosts, key_path, a.deb, dest=DEB_COPY, what="the .deb")
+        state.save(status="deb copied")
     if a.wait_ready:
         wait_ready(prog, state, hosts, key_path, hostfile, a.ready_timeout)
     first = hosts[0]["public_ip"] or hosts[0]["private_ip"]
-    print("%s: next: ssh -i %s bootstorm@%s   (cloud-init builds bootstorm in a few minutes; "
-          "%s appears when done)" % (prog, key_path, first, READY), file=sys.stderr)
+    print("%s: next: ssh -i %s bootstorm@%s   (cloud-init %s bootstorm in a few minutes; "
+          "%s appears when done)" % (prog, key_path, first, "installs" if a.deb else "builds", READY),
+          file=sys.stderr)
     print("%s: remove everything with: cloud/aws/down %s" % (prog, name), file=sys.stderr)
     return 0
 
@@ -822,18 +914,19 @@ def ssh_opts(state, key_path):
             "-o", "StrictHostKeyChecking=accept-new", "-o", "UserKnownHostsFile=" + kh]
 
 
-def copy_source(prog, state, hosts, key_path, archive, timeout=COPY_TIMEOUT):
-    """Copy the source archive to ARCHIVE on every host, as bootstorm, over
+def copy_source(prog, state, hosts, key_path, archive, timeout=COPY_TIMEOUT, dest=ARCHIVE, what="the source"):
+    """Copy the source archive (or a --deb) to dest on every host, as bootstorm, over
     ssh with the run's key; bootstorm-setup there waits for it. A fresh
     instance refuses ssh until sshd runs and cloud-init has made the user
     (exit 255): retry until the timeout. A few hosts at a time."""
     if any(not h["public_ip"] for h in hosts):
-        raise RuntimeError("copying this checkout to the hosts needs their public IPs, and some have none "
-                           "(--subnet without public IPs?): use --git URL or --tarball URL")
+        raise RuntimeError("copying %s to the hosts needs their public IPs, and some have none "
+                           "(--subnet without public IPs?): use --git URL, --tarball URL or --deb URL"
+                           % ("this checkout" if what == "the source" else what))
     opts = ssh_opts(state, key_path)
     deadline = time.monotonic() + timeout
     # Written under another name, then renamed: the setup never sees half a file.
-    remote = "cat > {0}.part && mv -f {0}.part {0}".format(ARCHIVE)
+    remote = "cat > {0}.part && mv -f {0}.part {0}".format(dest)
 
     def one(h):
         while True:
@@ -843,15 +936,15 @@ def copy_source(prog, state, hosts, key_path, archive, timeout=COPY_TIMEOUT):
             if p.returncode == 0:
                 return
             if p.returncode != 255 or time.monotonic() > deadline:
-                raise RuntimeError("copying the source to %s (%s) failed: %s" % (
-                    h["public_ip"], h["id"], p.stderr.strip() or "exit %d" % p.returncode))
+                raise RuntimeError("copying %s to %s (%s) failed: %s" % (
+                    what, h["public_ip"], h["id"], p.stderr.strip() or "exit %d" % p.returncode))
             time.sleep(10)
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=min(16, len(hosts))) as pool:
         for _ in pool.map(one, hosts):
             pass
-    print("%s: source (%s) copied to %s on all %d hosts"
-          % (prog, size_text(os.path.getsize(archive)), ARCHIVE, len(hosts)), file=sys.stderr)
+    print("%s: %s (%s) copied to %s on all %d hosts"
+          % (prog, what, size_text(os.path.getsize(archive)), dest, len(hosts)), file=sys.stderr)
 
 
 def wait_ready(prog, state, hosts, key_path, hostfile, timeout):

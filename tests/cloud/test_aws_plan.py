@@ -510,6 +510,98 @@ else:
     p = run([CO_PLAN, "--count", "3", "--type", "c6i.4xlarge", "--git", GIT, "--source-out", arc2], env=GENV)
     check(p.returncode == 2 and "--source-out" in p.stderr, "--source-out with --git: exit 2")
 
+# ---- plan: --deb, a bootstorm .deb installed instead of a build ----
+
+
+def user_data_parts(path):
+    """(packages, {path: write_files entry}) of a user data file."""
+    text = open(path).read() if os.path.exists(path) else ""
+    d = (yaml.safe_load(text) if yaml else rough_parse(text)) if text else {}
+    return set(d.get("packages") or []), {f["path"]: f for f in d.get("write_files") or []}, text
+
+
+def make_deb(root, package, arch):
+    """A minimal .deb (control file only) with dpkg-deb, or None without it."""
+    if not shutil.which("dpkg-deb"):
+        return None
+    os.makedirs(os.path.join(root, "DEBIAN"))
+    with open(os.path.join(root, "DEBIAN", "control"), "w") as f:
+        f.write("Package: %s\nVersion: 0.1.0\nArchitecture: %s\nMaintainer: t <t@example.org>\n"
+                "Description: a test package\n" % (package, arch))
+    out = root + ".deb"
+    subprocess.run(["dpkg-deb", "--root-owner-group", "-b", root, out], check=True, capture_output=True)
+    return out
+
+
+DEB_URL = "https://downloads.example.org/bootstorm_0.1.0_amd64.deb"
+DEB_ARGS = [x for x in ARGS if x not in ("--git", GIT, "--ref", REF)]
+udd = os.path.join(W, "ud-deb-url.yaml")
+p = run([PLAN] + DEB_ARGS + ["--deb", DEB_URL, "--user-data-out", udd])
+check(p.returncode == 0 and [op(c) for c in calls_of(p.stdout)] == ops,
+      "--deb URL: exit 0, the same AWS calls as with --git")
+pk, files, td = user_data_parts(udd)
+env = (files.get("/etc/bootstorm/setup.env") or {}).get("content", "")
+setup = (files.get("/usr/local/sbin/bootstorm-setup") or {}).get("content", "")
+check(re.search(r"^BS_SOURCE='?deb'?$", env, re.M) and re.search(r"^BS_DEB_URL='?%s'?$" % re.escape(DEB_URL), env, re.M)
+      and re.search(r"^BS_DEB_COPY=(''|)$", env, re.M), "--deb URL: the setup env has source deb and the URL")
+check('curl -fsSL --retry 5 -o /var/lib/bootstorm/bootstorm.deb "$BS_DEB_URL"' in setup,
+      "--deb URL: the setup script fetches it with curl")
+check(re.search(r"apt-get .*install -y .*/var/lib/bootstorm/bootstorm\.deb", setup)
+      and "cmake --build" in setup and re.search(r'if \[ "\$BS_SOURCE" = deb \]', setup),
+      "the setup installs the .deb with apt-get (its Depends too), and builds only without --deb")
+for link in ['ln -sfn /usr/bin/bootstorm "$src/build/bin/bootstorm"',
+             'ln -sfn /usr/share/bootstorm/scenarios "$src/scenarios"',
+             'ln -sfn /usr/share/bootstorm/cloud/launch "$src/cloud/launch"']:
+    check(link in setup, "the setup lays out the checkout's paths into the package: " + link)
+check({"openmpi-bin", "curl", "python3", "openssh-client"} <= pk and not pk & {"build-essential", "cmake",
+                                                                              "libevent-dev", "libopenmpi-dev"},
+      "--deb: packages are what the setup uses, no compiler or -dev package (%s)" % sorted(pk))
+check(0 < len(td.encode()) <= 16384, "--deb: the user data fits 16 KB (%d bytes)" % len(td.encode()))
+if shutil.which("bash") and setup:
+    r = subprocess.run(["bash", "-n"], input=setup, capture_output=True, text=True)
+    check(r.returncode == 0, "the setup script with the --deb branch is valid bash " + r.stderr.strip())
+if ci:
+    r = run([ci, "schema", "--config-file", udd], env=dict(os.environ))
+    check(r.returncode == 0, "cloud-init schema accepts the --deb user data")
+p = run([PLAN] + DEB_ARGS + ["--deb", DEB_URL + "?X-Amz-Expires=3600&X-Amz-Signature=0ab1"])
+check(p.returncode == 0, "--deb: a presigned S3 URL (a query after .deb) is accepted")
+
+# A local .deb: checked with dpkg-deb, then copied to the hosts over ssh by up.
+good_deb = make_deb(os.path.join(W, "deb-good"), "bootstorm", "amd64")
+if not good_deb:   # without dpkg-deb only the file name is read
+    good_deb = os.path.join(W, "bootstorm_0.1.0_amd64.deb")
+    with open(good_deb, "wb") as f:
+        f.write(b"!<arch>\n")
+udl = os.path.join(W, "ud-deb-local.yaml")
+p = run([PLAN] + DEB_ARGS + ["--deb", good_deb, "--user-data-out", udl])
+check(p.returncode == 0 and "copies %s to /home/bootstorm/bootstorm.deb" % good_deb in p.stderr,
+      "--deb PATH: exit 0, and plan says up copies it to every host over ssh")
+pk, files, tl = user_data_parts(udl)
+env = (files.get("/etc/bootstorm/setup.env") or {}).get("content", "")
+check(re.search(r"^BS_DEB_COPY='?/home/bootstorm/bootstorm\.deb'?$", env, re.M)
+      and re.search(r"^BS_DEB_URL=(''|)$", env, re.M), "--deb PATH: the setup waits for the copy, fetches nothing")
+check(open(good_deb, "rb").read() not in tl.encode(), "--deb PATH: the .deb is not in the user data")
+
+bad_deb = [
+    (["--deb", DEB_URL, "--git", GIT], "one source", "--deb and --git"),
+    (["--deb", DEB_URL, "--tarball", URL], "one source", "--deb and --tarball"),
+    (["--deb", "/nonexistent/bootstorm_0.1.0_amd64.deb"], "no such file", "a missing --deb file"),
+    (["--deb", "https://downloads.example.org/bootstorm.tar.gz"], ".deb", "--deb URL that is no .deb"),
+    (["--deb", DEB_URL, "--source-out", os.path.join(W, "x.tgz")], "--source-out", "--deb with --source-out"),
+]
+other = make_deb(os.path.join(W, "deb-other"), "hello", "amd64")
+if other:
+    bad_deb.append((["--deb", other], "not a bootstorm .deb", "a .deb of another package"))
+arm = make_deb(os.path.join(W, "deb-arm"), "bootstorm", "arm64")
+if arm:
+    bad_deb.append((["--deb", arm], "arm64", "an arm64 .deb (read by dpkg-deb) for c6i"))
+for argv, word, what in bad_deb:
+    p = run([PLAN] + DEB_ARGS + argv)
+    check(p.returncode == 2 and word in p.stderr and p.stdout == "", "plan, %s: exit 2, says %s" % (what, word))
+p = run([PLAN, "--count", "2", "--type", "c7g.2xlarge", "--deb", DEB_URL, "--cidr-ssh", CIDR])
+check(p.returncode == 2 and "amd64" in p.stderr and "arm64" in p.stderr and p.stdout == "",
+      "an amd64 .deb for Graviton (c7g) instances: exit 2, names both architectures")
+
 # ---- bad arguments ----
 
 bad = [
@@ -856,6 +948,29 @@ if GIT_BIN:
     p = run([CO_DOWN, NAME, "--state-dir", st2], env=FENV)
     db = fake_db()
     check(p.returncode == 0 and not db["sg"] and not db["pg"], "down after the failed copy removes everything")
+
+# up with a local --deb: launches, then copies the .deb to every host.
+if os.path.exists(SSHLOG):
+    os.remove(SSHLOG)
+st3 = os.path.join(W, "state-deb")
+p = run([UP] + DEB_ARGS + ["--deb", good_deb, "--state-dir", st3], env=FENV)
+db = fake_db()
+live = [x for x in db["i"].values() if x["state"] == "running"]
+ssh = [json.loads(l) for l in open(SSHLOG)] if os.path.exists(SSHLOG) else []
+copies = [c for c in ssh if c[0] == "ssh" and "cat >" in c[-1]]
+check(p.returncode == 0 and len(live) == 3
+      and sorted(c[-2] for c in copies) == sorted("bootstorm@" + x["pub"] for x in live)
+      and all("/home/bootstorm/bootstorm.deb" in c[-1] for c in copies),
+      "up --deb PATH: copies the .deb to /home/bootstorm/bootstorm.deb on each host, as bootstorm")
+got = [open(os.path.join(fakedir, "copied-bootstorm@" + x["pub"]), "rb").read()
+       if os.path.exists(os.path.join(fakedir, "copied-bootstorm@" + x["pub"])) else b"" for x in live]
+check(len(got) == 3 and all(g == open(good_deb, "rb").read() for g in got), "... byte for byte")
+sf3 = os.path.join(st3, "aws-%s.json" % NAME)
+st = json.load(open(sf3)) if os.path.exists(sf3) else {}
+check((st.get("source") or {}).get("deb") == good_deb, "the state file records the .deb")
+p = run([DOWN, NAME, "--state-dir", st3], env=FENV)
+db = fake_db()
+check(p.returncode == 0 and not db["sg"] and not db["pg"], "down after up --deb removes everything")
 
 print()
 if failures:
