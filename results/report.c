@@ -1029,6 +1029,28 @@ static void chart_dc(const struct page *p, size_t run, struct sbuf *o)
  * where none ended); a gauge at the row's end, as it is or as a %. */
 enum dht_how { DH_RATE, DH_FOUND_PCT, DH_GAUGE, DH_GAUGE_PCT };
 
+/* One panel of a run's card (DHT, set-top boxes): its heading, the chart,
+ * and a legend of the series' labels when there are several. */
+static void card_panel(struct sbuf *o, const struct svg_chart *c, const char *head,
+                       const char *const *labels, size_t n)
+{
+    sbuf_add(o, "<div class=\"panel\"><h4>");
+    sbuf_add_html(o, head);
+    sbuf_add(o, "</h4>");
+    svg_chart(c, o);
+    if (n > 1) {
+        sbuf_add(o, "<div class=\"legend\">");
+        for (size_t k = 0; k < n; k++) {
+            sbuf_printf(o, "<span class=\"key\"><i style=\"border-color:%s\"></i>",
+                        palette[k % N_PALETTE]);
+            sbuf_add_html(o, labels[k]);
+            sbuf_add(o, "</span>");
+        }
+        sbuf_add(o, "</div>");
+    }
+    sbuf_add(o, "</div>");
+}
+
 struct dht_series {
     const char *cols[2]; /* the second only for DH_RATE, summed */
     enum dht_how how;
@@ -1134,21 +1156,10 @@ static void dht_panel(const struct page *p, size_t run, const struct dht_panel *
     c.marks = NULL; /* the autoscaler is central's */
     c.n_marks = 0;
     c.empty_text = "no data: the run has no such column";
-    sbuf_add(o, "<div class=\"panel\"><h4>");
-    sbuf_add_html(o, d->head);
-    sbuf_add(o, "</h4>");
-    svg_chart(&c, o);
-    if (d->n > 1) {
-        sbuf_add(o, "<div class=\"legend\">");
-        for (size_t k = 0; k < d->n; k++) {
-            sbuf_printf(o, "<span class=\"key\"><i style=\"border-color:%s\"></i>",
-                        palette[k % N_PALETTE]);
-            sbuf_add_html(o, d->s[k].label);
-            sbuf_add(o, "</span>");
-        }
-        sbuf_add(o, "</div>");
-    }
-    sbuf_add(o, "</div>");
+    const char *labels[sizeof d->s / sizeof d->s[0]];
+    for (size_t k = 0; k < d->n; k++)
+        labels[k] = d->s[k].label;
+    card_panel(o, &c, d->head, labels, d->n);
     pool_free(&pl);
 }
 
@@ -1307,21 +1318,10 @@ static void st_panel(const struct page *p, size_t run, const struct st_panel *d,
     c.marks = NULL; /* the autoscaler is central's */
     c.n_marks = 0;
     c.empty_text = "no data: the run has no such column";
-    sbuf_add(o, "<div class=\"panel\"><h4>");
-    sbuf_add_html(o, d->head);
-    sbuf_add(o, "</h4>");
-    svg_chart(&c, o);
-    if (d->n > 1) {
-        sbuf_add(o, "<div class=\"legend\">");
-        for (size_t k = 0; k < d->n; k++) {
-            sbuf_printf(o, "<span class=\"key\"><i style=\"border-color:%s\"></i>",
-                        palette[k % N_PALETTE]);
-            sbuf_add_html(o, d->s[k].label);
-            sbuf_add(o, "</span>");
-        }
-        sbuf_add(o, "</div>");
-    }
-    sbuf_add(o, "</div>");
+    const char *labels[sizeof d->s / sizeof d->s[0]];
+    for (size_t k = 0; k < d->n; k++)
+        labels[k] = d->s[k].label;
+    card_panel(o, &c, d->head, labels, d->n);
     pool_free(&pl);
 }
 
