@@ -1029,6 +1029,25 @@ static void chart_dc(const struct page *p, size_t run, struct sbuf *o)
  * where none ended); a gauge at the row's end, as it is or as a %. */
 enum dht_how { DH_RATE, DH_FOUND_PCT, DH_GAUGE, DH_GAUGE_PCT };
 
+/* The chart of one panel of a run's card (DHT, set-top boxes) over time:
+ * its id "<card><run>_<suffix>" (written into id), heading, axis labels and
+ * series; no autoscaler marks (those are central's). */
+static struct svg_chart card_chart(const struct page *p, char *id, size_t idlen, const char *card,
+                                   size_t run, const char *suffix, const char *head,
+                                   const char *ylabel, const struct svg_series *s, size_t ns)
+{
+    snprintf(id, idlen, "%s%zu_%s", card, run + 1, suffix);
+    struct svg_chart c = chart_base(p, id, head);
+    c.xlabel = "time since start (s)";
+    c.ylabel = ylabel;
+    c.series = s;
+    c.n_series = ns;
+    c.marks = NULL;
+    c.n_marks = 0;
+    c.empty_text = "no data: the run has no such column";
+    return c;
+}
+
 /* One panel of a run's card (DHT, set-top boxes): its heading, the chart,
  * and a legend of the series' labels when there are several. */
 static void card_panel(struct sbuf *o, const struct svg_chart *c, const char *head,
@@ -1146,16 +1165,9 @@ static void dht_panel(const struct page *p, size_t run, const struct dht_panel *
                 .label = d->s[k].label, .x = x, .y = y, .n = n, .color = palette[k % N_PALETTE]};
     }
     char id[48];
-    snprintf(id, sizeof id, "dht%zu_%s", run + 1, d->suffix);
-    struct svg_chart c = chart_base(p, id, d->head);
-    c.xlabel = "time since start (s)";
-    c.ylabel = d->ylabel;
+    struct svg_chart c =
+        card_chart(p, id, sizeof id, "dht", run, d->suffix, d->head, d->ylabel, s, ns);
     c.y_max = d->y_max;
-    c.series = s;
-    c.n_series = ns;
-    c.marks = NULL; /* the autoscaler is central's */
-    c.n_marks = 0;
-    c.empty_text = "no data: the run has no such column";
     const char *labels[sizeof d->s / sizeof d->s[0]];
     for (size_t k = 0; k < d->n; k++)
         labels[k] = d->s[k].label;
@@ -1304,20 +1316,13 @@ static void st_panel(const struct page *p, size_t run, const struct st_panel *d,
                 .label = d->s[k].label, .x = x, .y = y, .n = n, .color = palette[k % N_PALETTE]};
     }
     char id[48];
-    snprintf(id, sizeof id, "settop%zu_%s", run + 1, d->suffix);
-    struct svg_chart c = chart_base(p, id, d->head);
-    c.xlabel = "time since start (s)";
-    c.ylabel = d->ylabel;
+    struct svg_chart c =
+        card_chart(p, id, sizeof id, "settop", run, d->suffix, d->head, d->ylabel, s, ns);
     c.y_integer = d->y_integer;
-    c.series = s;
-    c.n_series = ns;
     if (!strcmp(d->suffix, "egress")) {
         c.hlines = h;
         c.n_hlines = st_levels(r, &pl, h);
     }
-    c.marks = NULL; /* the autoscaler is central's */
-    c.n_marks = 0;
-    c.empty_text = "no data: the run has no such column";
     const char *labels[sizeof d->s / sizeof d->s[0]];
     for (size_t k = 0; k < d->n; k++)
         labels[k] = d->s[k].label;
