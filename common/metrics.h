@@ -139,7 +139,15 @@
     X(DL_GIVEUP, "dl_giveup")                                                                      \
     X(REG_BUSY, "reg_busy")                                                                        \
     X(DL_THROTTLED, "dl_throttled")                                                                \
-    X(RX_GAPS, "rx_gaps")
+    X(RX_GAPS, "rx_gaps")                                                                          \
+    X(TGT_REQUESTS, "tgt_requests")                                                                \
+    X(TGT_RETRY_AFTER, "tgt_retry_after")                                                          \
+    X(TGT_PRESENCE_FAIL, "tgt_presence_fail")                                                      \
+    X(MQTT_SUBSCRIBED, "mqtt_subscribed")                                                          \
+    X(MQTT_SUB_REFUSED, "mqtt_sub_refused")                                                        \
+    X(MQTT_PUBLISHED, "mqtt_published")                                                            \
+    X(MQTT_PUBACKS, "mqtt_pubacks")                                                                \
+    X(MQTT_RECEIVED, "mqtt_received")
 
 #define METRIC_GAUGES(X)                                                                           \
     X(OFF, "off")                                                                                  \

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Limit against hostile input: file size (nesting and node count are limited
  * in scenario_tree.c). */
@@ -318,6 +319,72 @@ int scn_walk_datacenters(struct scn_ctx *c, const struct field *f, const struct 
                                 d->name, k);
     }
     *count = (uint32_t)v->n;
+    return 0;
+}
+
+/* HTTP header names are tokens (RFC 9110, 5.6.2). */
+static bool http_token(const char *t)
+{
+    if (!*t)
+        return false;
+    for (; *t; t++) {
+        char ch = *t;
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              strchr("!#$%&'*+-.^_`|~", ch)))
+            return false;
+    }
+    return true;
+}
+
+int scn_walk_headers(struct scn_ctx *c, const struct field *f, const struct tnode *v, char *base,
+                     size_t base_off, const char *path)
+{
+    /* What the client writes itself: a scenario must not send two. */
+    static const char *const own[] = {
+        "host", "content-length", "connection", "transfer-encoding", "upgrade", "te", NULL};
+    char desc[64], ipath[256], why[200];
+    struct scn_http_request *r = (struct scn_http_request *)(base + f->off);
+    const struct field name_f = {.type = F_TEXT, .max = SCN_SHORT_MAX};
+    const struct field value_f = {.type = F_TEXT, .max = SCN_TEXT_MAX};
+
+    r->n_headers = 0;
+    if (stree_is_null(v))
+        return 0;
+    if (v->kind != TN_MAP) {
+        stree_describe(v, desc, sizeof desc);
+        return scn_fail(c, v,
+                        "%s: expected a mapping like {Content-Type: application/json}, got %s",
+                        path, desc);
+    }
+    size_t pairs = v->n / 2; /* a mapping's items: key, value, key, ... */
+    if (pairs > (size_t)f->max)
+        return scn_fail(c, v, "%s: at most %lld headers, got %zu", path, (long long)f->max, pairs);
+    for (size_t i = 0; i < pairs; i++) {
+        const struct tnode *k = v->items[2 * i], *val = v->items[2 * i + 1];
+        snprintf(ipath, sizeof ipath, "%.200s.%.40s", path, k->text ? k->text : "?");
+        if (k->kind != TN_SCALAR ||
+            !scn_parse_text(&name_f, k->text, r->header_name[i], why, sizeof why) ||
+            !http_token(k->text))
+            return scn_fail(c, k,
+                            "%s: a header name is a token (letters, digits, !#$%%&'*+-.^_`|~), "
+                            "at most %d characters",
+                            ipath, SCN_SHORT_MAX - 1);
+        for (size_t o = 0; own[o]; o++)
+            if (!strcasecmp(k->text, own[o]))
+                return scn_fail(c, k, "%s: the client sets %s itself; remove it", ipath, k->text);
+        for (size_t j = 0; j < i; j++)
+            if (!strcasecmp(r->header_name[j], k->text))
+                return scn_fail(c, k, "%s: header %s is already set (names are case-insensitive)",
+                                ipath, r->header_name[j]);
+        if (val->kind != TN_SCALAR) {
+            stree_describe(val, desc, sizeof desc);
+            return scn_fail(c, val, "%s: expected text, got %s", ipath, desc);
+        }
+        if (!scn_parse_text(&value_f, val->text, r->header_value[i], why, sizeof why))
+            return scn_fail(c, val, "%s: %s", ipath, why);
+        r->n_headers = (uint32_t)i + 1;
+    }
+    record(c, base_off + f->off + offsetof(struct scn_http_request, n_headers), v);
     return 0;
 }
 

@@ -30,10 +30,36 @@
 
 /* architecture: supernode (Skype's P2P design, the default), central
  * (presence servers in data centres behind front doors), dht (every peer a
- * Kademlia node, with bootstrap nodes for fresh ones) or settop (every peer
+ * Kademlia node, with bootstrap nodes for fresh ones), settop (every peer
  * a set-top box that fetches its boot image from a cable head-end, then
- * registers with it). */
-enum scn_arch { ARCH_SUPERNODE = 0, ARCH_CENTRAL, ARCH_DHT, ARCH_SETTOP };
+ * registers with it) or target (no emulated server: the peers log in to a
+ * real one, target.*, docs/targets.md). */
+enum scn_arch { ARCH_SUPERNODE = 0, ARCH_CENTRAL, ARCH_DHT, ARCH_SETTOP, ARCH_TARGET };
+
+/* target.protocol: what the real server speaks. */
+enum scn_target_protocol {
+    TARGET_HTTPS = 0, /* HTTP/1.1 over TLS: a login request, optional presence requests */
+    TARGET_MQTT,      /* MQTT 3.1.1, optionally over TLS: CONNECT, PINGREQ, SUBSCRIBE, PUBLISH */
+};
+/* target.https.success: which status codes mean the login worked. */
+enum scn_status_class { STATUS_2XX = 0, STATUS_2XX_3XX };
+
+#define SCN_TEXT_MAX 256 /* a host name, path, topic, header value, file name */
+#define SCN_SHORT_MAX 64 /* a method, header name, user name */
+#define SCN_BODY_MAX 1024
+#define SCN_MAX_HEADERS 8
+
+/* One HTTP request of the https target; "{user}" in path, header values and
+ * body becomes the peer's id. */
+struct scn_http_request {
+    char method[SCN_SHORT_MAX];
+    char path[SCN_TEXT_MAX];
+    char header_name[SCN_MAX_HEADERS][SCN_SHORT_MAX];
+    char header_value[SCN_MAX_HEADERS][SCN_TEXT_MAX];
+    uint32_t n_headers;
+    char body[SCN_BODY_MAX];
+    int64_t interval_ns; /* presence: how often, on the login's connection; 0 = never */
+};
 
 /* settop.method: how a box gets its boot image. */
 enum scn_settop_method {
@@ -321,6 +347,36 @@ struct scenario {
         } headend;
     } settop;
 
+    /* architecture: target (ignored, and refused when set, otherwise): the
+     * real server every peer logs in to (docs/targets.md). */
+    struct scn_target {
+        enum scn_target_protocol protocol;
+        char host[SCN_TEXT_MAX];    /* SNI, Host header, certificate name; or an IPv4 literal */
+        uint32_t address;           /* where to connect, host order; 0 = resolve target.host */
+        uint16_t port;              /* 0: the protocol's (443; mqtt 1883, 8883 with TLS) */
+        bool tls;                   /* target.tls.enabled: always with https */
+        char ca_file[SCN_TEXT_MAX]; /* target.tls.ca_file: "" = the system's trust store */
+        bool verify;                /* target.tls.verify: chain and host name */
+        struct scn_target_https {
+            struct scn_http_request login;
+            enum scn_status_class success;
+            struct scn_http_request presence; /* interval 0: online once logged in */
+        } https;
+        struct scn_target_mqtt {
+            char client_id[SCN_TEXT_MAX]; /* "{user}" becomes the peer's id */
+            bool clean_session;
+            int64_t keepalive_ns;         /* CONNECT's keepalive; a PINGREQ that often; 0 = none */
+            char username[SCN_SHORT_MAX]; /* "" = none */
+            char password[SCN_SHORT_MAX]; /* "" = none; needs username */
+            char subscribe_topic[SCN_TEXT_MAX]; /* "" = no SUBSCRIBE */
+            uint32_t subscribe_qos;
+            char publish_topic[SCN_TEXT_MAX]; /* "" = no PUBLISH */
+            int64_t publish_interval_ns;
+            uint32_t publish_size; /* payload bytes */
+            uint32_t publish_qos;
+        } mqtt;
+    } target;
+
     struct scn_peer {
         struct dist boot_delay;
         struct scn_retry_cfg login;
@@ -393,7 +449,8 @@ int scenario_parse_duration(const char *text, int64_t *ns); /* "250ms", "1.5s", 
 void scenario_format_duration(int64_t ns, char *buf, size_t len);
 
 /* Whether peers log in first: always, except with architecture dht and
- * dht.login false, and with settop (no login servers then). */
+ * dht.login false, and with settop (no login servers then). With target the
+ * login is to the real server (there are no login servers either). */
 static inline bool scenario_uses_login(const struct scenario *s)
 {
     return s->architecture == ARCH_DHT ? s->dht.login : s->architecture != ARCH_SETTOP;

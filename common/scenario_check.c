@@ -33,12 +33,14 @@ static const char *server_roles(const struct scenario *s)
         return s->dht.login ? "login_server or dht_bootstrap" : "dht_bootstrap";
     case ARCH_SETTOP:
         return "headend";
+    case ARCH_TARGET:
+        return "none (architecture: target emulates no server)";
     default:
         return "login_server, service or supernode";
     }
 }
 
-static const char *const arch_names_of[] = {"supernode", "central", "dht", "settop"};
+static const char *const arch_names_of[] = {"supernode", "central", "dht", "settop", "target"};
 
 /* The architecture a role belongs to, or -1 for roles of several. */
 static int role_arch(enum role r)
@@ -114,10 +116,11 @@ static int check_event_target(struct scn_ctx *c, struct scn_event *e, const stru
     if (owner >= 0 && owner != (int)s->architecture)
         return scn_fail(c, role, "%s.%s.role: %s is only used with architecture: %s", ipath, kind,
                         role_names[e->role], arch_names_of[owner]);
-    if (e->role == ROLE_LOGIN_SERVER && !scn_uses_login((const char *)s))
+    if (e->role == ROLE_LOGIN_SERVER && !scn_has_login_servers((const char *)s))
         return scn_fail(c, role, "%s.%s.role: login_server, but %s (no login servers)", ipath, kind,
-                        s->architecture == ARCH_SETTOP ? "architecture is settop"
-                                                       : "dht.login is false");
+                        s->architecture == ARCH_SETTOP   ? "architecture is settop"
+                        : s->architecture == ARCH_TARGET ? "architecture is target"
+                                                         : "dht.login is false");
     return 0;
 }
 
@@ -254,7 +257,7 @@ int scn_check_event(struct scn_ctx *c, const struct tnode *it, struct scn_event 
 /* ---- between sections ---- */
 
 /* The node that set the field at off_a, else at off_b, else the top. */
-static const struct tnode *first_of(const struct scn_ctx *c, size_t off_a, size_t off_b)
+const struct tnode *scn_first_of(const struct scn_ctx *c, size_t off_a, size_t off_b)
 {
     const struct tnode *n = scn_seen_node(c, off_a);
     if (!n)
@@ -279,7 +282,7 @@ static int check_retry(struct scn_ctx *c, size_t off, const char *path)
             return scn_fail(c, scn_seen_node(c, o_cap),
                             "%s.retry.cap: must be >= %s.retry.base (%s), got %s", path, path, b1,
                             b2);
-        return scn_fail(c, first_of(c, o_base, o_cap),
+        return scn_fail(c, scn_first_of(c, o_base, o_cap),
                         "%s.retry.base: must be <= %s.retry.cap (%s), got %s", path, path, b2, b1);
     }
     const struct tnode *jn = scn_seen_node(c, o_jit);
@@ -294,7 +297,7 @@ static int check_retry(struct scn_ctx *c, size_t off, const char *path)
     if (p->throttle_k != 0 && p->throttle_k < 1) {
         char k[40];
         scnv_format_number(p->throttle_k, k, sizeof k);
-        return scn_fail(c, first_of(c, roff + RP(throttle_k), roff + RP(throttle_k)),
+        return scn_fail(c, scn_first_of(c, roff + RP(throttle_k), roff + RP(throttle_k)),
                         "%s.retry.throttle.k: must be 0 (off) or >= 1, got %s", path, k);
     }
     return 0;
@@ -364,9 +367,9 @@ static int check_addresses(struct scn_ctx *c)
     struct scenario *s = c->s;
     uint32_t base = s->network.base;
     uint32_t o = base & 0xff;
-    const struct tnode *loc = first_of(c, OFF(network.base), OFF(network.allowed));
+    const struct tnode *loc = scn_first_of(c, OFF(network.base), OFF(network.allowed));
     if (loc == c->root) /* neither set: blame the node counts that outgrew the default */
-        loc = first_of(c, OFF(nodes.peers), OFF(nodes.supernodes));
+        loc = scn_first_of(c, OFF(nodes.peers), OFF(nodes.supernodes));
     char a1[16], a2[16], nets[SCN_MAX_NETS * 20];
     size_t used = 0;
 
@@ -430,8 +433,8 @@ static int check_addresses(struct scn_ctx *c)
 }
 
 /* The node of a key path in the file (a, then a.b, ...), or NULL. */
-static const struct tnode *path_key(const struct scn_ctx *c, const char *a, const char *b,
-                                    const char *d)
+const struct tnode *scn_path_key(const struct scn_ctx *c, const char *a, const char *b,
+                                 const char *d)
 {
     const char *keys[] = {a, b, d};
     const struct tnode *m = c->root, *k = NULL;
@@ -448,12 +451,12 @@ static const struct tnode *path_key(const struct scn_ctx *c, const char *a, cons
 
 /* The first of n key paths (up to three levels, NULL-padded) set in the
  * file, with its dotted name in name; NULL when none is. */
-static const struct tnode *first_set(const struct scn_ctx *c, const char *const (*keys)[3],
-                                     size_t n, char *name, size_t len)
+const struct tnode *scn_first_set(const struct scn_ctx *c, const char *const (*keys)[3], size_t n,
+                                  char *name, size_t len)
 {
     for (size_t i = 0; i < n; i++) {
         const char *const *p = keys[i];
-        const struct tnode *k = path_key(c, p[0], p[1], p[2]);
+        const struct tnode *k = scn_path_key(c, p[0], p[1], p[2]);
         if (k) {
             snprintf(name, len, "%s%s%s%s%s", p[0], p[1] ? "." : "", p[1] ? p[1] : "",
                      p[2] ? "." : "", p[2] ? p[2] : "");
@@ -491,12 +494,13 @@ static int check_arch_keys(struct scn_ctx *c)
         {{"network", "impair", "dht_bootstrap"}, ARCH_DHT},
         {{"settop", NULL, NULL}, ARCH_SETTOP},
         {{"network", "impair", "headend"}, ARCH_SETTOP},
+        {{"target", NULL, NULL}, ARCH_TARGET},
     };
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         char key[64];
         const struct tnode *k;
         if (keys[i].owner != c->s->architecture &&
-            (k = first_set(c, &keys[i].path, 1, key, sizeof key)))
+            (k = scn_first_set(c, &keys[i].path, 1, key, sizeof key)))
             return not_for_arch(c, k, key, keys[i].owner);
     }
     return 0;
@@ -510,7 +514,7 @@ static int distinct_ports(struct scn_ctx *c, const uint16_t *ports, const char *
     for (size_t i = 1; i < n; i++)
         for (size_t j = 0; j < i; j++)
             if (ports[i] == ports[j])
-                return scn_fail(c, first_of(c, offs[i], offs[j]),
+                return scn_fail(c, scn_first_of(c, offs[i], offs[j]),
                                 "%s: must differ from %s (both are %u)", keys[i], keys[j],
                                 (unsigned)ports[i]);
     return 0;
@@ -524,9 +528,9 @@ static int check_central(struct scn_ctx *c)
     s->nodes.supernodes = 0;
     s->nodes.bootstrap = 0;
 
-    const struct tnode *dcs = path_key(c, "central", "datacenters", NULL);
+    const struct tnode *dcs = scn_path_key(c, "central", "datacenters", NULL);
     if (ct->n_dc == 0)
-        return scn_fail(c, dcs ? dcs : path_key(c, "architecture", NULL, NULL),
+        return scn_fail(c, dcs ? dcs : scn_path_key(c, "architecture", NULL, NULL),
                         "central.datacenters: architecture: central needs at least one data "
                         "centre, like [{name: eu, servers: 4, share: 1}]");
     double sum = 0;
@@ -537,7 +541,7 @@ static int check_central(struct scn_ctx *c)
         if (d->max_servers == 0) {
             d->max_servers = d->servers;
         } else if (d->max_servers < d->servers) {
-            return scn_fail(c, first_of(c, off + DC(max_servers), off + DC(servers)),
+            return scn_fail(c, scn_first_of(c, off + DC(max_servers), off + DC(servers)),
                             "central.datacenters.%u.max_servers: must be >= servers (%u), got %u",
                             i, d->servers, d->max_servers);
         }
@@ -561,17 +565,18 @@ static int check_central(struct scn_ctx *c)
     const struct scn_overload *o = &ct->presence.overload;
     const size_t o_action = OFF(central.presence.overload.action);
     if (o->action == OVERLOAD_DEMOTE)
-        return scn_fail(c, first_of(c, o_action, o_action),
+        return scn_fail(c, scn_first_of(c, o_action, o_action),
                         "central.presence.overload.action: must be none or shutdown (a presence "
                         "server has nothing to demote to), got demote");
     if (o->action != OVERLOAD_NONE && !(o->load > 0) && o->lag_ns == 0)
-        return scn_fail(c, first_of(c, o_action, o_action),
+        return scn_fail(c, scn_first_of(c, o_action, o_action),
                         "central.presence.overload.action: %s needs overload.load > 0 or "
                         "overload.lag > 0",
                         scn_overload_names[o->action]);
     if (o->load > 0 && ct->presence.max_clients == 0)
         return scn_fail(
-            c, first_of(c, OFF(central.presence.overload.load), OFF(central.presence.max_clients)),
+            c,
+            scn_first_of(c, OFF(central.presence.overload.load), OFF(central.presence.max_clients)),
             "central.presence.overload.load: needs central.presence.max_clients > 0 "
             "(the load is clients / max_clients)");
     const struct scn_autoscale *a = &ct->autoscale;
@@ -580,7 +585,8 @@ static int check_central(struct scn_ctx *c)
         scnv_format_number(a->target, t, sizeof t);
         scnv_format_number(a->scale_in_below, b, sizeof b);
         return scn_fail(
-            c, first_of(c, OFF(central.autoscale.scale_in_below), OFF(central.autoscale.target)),
+            c,
+            scn_first_of(c, OFF(central.autoscale.scale_in_below), OFF(central.autoscale.target)),
             "central.autoscale.scale_in_below: must be below target (%s), got %s", t, b);
     }
     return 0;
@@ -596,7 +602,7 @@ static int check_dht(struct scn_ctx *c)
     s->nodes.supernodes = 0;
     s->nodes.bootstrap = 0;
     if (s->nodes.services > 0)
-        return scn_fail(c, first_of(c, OFF(nodes.services), OFF(nodes.services)),
+        return scn_fail(c, scn_first_of(c, OFF(nodes.services), OFF(nodes.services)),
                         "nodes.services: must be 0 with architecture: dht (the workload is "
                         "lookups between peers), got %u",
                         s->nodes.services);
@@ -606,8 +612,8 @@ static int check_dht(struct scn_ctx *c)
         {"workload", "keepalive", NULL},
     };
     char key[64];
-    if ((k = first_set(c, unused_keys, sizeof unused_keys / sizeof unused_keys[0], key,
-                       sizeof key)))
+    if ((k = scn_first_set(c, unused_keys, sizeof unused_keys / sizeof unused_keys[0], key,
+                           sizeof key)))
         return scn_fail(c, k,
                         "%s: not used with architecture: dht (no central service; a DHT node "
                         "keeps no connection alive)",
@@ -619,16 +625,16 @@ static int check_dht(struct scn_ctx *c)
             {"peer", "login", NULL},
             {"network", "impair", "login_server"},
         };
-        if ((k = first_set(c, login_keys, sizeof login_keys / sizeof login_keys[0], key,
-                           sizeof key)))
+        if ((k = scn_first_set(c, login_keys, sizeof login_keys / sizeof login_keys[0], key,
+                               sizeof key)))
             return scn_fail(c, k, "%s: only used with dht.login: true (dht.login is false)", key);
         s->nodes.login_servers = 0;
     }
     if (d->alpha > d->k)
-        return scn_fail(c, first_of(c, OFF(dht.alpha), OFF(dht.k)),
+        return scn_fail(c, scn_first_of(c, OFF(dht.alpha), OFF(dht.k)),
                         "dht.alpha: must be <= dht.k (%u), got %u", d->k, d->alpha);
     if (d->online_contacts >= s->nodes.peers)
-        return scn_fail(c, first_of(c, OFF(dht.online_contacts), OFF(nodes.peers)),
+        return scn_fail(c, scn_first_of(c, OFF(dht.online_contacts), OFF(nodes.peers)),
                         "dht.online_contacts: must be < nodes.peers (%u): a node can know at most "
                         "the other peers, got %u",
                         s->nodes.peers, d->online_contacts);
@@ -636,7 +642,7 @@ static int check_dht(struct scn_ctx *c)
         char a[32], b[32];
         scenario_format_duration(d->republish_ns, a, sizeof a);
         scenario_format_duration(d->record_ttl_ns, b, sizeof b);
-        return scn_fail(c, first_of(c, OFF(dht.record_ttl_ns), OFF(dht.republish_ns)),
+        return scn_fail(c, scn_first_of(c, OFF(dht.record_ttl_ns), OFF(dht.republish_ns)),
                         "dht.record_ttl: must be >= dht.republish (%s), or records lapse between "
                         "republishes, got %s",
                         a, b);
@@ -662,7 +668,7 @@ static int check_settop(struct scn_ctx *c)
     s->nodes.supernodes = 0;
     s->nodes.bootstrap = 0;
     if (s->nodes.services > 0)
-        return scn_fail(c, first_of(c, OFF(nodes.services), OFF(nodes.services)),
+        return scn_fail(c, scn_first_of(c, OFF(nodes.services), OFF(nodes.services)),
                         "nodes.services: must be 0 with architecture: settop (the boxes fetch "
                         "their image from the head-end and register with it), got %u",
                         s->nodes.services);
@@ -672,7 +678,8 @@ static int check_settop(struct scn_ctx *c)
         {"peer", "login", NULL},
         {"network", "impair", "login_server"},
     };
-    if ((k = first_set(c, login_keys, sizeof login_keys / sizeof login_keys[0], key, sizeof key)))
+    if ((k = scn_first_set(c, login_keys, sizeof login_keys / sizeof login_keys[0], key,
+                           sizeof key)))
         return scn_fail(c, k,
                         "%s: not used with architecture: settop (no login: the boxes register "
                         "with the head-end, see settop.headend.register); remove it",
@@ -683,8 +690,8 @@ static int check_settop(struct scn_ctx *c)
         {"network", "impair", "service"},
         {"workload", "request", NULL},
     };
-    if ((k = first_set(c, service_keys, sizeof service_keys / sizeof service_keys[0], key,
-                       sizeof key)))
+    if ((k = scn_first_set(c, service_keys, sizeof service_keys / sizeof service_keys[0], key,
+                           sizeof key)))
         return scn_fail(c, k,
                         "%s: not used with architecture: settop (no service and no requests: "
                         "an online box sends keepalives only); remove it",
@@ -692,7 +699,7 @@ static int check_settop(struct scn_ctx *c)
     if (s->workload.request_rate > 0) {
         char r[64];
         scnv_format_rate(s->workload.request_rate, r, sizeof r);
-        return scn_fail(c, first_of(c, OFF(workload.request_rate), OFF(workload.request_rate)),
+        return scn_fail(c, scn_first_of(c, OFF(workload.request_rate), OFF(workload.request_rate)),
                         "workload.request_rate: must be 0/s with architecture: settop (an online "
                         "box sends keepalives only), got %s",
                         r);
@@ -701,12 +708,12 @@ static int check_settop(struct scn_ctx *c)
     const size_t o_size = OFF(settop.image_bytes), o_block = OFF(settop.block_bytes);
     units_format_bytes(t->image_bytes, a, sizeof a);
     if (t->block_bytes % 4 != 0)
-        return scn_fail(c, first_of(c, o_block, o_size),
+        return scn_fail(c, scn_first_of(c, o_block, o_size),
                         "settop.image.block: must be a multiple of 4 (RaptorQ's symbol "
                         "alignment), got %u",
                         t->block_bytes);
     if (t->block_bytes > t->image_bytes)
-        return scn_fail(c, first_of(c, o_block, o_size),
+        return scn_fail(c, scn_first_of(c, o_block, o_size),
                         "settop.image.block: must be <= settop.image.size (%s), got %u", a,
                         t->block_bytes);
     uint64_t blocks = (t->image_bytes + t->block_bytes - 1) / t->block_bytes;
@@ -714,7 +721,7 @@ static int check_settop(struct scn_ctx *c)
         /* the smallest block, a multiple of 4, that needs few enough */
         uint64_t least = (t->image_bytes + SCN_SETTOP_MAX_BLOCKS - 1) / SCN_SETTOP_MAX_BLOCKS;
         least = (least + 3) / 4 * 4;
-        return scn_fail(c, first_of(c, o_size, o_block),
+        return scn_fail(c, scn_first_of(c, o_size, o_block),
                         "settop.image.size: %s in blocks of %u bytes is %llu blocks, more than "
                         "%u (RaptorQ's largest source block): raise settop.image.block to at "
                         "least %llu or lower settop.image.size",
@@ -758,6 +765,8 @@ int scn_check_rules(struct scn_ctx *c)
         return -1;
     if (s->architecture == ARCH_SETTOP && check_settop(c) < 0)
         return -1;
+    if (s->architecture == ARCH_TARGET && scn_check_target(c) < 0)
+        return -1;
 
     const struct tnode *bn = scn_seen_node(c, OFF(nodes.bootstrap));
     if (s->architecture != ARCH_SUPERNODE)
@@ -769,17 +778,17 @@ int scn_check_rules(struct scn_ctx *c)
                         s->nodes.supernodes, s->nodes.bootstrap);
 
     if (s->architecture == ARCH_SUPERNODE && s->login_server.port == s->supernode.port)
-        return scn_fail(c, first_of(c, OFF(supernode.port), OFF(login_server.port)),
+        return scn_fail(c, scn_first_of(c, OFF(supernode.port), OFF(login_server.port)),
                         "supernode.port: must differ from login_server.port (both are %u)",
                         (unsigned)s->supernode.port);
     if (s->architecture == ARCH_SUPERNODE && s->nodes.services > 0 &&
         s->service.port == s->login_server.port)
-        return scn_fail(c, first_of(c, OFF(service.port), OFF(login_server.port)),
+        return scn_fail(c, scn_first_of(c, OFF(service.port), OFF(login_server.port)),
                         "service.port: must differ from login_server.port (both are %u)",
                         (unsigned)s->service.port);
     if (s->architecture == ARCH_SUPERNODE && s->nodes.services > 0 &&
         s->service.port == s->supernode.port)
-        return scn_fail(c, first_of(c, OFF(service.port), OFF(supernode.port)),
+        return scn_fail(c, scn_first_of(c, OFF(service.port), OFF(supernode.port)),
                         "service.port: must differ from supernode.port (both are %u)",
                         (unsigned)s->service.port);
 
@@ -790,12 +799,13 @@ int scn_check_rules(struct scn_ctx *c)
 
     if (s->supernode.overload.action != OVERLOAD_NONE && !(s->supernode.overload.load > 0) &&
         s->supernode.overload.lag_ns == 0)
-        return scn_fail(c,
-                        first_of(c, OFF(supernode.overload.action), OFF(supernode.overload.action)),
-                        "supernode.overload.action: %s needs overload.load > 0 or overload.lag > 0",
-                        scn_overload_names[s->supernode.overload.action]);
+        return scn_fail(
+            c, scn_first_of(c, OFF(supernode.overload.action), OFF(supernode.overload.action)),
+            "supernode.overload.action: %s needs overload.load > 0 or overload.lag > 0",
+            scn_overload_names[s->supernode.overload.action]);
     if (s->supernode.overload.load > 0 && s->supernode.max_clients == 0)
-        return scn_fail(c, first_of(c, OFF(supernode.overload.load), OFF(supernode.max_clients)),
+        return scn_fail(c,
+                        scn_first_of(c, OFF(supernode.overload.load), OFF(supernode.max_clients)),
                         "supernode.overload.load: needs supernode.max_clients > 0 (the load is "
                         "clients / max_clients)");
 
@@ -813,12 +823,12 @@ int scn_check_rules(struct scn_ctx *c)
     if (s->control.resync_ns != 0 && s->control.resync_ns < 100 * MS) {
         char b[32];
         scenario_format_duration(s->control.resync_ns, b, sizeof b);
-        return scn_fail(c, first_of(c, OFF(control.resync_ns), OFF(control.resync_ns)),
+        return scn_fail(c, scn_first_of(c, OFF(control.resync_ns), OFF(control.resync_ns)),
                         "control.resync: must be 0s (off) or >= 100ms, got %s", b);
     }
 
     if (s->workload.request_rate > 0 && s->nodes.services == 0 && s->architecture != ARCH_DHT)
-        return scn_fail(c, first_of(c, OFF(workload.request_rate), OFF(nodes.services)),
+        return scn_fail(c, scn_first_of(c, OFF(workload.request_rate), OFF(nodes.services)),
                         "workload.request_rate: needs nodes.services >= 1 (the requests go to the "
                         "central service)");
 

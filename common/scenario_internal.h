@@ -72,6 +72,9 @@ enum ftype {
     F_DATACENTERS,   /* central.datacenters: struct scn_datacenter[SCN_MAX_DCS] + uint32_t
                       * count at off_count */
     F_BYTES,         /* uint64_t bytes in [min, max], written "256KiB" (units_parse_bytes) */
+    F_TEXT,          /* char[max]: printable text, no control characters, "" allowed */
+    F_HEADERS,       /* HTTP headers, a mapping of name: value, into the struct
+                      * scn_http_request at off (at most max) */
     F_TYPE_COUNT
 };
 
@@ -121,6 +124,17 @@ bool scn_arch_central(const char *base);
 bool scn_arch_dht(const char *base);
 bool scn_arch_settop(const char *base);
 bool scn_not_settop(const char *base);
+bool scn_arch_target(const char *base);
+/* target.protocol is https / mqtt (base: the scenario). */
+bool scn_target_https(const char *base);
+bool scn_target_mqtt(const char *base);
+/* Whether login servers are emulated: the peers log in, and not to a
+ * target. */
+bool scn_has_login_servers(const char *base);
+/* Whether the peers register after logging in (not with target). */
+bool scn_uses_register(const char *base);
+/* Whether there is an open-loop request workload (not settop, not target). */
+bool scn_uses_requests(const char *base);
 /* Whether the peers keep a connection alive (workload.keepalive): not with dht. */
 bool scn_uses_keepalive(const char *base);
 /* Whether there may be central services (nodes.services, service): supernode
@@ -182,6 +196,18 @@ int scn_fail(struct scn_ctx *c, const struct tnode *n, const char *fmt, ...)
  * Containers (mappings, sequences of events) are not recorded, so that an
  * offset names one field. */
 const struct tnode *scn_seen_node(const struct scn_ctx *c, size_t off);
+/* The node that set the field at off_a, else at off_b, else the top. */
+const struct tnode *scn_first_of(const struct scn_ctx *c, size_t off_a, size_t off_b);
+/* The node of a key path in the file (a, then a.b, ...), or NULL. */
+const struct tnode *scn_path_key(const struct scn_ctx *c, const char *a, const char *b,
+                                 const char *d);
+/* The first of n key paths (up to three levels, NULL-padded) set in the
+ * file, with its dotted name in name; NULL when none is. */
+const struct tnode *scn_first_set(const struct scn_ctx *c, const char *const (*keys)[3], size_t n,
+                                  char *name, size_t len);
+/* architecture: target's rules (scenario_target.c): the target's address
+ * resolved and held to network.allowed, its fields, the keys it refuses. */
+int scn_check_target(struct scn_ctx *c);
 
 /* Fill the struct at base from the mapping m: unknown and duplicate keys are
  * errors, then every field of `table`. base_off is base's offset in struct
@@ -252,6 +278,8 @@ int scn_walk_impair_groups(struct scn_ctx *c, const struct field *f, const struc
                            char *base, size_t base_off, const char *path);
 int scn_walk_datacenters(struct scn_ctx *c, const struct field *f, const struct tnode *v,
                          char *base, size_t base_off, const char *path);
+int scn_walk_headers(struct scn_ctx *c, const struct field *f, const struct tnode *v, char *base,
+                     size_t base_off, const char *path);
 int scn_walk_ranks(struct scn_ctx *c, const struct field *f, const struct tnode *v, char *base,
                    size_t base_off, const char *path);
 
@@ -277,5 +305,7 @@ json_t *scn_json_groups(const struct field *f, const char *base, struct scn_jctx
 json_t *scn_json_impair_groups(const struct field *f, const char *base, struct scn_jctx *j);
 json_t *scn_json_datacenters(const struct field *f, const char *base, struct scn_jctx *j);
 json_t *scn_json_bytes(const struct field *f, const char *base, struct scn_jctx *j);
+json_t *scn_json_text(const struct field *f, const char *base, struct scn_jctx *j);
+json_t *scn_json_headers(const struct field *f, const char *base, struct scn_jctx *j);
 
 #endif

@@ -34,6 +34,26 @@ json_t *scn_json_name(const struct field *f, const char *base, struct scn_jctx *
     return v ? v : json_string(""); /* not UTF-8: only if set by hand */
 }
 
+json_t *scn_json_text(const struct field *f, const char *base, struct scn_jctx *j)
+{
+    (void)j;
+    const char *p = base + f->off;
+    json_t *v = json_stringn(p, strnlen(p, (size_t)f->max));
+    return v ? v : json_string(""); /* not UTF-8: written as empty */
+}
+
+json_t *scn_json_headers(const struct field *f, const char *base, struct scn_jctx *j)
+{
+    (void)j;
+    const struct scn_http_request *r = (const struct scn_http_request *)(base + f->off);
+    json_t *o = json_object();
+    for (uint32_t i = 0; o && i < r->n_headers && i < SCN_MAX_HEADERS; i++) {
+        json_t *v = json_stringn(r->header_value[i], strnlen(r->header_value[i], SCN_TEXT_MAX));
+        json_object_set_new(o, r->header_name[i], v ? v : json_string(""));
+    }
+    return o;
+}
+
 /* Beyond json_int_t: a string of digits. */
 json_t *scn_json_u64(const struct field *f, const char *base, struct scn_jctx *j)
 {

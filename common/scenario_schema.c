@@ -23,19 +23,24 @@ _Static_assert(sizeof(enum scn_arch) == sizeof(int), "enums are stored as int");
 
 /* ---- field tables ---- */
 
-static const char *const arch_names[] = {"supernode", "central", "dht", "settop", NULL};
+static const char *const arch_names[] = {"supernode", "central", "dht", "settop", "target", NULL};
+static const char *const target_protocol_names[] = {"https", "mqtt", NULL};
+static const char *const status_class_names[] = {"2xx", "2xx-3xx", NULL};
 static const char *const saved_table_names[] = {"keep", "lose", NULL};
 static const char *const settop_method_names[] = {"unicast", "carousel", "fountain", NULL};
 const char *const scn_balance_names[] = {"round-robin", "least-connections", "power-of-two", NULL};
 const char *const scn_global_names[] = {"home-only", "spill", NULL};
-_Static_assert(ARCH_CENTRAL == 1 && ARCH_DHT == 2 && ARCH_SETTOP == 3 && BALANCE_P2C == 2 &&
+_Static_assert(ARCH_CENTRAL == 1 && ARCH_DHT == 2 && ARCH_SETTOP == 3 && ARCH_TARGET == 4 &&
+                   TARGET_MQTT == 1 && STATUS_2XX_3XX == 1 && BALANCE_P2C == 2 &&
                    GLOBAL_SPILL == 1 && SAVED_LOSE == 1 && SETTOP_CAROUSEL == 1 &&
                    SETTOP_FOUNTAIN == 2,
                "name tables follow the enums");
 _Static_assert(sizeof(enum scn_balance) == sizeof(int) &&
                    sizeof(enum scn_saved_table) == sizeof(int) &&
                    sizeof(enum scn_settop_method) == sizeof(int) &&
-                   sizeof(enum scn_global_policy) == sizeof(int),
+                   sizeof(enum scn_global_policy) == sizeof(int) &&
+                   sizeof(enum scn_target_protocol) == sizeof(int) &&
+                   sizeof(enum scn_status_class) == sizeof(int),
                "enums are stored as int");
 
 bool scn_arch_supernode(const char *base)
@@ -63,9 +68,42 @@ bool scn_not_settop(const char *base)
     return ((const struct scenario *)base)->architecture != ARCH_SETTOP;
 }
 
+bool scn_arch_target(const char *base)
+{
+    return ((const struct scenario *)base)->architecture == ARCH_TARGET;
+}
+
+bool scn_target_https(const char *base)
+{
+    return ((const struct scenario *)base)->target.protocol == TARGET_HTTPS;
+}
+
+bool scn_target_mqtt(const char *base)
+{
+    return ((const struct scenario *)base)->target.protocol == TARGET_MQTT;
+}
+
+bool scn_has_login_servers(const char *base)
+{
+    return scn_uses_login(base) && !scn_arch_target(base);
+}
+
+bool scn_uses_register(const char *base)
+{
+    return !scn_arch_target(base);
+}
+
+bool scn_uses_requests(const char *base)
+{
+    enum scn_arch a = ((const struct scenario *)base)->architecture;
+    return a != ARCH_SETTOP && a != ARCH_TARGET;
+}
+
+/* A target's own keys say how often its peers talk (presence, ping). */
 bool scn_uses_keepalive(const char *base)
 {
-    return ((const struct scenario *)base)->architecture != ARCH_DHT;
+    enum scn_arch a = ((const struct scenario *)base)->architecture;
+    return a != ARCH_DHT && a != ARCH_TARGET;
 }
 
 bool scn_uses_services(const char *base)
@@ -179,7 +217,7 @@ static const struct field nodes_fields[] = {
     {"peers", F_U32, OFF(nodes.peers), .req = true, .min = 1, .max = MAX_COUNT},
     /* 0 with dht.login false, and with settop (see scn_check_rules) */
     {"login_servers", F_U32, OFF(nodes.login_servers), .def = "1", .min = 1, .max = MAX_COUNT,
-     .used = scn_uses_login},
+     .used = scn_has_login_servers},
     /* 0 with architecture: dht or settop (see scn_check_rules) */
     {"services", F_U32, OFF(nodes.services), .def = "0", .max = MAX_COUNT,
      .used = scn_uses_services},
@@ -453,7 +491,7 @@ static const struct field peer_login_fields[] = {
 static const struct field peer_fields[] = {
     {"boot_delay", F_DIST, OFF(peer.boot_delay), .def = "lognormal(2s, 0.5)"},
     {"login", F_MAP, 0, .sub = peer_login_fields, .used = scn_uses_login},
-    {"register", F_MAP, OFF(peer.reg), .sub = retry_cfg_fields},
+    {"register", F_MAP, OFF(peer.reg), .sub = retry_cfg_fields, .used = scn_uses_register},
     {"host_cache", F_U32, OFF(peer.host_cache), .def = "16", .min = 1, .max = 256,
      .used = scn_arch_supernode},
     {NULL},
@@ -464,8 +502,8 @@ static const struct field workload_fields[] = {
      .used = scn_uses_keepalive},
     /* > 0 needs nodes.services >= 1, except with dht; 0 with settop (see
      * scn_check_rules) */
-    {"request_rate", F_RATE, OFF(workload.request_rate), .def = "0/s", .used = scn_not_settop},
-    {"request", F_MAP, OFF(workload.request), .sub = retry_cfg_fields, .used = scn_not_settop},
+    {"request_rate", F_RATE, OFF(workload.request_rate), .def = "0/s", .used = scn_uses_requests},
+    {"request", F_MAP, OFF(workload.request), .sub = retry_cfg_fields, .used = scn_uses_requests},
     {NULL},
 };
 
@@ -487,7 +525,7 @@ static const struct field impair_fields[] = {
     {"supernode", F_MAP, OFF(network.impair[ROLE_SUPERNODE]), .sub = scn_impair_class_fields,
      .used = scn_arch_supernode},
     {"login_server", F_MAP, OFF(network.impair[ROLE_LOGIN_SERVER]), .sub = scn_impair_class_fields,
-     .used = scn_uses_login},
+     .used = scn_has_login_servers},
     {"service", F_MAP, OFF(network.impair[ROLE_SERVICE]), .sub = scn_impair_class_fields,
      .used = scn_uses_services},
     {"front_door", F_MAP, OFF(network.impair[ROLE_FRONT_DOOR]), .sub = scn_impair_class_fields,
@@ -642,6 +680,91 @@ const struct field scn_event_fields[] = {
     {NULL},
 };
 
+/* ---- target architecture ---- */
+
+#define HREQ(m) offsetof(struct scn_http_request, m)
+/* What the login and presence requests share (offsets from the request). */
+static const struct field http_request_common_fields[] = {
+    {"headers", F_HEADERS, 0, .max = SCN_MAX_HEADERS},
+    {"body", F_TEXT, HREQ(body), .def = "", .max = SCN_BODY_MAX},
+    {NULL},
+};
+
+/* method: an HTTP token; path: starts with / (see check_target) */
+static const struct field http_login_fields[] = {
+    {"method", F_TEXT, HREQ(method), .def = "POST", .max = SCN_SHORT_MAX},
+    {"path", F_TEXT, HREQ(path), .def = "/login", .max = SCN_TEXT_MAX},
+    {"(request)", F_INLINE, 0, .sub = http_request_common_fields},
+    {NULL},
+};
+
+static const struct field http_presence_fields[] = {
+    {"interval", F_DURATION, HREQ(interval_ns), .def = "0s"},
+    {"method", F_TEXT, HREQ(method), .def = "GET", .max = SCN_SHORT_MAX},
+    {"path", F_TEXT, HREQ(path), .def = "/presence", .max = SCN_TEXT_MAX},
+    {"(request)", F_INLINE, 0, .sub = http_request_common_fields},
+    {NULL},
+};
+
+static const struct field target_https_fields[] = {
+    {"login", F_MAP, OFF(target.https.login), .sub = http_login_fields},
+    {"success", F_ENUM, OFF(target.https.success), .def = "2xx", .names = status_class_names},
+    {"presence", F_MAP, OFF(target.https.presence), .sub = http_presence_fields},
+    {NULL},
+};
+
+static const struct field mqtt_subscribe_fields[] = {
+    {"topic", F_TEXT, OFF(target.mqtt.subscribe_topic), .def = "", .max = SCN_TEXT_MAX},
+    {"qos", F_U32, OFF(target.mqtt.subscribe_qos), .def = "0", .max = 1},
+    {NULL},
+};
+
+static const struct field mqtt_publish_fields[] = {
+    {"topic", F_TEXT, OFF(target.mqtt.publish_topic), .def = "", .max = SCN_TEXT_MAX},
+    /* > 0 when topic is set (see check_target) */
+    {"interval", F_DURATION, OFF(target.mqtt.publish_interval_ns), .def = "60s", .min = MS},
+    {"size", F_U32, OFF(target.mqtt.publish_size), .def = "64", .max = 65536},
+    {"qos", F_U32, OFF(target.mqtt.publish_qos), .def = "0", .max = 1},
+    {NULL},
+};
+
+static const struct field target_mqtt_fields[] = {
+    {"client_id", F_TEXT, OFF(target.mqtt.client_id), .def = "bootstorm-{user}",
+     .max = SCN_TEXT_MAX},
+    {"clean_session", F_BOOL, OFF(target.mqtt.clean_session), .def = "true"},
+    /* whole seconds, <= 65535 s (see check_target) */
+    {"keepalive", F_DURATION, OFF(target.mqtt.keepalive_ns), .def = "60s"},
+    {"username", F_TEXT, OFF(target.mqtt.username), .def = "", .max = SCN_SHORT_MAX},
+    {"password", F_TEXT, OFF(target.mqtt.password), .def = "", .max = SCN_SHORT_MAX},
+    {"subscribe", F_MAP, 0, .sub = mqtt_subscribe_fields},
+    {"publish", F_MAP, 0, .sub = mqtt_publish_fields},
+    {NULL},
+};
+
+static const struct field target_tls_fields[] = {
+    /* always true with https (see check_target) */
+    {"enabled", F_BOOL, OFF(target.tls), .def = "false"},
+    {"ca_file", F_TEXT, OFF(target.ca_file), .def = "", .max = SCN_TEXT_MAX},
+    {"verify", F_BOOL, OFF(target.verify), .def = "true"},
+    {NULL},
+};
+
+static const struct field target_fields[] = {
+    /* protocol and host: required with architecture: target (see
+     * scn_check_target; .req would require them of every scenario) */
+    {"protocol", F_ENUM, OFF(target.protocol), .names = target_protocol_names},
+    /* a host name or an IPv4 literal (see scn_check_target) */
+    {"host", F_TEXT, OFF(target.host), .def = "", .max = SCN_TEXT_MAX},
+    /* not set: target.host resolved when the scenario loads (see check_target) */
+    {"address", F_IPV4, OFF(target.address), .nullable = true},
+    /* not set: the protocol's (see check_target) */
+    {"port", F_U16, OFF(target.port), .nullable = true, .min = 1, .max = 65535},
+    {"tls", F_MAP, 0, .sub = target_tls_fields},
+    {"https", F_MAP, 0, .sub = target_https_fields, .used = scn_target_https},
+    {"mqtt", F_MAP, 0, .sub = target_mqtt_fields, .used = scn_target_mqtt},
+    {NULL},
+};
+
 const struct field scn_scenario_fields[] = {
     {"name", F_NAME, OFF(name), .req = true},
     {"seed", F_U64, OFF(seed), .def = "1"},
@@ -650,7 +773,7 @@ const struct field scn_scenario_fields[] = {
     {"architecture", F_ENUM, OFF(architecture), .def = "supernode", .names = arch_names},
     {"nodes", F_MAP, 0, .sub = nodes_fields},
     {"placement", F_MAP, 0, .sub = placement_fields},
-    {"login_server", F_MAP, 0, .sub = login_server_fields, .used = scn_uses_login},
+    {"login_server", F_MAP, 0, .sub = login_server_fields, .used = scn_has_login_servers},
     {"service", F_MAP, 0, .sub = service_fields, .used = scn_uses_services},
     {"supernode", F_MAP, 0, .sub = supernode_fields, .used = scn_arch_supernode},
     /* before events, whose datacenter keys name its data centres */
@@ -658,6 +781,7 @@ const struct field scn_scenario_fields[] = {
     /* before events, whose role keys depend on dht.login */
     {"dht", F_MAP, 0, .sub = dht_fields, .used = scn_arch_dht},
     {"settop", F_MAP, 0, .sub = settop_fields, .used = scn_arch_settop},
+    {"target", F_MAP, 0, .sub = target_fields, .used = scn_arch_target},
     {"peer", F_MAP, 0, .sub = peer_fields},
     {"workload", F_MAP, 0, .sub = workload_fields},
     {"network", F_MAP, 0, .sub = network_fields},
@@ -762,6 +886,26 @@ static bool parse_dcname(const struct field *f, const char *t, void *dst, char *
         snprintf(why, wl, "must be 1 to %d characters from a-z 0-9 _ -, got '%.64s'",
                  SCN_DC_NAME_MAX - 1, t);
         return false;
+    }
+    memcpy(dst, t, n + 1);
+    return true;
+}
+
+/* Text for a char[f->max]: printable, any UTF-8, no control characters
+ * (they would end up in HTTP and MQTT fields). */
+static bool parse_text(const struct field *f, const char *t, void *dst, char *why, size_t wl)
+{
+    size_t n = strlen(t);
+    if (n >= (size_t)f->max) {
+        snprintf(why, wl, "at most %lld characters, got %zu", (long long)f->max - 1, n);
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)t[i];
+        if (ch < 0x20 || ch == 0x7f) {
+            snprintf(why, wl, "no control characters (character %zu is 0x%02x)", i + 1, ch);
+            return false;
+        }
     }
     memcpy(dst, t, n + 1);
     return true;
@@ -1120,4 +1264,8 @@ const struct scn_type_ops scn_types[F_TYPE_COUNT] = {
                        .walk = scn_walk_datacenters,
                        .to_json = scn_json_datacenters},
     [F_BYTES] = SCALAR("a size like 256KiB or 1024 (bytes)", parse_bytes, scn_json_bytes),
+    [F_TEXT] = SCALAR("text", parse_text, scn_json_text),
+    [F_HEADERS] = {.what = "a mapping of header names to values",
+                   .walk = scn_walk_headers,
+                   .to_json = scn_json_headers},
 };

@@ -155,6 +155,28 @@ static void judge_load(const struct ts_row *rows, uint32_t from, uint32_t n, dou
     l->metastable = l->known && over;
 }
 
+/* architecture: target: the server's capacity is unknown, so the test is on
+ * the attempts alone: in both halves of the judged window, most login
+ * attempts fail (goodput below VERDICT_LOW_GOODPUT of the offered load). */
+static void judge_unknown_capacity(const struct ts_row *rows, uint32_t from, uint32_t n, double iv,
+                                   int c_offered, int c_good, struct server_load *l)
+{
+    uint32_t k = n - from, mid = from + k / 2;
+    double off[2] = {0, 0}, good[2] = {0, 0};
+    for (uint32_t i = from; i < n; i++) {
+        off[i >= mid] += rows[i].d[c_offered] / iv;
+        good[i >= mid] += rows[i].d[c_good] / iv;
+    }
+    bool over = true;
+    for (int h = 0; h < 2; h++)
+        over = over && off[h] > 0 && good[h] < VERDICT_LOW_GOODPUT * off[h];
+    l->known = k > 0 && off[0] + off[1] > 0;
+    l->offered_rps = k ? (off[0] + off[1]) / k : 0;
+    l->goodput_rps = k ? (good[0] + good[1]) / k : 0;
+    l->capacity_unknown = true;
+    l->metastable = l->known && over;
+}
+
 /* Attempts per success, overall and over the worst 5-interval window. */
 static void amplification(const struct ts_row *rows, uint32_t n, int c_try, int c_ok,
                           double *overall, double *peak)
@@ -243,8 +265,12 @@ void verdicts_assess(const struct run_record *r, struct verdict *v)
         return; /* too little left after the trigger to judge */
     v->metastable_known = true;
     const struct ts_row *last = &r->rows[r->n_rows - 1];
-    judge_load(r->rows, from, r->n_rows, iv, C_LOGIN_ATTEMPTS, C_LOGIN_OK,
-               final_capacity(r, ROLE_LOGIN_SERVER, last->g[G_LS_UP]), &v->ls);
+    if (s->architecture == ARCH_TARGET)
+        judge_unknown_capacity(r->rows, from, r->n_rows, iv, C_LOGIN_ATTEMPTS, C_LOGIN_OK,
+                               &v->target);
+    else
+        judge_load(r->rows, from, r->n_rows, iv, C_LOGIN_ATTEMPTS, C_LOGIN_OK,
+                   final_capacity(r, ROLE_LOGIN_SERVER, last->g[G_LS_UP]), &v->ls);
     if (s->nodes.services > 0)
         judge_load(r->rows, from, r->n_rows, iv, C_REQ_SENT, C_REQ_OK,
                    final_capacity(r, ROLE_SERVICE, last->g[G_SVC_UP]), &v->svc);
@@ -259,7 +285,8 @@ void verdicts_assess(const struct run_record *r, struct verdict *v)
     if (s->architecture == ARCH_SETTOP)
         judge_load(r->rows, from, r->n_rows, iv, C_REG_ATTEMPTS, C_REG_OK,
                    final_capacity(r, ROLE_HEADEND, last->g[G_HE_UP]), &v->he);
-    v->metastable = v->ls.metastable || v->svc.metastable || v->boot.metastable || v->he.metastable;
+    v->metastable = v->ls.metastable || v->svc.metastable || v->boot.metastable ||
+                    v->he.metastable || v->target.metastable;
 }
 
 /* Time from the storm's start until a fraction q of all peers were online,
@@ -467,7 +494,8 @@ static json_t *load_json(const struct server_load *l)
     json_t *o = json_object();
     json_object_set_new(o, "offered_rps", json_real(l->offered_rps));
     json_object_set_new(o, "goodput_rps", json_real(l->goodput_rps));
-    json_object_set_new(o, "capacity_rps", json_real(l->capacity_rps));
+    json_object_set_new(o, "capacity_rps",
+                        l->capacity_unknown ? json_null() : json_real(l->capacity_rps));
     json_object_set_new(o, "metastable", json_boolean(l->metastable));
     return o;
 }
@@ -492,6 +520,8 @@ static void verdict_json(json_t *sum, const struct verdict *v, enum scn_arch arc
         json_object_set_new(m, "dht_bootstrap", load_json(&v->boot));
     if (arch == ARCH_SETTOP)
         json_object_set_new(m, "headend", load_json(&v->he));
+    if (arch == ARCH_TARGET)
+        json_object_set_new(m, "target", load_json(&v->target));
     json_object_set_new(sum, "metastable_detail", m);
     json_t *a = json_object();
     json_object_set_new(a, "overall", json_real(v->amp_overall));
@@ -581,6 +611,36 @@ static json_t *fountain_json(const struct hist *h, const uint64_t *tot)
 static const char *settop_method_name(enum scn_settop_method m)
 {
     return m == SETTOP_UNICAST ? "unicast" : m == SETTOP_CAROUSEL ? "carousel" : "fountain";
+}
+
+/* architecture: target: the server, and what bootstorm saw of it. Its
+ * capacity is not known: bootstorm does not see an external server's
+ * limits, only its answers. */
+static json_t *target_json(const struct scenario *s, const uint64_t *tot)
+{
+    const struct scn_target *t = &s->target;
+    char addr[16];
+    snprintf(addr, sizeof addr, "%u.%u.%u.%u", t->address >> 24, (t->address >> 16) & 0xff,
+             (t->address >> 8) & 0xff, t->address & 0xff);
+    json_t *o = json_object();
+    json_object_set_new(o, "protocol", json_string(t->protocol == TARGET_MQTT ? "mqtt" : "https"));
+    json_object_set_new(o, "host", json_string(t->host));
+    json_object_set_new(o, "address", json_string(addr));
+    json_object_set_new(o, "port", json_integer(t->port));
+    json_object_set_new(o, "tls", json_boolean(t->tls));
+    json_object_set_new(o, "capacity", json_string("unknown"));
+    json_object_set_new(o, "requests", json_integer((json_int_t)tot[C_TGT_REQUESTS]));
+    json_object_set_new(o, "accepted", json_integer((json_int_t)tot[C_LOGIN_OK]));
+    json_object_set_new(o, "refused", json_integer((json_int_t)tot[C_LOGIN_BUSY]));
+    json_object_set_new(o, "refused_with_retry_after",
+                        json_integer((json_int_t)tot[C_TGT_RETRY_AFTER]));
+    json_object_set_new(o, "failed", json_integer((json_int_t)tot[C_LOGIN_FAIL]));
+    json_object_set_new(o, "errors", json_integer((json_int_t)tot[C_LOGIN_ERROR]));
+    json_object_set_new(o, "timeouts", json_integer((json_int_t)tot[C_LOGIN_TIMEOUT]));
+    json_object_set_new(o, "keepalives", json_integer((json_int_t)tot[C_KEEPALIVES]));
+    json_object_set_new(o, "presence_failed", json_integer((json_int_t)tot[C_TGT_PRESENCE_FAIL]));
+    json_object_set_new(o, "online_lost", json_integer((json_int_t)tot[C_ONLINE_LOST]));
+    return o;
 }
 
 /* run.json's summary.settop (docs/results.md, "A settop run"). tot: the
@@ -739,6 +799,8 @@ json_t *summary_build(const struct run_record *r, const struct run_final *f,
     }
     if (s->architecture == ARCH_SETTOP)
         json_object_set_new(sum, "settop", settop_json(r, f, tot, on, n_on, storm));
+    if (s->architecture == ARCH_TARGET)
+        json_object_set_new(sum, "target", target_json(s, tot));
     verdict_json(sum, v, s->architecture);
     json_object_set_new(sum, "figures", figures_json(tf));
     json_object_set_new(sum, "fidelity", fj);

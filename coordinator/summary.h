@@ -118,10 +118,11 @@ void fidelity_assess(const struct run_record *r, double whole_run_lag_p99_ms, st
 #define VERDICT_LOW_GOODPUT 0.5      /* goodput below this share of capacity is "low" */
 
 struct server_load {
-    bool known;          /* the server class exists and was offered load */
-    double offered_rps;  /* mean attempts/s over the judged rows (after the settle time) */
-    double goodput_rps;  /* mean successes/s */
-    double capacity_rps; /* servers up x workers / mean service time, at the end */
+    bool known;            /* the server class exists and was offered load */
+    double offered_rps;    /* mean attempts/s over the judged rows (after the settle time) */
+    double goodput_rps;    /* mean successes/s */
+    double capacity_rps;   /* servers up x workers / mean service time, at the end */
+    bool capacity_unknown; /* architecture: target: an external server's is not known */
     bool metastable;
 };
 
@@ -136,6 +137,7 @@ struct verdict {
     bool metastable;
     struct server_load ls, svc, boot;     /* boot: dht's bootstrap nodes */
     struct server_load he;                /* settop: the head-end's registration */
+    struct server_load target;            /* target: the real server's logins */
     double amp_overall, amp_peak;         /* login attempts per successful login */
     double req_amp_overall, req_amp_peak; /* requests sent per success */
 };

@@ -236,17 +236,30 @@ enum conn_start conn_connect(struct host *h, enum role role, SSL_CTX *tls_ctx, u
                              bufferevent_data_cb write_cb, bufferevent_event_cb event_cb, void *arg,
                              struct bufferevent **out)
 {
+    SSL *ssl = NULL;
+    if (tls_ctx && !(ssl = tls_client_ssl(tls_ctx, dst_ip))) {
+        *out = NULL;
+        return CONN_ERR_NOMEM;
+    }
+    return conn_connect_ssl(h, role, ssl, src_ip, dst_ip, port, read_cb, write_cb, event_cb, arg,
+                            out);
+}
+
+enum conn_start conn_connect_ssl(struct host *h, enum role role, SSL *ssl, uint32_t src_ip,
+                                 uint32_t dst_ip, uint16_t port, bufferevent_data_cb read_cb,
+                                 bufferevent_data_cb write_cb, bufferevent_event_cb event_cb,
+                                 void *arg, struct bufferevent **out)
+{
     *out = NULL;
     int fd = conn_socket(h, src_ip, dst_ip);
-    if (fd < 0)
+    if (fd < 0) {
+        int e = errno;
+        SSL_free(ssl);
+        errno = e;
         return CONN_ERR_SOCKET;
+    }
     struct bufferevent *bev;
-    if (tls_ctx) {
-        SSL *ssl = tls_client_ssl(tls_ctx, dst_ip);
-        if (!ssl) {
-            close(fd);
-            return CONN_ERR_NOMEM;
-        }
+    if (ssl) {
         bev = bufferevent_openssl_socket_new(h->base, fd, ssl, BUFFEREVENT_SSL_CONNECTING,
                                              BEV_OPT_CLOSE_ON_FREE);
         if (bev) /* a peer that vanishes without close_notify is not an error */
@@ -315,6 +328,14 @@ int conn_send(struct host *h, enum role role, struct bufferevent *bev, const str
     h->m.c[C_MSGS_SENT]++;
     h->m.c[C_BYTES_SENT] += (uint64_t)n + 4;
     return impair_write(h, role, bev, buf, (size_t)n + 4);
+}
+
+int conn_send_raw(struct host *h, enum role role, struct bufferevent *bev, const void *data,
+                  size_t len)
+{
+    h->m.c[C_MSGS_SENT]++;
+    h->m.c[C_BYTES_SENT] += len;
+    return impair_write(h, role, bev, data, len);
 }
 
 int conn_read(struct host *h, struct bufferevent *bev, conn_msg_fn fn, void *arg)

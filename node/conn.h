@@ -75,6 +75,14 @@ enum conn_start conn_connect(struct host *h, enum role role, SSL_CTX *tls_ctx, u
                              bufferevent_data_cb write_cb, bufferevent_event_cb event_cb, void *arg,
                              struct bufferevent **out);
 
+/* The same with a TLS session the caller made (tls_target_ssl: a real
+ * server's name and trust), which the connection owns from here on, even on
+ * an error; ssl NULL: plain TCP. */
+enum conn_start conn_connect_ssl(struct host *h, enum role role, SSL *ssl, uint32_t src_ip,
+                                 uint32_t dst_ip, uint16_t port, bufferevent_data_cb read_cb,
+                                 bufferevent_data_cb write_cb, bufferevent_event_cb event_cb,
+                                 void *arg, struct bufferevent **out);
+
 /* The one server-side wrap of an accepted fd: a bufferevent (TLS accepting
  * when tls_ctx is set), impairment, the input cap, callbacks; counted in
  * open_conns. Returns NULL (fd closed) when out of memory. */
@@ -90,6 +98,12 @@ void conn_close(struct host *h, struct bufferevent *bev);
 /* Encode and send one message from a node of `role`, through the
  * impairment layer (node/impair.h); counts msgs/bytes sent. Returns 0 or -1. */
 int conn_send(struct host *h, enum role role, struct bufferevent *bev, const struct wire_msg *m);
+
+/* Send bytes of another protocol (architecture: target: HTTP, MQTT) from a
+ * node of `role`, through the impairment layer, as one message; counts
+ * msgs/bytes sent. Returns 0 or -1. */
+int conn_send_raw(struct host *h, enum role role, struct bufferevent *bev, const void *data,
+                  size_t len);
 
 /* Called once per decoded message. Return 0 to go on reading, or 1 to stop:
  * fn has then taken over the connection (it may have freed bev). */

@@ -216,6 +216,12 @@ int host_init(struct host *h, struct event_base *base, const struct scenario *sc
         goto fail;
     if (scn->peer.resume == RESUME_TICKET)
         tls_client_resume(h->client_ctx);
+    if (scn->architecture == ARCH_TARGET && scn->target.tls) {
+        if (!(h->target_ctx = tls_target_ctx(scn->target.ca_file, scn->target.verify, err, errlen)))
+            goto fail;
+        if (scn->peer.resume == RESUME_TICKET)
+            tls_client_resume(h->target_ctx);
+    }
     if (scn->architecture == ARCH_CENTRAL) {
         if (!(h->gslb = malloc(sizeof *h->gslb))) {
             snprintf(err, errlen, "rank %d: out of memory", rank);
@@ -275,6 +281,8 @@ void host_destroy(struct host *h)
     impair_free(h); /* after every bufferevent that used its buckets */
     SSL_CTX_free(h->client_ctx);
     h->client_ctx = NULL;
+    SSL_CTX_free(h->target_ctx);
+    h->target_ctx = NULL;
     ticket_keys_free(&h->keys);
 }
 

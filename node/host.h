@@ -56,6 +56,8 @@ struct host {
     int64_t start_coord_ns; /* coordinator monotonic time of run time 0 */
 
     SSL_CTX *client_ctx;
+    /* architecture: target with TLS: the real server's trust (target.tls). */
+    SSL_CTX *target_ctx;
     struct ticket_keys keys;
     struct metrics m;
 

@@ -19,6 +19,7 @@
 #include "impair.h"
 #include "promotion.h"
 #include "settop_box.h"
+#include "target.h"
 #include "ticket.h"
 #include "tls.h"
 #include "trace.h"
@@ -82,6 +83,8 @@ static void drop_conn(struct peer *p)
         dht_node_join_abort(p->dht);
     if (p->box)
         settop_box_stop(p->box);
+    if (p->tgt)
+        target_close(p->tgt);
     if (p->bev) {
         conn_close(p->h, p->bev);
         p->bev = NULL;
@@ -166,28 +169,35 @@ static void register_failed(struct peer *p, enum metric_counter why, int stale)
 
 /* ---- login: TLS to a login server ---- */
 
+/* The login worked: its counters, its time, and the emulator's share of it
+ * (cpu_ns: the client's handshake, which the emulator's CPU did). */
+static void login_succeeded(struct peer *p, int64_t cpu_ns)
+{
+    struct host *h = p->h;
+    h->m.c[C_LOGIN_OK]++;
+    retry_guard_accepted(&h->scn->peer.login.retry, &p->g_login, host_now(h));
+    retry_guard_success(&h->scn->peer.login.retry, &p->g_login);
+    hist_add(&h->m.login_us, (uint64_t)elapsed_us(p));
+    hist_add(&h->m.iv.login_us, (uint64_t)elapsed_us(p));
+    int64_t emu_us = attempt_emu_ns(p, cpu_ns) / 1000;
+    hist_add(&h->m.login_emu_us, (uint64_t)emu_us);
+    hist_add(&h->m.iv.login_emu_us, (uint64_t)emu_us);
+}
+
 static int login_msg(void *arg, const struct wire_msg *m)
 {
     struct peer *p = arg;
     struct host *h = p->h;
     switch (m->type) {
-    case WIRE_LOGIN_OK:
+    case WIRE_LOGIN_OK: {
         if (m->u.ticket.user_id != p->id) {
             h->m.c[C_MALFORMED]++;
             login_failed(p, C_LOGIN_ERROR);
             return 1;
         }
-        h->m.c[C_LOGIN_OK]++;
-        retry_guard_accepted(&h->scn->peer.login.retry, &p->g_login, host_now(h));
-        retry_guard_success(&h->scn->peer.login.retry, &p->g_login);
-        hist_add(&h->m.login_us, (uint64_t)elapsed_us(p));
-        hist_add(&h->m.iv.login_us, (uint64_t)elapsed_us(p));
         SSL *ssl = bufferevent_openssl_get_ssl(p->bev);
-        bool resumed = ssl && SSL_session_reused(ssl) == 1;
-        int64_t emu_us =
-            attempt_emu_ns(p, resumed ? h->client_resumed_hs_cpu_ns : h->client_hs_cpu_ns) / 1000;
-        hist_add(&h->m.login_emu_us, (uint64_t)emu_us);
-        hist_add(&h->m.iv.login_emu_us, (uint64_t)emu_us);
+        login_succeeded(p, ssl && SSL_session_reused(ssl) == 1 ? h->client_resumed_hs_cpu_ns
+                                                               : h->client_hs_cpu_ns);
         p->ticket = m->u.ticket;
         p->has_ticket = true;
         drop_conn(p);
@@ -195,6 +205,7 @@ static int login_msg(void *arg, const struct wire_msg *m)
             retry_reset(&p->retry); /* else the cycle's attempts add up */
         start_register(p);
         return 1;
+    }
     case WIRE_BUSY:
         login_failed_hint(p, C_LOGIN_BUSY, (int64_t)m->u.retry_after_ms * NS_PER_MS);
         return 1;
@@ -260,6 +271,11 @@ static void start_login(struct peer *p)
     }
     arm(p, h->scn->peer.login.timeout_ns);
 
+    if (p->tgt) {
+        if (target_login(p->tgt) < 0)
+            login_failed(p, C_LOGIN_ERROR);
+        return;
+    }
     uint32_t ls = rng_below(&p->rng, h->pl.n_ls);
     if (conn_connect(h, ROLE_PEER, h->client_ctx, p->ip, placement_addr(&h->pl, ls),
                      placement_port(&h->pl, ls), login_read, NULL, login_event, p,
@@ -280,15 +296,10 @@ static void start_login(struct peer *p)
 
 /* ---- register: plain TCP to a supernode ---- */
 
-static void go_online(struct peer *p)
+/* ONLINE, and the time and emulator's share of the first time since power-on. */
+static void become_online(struct peer *p)
 {
     struct host *h = p->h;
-    h->m.c[C_REG_OK]++;
-    hist_add(&h->m.register_us, (uint64_t)elapsed_us(p));
-    hist_add(&h->m.iv.register_us, (uint64_t)elapsed_us(p));
-    int64_t emu_us = attempt_emu_ns(p, 0) / 1000;
-    hist_add(&h->m.register_emu_us, (uint64_t)emu_us);
-    hist_add(&h->m.iv.register_emu_us, (uint64_t)emu_us);
     retry_reset(&p->retry);
     p->ticket_refused = false;
     set_state(p, PEER_ONLINE);
@@ -299,8 +310,59 @@ static void go_online(struct peer *p)
                                      (int64_t)(p->handshakes - p->resumed) * h->client_hs_cpu_ns +
                                          (int64_t)p->resumed * h->client_resumed_hs_cpu_ns);
     }
+}
+
+static void go_online(struct peer *p)
+{
+    struct host *h = p->h;
+    h->m.c[C_REG_OK]++;
+    hist_add(&h->m.register_us, (uint64_t)elapsed_us(p));
+    hist_add(&h->m.iv.register_us, (uint64_t)elapsed_us(p));
+    int64_t emu_us = attempt_emu_ns(p, 0) / 1000;
+    hist_add(&h->m.register_emu_us, (uint64_t)emu_us);
+    hist_add(&h->m.iv.register_emu_us, (uint64_t)emu_us);
+    become_online(p);
     if (!p->dht) /* a DHT node keeps no connection alive */
         arm(p, h->scn->workload.keepalive_ns);
+}
+
+/* ---- target: the login is to a real server (node/target.h) ---- */
+
+void peer_target_online(struct peer *p)
+{
+    struct host *h = p->h;
+    if (p->state != PEER_LOGIN)
+        return;
+    /* The handshake's CPU, if this connection had one (resumed or not: the
+     * full cost is the conservative share). */
+    login_succeeded(p, h->scn->target.tls ? h->client_hs_cpu_ns : 0);
+    event_del(&p->timer); /* the target client keeps the online peer's timers */
+    become_online(p);
+}
+
+void peer_target_failed(struct peer *p, enum metric_counter why, int64_t hint_ns)
+{
+    struct host *h = p->h;
+    if (p->state != PEER_LOGIN)
+        return;
+    if (why == C_LOGIN_FAIL) /* the server answered: not a refusal */
+        retry_guard_accepted(&h->scn->peer.login.retry, &p->g_login, host_now(h));
+    login_failed_hint(p, why, hint_ns);
+}
+
+void peer_target_lost(struct peer *p)
+{
+    if (p->state == PEER_LOGIN) {
+        login_failed(p, C_LOGIN_ERROR);
+        return;
+    }
+    if (p->state != PEER_ONLINE)
+        return;
+    /* A lost session is a failure like any other: the peer backs off per
+     * peer.login before logging in again, as a real client's reconnect
+     * policy would. */
+    p->h->m.c[C_ONLINE_LOST]++;
+    backoff(p, &p->h->scn->peer.login, &p->g_login, 0, PEER_LOGIN_WAIT, C_LOGIN_GIVEUP);
 }
 
 void peer_dht_joined(struct peer *p, bool ok, enum metric_counter why)
@@ -651,7 +713,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
         start_register(p);
         break;
     case PEER_ONLINE: {
-        if (p->dht)
+        if (p->dht || p->tgt) /* no connection of ours, or the target client's timers */
             break;
         struct wire_msg m = {.type = WIRE_KEEPALIVE, .u.seq = ++p->ka_seq};
         h->m.c[C_KEEPALIVES]++;
@@ -702,6 +764,10 @@ static struct peer *peer_create(struct host *h, uint32_t id)
         free(p);
         return NULL;
     }
+    if (h->scn->architecture == ARCH_TARGET && !(p->tgt = target_client_new(h, p))) {
+        free(p);
+        return NULL;
+    }
     evtimer_assign(&p->timer, h->base, on_timer, p);
     h->m.g[G_OFF]++;
     return p;
@@ -713,6 +779,7 @@ static void peer_free(struct peer *p)
     event_del(&p->timer);
     dht_node_free(p->dht);
     settop_box_free(p->box);
+    target_client_free(p->tgt);
     host_cache_free(&p->cache);
     SSL_SESSION_free(p->tls_sess);
     free(p);

@@ -8,9 +8,11 @@
  *              +-- connection lost -> REGISTER_WAIT
  *
  * With architecture: dht, REGISTER is the DHT join (node/dht_node.h) and
- * LOGIN is skipped unless dht.login. With architecture: settop the peer is a
- * set-top box: BOOTING -> FETCH <-> FETCH_WAIT (the boot image,
- * node/settop_box.h) -> REGISTER with the head-end, no login.
+ * LOGIN is skipped unless dht.login. With architecture: target, LOGIN is the
+ * login to the real server (node/target.h) and leads straight to ONLINE; a
+ * lost connection or failed presence backs off per peer.login. With architecture: settop the peer
+ * is a set-top box: BOOTING -> FETCH <-> FETCH_WAIT (the boot image, node/settop_box.h) -> REGISTER
+ * with the head-end, no login.
  *
  * One timer and at most one connection per peer; the host cache survives
  * reboots, the ticket does not, the TLS session does if
@@ -37,6 +39,7 @@
 struct host;
 struct dht_node;
 struct settop_box;
+struct target_client;
 
 enum peer_state {
     PEER_OFF = 0,
@@ -54,11 +57,12 @@ enum peer_state {
 struct peer {
     struct host *h;
     struct bufferevent *bev;
-    struct host_cache cache; /* peer.host_cache entries */
-    struct supernode *as_sn; /* set while this peer also serves as a supernode */
-    struct dht_node *dht;    /* architecture: dht: its Kademlia node; else NULL */
-    struct settop_box *box;  /* architecture: settop: its image fetch; else NULL */
-    int64_t up_since_ns;     /* run time of the last boot: uptime for promotion */
+    struct host_cache cache;   /* peer.host_cache entries */
+    struct supernode *as_sn;   /* set while this peer also serves as a supernode */
+    struct dht_node *dht;      /* architecture: dht: its Kademlia node; else NULL */
+    struct settop_box *box;    /* architecture: settop: its image fetch; else NULL */
+    struct target_client *tgt; /* architecture: target: its client; else NULL */
+    int64_t up_since_ns;       /* run time of the last boot: uptime for promotion */
     struct event timer;
     struct rng rng;
     struct retry_state retry;   /* backoff of the current phase */
@@ -103,5 +107,12 @@ void peer_dht_joined(struct peer *p, bool ok, enum metric_counter why);
  * (a dl_* counter) with the server's retry-after hint, and the peer backs
  * off per settop.download. */
 void peer_settop_fetched(struct peer *p, bool ok, enum metric_counter why, int64_t hint_ns);
+
+/* architecture: target (node/target.h): the login attempt worked; it
+ * failed for `why` (a login_* counter) with the server's retry-after hint;
+ * an online peer's connection or presence failed. */
+void peer_target_online(struct peer *p);
+void peer_target_failed(struct peer *p, enum metric_counter why, int64_t hint_ns);
+void peer_target_lost(struct peer *p);
 
 #endif

@@ -2,8 +2,11 @@
 #include "tls.h"
 
 #include "common/pki.h"
+#include "common/scenario.h"
 
 #include <stdio.h>
+
+#include <arpa/inet.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -70,6 +73,48 @@ SSL *tls_client_ssl(SSL_CTX *ctx, uint32_t server_ip)
     snprintf(ip, sizeof ip, "%u.%u.%u.%u", server_ip >> 24, (server_ip >> 16) & 0xff,
              (server_ip >> 8) & 0xff, server_ip & 0xff);
     if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), ip) != 1) {
+        SSL_free(ssl);
+        return NULL;
+    }
+    return ssl;
+}
+
+SSL_CTX *tls_target_ctx(const char *ca_file, bool verify, char *err, size_t errlen)
+{
+    SSL_CTX *ctx = base_ctx(TLS_client_method());
+    if (!ctx) {
+        pki_openssl_error(err, errlen, "target TLS context");
+        return NULL;
+    }
+    if (verify) {
+        int ok = *ca_file ? SSL_CTX_load_verify_locations(ctx, ca_file, NULL)
+                          : SSL_CTX_set_default_verify_paths(ctx);
+        if (ok != 1) {
+            char what[SCN_TEXT_MAX + 64];
+            snprintf(what, sizeof what, "target.tls.ca_file: cannot load %s",
+                     *ca_file ? ca_file : "the system's trust store");
+            pki_openssl_error(err, errlen, what);
+            SSL_CTX_free(ctx);
+            return NULL;
+        }
+    }
+    SSL_CTX_set_verify(ctx, verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, NULL);
+    return ctx;
+}
+
+SSL *tls_target_ssl(SSL_CTX *ctx, const char *host, bool verify)
+{
+    SSL *ssl = SSL_new(ctx);
+    if (!ssl)
+        return NULL;
+    unsigned char ip[4];
+    bool literal = inet_pton(AF_INET, host, ip) == 1;
+    /* RFC 6066: SNI carries names, never address literals. */
+    int ok = literal || SSL_set_tlsext_host_name(ssl, host) == 1;
+    if (ok && verify)
+        ok = literal ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host) == 1
+                     : SSL_set1_host(ssl, host) == 1;
+    if (!ok) {
         SSL_free(ssl);
         return NULL;
     }

@@ -5,6 +5,7 @@
 #ifndef BS_TLS_H
 #define BS_TLS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,6 +17,14 @@ SSL_CTX *tls_server_ctx(const char *cert_pem, const char *key_pem, char *err, si
 SSL_CTX *tls_client_ctx(const char *ca_pem, char *err, size_t errlen);
 /* A client session that will only accept a certificate for server_ip. */
 SSL *tls_client_ssl(SSL_CTX *ctx, uint32_t server_ip);
+
+/* architecture: target: a client context for a real server (TLS 1.3), whose
+ * chain is checked against ca_file's certificates, or the system's trust
+ * store when ca_file is "", or not at all when !verify (target.tls.*). */
+SSL_CTX *tls_target_ctx(const char *ca_file, bool verify, char *err, size_t errlen);
+/* A session to host: SNI (for a name), and when verify, a certificate that
+ * names host (its DNS name, or its IPv4 literal as an IP SAN). */
+SSL *tls_target_ssl(SSL_CTX *ctx, const char *host, bool verify);
 
 /* Session resumption (peer.login.resume: ticket). Off by default: a server
  * context issues no tickets, a client context keeps no sessions. */
