@@ -29,12 +29,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 DEFAULT_STATE = os.path.join(REPO, "cloud", "state")
 
-# scripts/install-deps minus chromium (only the HTML report test needs it)
-# and cloud-init (the instances already run it; install-deps wants it for the
-# user-data schema check), plus what the setup script itself uses.
+# scripts/install-deps' PACKAGES minus chromium (only the HTML report test
+# needs it) and cloud-init (the instances already run it; install-deps wants
+# it for the user-data schema check), without its TEST_SERVER_PACKAGES (the
+# tests' own servers), plus what the setup script itself uses.
 PACKAGES = ["build-essential", "cmake", "pkg-config", "git", "openmpi-bin", "libopenmpi-dev",
             "libevent-dev", "libmsgpack-dev", "libssl-dev", "openssl", "libyaml-dev",
-            "libjansson-dev", "libcmocka-dev", "liblcrq-dev", "python3", "python3-msgpack",
+            "libjansson-dev", "libcmocka-dev", "liblcrq-dev", "libhttp-parser-dev", "python3",
+            "python3-msgpack",
             "openssh-client",
             "iproute2", "ca-certificates", "curl"]
 # With --deb: what the setup script itself uses; apt-get brings the .deb's
