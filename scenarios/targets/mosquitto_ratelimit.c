@@ -14,6 +14,8 @@
  *   plugin_opt_burst B        bucket size, default 100; the bucket starts full
  *   plugin_opt_max_clients N  refuse while N admitted clients are connected
  *                             (0, the default: no cap)
+ *   plugin_opt_tls_port P     the port of a TLS listener: refusals there
+ *                             close the connection (see below); default none
  *   plugin_opt_refuse MODE    how a refusal looks on the wire:
  *     connack3 (default)  CONNACK return code 3, "server unavailable" (MQTT
  *                         3.1/3.1.1); MQTT 5 gets reason 0x9F "connection rate
@@ -37,7 +39,8 @@
  * the client's address as the broker reports it. If the check fails the
  * refusal falls back to `close` and a warning is logged. This only works on
  * plain (non-TLS) listeners: on a TLS listener the raw bytes would break the
- * TLS stream, so use refuse auth or close there.
+ * TLS stream, so on the listener named by tls_port (the socket's local port)
+ * connack3 falls back to `close`.
  *
  * Every refusal is logged at notice level, one line each:
  *   ratelimit: refused client ID from ADDRESS: REASON (ACTION)
@@ -69,6 +72,7 @@ static double burst = 100.0; /* bucket size */
 static double tokens;        /* tokens in the bucket now */
 static struct timespec last; /* when tokens was last brought up to date */
 static long max_clients;     /* 0: no cap */
+static long tls_port;        /* 0: no TLS listener */
 static enum refuse_mode refuse = REFUSE_CONNACK3;
 static int fd_warned;
 
@@ -167,6 +171,18 @@ static int send_connack(const struct mosquitto *client, int over_rate)
     size_t len = sizeof(v311);
     int fd = client_socket(client);
 
+    if (fd >= 0 && tls_port > 0) {
+        struct sockaddr_storage local;
+        socklen_t llen = sizeof(local);
+        unsigned port = 0;
+        if (getsockname(fd, (struct sockaddr *)&local, &llen) == 0) {
+            port = local.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&local)->sin6_port)
+                                               : ntohs(((struct sockaddr_in *)&local)->sin_port);
+        }
+        if (port == (unsigned)tls_port) {
+            return -1; /* TLS: no raw CONNACK */
+        }
+    }
     if (fd < 0) {
         if (!fd_warned) {
             mosquitto_log_printf(
@@ -278,6 +294,8 @@ int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata,
             burst = positive(v);
         } else if (!strcmp(k, "max_clients")) {
             max_clients = strtol(v, NULL, 10);
+        } else if (!strcmp(k, "tls_port")) {
+            tls_port = strtol(v, NULL, 10);
         } else if (!strcmp(k, "refuse")) {
             if (!strcmp(v, "connack3")) {
                 refuse = REFUSE_CONNACK3;
@@ -295,9 +313,10 @@ int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata,
             return MOSQ_ERR_INVAL;
         }
     }
-    if (rate <= 0 || burst < 1 || max_clients < 0) {
+    if (rate <= 0 || burst < 1 || max_clients < 0 || tls_port < 0 || tls_port > 65535) {
         mosquitto_log_printf(MOSQ_LOG_ERR,
-                             "ratelimit: rate must be > 0, burst >= 1, max_clients >= 0");
+                             "ratelimit: rate must be > 0, burst >= 1, max_clients >= 0, "
+                             "tls_port 0..65535");
         return MOSQ_ERR_INVAL;
     }
     tokens = burst;
@@ -308,8 +327,9 @@ int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata,
         rc =
             mosquitto_callback_register(identifier, MOSQ_EVT_DISCONNECT, on_disconnect, NULL, NULL);
     }
-    mosquitto_log_printf(MOSQ_LOG_NOTICE, "ratelimit: rate %g/s burst %g max_clients %ld refuse %s",
-                         rate, burst, max_clients,
+    mosquitto_log_printf(MOSQ_LOG_NOTICE,
+                         "ratelimit: rate %g/s burst %g max_clients %ld tls_port %ld refuse %s",
+                         rate, burst, max_clients, tls_port,
                          refuse == REFUSE_CONNACK3 ? "connack3"
                          : refuse == REFUSE_AUTH   ? "auth"
                                                    : "close");

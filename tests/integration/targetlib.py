@@ -52,7 +52,7 @@ class Server:
         self.port = port
         self.address = HOST          # what to connect to (target.address)
         self.host = HOST             # the name to use (target.host)
-        self.ca_file = None
+        self.ca_file = None          # the CA that signed the TLS certificate
         self.output = os.path.join(self.dir, "serve.out")  # serve's own output
         self.numbers = dict(numbers)
         self.proc = None
@@ -229,6 +229,10 @@ class Mosquitto(Server):
     def __init__(self, work_dir, port, numbers):
         super().__init__(work_dir, port, numbers)
         self.log = os.path.join(self.dir, "mosquitto.log")
+        # the TLS listener, when asked for: name localhost (or 127.0.0.1)
+        self.tls_port = numbers.get("tls_port") or None
+        if self.tls_port:
+            self.ca_file = os.path.join(self.dir, "ca.pem")
 
     def _fresh_logs(self):
         return [self.log]
@@ -238,7 +242,8 @@ class Mosquitto(Server):
         # 2.0.11, loosen max_connections; see README.md).
         text = _tail(self.log, 100000)
         return f"Opening ipv4 listen socket on port {self.port}." in text and \
-            " running" in text
+            " running" in text and (not self.tls_port or
+                                    f"listen socket on port {self.tls_port}." in text)
 
     def counts(self):
         """Counts from the log. Keys (0 when none):
@@ -297,7 +302,11 @@ def nginx_server(work_dir, port=None, timeout=15, **numbers):
     return _serve(Nginx, work_dir, port, numbers, timeout)
 
 
-def mosquitto_server(work_dir, port=None, timeout=15, **numbers):
+def mosquitto_server(work_dir, port=None, timeout=15, tls=False, **numbers):
     """mosquitto (MQTT broker) from scenarios/targets/serve in work_dir.
-    numbers: rate, burst, max_connections, max_clients, refuse."""
+    numbers: rate, burst, max_connections, max_clients, refuse, tls_port.
+    tls=True adds the TLS listener on a free port (srv.tls_port, srv.ca_file)
+    unless tls_port names one."""
+    if tls and not numbers.get("tls_port"):
+        numbers["tls_port"] = free_port()
     return _serve(Mosquitto, work_dir, port, numbers, timeout)

@@ -359,6 +359,33 @@ with targetlib.mosquitto_server(os.path.join(a.work, "mosquitto-maxclients"), ra
           f"log: 4 refused for max_clients with CONNACK 3, 3 accepted ({dict(c['refused_by'])}, "
           f"{c['accepted']})")
 
+# the TLS listener: TLS 1.3 with the CA's certificate; a refusal there closes
+with targetlib.mosquitto_server(os.path.join(a.work, "mosquitto-tls"), rate=0.01, burst=1,
+                                tls=True) as srv:
+    ctx = ssl.create_default_context(cafile=srv.ca_file)
+
+    def tls_connect(client_id):
+        with socket.create_connection((srv.address, srv.tls_port), timeout=10) as raw:
+            with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+                version = s.version()
+                s.sendall(connect_packet(client_id))
+                try:
+                    reply = s.recv(16).hex() or "closed"
+                except (ConnectionResetError, ssl.SSLError):
+                    reply = "closed"
+                if reply == CONNACK0:
+                    s.sendall(b"\xe0\x00")
+                return version, reply
+
+    first = tls_connect("tls1")
+    second = tls_connect("tls2")
+    srv.settle()
+    c = srv.counts()
+    check(first == ("TLSv1.3", CONNACK0) and second == ("TLSv1.3", "closed") and
+          c["refused_by"] == {("rate", "closed"): 1},
+          f"TLS listener: TLS 1.3, CONNACK 0, then over the rate closed without CONNACK "
+          f"({first}, {second}, {dict(c['refused_by'])})")
+
 for mode, want, action in (("auth", CONNACK5, "connack 5"), ("close", "closed", "closed")):
     with targetlib.mosquitto_server(os.path.join(a.work, "mosquitto-" + mode), rate=0.01,
                                     burst=1, refuse=mode) as srv:
