@@ -76,29 +76,35 @@ static void check_packet(const uint8_t *buf, size_t r, size_t max_packet,
                          const struct mqtt_packet *pkt)
 {
     struct mqtt_packet again;
+    size_t hdr = 2, rl = buf[1] & 0x7f; /* a length need not be minimal in 3.1.1 */
 
-    CHECK(r >= 2 && r <= max_packet);
+    for (size_t k = 1; buf[k] & 0x80; k++) {
+        CHECK(k < 4);
+        rl |= (size_t)(buf[k + 1] & 0x7f) << (7 * k);
+        hdr++;
+    }
+    CHECK(r >= 2 && r <= max_packet && r == hdr + rl);
     CHECK(pkt->type == buf[0] >> 4 && pkt->flags == (buf[0] & 0x0f));
     switch (pkt->type) {
     case MQTT_CONNACK:
-        CHECK(r == 4 && pkt->u.connack.rc <= MQTT_RC_NOT_AUTHORIZED);
+        CHECK(rl == 2 && pkt->u.connack.rc <= MQTT_RC_NOT_AUTHORIZED);
         CHECK(!pkt->u.connack.session_present || pkt->u.connack.rc == 0);
         break;
     case MQTT_PUBACK:
     case MQTT_PUBREC:
     case MQTT_PUBCOMP:
     case MQTT_UNSUBACK:
-        CHECK(r == 4 && pkt->flags == 0 && pkt->u.packet_id != 0);
+        CHECK(rl == 2 && pkt->flags == 0 && pkt->u.packet_id != 0);
         break;
     case MQTT_PUBREL:
-        CHECK(r == 4 && pkt->flags == 2 && pkt->u.packet_id != 0);
+        CHECK(rl == 2 && pkt->flags == 2 && pkt->u.packet_id != 0);
         break;
     case MQTT_SUBACK:
-        CHECK(pkt->flags == 0 && pkt->u.suback.packet_id != 0 && pkt->u.suback.n_codes >= 1);
+        CHECK(pkt->flags == 0 && pkt->u.suback.packet_id != 0 && pkt->u.suback.n_codes == rl - 2);
         CHECK(pkt->u.suback.granted <= 2 || pkt->u.suback.granted == 0x80);
         break;
     case MQTT_PINGRESP:
-        CHECK(r == 2 && pkt->flags == 0);
+        CHECK(rl == 0 && pkt->flags == 0);
         break;
     case MQTT_PUBLISH: {
         const uint8_t *t = pkt->u.publish.topic, *pl = pkt->u.publish.payload;
