@@ -15,6 +15,7 @@
 #include "cap_timeline.h"
 #include "central.h"
 #include "common/clock.h"
+#include "common/openmetrics.h"
 #include "condition.h"
 #include "control/clocksync.h"
 #include "control/ctrl.h"
@@ -95,6 +96,12 @@ struct coord {
     int why_src;         /* who reported a signal: -1 nobody, 0 rank 0 itself, else the host rank */
     uint32_t *last_iv;   /* per rank: the last interval it reported */
     double interim_at_s; /* last row in the interim run.json; < 0: none written yet */
+
+    /* The live metrics (coord_live_metrics): as of the last row, with the
+     * strings its labels point to, and the latency sums in us. */
+    struct om_run live;
+    char live_run[256], live_arch[32], live_seed[24];
+    uint64_t live_sum_us[OM_LAT_COUNT];
 };
 
 static void write_provisional(struct coord *c);
@@ -343,6 +350,91 @@ static void settop_row(const struct metrics_interval *iv, double interval_s, str
     }
 }
 
+/* ---- live metrics (--metrics-listen) ---- */
+
+/* What is known before the first row: the labels, the plan, counters at 0,
+ * no gauge yet, empty summaries. */
+static void live_init(struct coord *c)
+{
+    struct om_run *l = &c->live;
+    om_run_init(l);
+    /* run: the run directory's name, as the results tool labels a run */
+    const char *path = rundir_path(c->rd);
+    size_t n = strlen(path);
+    while (n > 1 && path[n - 1] == '/')
+        n--;
+    size_t b = n;
+    while (b > 0 && path[b - 1] != '/')
+        b--;
+    snprintf(c->live_run, sizeof c->live_run, "%.*s", (int)(n - b), path + b);
+    /* the architecture's name as the scenario file spells it */
+    char *scn_json = scenario_to_json(c->scn);
+    json_t *j = scn_json ? json_loads(scn_json, 0, NULL) : NULL;
+    const char *arch = json_string_value(json_object_get(j, "architecture"));
+    snprintf(c->live_arch, sizeof c->live_arch, "%s", arch ? arch : "");
+    json_decref(j);
+    free(scn_json);
+    snprintf(c->live_seed, sizeof c->live_seed, "%llu", (unsigned long long)c->scn->seed);
+    l->run = c->live_run;
+    l->scenario = c->scn->name;
+    l->architecture = c->live_arch;
+    l->version = BS_VERSION;
+    l->seed = c->live_seed;
+    l->run_s = 0;
+    l->elapsed_s = 0;
+    l->duration_s = c->scn->duration_ns / 1e9;
+    l->interval_s = c->scn->metrics.interval_ns / 1e9;
+    l->interval = 0;
+    l->intervals = c->n_intervals;
+    l->ranks = 0;
+    l->peers = c->pl.n_peers;
+    for (int i = 0; i < C_COUNT; i++)
+        l->has_counter[i] = true;
+    for (int k = 0; k < OM_LAT_COUNT; k++) {
+        l->lat[k].known = true;
+        for (int q = 0; q < OM_QUANTILES; q++)
+            l->lat[k].q_s[q] = NAN;
+    }
+}
+
+static void live_latency(struct coord *c, enum om_latency k, const struct hist *h)
+{
+    struct om_latency_data *d = &c->live.lat[k];
+    c->live_sum_us[k] += h->sum;
+    d->count += h->count;
+    d->sum_s = (double)c->live_sum_us[k] / 1e6;
+    for (int q = 0; q < OM_QUANTILES; q++)
+        d->q_s[q] = h->count ? (double)hist_quantile(h, om_quantile[q]) / 1e6 : NAN;
+}
+
+/* Row r (interval c->next_row) is complete: its counters, now in
+ * c->prev_c, are the totals so far. */
+static void live_row(struct coord *c, const struct ts_row *r, const struct metrics_interval *iv)
+{
+    struct om_run *l = &c->live;
+    l->run_s = r->t_s;
+    l->interval = c->next_row;
+    l->ranks = r->ranks;
+    l->lag_p99_s = r->lag_p99_ms / 1e3;
+    l->lag_max_s = r->lag_max_ms / 1e3;
+    l->cpu_max = r->cpu_max;
+    memcpy(l->counter, c->prev_c, sizeof l->counter);
+    for (int i = 0; i < G_COUNT; i++) {
+        l->has_gauge[i] = true;
+        l->gauge[i] = r->g[i];
+    }
+    static const struct hist empty;
+    live_latency(c, OM_LAT_LOGIN, iv ? &iv->login_us : &empty);
+    live_latency(c, OM_LAT_REGISTER, iv ? &iv->register_us : &empty);
+    live_latency(c, OM_LAT_IMAGE, iv ? &iv->image_us : &empty);
+}
+
+const struct om_run *coord_live_metrics(struct coord *c)
+{
+    c->live.elapsed_s = run_now(c) / 1e9;
+    return &c->live;
+}
+
 static void emit_rows(struct coord *c)
 {
     int hosts = c->pl.n_host_ranks;
@@ -365,6 +457,7 @@ static void emit_rows(struct coord *c)
         if (c->scn->architecture == ARCH_DHT)
             dht_row(a->iv, r);
         settop_row(a->iv, c->scn->metrics.interval_ns / 1e9, r);
+        live_row(c, r, a->iv);
         if (a->iv) {
             if (a->iv->login_us.count)
                 r->login_emu_p99_ms = (double)hist_quantile(&a->iv->login_emu_us, 0.99) / 1e3;
@@ -684,6 +777,7 @@ struct coord *coord_new(struct event_base *base, struct ctrl *ctrl, const struct
         coord_free(c);
         return NULL;
     }
+    live_init(c);
     ctrl_on(ctrl, TAG_SNAPSHOT, on_snapshot, c);
     ctrl_on(ctrl, TAG_FIRED, on_fired, c);
     ctrl_on(ctrl, TAG_BYE, on_bye, c);

@@ -20,6 +20,7 @@
 struct event_base;
 struct ctrl;
 struct coord;
+struct om_run;
 
 struct coord_meta {
     const char *scenario_path;
@@ -47,6 +48,12 @@ void coord_interrupt(struct coord *c, int sig);
 /* Write run.json and histograms.json and print the summary. Returns 0 if
  * the run completed and every file was written. */
 int coord_finish(struct coord *c, const struct run_final *f);
+/* The run's live metrics (--metrics-listen, docs/metrics.md) as of the
+ * latest complete interval: every counter summed over the ranks and the
+ * intervals so far, the gauges of the latest row, its progress, the latency
+ * quantiles of its interval; and the run clock now. Borrowed, valid until
+ * coord_free; each row updates it. */
+const struct om_run *coord_live_metrics(struct coord *c);
 void coord_free(struct coord *c);
 
 #endif

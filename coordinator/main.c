@@ -10,6 +10,7 @@
  *   phase              rank 0                            ranks 1..N
  *   run_setup_mpi      MPI, fd limit, per-rank tables    (same)
  *   run_load_scenario  load + check the scenario    -->  (bcast) scenario
+ *   run_listen_metrics [--metrics-listen: bind it]  -->  (bcast) status
  *   run_place_hosts    host names and addresses (allgather); check placement
  *                      (enough ranks for placement.servers, addresses, ports)
  *   run_make_keys      run directory, key material  -->  (bcast) key material
@@ -50,6 +51,7 @@
 #include "control/rank_host.h"
 #include "control/watchdog.h"
 #include "coordinator/coord.h"
+#include "coordinator/metrics_http.h"
 #include "coordinator/rundir.h"
 #include "node/host.h"
 #include "node/hostaddr.h"
@@ -74,9 +76,13 @@ static void usage(FILE *f)
             "  --out DIR         results directory (default runs/<UTC time>-<name>)\n"
             "  --set KEY=VALUE   override any scenario key, e.g. --set nodes.peers=500\n"
             "  --quiet           no progress line\n"
+            "  --metrics-listen IPV4:PORT\n"
+            "                    serve the live metrics at http://IPV4:PORT/metrics while the\n"
+            "                    run goes (OpenMetrics or Prometheus text), e.g. 127.0.0.1:9464\n"
             "\n"
             "Exit status: 0 success, 1 run failure, 2 bad scenario or command line.\n"
-            "Docs: docs/scenarios.md (format), docs/results.md (outputs).\n");
+            "Docs: docs/scenarios.md (format), docs/results.md (outputs), docs/metrics.md (live\n"
+            "metrics).\n");
 }
 
 struct cli {
@@ -86,6 +92,8 @@ struct cli {
     const char *overrides[MAX_OVERRIDES];
     int n_overrides;
     int quiet;
+    const char *metrics_listen; /* as given */
+    struct sockaddr_in metrics_addr;
 };
 
 /* Returns -1 to exit 0 (help/version), 0 to go on, 2 on bad usage. */
@@ -109,11 +117,10 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
         return EXIT_BAD_INPUT;
     }
     cli->cmd = argv[1];
-    static const struct option opts[] = {{"out", required_argument, 0, 'o'},
-                                         {"set", required_argument, 0, 's'},
-                                         {"quiet", no_argument, 0, 'q'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"out", required_argument, 0, 'o'}, {"set", required_argument, 0, 's'},
+        {"quiet", no_argument, 0, 'q'},     {"metrics-listen", required_argument, 0, 'm'},
+        {"help", no_argument, 0, 'h'},      {0, 0, 0, 0}};
     optind = 2;
     opterr = 0;
     int ch;
@@ -132,6 +139,19 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
         case 'q':
             cli->quiet = 1;
             break;
+        case 'm': {
+            char err[256];
+            if (strcmp(cli->cmd, "run")) {
+                fprintf(stderr, "bootstorm %s: --metrics-listen is an option of run\n", cli->cmd);
+                return EXIT_BAD_INPUT;
+            }
+            if (metrics_listen_parse(optarg, &cli->metrics_addr, err, sizeof err) < 0) {
+                fprintf(stderr, "bootstorm: --metrics-listen: %s\n", err);
+                return EXIT_BAD_INPUT;
+            }
+            cli->metrics_listen = optarg;
+            break;
+        }
         case 'h':
             usage(stdout);
             return -1;
@@ -273,7 +293,9 @@ struct run_ctx {
     bool hosting; /* the rank hosts nodes; every such rank, even with
                    * none placed on it, answers STOP */
 
-    struct rundir *rd; /* rank 0 */
+    struct rundir *rd;            /* rank 0 */
+    int metrics_fd;               /* rank 0, --metrics-listen: the bound socket until served; -1 */
+    struct metrics_http *metrics; /* rank 0, --metrics-listen: during the event loop */
     struct pki pki;
     struct coord_meta meta;
 
@@ -312,6 +334,7 @@ static int run_setup_mpi(struct run_ctx *x, const struct cli *cli)
     MPI_Comm_size(MPI_COMM_WORLD, &x->world);
     raise_fd_limit();
     x->cli = cli;
+    x->metrics_fd = -1;
     x->meta = (struct coord_meta){.scenario_path = cli->scenario,
                                   .overrides = cli->overrides,
                                   .n_overrides = cli->n_overrides,
@@ -347,6 +370,31 @@ static int run_load_scenario(struct run_ctx *x)
     if (status == 0)
         MPI_Bcast(&x->scn, (int)sizeof x->scn, MPI_BYTE, 0, MPI_COMM_WORLD);
     return status;
+}
+
+/* --metrics-listen: rank 0 binds the address now, before anything starts,
+ * so that an address in use (or not this machine's) ends the run here. It
+ * is served from the event loop's start (run_coordinate). */
+static int run_listen_metrics(struct run_ctx *x)
+{
+    int status = 0;
+    if (x->rank == 0 && x->cli->metrics_listen) {
+        char err[256];
+        x->metrics_fd = metrics_listen_open(&x->cli->metrics_addr, err, sizeof err);
+        if (x->metrics_fd < 0) {
+            fprintf(stderr, "bootstorm: --metrics-listen %s: cannot listen there: %s\n",
+                    x->cli->metrics_listen, err);
+            status = EXIT_BAD_INPUT;
+        }
+    }
+    MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    return status;
+}
+
+/* The live metrics, from the coordinator (metrics_http's source). */
+static const struct om_run *live_metrics(void *arg)
+{
+    return coord_live_metrics(arg);
 }
 
 /* Every rank's host name and, in host mode, its address; then the
@@ -549,6 +597,12 @@ static int run_coordinate(struct run_ctx *x)
     else if (x->rank == 0 &&
              !(x->co = coord_new(x->base, x->ctrl, &x->scn, x->world, x->rd, &x->meta)))
         status = out_of_memory(x, "coordinator");
+    else if (x->rank == 0 && x->metrics_fd >= 0) {
+        x->metrics = metrics_http_new(x->base, x->metrics_fd, live_metrics, x->co);
+        x->metrics_fd = -1; /* taken over, or closed */
+        if (!x->metrics)
+            status = out_of_memory(x, "--metrics-listen");
+    }
     if (worst_status_of_all(status))
         return 1;
 
@@ -582,10 +636,16 @@ static int run_coordinate(struct run_ctx *x)
                     x->scn.name, x->pl.n_peers, x->pl.n_ls, x->pl.n_sn, x->world,
                     rundir_path(x->rd));
     }
+    if (x->metrics && !x->cli->quiet)
+        fprintf(stderr, "bootstorm: live metrics at http://%s/metrics until the run ends\n",
+                x->cli->metrics_listen);
     watchdog_arm(NULL, 0);
     signals_on(x);
     event_base_dispatch(x->base);
     signals_off(x);
+    /* The run is over: the endpoint goes (its connections closed). */
+    metrics_http_free(x->metrics);
+    x->metrics = NULL;
     watchdog_arm("sending the last control messages", WD_DRAIN);
     if (x->rh_started)
         rank_host_stop(&x->rh);
@@ -734,6 +794,9 @@ static void run_teardown(struct run_ctx *x)
         event_free(x->sig_int);
     if (x->sig_term)
         event_free(x->sig_term);
+    metrics_http_free(x->metrics);
+    if (x->metrics_fd >= 0)
+        close(x->metrics_fd);
     coord_free(x->co);
     ctrl_free(x->ctrl);
     if (x->rh_started)
@@ -779,6 +842,8 @@ static int cmd_run(const struct cli *cli)
     if (status != 0)
         goto out;
     if ((status = guarded(x, "loading the scenario", WD_SCENARIO, run_load_scenario)) != 0)
+        goto out;
+    if ((status = guarded(x, "binding --metrics-listen", WD_SCENARIO, run_listen_metrics)) != 0)
         goto out;
     if ((status = guarded(x, "placing the hosts", WD_HOSTS, run_place_hosts)) != 0)
         goto out;

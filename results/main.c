@@ -3,7 +3,7 @@
  *   summary RUN...            key figures and a sparkline, for the terminal
  *   compare RUN...            side-by-side table, groups with mean ± 95% CI
  *   report  RUN... -o FILE    one self-contained HTML page
- *   export  RUN... --format   tidy CSV / JSON / JSON Lines
+ *   export  RUN... --format   tidy CSV / JSON / JSON Lines, or OpenMetrics
  *
  * Exit status: 0 done, 1 the output could not be written, 2 bad command
  * line or bad input (the message names the file, and the line for CSV). */
@@ -40,8 +40,9 @@ static const char usage_main[] =
     "  compare RUN... [--json]           side-by-side table; runs of one scenario\n"
     "                                    with different seeds are grouped (mean ± 95% CI)\n"
     "  report RUN... -o FILE.html        self-contained HTML report with charts\n"
-    "  export RUN... --format csv|json|jsonl [-o FILE]\n"
-    "                                    one row per (run, interval)\n"
+    "  export RUN... --format csv|json|jsonl|openmetrics|prometheus [-o FILE]\n"
+    "                                    one row per (run, interval), or the\n"
+    "                                    runs' final totals for Prometheus\n"
     "  help [COMMAND]                    this text, or a command's options\n"
     "\n"
     "A RUN is a results directory. A directory without run.json whose\n"
@@ -109,13 +110,19 @@ static const char usage_report[] =
     "  -q, --quiet      no notes on stderr\n";
 
 static const char usage_export[] =
-    "usage: bootstorm-results export --format csv|json|jsonl [-o FILE] [-q] RUN...\n"
+    "usage: bootstorm-results export --format csv|json|jsonl|openmetrics|prometheus\n"
+    "                                [-o FILE] [-q] RUN...\n"
     "\n"
     "Write tidy data: one record per (run, interval) with the columns run, name,\n"
     "seed, group and every timeseries.csv column. json is an array of objects,\n"
     "jsonl one object per line.\n"
     "\n"
-    "  --format F   csv, json or jsonl; required\n"
+    "openmetrics writes each run's final totals in the OpenMetrics text format\n"
+    "of `bootstorm run --metrics-listen` (docs/metrics.md): every metric once,\n"
+    "one sample per run labelled run=\"LABEL\", one # EOF at the end;\n"
+    "prometheus the same in the classic Prometheus text format 0.0.4.\n"
+    "\n"
+    "  --format F   csv, json, jsonl, openmetrics or prometheus; required\n"
     "  -o FILE      write to FILE instead of stdout\n"
     "  -q, --quiet  no notes on stderr\n";
 
@@ -207,7 +214,8 @@ static int parse(const char *cmd, const char *usage, int argc, char **argv, stru
         } else if (!strcmp(cmd, "export") &&
                    opt_value(argv, argc, &i, "--format", "-f", &v, &missing)) {
             if (missing)
-                return usage_error(cmd, "--format wants csv, json or jsonl%s", "");
+                return usage_error(
+                    cmd, "--format wants csv, json, jsonl, openmetrics or prometheus%s", "");
             o->format = v;
         } else if (strcmp(cmd, "summary") &&
                    opt_value(argv, argc, &i, "--output", "-o", &v, &missing)) {
@@ -352,9 +360,12 @@ static int cmd_export(struct opts *o)
 {
     enum export_format f;
     if (!o->format)
-        return usage_error("export", "--format csv|json|jsonl is required%s", "");
+        return usage_error("export", "--format csv|json|jsonl|openmetrics|prometheus is required%s",
+                           "");
     if (export_format_parse(o->format, &f) < 0)
-        return usage_error("export", "unknown format \"%s\" (csv, json or jsonl)", o->format);
+        return usage_error("export",
+                           "unknown format \"%s\" (csv, json, jsonl, openmetrics or prometheus)",
+                           o->format);
     struct run *runs;
     size_t n;
     int rc = load("export", o, &runs, &n);
