@@ -13,8 +13,12 @@ scenarios/target-mosquitto.yaml aimed at it under mpirun -np 3.
    snapshot);
 4. max_connections: with 40 allowed and 60 devices, 40 get in and stay, and
    every connection the broker closed unanswered is one login_error that
-   the device backed off from."""
+   the device backed off from;
+5. MQTT over TLS 1.3 (the broker's TLS listener, its certificate checked
+   against the throwaway CA): 100 devices in, every login a full handshake;
+   and with a CA that did not sign it, none gets in."""
 import os
+import subprocess
 
 import bslib
 import targetlib
@@ -91,5 +95,27 @@ with targetlib.mosquitto_server(os.path.join(a.work, "mosquitto-max"), rate=1000
     check(s["login_error"] >= 20 and s["login_giveup"] == 0,
           f"the 20 left out kept trying, backing off ({s['login_error']} refused connections, "
           f"max {s.get('login_attempts_per_node_max')} attempts for one device)")
+
+# ---- 5: over TLS ----
+with targetlib.mosquitto_server(os.path.join(a.work, "mosquitto-tls"), rate=10000, burst=10000,
+                                tls=True) as srv:
+    tls = ["duration=10s", "events=[{at: 0s, boot: {fraction: 1, over: 1s}}]",
+           f"target.port={srv.tls_port}", "target.tls.enabled=true",
+           "target.mqtt.publish.topic=", "target.mqtt.keepalive=2s"]
+    s = storm("tls", srv, 100, tls + [f"target.tls.ca_file={srv.ca_file}"])
+    check(s["online_final"] == 100 and s["login_full"] == s["login_attempts"] == 100,
+          f"over TLS: 100 devices in ({s['online_final']}), 100 full handshakes "
+          f"({s['login_full']})")
+    check(srv.counts()["accepted"] == 100, f"the broker accepted 100 ({srv.counts()['accepted']})")
+    other_ca = os.path.join(a.work, "other-ca.pem")
+    p = subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:P-256", "-nodes", "-keyout", other_ca + ".key",
+                        "-out", other_ca, "-subj", "/CN=not the broker's CA", "-days", "1"],
+                       capture_output=True, text=True)
+    check(p.returncode == 0, "made another CA")
+    s = storm("tls-wrong-ca", srv, 20, tls + [f"target.tls.ca_file={other_ca}", "duration=5s"])
+    check(s["online_final"] == 0 and s["login_error"] > 0 and s["login_full"] == 0,
+          f"with a CA that did not sign the broker's certificate nobody gets in "
+          f"({s['online_final']} online, {s['login_error']} errors, {s['login_full']} handshakes)")
 
 check.done()
