@@ -15,7 +15,10 @@ under mpirun -np 3.
    after the last snapshot);
 5. nothing was sent anywhere else: every request came on a connection
    nginx saw, and a target outside network.allowed is refused before the
-   run starts, naming the key to change."""
+   run starts, naming the key to change;
+6. the certificate is checked: under a name it was not issued for
+   (target.host wrong.example with target.address 127.0.0.1) nobody logs
+   in and nginx sees no request; with target.tls.verify false they do."""
 import collections
 import os
 import subprocess
@@ -119,5 +122,20 @@ p = subprocess.run([a.bin, "check", scenario, "--set", "target.address=10.11.12.
                     "--set", "network.mode=host"], capture_output=True, text=True)
 check(p.returncode != 0 and "network.allowed" in p.stderr and "target.address" in p.stderr,
       f"a target outside network.allowed is refused naming the keys: {p.stderr.strip()[:200]}")
+
+# ---- 6: the server's name is checked ----
+with targetlib.nginx_server(os.path.join(a.work, "nginx-name"), rate=1000, burst=1000) as srv:
+    wrong = ["duration=6s", "events=[{at: 0s, boot: {fraction: 1, over: 1s}}]",
+             "target.host=wrong.example", "target.address=127.0.0.1",
+             "peer.login.retry.cap=1s"]
+    s = storm("wrong-name", srv, 20, wrong)
+    check(s["online_final"] == 0 and s["login_error"] > 0 and s["tgt_requests"] == 0 and
+          srv.count(prefix="/login") == 0,
+          f"a certificate for another name: nobody in ({s['online_final']}), "
+          f"{s['login_error']} errors, no request sent ({s['tgt_requests']}) or seen "
+          f"({srv.count(prefix='/login')})")
+    s = storm("no-verify", srv, 20, wrong + ["target.tls.verify=false", "target.tls.ca_file="])
+    check(s["online_final"] == 20 and srv.count(prefix="/login", status=200) == 20,
+          f"with target.tls.verify false the same server is accepted ({s['online_final']} in)")
 
 check.done()
