@@ -324,9 +324,9 @@ static void counters(struct writer *w, const struct om_run *runs, size_t n)
         if (!any || om_family_name(raw, name, sizeof name, &scale, &unit) < 0)
             continue;
         snprintf(help, sizeof help,
-                 "Counter %s%s of timeseries.csv, summed over the ranks and the intervals up to "
-                 "the latest complete one",
-                 raw, scale != 1 ? " in seconds (the column has the smaller unit)" : "");
+                 "Counter %s of timeseries.csv%s, summed over the ranks and the intervals up "
+                 "to the latest complete one",
+                 raw, scale != 1 ? ", in seconds" : "");
         family(w, name, T_COUNTER, unit, help);
         for (size_t i = 0; i < n; i++) {
             if (!runs[i].has_counter[c])
@@ -355,9 +355,9 @@ static void gauges(struct writer *w, const struct om_run *runs, size_t n)
         if (!any || om_family_name(raw, name, sizeof name, &scale, &unit) < 0)
             continue;
         snprintf(help, sizeof help,
-                 "Gauge %s%s of timeseries.csv, summed over the ranks, at the end of the latest "
+                 "Gauge %s of timeseries.csv%s, summed over the ranks, at the end of the latest "
                  "complete interval",
-                 raw, scale != 1 ? " in seconds (the column has the smaller unit)" : "");
+                 raw, scale != 1 ? ", in seconds" : "");
         family(w, name, T_GAUGE, unit, help);
         for (size_t i = 0; i < n; i++) {
             if (!runs[i].has_gauge[g])
