@@ -171,7 +171,11 @@ static void progress(struct coord *c, const struct ts_row *r)
     double emu = r->emu_stall_ms / 1e3 / iv; /* the interval's emulator share */
     progress_arch(c, r, iv, arch, sizeof arch);
     char login[160];
-    if (scenario_uses_login(c->scn))
+    if (c->scn->architecture == ARCH_TARGET) /* a real server: no queue of ours to show */
+        snprintf(login, sizeof login, "logging in %lld  logins/s %.0f (ok %.0f, refused %.0f)",
+                 (long long)r->g[G_LOGGING_IN], r->d[C_LOGIN_ATTEMPTS] / iv, r->d[C_LOGIN_OK] / iv,
+                 r->d[C_LOGIN_BUSY] / iv);
+    else if (scenario_uses_login(c->scn))
         snprintf(login, sizeof login,
                  "logging in %lld  logins/s %.0f (ok %.0f, busy %.0f)  LS queue %lld",
                  (long long)r->g[G_LOGGING_IN], r->d[C_LOGIN_ATTEMPTS] / iv, r->d[C_LOGIN_OK] / iv,

@@ -625,6 +625,15 @@ static int run_coordinate(struct run_ctx *x)
                     "included) in %u data centres on %d ranks; results in %s\n",
                     x->scn.name, x->pl.n_peers, x->pl.n_ls, x->pl.n_nodes - x->pl.first_pres,
                     x->pl.n_dc, x->world, rundir_path(x->rd));
+        else if (!x->cli->quiet && x->scn.architecture == ARCH_TARGET)
+            fprintf(stderr,
+                    "bootstorm: %s: %u peers on %d ranks against %s://%s:%u (%u.%u.%u.%u); "
+                    "results in %s\n",
+                    x->scn.name, x->pl.n_peers, x->world,
+                    x->scn.target.protocol == TARGET_MQTT ? "mqtt" : "https", x->scn.target.host,
+                    (unsigned)x->scn.target.port, x->scn.target.address >> 24,
+                    (x->scn.target.address >> 16) & 0xff, (x->scn.target.address >> 8) & 0xff,
+                    x->scn.target.address & 0xff, rundir_path(x->rd));
         else if (!x->cli->quiet && x->scn.architecture == ARCH_SETTOP)
             fprintf(stderr,
                     "bootstorm: %s: %u set-top boxes, %u head-end on %d ranks; results in %s\n",
