@@ -240,6 +240,34 @@ bool cmp_estimated_note(const struct cmp *c, struct sbuf *out)
     return k > 0;
 }
 
+bool cmp_null_note(const struct cmp *c, struct sbuf *out)
+{
+    size_t lines = 0;
+    bool *done = xcalloc(c->n_runs ? c->n_runs : 1, sizeof *done);
+    for (int f = 0; f < FIG_COUNT; f++) {
+        if (!c->shown[f])
+            continue;
+        memset(done, 0, c->n_runs * sizeof *done);
+        for (size_t i = 0; i < c->n_runs; i++) {
+            const char *why = figure_null_reason(&c->runs[i], (enum fig_id)f);
+            if (done[i] || c->run[i][f].state != FV_NULL || !why)
+                continue;
+            /* Every run with the same reason on one line. */
+            sbuf_printf(out, "%s%s n/a for ", lines++ ? "\n" : "", figure_defs[f].label);
+            for (size_t j = i, k = 0; j < c->n_runs; j++) {
+                const char *w = figure_null_reason(&c->runs[j], (enum fig_id)f);
+                if (c->run[j][f].state != FV_NULL || !w || strcmp(w, why))
+                    continue;
+                done[j] = true;
+                sbuf_printf(out, "%s#%zu %s", k++ ? ", " : "", j + 1, c->runs[j].label);
+            }
+            sbuf_printf(out, ": %s", why);
+        }
+    }
+    free(done);
+    return lines > 0;
+}
+
 /* ---- text table ---- */
 
 struct table {
@@ -402,6 +430,8 @@ void cmp_print_text(const struct cmp *c, enum cmp_by by, struct sbuf *out)
     }
     if (cmp_estimated_note(c, out))
         sbuf_addc(out, '\n');
+    if (cmp_null_note(c, out))
+        sbuf_addc(out, '\n');
     for (size_t i = 0; i < c->n_runs; i++) {
         const struct run *r = &c->runs[i];
         double valid = 1;
@@ -477,6 +507,7 @@ json_t *cmp_json(const struct cmp *c)
             if (cv->state == FV_ABSENT)
                 continue;
             json_t *v = json_object();
+            const char *null_why = figure_null_reason(r, (enum fig_id)f);
             if (cv->state == FV_NULL)
                 json_object_set_new(v, "value", json_null());
             else if (figure_defs[f].unit == UNIT_BOOL)
@@ -487,6 +518,8 @@ json_t *cmp_json(const struct cmp *c)
                 json_object_set_new(v, "delta", num(cv->delta));
                 json_object_set_new(v, "pct", num(cv->pct));
             }
+            if (cv->state == FV_NULL && null_why)
+                json_object_set_new(v, "reason", json_string(null_why));
             const char *ek = figure_emu_key((enum fig_id)f);
             double share;
             enum fig_verdict vd = ek ? figure_emu_verdict(r, ek, &share) : FVD_NONE;
@@ -523,6 +556,15 @@ json_t *cmp_json(const struct cmp *c)
             json_t *v = json_object();
             json_object_set_new(v, "n", json_integer((json_int_t)gv->st.n));
             json_object_set_new(v, "n_null", json_integer((json_int_t)gv->n_null));
+            /* The reason a member's null figure has, when one does. */
+            for (size_t k = 0; k < gr->n; k++) {
+                size_t m = gr->members[k];
+                const char *w = figure_null_reason(&c->runs[m], (enum fig_id)f);
+                if (c->run[m][f].state == FV_NULL && w) {
+                    json_object_set_new(v, "reason", json_string(w));
+                    break;
+                }
+            }
             if (figure_defs[f].unit == UNIT_BOOL) {
                 json_object_set_new(v, "n_true", json_integer((json_int_t)gv->n_true));
             } else {

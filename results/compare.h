@@ -73,6 +73,12 @@ void cmp_bound_note(const struct cmp *c, bool groups, struct sbuf *out);
  * whether it wrote the note (plain text, no line end). */
 bool cmp_estimated_note(const struct cmp *c, struct sbuf *out);
 
+/* "mean login capacity n/a for #1 a, #2 b: a real server's capacity is
+ * unknown (...)": one line per figure and reason where shown runs have a
+ * null figure that figure_null_reason explains (lines joined by '\n', no
+ * line end after the last). Returns whether it wrote anything. */
+bool cmp_null_note(const struct cmp *c, struct sbuf *out);
+
 enum cmp_by { CMP_AUTO, CMP_BY_RUN, CMP_BY_GROUP };
 /* The terminal table. */
 void cmp_print_text(const struct cmp *c, enum cmp_by by, struct sbuf *out);

@@ -16,6 +16,12 @@ const struct figure_def figure_defs[FIG_COUNT] = {
     [FIG_LOGIN_OK] = {"login_ok", "logins ok", UNIT_COUNT, false, "n/a"},
     [FIG_LOGIN_BUSY] = {"login_busy", "logins busy", UNIT_COUNT, true, "n/a"},
     [FIG_LOGIN_TIMEOUT] = {"login_timeout", "logins timed out", UNIT_COUNT, true, "n/a"},
+    [FIG_TGT_REQUESTS] = {"target_requests", "requests to the server", UNIT_COUNT, true, "n/a"},
+    [FIG_TGT_REFUSED] = {"target_refused", "refused by the server", UNIT_COUNT, true, "n/a"},
+    [FIG_TGT_RETRY_AFTER] = {"target_retry_after", "refused w/ Retry-After", UNIT_COUNT, true,
+                             "n/a"},
+    [FIG_TGT_PRESENCE_FAIL] = {"target_presence_failed", "presence/pings failed", UNIT_COUNT, true,
+                               "n/a"},
     [FIG_AMPLIFICATION] = {"amplification", "amplification", UNIT_RATIO, false, "n/a"},
     [FIG_AMP_PEAK] = {"amplification_peak", "peak amplification", UNIT_RATIO, true, "n/a"},
     [FIG_ATTEMPTS_MAX] = {"login_attempts_per_node_max", "max attempts/peer", UNIT_COUNT, true,
@@ -65,6 +71,39 @@ static enum fig_state amplification(const struct run *r, double *v)
         return FV_NULL;
     *v = att / ok;
     return FV_VALUE;
+}
+
+/* target: a figure of summary.target, else the counter it comes from. */
+static enum fig_state target_figure(const struct run *r, enum fig_id id, double *v)
+{
+    static const struct {
+        enum fig_id id;
+        const char *key, *counter;
+    } map[] = {{FIG_TGT_REQUESTS, "requests", "tgt_requests"},
+               {FIG_TGT_REFUSED, "refused", "login_busy"},
+               {FIG_TGT_RETRY_AFTER, "refused_with_retry_after", "tgt_retry_after"},
+               {FIG_TGT_PRESENCE_FAIL, "presence_failed", "tgt_presence_fail"}};
+    if (!run_is_target(r))
+        return FV_ABSENT;
+    struct run_target_server srv;
+    run_target_server(r, &srv);
+    /* Retry-After is HTTP's: an MQTT broker's refusal has none. */
+    if (id == FIG_TGT_RETRY_AFTER && srv.protocol && !strcmp(srv.protocol, "mqtt"))
+        return FV_ABSENT;
+    for (size_t k = 0; k < sizeof map / sizeof map[0]; k++)
+        if (map[k].id == id) {
+            int rc = run_target_number(r, map[k].key, v);
+            return from(rc >= 0 ? rc : run_number(r, map[k].counter, v));
+        }
+    return FV_ABSENT;
+}
+
+const char *figure_null_reason(const struct run *r, enum fig_id id)
+{
+    if (id == FIG_CAPACITY && run_is_target(r))
+        return "a real server's capacity is unknown (architecture target: bootstorm sees only "
+               "its answers)";
+    return NULL;
 }
 
 bool figure_is_login(enum fig_id id)
@@ -202,8 +241,20 @@ enum fig_state figure_value(const struct run *r, enum fig_id id, double *v)
         *v = json_number_value(p);
         return FV_VALUE;
     }
+    case FIG_LOGIN_BUSY:
+        if (run_is_target(r))
+            return FV_ABSENT; /* the server's refusals: FIG_TGT_REFUSED */
+        return from(run_number(r, figure_defs[id].key, v));
+    case FIG_TGT_REQUESTS:
+    case FIG_TGT_REFUSED:
+    case FIG_TGT_RETRY_AFTER:
+    case FIG_TGT_PRESENCE_FAIL:
+        return target_figure(r, id, v);
     case FIG_CAPACITY:
     case FIG_SVC_CAPACITY:
+        /* A real server's capacity is not known: null, not 0. */
+        if (id == FIG_CAPACITY && run_is_target(r))
+            return FV_NULL;
         /* The capacity that was there over the run, events and outages
          * included: one number that compares runs fairly. */
         *v = run_capacity_mean(r, id == FIG_CAPACITY ? RUN_SRV_LOGIN : RUN_SRV_SERVICE);
@@ -211,8 +262,8 @@ enum fig_state figure_value(const struct run *r, enum fig_id id, double *v)
     case FIG_PEAK_SERVER_LOAD:
         /* Supernodes or presence servers: busy worker time / available
          * worker time in the busiest interval. Runs from before the column
-         * have none. */
-        if (!run_col_max(r, "server_load", &x))
+         * have none; a target run has no emulated server to be busy. */
+        if (run_is_target(r) || !run_col_max(r, "server_load", &x))
             return FV_ABSENT;
         *v = 100 * x;
         return FV_VALUE;

@@ -19,7 +19,11 @@ enum fig_id {
     FIG_LOGIN_ATTEMPTS,
     FIG_LOGIN_OK,
     FIG_LOGIN_BUSY,
+    FIG_TGT_REFUSED,     /* target: refused by the server (HTTP 429/503, CONNACK 3); login_busy */
+    FIG_TGT_RETRY_AFTER, /* target https: refusals that carried Retry-After */
     FIG_LOGIN_TIMEOUT,
+    FIG_TGT_REQUESTS,      /* target: login requests sent to the real server */
+    FIG_TGT_PRESENCE_FAIL, /* target: presence requests or PINGREQs failed */
     FIG_AMPLIFICATION,
     FIG_AMP_PEAK,
     FIG_ATTEMPTS_MAX,
@@ -60,9 +64,17 @@ enum fig_state { FV_ABSENT = -1, FV_NULL = 0, FV_VALUE = 1 };
  * undefined, e.g. t99 never reached) or FV_ABSENT (not in this run). */
 enum fig_state figure_value(const struct run *r, enum fig_id id, double *v);
 
+/* Why a figure is null (FV_NULL) in r when that needs saying: the login
+ * capacity of a target run is not known (a real server: bootstorm sees
+ * only its answers). NULL otherwise. */
+const char *figure_null_reason(const struct run *r, enum fig_id id);
+
 /* The login figures (attempts, outcomes, amplification, login rates, login
  * capacity) are FV_ABSENT for a run whose peers do not log in
- * (run_uses_login): a trackerless DHT has nothing to count there. */
+ * (run_uses_login): a trackerless DHT has nothing to count there. Under
+ * architecture target the login capacity is FV_NULL (not known), logins
+ * busy FV_ABSENT (they are the FIG_TGT_REFUSED figure), and the peak
+ * server load FV_ABSENT (there is no emulated server). */
 bool figure_is_login(enum fig_id id);
 
 /* A central run's data centres from its resolved scenario

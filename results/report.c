@@ -322,8 +322,19 @@ static struct svg_chart chart_base(const struct page *p, const char *id, const c
  * its 100% line). */
 enum gauge_scale { G_RAW, G_PEERS_PCT, G_FRACTION_PCT };
 
-static void chart_gauge(const struct page *p, struct sbuf *o, const char *id, const char *title,
-                        const char *sub, const char *col, const char *ylabel, enum gauge_scale gs)
+/* Whether a run has emulated servers (login servers, supernodes, a
+ * registration tier): all but architecture target, whose peers log in to a
+ * real server. Its ls_queue, sn_count and server_load columns are 0 and
+ * describe nothing. */
+static bool has_emulated_servers(const struct run *r)
+{
+    return !run_is_target(r);
+}
+
+/* want: which runs get a series (NULL: every run with the column). */
+static void chart_gauge_of(const struct page *p, struct sbuf *o, const char *id, const char *title,
+                           const char *sub, const char *col, const char *ylabel,
+                           enum gauge_scale gs, bool (*want)(const struct run *))
 {
     struct pool pl = {0};
     struct svg_series *s = xcalloc(p->n, sizeof *s);
@@ -332,7 +343,8 @@ static void chart_gauge(const struct page *p, struct sbuf *o, const char *id, co
         const struct run *r = &p->runs[i];
         const double *v = run_col(r, col), *t = run_col(r, "t_s");
         double peers = 0;
-        if (!v || (gs == G_PEERS_PCT && (run_number(r, "peers", &peers) != 1 || peers <= 0)))
+        if (!v || (want && !want(r)) ||
+            (gs == G_PEERS_PCT && (run_number(r, "peers", &peers) != 1 || peers <= 0)))
             continue;
         double *y = pool_doubles(&pl, r->n_rows);
         for (size_t k = 0; k < r->n_rows; k++)
@@ -368,6 +380,12 @@ static void chart_gauge(const struct page *p, struct sbuf *o, const char *id, co
     sbuf_add(o, "</figure>\n");
     free(s);
     pool_free(&pl);
+}
+
+static void chart_gauge(const struct page *p, struct sbuf *o, const char *id, const char *title,
+                        const char *sub, const char *col, const char *ylabel, enum gauge_scale gs)
+{
+    chart_gauge_of(p, o, id, title, sub, col, ylabel, gs, NULL);
 }
 
 /* "50.0 ms" -> "50 ms": a configured limit reads better without them. */
@@ -489,11 +507,28 @@ static size_t capacity_lines(const struct page *p, struct pool *pl, struct svg_s
  * no capacity timeline (written before it had one). */
 static void capacity_caption(const struct page *p, struct sbuf *o)
 {
-    size_t n_est = 0;
-    for (size_t i = 0; i < p->n; i++)
+    size_t n_est = 0, n_target = 0, n_login = 0;
+    for (size_t i = 0; i < p->n; i++) {
         n_est += p->runs[i].cap_estimated;
+        n_target += run_is_target(&p->runs[i]);
+        n_login += run_uses_login(&p->runs[i]);
+    }
+    if (n_target && n_target == n_login) {
+        /* Only real servers: no capacity to draw. */
+        sbuf_add(o, "Login attempts started and logins completed per second. No capacity "
+                    "line: the peers log in to a real server (architecture target), whose "
+                    "capacity is unknown: bootstorm sees only its answers.");
+        return;
+    }
     sbuf_add(o, "Login attempts started and logins completed per second, against the login "
                 "servers' capacity");
+    if (n_target) {
+        sbuf_add(o, " (none for ");
+        for (size_t i = 0, k = 0; i < p->n; i++)
+            if (run_is_target(&p->runs[i]))
+                sbuf_printf(o, "%s#%zu", k++ ? ", " : "", i + 1);
+        sbuf_add(o, ": a real server of unknown capacity, architecture target)");
+    }
     if (n_est < p->n)
         sbuf_add(o, " from run.json: per server (workers / mean service time, or the admission "
                     "rate when lower) &times; login servers up, following capacity events and "
@@ -520,7 +555,17 @@ static void chart_rates(const struct page *p, struct sbuf *o, bool retries)
     static const char *const ok[] = {"login_ok"};
     static const char *const fail[] = {"login_busy", "login_timeout"};
     const char *id = retries ? "retries" : "logins";
-    const char *title = retries ? "Retry pressure" : "Login rate against capacity";
+    /* Runs whose peers log in to a real server: its refusals are their
+     * BUSY answers, and there is no capacity to draw. */
+    size_t n_target = 0, n_login = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        n_target += run_is_target(&p->runs[i]);
+        n_login += run_uses_login(&p->runs[i]);
+    }
+    bool only_target = n_target && n_target == n_login;
+    const char *title = retries       ? "Retry pressure"
+                        : only_target ? "Login rate"
+                                      : "Login rate against capacity";
     struct pool pl = {0};
     struct svg_series *s = xcalloc(2 * p->n, sizeof *s);
     size_t ns = 0;
@@ -564,8 +609,15 @@ static void chart_rates(const struct page *p, struct sbuf *o, bool retries)
     c.n_hlines = nh;
     if (retries) {
         figure_open(o, id, title,
-                    "Login attempts started per second, and attempts answered BUSY or "
-                    "timed out per second: what the retry policy adds to the storm.");
+                    only_target ? "Login attempts started per second, and attempts the server "
+                                  "refused (HTTP 429/503, CONNACK 3) or that timed out per "
+                                  "second: what the retry policy adds to the storm."
+                    : n_target  ? "Login attempts started per second, and attempts answered BUSY "
+                                  "(by a real server: refused, HTTP 429/503 or CONNACK 3) or "
+                                  "timed out per second: what the retry policy adds to the storm."
+                                : "Login attempts started per second, and attempts answered BUSY "
+                                  "or timed out per second: what the retry policy adds to the "
+                                  "storm.");
     } else {
         struct sbuf sub;
         sbuf_init(&sub);
@@ -577,7 +629,11 @@ static void chart_rates(const struct page *p, struct sbuf *o, bool retries)
     legend_keys(p, o);
     sbuf_add(o, "<div class=\"legend\">");
     legend_style(o, "solid", "attempts/s");
-    legend_style(o, "band", retries ? "busy + timeout/s" : "ok/s");
+    legend_style(o, "band",
+                 !retries      ? "ok/s"
+                 : only_target ? "refused + timeout/s"
+                 : n_target    ? "busy or refused + timeout/s"
+                               : "busy + timeout/s");
     if (nh || steps)
         legend_style(o, "dashed", "login capacity");
     sbuf_add(o, "</div>");
@@ -847,10 +903,19 @@ static void chart_arch(const struct page *p, struct sbuf *o)
     c.marks = m;
     c.n_marks = nm;
     c.empty_text = "no data: the runs have no online column";
+    bool any_target = false;
+    for (size_t i = 0; i < p->n; i++)
+        any_target |= run_is_target(&p->runs[i]);
     figure_open(o, "online_arch", "Peers online by architecture",
-                "Share of all peers online (registered with a supernode or a presence server, "
-                "joined the DHT, or set-top boxes registered with their head-end), one line per "
-                "run in its architecture's colour. Dashed verticals: scheduled events.");
+                any_target
+                    ? "Share of all peers online (registered with a supernode or a presence "
+                      "server, joined the DHT, set-top boxes registered with their head-end, or "
+                      "logged in to the real server of a target run), one line per run in its "
+                      "architecture's colour. Dashed verticals: scheduled events."
+                    : "Share of all peers online (registered with a supernode or a presence "
+                      "server, joined the DHT, or set-top boxes registered with their head-end), "
+                      "one line per run in its architecture's colour. Dashed verticals: "
+                      "scheduled events.");
     svg_chart(&c, o);
     sbuf_add(o, sbuf_str(&leg));
     scale_legend(nm > 0, o);
@@ -862,14 +927,6 @@ static void chart_arch(const struct page *p, struct sbuf *o)
     free(count);
     free(s);
     pool_free(&pl);
-}
-
-static bool any_column(const struct page *p, const char *col)
-{
-    for (size_t i = 0; i < p->n; i++)
-        if (run_col(&p->runs[i], col))
-            return true;
-    return false;
 }
 
 /* Which run the DC card is for (build_scale_marks' filter). */
@@ -1405,6 +1462,220 @@ static void chart_settop(const struct page *p, size_t run, struct sbuf *o)
     sbuf_free(&title);
 }
 
+/* ---- target ---- */
+
+/* How a target panel's series is drawn: counters (up to three, summed) per
+ * second as steps; a gauge at the row's end; or one gauge minus another. */
+enum tg_how { TG_RATE, TG_GAUGE, TG_GAUGE_MINUS };
+
+struct tg_series {
+    const char *cols[3];
+    enum tg_how how;
+    const char *label;
+};
+
+struct tg_panel {
+    const char *suffix, *head, *ylabel;
+    struct tg_series s[4];
+    size_t n;
+    bool y_integer;
+    bool mqtt; /* only for an mqtt target */
+};
+
+/* The words that differ between the protocols are in the second table. */
+static const struct tg_panel tg_panels[2][4] = {
+    {{"answers",
+      "Login requests per second by answer",
+      "login requests per second (1/s)",
+      {{{"login_ok"}, TG_RATE, "accepted/s"},
+       {{"login_busy"}, TG_RATE, "refused (HTTP 429/503)/s"},
+       {{"login_timeout"}, TG_RATE, "timed out/s"},
+       {{"login_error", "login_fail"}, TG_RATE, "errors + other statuses/s"}},
+      4,
+      false,
+      false},
+     {"waiting",
+      "Peers logging in",
+      "peers",
+      {{{"login_in_flight"}, TG_GAUGE, "in flight (connecting or awaiting the answer)"},
+       {{"logging_in", "login_in_flight"}, TG_GAUGE_MINUS, "waiting to retry"}},
+      2,
+      true,
+      false},
+     {"presence",
+      "Presence requests per second",
+      "per second (1/s)",
+      {{{"keepalives"}, TG_RATE, "presence requests/s"},
+       {{"tgt_presence_fail"}, TG_RATE, "failed/s"},
+       {{"online_lost"}, TG_RATE, "sessions lost/s"}},
+      3,
+      false,
+      false},
+     {"retry_after",
+      "Refusals and Retry-After per second",
+      "per second (1/s)",
+      {{{"login_busy"}, TG_RATE, "refused/s"},
+       {{"tgt_retry_after"}, TG_RATE, "with Retry-After/s"},
+       {{"retry_slowed_hint"}, TG_RATE, "retries held back to it/s"}},
+      3,
+      false,
+      false}},
+    {{"answers",
+      "CONNECTs per second by answer",
+      "CONNECTs per second (1/s)",
+      {{{"login_ok"}, TG_RATE, "accepted (CONNACK 0)/s"},
+       {{"login_busy"}, TG_RATE, "refused (CONNACK 3)/s"},
+       {{"login_timeout"}, TG_RATE, "timed out/s"},
+       {{"login_error", "login_fail"}, TG_RATE, "errors + other CONNACKs/s"}},
+      4,
+      false,
+      false},
+     {"waiting",
+      "Peers logging in",
+      "peers",
+      {{{"login_in_flight"}, TG_GAUGE, "in flight (connecting or awaiting CONNACK)"},
+       {{"logging_in", "login_in_flight"}, TG_GAUGE_MINUS, "waiting to retry"}},
+      2,
+      true,
+      false},
+     {"presence",
+      "PINGREQs per second",
+      "per second (1/s)",
+      {{{"keepalives"}, TG_RATE, "PINGREQs/s"},
+       {{"tgt_presence_fail"}, TG_RATE, "no PINGRESP in time/s"},
+       {{"online_lost"}, TG_RATE, "sessions lost/s"}},
+      3,
+      false,
+      false},
+     {"messages",
+      "Messages per second",
+      "messages per second (1/s)",
+      {{{"mqtt_published"}, TG_RATE, "published/s"},
+       {{"mqtt_pubacks"}, TG_RATE, "PUBACKs/s"},
+       {{"mqtt_received"}, TG_RATE, "received/s"}},
+      3,
+      false,
+      true}},
+};
+
+/* One series of a target panel: its points, or 0 when the run lacks a
+ * column. */
+static size_t tg_points(struct pool *pl, const struct run *r, const struct tg_series *d,
+                        double **xs, double **ys)
+{
+    const double *t = run_col(r, "t_s"), *c[3] = {0};
+    size_t n_c = 0;
+    while (n_c < 3 && d->cols[n_c]) {
+        if (!(c[n_c] = run_col(r, d->cols[n_c])))
+            return 0;
+        n_c++;
+    }
+    double *x = pool_doubles(pl, 2 * r->n_rows), *y = pool_doubles(pl, 2 * r->n_rows);
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_rows; i++) {
+        if (d->how != TG_RATE) { /* a level at the row's end */
+            x[n] = t[i];
+            y[n++] = d->how == TG_GAUGE_MINUS ? c[0][i] - c[1][i] : c[0][i];
+            continue;
+        }
+        double sum = 0, dt = run_interval_at(r, i);
+        for (size_t k = 0; k < n_c; k++)
+            sum += c[k][i];
+        x[n] = i ? t[i - 1] : 0;
+        y[n++] = dt > 0 ? sum / dt : NAN;
+        x[n] = t[i];
+        y[n++] = dt > 0 ? sum / dt : NAN;
+    }
+    *xs = x;
+    *ys = y;
+    return n;
+}
+
+static void tg_panel(const struct page *p, size_t run, const struct tg_panel *d, struct sbuf *o)
+{
+    const struct run *r = &p->runs[run];
+    struct pool pl = {0};
+    struct svg_series s[4];
+    size_t ns = 0;
+    for (size_t k = 0; k < d->n; k++) {
+        double *x, *y;
+        size_t n = tg_points(&pl, r, &d->s[k], &x, &y);
+        if (n)
+            s[ns++] = (struct svg_series){
+                .label = d->s[k].label, .x = x, .y = y, .n = n, .color = palette[k % N_PALETTE]};
+    }
+    char id[48];
+    struct svg_chart c =
+        card_chart(p, id, sizeof id, "target", run, d->suffix, d->head, d->ylabel, s, ns);
+    c.y_integer = d->y_integer;
+    const char *labels[sizeof d->s / sizeof d->s[0]];
+    for (size_t k = 0; k < d->n; k++)
+        labels[k] = d->s[k].label;
+    card_panel(o, &c, d->head, labels, d->n);
+    pool_free(&pl);
+}
+
+/* Whether a run gets a target card: a target run with rows and the target
+ * columns (coordinator/rundir.c writes them in every run it makes since). */
+static bool has_target_card(const struct run *r)
+{
+    return run_is_target(r) && r->n_rows && run_col(r, "tgt_requests");
+}
+
+/* A target run's real server: a card with a panel each for the login
+ * requests by answer, the peers logging in (in flight, waiting to retry),
+ * the presence requests or PINGREQs, and an mqtt run's messages. */
+static void chart_target(const struct page *p, size_t run, struct sbuf *o)
+{
+    const struct run *r = &p->runs[run];
+    struct run_target_server srv;
+    run_target_server(r, &srv);
+    bool mqtt = srv.protocol && !strcmp(srv.protocol, "mqtt");
+    struct sbuf title;
+    sbuf_init(&title);
+    sbuf_printf(&title, "Target of run #%zu %s (%s", run + 1, r->label,
+                mqtt           ? (srv.tls == 1 ? "mqtts" : "mqtt")
+                : srv.tls == 0 ? "http"
+                               : "https");
+    sbuf_printf(&title, "://%s", srv.host ? srv.host : srv.address ? srv.address : "?");
+    if (srv.port >= 0)
+        sbuf_printf(&title, ":%ld", srv.port);
+    sbuf_add(&title, ")");
+    sbuf_printf(o, "<figure class=\"card wide\" id=\"fig-target%zu\"><h3>", run + 1);
+    sbuf_add_html(o, sbuf_str(&title));
+    sbuf_add(o, "</h3><p class=\"sub\">");
+    sbuf_add(o, mqtt ? "A real MQTT broker, not an emulated server: its capacity is unknown "
+                       "(bootstorm sees only its answers). Per interval: the CONNECTs by the "
+                       "broker's answer (CONNACK 0 accepted, CONNACK 3 refused; timed out; "
+                       "errors: no connection or a broken one, and other CONNACK codes); the "
+                       "peers logging in, in flight or waiting to retry, at the interval's end; "
+                       "the online peers' PINGREQs, those without a PINGRESP in time and the "
+                       "sessions lost; the messages published, acknowledged (PUBACK) and "
+                       "received."
+                     : "A real HTTPS login API, not an emulated server: its capacity is unknown "
+                       "(bootstorm sees only its answers). Per interval: the login requests by "
+                       "the server's answer (a success status accepted, 429 or 503 refused; "
+                       "timed out; errors: no connection or a broken one, and other statuses); "
+                       "the peers logging in, in flight or waiting to retry, at the interval's "
+                       "end; the online peers' presence requests, those that failed and the "
+                       "sessions lost.");
+    double ra, busy;
+    if (!mqtt && run_target_number(r, "refused_with_retry_after", &ra) == 1 &&
+        run_target_number(r, "refused", &busy) == 1) {
+        char a[FMT_LEN], b[FMT_LEN];
+        fmt_value(UNIT_COUNT, ra, a, sizeof a);
+        fmt_value(UNIT_COUNT, busy, b, sizeof b);
+        sbuf_printf(o, " Retry-After: on %s of the %s refusals.", a, b);
+    }
+    sbuf_add(o, "</p><div class=\"panels\">");
+    const struct tg_panel *set = tg_panels[mqtt ? 1 : 0];
+    for (size_t k = 0; k < 4; k++)
+        if (set[k].suffix && (!set[k].mqtt || mqtt))
+            tg_panel(p, run, &set[k], o);
+    sbuf_add(o, "</div></figure>\n");
+    sbuf_free(&title);
+}
+
 /* Every run's scale actions, in the order they took effect. */
 static void scale_table(const struct page *p, struct sbuf *o)
 {
@@ -1517,13 +1788,15 @@ static bool any_estimated(const struct page *p)
 static void stat_cards(const struct page *p, struct sbuf *o)
 {
     /* One scenario: its headline figures (group means over seeds). */
-    static const enum fig_id cards[] = {FIG_ONLINE_PCT, FIG_T95,         FIG_AMPLIFICATION,
-                                        FIG_PEAK_RPS,   FIG_CAPACITY,    FIG_LOOKUP_FOUND_PCT,
-                                        FIG_IMAGE_T95,  FIG_EGRESS_PEAK, FIG_LAG_P99};
-    static const char *const what[] = {
-        "online at end",           "t95: 95% online",      "amplification",
-        "peak attempts/s",         "mean login capacity",  "dht lookups found",
-        "t95: 95% have the image", "peak head-end egress", "timer lag p99"};
+    static const enum fig_id cards[] = {FIG_ONLINE_PCT,       FIG_T95,       FIG_AMPLIFICATION,
+                                        FIG_PEAK_RPS,         FIG_CAPACITY,  FIG_TGT_REFUSED,
+                                        FIG_LOOKUP_FOUND_PCT, FIG_IMAGE_T95, FIG_EGRESS_PEAK,
+                                        FIG_LAG_P99};
+    static const char *const what[] = {"online at end",        "t95: 95% online",
+                                       "amplification",        "peak attempts/s",
+                                       "mean login capacity",  "refused by the server",
+                                       "dht lookups found",    "t95: 95% have the image",
+                                       "peak head-end egress", "timer lag p99"};
     if (p->cmp.n_groups != 1)
         return;
     sbuf_add(o, "<div class=\"cards\">");
@@ -1534,6 +1807,15 @@ static void stat_cards(const struct page *p, struct sbuf *o)
             continue;
         char v[128];
         cmp_group_cell(&p->cmp, 0, cards[k], v, sizeof v);
+        /* A real server's capacity: unknown, not a number (architecture
+         * target). */
+        bool unknown = cards[k] == FIG_CAPACITY && p->cmp.grp[0][cards[k]].n_null &&
+                       figure_null_reason(&p->runs[p->cmp.groups[0].members[0]], cards[k]);
+        if (unknown) {
+            sbuf_add(o, "<div class=\"stat\"><div class=\"v\">unknown</div><div class=\"k\">"
+                        "login capacity (a real server)</div></div>");
+            continue;
+        }
         sbuf_add(o, "<div class=\"stat\"><div class=\"v\">");
         char *pm = strstr(v, " ± ");
         if (pm) { /* "1.68 ± 0.02 s": the interval in smaller type */
@@ -1934,6 +2216,12 @@ void report_html(const struct run *runs, size_t n, const struct report_opts *o, 
         sbuf_add(out, "<p class=\"note\">");
         sbuf_add_html(out, sbuf_str(&note));
         sbuf_add(out, ".</p>\n");
+        sbuf_reset(&note);
+    }
+    if (cmp_null_note(&p.cmp, &note)) {
+        sbuf_add(out, "<p class=\"note\">");
+        sbuf_add_html(out, sbuf_str(&note));
+        sbuf_add(out, ".</p>\n");
     }
     sbuf_free(&note);
 
@@ -1942,34 +2230,46 @@ void report_html(const struct run *runs, size_t n, const struct report_opts *o, 
         chart_arch(&p, out);
     /* A trackerless DHT and the set-top boxes have no login servers, nor
      * supernodes: their charts only when some run has them. */
-    bool any_login = false, no_supernodes = true;
+    bool any_login = false, no_supernodes = true, any_login_servers = false, any_load = false;
     for (size_t i = 0; i < n; i++) {
         any_login |= run_uses_login(&runs[i]);
-        no_supernodes &= run_is_dht(&runs[i]) || run_is_settop(&runs[i]);
+        /* A target run's peers log in, but to a real server: no login
+         * servers, supernodes nor registration tier of its own. */
+        any_login_servers |= run_uses_login(&runs[i]) && has_emulated_servers(&runs[i]);
+        no_supernodes &= run_is_dht(&runs[i]) || run_is_settop(&runs[i]) || run_is_target(&runs[i]);
+        any_load |= has_emulated_servers(&runs[i]) && run_col(&runs[i], "server_load");
     }
+    bool any_target = false;
+    for (size_t i = 0; i < n; i++)
+        any_target |= run_is_target(&runs[i]);
     chart_gauge(&p, out, "online", "Peers online",
-                "Share of all peers online (registered with a supernode or a presence server, "
-                "joined the DHT, or set-top boxes registered with their head-end) at the end of "
-                "each interval. Dashed verticals: scheduled events.",
+                any_target ? "Share of all peers online (registered with a supernode or a presence "
+                             "server, joined the DHT, set-top boxes registered with their "
+                             "head-end, or logged in to the real server of a target run) at the "
+                             "end of each interval. Dashed verticals: scheduled events."
+                           : "Share of all peers online (registered with a supernode or a presence "
+                             "server, joined the DHT, or set-top boxes registered with their "
+                             "head-end) at the end of each interval. Dashed verticals: scheduled "
+                             "events.",
                 "online", "peers online (%)", G_PEERS_PCT);
-    if (any_login) {
+    if (any_login)
         chart_rates(&p, out, false);
-        chart_gauge(&p, out, "ls_queue", "Login-server queue",
-                    "Login requests waiting for a worker, summed over all login servers, at the "
-                    "end of each interval.",
-                    "ls_queue", "queued login requests", G_RAW);
-    }
+    if (any_login_servers)
+        chart_gauge_of(&p, out, "ls_queue", "Login-server queue",
+                       "Login requests waiting for a worker, summed over all login servers, at "
+                       "the end of each interval.",
+                       "ls_queue", "queued login requests", G_RAW, has_emulated_servers);
     if (!no_supernodes)
-        chart_gauge(&p, out, "sn_count", "Supernodes",
-                    "Supernodes running at the end of each interval.", "sn_count",
-                    "supernodes running", G_RAW);
-    if (any_column(&p, "server_load"))
-        chart_gauge(&p, out, "server_load", "Registration-tier load",
-                    "Busy worker time / available worker time of the supernodes, the presence "
-                    "servers, the DHT's bootstrap nodes or the head-end's registration server in "
-                    "each interval (100% = saturated; it can pass 100% slightly at interval "
-                    "edges).",
-                    "server_load", "server load (%)", G_FRACTION_PCT);
+        chart_gauge_of(&p, out, "sn_count", "Supernodes",
+                       "Supernodes running at the end of each interval.", "sn_count",
+                       "supernodes running", G_RAW, has_emulated_servers);
+    if (any_load)
+        chart_gauge_of(&p, out, "server_load", "Registration-tier load",
+                       "Busy worker time / available worker time of the supernodes, the presence "
+                       "servers, the DHT's bootstrap nodes or the head-end's registration server "
+                       "in each interval (100% = saturated; it can pass 100% slightly at "
+                       "interval edges).",
+                       "server_load", "server load (%)", G_FRACTION_PCT, has_emulated_servers);
     if (any_login)
         chart_rates(&p, out, true);
     chart_lag(&p, out);
@@ -1984,6 +2284,9 @@ void report_html(const struct run *runs, size_t n, const struct report_opts *o, 
     for (size_t i = 0; i < n; i++)
         if (has_settop_card(&runs[i]))
             chart_settop(&p, i, out);
+    for (size_t i = 0; i < n; i++)
+        if (has_target_card(&runs[i]))
+            chart_target(&p, i, out);
     sbuf_add(out, "</div>\n");
     bool any_scale = false;
     for (size_t i = 0; i < n; i++)

@@ -118,6 +118,28 @@ static const struct key_rule settop_rules[] = {
     {"img.corrupt", T_NUM, 0},
 };
 
+/* run.json's summary.target (architecture: target, docs/results.md): the
+ * real server and what bootstorm saw of it. Nothing is required; what is
+ * there must have its type. */
+static const struct key_rule target_rules[] = {
+    {"protocol", T_STR, 0},
+    {"host", T_STR, 0},
+    {"address", T_STR, 0},
+    {"port", T_INT, 0},
+    {"tls", T_BOOL, 0},
+    {"capacity", T_STR | T_NUM | T_NULL, 0},
+    {"requests", T_INT, 0},
+    {"accepted", T_INT, 0},
+    {"refused", T_INT, 0},
+    {"refused_with_retry_after", T_INT, 0},
+    {"failed", T_INT, 0},
+    {"errors", T_INT, 0},
+    {"timeouts", T_INT, 0},
+    {"keepalives", T_INT, 0},
+    {"presence_failed", T_INT, 0},
+    {"online_lost", T_INT, 0},
+};
+
 static json_t *get_path(json_t *obj, const char *path)
 {
     char key[128];
@@ -419,6 +441,20 @@ static int check_settop(json_t *root, const char *label, char *err, size_t errle
                        label, err, errlen);
 }
 
+static int check_target(json_t *root, const char *label, char *err, size_t errlen)
+{
+    json_t *t = json_object_get(json_object_get(root, "summary"), "target");
+    if (!t || json_is_null(t))
+        return 0;
+    if (!json_is_object(t)) {
+        snprintf(err, errlen, "%s: summary.target should be an object, not %s", label,
+                 type_name(t));
+        return -1;
+    }
+    return check_rules(t, "summary.target.", target_rules,
+                       sizeof target_rules / sizeof target_rules[0], label, err, errlen);
+}
+
 json_t *run_json_parse(const char *text, const char *label, char *err, size_t errlen)
 {
     json_error_t je;
@@ -463,7 +499,7 @@ json_t *run_json_parse(const char *text, const char *label, char *err, size_t er
                     sizeof summary_rules / sizeof summary_rules[0], label, err, errlen) < 0 ||
         check_capacity(root, label, err, errlen) < 0 ||
         check_scale_actions(root, label, err, errlen) < 0 ||
-        check_settop(root, label, err, errlen) < 0)
+        check_settop(root, label, err, errlen) < 0 || check_target(root, label, err, errlen) < 0)
         goto bad;
     return root;
 bad:
@@ -1030,6 +1066,11 @@ bool run_is_settop(const struct run *r)
     return !strcmp(run_architecture(r), "settop");
 }
 
+bool run_is_target(const struct run *r)
+{
+    return !strcmp(run_architecture(r), "target");
+}
+
 bool run_uses_login(const struct run *r)
 {
     if (run_is_settop(r))
@@ -1121,6 +1162,46 @@ int run_settop_number(const struct run *r, const char *key, double *v)
     return number_of(get_path(run_settop(r), key), v);
 }
 
+json_t *run_target(const struct run *r)
+{
+    json_t *t = json_object_get(r->summary, "target");
+    return run_is_target(r) && json_is_object(t) ? t : NULL;
+}
+
+int run_target_number(const struct run *r, const char *key, double *v)
+{
+    return number_of(get_path(run_target(r), key), v);
+}
+
+/* A text of summary.target, else of the resolved scenario's target. */
+static const char *target_text(const struct run *r, const char *key)
+{
+    json_t *v = json_object_get(run_target(r), key);
+    if (!json_is_string(v))
+        v = json_object_get(get_path(r->scenario, "target"), key);
+    return json_is_string(v) && *json_string_value(v) ? json_string_value(v) : NULL;
+}
+
+bool run_target_server(const struct run *r, struct run_target_server *s)
+{
+    memset(s, 0, sizeof *s);
+    if (!run_is_target(r))
+        return false;
+    json_t *t = run_target(r), *scn = get_path(r->scenario, "target");
+    s->protocol = target_text(r, "protocol");
+    s->host = target_text(r, "host");
+    s->address = target_text(r, "address");
+    json_t *port = json_object_get(t, "port");
+    if (!json_is_integer(port))
+        port = json_object_get(scn, "port");
+    s->port = json_is_integer(port) ? (long)json_integer_value(port) : -1;
+    json_t *tls = json_object_get(t, "tls");
+    if (!json_is_boolean(tls))
+        tls = get_path(scn, "tls.enabled");
+    s->tls = json_is_boolean(tls) ? json_is_true(tls) : -1;
+    return true;
+}
+
 double run_interval_at(const struct run *r, size_t i)
 {
     const double *t = run_col(r, "t_s");
@@ -1201,6 +1282,13 @@ static void load_capacity(struct run *r)
     json_t *cap = json_object_get(r->root, "capacity");
     if (json_is_null(cap))
         cap = NULL;
+    /* architecture: target has no emulated server: the login_server entry
+     * run.json has (servers 0) describes nothing, and the real server's
+     * capacity is not known. */
+    if (run_is_target(r)) {
+        r->cap_estimated = false;
+        return;
+    }
     r->cap_estimated = cap == NULL;
     for (int c = 0; c < RUN_SRV_COUNT; c++) {
         if (!cap) {

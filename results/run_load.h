@@ -71,7 +71,8 @@ struct run {
 
     /* Capacity timeline per server class, from run.json's "capacity"; for a
      * run written before run.json had one, one step estimated from the
-     * scenario (cap_estimated). No steps: the capacity is not known. */
+     * scenario (cap_estimated). No steps: the capacity is not known (always
+     * for architecture target: a real server, no emulated one). */
     struct cap_step *cap[RUN_SRV_COUNT];
     size_t n_cap[RUN_SRV_COUNT];
 
@@ -115,7 +116,7 @@ void runs_free(struct run *runs, size_t n);
  * reason recorded". */
 const char *run_incomplete_reason(const struct run *r);
 /* The resolved scenario's "architecture" ("supernode", "central", "dht",
- * "settop"); a run
+ * "settop", "target"); a run
  * written before the key existed is "supernode", the only one then. */
 const char *run_architecture(const struct run *r);
 /* Whether the run's peers log in: every architecture but dht, where only
@@ -135,6 +136,29 @@ json_t *run_settop(const struct run *r);
 /* A number of that object by dotted key ("image_s.t95"), as run_number:
  * 1 = a number, 0 = null, -1 = absent (or no settop object). */
 int run_settop_number(const struct run *r, const char *key, double *v);
+/* Whether the run's architecture is target: no emulated servers, the peers
+ * log in to a real external server (an HTTPS login API or an MQTT broker)
+ * whose capacity bootstorm does not know. run_load keeps no capacity
+ * timeline for such a run (the one run.json has describes no server). */
+bool run_is_target(const struct run *r);
+/* A target run's summary.target object (run_load checked its types), or
+ * NULL: another architecture, or a run without it. Borrowed. */
+json_t *run_target(const struct run *r);
+/* A number of that object by key ("refused"), as run_number: 1 = a
+ * number, 0 = null, -1 = absent (or no target object). */
+int run_target_number(const struct run *r, const char *key, double *v);
+/* Where a target run's server is: from summary.target, else from the
+ * resolved scenario's target keys. Strings are borrowed (NULL when not
+ * known); port -1 and tls -1 when not known. false for another
+ * architecture. */
+struct run_target_server {
+    const char *protocol; /* "https", "mqtt" */
+    const char *host;     /* the name used (SNI, Host, certificate) */
+    const char *address;  /* the IPv4 address connected to */
+    long port;
+    int tls; /* 1, 0, or -1 */
+};
+bool run_target_server(const struct run *r, struct run_target_server *s);
 /* The indexes of r->scale in the order the actions took effect (at_s,
  * then decided_s, then file order); malloc'd, n_scale entries (NULL when
  * there are none). */

@@ -295,6 +295,28 @@ static void header(const struct run *r, struct sbuf *out)
     sbuf_printf(out, ")%s ==\n", r->complete ? "" : " INCOMPLETE");
 }
 
+/* "https://localhost:18443 (127.0.0.1, TLS)": where a target run's peers
+ * logged in; the address only when the host is a name. */
+static void target_server_text(const struct run *r, struct sbuf *t)
+{
+    struct run_target_server s;
+    run_target_server(r, &s);
+    bool mqtt = s.protocol && !strcmp(s.protocol, "mqtt");
+    const char *scheme = !s.protocol ? "target"
+                         : mqtt      ? (s.tls == 1 ? "mqtts" : "mqtt")
+                                     : (s.tls == 0 ? "http" : "https");
+    sbuf_printf(t, "%s://%s", scheme, s.host ? s.host : s.address ? s.address : "?");
+    if (s.port >= 0)
+        sbuf_printf(t, ":%ld", s.port);
+    bool addr = s.address && (!s.host || strcmp(s.address, s.host));
+    if (addr || s.tls >= 0) {
+        sbuf_printf(t, " (%s%s%s)", addr ? s.address : "", addr && s.tls >= 0 ? ", " : "",
+                    s.tls == 1   ? "TLS"
+                    : s.tls == 0 ? "no TLS"
+                                 : "");
+    }
+}
+
 static void nodes_line(const struct run *r, struct sbuf *out)
 {
     static const struct {
@@ -311,6 +333,14 @@ static void nodes_line(const struct run *r, struct sbuf *out)
     sbuf_init(&v);
     fig(r, FIG_NODES, a, sizeof a, NULL);
     fig(r, FIG_PEERS, b, sizeof b, NULL);
+    if (run_is_target(r)) {
+        /* No emulated server: the peers, and the real server they log in to. */
+        sbuf_printf(&v, "%s peers -> ", b);
+        target_server_text(r, &v);
+        field(out, "nodes", sbuf_str(&v));
+        sbuf_free(&v);
+        return;
+    }
     /* Under settop the peers are the set-top boxes. */
     sbuf_printf(&v, "%s (%s %s", a, b, run_is_settop(r) ? "set-top boxes" : "peers");
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
@@ -368,7 +398,8 @@ static void logins_lines(const struct run *r, struct sbuf *out)
         snprintf(key, sizeof key, "login_%s", outcomes[i]);
         if (run_number(r, key, &v) == 1 && (v > 0 || i < 3)) {
             fmt_value(UNIT_COUNT, v, b, sizeof b);
-            sbuf_printf(&t, ", %s %s", outcomes[i], b);
+            /* A real server's BUSY is its refusal (HTTP 429/503, CONNACK 3). */
+            sbuf_printf(&t, ", %s %s", i == 0 && run_is_target(r) ? "refused" : outcomes[i], b);
         }
     }
     sbuf_add(&t, ")");
@@ -395,6 +426,9 @@ static void logins_lines(const struct run *r, struct sbuf *out)
     }
     field(out, "peak login rate", sbuf_str(&t));
 
+    if (run_is_target(r))
+        field(out, "login capacity",
+              "unknown (an external server: bootstorm sees only its answers)");
     static const char *const cap_label[RUN_SRV_COUNT] = {"login capacity", "service capacity"};
     for (int c = 0; c < RUN_SRV_COUNT; c++) {
         if (!r->n_cap[c])
@@ -961,6 +995,116 @@ static void registration_line(const struct run *r, struct sbuf *out)
     sbuf_free(&t);
 }
 
+/* ---- target (docs/results-tool.md, "summary") ---- */
+
+/* A count of summary.target, else of the counter it comes from. */
+static double tgt_num(const struct run *r, const char *key, const char *counter)
+{
+    double v;
+    if (run_target_number(r, key, &v) == 1)
+        return v;
+    return num_or(r, counter, 0);
+}
+
+static bool target_is_mqtt(const struct run *r)
+{
+    struct run_target_server s;
+    return run_target_server(r, &s) && s.protocol && !strcmp(s.protocol, "mqtt");
+}
+
+/* "HTTPS login API: 4,861 login requests: 2,000 accepted, 1,429 refused
+ * (HTTP 429/503; 1,429 with Retry-After, 1,234 retries held back to it),
+ * 1,432 timed out, 0 errors (...), 0 failed (...)": what the real server
+ * answered. */
+static void target_line(const struct run *r, struct sbuf *out)
+{
+    if (!run_is_target(r))
+        return;
+    bool mqtt = target_is_mqtt(r);
+    char a[FMT_LEN], b[FMT_LEN];
+    double v;
+    struct sbuf t;
+    sbuf_init(&t);
+    fmt_value(UNIT_COUNT, tgt_num(r, "requests", "tgt_requests"), a, sizeof a);
+    sbuf_printf(&t, "%s: %s %s:", mqtt ? "MQTT broker" : "HTTPS login API", a,
+                mqtt ? "CONNECTs" : "login requests");
+    fmt_value(UNIT_COUNT, tgt_num(r, "accepted", "login_ok"), a, sizeof a);
+    fmt_value(UNIT_COUNT, tgt_num(r, "refused", "login_busy"), b, sizeof b);
+    sbuf_printf(&t, " %s accepted, %s refused (%s", a, b, mqtt ? "CONNACK 3" : "HTTP 429/503");
+    if (!mqtt) {
+        fmt_value(UNIT_COUNT, tgt_num(r, "refused_with_retry_after", "tgt_retry_after"), a,
+                  sizeof a);
+        sbuf_printf(&t, "; %s with Retry-After", a);
+        if (run_number(r, "retry_slowed_hint", &v) == 1 && v > 0) {
+            fmt_value(UNIT_COUNT, v, a, sizeof a);
+            sbuf_printf(&t, ", %s retr%s held back to it", a, v == 1 ? "y" : "ies");
+        }
+    }
+    sbuf_add(&t, "),");
+    fmt_value(UNIT_COUNT, tgt_num(r, "timeouts", "login_timeout"), a, sizeof a);
+    sbuf_printf(&t, " %s timed out,", a);
+    fmt_value(UNIT_COUNT, tgt_num(r, "errors", "login_error"), a, sizeof a);
+    sbuf_printf(&t, " %s errors (no connection, or a broken one),", a);
+    fmt_value(UNIT_COUNT, tgt_num(r, "failed", "login_fail"), a, sizeof a);
+    sbuf_printf(&t, " %s failed (%s)", a, mqtt ? "another CONNACK code" : "another status");
+    field(out, "target", sbuf_str(&t));
+    sbuf_free(&t);
+}
+
+/* "4,808 presence requests (every 5.00 s): 0 failed (...), 0 sessions
+ * lost": what the online peers sent to stay online (https presence
+ * requests, mqtt PINGREQs), and the sessions that ended. */
+static void presence_line(const struct run *r, struct sbuf *out)
+{
+    if (!run_is_target(r))
+        return;
+    bool mqtt = target_is_mqtt(r);
+    char a[FMT_LEN];
+    int64_t ns = -1;
+    json_t *iv =
+        run_scenario_get(r, mqtt ? "target.mqtt.keepalive" : "target.https.presence.interval");
+    if (json_is_string(iv) && scenario_parse_duration(json_string_value(iv), &ns) != 0)
+        ns = -1;
+    struct sbuf t;
+    sbuf_init(&t);
+    fmt_value(UNIT_COUNT, tgt_num(r, "keepalives", "keepalives"), a, sizeof a);
+    sbuf_printf(&t, "%s %s", a, mqtt ? "PINGREQs" : "presence requests");
+    if (ns > 0) {
+        fmt_value(UNIT_SECONDS, (double)ns / 1e9, a, sizeof a);
+        sbuf_printf(&t, " (every %s)", a);
+    } else if (ns == 0) {
+        sbuf_printf(&t, " (none: %s is 0)",
+                    mqtt ? "target.mqtt.keepalive" : "target.https.presence.interval");
+    }
+    fmt_value(UNIT_COUNT, tgt_num(r, "presence_failed", "tgt_presence_fail"), a, sizeof a);
+    sbuf_printf(&t, ": %s failed (%s),", a,
+                mqtt ? "no PINGRESP in time" : "another status, or no answer in time");
+    fmt_value(UNIT_COUNT, tgt_num(r, "online_lost", "online_lost"), a, sizeof a);
+    sbuf_printf(&t, " %s sessions lost", a);
+    field(out, mqtt ? "keepalive" : "presence", sbuf_str(&t));
+    sbuf_free(&t);
+}
+
+/* "2,000 subscribed, 0 refused (SUBACK 0x80); 6,938 published, 6,938
+ * acknowledged (PUBACK); 0 received": an mqtt run's messages. */
+static void mqtt_line(const struct run *r, struct sbuf *out)
+{
+    if (!run_is_target(r) || !target_is_mqtt(r))
+        return;
+    char a[FMT_LEN], b[FMT_LEN], c[FMT_LEN];
+    struct sbuf t;
+    sbuf_init(&t);
+    fmt_value(UNIT_COUNT, num_or(r, "mqtt_subscribed", 0), a, sizeof a);
+    fmt_value(UNIT_COUNT, num_or(r, "mqtt_sub_refused", 0), b, sizeof b);
+    sbuf_printf(&t, "%s subscribed, %s refused (SUBACK 0x80);", a, b);
+    fmt_value(UNIT_COUNT, num_or(r, "mqtt_published", 0), a, sizeof a);
+    fmt_value(UNIT_COUNT, num_or(r, "mqtt_pubacks", 0), b, sizeof b);
+    fmt_value(UNIT_COUNT, num_or(r, "mqtt_received", 0), c, sizeof c);
+    sbuf_printf(&t, " %s published, %s acknowledged (PUBACK); %s received", a, b, c);
+    field(out, "mqtt", sbuf_str(&t));
+    sbuf_free(&t);
+}
+
 /* "eu: 4-6 servers, peak load 98.0%, 12 refusals, 3 spilled in; us: ...":
  * each data centre of a central run, from its dc_ columns. */
 static void datacenters_line(const struct run *r, struct sbuf *out)
@@ -1206,9 +1350,10 @@ static void recovered_line(const struct run *r, struct sbuf *out)
 
 static void metastable_line(const struct run *r, struct sbuf *out)
 {
-    static const char *const cls[] = {"login_server", "service", "dht_bootstrap", "headend"};
+    static const char *const cls[] = {"login_server", "service", "dht_bootstrap", "headend",
+                                      "target"};
     static const char *const name[] = {"login servers", "service", "bootstrap nodes",
-                                       "head-end registration"};
+                                       "head-end registration", "target"};
     double v;
     enum fig_state ms = figure_value(r, FIG_METASTABLE, &v);
     if (ms == FV_ABSENT)
@@ -1229,11 +1374,19 @@ static void metastable_line(const struct run *r, struct sbuf *out)
         if (!json_is_object(l))
             continue;
         char o[FMT_LEN], g[FMT_LEN], c[FMT_LEN];
+        json_t *cap = json_object_get(l, "capacity_rps");
         fmt_value(UNIT_RATE, json_number_value(json_object_get(l, "offered_rps")), o, sizeof o);
         fmt_value(UNIT_RATE, json_number_value(json_object_get(l, "goodput_rps")), g, sizeof g);
-        fmt_value(UNIT_RATE, json_number_value(json_object_get(l, "capacity_rps")), c, sizeof c);
+        /* null: a real server's, not known (architecture target) */
+        if (json_is_number(cap))
+            fmt_value(UNIT_RATE, json_number_value(cap), c, sizeof c);
+        else
+            snprintf(c, sizeof c, "unknown");
         sbuf_printf(&t, "%s%s offered %s, goodput %s, capacity %s", shown++ ? "; " : ": ", name[k],
                     o, g, c);
+        if (!json_is_number(cap) && !strcmp(cls[k], "target"))
+            sbuf_add(&t, " (judged on the attempts alone: metastable when most failed in both "
+                         "halves of the window after the trigger)");
     }
     field(out, "metastable", sbuf_str(&t));
     sbuf_free(&t);
@@ -1299,6 +1452,9 @@ void summarize(const struct run *r, const struct summarize_opts *o, struct sbuf 
     /* Under dht the registration phase is the DHT join. */
     latency_line(r, "register", run_is_dht(r) ? "join latency" : "register latency", out);
     logins_lines(r, out);
+    target_line(r, out);
+    presence_line(r, out);
+    mqtt_line(r, out);
     server_load_line(r, out);
     lookups_line(r, out);
     bootstrap_line(r, out);
