@@ -47,6 +47,7 @@ struct target_client {
     uint16_t packet_id;     /* mqtt: the last SUBSCRIBE or qos-1 PUBLISH */
     uint8_t phase;          /* enum tc_phase */
     bool awaiting;          /* a presence answer or PINGRESP is due */
+    uint32_t in_counted;    /* bytes of the input buffer already in bytes_recv */
     struct http1_parser hp; /* https: the response being read */
 };
 
@@ -366,11 +367,16 @@ static void on_read(struct bufferevent *bev, void *arg)
 {
     struct target_client *t = arg;
     struct evbuffer *in = bufferevent_get_input(bev);
-    t->h->m.c[C_BYTES_RECV] += evbuffer_get_length(in);
+    /* Only what arrived since the last call: an incomplete MQTT packet stays
+     * in the buffer until the rest of it comes. */
+    t->h->m.c[C_BYTES_RECV] += evbuffer_get_length(in) - t->in_counted;
     if (is_mqtt(t))
         mqtt_read(t, in);
     else
         http_read(t, in);
+    /* (The input is capped below 4 GiB by its watermark.) If the connection
+     * closed, bev and its buffer are gone. */
+    t->in_counted = t->bev == bev ? (uint32_t)evbuffer_get_length(in) : 0;
 }
 
 static void on_event(struct bufferevent *bev, short what, void *arg)
@@ -461,6 +467,14 @@ int target_login(struct target_client *t)
         h->m.c[C_SOCKET_ERRORS]++;
         return -1;
     }
+    /* conn.c caps a connection's input at two wire frames (128 KiB): an MQTT
+     * packet, decoded only once whole, may be up to MQTT_MAX_PACKET, and
+     * below that cap it would never arrive (libevent stops reading). */
+    if (is_mqtt(t))
+        bufferevent_setwatermark(t->bev, EV_READ, 0, MQTT_MAX_PACKET);
+    /* A fresh parser for this connection: a close before its request went
+     * out must not complete the last connection's response (on_event). */
+    http1_parser_init(&t->hp, HTTP_MAX_HEAD, HTTP_MAX_BODY, (int64_t)time(NULL));
     t->phase = TC_LOGIN;
     return 0;
 }
@@ -473,6 +487,7 @@ void target_close(struct target_client *t)
         conn_close(t->h, t->bev);
         t->bev = NULL;
     }
+    t->in_counted = 0;
     t->phase = TC_IDLE;
     t->awaiting = false;
 }

@@ -203,6 +203,52 @@ static inline void rh_start(struct rh *r, const char *yaml)
     r->have_keys = true;
 }
 
+/* rh_start with a step of the test's between making the run's keys and
+ * starting the host: prepare(r, arg) sees the loaded scenario (r->scn) and
+ * the keys (r->pki), and may write files the scenario names (the run's CA
+ * as target.tls.ca_file, which the host loads when it starts). It runs
+ * again if the host has to start on another /24, with fresh keys. */
+typedef void (*rh_prepare_fn)(struct rh *r, void *arg);
+
+static inline void rh_start_prepared(struct rh *r, const char *yaml, rh_prepare_fn prepare,
+                                     void *arg)
+{
+    char err[SCN_ERR_MAX] = "";
+    r->base = event_base_new();
+    assert_non_null(r->base);
+    for (int attempt = 0; attempt < 8 && !r->have_host; attempt++) {
+        char base[64];
+        const char *ov[] = {base};
+        rh_pick_base(base, sizeof base);
+        if (scenario_load_string(yaml, "role test", ov, 1, &r->scn, err, sizeof err) < 0)
+            fail_msg("scenario: %s", err);
+        placement_init(&r->pl, &r->scn, 1);
+        uint32_t ips[16];
+        assert_true(r->pl.n_ls <= 16);
+        for (uint32_t i = 0; i < r->pl.n_ls; i++)
+            ips[i] = placement_addr(&r->pl, i);
+        if (pki_generate(&r->pki, r->pl.n_ls, ips, err, sizeof err) < 0)
+            fail_msg("pki: %s", err);
+        r->have_pki = true;
+        if (prepare)
+            prepare(r, arg);
+        if (host_init(&r->h, r->base, &r->scn, &r->pki, 1, NULL, 0, 0, clock_mono_ns(), err,
+                      sizeof err) == 0) {
+            r->have_host = true;
+        } else {
+            pki_free(&r->pki);
+            r->have_pki = false;
+        }
+    }
+    if (!r->have_host)
+        fail_msg("host_init: %s", err);
+    r->tls = tls_client_ctx(r->pki.ca_pem, err, sizeof err);
+    if (!r->tls)
+        fail_msg("client TLS context: %s", err);
+    assert_int_equal(ticket_keys_init(&r->keys, r->pki.ticket_priv, r->pki.ticket_pub), 0);
+    r->have_keys = true;
+}
+
 /* ---- the loop ---- */
 
 /* Run the loop for about a millisecond (any callbacks due run). */
