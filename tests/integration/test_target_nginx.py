@@ -6,9 +6,10 @@ under mpirun -np 3.
 1. 2,000 peers log in over TLS 1.3 (the certificate checked against the
    throwaway CA and the name localhost): every one ends online;
 2. refusals happened, were counted (login_busy) and backed off;
-3. Retry-After was obeyed: no client logged in again sooner than 1 s after
-   a 503, by nginx's own clock; and a control run with obey_retry_after
-   false does retry sooner (so the check can fail);
+3. Retry-After was obeyed: no client logged in again sooner than the 3 s
+   of Retry-After after a 503, by nginx's own clock (less its slack); and a
+   control run with obey_retry_after false does retry sooner (so the check
+   can fail);
 4. nginx's access log agrees with bootstrom's counts: its 200s and 503s on
    /login are login_ok and login_busy, all of them are tgt_requests, and the
    presence requests it answered are the peers' keepalives (plus those sent
@@ -29,7 +30,13 @@ import targetlib
 a = bslib.parse_args()
 check = bslib.Check()
 scenario = os.path.join(a.source, "scenarios/target-nginx.yaml")
-RETRY_AFTER = 1
+# Retry-After 3 s. nginx's $msec is its cached time, updated once per event
+# loop turn, so under load a logged time can run late or early by a turn:
+# obeyed means no retry sooner than RETRY_AFTER - SLACK by nginx's clock; the
+# control's jittered backoff (first retries within 0.5 to 1 s) comes back well
+# under RETRY_AFTER - 1.
+RETRY_AFTER = 3
+SLACK = 0.25
 
 
 def storm(name, srv, peers, sets, timeout=400):
@@ -95,7 +102,7 @@ with targetlib.nginx_server(os.path.join(a.work, "nginx"), rate=100, burst=50,
                                      if r.uri.startswith("/login"))
     check(len(per_client) == 2000, f"2000 distinct clients at nginx ({len(per_client)})")
     gaps = retry_gaps(srv)
-    check(gaps and min(gaps) >= RETRY_AFTER - 0.01,
+    check(gaps and min(gaps) >= RETRY_AFTER - SLACK,
           f"after a 503 no client came back within Retry-After {RETRY_AFTER} s "
           f"({len(gaps)} retries, shortest {min(gaps) if gaps else 0:.3f} s)")
     tgt = s.get("target", {})
@@ -112,7 +119,7 @@ with targetlib.nginx_server(os.path.join(a.work, "nginx-control"), rate=50, burs
               ["duration=20s", "events=[{at: 0s, boot: {fraction: 1, over: 1s}}]",
                "peer.login.timeout=30s", "peer.login.retry.obey_retry_after=false"])
     gaps = retry_gaps(srv)
-    check(s["login_busy"] > 0 and gaps and min(gaps) < RETRY_AFTER - 0.1,
+    check(s["login_busy"] > 0 and gaps and min(gaps) < RETRY_AFTER - 1,
           f"control: without obey_retry_after some client retried sooner than "
           f"{RETRY_AFTER} s ({len(gaps)} retries, shortest {min(gaps) if gaps else 0:.3f} s)")
     check(s["retry_slowed_hint"] == 0, f"control: no hint followed ({s['retry_slowed_hint']})")
