@@ -361,9 +361,12 @@ int scn_walk_headers(struct scn_ctx *c, const struct field *f, const struct tnod
         return scn_fail(c, v, "%s: at most %lld headers, got %zu", path, (long long)f->max, pairs);
     for (size_t i = 0; i < pairs; i++) {
         const struct tnode *k = v->items[2 * i], *val = v->items[2 * i + 1];
-        snprintf(ipath, sizeof ipath, "%.200s.%.40s", path, k->text ? k->text : "?");
-        if (k->kind != TN_SCALAR ||
-            !scn_parse_text(&name_f, k->text, r->header_name[i], why, sizeof why) ||
+        if (k->kind != TN_SCALAR || !k->text) {
+            stree_describe(k, desc, sizeof desc);
+            return scn_fail(c, k, "%s: expected a header name, got %s", path, desc);
+        }
+        snprintf(ipath, sizeof ipath, "%.200s.%.40s", path, k->text);
+        if (!scn_parse_text(&name_f, k->text, r->header_name[i], why, sizeof why) ||
             !http_token(k->text))
             return scn_fail(c, k,
                             "%s: a header name is a token (letters, digits, !#$%%&'*+-.^_`|~), "

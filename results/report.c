@@ -1570,12 +1570,17 @@ static size_t tg_points(struct pool *pl, const struct run *r, const struct tg_se
             return 0;
         n_c++;
     }
+    if (!t || !c[0] || (d->how == TG_GAUGE_MINUS && !c[1]))
+        return 0; /* no time column, or a series without its columns */
     double *x = pool_doubles(pl, 2 * r->n_rows), *y = pool_doubles(pl, 2 * r->n_rows);
     size_t n = 0;
     for (size_t i = 0; i < r->n_rows; i++) {
         if (d->how != TG_RATE) { /* a level at the row's end */
             x[n] = t[i];
-            y[n++] = d->how == TG_GAUGE_MINUS ? c[0][i] - c[1][i] : c[0][i];
+            double v = c[0][i];
+            if (d->how == TG_GAUGE_MINUS && c[1])
+                v -= c[1][i];
+            y[n++] = v;
             continue;
         }
         double sum = 0, dt = run_interval_at(r, i);
