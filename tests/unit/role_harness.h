@@ -164,45 +164,6 @@ static inline void rh_dump_metrics(const struct rh *r)
                     (long long)r->h.m.g[i]);
 }
 
-/* Load the scenario, make its keys, and start every node of it on rank 0.
- * Run time 0 is now. A listening address already in use elsewhere makes it
- * try again on another /24. */
-static inline void rh_start(struct rh *r, const char *yaml)
-{
-    char err[SCN_ERR_MAX] = "";
-    r->base = event_base_new();
-    assert_non_null(r->base);
-    for (int attempt = 0; attempt < 8 && !r->have_host; attempt++) {
-        char base[64];
-        const char *ov[] = {base};
-        rh_pick_base(base, sizeof base);
-        if (scenario_load_string(yaml, "role test", ov, 1, &r->scn, err, sizeof err) < 0)
-            fail_msg("scenario: %s", err);
-        placement_init(&r->pl, &r->scn, 1);
-        uint32_t ips[16];
-        assert_true(r->pl.n_ls <= 16);
-        for (uint32_t i = 0; i < r->pl.n_ls; i++)
-            ips[i] = placement_addr(&r->pl, i);
-        if (pki_generate(&r->pki, r->pl.n_ls, ips, err, sizeof err) < 0)
-            fail_msg("pki: %s", err);
-        r->have_pki = true;
-        if (host_init(&r->h, r->base, &r->scn, &r->pki, 1, NULL, 0, 0, clock_mono_ns(), err,
-                      sizeof err) == 0) {
-            r->have_host = true;
-        } else {
-            pki_free(&r->pki);
-            r->have_pki = false;
-        }
-    }
-    if (!r->have_host)
-        fail_msg("host_init: %s", err);
-    r->tls = tls_client_ctx(r->pki.ca_pem, err, sizeof err);
-    if (!r->tls)
-        fail_msg("client TLS context: %s", err);
-    assert_int_equal(ticket_keys_init(&r->keys, r->pki.ticket_priv, r->pki.ticket_pub), 0);
-    r->have_keys = true;
-}
-
 /* rh_start with a step of the test's between making the run's keys and
  * starting the host: prepare(r, arg) sees the loaded scenario (r->scn) and
  * the keys (r->pki), and may write files the scenario names (the run's CA
@@ -247,6 +208,14 @@ static inline void rh_start_prepared(struct rh *r, const char *yaml, rh_prepare_
         fail_msg("client TLS context: %s", err);
     assert_int_equal(ticket_keys_init(&r->keys, r->pki.ticket_priv, r->pki.ticket_pub), 0);
     r->have_keys = true;
+}
+
+/* Load the scenario, make its keys, and start every node of it on rank 0.
+ * Run time 0 is now. A listening address already in use elsewhere makes it
+ * try again on another /24. */
+static inline void rh_start(struct rh *r, const char *yaml)
+{
+    rh_start_prepared(r, yaml, NULL, NULL);
 }
 
 /* ---- the loop ---- */
