@@ -6,7 +6,7 @@ under mpirun -np 3.
 1. 2,000 peers log in over TLS 1.3 (the certificate checked against the
    throwaway CA and the name localhost): every one ends online;
 2. refusals happened, were counted (login_busy) and backed off;
-3. Retry-After was obeyed: no client logged in again sooner than the 3 s
+3. Retry-After was obeyed: no client logged in again sooner than the 4 s
    of Retry-After after a 503, by nginx's own clock (less its slack); and a
    control run with obey_retry_after false does retry sooner (so the check
    can fail);
@@ -30,13 +30,15 @@ import targetlib
 a = bslib.parse_args()
 check = bslib.Check()
 scenario = os.path.join(a.source, "scenarios/target-nginx.yaml")
-# Retry-After 3 s. nginx's $msec is its cached time, updated once per event
-# loop turn, so under load a logged time can run late or early by a turn:
-# obeyed means no retry sooner than RETRY_AFTER - SLACK by nginx's clock; the
-# control's jittered backoff (first retries within 0.5 to 1 s) comes back well
-# under RETRY_AFTER - 1.
-RETRY_AFTER = 3
-SLACK = 0.25
+# Retry-After 4 s. nginx's $msec is its cached time, updated once per event
+# loop turn, so a logged time can be late by a turn, and a turn of TLS
+# handshakes under load is long (a retry logged 2.725 s after a 3 s
+# Retry-After while the whole test suite ran): obeyed means no retry sooner
+# than RETRY_AFTER - SLACK by nginx's clock. The control's jittered backoff
+# (first retries within 0 to 0.5 s, plus a handshake) comes back well under
+# RETRY_AFTER - SLACK - 0.5.
+RETRY_AFTER = 4
+SLACK = 1.0
 
 
 def storm(name, srv, peers, sets, timeout=400):
@@ -71,7 +73,7 @@ def retry_gaps(srv):
 with targetlib.nginx_server(os.path.join(a.work, "nginx"), rate=100, burst=50,
                             retry_after=RETRY_AFTER) as srv:
     s = storm("storm", srv, 2000,
-              ["duration=45s", "events=[{at: 0s, boot: {fraction: 1, over: 5s}}]",
+              ["duration=50s", "events=[{at: 0s, boot: {fraction: 1, over: 5s}}]",
                "peer.login.timeout=30s"])
     c = srv.counts()
     ok200, busy503 = c[("POST", "/login", 200)], c[("POST", "/login", 503)]
@@ -119,7 +121,7 @@ with targetlib.nginx_server(os.path.join(a.work, "nginx-control"), rate=50, burs
               ["duration=20s", "events=[{at: 0s, boot: {fraction: 1, over: 1s}}]",
                "peer.login.timeout=30s", "peer.login.retry.obey_retry_after=false"])
     gaps = retry_gaps(srv)
-    check(s["login_busy"] > 0 and gaps and min(gaps) < RETRY_AFTER - 1,
+    check(s["login_busy"] > 0 and gaps and min(gaps) < RETRY_AFTER - SLACK - 0.5,
           f"control: without obey_retry_after some client retried sooner than "
           f"{RETRY_AFTER} s ({len(gaps)} retries, shortest {min(gaps) if gaps else 0:.3f} s)")
     check(s["retry_slowed_hint"] == 0, f"control: no hint followed ({s['retry_slowed_hint']})")
