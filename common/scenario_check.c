@@ -359,6 +359,19 @@ static uint64_t total_nodes(const struct scenario *s)
     return total;
 }
 
+void scn_format_allowed(const struct scenario *s, char *out, size_t len)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (uint32_t i = 0; i < s->network.n_allowed && i < SCN_MAX_NETS; i++) {
+        char cidr[20];
+        scnv_format_cidr(&s->network.allowed[i], cidr, sizeof cidr);
+        int n = snprintf(out + used, len - used, "%s%s", i ? ", " : "", cidr);
+        if (n > 0 && (size_t)n < len - used)
+            used += (size_t)n;
+    }
+}
+
 /* Node addresses count up from network.base over last octets 1..254. Every
  * one of them must lie inside network.allowed: this is the safety interlock,
  * so it is checked here, before anything starts. */
@@ -370,17 +383,8 @@ static int check_addresses(struct scn_ctx *c)
     const struct tnode *loc = scn_first_of(c, OFF(network.base), OFF(network.allowed));
     if (loc == c->root) /* neither set: blame the node counts that outgrew the default */
         loc = scn_first_of(c, OFF(nodes.peers), OFF(nodes.supernodes));
-    char a1[16], a2[16], nets[SCN_MAX_NETS * 20];
-    size_t used = 0;
-
-    nets[0] = '\0';
-    for (uint32_t i = 0; i < s->network.n_allowed && i < SCN_MAX_NETS; i++) {
-        char cidr[20];
-        scnv_format_cidr(&s->network.allowed[i], cidr, sizeof cidr);
-        int n = snprintf(nets + used, sizeof nets - used, "%s%s", i ? ", " : "", cidr);
-        if (n > 0 && (size_t)n < sizeof nets - used)
-            used += (size_t)n;
-    }
+    char a1[16], a2[16], nets[SCN_NETS_TEXT];
+    scn_format_allowed(s, nets, sizeof nets);
     scnv_format_ipv4(base, a1, sizeof a1);
     if (o == 0 || o == 255)
         return scn_fail(c, loc,

@@ -123,7 +123,6 @@ bool scn_arch_supernode(const char *base);
 bool scn_arch_central(const char *base);
 bool scn_arch_dht(const char *base);
 bool scn_arch_settop(const char *base);
-bool scn_not_settop(const char *base);
 bool scn_arch_target(const char *base);
 /* target.protocol is https / mqtt (base: the scenario). */
 bool scn_target_https(const char *base);
@@ -208,6 +207,9 @@ const struct tnode *scn_first_set(const struct scn_ctx *c, const char *const (*k
 /* architecture: target's rules (scenario_target.c): the target's address
  * resolved and held to network.allowed, its fields, the keys it refuses. */
 int scn_check_target(struct scn_ctx *c);
+/* network.allowed as "127.0.0.0/8, 10.0.0.0/16", for messages. */
+#define SCN_NETS_TEXT (SCN_MAX_NETS * 20)
+void scn_format_allowed(const struct scenario *s, char *out, size_t len);
 
 /* Fill the struct at base from the mapping m: unknown and duplicate keys are
  * errors, then every field of `table`. base_off is base's offset in struct

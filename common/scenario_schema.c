@@ -63,11 +63,6 @@ bool scn_arch_settop(const char *base)
     return ((const struct scenario *)base)->architecture == ARCH_SETTOP;
 }
 
-bool scn_not_settop(const char *base)
-{
-    return ((const struct scenario *)base)->architecture != ARCH_SETTOP;
-}
-
 bool scn_arch_target(const char *base)
 {
     return ((const struct scenario *)base)->architecture == ARCH_TARGET;

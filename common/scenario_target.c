@@ -71,19 +71,6 @@ static bool host_name_ok(const char *h)
     return true;
 }
 
-static void format_allowed(const struct scenario *s, char *out, size_t len)
-{
-    size_t used = 0;
-    out[0] = '\0';
-    for (uint32_t i = 0; i < s->network.n_allowed && i < SCN_MAX_NETS; i++) {
-        char cidr[20];
-        scnv_format_cidr(&s->network.allowed[i], cidr, sizeof cidr);
-        int n = snprintf(out + used, len - used, "%s%s", i ? ", " : "", cidr);
-        if (n > 0 && (size_t)n < len - used)
-            used += (size_t)n;
-    }
-}
-
 /* Where the peers connect: target.address, else target.host as an IPv4
  * literal, else the host's first IPv4 address; then the interlock. */
 static int check_address(struct scn_ctx *c)
@@ -92,7 +79,7 @@ static int check_address(struct scn_ctx *c)
     struct scn_target *t = &s->target;
     const struct tnode *khost = scn_first_of(c, T(host), T(host));
     const struct tnode *kaddr = scn_seen_node(c, T(address));
-    char a[16], nets[SCN_MAX_NETS * 20];
+    char a[16], nets[SCN_NETS_TEXT];
 
     if (!host_name_ok(t->host))
         return scn_fail(c, khost,
@@ -120,7 +107,7 @@ static int check_address(struct scn_ctx *c)
     if (t->address == 0 || t->address == 0xffffffffu)
         return scn_fail(c, at, "target.address: %s is not a server's address", a);
     if (!placement_ip_allowed(s, t->address)) {
-        format_allowed(s, nets, sizeof nets);
+        scn_format_allowed(s, nets, sizeof nets);
         return scn_fail(c, at,
                         "target.address: %s (target.host %.80s) is outside network.allowed "
                         "[%s]; bootstorm sends no traffic outside the run's allowed networks: "

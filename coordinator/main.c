@@ -587,6 +587,17 @@ static void signals_on(struct run_ctx *x)
  * clock, the schedule goes out, and every rank runs its loop until the
  * STOP/BYE exchange ends it. Only the loop is not under the watchdog: the
  * coordinator's own timeouts end it (docs/architecture.md). */
+/* architecture: target: the run's first line names the real server. */
+static void start_line_target(const struct run_ctx *x)
+{
+    const struct scn_target *t = &x->scn.target;
+    char ip[16];
+    placement_format_ip(t->address, ip, sizeof ip);
+    fprintf(stderr, "bootstorm: %s: %u peers on %d ranks against %s://%s:%u (%s); results in %s\n",
+            x->scn.name, x->pl.n_peers, x->world, t->protocol == TARGET_MQTT ? "mqtt" : "https",
+            t->host, (unsigned)t->port, ip, rundir_path(x->rd));
+}
+
 static int run_coordinate(struct run_ctx *x)
 {
     int status = 0;
@@ -626,14 +637,7 @@ static int run_coordinate(struct run_ctx *x)
                     x->scn.name, x->pl.n_peers, x->pl.n_ls, x->pl.n_nodes - x->pl.first_pres,
                     x->pl.n_dc, x->world, rundir_path(x->rd));
         else if (!x->cli->quiet && x->scn.architecture == ARCH_TARGET)
-            fprintf(stderr,
-                    "bootstorm: %s: %u peers on %d ranks against %s://%s:%u (%u.%u.%u.%u); "
-                    "results in %s\n",
-                    x->scn.name, x->pl.n_peers, x->world,
-                    x->scn.target.protocol == TARGET_MQTT ? "mqtt" : "https", x->scn.target.host,
-                    (unsigned)x->scn.target.port, x->scn.target.address >> 24,
-                    (x->scn.target.address >> 16) & 0xff, (x->scn.target.address >> 8) & 0xff,
-                    x->scn.target.address & 0xff, rundir_path(x->rd));
+            start_line_target(x);
         else if (!x->cli->quiet && x->scn.architecture == ARCH_SETTOP)
             fprintf(stderr,
                     "bootstorm: %s: %u set-top boxes, %u head-end on %d ranks; results in %s\n",

@@ -8,6 +8,7 @@
 #include "cap_timeline.h"
 #include "common/clock.h"
 #include "common/metrics.h"
+#include "common/placement.h"
 
 static const char *const event_kind_names[] = {
     "boot", "reboot", "crash", "outage", "capacity", "inject_supernodes", "partition", "stall"};
@@ -132,9 +133,13 @@ static double final_capacity(const struct run_record *r, enum role role, int64_t
 
 /* Metastable: in both halves of the judged window (so it *stays*), the
  * offered load is at or above capacity while goodput is low. Halves rather
- * than single rows because retries that time out together arrive in waves. */
+ * than single rows because retries that time out together arrive in waves.
+ * With the capacity unknown (architecture: target, capacity_known false) the
+ * test is on the attempts alone: in both halves most of them fail (goodput
+ * below VERDICT_LOW_GOODPUT of the offered load). */
 static void judge_load(const struct ts_row *rows, uint32_t from, uint32_t n, double iv,
-                       int c_offered, int c_good, double capacity, struct server_load *l)
+                       int c_offered, int c_good, bool capacity_known, double capacity,
+                       struct server_load *l)
 {
     uint32_t k = n - from, mid = from + k / 2;
     double off[2] = {0, 0}, good[2] = {0, 0};
@@ -146,34 +151,15 @@ static void judge_load(const struct ts_row *rows, uint32_t from, uint32_t n, dou
     bool over = true;
     for (int h = 0; h < 2; h++) {
         double o = len[h] ? off[h] / len[h] : 0, g = len[h] ? good[h] / len[h] : 0;
-        over = over && len[h] > 0 && o >= capacity && g < VERDICT_LOW_GOODPUT * capacity;
+        bool loaded = capacity_known ? o >= capacity : o > 0;
+        double limit = capacity_known ? capacity : o; /* unknown: the offered load */
+        over = over && len[h] > 0 && loaded && g < VERDICT_LOW_GOODPUT * limit;
     }
     l->known = k > 0 && off[0] + off[1] > 0;
     l->offered_rps = k ? (off[0] + off[1]) / k : 0;
     l->goodput_rps = k ? (good[0] + good[1]) / k : 0;
-    l->capacity_rps = capacity;
-    l->metastable = l->known && over;
-}
-
-/* architecture: target: the server's capacity is unknown, so the test is on
- * the attempts alone: in both halves of the judged window, most login
- * attempts fail (goodput below VERDICT_LOW_GOODPUT of the offered load). */
-static void judge_unknown_capacity(const struct ts_row *rows, uint32_t from, uint32_t n, double iv,
-                                   int c_offered, int c_good, struct server_load *l)
-{
-    uint32_t k = n - from, mid = from + k / 2;
-    double off[2] = {0, 0}, good[2] = {0, 0};
-    for (uint32_t i = from; i < n; i++) {
-        off[i >= mid] += rows[i].d[c_offered] / iv;
-        good[i >= mid] += rows[i].d[c_good] / iv;
-    }
-    bool over = true;
-    for (int h = 0; h < 2; h++)
-        over = over && off[h] > 0 && good[h] < VERDICT_LOW_GOODPUT * off[h];
-    l->known = k > 0 && off[0] + off[1] > 0;
-    l->offered_rps = k ? (off[0] + off[1]) / k : 0;
-    l->goodput_rps = k ? (good[0] + good[1]) / k : 0;
-    l->capacity_unknown = true;
+    l->capacity_unknown = !capacity_known;
+    l->capacity_rps = capacity_known ? capacity : 0;
     l->metastable = l->known && over;
 }
 
@@ -266,24 +252,24 @@ void verdicts_assess(const struct run_record *r, struct verdict *v)
     v->metastable_known = true;
     const struct ts_row *last = &r->rows[r->n_rows - 1];
     if (s->architecture == ARCH_TARGET)
-        judge_unknown_capacity(r->rows, from, r->n_rows, iv, C_LOGIN_ATTEMPTS, C_LOGIN_OK,
-                               &v->target);
+        judge_load(r->rows, from, r->n_rows, iv, C_LOGIN_ATTEMPTS, C_LOGIN_OK, false, 0,
+                   &v->target);
     else
-        judge_load(r->rows, from, r->n_rows, iv, C_LOGIN_ATTEMPTS, C_LOGIN_OK,
+        judge_load(r->rows, from, r->n_rows, iv, C_LOGIN_ATTEMPTS, C_LOGIN_OK, true,
                    final_capacity(r, ROLE_LOGIN_SERVER, last->g[G_LS_UP]), &v->ls);
     if (s->nodes.services > 0)
-        judge_load(r->rows, from, r->n_rows, iv, C_REQ_SENT, C_REQ_OK,
+        judge_load(r->rows, from, r->n_rows, iv, C_REQ_SENT, C_REQ_OK, true,
                    final_capacity(r, ROLE_SERVICE, last->g[G_SVC_UP]), &v->svc);
     /* dht: the bootstrap queries sent against the answers that came back
      * in time. */
     if (s->architecture == ARCH_DHT)
-        judge_load(r->rows, from, r->n_rows, iv, C_BOOT_REQUESTS, C_DHT_BOOT_OK,
+        judge_load(r->rows, from, r->n_rows, iv, C_BOOT_REQUESTS, C_DHT_BOOT_OK, true,
                    final_capacity(r, ROLE_DHT_BOOTSTRAP, last->g[G_BOOT_UP]), &v->boot);
     /* settop: the boxes' registration attempts against those that got
      * REGISTER_OK, the head-end's registration server being the tier a
      * power cut sends every box to at once. */
     if (s->architecture == ARCH_SETTOP)
-        judge_load(r->rows, from, r->n_rows, iv, C_REG_ATTEMPTS, C_REG_OK,
+        judge_load(r->rows, from, r->n_rows, iv, C_REG_ATTEMPTS, C_REG_OK, true,
                    final_capacity(r, ROLE_HEADEND, last->g[G_HE_UP]), &v->he);
     v->metastable = v->ls.metastable || v->svc.metastable || v->boot.metastable ||
                     v->he.metastable || v->target.metastable;
@@ -620,8 +606,7 @@ static json_t *target_json(const struct scenario *s, const uint64_t *tot)
 {
     const struct scn_target *t = &s->target;
     char addr[16];
-    snprintf(addr, sizeof addr, "%u.%u.%u.%u", t->address >> 24, (t->address >> 16) & 0xff,
-             (t->address >> 8) & 0xff, t->address & 0xff);
+    placement_format_ip(t->address, addr, sizeof addr);
     json_t *o = json_object();
     json_object_set_new(o, "protocol", json_string(t->protocol == TARGET_MQTT ? "mqtt" : "https"));
     json_object_set_new(o, "host", json_string(t->host));

@@ -51,11 +51,6 @@ struct target_client {
     struct http1_parser hp; /* https: the response being read */
 };
 
-size_t target_client_size(void)
-{
-    return sizeof(struct target_client);
-}
-
 static const struct scn_target *cfg(const struct target_client *t)
 {
     return &t->h->scn->target;
@@ -174,11 +169,12 @@ static int http_response(struct target_client *t, const struct http1_response *r
     return 0;
 }
 
-/* The connection broke, or the stream is not HTTP. */
-static void http_broken(struct target_client *t, enum metric_counter why)
+/* The connection broke, or the stream is not the protocol: an error of the
+ * login attempt, or the end of an online session. */
+static void connection_broken(struct target_client *t)
 {
     if (t->phase == TC_LOGIN)
-        peer_target_failed(t->p, why, 0);
+        peer_target_failed(t->p, C_LOGIN_ERROR, 0);
     else
         peer_target_lost(t->p);
 }
@@ -197,7 +193,7 @@ static void http_read(struct target_client *t, struct evbuffer *in)
             return;
         if (st == HTTP1_BAD) {
             t->h->m.c[C_MALFORMED]++;
-            http_broken(t, C_LOGIN_ERROR);
+            connection_broken(t);
             return;
         }
         if (http_response(t, &r) || !t->bev)
@@ -350,7 +346,7 @@ static void mqtt_read(struct target_client *t, struct evbuffer *in)
             return;
         if (n < 0) {
             t->h->m.c[C_MALFORMED]++;
-            http_broken(t, C_LOGIN_ERROR);
+            connection_broken(t);
             return;
         }
         /* Only the packet's numbers are used, never its pointers into the
@@ -409,7 +405,7 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
         if (http1_parser_eof(&t->hp, &r) == HTTP1_DONE && http_response(t, &r))
             return;
     }
-    http_broken(t, C_LOGIN_ERROR);
+    connection_broken(t);
 }
 
 /* The presence or PINGREQ is due, or its answer is late. */

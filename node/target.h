@@ -18,9 +18,6 @@
 #ifndef BS_TARGET_H
 #define BS_TARGET_H
 
-#include <stddef.h>
-#include <stdint.h>
-
 struct host;
 struct peer;
 struct target_client;
@@ -33,8 +30,5 @@ void target_client_free(struct target_client *t);
 int target_login(struct target_client *t);
 /* Close the connection and stop the client's timers (reboot, failure). */
 void target_close(struct target_client *t);
-
-/* Bytes of one client, for bench/density (bytes per peer). */
-size_t target_client_size(void);
 
 #endif
