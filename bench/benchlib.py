@@ -137,6 +137,26 @@ def read_sockstat(path="/proc/net/sockstat"):
 
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
+# Kernel slab caches that hold sockets themselves (not their buffers, which
+# sockstat's mem counts): the TCP and UDP socket structs, the socket inode,
+# half-open and TIME-WAIT minisocks.
+SOCK_SLABS = ("TCP", "UDP", "sock_inode_cache", "request_sock_TCP", "tw_sock_TCP")
+
+
+def read_sock_slab_bytes(path="/proc/slabinfo"):
+    """Bytes of the socket slab caches (active objects x object size), or None
+    when /proc/slabinfo cannot be read (it needs root)."""
+    total = 0
+    try:
+        with open(path) as f:
+            for line in f:
+                w = line.split()
+                if len(w) > 3 and w[0] in SOCK_SLABS:
+                    total += int(w[1]) * int(w[3])
+    except (OSError, ValueError):
+        return None
+    return total
+
 
 class _Sampler(threading.Thread):
     """Samples /proc/net/sockstat every `period` s; keeps each key's maximum."""
@@ -145,15 +165,23 @@ class _Sampler(threading.Thread):
         super().__init__(daemon=True)
         self.period = period
         self.stop = threading.Event()
-        self.base = read_sockstat()
+        self.base = self.read()
         self.peak = dict(self.base)
+
+    @staticmethod
+    def read():
+        d = read_sockstat()
+        slab = read_sock_slab_bytes()
+        if slab is not None:
+            d["sock_slab_bytes"] = slab
+        return d
 
     def run(self):
         while not self.stop.wait(self.period):
             self.sample()
 
     def sample(self):
-        for k, v in read_sockstat().items():
+        for k, v in self.read().items():
             if v > self.peak.get(k, v - 1):
                 self.peak[k] = v
 
@@ -166,9 +194,10 @@ class Run:
     """One finished run: .json (run.json), .out (its directory), .wall_s, .cpu_s
     (all ranks' CPU, summed), .rss_kb (the node ranks' peak RSS, summed), .ranks
     (node ranks), .sockstat_peak (the maximum over 1 s samples of each
-    /proc/net/sockstat count during the run, minus its value just before; {}
-    when not sampled). The sockstat counts are the whole namespace's: other work
-    on the machine shows in them too."""
+    /proc/net/sockstat count during the run, minus its value just before, and
+    sock_slab_bytes, the same for the socket slab caches of /proc/slabinfo
+    when readable; {} when not sampled). These are the whole machine's (its
+    network namespace's): other work on the machine shows in them too."""
 
     def __init__(self, js, out, wall_s, sockstat_peak):
         self.json = js
@@ -183,8 +212,14 @@ class Run:
         self.summary = js.get("summary") or {}
 
     def kernel_tcp_mem_bytes(self):
-        """Peak growth of the kernel's TCP buffer memory during the run, bytes."""
+        """Peak growth of the kernel's TCP buffer memory during the run, bytes
+        (sockstat's TCP mem: buffers only, not the socket structs)."""
         return self.sockstat_peak.get("tcp_mem_pages", 0) * PAGE_BYTES
+
+    def kernel_sock_slab_bytes(self):
+        """Peak growth of the socket slab caches during the run, bytes (the
+        kernel's socket structs); None when /proc/slabinfo was not readable."""
+        return self.sockstat_peak.get("sock_slab_bytes")
 
 
 def run(scenario, np, sets, out, bin_path, sample_sockstat=True, quiet_cmd=False,
@@ -332,3 +367,19 @@ def parse_sizes(prog, opt, text):
 
 def fmt_s(v):
     return "-" if v is None else f"{v:.2f}"
+
+
+def parse_duration_s(text):
+    """A scenario duration ("60s", "1500ms", "2m", "1h", or a number of
+    seconds) in seconds; None when it is not one."""
+    t = str(text).strip()
+    for unit, mult in (("ms", 1e-3), ("s", 1.0), ("m", 60.0), ("h", 3600.0)):
+        if t.endswith(unit):
+            try:
+                return float(t[:-len(unit)]) * mult
+            except ValueError:
+                return None
+    try:
+        return float(t)
+    except ValueError:
+        return None
