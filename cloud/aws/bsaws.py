@@ -25,6 +25,8 @@ import time
 import urllib.parse
 import urllib.request
 
+import sizing
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 DEFAULT_STATE = os.path.join(REPO, "cloud", "state")
@@ -127,8 +129,18 @@ def up_parser(prog):
         description="Provision a cluster placement group of EC2 instances for a bootstorm run "
                     "and write cloud/state/hostfile. `plan` prints the AWS CLI calls instead "
                     "of making them. See docs/cloud.md.")
-    ap.add_argument("--count", type=int, required=True, help="number of instances (1-%d)" % MAX_COUNT)
-    ap.add_argument("--type", required=True, help="instance type, e.g. c6i.4xlarge")
+    ap.add_argument("--count", type=int, help="number of instances (1-%d); with --peers, the model's "
+                                             "count when not given" % MAX_COUNT)
+    ap.add_argument("--type", help="instance type, e.g. c6i.4xlarge; with --peers, the model's cheapest "
+                                   "type when not given")
+    ap.add_argument("--peers", metavar="N", help="size the run for N peers (1000000, 1M): picks --count and "
+                                                 "--type when they are not given, and prints the mpirun layout "
+                                                 "(docs/cloud.md#sizing-a-run); needs --storm-rate")
+    ap.add_argument("--storm-rate", metavar="R/s", help="with --peers: the storm's login rate (20000/s, 20000, 20k/s)")
+    ap.add_argument("--figures", metavar="FILE", default=sizing.FIGURES,
+                    help="the measured figures the model uses (default bench/figures.json)")
+    ap.add_argument("--json", action="store_true", help="with plan --peers: print the sizing as JSON on stdout, "
+                                                        "and no AWS call")
     ap.add_argument("--region", help="AWS region (default $AWS_REGION, $AWS_DEFAULT_REGION, else us-east-1)")
     ap.add_argument("--key", help="an existing EC2 key pair, for ssh as `admin` (optional: "
                                   "the run's own key logs in as `bootstorm`)")
@@ -177,6 +189,10 @@ def check_name(name):
 
 
 def check_up_args(a):
+    if a.count is None or a.type is None:
+        missing = " and ".join(x for x, v in (("--count", a.count), ("--type", a.type)) if v is None)
+        raise UsageError("%s %s required (or give --peers N --storm-rate R/s, and the capacity model picks "
+                         "them)" % (missing, "are" if " and " in missing else "is"))
     if a.count < 1 or a.count > MAX_COUNT:
         raise UsageError("--count must be between 1 and %d, got %d" % (MAX_COUNT, a.count))
     if not re.fullmatch(r"[a-z][a-z0-9-]*\.[a-z0-9-]+", a.type):
@@ -716,6 +732,98 @@ def cost_estimate(prog, a, prices_path=PRICES):
               % (prog, a.name), file=sys.stderr)
 
 
+# ---- sizing: --peers N --storm-rate R ----
+
+def size_run(a, prog, command):
+    """Run the capacity model (sizing.py) for --peers and --storm-rate: fill
+    in --count and --type where they are not given, print the sizing table
+    and the mpirun layout on stderr (stdout stays the AWS calls), and keep
+    the layout in a.layout for the hostfile up writes. With --json, print
+    the sizing on stdout and return "json": no AWS call follows."""
+    if a.peers is None:
+        raise UsageError("%s goes with --peers N: the model sizes a run for N peers at a storm rate"
+                         % ("--storm-rate" if a.storm_rate is not None else "--json"))
+    if a.storm_rate is None:
+        raise UsageError("--peers needs --storm-rate R/s (the storm's logins per second, e.g. 20000/s)")
+    if a.json and command != "plan":
+        raise UsageError("--json prints the sizing only: use cloud/aws/plan --peers N --storm-rate R --json")
+    try:
+        peers = sizing.parse_peers(a.peers)
+        rate = sizing.parse_rate(a.storm_rate)
+        if peers > 10000000:
+            raise sizing.SizingError("--peers %s is above the 10,000,000 a scenario takes (nodes.peers)" % a.peers)
+        if a.count is not None and not 1 <= a.count <= MAX_COUNT:
+            raise UsageError("--count must be between 1 and %d, got %d" % (MAX_COUNT, a.count))
+        fig = sizing.load_figures(a.figures)
+        catalogue, price_region = sizing.load_catalogue(PRICES, a.region)
+        known = a.type is None or a.type in catalogue
+        if not known and a.count is None:
+            raise UsageError("--type %s is not in the instance table (\"types\" of %s), so the model cannot "
+                             "size it: give --count too, or a type from the table"
+                             % (a.type, os.path.relpath(PRICES, REPO)))
+        plan = sizing.choose(peers, rate, fig, catalogue, itype=a.type if known else None,
+                             count=a.count, limit=MAX_COUNT)
+    except sizing.SizingError as e:
+        raise UsageError(str(e))
+    lay = plan["chosen"]
+    if lay is None:
+        over = plan.get("over_limit")
+        raise UsageError("--peers %s --storm-rate %s: the type that needs the fewest instances needs %s%s, above the limit "
+                         "of %d (MAX_COUNT in %s); split the storm or raise the limit"
+                         % (a.peers, a.storm_rate, sizing.fmt_int(over["instances"]) if over else "more",
+                            " (%s, bound by %s)" % (over["type"], ", ".join(over["bound_by"])) if over else "",
+                            MAX_COUNT, os.path.relpath(__file__, REPO)))
+    local = sizing.scale_down(lay, peers, rate, fig, os.cpu_count() or 1)
+    if a.json:
+        doc = sizing.to_json(plan, peers, rate, fig, local, price_region)
+        doc["given"] = {"count": a.count, "type": a.type if known else None}
+        print(json.dumps(doc, indent=2))
+        return "json"
+
+    def say(line=""):
+        print(("%s: %s" % (prog, line)) if line and not line.startswith(" ") else line, file=sys.stderr)
+
+    given = [x for x, v in (("--count %s" % a.count, a.count), ("--type %s" % a.type, a.type)) if v is not None]
+    say("sizing: %s peers, storm %s logins/s (boot over %g s); %s"
+        % (sizing.fmt_int(peers), sizing.fmt_rate(rate), round(peers / rate, 3), sizing.figures_line(fig)))
+    if price_region != a.region:
+        say("sizing: prices of %s (%s is not in the price table)" % (price_region, a.region))
+    if not known:
+        say("sizing: %s is not in the instance table, so the model cannot check it: %d x %s as given"
+            % (a.type, a.count, a.type))
+        say("sizing: for comparison, the cheapest at --count %d:" % a.count)
+    elif given:
+        say("sizing: %s given; the model %s" % (" and ".join(given), (
+            "finds %d x %s enough" % (lay["instances"], lay["type"])) if lay["suffices"] else
+            "finds %d x %s NOT enough: short of %s" % (lay["instances"], lay["type"],
+                                                       "; ".join(sizing.shortfalls(lay)))))
+    for line in sizing.table_lines(plan, picked=not given):
+        say("  " + line)
+    if plan["skipped"]:
+        say("  (not considered: %d %s types such as %s; the figures were measured on %s; give --type to size one)"
+            % (len(plan["skipped"]), "other-architecture", plan["skipped"][0], fig.get("arch")))
+    if a.type and known and catalogue[a.type]["arch"] != fig.get("arch"):
+        say("sizing: warning: %s is %s and the figures were measured on %s: its per-core figures may differ"
+            % (a.type, catalogue[a.type]["arch"], fig.get("arch")))
+    if not known:
+        return "text"
+    say("layout: %d x %s, %d node ranks (%d per instance) + the coordinator: -np %d"
+        % (lay["instances"], lay["type"], lay["node_ranks"], lay["node_ranks_per_instance"], lay["np"]))
+    for line in sizing.layout_lines(lay, peers, rate, fig):
+        say("  " + line)
+    for line in sizing.local_lines(local, peers, rate):
+        say("  " + line)
+    a.layout = lay
+    if a.count is None:
+        a.count = lay["instances"]
+    if a.type is None:
+        a.type = lay["type"]
+    if a.slots:
+        say("sizing: --slots %d given: the hostfile gets %d slots per host, not the layout's %d/%d"
+            % (a.slots, a.slots, lay["slots_first"], lay["slots_other"]))
+    return "text"
+
+
 # ---- up / plan ----
 
 def up(a, prog):
@@ -886,14 +994,22 @@ def up_in(a, prog, tmp):
     if any(not h["private_ip"] for h in hosts):
         raise RuntimeError("an instance has no private IP yet: %s" % hosts)
     slots = a.slots or vcpus
-    hostfile_text = "".join("%s slots=%d\n" % (h["private_ip"], slots) for h in hosts)
+    host_slots = [slots] * len(hosts)
+    if a.layout and not a.slots:
+        # The sized layout: rank 0 and K node ranks on the first host, K on each
+        # other, so that cloud/launch's default -np (the slots' sum) is the plan's.
+        slots = a.layout["slots_other"]
+        host_slots = [a.layout["slots_first"]] + [slots] * (len(hosts) - 1)
+    hostfile_text = "".join("%s slots=%d\n" % (h["private_ip"], k) for h, k in zip(hosts, host_slots))
     hostfile = os.path.join(state_dir, "hostfile")
     with open(hostfile, "w") as f:
         f.write(hostfile_text)
     state.save(instances=hosts, hostfile=hostfile, hostfile_text=hostfile_text, slots=slots, status="running")
     print("%s: %d x %s running in %s (placement group %s, security group %s)"
           % (prog, len(hosts), a.type, hosts[0]["az"], name, sg_id), file=sys.stderr)
-    print("%s: hostfile %s (%d slots each); state %s" % (prog, hostfile, slots, state.path), file=sys.stderr)
+    print("%s: hostfile %s (%s); state %s" % (
+        prog, hostfile, "%d slots each" % slots if len(set(host_slots)) == 1 else
+        "%d slots on the first host, %d on the others" % (host_slots[0], slots), state.path), file=sys.stderr)
     if a.checkout:
         copy_source(prog, state, hosts, key_path, a.checkout["path"])
         state.save(status="source copied")
@@ -1100,6 +1216,10 @@ def main(command, argv):
         if command == "plan":
             a.dry_run = True
         a.region = default_region(a.region)
+        a.layout = None
+        if a.peers is not None or a.storm_rate is not None or a.json:
+            if size_run(a, prog, command) == "json":
+                return 0
         check_up_args(a)
         return up(a, prog)
     except UsageError as e:
