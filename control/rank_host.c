@@ -1,6 +1,7 @@
 /* rank_host.c - the host side of the control plane (see rank_host.h). */
 #include "rank_host.h"
 
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,13 +46,34 @@ static void interval_cb(evutil_socket_t fd, short what, void *arg)
     host_arm_at(rh->h, &rh->interval, (int64_t)rh->next_interval * rh->h->scn->metrics.interval_ns);
 }
 
+/* Event timers wake this long before the instant, at the loop's first
+ * priority, and wait out the rest precisely (host_wait_until): a timer due
+ * while the loop runs other callbacks is only noticed when they return. */
+#define FIRE_LEAD_NS (2 * NS_PER_MS)
+
+/* At the instant: record the time, then give the core to the ranks that
+ * share it and woke for the same instant, so that each records its own
+ * time before any of them does the event's work. */
+static int64_t fire_instant(struct rank_host *rh, int64_t at_ns)
+{
+    int64_t actual = host_wait_until(rh->h, at_ns);
+    sched_yield();
+    return actual;
+}
+
+static void arm_fire(struct rank_host *rh, struct event *timer, int64_t at_ns)
+{
+    event_priority_set(timer, 0);
+    host_arm_at(rh->h, timer, at_ns - FIRE_LEAD_NS);
+}
+
 static void fire_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct rank_fire *f = arg;
     struct rank_host *rh = f->rh;
     struct ctrl_fired r = {.event = f->idx, .rank = rh->h->rank, .scheduled_ns = f->at_ns};
-    r.actual_ns = host_now(rh->h); /* measured before the (O(peers)) expansion */
-    r.selected = host_fire_event(rh->h, f->idx, &rh->h->scn->events[f->idx]);
+    r.actual_ns = fire_instant(rh, f->at_ns); /* before the (O(peers)) expansion */
+    r.selected = host_fire_event(rh->h, f->idx, &rh->h->scn->events[f->idx], f->at_ns);
     f->armed = false;
     ctrl_send(rh->ctrl, 0, TAG_FIRED, &r, (int)sizeof r);
 }
@@ -68,7 +90,7 @@ static void on_schedule(void *arg, int src, const void *buf, int len)
     struct rank_fire *f = &rh->fire[s.event];
     f->at_ns = s.at_ns;
     f->armed = true;
-    host_arm_at(rh->h, &f->timer, s.at_ns);
+    arm_fire(rh, &f->timer, s.at_ns);
 }
 
 static void on_global(void *arg, int src, const void *buf, int len)
@@ -109,7 +131,7 @@ static void scale_cb(evutil_socket_t fd, short what, void *arg)
     struct rank_host *rh = sc->rh;
     struct ctrl_fired r = {
         .event = CTRL_SCALE_EVENT + sc->a.action, .rank = rh->h->rank, .scheduled_ns = sc->a.at_ns};
-    r.actual_ns = host_now(rh->h);
+    r.actual_ns = fire_instant(rh, sc->a.at_ns);
     int64_t n = presence_scale(rh->h, sc->a.dc, sc->a.first, sc->a.count, sc->a.up != 0);
     r.selected = n > 0 ? (uint32_t)n : 0;
     scale_unlink(sc);
@@ -134,7 +156,7 @@ static void on_scale(void *arg, int src, const void *buf, int len)
     evtimer_assign(&sc->timer, rh->h->base, scale_cb, sc);
     sc->next = rh->scales;
     rh->scales = sc;
-    host_arm_at(rh->h, &sc->timer, s.at_ns);
+    arm_fire(rh, &sc->timer, s.at_ns);
 }
 
 /* Clock probes: answer at once with our own clock. */

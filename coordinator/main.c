@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -521,17 +522,41 @@ static int run_sync_clocks(struct run_ctx *x)
     return clocksync_run(MPI_COMM_WORLD, CLOCK_ROUNDS, &x->mine, x->est);
 }
 
+/* A loop busy with callbacks looks for timers that have come due at least
+ * this often. */
+#define LOOP_TIMER_CHECK_US 500
+
+/* The rank's event loop, built for the instants all ranks must meet
+ * (docs/architecture.md, "Event timing"): precise timers; two priorities,
+ * 0 for the timers of scenario events (control/rank_host.c) and 1, the
+ * default, for everything else; a check for due timers every
+ * LOOP_TIMER_CHECK_US of callbacks, so that an event's timer does not wait
+ * behind a long batch of handshakes; and 1 ns of timer slack instead of
+ * Linux's 50 us, so that a sleep ends when asked. */
+static struct event_base *new_event_loop(void)
+{
+    struct event_config *cfg = event_config_new();
+    if (!cfg)
+        return NULL;
+    event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK | EVENT_BASE_FLAG_PRECISE_TIMER);
+    struct timeval check = {0, LOOP_TIMER_CHECK_US};
+    event_config_set_max_dispatch_interval(cfg, &check, -1, 1);
+    struct event_base *base = event_base_new_with_config(cfg);
+    event_config_free(cfg);
+    if (base && event_base_priority_init(base, 2) < 0) {
+        event_base_free(base);
+        return NULL;
+    }
+    prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+    return base;
+}
+
 /* The event loop, and on host ranks the nodes: listeners bound, peers
  * made, nothing sent yet (the start time is not known). */
 static int run_start_hosts(struct run_ctx *x)
 {
     int status = 0;
-    struct event_config *cfg = event_config_new();
-    if (cfg) {
-        event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK | EVENT_BASE_FLAG_PRECISE_TIMER);
-        x->base = event_base_new_with_config(cfg);
-        event_config_free(cfg);
-    }
+    x->base = new_event_loop();
     if (!x->base) {
         fprintf(stderr, "bootstorm: rank %d: cannot create an event loop\n", x->rank);
         status = 1;

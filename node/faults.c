@@ -171,10 +171,10 @@ static uint32_t event_roles(const struct scn_event *ev, enum role *out)
     return 2;
 }
 
-uint32_t faults_fire(struct faults *f, uint32_t idx, const struct scn_event *ev)
+uint32_t faults_fire(struct faults *f, uint32_t idx, const struct scn_event *ev, int64_t at_ns)
 {
     struct host *h = f->h;
-    int64_t t0 = host_now(h);
+    int64_t t0 = at_ns;
     enum role roles[2];
     uint32_t n = 0, n_roles = event_roles(ev, roles);
     switch (ev->kind) {
@@ -203,7 +203,7 @@ uint32_t faults_fire(struct faults *f, uint32_t idx, const struct scn_event *ev)
         if (!f->partition_end)
             f->partition_end = evtimer_new(h->base, partition_over, h);
         if (f->partition_end)
-            host_arm_in(f->partition_end, ev->for_ns);
+            host_arm_at(h, f->partition_end, t0 + ev->for_ns);
         return 1;
     default:
         /* An event kind of one role's own (inject_supernodes). */

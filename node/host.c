@@ -1,11 +1,13 @@
 /* host.c - the node host of one rank (see host.h). */
 #include "host.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 
 #include <event2/event.h>
 #include <event2/event_struct.h>
@@ -58,6 +60,16 @@ void host_arm_at(const struct host *h, struct event *ev, int64_t run_ns)
     host_arm_in(ev, host_local_of(h, run_ns) - clock_mono_ns());
 }
 
+int64_t host_wait_until(const struct host *h, int64_t run_ns)
+{
+    int64_t local = host_local_of(h, run_ns);
+    struct timespec ts = {(time_t)(local / NS_PER_S), (long)(local % NS_PER_S)};
+    while (local > clock_mono_ns() &&
+           clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+        ;
+    return host_now(h);
+}
+
 /* The lag probe: a periodic timer that records how late it runs. When the
  * rank is short of CPU, every node's timers are late by about as much, so
  * this is the emulator's own fidelity meter. */
@@ -79,9 +91,9 @@ static void lag_tick(evutil_socket_t fd, short what, void *arg)
 
 /* ---- events ---- */
 
-uint32_t host_fire_event(struct host *h, uint32_t idx, const struct scn_event *ev)
+uint32_t host_fire_event(struct host *h, uint32_t idx, const struct scn_event *ev, int64_t at_ns)
 {
-    return faults_fire(h->faults, idx, ev);
+    return faults_fire(h->faults, idx, ev, at_ns);
 }
 
 /* ---- nodes ---- */

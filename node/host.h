@@ -103,11 +103,15 @@ int64_t host_now(const struct host *h);
 int64_t host_local_of(const struct host *h, int64_t run_ns);
 /* Arm a timer to fire at run time run_ns (at once if that is past). */
 void host_arm_at(const struct host *h, struct event *ev, int64_t run_ns);
+/* Block until run time run_ns (at once if that is past), sleeping on the
+ * monotonic clock rather than the event loop, and return the run time
+ * then. For the last moments before an instant all ranks must meet. */
+int64_t host_wait_until(const struct host *h, int64_t run_ns);
 void host_arm_in(struct event *ev, int64_t delay_ns);
 
-/* Fire scenario event `idx` now (node/faults.h). Returns how many local
- * nodes it selected. */
-uint32_t host_fire_event(struct host *h, uint32_t idx, const struct scn_event *ev);
+/* Fire scenario event `idx`, due at run time at_ns, now (node/faults.h).
+ * Returns how many local nodes it selected. */
+uint32_t host_fire_event(struct host *h, uint32_t idx, const struct scn_event *ev, int64_t at_ns);
 
 /* central: the data centres' status in the row ending at run time t_ns
  * (n_dc entries), for the global policy. */

@@ -264,7 +264,7 @@ static inline int64_t rh_g(const struct rh *r, enum metric_gauge g)
 static inline uint32_t rh_fire(struct rh *r, uint32_t idx)
 {
     assert_true(idx < r->scn.n_events);
-    return host_fire_event(&r->h, idx, &r->scn.events[idx]);
+    return host_fire_event(&r->h, idx, &r->scn.events[idx], host_now(&r->h));
 }
 
 /* ---- nodes ---- */
