@@ -32,9 +32,12 @@ package: build
 	cd build && cpack -G DEB
 
 # Benchmarks print figures; they never fail on a slow machine (docs/performance.md).
+# Each measures this machine's bounds (bootstorm-limits) itself and prints its
+# figures as ratios to them; the first line shows them on their own.
 bench: build
 	build/bin/bootstorm-limits
 	bench/density
+	bench/storm-rate
 
 bench-herd: build
 	bench/herd
