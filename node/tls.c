@@ -28,6 +28,16 @@ static SSL_CTX *base_ctx(const SSL_METHOD *m)
     return ctx;
 }
 
+/* bootstorm's own servers and clients agree on X25519 alone. OpenSSL 3.0
+ * offers it first anyway; newer versions default to a hybrid post-quantum
+ * group whose key share costs several times as much, and a run must cost
+ * the same whichever OpenSSL built it (docs/performance.md). A real server
+ * (tls_target_ctx) gets OpenSSL's defaults: it chooses. */
+static int pin_key_exchange(SSL_CTX *ctx)
+{
+    return SSL_CTX_set1_groups_list(ctx, "X25519") == 1 ? 0 : -1;
+}
+
 SSL_CTX *tls_server_ctx(const char *cert_pem, const char *key_pem, char *err, size_t errlen)
 {
     SSL_CTX *ctx = base_ctx(TLS_server_method());
@@ -35,7 +45,8 @@ SSL_CTX *tls_server_ctx(const char *cert_pem, const char *key_pem, char *err, si
     X509 *cert = cb ? PEM_read_bio_X509(cb, NULL, NULL, NULL) : NULL;
     EVP_PKEY *key = kb ? PEM_read_bio_PrivateKey(kb, NULL, NULL, NULL) : NULL;
     if (!ctx || !cert || !key || SSL_CTX_use_certificate(ctx, cert) != 1 ||
-        SSL_CTX_use_PrivateKey(ctx, key) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
+        SSL_CTX_use_PrivateKey(ctx, key) != 1 || SSL_CTX_check_private_key(ctx) != 1 ||
+        pin_key_exchange(ctx) < 0) {
         pki_openssl_error(err, errlen, "login server TLS context");
         SSL_CTX_free(ctx);
         ctx = NULL;
@@ -52,7 +63,8 @@ SSL_CTX *tls_client_ctx(const char *ca_pem, char *err, size_t errlen)
     SSL_CTX *ctx = base_ctx(TLS_client_method());
     BIO *b = BIO_new_mem_buf(ca_pem, -1);
     X509 *ca = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
-    if (!ctx || !ca || X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), ca) != 1) {
+    if (!ctx || !ca || X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), ca) != 1 ||
+        pin_key_exchange(ctx) < 0) {
         pki_openssl_error(err, errlen, "client TLS context");
         SSL_CTX_free(ctx);
         ctx = NULL;
