@@ -104,7 +104,8 @@ run("herd",
 # bench/login-cost (the lead's), when it is there
 login_cost = os.path.join(bench, "login-cost")
 if os.access(login_cost, os.X_OK):
-    run("login-cost", [login_cost, "--smoke"], [])
+    run("login-cost", [login_cost, "--smoke", "--bin", bin_dir,
+                       "--out", os.path.join(a.work, "login-cost")], [])
 else:
     print("bench/login-cost: not there yet, skipped")
 
