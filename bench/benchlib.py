@@ -223,13 +223,15 @@ class Run:
 
 
 def run(scenario, np, sets, out, bin_path, sample_sockstat=True, quiet_cmd=False,
-        capture=False, prog="bench"):
+        capture=False, prog="bench", wrap=None):
     """Run `scripts/mpirun-local -np NP -- run SCENARIO --out OUT --quiet --set
     k=v...` (sets: a list of "k=v" strings) with the bootstorm binary bin_path.
     Returns a Run; exits with a clear message if the run failed (non-zero exit)
     or wrote no run.json. With capture=True bootstorm's output is kept and only
-    shown on failure."""
-    cmd = [MPIRUN_LOCAL, "-np", str(np), "--", "run", scenario, "--out", out, "--quiet"]
+    shown on failure. wrap: a command the run goes under (e.g. perf record
+    ... --), or None."""
+    cmd = list(wrap or []) + [MPIRUN_LOCAL, "-np", str(np), "--", "run", scenario, "--out", out,
+                              "--quiet"]
     for x in sets:
         cmd += ["--set", x]
     if not quiet_cmd:
