@@ -635,6 +635,201 @@ check(p.returncode == 1 and "AWS CLI" in p.stderr and not os.path.exists(nostate
 p = run([DOWN, NAME, "--state-dir", nostate])
 check(p.returncode == 1 and "AWS CLI" in p.stderr, "down without the aws CLI: exit 1, says so")
 
+# ---- plan --peers N --storm-rate R: the capacity model picks --count and --type ----
+
+with open(os.path.join(SRC, "bench/figures.json")) as f:
+    FIG = json.load(f)
+TYPES = PRICES.get("types") or {}
+check(all(isinstance(t.get("vcpus"), int) and t["vcpus"] > 0 and t.get("memory_gib", 0) > 0
+          and t.get("threads_per_core") in (1, 2) and t.get("arch") in ("amd64", "arm64") for t in TYPES.values())
+      and {"c6i.4xlarge", "c6i.8xlarge", "c6i.16xlarge", "m6i.8xlarge", "c7g.4xlarge"} <= set(TYPES),
+      "prices.json types: vCPUs, memory, threads per core and arch for %d types" % len(TYPES))
+check(all(t in east for t in TYPES), "every type in the types table has a us-east-1 price")
+for k in ("commit", "measured", "machine", "logins_per_s_per_core", "handshakes_per_s_per_core", "peer_bytes_marginal",
+          "rank_fixed_bytes", "fds_per_online_peer", "fd_limit", "fd_headroom", "max_ranks_per_core"):
+    check(k in FIG and (k in ("commit", "measured", "machine") or k in FIG.get("sources", {})),
+          "bench/figures.json has %s%s" % (k, "" if k in ("commit", "measured", "machine") else " and its source"))
+SIZE = ["--peers", "1000000", "--storm-rate", "20000/s"]
+SZ_BASE = ["--region", "us-east-1", "--git", GIT, "--cidr-ssh", CIDR]
+
+
+def sizing_json(*extra, figures=None):
+    argv = [PLAN] + list(extra) + ["--json"] + (["--figures", figures] if figures else [])
+    p = run(argv)
+    try:
+        return p, json.loads(p.stdout)
+    except ValueError:
+        return p, {}
+
+
+p = run([PLAN] + SIZE + SZ_BASE)
+check(p.returncode == 0, "plan --peers 1000000 --storm-rate 20000/s: exit 0 without aws and credentials, no --count "
+      "or --type")
+check(all(l.startswith("aws ") for l in p.stdout.splitlines() if l.strip()),
+      "with --peers the stdout is still only the aws calls (the sizing goes to stderr)")
+text = p.stderr
+sized_calls = calls_of(p.stdout)
+pj, doc = sizing_json(*SIZE)
+check(pj.returncode == 0 and doc.get("chosen") and pj.stderr == "", "plan --peers ... --json: the sizing as JSON, "
+      "nothing on stderr")
+check(not any(l.startswith("aws ") for l in pj.stdout.splitlines()), "--json makes no AWS call")
+ch = doc.get("chosen") or {}
+n, itype = ch.get("instances", 0), ch.get("type", "?")
+t = TYPES.get(itype, {})
+cores = t.get("vcpus", 0) / t.get("threads_per_core", 1)
+K = ch.get("node_ranks_per_instance", 0)
+print("sizing: %d x %s, %d node ranks per instance, -np %s, bound by %s" % (n, itype, K, ch.get("np"), ch.get("bound_by")))
+check(t.get("arch") == FIG.get("arch") and 1 <= n <= 1000, "the chosen type %s is in the table, of the figures' "
+      "architecture, and the count %d within 1..1000" % (itype, n))
+check(n * t.get("vcpus", 0) * FIG["logins_per_s_per_core"] >= 20000
+      and n * cores * FIG["logins_per_s_per_core"] * FIG["cpu_headroom"] >= 20000,
+      "CPU: %d x %s vCPUs (%g cores) x %s logins/s per core cover 20,000/s with the headroom"
+      % (n, t.get("vcpus"), cores, FIG["logins_per_s_per_core"]))
+if FIG.get("peers_per_core"):
+    check(n * cores * FIG["peers_per_core"] >= 1000000, "density: %d x %g cores x %s peers per core hold 1,000,000"
+          % (n, cores, FIG["peers_per_core"]))
+mem = (-(-1000000 // n) * FIG["peer_bytes_marginal"] + (K + 1) * FIG["rank_fixed_bytes"] + FIG["os_reserve_bytes"])
+check(mem <= t.get("memory_gib", 0) * 2 ** 30 * FIG["memory_headroom"] and abs(mem - ch.get("memory_bytes_per_instance", 0)) < 1,
+      "memory: %.2f GiB per instance fits %s GiB x %s" % (mem / 2 ** 30, t.get("memory_gib"), FIG["memory_headroom"]))
+check(ch.get("node_ranks") == n * K and n * K * FIG["fd_limit"] * FIG["fd_headroom"] >= 2 * 1000000
+      and ch.get("peers_per_rank", 0) * FIG["fds_per_online_peer"] + FIG["fd_slack_per_rank"] <= FIG["fd_limit"],
+      "fds: %d node ranks x %s open files cover %s per peer for 1,000,000 peers" % (n * K, FIG["fd_limit"],
+                                                                                 FIG["fds_per_online_peer"]))
+check(K + 1 <= t.get("vcpus", 0) * FIG["max_ranks_per_core"], "ranks per instance: %d + the coordinator <= %s x %s"
+      % (K, t.get("vcpus"), FIG["max_ranks_per_core"]))
+nodes = -(-1000000 * (1 + FIG["server_nodes_share"]) // 1)
+check(K * (int(nodes) // (n * K) + 1) <= 65535 - FIG["port_base"], "ports: the nodes of a host fit ports %d..65535"
+      % FIG["port_base"])
+check(abs(ch.get("cost_per_h", 0) - n * east.get(itype, 0)) < 0.01 and all(
+      ch["cost_per_h"] <= r["cost_per_h"] * 1.02 + 1e-6 for r in doc.get("alternatives", [])),
+      "cost: %d x the table's price, within 2%% of every alternative's" % n)
+check(ch.get("bound_by") and set(ch["bound_by"]) <= {"CPU", "CPU (ranks)", "density", "memory", "fds", "ports"}
+      and "bound by" in text, "the plan says what bounds it (%s)" % ch.get("bound_by"))
+m = re.search(r"mpirun --hostfile \S+ -np (\d+) ", text)
+check(m and int(m.group(1)) == 1 + n * K == ch.get("np"), "the printed mpirun layout's -np is 1 + node ranks (%s)"
+      % (m and m.group(1)))
+m2 = re.search(r"cloud/launch --np (\d+) ", text)
+check(m2 and int(m2.group(1)) == 1 + n * K, "the printed cloud/launch command has the same --np")
+check(re.search(r"<ip-1> slots=%d\b" % (K + 1), text) and re.search(r"<ip-2> slots=%d\b" % K, text),
+      "the printed hostfile: the first host %d slots (rank 0 and %d node ranks), the others %d" % (K + 1, K, K))
+check(re.search(r"ulimit -Hn must be at least %d" % ch.get("ulimit_n", -1), text)
+      and ch.get("ulimit_n", 0) >= ch.get("fds_per_rank", 1), "the printed ulimit -n per rank covers its %s fds"
+      % ch.get("fds_per_rank"))
+check(re.search(r"^\s+\* %s\s+%d\s" % (re.escape(itype), n), text, re.M) and len(doc.get("alternatives", [])) >= 2,
+      "the sizing table: the chosen type marked, and the next cheapest alternatives")
+ri = [c for c in sized_calls if op(c) == "ec2 run-instances"]
+check(ri and opt(ri[0], "--count") == [str(n)] and opt(ri[0], "--instance-type") == [itype],
+      "run-instances uses the chosen --count %d and --type %s" % (n, itype))
+check(any(op(c) == "ec2 describe-instance-types" and opt(c, "--instance-types") == [itype] for c in sized_calls),
+      "describe-instance-types checks the chosen type")
+c = cost_of(text)
+check(c and c[:2] == (n, itype), "the cost estimate is for the chosen %d x %s" % (n, itype))
+loc = doc.get("local_check") or {}
+check(loc.get("hosts") == min(4, n) and loc.get("np", 99) <= 8 and abs(loc.get("window_s", 0) - 50) < 1e-6
+      and "cloud/local/plan-check" in text, "the scaled-down local check: %s hosts, -np %s, the same 50 s window"
+      % (loc.get("hosts"), loc.get("np")))
+for alt in ("20000", "20k/s", "20K", "20000.0/s"):
+    _, d2 = sizing_json("--peers", "1M", "--storm-rate", alt)
+    check((d2.get("chosen") or {}).get("type") == itype and d2["chosen"]["instances"] == n,
+          "--storm-rate %s (and --peers 1M) gives the same plan" % alt)
+p = run([UP, "--dry-run"] + SIZE + SZ_BASE)
+check(p.returncode == 0 and calls_of(p.stdout) == sized_calls,
+      "up --dry-run --peers ... sizes the same way and prints the same calls (the same parser)")
+
+# Given --count and --type win; the model says whether they suffice.
+p = run([PLAN] + SIZE + SZ_BASE + ["--type", "c6i.4xlarge"])
+ri = [c for c in calls_of(p.stdout) if op(c) == "ec2 run-instances"]
+_, d4 = sizing_json(*SIZE, "--type", "c6i.4xlarge")
+n4 = (d4.get("chosen") or {}).get("instances")
+check(p.returncode == 0 and ri and opt(ri[0], "--instance-type") == ["c6i.4xlarge"] and opt(ri[0], "--count") == [str(n4)]
+      and "finds %s x c6i.4xlarge enough" % n4 in p.stderr,
+      "--type c6i.4xlarge given: the model picks its count (%s) and says it is enough" % n4)
+p = run([PLAN] + SIZE + SZ_BASE + ["--type", "c6i.large", "--count", "2"])
+ri = [c for c in calls_of(p.stdout) if op(c) == "ec2 run-instances"]
+check(p.returncode == 0 and ri and opt(ri[0], "--count") == ["2"] and opt(ri[0], "--instance-type") == ["c6i.large"]
+      and "NOT enough" in p.stderr and "SHORT" in p.stderr,
+      "--count 2 --type c6i.large given: they win, and the model says they are NOT enough, and what is short")
+p = run([PLAN] + SIZE + SZ_BASE + ["--type", "x9z.large", "--count", "3"])
+check(p.returncode == 0 and "cannot check it" in p.stderr and "--instance-type x9z.large" in p.stdout,
+      "a given type outside the table: the plan goes on as given, saying the model cannot check it")
+
+# Bad input: exit 2, the option named, nothing planned.
+bad_sizing = [
+    (["--peers", "0", "--storm-rate", "20000/s"], "--peers", "--peers 0"),
+    (["--peers", "-5", "--storm-rate", "20000/s"], "--peers", "--peers -5"),
+    (["--peers", "lots", "--storm-rate", "20000/s"], "--peers", "--peers lots"),
+    (["--peers", "1.5", "--storm-rate", "20000/s"], "--peers", "--peers 1.5"),
+    (["--peers", "20000000", "--storm-rate", "20000/s"], "--peers", "--peers above 10,000,000"),
+    (["--peers", "1000000", "--storm-rate", "0"], "--storm-rate", "--storm-rate 0"),
+    (["--peers", "1000000", "--storm-rate", "-5/s"], "--storm-rate", "--storm-rate -5/s"),
+    (["--peers", "1000000", "--storm-rate", "fast"], "--storm-rate", "--storm-rate fast"),
+    (["--peers", "1000000", "--storm-rate", "20000/min"], "--storm-rate", "--storm-rate 20000/min"),
+    (["--peers", "1000000", "--storm-rate", "/s"], "--storm-rate", "--storm-rate /s"),
+    (["--storm-rate", "20000/s"], "--peers", "a rate without --peers"),
+    (["--peers", "1000000"], "--storm-rate", "--peers without a rate"),
+    (["--peers", "10000000", "--storm-rate", "50000000/s"], "limit of 1000", "more instances than MAX_COUNT"),
+    (["--peers", "1000000", "--storm-rate", "20000/s", "--type", "x9z.large"], "--type", "an unknown type, no count"),
+    (["--peers", "1000000", "--storm-rate", "20000/s", "--figures", os.path.join(W, "nope.json")], "--figures",
+     "a missing figures file"),
+    (["--json"], "--json", "--json without --peers"),
+]
+for argv, word, what in bad_sizing:
+    p = run([PLAN] + argv + SZ_BASE)
+    check(p.returncode == 2 and word in p.stderr and p.stdout == "" and "Traceback" not in p.stderr,
+          "plan, %s: exit 2, names %s" % (what, word))
+p = run([UP] + SIZE + SZ_BASE + ["--json"])
+check(p.returncode == 2 and "--json" in p.stderr and p.stdout == "", "up --json: exit 2 (the sizing alone is plan's)")
+badfig = os.path.join(W, "figures-bad.json")
+with open(badfig, "w") as f:
+    json.dump(dict(FIG, fd_headroom=1.5), f)
+p = run([PLAN] + SIZE + SZ_BASE + ["--figures", badfig])
+check(p.returncode == 2 and "fd_headroom" in p.stderr and p.stdout == "", "figures with fd_headroom 1.5: exit 2, "
+      "names the field")
+nofield = os.path.join(W, "figures-short.json")
+with open(nofield, "w") as f:
+    json.dump({k: v for k, v in FIG.items() if k != "logins_per_s_per_core"}, f)
+p = run([PLAN] + SIZE + SZ_BASE + ["--figures", nofield])
+check(p.returncode == 2 and "logins_per_s_per_core" in p.stderr, "figures without logins_per_s_per_core: exit 2, "
+      "names it (the model has no number of its own)")
+
+# The figures drive the plan: read from the file, never built in.
+def figures_copy(name, **change):
+    path = os.path.join(W, name)
+    with open(path, "w") as f:
+        json.dump(dict(FIG, **change), f)
+    return path
+
+
+cpu_args = ("--peers", "100000", "--storm-rate", "16000/s", "--type", "c6i.4xlarge")
+base = figures_copy("figures-base.json", peers_per_core=None)
+half = figures_copy("figures-half.json", peers_per_core=None, logins_per_s_per_core=FIG["logins_per_s_per_core"] / 2)
+_, d_base = sizing_json(*cpu_args, figures=base)
+_, d_half = sizing_json(*cpu_args, figures=half)
+b, h = d_base.get("chosen") or {}, d_half.get("chosen") or {}
+check(b.get("bound_by") == ["CPU"] and h.get("bound_by") == ["CPU"] and b.get("instances", 0) > 1
+      and h.get("instances") == 2 * b.get("instances", -1),
+      "halving logins_per_s_per_core doubles a CPU-bound plan's instances (%s -> %s x c6i.4xlarge)"
+      % (b.get("instances"), h.get("instances")))
+_, d_free = sizing_json(*SIZE, figures=figures_copy("figures-free.json", logins_per_s_per_core=
+                                                      FIG["logins_per_s_per_core"] * 2))
+_, d_slow = sizing_json(*SIZE, figures=half)
+check((d_slow.get("chosen") or {}).get("cost_per_h", 0) >= ch.get("cost_per_h", 1)
+      and (d_free.get("chosen") or {}).get("cost_per_h", 1e9) <= ch.get("cost_per_h", 0),
+      "a slower core never makes the 1M plan cheaper, a faster one never dearer")
+fdh = figures_copy("figures-fd.json", fd_limit=FIG["fd_limit"] // 2)
+_, d_fd = sizing_json(*SIZE, figures=fdh)
+check((d_fd.get("chosen") or {}).get("fd_ranks") == 2 * ch.get("fd_ranks", -1)
+      or (d_fd.get("chosen") or {}).get("fd_ranks", 0) >= 2 * ch.get("fd_ranks", 1) - 1,
+      "halving fd_limit doubles the ranks the fd limit needs (%s -> %s)"
+      % (ch.get("fd_ranks"), (d_fd.get("chosen") or {}).get("fd_ranks")))
+memh = figures_copy("figures-mem.json", peer_bytes_marginal=FIG["peer_bytes_marginal"] * 200, peers_per_core=None)
+_, d_mem = sizing_json("--peers", "1000000", "--storm-rate", "1000/s", "--type", "c6i.2xlarge", figures=memh)
+dm = d_mem.get("chosen") or {}
+check("memory" in (dm.get("bound_by") or []) and dm.get("memory_bytes_per_instance", 1e30)
+      <= dm.get("memory_gib", 0) * 2 ** 30 * FIG["memory_headroom"],
+      "200 x the bytes per peer: the plan is memory-bound, and fits (%s x c6i.2xlarge)" % dm.get("instances"))
+check(d_base.get("figures", {}).get("path") == base, "the JSON names the figures file it used")
+
 # ---- up and down against a fake aws ----
 
 FAKE = r'''#!PYTHON
@@ -948,6 +1143,25 @@ if GIT_BIN:
     p = run([CO_DOWN, NAME, "--state-dir", st2], env=FENV)
     db = fake_db()
     check(p.returncode == 0 and not db["sg"] and not db["pg"], "down after the failed copy removes everything")
+
+# up --peers: the hostfile carries the layout's slots (rank 0's host one more).
+st4 = os.path.join(W, "state-sized")
+SIZE5 = ["--peers", "200000", "--storm-rate", "4000/s", "--type", "c6i.4xlarge"]   # the fake knows this type
+_, d5 = sizing_json(*SIZE5)
+c5 = d5.get("chosen") or {}
+p = run([UP] + SIZE5 + ["--region", REGION, "--name", NAME, "--git", GIT, "--cidr-ssh", CIDR, "--state-dir", st4],
+        env=FENV)
+hf4 = os.path.join(st4, "hostfile")
+lines4 = open(hf4).read().splitlines() if os.path.exists(hf4) else []
+slots4 = [int(l.split("slots=")[1]) for l in lines4]
+check(p.returncode == 0 and len(lines4) == c5.get("instances") and slots4
+      and slots4 == [c5["slots_first"]] + [c5["slots_other"]] * (len(slots4) - 1) and sum(slots4) == c5.get("np"),
+      "up --peers 200000 --storm-rate 4000/s --type c6i.4xlarge: %s hosts, slots %s: the first carries rank 0, "
+      "and the sum is -np %s"
+      % (c5.get("instances"), slots4, c5.get("np")))
+p = run([DOWN, NAME, "--state-dir", st4], env=FENV)
+db = fake_db()
+check(p.returncode == 0 and not db["sg"] and not db["pg"], "down after up --peers removes everything")
 
 # up with a local --deb: launches, then copies the .deb to every host.
 if os.path.exists(SSHLOG):
