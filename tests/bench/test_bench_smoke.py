@@ -101,13 +101,14 @@ run("herd",
      "--limits-seconds", "0.2", "--bin", bin_dir, "--out", os.path.join(a.work, "herd")],
     ["handshake bound", "largest faithful herd (mixed)"])
 
-# bench/login-cost (the lead's), when it is there
-login_cost = os.path.join(bench, "login-cost")
-if os.access(login_cost, os.X_OK):
-    run("login-cost", [login_cost, "--smoke", "--bin", bin_dir,
-                       "--out", os.path.join(a.work, "login-cost")], [])
-else:
-    print("bench/login-cost: not there yet, skipped")
+# bench/login-cost: the cost per boot, its ratio to a handshake, the bounds;
+# the breakdown by phase when perf can record here (scripts/install-deps
+# installs linux-perf), else the line that says why there is none
+lc_expect = ["per boot", "x one full handshake", "the bounds", "online 200 / 200", "by phase"]
+run("login-cost", [os.path.join(bench, "login-cost"), "--smoke", "--bin", bin_dir,
+                   "--out", os.path.join(a.work, "login-cost")], lc_expect)
+run("login-cost bad input", [os.path.join(bench, "login-cost"), "--share", "2"], ["--share"],
+    status=2)
 
 print("\nwall time per step (information only): " +
       ", ".join(f"{k} {v:.1f} s" for k, v in walls.items()))
