@@ -222,14 +222,24 @@ class Run:
         return self.sockstat_peak.get("sock_slab_bytes")
 
 
+class Failed:
+    """A run that ended with a non-zero exit status (run(allow_fail=True))."""
+
+    def __init__(self, status, why, wall_s):
+        self.status, self.why, self.wall_s = status, why, wall_s
+        self.cpu_s = float("nan")
+
+
 def run(scenario, np, sets, out, bin_path, sample_sockstat=True, quiet_cmd=False,
-        capture=False, prog="bench", wrap=None):
+        capture=False, prog="bench", wrap=None, allow_fail=False):
     """Run `scripts/mpirun-local -np NP -- run SCENARIO --out OUT --quiet --set
     k=v...` (sets: a list of "k=v" strings) with the bootstorm binary bin_path.
     Returns a Run; exits with a clear message if the run failed (non-zero exit)
     or wrote no run.json. With capture=True bootstorm's output is kept and only
     shown on failure. wrap: a command the run goes under (e.g. perf record
-    ... --), or None."""
+    ... --), or None. allow_fail: a failed run returns a Failed (its exit
+    status and last error line) instead of ending the benchmark: a search
+    over rates must go on when a rate too high for the machine aborts."""
     cmd = list(wrap or []) + [MPIRUN_LOCAL, "-np", str(np), "--", "run", scenario, "--out", out,
                               "--quiet"]
     for x in sets:
@@ -249,6 +259,10 @@ def run(scenario, np, sets, out, bin_path, sample_sockstat=True, quiet_cmd=False
             sampler.stop.set()
             sampler.join()
             peak = sampler.result()
+    if p.returncode != 0 and allow_fail:
+        err = [x for x in ((p.stderr or "") + (p.stdout or "")).splitlines()
+               if x.startswith("bootstorm:")]
+        return Failed(p.returncode, err[0] if err else "", wall)
     if p.returncode != 0:
         tail = ""
         if capture:
@@ -322,6 +336,25 @@ def ranks_for(peers, fds_per_peer=2, fd_limit=None):
 
 
 # ---------------------------------------------------------------- verdicts
+
+
+def valid_all_online(run_json):
+    """(True, "valid") when summary.fidelity.valid is true (every rule of
+    docs/results.md summary.fidelity: timer lag, CPU, skew, completeness, and
+    no headline figure emulator-bound) and every peer is online at the end;
+    else (False, why). Emulator-bound latency percentiles are named in `why`
+    of a valid run too, as information."""
+    s = run_json.get("summary") or {}
+    if not s:
+        return False, "no summary in run.json (run incomplete?)"
+    f = s.get("fidelity") or {}
+    if not f.get("valid"):
+        return False, "not valid: " + str(f.get("reason") or "no reason given")
+    peers, online = s.get("peers", 0), s.get("online_final", 0)
+    if online != peers:
+        return False, f"only {online} of {peers} peers online at the end"
+    ok, why = faithful(run_json)
+    return True, "valid" + ("" if ok else f" ({why})")
 
 
 def faithful(run_json):
