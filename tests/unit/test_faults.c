@@ -61,7 +61,8 @@ static void test_late_firing_keeps_the_window_where_it_was(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_on_time_firing_boots_nobody_yet, rh_setup, rh_teardown),
+        cmocka_unit_test_setup_teardown(test_on_time_firing_boots_nobody_yet, rh_setup,
+                                        rh_teardown),
         cmocka_unit_test_setup_teardown(test_late_firing_keeps_the_window_where_it_was, rh_setup,
                                         rh_teardown),
     };
