@@ -344,6 +344,14 @@ def valid_all_online(run_json):
     no headline figure emulator-bound) and every peer is online at the end;
     else (False, why). Emulator-bound latency percentiles are named in `why`
     of a valid run too, as information."""
+    ok, why = _valid_and_online(run_json)
+    if not ok:
+        return ok, why
+    ok, why = faithful(run_json)
+    return True, "valid" + ("" if ok else f" ({why})")
+
+
+def _valid_and_online(run_json):
     s = run_json.get("summary") or {}
     if not s:
         return False, "no summary in run.json (run incomplete?)"
@@ -353,8 +361,7 @@ def valid_all_online(run_json):
     peers, online = s.get("peers", 0), s.get("online_final", 0)
     if online != peers:
         return False, f"only {online} of {peers} peers online at the end"
-    ok, why = faithful(run_json)
-    return True, "valid" + ("" if ok else f" ({why})")
+    return True, "valid"
 
 
 def faithful(run_json):
@@ -364,15 +371,10 @@ def faithful(run_json):
     (online_final == peers) and no figure of summary.figures, headline or
     latency percentile, is emulator-bound (docs/results.md "Emulator share").
     Stricter than `valid`, which ignores emulator-bound latency percentiles."""
-    s = run_json.get("summary") or {}
-    if not s:
-        return False, "no summary in run.json (run incomplete?)"
-    f = s.get("fidelity") or {}
-    if not f.get("valid"):
-        return False, "not valid: " + str(f.get("reason") or "no reason given")
-    peers, online = s.get("peers", 0), s.get("online_final", 0)
-    if online != peers:
-        return False, f"only {online} of {peers} peers online at the end"
+    ok, why = _valid_and_online(run_json)
+    if not ok:
+        return ok, why
+    s, f = run_json["summary"], run_json["summary"].get("fidelity") or {}
     bound = []
     for name, fig in (s.get("figures") or {}).items():
         if isinstance(fig, dict) and fig.get("verdict") == "emulator-bound":
