@@ -36,6 +36,7 @@ package: build
 # figures as ratios to them; the first line shows them on their own.
 bench: build
 	build/bin/bootstorm-limits
+	bench/login-cost
 	bench/density
 	bench/storm-rate
 
