@@ -171,10 +171,9 @@ static uint32_t event_roles(const struct scn_event *ev, enum role *out)
     return 2;
 }
 
-uint32_t faults_fire(struct faults *f, uint32_t idx, const struct scn_event *ev, int64_t at_ns)
+uint32_t faults_fire(struct faults *f, uint32_t idx, const struct scn_event *ev, int64_t t0)
 {
     struct host *h = f->h;
-    int64_t t0 = at_ns;
     enum role roles[2];
     uint32_t n = 0, n_roles = event_roles(ev, roles);
     switch (ev->kind) {

@@ -21,10 +21,10 @@ struct faults *faults_new(struct host *h);
 /* Cancel sweeps still in progress and free. */
 void faults_free(struct faults *f);
 
-/* Fire scenario event `idx`, due at run time at_ns, now. The event's window
- * starts at at_ns, not at the moment this runs: nodes whose time in the
+/* Fire scenario event `idx`, due at run time t0, now. The event's window
+ * starts at t0, not at the moment this runs: nodes whose time in the
  * window has passed act at once, so a late firing does not shift the storm.
  * Returns how many local nodes it selected. */
-uint32_t faults_fire(struct faults *f, uint32_t idx, const struct scn_event *ev, int64_t at_ns);
+uint32_t faults_fire(struct faults *f, uint32_t idx, const struct scn_event *ev, int64_t t0);
 
 #endif
