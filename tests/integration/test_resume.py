@@ -55,7 +55,14 @@ rows = bslib.load_csv(os.path.join(a.work, "keep", "timeseries.csv"))
 check("login_resumed" in rows[0] and "login_full" in rows[0],
       "timeseries.csv has the login_full and login_resumed columns")
 before = [r for r in rows if float(r["t_s"]) <= 7.5]
-check(sum(int(r["login_resumed"]) for r in before) == 0, "nothing resumed before the reboot")
+# Before the reboot only a retry can resume: a peer whose first attempt got
+# its TLS session ticket but not its login (busy, or timed out under load)
+# offers that ticket on the next attempt. First attempts are all full.
+resumed_before = sum(int(r["login_resumed"]) for r in before)
+retries_before = sum(int(r["login_attempts"]) for r in before) - PEERS
+check(resumed_before <= max(0, retries_before),
+      f"before the reboot only retries resumed ({resumed_before} resumed, "
+      f"{retries_before} retries)")
 check(sum(int(r["login_resumed"]) for r in rows) == s["login_resumed"],
       "the column adds up to run.json's login_resumed")
 
