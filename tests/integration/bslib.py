@@ -64,16 +64,19 @@ class Check:
     """Collects failed assertions so one run reports every problem."""
 
     def __init__(self):
-        self.failed = 0
+        self.failed = []
 
     def __call__(self, cond, what):
         print(("ok   " if cond else "FAIL ") + what, flush=True)
         if not cond:
-            self.failed += 1
+            self.failed.append(what)
         return cond
 
     def done(self):
+        # The failures again at the end, where a truncated log still shows them.
         if self.failed:
-            print(f"{self.failed} check(s) failed")
+            print(f"{len(self.failed)} check(s) failed:")
+            for what in self.failed:
+                print("FAIL " + what)
             sys.exit(1)
         print("all checks passed")

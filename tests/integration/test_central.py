@@ -102,8 +102,12 @@ if ups:
           "scale: each comes up no sooner than the provisioning delay after the decision")
     check(all(x["fired_s"] is not None and x["fired_s"] >= x["at_s"] - 1e-3 for x in ups),
           "scale: ... and took effect at that time")
-    check(all(int(r["dc_one_servers"]) == 2 for r in rows if float(r["t_s"]) < first["at_s"]),
-          "scale: 2 servers until then")
+    # A rank samples its gauges when its interval ends, and a busy rank
+    # samples late: the row just before at_s may already count the new server
+    # (CI saw it once). The trace check below times the first client precisely.
+    check(all(int(r["dc_one_servers"]) == 2 for r in rows
+              if float(r["t_s"]) <= first["at_s"] - 1.0),
+          "scale: 2 servers until the interval before then")
     check(max(int(r["dc_one_servers"]) for r in rows) > 2, "scale: more servers afterwards")
     ev = bslib.load_csv(os.path.join(out, "events.csv"))
     check(any(e["kind"] == "scale_up" for e in ev), "scale: events.csv has the scale_up")
