@@ -1,13 +1,19 @@
 /* ctrl.c - MPI control messages polled from libevent (see ctrl.h). */
 #include "ctrl.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <event2/event.h>
 
-#define POLL_US 2000
+#include "common/clock.h"
+
+#define POLL_FAST_NS (2 * NS_PER_MS)
+/* After a message arrives, poll fast this long: messages come in bursts (a
+ * clock re-estimation sends 8 probes 25 ms apart). */
+#define FAST_HOLD_NS (60 * NS_PER_MS)
 
 struct pending {
     struct pending *next;
@@ -19,6 +25,9 @@ struct ctrl {
     MPI_Comm comm;
     struct event *poll;
     struct pending *sends;
+    int64_t idle_ns;      /* the poll interval while nothing is going on */
+    int64_t fast_until;   /* poll fast until this clock_mono_ns() */
+    bool armed_idle;      /* the poll is armed at idle_ns */
     ctrl_fn fn[TAG_MAX - TAG_SCHEDULE];
     void *arg[TAG_MAX - TAG_SCHEDULE];
 };
@@ -37,6 +46,13 @@ static void reap_sends(struct ctrl *c)
             pp = &(*pp)->next;
         }
     }
+}
+
+static void arm_poll(struct ctrl *c, int64_t after_ns)
+{
+    struct timeval tv = clock_tv_from_ns(after_ns);
+    c->armed_idle = after_ns > POLL_FAST_NS;
+    event_add(c->poll, &tv);
 }
 
 static void poll_cb(evutil_socket_t fd, short what, void *arg)
@@ -64,7 +80,10 @@ static void poll_cb(evutil_socket_t fd, short what, void *arg)
             fprintf(stderr, "bootstorm: dropped control message with tag %d from rank %d\n",
                     st.MPI_TAG, st.MPI_SOURCE);
         free(buf);
+        c->fast_until = clock_mono_ns() + FAST_HOLD_NS;
     }
+    bool fast = c->sends || clock_mono_ns() < c->fast_until;
+    arm_poll(c, fast ? POLL_FAST_NS : c->idle_ns);
 }
 
 struct ctrl *ctrl_new(struct event_base *base, MPI_Comm comm)
@@ -73,14 +92,19 @@ struct ctrl *ctrl_new(struct event_base *base, MPI_Comm comm)
     if (!c)
         return NULL;
     c->comm = comm;
-    c->poll = event_new(base, -1, EV_PERSIST, poll_cb, c);
+    c->idle_ns = POLL_FAST_NS;
+    c->poll = event_new(base, -1, 0, poll_cb, c);
     if (!c->poll) {
         free(c);
         return NULL;
     }
-    struct timeval tv = {0, POLL_US};
-    event_add(c->poll, &tv);
+    arm_poll(c, POLL_FAST_NS);
     return c;
+}
+
+void ctrl_set_idle_poll(struct ctrl *c, int64_t idle_ns)
+{
+    c->idle_ns = idle_ns > POLL_FAST_NS ? idle_ns : POLL_FAST_NS;
 }
 
 void ctrl_on(struct ctrl *c, enum ctrl_tag tag, ctrl_fn fn, void *arg)
@@ -101,6 +125,8 @@ int ctrl_send(struct ctrl *c, int dest, enum ctrl_tag tag, const void *buf, int 
     }
     p->next = c->sends;
     c->sends = p;
+    if (c->armed_idle) /* progress the send (and a reply to it) soon */
+        arm_poll(c, POLL_FAST_NS);
     return 0;
 }
 
