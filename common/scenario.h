@@ -418,6 +418,7 @@ struct scenario {
         double max_lag_p99_ms; /* fidelity thresholds */
         double max_skew_p99_ms;
         double max_emulator_share; /* above it a timing figure is emulator-bound */
+        bool park_idle;            /* park quiet connections (node/conn.h) */
     } control;
 
     struct scn_event events[SCN_MAX_EVENTS];

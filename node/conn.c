@@ -220,15 +220,22 @@ void listener_free(struct listener *l)
 
 /* Input capped at two max frames, so a flood cannot grow memory without
  * bound: libevent stops reading until the frames are consumed. */
+static void conn_wire(struct host *h, enum role role, struct bufferevent *bev,
+                      bufferevent_data_cb read_cb, bufferevent_data_cb write_cb,
+                      bufferevent_event_cb event_cb, void *arg)
+{
+    impair_setup(h, role, bev);
+    bufferevent_setcb(bev, read_cb, write_cb, event_cb, arg);
+    bufferevent_setwatermark(bev, EV_READ, 0, 2 * (WIRE_MAX_FRAME + 4));
+    bufferevent_enable(bev, EV_READ | EV_WRITE);
+}
+
 static void conn_setup(struct host *h, enum role role, struct bufferevent *bev,
                        bufferevent_data_cb read_cb, bufferevent_data_cb write_cb,
                        bufferevent_event_cb event_cb, void *arg)
 {
     h->m.g[G_OPEN_CONNS]++;
-    impair_setup(h, role, bev);
-    bufferevent_setcb(bev, read_cb, write_cb, event_cb, arg);
-    bufferevent_setwatermark(bev, EV_READ, 0, 2 * (WIRE_MAX_FRAME + 4));
-    bufferevent_enable(bev, EV_READ | EV_WRITE);
+    conn_wire(h, role, bev, read_cb, write_cb, event_cb, arg);
 }
 
 enum conn_start conn_connect(struct host *h, enum role role, SSL_CTX *tls_ctx, uint32_t src_ip,
@@ -312,6 +319,44 @@ void conn_close(struct host *h, struct bufferevent *bev)
 {
     impair_forget(h, bev);
     bufferevent_free(bev); /* CLOSE_ON_FREE: also frees the SSL and the fd */
+    h->m.g[G_OPEN_CONNS]--;
+}
+
+/* ---- parking ---- */
+
+bool conn_can_park(struct host *h, struct bufferevent *bev)
+{
+    return !bufferevent_openssl_get_ssl(bev) && bufferevent_getfd(bev) >= 0 &&
+           evbuffer_get_length(bufferevent_get_input(bev)) == 0 &&
+           evbuffer_get_length(bufferevent_get_output(bev)) == 0 && !impair_pending(h, bev);
+}
+
+evutil_socket_t conn_park(struct host *h, struct bufferevent *bev)
+{
+    evutil_socket_t fd = bufferevent_getfd(bev);
+    impair_forget(h, bev);
+    bufferevent_setfd(bev, -1); /* detached: freeing it leaves the fd open */
+    bufferevent_free(bev);
+    h->conns_parked++;
+    return fd;
+}
+
+struct bufferevent *conn_unpark(struct host *h, enum role role, evutil_socket_t fd,
+                                bufferevent_data_cb read_cb, bufferevent_data_cb write_cb,
+                                bufferevent_event_cb event_cb, void *arg)
+{
+    struct bufferevent *bev = bufferevent_socket_new(h->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    if (!bev)
+        return NULL;
+    h->conns_parked--;
+    conn_wire(h, role, bev, read_cb, write_cb, event_cb, arg);
+    return bev;
+}
+
+void conn_close_parked(struct host *h, evutil_socket_t fd)
+{
+    close(fd);
+    h->conns_parked--;
     h->m.g[G_OPEN_CONNS]--;
 }
 

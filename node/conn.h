@@ -6,6 +6,7 @@
 #ifndef BS_CONN_H
 #define BS_CONN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <event2/bufferevent.h>
@@ -94,6 +95,26 @@ struct bufferevent *conn_accepted(struct host *h, enum role role, SSL_CTX *tls_c
 /* Close a connection made by conn_connect or conn_accepted: its delayed
  * messages are discarded, the fd (and SSL) freed, open_conns decremented. */
 void conn_close(struct host *h, struct bufferevent *bev);
+
+/* Parking. An open plain-TCP connection that will idle for long (a
+ * registered client between keepalives, and its server's end) can give up
+ * its bufferevent, which with its two buffers is about 1 KB, and keep only
+ * the fd, which its owner watches for readability with an event of its own.
+ * The first byte, the EOF, or a send of the owner's makes a bufferevent
+ * again (conn_unpark) with the same role, callbacks and input cap. A parked
+ * fd stays counted in open_conns and in h->conns_parked.
+ *
+ * conn_can_park: plain TCP with nothing buffered either way and nothing
+ * delayed by impairment. conn_park frees bev (callable from its own
+ * callbacks) and returns the fd, still open. */
+bool conn_can_park(struct host *h, struct bufferevent *bev);
+evutil_socket_t conn_park(struct host *h, struct bufferevent *bev);
+/* NULL when out of memory: the fd is still parked (close it with
+ * conn_close_parked). */
+struct bufferevent *conn_unpark(struct host *h, enum role role, evutil_socket_t fd,
+                                bufferevent_data_cb read_cb, bufferevent_data_cb write_cb,
+                                bufferevent_event_cb event_cb, void *arg);
+void conn_close_parked(struct host *h, evutil_socket_t fd);
 
 /* Encode and send one message from a node of `role`, through the
  * impairment layer (node/impair.h); counts msgs/bytes sent. Returns 0 or -1. */

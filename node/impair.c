@@ -229,6 +229,12 @@ int impair_write(struct host *h, enum role role, struct bufferevent *bev, const 
     return 0;
 }
 
+bool impair_pending(struct host *h, struct bufferevent *bev)
+{
+    struct impair *im = h->impair;
+    return im && u64map_get(&im->queues, key_of(bev)) != NULL;
+}
+
 void impair_forget(struct host *h, struct bufferevent *bev)
 {
     struct impair *im = h->impair;

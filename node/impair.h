@@ -29,6 +29,8 @@ void impair_free(struct host *h);
  * loss, partition and latency. Returns 0 (sent, delayed or dropped). */
 int impair_write(struct host *h, enum role role, struct bufferevent *bev, const void *data,
                  size_t len);
+/* Whether bev has messages waiting out their latency. */
+bool impair_pending(struct host *h, struct bufferevent *bev);
 /* Call before freeing bev: its delayed messages are discarded. */
 void impair_forget(struct host *h, struct bufferevent *bev);
 /* Bandwidth limits for a new socket of a node of `role`. */

@@ -88,6 +88,10 @@ static void drop_conn(struct peer *p)
     if (p->bev) {
         conn_close(p->h, p->bev);
         p->bev = NULL;
+    } else if (p->is_parked) {
+        event_del(&p->parked);
+        conn_close_parked(p->h, event_get_fd(&p->parked));
+        p->is_parked = false;
     }
 }
 
@@ -454,11 +458,52 @@ static void conn_lost(struct peer *p)
     }
 }
 
+/* ---- parking an online peer's registration connection (conn.h) ---- */
+
+static void sn_read(struct bufferevent *bev, void *arg);
+static void sn_event(struct bufferevent *bev, short what, void *arg);
+
+static bool unpark(struct peer *p)
+{
+    struct bufferevent *bev = conn_unpark(p->h, ROLE_PEER, event_get_fd(&p->parked), sn_read,
+                                          NULL, sn_event, p);
+    if (!bev)
+        return false; /* out of memory: still parked */
+    event_del(&p->parked);
+    p->is_parked = false;
+    p->bev = bev;
+    return true;
+}
+
+static void parked_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct peer *p = arg;
+    if (!unpark(p)) /* else the bufferevent reads the byte or the EOF at once */
+        conn_lost(p);
+}
+
+/* Online and quiet until the next keepalive: a supernode or presence
+ * server's client (a box's head-end and a DHT node keep no such connection). */
+static void maybe_park(struct peer *p)
+{
+    if (!p->h->scn->control.park_idle || p->state != PEER_ONLINE || p->box || p->dht || p->tgt ||
+        !p->bev || !conn_can_park(p->h, p->bev))
+        return;
+    evutil_socket_t fd = conn_park(p->h, p->bev);
+    p->bev = NULL;
+    p->is_parked = true;
+    event_assign(&p->parked, p->h->base, fd, EV_READ, parked_cb, p);
+    event_add(&p->parked, NULL);
+}
+
 static void sn_read(struct bufferevent *bev, void *arg)
 {
     struct peer *p = arg;
-    if (conn_read(p->h, bev, sn_msg, p) < 0)
+    int r = conn_read(p->h, bev, sn_msg, p);
+    if (r < 0)
         conn_lost(p);
+    else if (r == 0)
+        maybe_park(p);
 }
 
 static void sn_event(struct bufferevent *bev, short what, void *arg)
@@ -717,7 +762,9 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
             break;
         struct wire_msg m = {.type = WIRE_KEEPALIVE, .u.seq = ++p->ka_seq};
         h->m.c[C_KEEPALIVES]++;
-        if (conn_send(h, ROLE_PEER, p->bev, &m) < 0)
+        if (p->is_parked && !unpark(p))
+            conn_lost(p);
+        else if (conn_send(h, ROLE_PEER, p->bev, &m) < 0)
             conn_lost(p);
         else
             arm(p, h->scn->workload.keepalive_ns);

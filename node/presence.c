@@ -224,8 +224,11 @@ static int on_msg(struct srv_conn *sc, const struct wire_msg *m)
 
 static void on_flushed(struct srv_conn *sc)
 {
-    if (((struct pres_conn *)sc)->state == PC_CLOSING)
+    enum pc_state st = ((struct pres_conn *)sc)->state;
+    if (st == PC_CLOSING)
         srv_conn_close(sc); /* the refusal or redirect has been flushed */
+    else if (st == PC_REGISTERED)
+        srv_conn_park(sc); /* quiet until the next keepalive */
 }
 
 static void on_close(struct srv_conn *sc)

@@ -1,6 +1,7 @@
 /* server.c - listener, connections and capacity of a TCP role (see server.h). */
 #include "server.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -12,15 +13,28 @@
 #include "conn.h"
 #include "host.h"
 
+static bool unpark(struct srv_conn *c);
+
+static bool socket_open(const struct srv_conn *c)
+{
+    return c->bev || c->is_parked;
+}
+
 static void close_socket(struct srv_conn *c)
 {
-    if (!c->bev)
+    if (!socket_open(c))
         return;
     if (c->srv->ops->on_close)
         c->srv->ops->on_close(c);
     event_del(&c->timer);
-    conn_close(c->srv->h, c->bev);
-    c->bev = NULL;
+    if (c->is_parked) {
+        event_del(&c->parked);
+        conn_close_parked(c->srv->h, event_get_fd(&c->parked));
+        c->is_parked = false;
+    } else {
+        conn_close(c->srv->h, c->bev);
+        c->bev = NULL;
+    }
     if (c->accepted)
         c->srv->n_accepted--;
 }
@@ -45,7 +59,7 @@ void srv_conn_close(struct srv_conn *c)
 
 static void arm(struct srv_conn *c, enum srv_timer kind, int64_t ns)
 {
-    if (!c->bev || c->timer_kind == SRV_TIMER_OVERFLOW)
+    if (!socket_open(c) || c->timer_kind == SRV_TIMER_OVERFLOW)
         return;
     c->timer_kind = (uint8_t)kind;
     if (kind == SRV_TIMER_OFF) {
@@ -85,6 +99,10 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
 
 void srv_conn_send(struct srv_conn *c, const struct wire_msg *m)
 {
+    if (c->is_parked && !unpark(c)) {
+        c->srv->h->m.c[C_ACCEPT_ERRORS]++; /* out of memory: the message is lost */
+        return;
+    }
     if (!c->bev)
         return;
     conn_send(c->srv->h, c->srv->role, c->bev, m);
@@ -105,7 +123,7 @@ enum cap_verdict srv_conn_submit(struct srv_conn *c, uint32_t *hint_ms)
 static void cap_served(struct cap_item *it, bool abandoned, void *arg)
 {
     struct srv_conn *c = container_of(it, struct srv_conn, item);
-    if (abandoned || !c->bev) {
+    if (abandoned || !socket_open(c)) {
         conn_free(c);
         return;
     }
@@ -122,6 +140,7 @@ static void cap_dropped(struct cap_item *it, void *arg)
 static int on_frame(void *arg, const struct wire_msg *m)
 {
     struct srv_conn *c = arg;
+    c->unparked = false;
     if (c->timer_kind == SRV_TIMER_IDLE)
         arm(c, SRV_TIMER_IDLE, c->idle_ns); /* a complete frame, not a byte */
     return c->srv->ops->on_msg(c, m);
@@ -155,6 +174,47 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
     if (c->srv->ops->on_error)
         c->srv->ops->on_error(c, what);
     srv_conn_close(c);
+}
+
+/* ---- parking ---- */
+
+/* A bufferevent again; false when out of memory, and c stays parked. */
+static bool unpark(struct srv_conn *c)
+{
+    struct bufferevent *bev = conn_unpark(c->srv->h, c->srv->role, event_get_fd(&c->parked),
+                                          read_cb, write_cb, event_cb, c);
+    if (!bev)
+        return false;
+    event_del(&c->parked);
+    c->is_parked = false;
+    c->unparked = true;
+    c->bev = bev;
+    return true;
+}
+
+static void parked_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct srv_conn *c = arg;
+    if (!unpark(c)) { /* out of memory: the client cannot be heard */
+        c->srv->h->m.c[C_ACCEPT_ERRORS]++;
+        srv_conn_close(c);
+    } /* else the bufferevent reads the byte or the EOF at once */
+}
+
+void srv_conn_park(struct srv_conn *c)
+{
+    struct host *h = c->srv->h;
+    /* Not before the frame that unparked it has been read: a new
+     * bufferevent reports its (empty) output flushed first. */
+    if (!h->scn->control.park_idle || !c->bev || !c->accepted || c->unparked ||
+        c->item.state != CAP_IDLE ||
+        c->timer_kind == SRV_TIMER_OVERFLOW || !conn_can_park(h, c->bev))
+        return;
+    evutil_socket_t fd = conn_park(h, c->bev);
+    c->bev = NULL;
+    c->is_parked = true;
+    event_assign(&c->parked, h->base, fd, EV_READ, parked_cb, c);
+    event_add(&c->parked, NULL);
 }
 
 static struct srv_conn *conn_new(struct server *s)

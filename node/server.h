@@ -64,14 +64,17 @@ enum srv_timer { SRV_TIMER_OFF = 0, SRV_TIMER_DEADLINE, SRV_TIMER_IDLE, SRV_TIME
 struct srv_conn {
     LIST_ENTRY(srv_conn) link;
     struct server *srv;
-    struct bufferevent *bev; /* NULL once the socket is closed */
+    struct bufferevent *bev; /* NULL once the socket is closed, or while parked */
     struct cap_item item;    /* the request; item.state != CAP_IDLE while inside
                               * the capacity model */
     struct event timer;      /* deadline or idle timeout (accepted only) */
+    struct event parked;     /* while parked (bev NULL): the fd's readability */
     int64_t idle_ns;         /* SRV_TIMER_IDLE: the timeout each frame restarts */
     uint32_t peer_ip;        /* accepted: the client's IPv4 address; 0 otherwise */
     uint8_t timer_kind;      /* enum srv_timer */
     bool accepted;
+    bool is_parked; /* srv_conn_park: the socket is open, its bufferevent freed */
+    bool unparked;  /* unparked, and no frame read since: do not park again yet */
 };
 
 struct server_ops {
@@ -136,6 +139,13 @@ void srv_conn_no_timer(struct srv_conn *c);
  * client's unread output passes SRV_OUTPUT_MAX, c is closed from the event
  * loop shortly after (never inside this call: c stays valid). */
 void srv_conn_send(struct srv_conn *c, const struct wire_msg *m);
+/* Park c if it can be (conn.h): an accepted plain-TCP connection with no
+ * request inside the capacity model, nothing buffered or delayed and no
+ * overflow drop pending keeps only its fd, about 1 KB less; its timer keeps
+ * running. Its first byte or EOF, or a send, unparks it, transparently to
+ * the role. Roles call it where a connection goes quiet for long (a
+ * registered client's reply has been flushed). */
+void srv_conn_park(struct srv_conn *c);
 /* Put c's request into the capacity model. */
 enum cap_verdict srv_conn_submit(struct srv_conn *c, uint32_t *hint_ms);
 /* The client is gone or must go: close the socket; free c unless its

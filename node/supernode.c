@@ -340,6 +340,8 @@ static void on_flushed(struct srv_conn *sc)
     struct sn_conn *c = (struct sn_conn *)sc;
     if (c->state == SNC_CLOSING)
         srv_conn_close(sc); /* the refusal, redirect or gossip answer has been flushed */
+    else if (c->state == SNC_REGISTERED)
+        srv_conn_park(sc); /* quiet until the next keepalive */
 }
 
 static void on_connected(struct srv_conn *sc)

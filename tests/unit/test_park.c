@@ -1,0 +1,109 @@
+/* test_park.c - parking quiet connections (control.park_idle, node/conn.h):
+ * an online peer's registration connection gives up its bufferevent at
+ * both ends between keepalives, and everything a connection must still do
+ * it does: keepalives reach the supernode before its idle timeout, a crash
+ * at either end is noticed through the parked fd, and nothing parks unless
+ * the scenario asks. A real host: one peer, one login server, one
+ * supernode (role_harness.h). */
+#include "role_harness.h"
+
+/* The supernode drops a client silent for 3 keepalives + the register
+ * timeout: 3 x 100 ms + 200 ms = 500 ms here. */
+#define PARK_BASE                                                                                  \
+    "name: park-test\n"                                                                            \
+    "duration: 60s\n"                                                                              \
+    "nodes: {peers: 1, login_servers: 1, supernodes: 1}\n"                                         \
+    "login_server: {service_time: 1ms}\n"                                                          \
+    "peer: {boot_delay: 1ms, register: {timeout: 200ms}}\n"                                        \
+    "workload: {keepalive: 100ms}\n"                                                               \
+    "events:\n"                                                                                    \
+    "  - at: 0s\n"                                                                                 \
+    "    boot: {fraction: 1.0, over: 0s}\n"                                                        \
+    "  - at: 1s\n"                                                                                 \
+    "    crash: {role: peer, fraction: 1.0, over: 0s}\n"                                           \
+    "  - at: 1s\n"                                                                                 \
+    "    crash: {role: supernode, fraction: 1.0, over: 0s}\n"
+
+enum { BOOT_PEER, CRASH_PEER, CRASH_SN };
+
+static void boot_online(struct rh *r)
+{
+    assert_int_equal(rh_fire(r, BOOT_PEER), 1);
+    RH_RUN_UNTIL(r, rh_g(r, G_ONLINE) == 1 && rh_g(r, G_SN_CLIENTS) == 1, 3000);
+}
+
+/* Both ends of the registration park once it is quiet, and unpark for
+ * each keepalive: five times the supernode's idle timeout later the peer is
+ * still its client, and both ends are parked again. */
+static void test_both_ends_park_and_keepalives_still_flow(void **state)
+{
+    struct rh *r = *state;
+    rh_start(r, PARK_BASE "control: {park_idle: true}\n");
+    boot_online(r);
+    RH_RUN_UNTIL(r, r->h.conns_parked == 2, 3000);
+    assert_int_equal(rh_g(r, G_OPEN_CONNS), 2); /* parked, still open and counted */
+
+    uint64_t ka0 = rh_c(r, C_KEEPALIVES);
+    rh_run_for(r, 2500);
+    assert_true(rh_c(r, C_KEEPALIVES) >= ka0 + 10);
+    assert_int_equal(rh_c(r, C_CONN_IDLE), 0); /* every keepalive was read */
+    assert_int_equal(rh_c(r, C_ONLINE_LOST), 0);
+    assert_int_equal(rh_g(r, G_ONLINE), 1);
+    assert_int_equal(rh_g(r, G_SN_CLIENTS), 1);
+    assert_int_equal(rh_c(r, C_REG_ATTEMPTS), 1); /* never re-registered */
+    RH_RUN_UNTIL(r, r->h.conns_parked == 2, 1000);
+    assert_int_equal(rh_g(r, G_OPEN_CONNS), 2);
+}
+
+/* The peer crashes while both ends are parked: its fd closes, and the
+ * supernode's parked end sees the EOF and lets the client go. */
+static void test_supernode_notices_a_parked_client_leaving(void **state)
+{
+    struct rh *r = *state;
+    rh_start(r, PARK_BASE "control: {park_idle: true}\n");
+    boot_online(r);
+    RH_RUN_UNTIL(r, r->h.conns_parked == 2, 3000);
+    assert_int_equal(rh_fire(r, CRASH_PEER), 1);
+    RH_RUN_UNTIL(r, rh_g(r, G_SN_CLIENTS) == 0 && rh_g(r, G_OPEN_CONNS) == 0, 3000);
+    assert_int_equal(r->h.conns_parked, 0);
+    assert_int_equal(rh_c(r, C_CONN_IDLE), 0); /* the EOF, not the idle timeout */
+}
+
+/* The supernode crashes: the parked peer sees its connection close, counts
+ * it lost and goes back to registering. */
+static void test_parked_peer_notices_its_supernode_crash(void **state)
+{
+    struct rh *r = *state;
+    rh_start(r, PARK_BASE "control: {park_idle: true}\n");
+    boot_online(r);
+    RH_RUN_UNTIL(r, r->h.conns_parked == 2, 3000);
+    assert_int_equal(rh_fire(r, CRASH_SN), 1);
+    RH_RUN_UNTIL(r, rh_c(r, C_ONLINE_LOST) == 1, 3000);
+    assert_int_equal(rh_g(r, G_ONLINE), 0);
+    RH_RUN_UNTIL(r, r->h.conns_parked == 0, 1000);
+}
+
+/* By default nothing parks. */
+static void test_nothing_parks_by_default(void **state)
+{
+    struct rh *r = *state;
+    rh_start(r, PARK_BASE);
+    boot_online(r);
+    rh_run_for(r, 500);
+    assert_int_equal(r->h.conns_parked, 0);
+    assert_int_equal(rh_g(r, G_OPEN_CONNS), 2);
+    assert_int_equal(rh_c(r, C_CONN_IDLE), 0);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, rh_setup, rh_teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_both_ends_park_and_keepalives_still_flow),
+        T(test_supernode_notices_a_parked_client_leaving),
+        T(test_parked_peer_notices_its_supernode_crash),
+        T(test_nothing_parks_by_default),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
