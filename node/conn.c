@@ -331,14 +331,12 @@ bool conn_can_park(struct host *h, struct bufferevent *bev)
            evbuffer_get_length(bufferevent_get_output(bev)) == 0 && !impair_pending(h, bev);
 }
 
-evutil_socket_t conn_park(struct host *h, struct bufferevent *bev)
+void conn_park(struct host *h, struct bufferevent *bev)
 {
-    evutil_socket_t fd = bufferevent_getfd(bev);
     impair_forget(h, bev);
     bufferevent_setfd(bev, -1); /* detached: freeing it leaves the fd open */
     bufferevent_free(bev);
     h->conns_parked++;
-    return fd;
 }
 
 struct bufferevent *conn_unpark(struct host *h, enum role role, evutil_socket_t fd,

@@ -106,9 +106,9 @@ void conn_close(struct host *h, struct bufferevent *bev);
  *
  * conn_can_park: plain TCP with nothing buffered either way and nothing
  * delayed by impairment. conn_park frees bev (callable from its own
- * callbacks) and returns the fd, still open. */
+ * callbacks) and leaves its fd (bufferevent_getfd before) open. */
 bool conn_can_park(struct host *h, struct bufferevent *bev);
-evutil_socket_t conn_park(struct host *h, struct bufferevent *bev);
+void conn_park(struct host *h, struct bufferevent *bev);
 /* NULL when out of memory: the fd is still parked (close it with
  * conn_close_parked). */
 struct bufferevent *conn_unpark(struct host *h, enum role role, evutil_socket_t fd,

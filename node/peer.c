@@ -88,10 +88,11 @@ static void drop_conn(struct peer *p)
     if (p->bev) {
         conn_close(p->h, p->bev);
         p->bev = NULL;
-    } else if (p->is_parked) {
-        event_del(&p->parked);
-        conn_close_parked(p->h, event_get_fd(&p->parked));
-        p->is_parked = false;
+    } else if (p->parked) {
+        evutil_socket_t fd = event_get_fd(p->parked);
+        event_free(p->parked);
+        p->parked = NULL;
+        conn_close_parked(p->h, fd);
     }
 }
 
@@ -465,12 +466,12 @@ static void sn_event(struct bufferevent *bev, short what, void *arg);
 
 static bool unpark(struct peer *p)
 {
-    struct bufferevent *bev = conn_unpark(p->h, ROLE_PEER, event_get_fd(&p->parked), sn_read,
-                                          NULL, sn_event, p);
+    struct bufferevent *bev =
+        conn_unpark(p->h, ROLE_PEER, event_get_fd(p->parked), sn_read, NULL, sn_event, p);
     if (!bev)
         return false; /* out of memory: still parked */
-    event_del(&p->parked);
-    p->is_parked = false;
+    event_free(p->parked);
+    p->parked = NULL;
     p->bev = bev;
     return true;
 }
@@ -489,11 +490,13 @@ static void maybe_park(struct peer *p)
     if (!p->h->scn->control.park_idle || p->state != PEER_ONLINE || p->box || p->dht || p->tgt ||
         !p->bev || !conn_can_park(p->h, p->bev))
         return;
-    evutil_socket_t fd = conn_park(p->h, p->bev);
+    struct event *ev = event_new(p->h->base, bufferevent_getfd(p->bev), EV_READ, parked_cb, p);
+    if (!ev)
+        return; /* out of memory: stay as we are */
+    conn_park(p->h, p->bev);
     p->bev = NULL;
-    p->is_parked = true;
-    event_assign(&p->parked, p->h->base, fd, EV_READ, parked_cb, p);
-    event_add(&p->parked, NULL);
+    p->parked = ev;
+    event_add(ev, NULL);
 }
 
 static void sn_read(struct bufferevent *bev, void *arg)
@@ -762,7 +765,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
             break;
         struct wire_msg m = {.type = WIRE_KEEPALIVE, .u.seq = ++p->ka_seq};
         h->m.c[C_KEEPALIVES]++;
-        if (p->is_parked && !unpark(p))
+        if (p->parked && !unpark(p))
             conn_lost(p);
         else if (conn_send(h, ROLE_PEER, p->bev, &m) < 0)
             conn_lost(p);

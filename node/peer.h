@@ -64,7 +64,7 @@ struct peer {
     struct target_client *tgt; /* architecture: target: its client; else NULL */
     int64_t up_since_ns;       /* run time of the last boot: uptime for promotion */
     struct event timer;
-    struct event parked; /* while its registration connection is parked (conn.h) */
+    struct event *parked;      /* its registration connection's fd while parked (conn.h) */
     struct rng rng;
     struct retry_state retry;   /* backoff of the current phase */
     struct retry_guard g_login; /* budgets and throttles, per channel (settop: downloads) */
@@ -90,7 +90,6 @@ struct peer {
     bool has_ticket;
     bool ticket_refused; /* a ticket was refused since the last REGISTER_OK or boot */
     bool at_front_door;  /* central: this REGISTER attempt is still at the front door */
-    bool is_parked;      /* bev NULL, the connection's fd watched by `parked` */
 };
 
 /* The role's operations (node/role_table.h): create, destroy, and the

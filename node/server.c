@@ -17,7 +17,7 @@ static bool unpark(struct srv_conn *c);
 
 static bool socket_open(const struct srv_conn *c)
 {
-    return c->bev || c->is_parked;
+    return c->bev || c->parked;
 }
 
 static void close_socket(struct srv_conn *c)
@@ -27,10 +27,11 @@ static void close_socket(struct srv_conn *c)
     if (c->srv->ops->on_close)
         c->srv->ops->on_close(c);
     event_del(&c->timer);
-    if (c->is_parked) {
-        event_del(&c->parked);
-        conn_close_parked(c->srv->h, event_get_fd(&c->parked));
-        c->is_parked = false;
+    if (c->parked) {
+        evutil_socket_t fd = event_get_fd(c->parked);
+        event_free(c->parked);
+        c->parked = NULL;
+        conn_close_parked(c->srv->h, fd);
     } else {
         conn_close(c->srv->h, c->bev);
         c->bev = NULL;
@@ -99,7 +100,7 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
 
 void srv_conn_send(struct srv_conn *c, const struct wire_msg *m)
 {
-    if (c->is_parked && !unpark(c)) {
+    if (c->parked && !unpark(c)) {
         c->srv->h->m.c[C_ACCEPT_ERRORS]++; /* out of memory: the message is lost */
         return;
     }
@@ -181,12 +182,12 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
 /* A bufferevent again; false when out of memory, and c stays parked. */
 static bool unpark(struct srv_conn *c)
 {
-    struct bufferevent *bev = conn_unpark(c->srv->h, c->srv->role, event_get_fd(&c->parked),
+    struct bufferevent *bev = conn_unpark(c->srv->h, c->srv->role, event_get_fd(c->parked),
                                           read_cb, write_cb, event_cb, c);
     if (!bev)
         return false;
-    event_del(&c->parked);
-    c->is_parked = false;
+    event_free(c->parked);
+    c->parked = NULL;
     c->unparked = true;
     c->bev = bev;
     return true;
@@ -210,11 +211,13 @@ void srv_conn_park(struct srv_conn *c)
         c->item.state != CAP_IDLE ||
         c->timer_kind == SRV_TIMER_OVERFLOW || !conn_can_park(h, c->bev))
         return;
-    evutil_socket_t fd = conn_park(h, c->bev);
+    struct event *ev = event_new(h->base, bufferevent_getfd(c->bev), EV_READ, parked_cb, c);
+    if (!ev)
+        return; /* out of memory: stay as we are */
+    conn_park(h, c->bev);
     c->bev = NULL;
-    c->is_parked = true;
-    event_assign(&c->parked, h->base, fd, EV_READ, parked_cb, c);
-    event_add(&c->parked, NULL);
+    c->parked = ev;
+    event_add(ev, NULL);
 }
 
 static struct srv_conn *conn_new(struct server *s)

@@ -68,12 +68,11 @@ struct srv_conn {
     struct cap_item item;    /* the request; item.state != CAP_IDLE while inside
                               * the capacity model */
     struct event timer;      /* deadline or idle timeout (accepted only) */
-    struct event parked;     /* while parked (bev NULL): the fd's readability */
+    struct event *parked;    /* while parked (bev NULL): its fd's readability */
     int64_t idle_ns;         /* SRV_TIMER_IDLE: the timeout each frame restarts */
     uint32_t peer_ip;        /* accepted: the client's IPv4 address; 0 otherwise */
     uint8_t timer_kind;      /* enum srv_timer */
     bool accepted;
-    bool is_parked; /* srv_conn_park: the socket is open, its bufferevent freed */
     bool unparked;  /* unparked, and no frame read since: do not park again yet */
 };
 
