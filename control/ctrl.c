@@ -25,9 +25,9 @@ struct ctrl {
     MPI_Comm comm;
     struct event *poll;
     struct pending *sends;
-    int64_t idle_ns;      /* the poll interval while nothing is going on */
-    int64_t fast_until;   /* poll fast until this clock_mono_ns() */
-    bool armed_idle;      /* the poll is armed at idle_ns */
+    int64_t idle_ns;    /* the poll interval while nothing is going on */
+    int64_t fast_until; /* poll fast until this clock_mono_ns() */
+    bool armed_idle;    /* the poll is armed at idle_ns */
     ctrl_fn fn[TAG_MAX - TAG_SCHEDULE];
     void *arg[TAG_MAX - TAG_SCHEDULE];
 };

@@ -6,8 +6,8 @@
  * time k * interval, so all ranks sample the same instant; at run time 0 a
  * baseline, interval 0, that carries only the stall clock), and on STOP
  * sends BYE and stops its timers. On a rank of its own (break_on_stop), its
- * control plane polls at most every control.lead / 8 while idle. A signal that reaches the rank is passed
- * on to the coordinator (INTERRUPT), which ends the run through STOP. */
+ * control plane polls at most every control.lead / 8 while idle. A signal that reaches the rank is
+ * passed on to the coordinator (INTERRUPT), which ends the run through STOP. */
 #ifndef BS_RANK_HOST_H
 #define BS_RANK_HOST_H
 

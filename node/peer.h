@@ -56,7 +56,7 @@ enum peer_state {
 
 struct peer {
     struct host *h;
-    struct bufferevent *bev; /* login or registration connection; NULL while parked */
+    struct bufferevent *bev;   /* login or registration connection; NULL while parked */
     struct host_cache cache;   /* peer.host_cache entries */
     struct supernode *as_sn;   /* set while this peer also serves as a supernode */
     struct dht_node *dht;      /* architecture: dht: its Kademlia node; else NULL */
@@ -64,7 +64,7 @@ struct peer {
     struct target_client *tgt; /* architecture: target: its client; else NULL */
     int64_t up_since_ns;       /* run time of the last boot: uptime for promotion */
     struct event timer;
-    struct event *parked;      /* its registration connection's fd while parked (conn.h) */
+    struct event *parked; /* its registration connection's fd while parked (conn.h) */
     struct rng rng;
     struct retry_state retry;   /* backoff of the current phase */
     struct retry_guard g_login; /* budgets and throttles, per channel (settop: downloads) */

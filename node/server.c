@@ -182,8 +182,8 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
 /* A bufferevent again; false when out of memory, and c stays parked. */
 static bool unpark(struct srv_conn *c)
 {
-    struct bufferevent *bev = conn_unpark(c->srv->h, c->srv->role, event_get_fd(c->parked),
-                                          read_cb, write_cb, event_cb, c);
+    struct bufferevent *bev = conn_unpark(c->srv->h, c->srv->role, event_get_fd(c->parked), read_cb,
+                                          write_cb, event_cb, c);
     if (!bev)
         return false;
     event_free(c->parked);
@@ -208,8 +208,8 @@ void srv_conn_park(struct srv_conn *c)
     /* Not before the frame that unparked it has been read: a new
      * bufferevent reports its (empty) output flushed first. */
     if (!h->scn->control.park_idle || !c->bev || !c->accepted || c->unparked ||
-        c->item.state != CAP_IDLE ||
-        c->timer_kind == SRV_TIMER_OVERFLOW || !conn_can_park(h, c->bev))
+        c->item.state != CAP_IDLE || c->timer_kind == SRV_TIMER_OVERFLOW ||
+        !conn_can_park(h, c->bev))
         return;
     struct event *ev = event_new(h->base, bufferevent_getfd(c->bev), EV_READ, parked_cb, c);
     if (!ev)

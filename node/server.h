@@ -73,7 +73,7 @@ struct srv_conn {
     uint32_t peer_ip;        /* accepted: the client's IPv4 address; 0 otherwise */
     uint8_t timer_kind;      /* enum srv_timer */
     bool accepted;
-    bool unparked;  /* unparked, and no frame read since: do not park again yet */
+    bool unparked; /* unparked, and no frame read since: do not park again yet */
 };
 
 struct server_ops {
