@@ -331,28 +331,40 @@ bool conn_can_park(struct host *h, struct bufferevent *bev)
            evbuffer_get_length(bufferevent_get_output(bev)) == 0 && !impair_pending(h, bev);
 }
 
-void conn_park(struct host *h, struct bufferevent *bev)
+struct event *conn_park(struct host *h, struct bufferevent *bev, event_callback_fn on_readable,
+                        void *arg)
 {
+    struct event *parked = event_new(h->base, bufferevent_getfd(bev), EV_READ, on_readable, arg);
+    if (!parked)
+        return NULL;
     impair_forget(h, bev);
     bufferevent_setfd(bev, -1); /* detached: freeing it leaves the fd open */
     bufferevent_free(bev);
+    event_add(parked, NULL);
     h->conns_parked++;
+    return parked;
 }
 
-struct bufferevent *conn_unpark(struct host *h, enum role role, evutil_socket_t fd,
+struct bufferevent *conn_unpark(struct host *h, enum role role, struct event **parked,
                                 bufferevent_data_cb read_cb, bufferevent_data_cb write_cb,
                                 bufferevent_event_cb event_cb, void *arg)
 {
-    struct bufferevent *bev = bufferevent_socket_new(h->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    struct bufferevent *bev =
+        bufferevent_socket_new(h->base, event_get_fd(*parked), BEV_OPT_CLOSE_ON_FREE);
     if (!bev)
         return NULL;
+    event_free(*parked);
+    *parked = NULL;
     h->conns_parked--;
     conn_wire(h, role, bev, read_cb, write_cb, event_cb, arg);
     return bev;
 }
 
-void conn_close_parked(struct host *h, evutil_socket_t fd)
+void conn_close_parked(struct host *h, struct event **parked)
 {
+    evutil_socket_t fd = event_get_fd(*parked);
+    event_free(*parked);
+    *parked = NULL;
     close(fd);
     h->conns_parked--;
     h->m.g[G_OPEN_CONNS]--;

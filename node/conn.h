@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include <event2/bufferevent.h>
+#include <event2/event.h>
 #include <event2/listener.h>
 #include <openssl/ssl.h>
 
@@ -106,15 +107,18 @@ void conn_close(struct host *h, struct bufferevent *bev);
  *
  * conn_can_park: plain TCP with nothing buffered either way and nothing
  * delayed by impairment. conn_park frees bev (callable from its own
- * callbacks) and leaves its fd (bufferevent_getfd before) open. */
+ * callbacks) and returns the parked connection: an event on its fd that
+ * calls on_readable once; NULL when out of memory, and bev is untouched. */
 bool conn_can_park(struct host *h, struct bufferevent *bev);
-void conn_park(struct host *h, struct bufferevent *bev);
-/* NULL when out of memory: the fd is still parked (close it with
- * conn_close_parked). */
-struct bufferevent *conn_unpark(struct host *h, enum role role, evutil_socket_t fd,
+struct event *conn_park(struct host *h, struct bufferevent *bev, event_callback_fn on_readable,
+                        void *arg);
+/* A bufferevent again, and *parked freed and NULL; NULL when out of memory,
+ * and the connection is still parked. */
+struct bufferevent *conn_unpark(struct host *h, enum role role, struct event **parked,
                                 bufferevent_data_cb read_cb, bufferevent_data_cb write_cb,
                                 bufferevent_event_cb event_cb, void *arg);
-void conn_close_parked(struct host *h, evutil_socket_t fd);
+/* Close a parked connection (*parked NULL afterwards). */
+void conn_close_parked(struct host *h, struct event **parked);
 
 /* Encode and send one message from a node of `role`, through the
  * impairment layer (node/impair.h); counts msgs/bytes sent. Returns 0 or -1. */

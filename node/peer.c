@@ -89,10 +89,7 @@ static void drop_conn(struct peer *p)
         conn_close(p->h, p->bev);
         p->bev = NULL;
     } else if (p->parked) {
-        evutil_socket_t fd = event_get_fd(p->parked);
-        event_free(p->parked);
-        p->parked = NULL;
-        conn_close_parked(p->h, fd);
+        conn_close_parked(p->h, &p->parked);
     }
 }
 
@@ -466,14 +463,8 @@ static void sn_event(struct bufferevent *bev, short what, void *arg);
 
 static bool unpark(struct peer *p)
 {
-    struct bufferevent *bev =
-        conn_unpark(p->h, ROLE_PEER, event_get_fd(p->parked), sn_read, NULL, sn_event, p);
-    if (!bev)
-        return false; /* out of memory: still parked */
-    event_free(p->parked);
-    p->parked = NULL;
-    p->bev = bev;
-    return true;
+    p->bev = conn_unpark(p->h, ROLE_PEER, &p->parked, sn_read, NULL, sn_event, p);
+    return p->bev != NULL; /* NULL: out of memory, still parked */
 }
 
 static void parked_cb(evutil_socket_t fd, short what, void *arg)
@@ -490,13 +481,8 @@ static void maybe_park(struct peer *p)
     if (!p->h->scn->control.park_idle || p->state != PEER_ONLINE || p->box || p->dht || p->tgt ||
         !p->bev || !conn_can_park(p->h, p->bev))
         return;
-    struct event *ev = event_new(p->h->base, bufferevent_getfd(p->bev), EV_READ, parked_cb, p);
-    if (!ev)
-        return; /* out of memory: stay as we are */
-    conn_park(p->h, p->bev);
-    p->bev = NULL;
-    p->parked = ev;
-    event_add(ev, NULL);
+    if ((p->parked = conn_park(p->h, p->bev, parked_cb, p)))
+        p->bev = NULL; /* else out of memory: stay as we are */
 }
 
 static void sn_read(struct bufferevent *bev, void *arg)

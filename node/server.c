@@ -28,10 +28,7 @@ static void close_socket(struct srv_conn *c)
         c->srv->ops->on_close(c);
     event_del(&c->timer);
     if (c->parked) {
-        evutil_socket_t fd = event_get_fd(c->parked);
-        event_free(c->parked);
-        c->parked = NULL;
-        conn_close_parked(c->srv->h, fd);
+        conn_close_parked(c->srv->h, &c->parked);
     } else {
         conn_close(c->srv->h, c->bev);
         c->bev = NULL;
@@ -182,15 +179,9 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
 /* A bufferevent again; false when out of memory, and c stays parked. */
 static bool unpark(struct srv_conn *c)
 {
-    struct bufferevent *bev = conn_unpark(c->srv->h, c->srv->role, event_get_fd(c->parked), read_cb,
-                                          write_cb, event_cb, c);
-    if (!bev)
-        return false;
-    event_free(c->parked);
-    c->parked = NULL;
-    c->unparked = true;
-    c->bev = bev;
-    return true;
+    c->bev = conn_unpark(c->srv->h, c->srv->role, &c->parked, read_cb, write_cb, event_cb, c);
+    c->unparked = c->bev != NULL;
+    return c->unparked;
 }
 
 static void parked_cb(evutil_socket_t fd, short what, void *arg)
@@ -211,13 +202,8 @@ void srv_conn_park(struct srv_conn *c)
         c->item.state != CAP_IDLE || c->timer_kind == SRV_TIMER_OVERFLOW ||
         !conn_can_park(h, c->bev))
         return;
-    struct event *ev = event_new(h->base, bufferevent_getfd(c->bev), EV_READ, parked_cb, c);
-    if (!ev)
-        return; /* out of memory: stay as we are */
-    conn_park(h, c->bev);
-    c->bev = NULL;
-    c->parked = ev;
-    event_add(ev, NULL);
+    if ((c->parked = conn_park(h, c->bev, parked_cb, c)))
+        c->bev = NULL; /* else out of memory: stay as we are */
 }
 
 static struct srv_conn *conn_new(struct server *s)
