@@ -94,7 +94,13 @@ struct ctrl *ctrl_new(struct event_base *base, MPI_Comm comm)
     c->comm = comm;
     c->idle_ns = POLL_FAST_NS;
     c->poll = event_new(base, -1, 0, poll_cb, c);
-    if (!c->poll) {
+    /* The loop's first priority (coordinator/main.c new_event_loop): a rank
+     * whose nodes are far behind (an overloaded storm) still answers clock
+     * probes, sends its snapshots and hears STOP, so the run ends with its
+     * verdict instead of the coordinator's "ranks stopped reporting". */
+    if (!c->poll || event_priority_set(c->poll, 0) < 0) {
+        if (c->poll)
+            event_free(c->poll);
         free(c);
         return NULL;
     }

@@ -223,6 +223,7 @@ void rank_host_start(struct rank_host *rh, struct host *h, struct ctrl *c, bool 
         evtimer_assign(&rh->fire[i].timer, h->base, fire_cb, &rh->fire[i]);
     }
     evtimer_assign(&rh->interval, h->base, interval_cb, rh);
+    event_priority_set(&rh->interval, 0); /* snapshots flow while the nodes are behind */
     rh->next_interval = 0;
     host_arm_at(h, &rh->interval, 0);
     ctrl_on(c, TAG_SCHEDULE, on_schedule, rh);

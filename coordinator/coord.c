@@ -775,6 +775,13 @@ struct coord *coord_new(struct event_base *base, struct ctrl *ctrl, const struct
     c->resync = evtimer_new(base, resync_tick, c);
     c->tick = event_new(base, -1, EV_PERSIST, tick, c);
     c->next_row = 1;
+    /* The loop's first priority, like the control plane's poll: when rank 0
+     * also hosts nodes, the rows, the clock probes and the end of the run
+     * do not wait behind them. */
+    if (c->tick)
+        event_priority_set(c->tick, 0);
+    if (c->resync)
+        event_priority_set(c->resync, 0);
     if (!c->agg || !c->rows || !c->prev_cpu || !c->tick || !c->offset || !c->drift_max ||
         !c->resyncs || !c->samples || !c->n_samples || !c->resync || !c->stall || !c->hosts_peers ||
         !c->win || !c->last_iv) {

@@ -9,6 +9,12 @@
 (c) placement.servers: dedicated on 4 ranks: the login servers' rank hosts no
     peers, so none of their latency counts as the emulator's; on too few
     ranks the run is refused before anything starts.
+(d) An emulator far behind its storm: once the run has started, the host rank
+    is pinned to one core beside a busy loop and niced to 10 (about a tenth
+    of that core), so its backlog of handshakes grows to tens of seconds on
+    any machine. Its control plane and snapshots run at the loop's first
+    priority, so the run still ends at its duration, complete, with every
+    row and the verdict "timer lag", not "ranks stopped reporting".
 
 The margins are wide on purpose (CI runs the ASan build on 2 loaded cores).
 A request owes the emulator the smaller of its rank's stall and its rank's
@@ -17,6 +23,9 @@ but not from the emulator's own work) does not make a queue-bound figure
 emulator-bound; (b) is judged at the default limit of 10%."""
 import json
 import os
+import subprocess
+import sys
+import time
 
 import bslib
 
@@ -196,5 +205,62 @@ check("placement.server_ranks" in p.stderr, "dedicated on 2 ranks: the message n
       "placement.server_ranks")
 check(not os.path.exists(os.path.join(bad, "run.json")),
       "dedicated on 2 ranks: refused before the run directory is made")
+
+# ---- (d) an emulator far behind its storm ----
+out = os.path.join(a.work, "behind")
+pidfile = os.path.join(a.work, "behind.pid")
+wrapper = os.path.join(a.work, "rank1-pid")
+with open(wrapper, "w") as f:  # rank 1 (the only host rank) leaves its pid
+    f.write(f'#!/bin/sh\n[ "$OMPI_COMM_WORLD_RANK" = 1 ] && echo $$ > {pidfile}\n'
+            f'exec {a.bin} "$@"\n')
+os.chmod(wrapper, 0o755)
+cmd = bslib.mpirun_cmd(2, wrapper, ["run", scenario("behind", HERD), "--out", out,
+                                    "--set", "network.base=127.154.0.1", "--set", "duration=8s"])
+print("$ " + " ".join(cmd), flush=True)
+mpi = subprocess.Popen(cmd, env=bslib.env(False), stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True)
+ts = os.path.join(out, "timeseries.csv")
+deadline = time.monotonic() + 300
+while time.monotonic() < deadline and mpi.poll() is None and not (
+        os.path.exists(pidfile) and os.path.exists(ts) and len(bslib.load_csv(ts)) >= 1):
+    time.sleep(0.05)
+busy = None
+if os.path.exists(pidfile) and mpi.poll() is None:
+    with open(pidfile) as f:
+        pid = int(f.read())
+    cpu = sorted(os.sched_getaffinity(0))[0]
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    os.sched_setaffinity(busy.pid, {cpu})
+    for tid in os.listdir(f"/proc/{pid}/task"):  # every thread: MPI's and libevent's
+        try:
+            os.sched_setaffinity(int(tid), {cpu})
+            os.setpriority(os.PRIO_PROCESS, int(tid), 10)
+        except OSError:
+            pass  # a thread that has ended
+try:
+    stdout, stderr = mpi.communicate(timeout=300)
+finally:
+    if busy:
+        busy.kill()
+        busy.wait()
+print(stdout[-3000:])
+print(stderr[-3000:], file=sys.stderr)
+check(busy is not None, "behind: the host rank was slowed once the run had started")
+check(mpi.returncode == 0, f"behind: mpirun exits 0 ({mpi.returncode})")
+r = bslib.load_run(out)
+fid = r["summary"]["fidelity"]
+rows = bslib.load_csv(ts)
+check("INCOMPLETE" not in stdout and "incomplete" not in fid["reason"],
+      f"behind: the run is complete ({fid['reason']})")
+check(len(rows) == 16, f"behind: a row for every interval of the 8 s ({len(rows)} of 16)")
+check(fid["valid"] is False and fid["reason"].startswith("timer lag"),
+      f"behind: not valid, for its timer lag ({fid['reason']})")
+late = [x["t_s"] for x in rows if float(x["t_s"]) >= 2.0 and float(x["lag_p99_ms"]) <= 50]
+check(not late, f"behind: no row once the rank is behind reads as without lag ({late}): a lag "
+      "probe still waiting counts where the snapshot is taken")
+worst = max(float(x["lag_p99_ms"]) for x in rows)
+check(worst >= 1000, f"behind: the rows show the rank seconds behind ({worst:.0f} ms)")
+check(r["summary"]["online_final"] < 1500,
+      f"behind: not every peer got online ({r['summary']['online_final']})")
 
 check.done()
