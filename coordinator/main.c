@@ -528,8 +528,9 @@ static int run_sync_clocks(struct run_ctx *x)
 
 /* The rank's event loop, built for the instants all ranks must meet
  * (docs/architecture.md, "Event timing"): precise timers; two priorities,
- * 0 for the timers of scenario events (control/rank_host.c) and 1, the
- * default, for everything else; a check for due timers every
+ * 0 for the timers of scenario events and the run's own machinery (the
+ * control plane's poll, snapshots, the coordinator's tick) and 1, the
+ * default, for everything the nodes do; a check for due timers every
  * LOOP_TIMER_CHECK_US of callbacks, so that an event's timer does not wait
  * behind a long batch of handshakes; and 1 ns of timer slack instead of
  * Linux's 50 us, so that a sleep ends when asked. epoll changes are batched
