@@ -108,7 +108,8 @@ void conn_close(struct host *h, struct bufferevent *bev);
  * conn_can_park: plain TCP with nothing buffered either way and nothing
  * delayed by impairment. conn_park frees bev (callable from its own
  * callbacks) and returns the parked connection: an event on its fd that
- * calls on_readable once; NULL when out of memory, and bev is untouched. */
+ * calls on_readable while it has something to read (EV_PERSIST); NULL when
+ * out of memory, and bev is untouched. */
 bool conn_can_park(struct host *h, struct bufferevent *bev);
 struct event *conn_park(struct host *h, struct bufferevent *bev, event_callback_fn on_readable,
                         void *arg);
@@ -139,5 +140,26 @@ typedef int (*conn_msg_fn)(void *arg, const struct wire_msg *m);
  * fn stopped (bev must not be touched), -1 when the stream is broken (an
  * oversize frame) and the caller must close it. */
 int conn_read(struct host *h, struct bufferevent *bev, conn_msg_fn fn, void *arg);
+
+/* A parked connection's routine exchange without a bufferevent: a client's
+ * keepalive out and its acknowledgement in, each one small frame.
+ *
+ * conn_send_parked writes m's frame straight to the fd, counted as
+ * conn_send counts, when impairment leaves the role's messages untouched
+ * (impair_passthrough). Returns 1 when it went out whole; 0 when nothing
+ * was sent and the caller must unpark and conn_send (impairment on the
+ * role, or a socket buffer with no room); -1 on a socket error or a frame
+ * only partly taken, which leaves the stream cut: the connection is lost.
+ *
+ * conn_read_parked looks at what the fd holds (MSG_PEEK). When that is
+ * only whole frames of type `only`, it takes them off the socket, counts
+ * them as conn_read does and passes each to fn (which must leave the
+ * connection as it is): returns 1, still parked. Otherwise (another type, part of a frame, the
+ * EOF, an error) it takes nothing and returns 0: the caller unparks, and
+ * the bufferevent reads it all as usual. */
+int conn_send_parked(struct host *h, enum role role, struct event *parked,
+                     const struct wire_msg *m);
+int conn_read_parked(struct host *h, struct event *parked, enum wire_type only, conn_msg_fn fn,
+                     void *arg);
 
 #endif

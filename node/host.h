@@ -71,6 +71,7 @@ struct host {
     struct faults *faults;
     int64_t global_online, global_sn; /* from the coordinator's last row */
     int64_t conns_parked;             /* open connections parked now (conn_park) */
+    uint64_t unparks;                 /* conn_unpark calls since start */
     /* architecture: central: the global policy's view of the data centres,
      * fed by the coordinator after each row (node/gslb.h); else NULL. */
     struct gslb *gslb;

@@ -181,6 +181,13 @@ static void release(evutil_socket_t fd, short what, void *arg)
     }
 }
 
+bool impair_passthrough(const struct host *h, enum role role)
+{
+    const struct scn_impair *c = cls(h, role);
+    return !h->impair->partitioned && c->latency_ns <= 0 && c->jitter_ns <= 0 && c->loss <= 0 &&
+           !c->uplink_Bps && !c->downlink_Bps;
+}
+
 int impair_write(struct host *h, enum role role, struct bufferevent *bev, const void *data,
                  size_t len)
 {

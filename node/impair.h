@@ -29,6 +29,10 @@ void impair_free(struct host *h);
  * loss, partition and latency. Returns 0 (sent, delayed or dropped). */
 int impair_write(struct host *h, enum role role, struct bufferevent *bev, const void *data,
                  size_t len);
+/* Whether a node of `role` sends untouched: no latency, jitter, loss or
+ * bandwidth limit on it and no partition in force, so a message may go
+ * straight to its socket (conn_send_parked). */
+bool impair_passthrough(const struct host *h, enum role role);
 /* Whether bev has messages waiting out their latency. */
 bool impair_pending(struct host *h, struct bufferevent *bev);
 /* Call before freeing bev: its delayed messages are discarded. */

@@ -467,10 +467,13 @@ static bool unpark(struct peer *p)
     return p->bev != NULL; /* NULL: out of memory, still parked */
 }
 
+/* A keepalive's acknowledgement is read in place and the connection stays
+ * parked; anything else (the EOF included) brings the bufferevent back,
+ * which reads it at once. */
 static void parked_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct peer *p = arg;
-    if (!unpark(p)) /* else the bufferevent reads the byte or the EOF at once */
+    if (conn_read_parked(p->h, p->parked, WIRE_KEEPALIVE_ACK, sn_msg, p) == 0 && !unpark(p))
         conn_lost(p);
 }
 
@@ -751,9 +754,10 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
             break;
         struct wire_msg m = {.type = WIRE_KEEPALIVE, .u.seq = ++p->ka_seq};
         h->m.c[C_KEEPALIVES]++;
-        if (p->parked && !unpark(p))
+        int parked_sent = p->parked ? conn_send_parked(h, ROLE_PEER, p->parked, &m) : 0;
+        if (parked_sent < 0 || (parked_sent == 0 && p->parked && !unpark(p)))
             conn_lost(p);
-        else if (conn_send(h, ROLE_PEER, p->bev, &m) < 0)
+        else if (parked_sent == 0 && conn_send(h, ROLE_PEER, p->bev, &m) < 0)
             conn_lost(p);
         else
             arm(p, h->scn->workload.keepalive_ns);

@@ -32,9 +32,11 @@ static void boot_online(struct rh *r)
     RH_RUN_UNTIL(r, rh_g(r, G_ONLINE) == 1 && rh_g(r, G_SN_CLIENTS) == 1, 3000);
 }
 
-/* Both ends of the registration park once it is quiet, and unpark for
- * each keepalive: five times the supernode's idle timeout later the peer is
- * still its client, and both ends are parked again. */
+/* Both ends of the registration park once it is quiet. The peer sends its
+ * keepalives and reads their acknowledgements on the parked fd; only the
+ * supernode's end unparks, once per keepalive, to serve it. Five times the
+ * supernode's idle timeout later the peer is still its client, every
+ * message and byte sent was counted received, and both ends are parked. */
 static void test_both_ends_park_and_keepalives_still_flow(void **state)
 {
     struct rh *r = *state;
@@ -43,16 +45,40 @@ static void test_both_ends_park_and_keepalives_still_flow(void **state)
     RH_RUN_UNTIL(r, r->h.conns_parked == 2, 3000);
     assert_int_equal(rh_g(r, G_OPEN_CONNS), 2); /* parked, still open and counted */
 
-    uint64_t ka0 = rh_c(r, C_KEEPALIVES);
+    uint64_t ka0 = rh_c(r, C_KEEPALIVES), unparks0 = r->h.unparks;
     rh_run_for(r, 2500);
-    assert_true(rh_c(r, C_KEEPALIVES) >= ka0 + 10);
+    uint64_t kas = rh_c(r, C_KEEPALIVES) - ka0;
+    assert_true(kas >= 10);
     assert_int_equal(rh_c(r, C_CONN_IDLE), 0); /* every keepalive was read */
     assert_int_equal(rh_c(r, C_ONLINE_LOST), 0);
     assert_int_equal(rh_g(r, G_ONLINE), 1);
     assert_int_equal(rh_g(r, G_SN_CLIENTS), 1);
-    assert_int_equal(rh_c(r, C_REG_ATTEMPTS), 1); /* never re-registered */
-    RH_RUN_UNTIL(r, r->h.conns_parked == 2, 1000);
+    assert_int_equal(rh_c(r, C_REG_ATTEMPTS), 1);    /* never re-registered */
+    assert_true(r->h.unparks - unparks0 <= kas + 1); /* the supernode's end only */
+    RH_RUN_UNTIL(r,
+                 r->h.conns_parked == 2 && rh_c(r, C_MSGS_SENT) == rh_c(r, C_MSGS_RECV) &&
+                     rh_c(r, C_BYTES_SENT) == rh_c(r, C_BYTES_RECV),
+                 1000);
     assert_int_equal(rh_g(r, G_OPEN_CONNS), 2);
+}
+
+/* With latency on the peers' messages a keepalive cannot go straight to the
+ * socket: the peer unparks to send it through the impairment layer, and the
+ * keepalives still flow. */
+static void test_impaired_keepalives_unpark(void **state)
+{
+    struct rh *r = *state;
+    rh_start(r, PARK_BASE "control: {park_idle: true}\n"
+                          "network: {impair: {peer: {latency: 20ms}}}\n");
+    boot_online(r);
+    RH_RUN_UNTIL(r, r->h.conns_parked == 2, 3000);
+    uint64_t ka0 = rh_c(r, C_KEEPALIVES), unparks0 = r->h.unparks;
+    rh_run_for(r, 2500);
+    uint64_t kas = rh_c(r, C_KEEPALIVES) - ka0;
+    assert_true(kas >= 10);
+    assert_int_equal(rh_c(r, C_ONLINE_LOST), 0);
+    assert_int_equal(rh_c(r, C_CONN_IDLE), 0);
+    assert_true(r->h.unparks - unparks0 + 2 >= 2 * kas); /* both ends, every keepalive */
 }
 
 /* The peer crashes while both ends are parked: its fd closes, and the
@@ -101,6 +127,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         T(test_both_ends_park_and_keepalives_still_flow),
+        T(test_impaired_keepalives_unpark),
         T(test_supernode_notices_a_parked_client_leaving),
         T(test_parked_peer_notices_its_supernode_crash),
         T(test_nothing_parks_by_default),
