@@ -426,7 +426,8 @@ int conn_read_parked(struct host *h, struct event *parked, enum wire_type only, 
     h->m.c[C_BYTES_RECV] += (uint64_t)got;
     h->m.c[C_MSGS_RECV] += (uint64_t)n;
     for (int i = 0; i < n; i++)
-        fn(arg, &msgs[i]);
+        if (fn(arg, &msgs[i]) != 0)
+            break; /* fn has closed the connection: the rest goes with it */
     return 1;
 }
 

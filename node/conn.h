@@ -142,7 +142,8 @@ typedef int (*conn_msg_fn)(void *arg, const struct wire_msg *m);
 int conn_read(struct host *h, struct bufferevent *bev, conn_msg_fn fn, void *arg);
 
 /* A parked connection's routine exchange without a bufferevent: a client's
- * keepalive out and its acknowledgement in, each one small frame.
+ * keepalive out and its acknowledgement in, each one small frame, at both
+ * ends (the peer, and the supernode or presence server: server.c).
  *
  * conn_send_parked writes m's frame straight to the fd, counted as
  * conn_send counts, when impairment leaves the role's messages untouched
@@ -153,8 +154,9 @@ int conn_read(struct host *h, struct bufferevent *bev, conn_msg_fn fn, void *arg
  *
  * conn_read_parked looks at what the fd holds (MSG_PEEK). When that is
  * only whole frames of type `only`, it takes them off the socket, counts
- * them as conn_read does and passes each to fn (which must leave the
- * connection as it is): returns 1, still parked. Otherwise (another type, part of a frame, the
+ * them as conn_read does and passes each to fn: returns 1, and the
+ * connection is still parked unless fn closed it (fn returns 1: the frames
+ * after that one are dropped with it). Otherwise (another type, part of a frame, the
  * EOF, an error) it takes nothing and returns 0: the caller unparks, and
  * the bufferevent reads it all as usual. */
 int conn_send_parked(struct host *h, enum role role, struct event *parked,

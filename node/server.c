@@ -97,6 +97,18 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
 
 void srv_conn_send(struct srv_conn *c, const struct wire_msg *m)
 {
+    /* A keepalive's acknowledgement goes straight to a parked socket. Any
+     * other message needs the bufferevent: the role may wait for its flush
+     * (a refusal or redirect, then the close). */
+    int sent = c->parked && m->type == WIRE_KEEPALIVE_ACK
+                   ? conn_send_parked(c->srv->h, c->srv->role, c->parked, m)
+                   : 0;
+    if (sent > 0)
+        return;
+    if (sent < 0) { /* the stream is cut mid-frame; callers may still use c */
+        arm(c, SRV_TIMER_OVERFLOW, 0);
+        return;
+    }
     if (c->parked && !unpark(c)) {
         c->srv->h->m.c[C_ACCEPT_ERRORS]++; /* out of memory: the message is lost */
         return;
@@ -184,9 +196,15 @@ static bool unpark(struct srv_conn *c)
     return c->unparked;
 }
 
+/* A registered client's keepalive is read in place, and answered in place
+ * when the capacity model serves it (srv_conn_send): the connection stays
+ * parked. Anything else (the EOF included) brings the bufferevent back,
+ * which reads it at once. */
 static void parked_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct srv_conn *c = arg;
+    if (conn_read_parked(c->srv->h, c->parked, WIRE_KEEPALIVE, on_frame, c) > 0)
+        return;
     if (!unpark(c)) { /* out of memory: the client cannot be heard */
         c->srv->h->m.c[C_ACCEPT_ERRORS]++;
         srv_conn_close(c);
