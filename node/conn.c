@@ -378,25 +378,35 @@ void conn_close_parked(struct host *h, struct event **parked)
 #define PARKED_PEEK_BYTES 256
 #define PARKED_FRAMES 8
 
+/* m as a length-prefixed frame in buf; its size, or -1 when it does not
+ * fit in cap bytes. */
+static int encode_frame(const struct wire_msg *m, uint8_t *buf, size_t cap)
+{
+    int n = cap > 4 ? wire_encode_payload(m, buf + 4, cap - 4) : -1;
+    if (n < 0)
+        return -1;
+    uint32_t be = htonl((uint32_t)n);
+    memcpy(buf, &be, 4);
+    return n + 4;
+}
+
 int conn_send_parked(struct host *h, enum role role, struct event *parked, const struct wire_msg *m)
 {
     if (!impair_passthrough(h, role))
         return 0;
-    uint8_t buf[4 + PARKED_PEEK_BYTES];
-    int n = wire_encode_payload(m, buf + 4, sizeof buf - 4);
+    uint8_t buf[PARKED_PEEK_BYTES];
+    int n = encode_frame(m, buf, sizeof buf);
     if (n < 0)
         return 0; /* too large to be routine: the bufferevent sends it */
-    uint32_t be = htonl((uint32_t)n);
-    memcpy(buf, &be, 4);
-    ssize_t w = send(event_get_fd(parked), buf, (size_t)n + 4, MSG_DONTWAIT | MSG_NOSIGNAL);
+    ssize_t w = send(event_get_fd(parked), buf, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
         return 0;
-    if (w != (ssize_t)n + 4) {
+    if (w != n) {
         h->m.c[C_SOCKET_ERRORS]++;
         return -1;
     }
     h->m.c[C_MSGS_SENT]++;
-    h->m.c[C_BYTES_SENT] += (uint64_t)w;
+    h->m.c[C_BYTES_SENT] += (uint64_t)n;
     return 1;
 }
 
@@ -410,17 +420,11 @@ int conn_read_parked(struct host *h, struct event *parked, enum wire_type only, 
         return 0; /* the EOF, an error, or more than routine */
     struct wire_msg msgs[PARKED_FRAMES];
     int n = 0;
-    for (size_t at = 0; at < (size_t)got; n++) {
-        uint32_t be;
-        if (n == PARKED_FRAMES || (size_t)got - at < 4)
+    for (size_t at = 0, len; at < (size_t)got; at += len, n++)
+        if (n == PARKED_FRAMES ||
+            wire_decode_frame_bytes(buf + at, (size_t)got - at, &msgs[n], &len) != WIRE_OK ||
+            msgs[n].type != only)
             return 0;
-        memcpy(&be, buf + at, 4);
-        size_t len = ntohl(be);
-        if (len == 0 || len > (size_t)got - at - 4 ||
-            wire_decode_payload(buf + at + 4, len, &msgs[n]) != WIRE_OK || msgs[n].type != only)
-            return 0;
-        at += 4 + len;
-    }
     if (recv(fd, buf, (size_t)got, MSG_DONTWAIT) != got) /* the bytes just peeked */
         return 0;
     h->m.c[C_BYTES_RECV] += (uint64_t)got;
@@ -436,14 +440,12 @@ int conn_read_parked(struct host *h, struct event *parked, enum wire_type only, 
 int conn_send(struct host *h, enum role role, struct bufferevent *bev, const struct wire_msg *m)
 {
     uint8_t buf[4 + WIRE_MAX_DATAGRAM]; /* an IMG_BLOCK of 1,400 bytes is the largest */
-    int n = wire_encode_payload(m, buf + 4, sizeof buf - 4);
+    int n = encode_frame(m, buf, sizeof buf);
     if (n < 0)
         return -1;
-    uint32_t be = htonl((uint32_t)n);
-    memcpy(buf, &be, 4);
     h->m.c[C_MSGS_SENT]++;
-    h->m.c[C_BYTES_SENT] += (uint64_t)n + 4;
-    return impair_write(h, role, bev, buf, (size_t)n + 4);
+    h->m.c[C_BYTES_SENT] += (uint64_t)n;
+    return impair_write(h, role, bev, buf, (size_t)n);
 }
 
 int conn_send_raw(struct host *h, enum role role, struct bufferevent *bev, const void *data,

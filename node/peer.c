@@ -477,6 +477,21 @@ static void parked_cb(evutil_socket_t fd, short what, void *arg)
         conn_lost(p);
 }
 
+/* Send on the registration connection: straight to the socket while it is
+ * parked when that can be done (conn_send_parked), else through a
+ * bufferevent. 0, or -1 when the connection is lost. */
+static int send_to_sn(struct peer *p, const struct wire_msg *m)
+{
+    if (p->parked) {
+        int sent = conn_send_parked(p->h, ROLE_PEER, p->parked, m);
+        if (sent != 0)
+            return sent > 0 ? 0 : -1;
+        if (!unpark(p))
+            return -1;
+    }
+    return conn_send(p->h, ROLE_PEER, p->bev, m);
+}
+
 /* Online and quiet until the next keepalive: a supernode or presence
  * server's client (a box's head-end and a DHT node keep no such connection). */
 static void maybe_park(struct peer *p)
@@ -754,10 +769,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
             break;
         struct wire_msg m = {.type = WIRE_KEEPALIVE, .u.seq = ++p->ka_seq};
         h->m.c[C_KEEPALIVES]++;
-        int parked_sent = p->parked ? conn_send_parked(h, ROLE_PEER, p->parked, &m) : 0;
-        if (parked_sent < 0 || (parked_sent == 0 && p->parked && !unpark(p)))
-            conn_lost(p);
-        else if (parked_sent == 0 && conn_send(h, ROLE_PEER, p->bev, &m) < 0)
+        if (send_to_sn(p, &m) < 0)
             conn_lost(p);
         else
             arm(p, h->scn->workload.keepalive_ns);

@@ -750,6 +750,31 @@ enum wire_status wire_decode_payload(const uint8_t *buf, size_t len, struct wire
 
 /* ---- framing ---- */
 
+/* The payload length a 4-byte prefix announces; 0 when it is out of
+ * bounds (zero or above WIRE_MAX_FRAME): the stream cannot continue. */
+static uint32_t frame_payload_len(const uint8_t prefix[4])
+{
+    uint32_t len = (uint32_t)be_read(prefix, 4);
+    return len > WIRE_MAX_FRAME ? 0 : len;
+}
+
+enum wire_status wire_decode_frame_bytes(const uint8_t *buf, size_t len, struct wire_msg *m,
+                                         size_t *frame_len)
+{
+    if (frame_len != NULL)
+        *frame_len = 0;
+    if (len < 4)
+        return WIRE_NEED_MORE;
+    uint32_t plen = frame_payload_len(buf);
+    if (plen == 0)
+        return WIRE_ERR_OVERSIZE;
+    if (len - 4 < plen)
+        return WIRE_NEED_MORE;
+    if (frame_len != NULL)
+        *frame_len = 4 + (size_t)plen;
+    return wire_decode_payload(buf + 4, plen, m);
+}
+
 enum wire_status wire_decode_frame(struct evbuffer *in, struct wire_msg *m, size_t *frame_len)
 {
     uint8_t prefix[4];
@@ -762,8 +787,8 @@ enum wire_status wire_decode_frame(struct evbuffer *in, struct wire_msg *m, size
         *frame_len = 0;
     if (evbuffer_copyout(in, prefix, 4) != 4)
         return WIRE_NEED_MORE;
-    len = (uint32_t)be_read(prefix, 4);
-    if (len == 0 || len > WIRE_MAX_FRAME)
+    len = frame_payload_len(prefix);
+    if (len == 0)
         return WIRE_ERR_OVERSIZE;
     total = 4 + (size_t)len;
     if (evbuffer_get_length(in) < total)

@@ -204,6 +204,12 @@ enum wire_status wire_decode_payload(const uint8_t *buf, size_t len, struct wire
  * *frame_len (if not NULL) gets the bytes removed. */
 enum wire_status wire_decode_frame(struct evbuffer *in, struct wire_msg *m, size_t *frame_len);
 
+/* The same for a frame at the start of a flat buffer of len bytes: nothing
+ * is removed; *frame_len (if not NULL) gets the frame's size when it is
+ * whole (WIRE_OK or a decode error), 0 otherwise. */
+enum wire_status wire_decode_frame_bytes(const uint8_t *buf, size_t len, struct wire_msg *m,
+                                         size_t *frame_len);
+
 const char *wire_type_name(enum wire_type t);
 const char *wire_status_name(enum wire_status s);
 

@@ -32,6 +32,33 @@ static void boot_online(struct rh *r)
     RH_RUN_UNTIL(r, rh_g(r, G_ONLINE) == 1 && rh_g(r, G_SN_CLIENTS) == 1, 3000);
 }
 
+/* The scenario with parking on and `extra` keys after it, the peer
+ * online, and both ends of its registration parked. */
+static void start_parked(struct rh *r, const char *extra)
+{
+    char yaml[2048];
+    snprintf(yaml, sizeof yaml, "%scontrol: {park_idle: true}\n%s", PARK_BASE, extra);
+    rh_start(r, yaml);
+    boot_online(r);
+    RH_RUN_UNTIL(r, r->h.conns_parked == 2, 3000);
+}
+
+/* What ms of keepalives did: how many were sent, how many connection ends
+ * were unparked, how many requests the supernodes served. */
+struct ka_window {
+    uint64_t keepalives, unparks, served;
+};
+
+static struct ka_window keepalive_window(struct rh *r, int ms)
+{
+    struct ka_window w = {rh_c(r, C_KEEPALIVES), r->h.unparks, rh_c(r, C_SN_SERVED)};
+    rh_run_for(r, ms);
+    w.keepalives = rh_c(r, C_KEEPALIVES) - w.keepalives;
+    w.unparks = r->h.unparks - w.unparks;
+    w.served = rh_c(r, C_SN_SERVED) - w.served;
+    return w;
+}
+
 /* Both ends of the registration park once it is quiet, and stay parked:
  * the peer sends its keepalives and reads their acknowledgements on the
  * parked fd, and the supernode reads each keepalive and answers it there
@@ -41,21 +68,17 @@ static void boot_online(struct rh *r)
 static void test_both_ends_park_and_keepalives_still_flow(void **state)
 {
     struct rh *r = *state;
-    rh_start(r, PARK_BASE "control: {park_idle: true}\n");
-    boot_online(r);
-    RH_RUN_UNTIL(r, r->h.conns_parked == 2, 3000);
+    start_parked(r, "");
     assert_int_equal(rh_g(r, G_OPEN_CONNS), 2); /* parked, still open and counted */
 
-    uint64_t ka0 = rh_c(r, C_KEEPALIVES), unparks0 = r->h.unparks;
-    rh_run_for(r, 2500);
-    uint64_t kas = rh_c(r, C_KEEPALIVES) - ka0;
-    assert_true(kas >= 10);
+    struct ka_window w = keepalive_window(r, 2500);
+    assert_true(w.keepalives >= 10);
     assert_int_equal(rh_c(r, C_CONN_IDLE), 0); /* every keepalive was read */
     assert_int_equal(rh_c(r, C_ONLINE_LOST), 0);
     assert_int_equal(rh_g(r, G_ONLINE), 1);
     assert_int_equal(rh_g(r, G_SN_CLIENTS), 1);
     assert_int_equal(rh_c(r, C_REG_ATTEMPTS), 1); /* never re-registered */
-    assert_int_equal(r->h.unparks, unparks0);
+    assert_int_equal(w.unparks, 0);
     RH_RUN_UNTIL(r,
                  r->h.conns_parked == 2 && rh_c(r, C_MSGS_SENT) == rh_c(r, C_MSGS_RECV) &&
                      rh_c(r, C_BYTES_SENT) == rh_c(r, C_BYTES_RECV),
@@ -68,18 +91,13 @@ static void test_both_ends_park_and_keepalives_still_flow(void **state)
 static void test_keepalive_served_later_answers_in_place(void **state)
 {
     struct rh *r = *state;
-    rh_start(r, PARK_BASE "control: {park_idle: true}\n"
-                          "supernode: {service_time: 20ms}\n");
-    boot_online(r);
-    RH_RUN_UNTIL(r, r->h.conns_parked == 2, 3000);
-    uint64_t ka0 = rh_c(r, C_KEEPALIVES), served0 = rh_c(r, C_SN_SERVED);
-    uint64_t unparks0 = r->h.unparks;
-    rh_run_for(r, 1500);
-    assert_true(rh_c(r, C_KEEPALIVES) - ka0 >= 5);
-    assert_true(rh_c(r, C_SN_SERVED) - served0 >= 5); /* through the capacity model */
+    start_parked(r, "supernode: {service_time: 20ms}\n");
+    struct ka_window w = keepalive_window(r, 1500);
+    assert_true(w.keepalives >= 5);
+    assert_true(w.served >= 5); /* through the capacity model */
     assert_int_equal(rh_c(r, C_ONLINE_LOST), 0);
     assert_int_equal(rh_c(r, C_CONN_IDLE), 0);
-    assert_int_equal(r->h.unparks, unparks0);
+    assert_int_equal(w.unparks, 0);
     RH_RUN_UNTIL(r, rh_c(r, C_MSGS_SENT) == rh_c(r, C_MSGS_RECV), 1000);
 }
 
@@ -90,18 +108,13 @@ static void test_keepalive_served_later_answers_in_place(void **state)
 static void test_impaired_keepalives_unpark(void **state)
 {
     struct rh *r = *state;
-    rh_start(r, PARK_BASE "control: {park_idle: true}\n"
-                          "network: {impair: {peer: {latency: 20ms}}}\n");
-    boot_online(r);
-    RH_RUN_UNTIL(r, r->h.conns_parked == 2, 3000);
-    uint64_t ka0 = rh_c(r, C_KEEPALIVES), unparks0 = r->h.unparks;
-    rh_run_for(r, 2500);
-    uint64_t kas = rh_c(r, C_KEEPALIVES) - ka0;
-    assert_true(kas >= 10);
+    start_parked(r, "network: {impair: {peer: {latency: 20ms}}}\n");
+    struct ka_window w = keepalive_window(r, 2500);
+    assert_true(w.keepalives >= 10);
     assert_int_equal(rh_c(r, C_ONLINE_LOST), 0);
     assert_int_equal(rh_c(r, C_CONN_IDLE), 0);
-    assert_true(r->h.unparks - unparks0 + 1 >= kas); /* the peer's end, every keepalive */
-    assert_true(r->h.unparks - unparks0 <= kas + 1); /* and only the peer's */
+    assert_true(w.unparks + 1 >= w.keepalives); /* the peer's end, every keepalive */
+    assert_true(w.unparks <= w.keepalives + 1); /* and only the peer's */
 }
 
 /* The peer crashes while both ends are parked: its fd closes, and the
@@ -109,9 +122,7 @@ static void test_impaired_keepalives_unpark(void **state)
 static void test_supernode_notices_a_parked_client_leaving(void **state)
 {
     struct rh *r = *state;
-    rh_start(r, PARK_BASE "control: {park_idle: true}\n");
-    boot_online(r);
-    RH_RUN_UNTIL(r, r->h.conns_parked == 2, 3000);
+    start_parked(r, "");
     assert_int_equal(rh_fire(r, CRASH_PEER), 1);
     RH_RUN_UNTIL(r, rh_g(r, G_SN_CLIENTS) == 0 && rh_g(r, G_OPEN_CONNS) == 0, 3000);
     assert_int_equal(r->h.conns_parked, 0);
@@ -123,9 +134,7 @@ static void test_supernode_notices_a_parked_client_leaving(void **state)
 static void test_parked_peer_notices_its_supernode_crash(void **state)
 {
     struct rh *r = *state;
-    rh_start(r, PARK_BASE "control: {park_idle: true}\n");
-    boot_online(r);
-    RH_RUN_UNTIL(r, r->h.conns_parked == 2, 3000);
+    start_parked(r, "");
     assert_int_equal(rh_fire(r, CRASH_SN), 1);
     RH_RUN_UNTIL(r, rh_c(r, C_ONLINE_LOST) == 1, 3000);
     assert_int_equal(rh_g(r, G_ONLINE), 0);

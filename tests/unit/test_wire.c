@@ -1015,6 +1015,32 @@ static void test_frame_split_across_arrivals_needs_more_until_complete(void **st
     evbuffer_free(buf);
 }
 
+/* The flat-buffer decoder (node/conn.c reads parked sockets with it): every
+ * prefix of a frame needs more, the whole frame decodes and says its size,
+ * a zero or oversize length prefix is refused. */
+static void test_frame_bytes_in_a_flat_buffer(void **state)
+{
+    struct wire_msg in = make_ticket_msg(WIRE_REGISTER), out;
+    uint8_t frame[264];
+    int plen = wire_encode_payload(&in, frame + 4, 256);
+    size_t flen = 99;
+    frame[0] = frame[1] = 0;
+    frame[2] = (uint8_t)(plen >> 8);
+    frame[3] = (uint8_t)plen;
+    for (size_t n = 0; n < (size_t)plen + 4; n++) {
+        assert_int_equal(wire_decode_frame_bytes(frame, n, &out, &flen), WIRE_NEED_MORE);
+        assert_int_equal(flen, 0);
+    }
+    frame[plen + 4] = 0xff; /* the next frame's first byte: not this one's */
+    assert_int_equal(wire_decode_frame_bytes(frame, (size_t)plen + 5, &out, &flen), WIRE_OK);
+    assert_int_equal(flen, plen + 4);
+    assert_msg_equal(&in, &out);
+    uint8_t zero[5] = {0, 0, 0, 0, 0x90}, huge[5] = {0, 0x01, 0, 1, 0x90};
+    assert_int_equal(wire_decode_frame_bytes(zero, 5, &out, &flen), WIRE_ERR_OVERSIZE);
+    assert_int_equal(wire_decode_frame_bytes(huge, 5, &out, &flen), WIRE_ERR_OVERSIZE);
+    assert_int_equal(flen, 0);
+}
+
 static void test_two_frames_back_to_back_decode_in_order(void **state)
 {
     struct wire_msg a = make_login_req(), b = make_sn_msg(WIRE_REDIRECT, 2), out;
@@ -4465,6 +4491,7 @@ int main(void)
         cmocka_unit_test(test_fuzz_random_shapes_never_crash),
         cmocka_unit_test(test_fuzz_random_stream_is_consumed_safely),
 
+        cmocka_unit_test(test_frame_bytes_in_a_flat_buffer),
         cmocka_unit_test(test_type_and_status_names),
     };
 
