@@ -35,6 +35,11 @@ static void send_baseline(struct rank_host *rh)
     ctrl_send(rh->ctrl, 0, TAG_SNAPSHOT, &s, (int)sizeof s);
 }
 
+static int64_t next_boundary_ns(const struct rank_host *rh)
+{
+    return (int64_t)rh->next_interval * rh->h->scn->metrics.interval_ns;
+}
+
 static void interval_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct rank_host *rh = arg;
@@ -43,7 +48,18 @@ static void interval_cb(evutil_socket_t fd, short what, void *arg)
     else
         send_snapshot(rh, rh->next_interval);
     rh->next_interval++;
-    host_arm_at(rh->h, &rh->interval, (int64_t)rh->next_interval * rh->h->scn->metrics.interval_ns);
+    host_arm_at(rh->h, &rh->interval, next_boundary_ns(rh));
+}
+
+/* A row at t is the state at t, before anything due at or after t: an event
+ * at a boundary acts in the interval that starts there. Its timer wakes
+ * ahead of the snapshot's (FIRE_LEAD_NS), and a late rank applies the first
+ * part of a sweep within the event's own callback, so the snapshots due by
+ * the instant go out first. */
+static void send_snapshots_due_by(struct rank_host *rh, int64_t at_ns)
+{
+    while (next_boundary_ns(rh) <= at_ns)
+        interval_cb(-1, 0, rh);
 }
 
 /* Event timers wake this long before the instant, at the loop's first
@@ -73,6 +89,7 @@ static void fire_cb(evutil_socket_t fd, short what, void *arg)
     struct rank_host *rh = f->rh;
     struct ctrl_fired r = {.event = f->idx, .rank = rh->h->rank, .scheduled_ns = f->at_ns};
     r.actual_ns = fire_instant(rh, f->at_ns); /* before the (O(peers)) expansion */
+    send_snapshots_due_by(rh, f->at_ns);
     r.selected = host_fire_event(rh->h, f->idx, &rh->h->scn->events[f->idx], f->at_ns);
     f->armed = false;
     ctrl_send(rh->ctrl, 0, TAG_FIRED, &r, (int)sizeof r);

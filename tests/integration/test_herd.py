@@ -162,6 +162,14 @@ check(t99["verdict"] == "emulator-bound",
 check(s["fidelity"]["valid"] is False, f"herd: the run is not valid ({s['fidelity']['reason']})")
 check("t99_s" in s["fidelity"]["emulator_bound"], "herd: t99_s is listed as emulator-bound")
 check(max(float(x["emu_stall_ms"]) for x in rows) > 0, "herd: some interval stalled")
+# The boot at 0.5 s, over 0 s, is done inside the event's callback, after its
+# timer woke ahead of the 0.5 s snapshot: the snapshot still goes first, so the
+# row at 0.5 s is the state before the boot and the boots are the next row's.
+at = {float(x["t_s"]): x for x in rows}
+check(int(at[0.5]["boots"]) == 0 and int(at[0.5]["off"]) == 1500,
+      f"herd: the row at the boot's instant is the state before it ({at[0.5]['boots']} boots, "
+      f"{at[0.5]['off']} off)")
+check(int(at[1.0]["boots"]) == 1500, f"herd: the next row counts the boots ({at[1.0]['boots']})")
 check("[emulator-bound:" in p.stdout and "emulator-bound   " in p.stdout,
       "herd: the summary marks the bound figures and lists them")
 
