@@ -419,6 +419,7 @@ struct scenario {
         double max_skew_p99_ms;
         double max_emulator_share; /* above it a timing figure is emulator-bound */
         bool park_idle;            /* park quiet connections (node/conn.h) */
+        int64_t keepalive_grid_ns; /* keepalives due on a grid of this step; 0 = off */
     } control;
 
     struct scn_event events[SCN_MAX_EVENTS];

@@ -568,6 +568,7 @@ static const struct field control_fields[] = {
     {"max_skew_p99", F_DURATION_MS, OFF(control.max_skew_p99_ms), .def = "10ms", .min = 1},
     {"max_emulator_share", F_FRACTION, OFF(control.max_emulator_share), .def = "10%"},
     {"park_idle", F_BOOL, OFF(control.park_idle), .def = "false"},
+    {"keepalive_grid", F_DURATION, OFF(control.keepalive_grid_ns), .def = "0s", .max = SEC},
     {NULL},
 };
 

@@ -60,6 +60,23 @@ void host_arm_at(const struct host *h, struct event *ev, int64_t run_ns)
     host_arm_in(ev, host_local_of(h, run_ns) - clock_mono_ns());
 }
 
+int64_t host_keepalive_due(const struct host *h, int64_t due_ns)
+{
+    int64_t step = h->scn->control.keepalive_grid_ns;
+    int64_t cap = h->scn->workload.keepalive_ns / 100;
+    if (step > cap)
+        step = cap;
+    if (step <= 0)
+        return due_ns;
+    /* Ranks take phases spread over the step, so that the ranks sharing
+     * the machine do not all wake, and no server is sent every rank's
+     * keepalives, at the same instant. */
+    int ranks = h->pl.world_size > 0 ? h->pl.world_size : 1;
+    int64_t phase = step * (h->rank % ranks) / ranks;
+    int64_t from_phase = due_ns - phase; /* > -step: the quotient rounds up */
+    return phase + (from_phase + step - 1) / step * step;
+}
+
 int64_t host_wait_until(const struct host *h, int64_t run_ns)
 {
     int64_t local = host_local_of(h, run_ns);

@@ -101,6 +101,13 @@ static void arm(struct peer *p, int64_t delay_ns)
     host_arm_in(&p->timer, delay_ns);
 }
 
+/* The next keepalive: a period from now, on the rank's keepalive grid. */
+static void arm_keepalive(struct peer *p)
+{
+    p->timer_due_ns = host_keepalive_due(p->h, host_now(p->h) + p->h->scn->workload.keepalive_ns);
+    host_arm_at(p->h, &p->timer, p->timer_due_ns);
+}
+
 /* The emulator's delay within the current attempt, so far (ns). */
 static int64_t attempt_emu_ns(const struct peer *p, int64_t cpu_ns)
 {
@@ -325,7 +332,7 @@ static void go_online(struct peer *p)
     hist_add(&h->m.iv.register_emu_us, (uint64_t)emu_us);
     become_online(p);
     if (!p->dht) /* a DHT node keeps no connection alive */
-        arm(p, h->scn->workload.keepalive_ns);
+        arm_keepalive(p);
 }
 
 /* ---- target: the login is to a real server (node/target.h) ---- */
@@ -772,7 +779,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
         if (send_to_sn(p, &m) < 0)
             conn_lost(p);
         else
-            arm(p, h->scn->workload.keepalive_ns);
+            arm_keepalive(p);
         break;
     }
     case PEER_OFF:
