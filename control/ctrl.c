@@ -48,10 +48,17 @@ static void reap_sends(struct ctrl *c)
     }
 }
 
+/* The next poll after_ns from now: from the clock, not from the loop's
+ * cached time, which is as old as this loop turn. A poll that takes longer
+ * than the fast period in wall time (Open MPI yields the core inside
+ * MPI_Test and MPI_Improbe when the machine is oversubscribed) would
+ * otherwise be due again at once, every turn, and at the loop's first
+ * priority it would keep the nodes from ever running. */
 static void arm_poll(struct ctrl *c, int64_t after_ns)
 {
     struct timeval tv = clock_tv_from_ns(after_ns);
     c->armed_idle = after_ns > POLL_FAST_NS;
+    event_base_update_cache_time(event_get_base(c->poll));
     event_add(c->poll, &tv);
 }
 
