@@ -11,6 +11,7 @@
 #include "common/clock.h"
 #include "ctrl.h"
 #include "node/host.h"
+#include "node/loop_turn.h"
 #include "node/presence.h"
 
 static void send_snapshot(struct rank_host *rh, uint32_t interval)
@@ -83,6 +84,17 @@ static void arm_fire(struct rank_host *rh, struct event *timer, int64_t at_ns)
     host_arm_at(rh->h, timer, at_ns - FIRE_LEAD_NS);
 }
 
+/* The loop keeps its turns short before the next armed event's instant
+ * (node/loop_turn.h), so that the event's timer is seen within its lead. */
+static void keep_turns_short_before_next(const struct rank_host *rh)
+{
+    int64_t next = INT64_MAX;
+    for (uint32_t i = 0; i < rh->h->scn->n_events; i++)
+        if (rh->fire[i].armed && rh->fire[i].at_ns < next)
+            next = rh->fire[i].at_ns;
+    loop_turn_precise_at(next == INT64_MAX ? next : host_local_of(rh->h, next - FIRE_LEAD_NS));
+}
+
 static void fire_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct rank_fire *f = arg;
@@ -92,6 +104,7 @@ static void fire_cb(evutil_socket_t fd, short what, void *arg)
     send_snapshots_due_by(rh, f->at_ns);
     r.selected = host_fire_event(rh->h, f->idx, &rh->h->scn->events[f->idx], f->at_ns);
     f->armed = false;
+    keep_turns_short_before_next(rh);
     ctrl_send(rh->ctrl, 0, TAG_FIRED, &r, (int)sizeof r);
 }
 
@@ -108,6 +121,7 @@ static void on_schedule(void *arg, int src, const void *buf, int len)
     f->at_ns = s.at_ns;
     f->armed = true;
     arm_fire(rh, &f->timer, s.at_ns);
+    keep_turns_short_before_next(rh);
 }
 
 static void on_global(void *arg, int src, const void *buf, int len)
@@ -262,6 +276,7 @@ void rank_host_stop(struct rank_host *rh)
     event_del(&rh->interval);
     for (uint32_t i = 0; i < SCN_MAX_EVENTS; i++)
         event_del(&rh->fire[i].timer);
+    loop_turn_precise_at(INT64_MAX);
     while (rh->scales)
         scale_unlink(rh->scales); // NOLINT(clang-analyzer-unix.Malloc): scale_unlink unlinks it
 }

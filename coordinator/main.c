@@ -56,6 +56,7 @@
 #include "coordinator/rundir.h"
 #include "node/host.h"
 #include "node/hostaddr.h"
+#include "node/loop_turn.h"
 
 #define EXIT_BAD_INPUT 2
 #define MAX_OVERRIDES 256
@@ -522,22 +523,19 @@ static int run_sync_clocks(struct run_ctx *x)
     return clocksync_run(MPI_COMM_WORLD, CLOCK_ROUNDS, &x->mine, x->est);
 }
 
-/* A loop busy with callbacks looks for timers that have come due at least
- * this often. */
-#define LOOP_TIMER_CHECK_US 500
-
 /* The rank's event loop, built for the instants all ranks must meet
  * (docs/architecture.md, "Event timing"): precise timers; two priorities,
  * 0 for the timers of scenario events and the run's own machinery (the
  * control plane's poll, snapshots, the coordinator's tick) and 1, the
- * default, for everything the nodes do; a check for due timers every
- * LOOP_TIMER_CHECK_US of callbacks, so that an event's timer does not wait
- * behind a long batch of handshakes; and 1 ns of timer slack instead of
- * Linux's 50 us, so that a sleep ends when asked. epoll changes are batched
- * per loop turn (the changelist): a connection's bufferevent turns reading
- * and writing on and off many times per login, and without it each is an
- * epoll_ctl call (36 per boot, 18 with it; docs/performance.md). Nothing
- * here dup()s a socket, the one case the changelist gets wrong. */
+ * default, for everything the nodes do; turns whose callbacks run for a
+ * budget that follows the cost of the loop's poll (node/loop_turn.h), so
+ * that an event's timer does not wait behind a long batch of handshakes
+ * and a rank with thousands of ready sockets still spends its time on
+ * them, at most LOOP_TURN_MAX_US for callbacks that keep no budget; and 1 ns of timer slack instead
+ * of Linux's 50 us, so that a sleep ends when asked. epoll changes are batched per loop turn (the
+ * changelist): a connection's bufferevent turns reading and writing on and off many times per
+ * login, and without it each is an epoll_ctl call (36 per boot, 18 with it; docs/performance.md).
+ * Nothing here dup()s a socket, the one case the changelist gets wrong. */
 static struct event_base *new_event_loop(void)
 {
     struct event_config *cfg = event_config_new();
@@ -545,7 +543,7 @@ static struct event_base *new_event_loop(void)
         return NULL;
     event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK | EVENT_BASE_FLAG_PRECISE_TIMER |
                                    EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
-    struct timeval check = {0, LOOP_TIMER_CHECK_US};
+    struct timeval check = {LOOP_TURN_MAX_US / 1000000, LOOP_TURN_MAX_US % 1000000};
     event_config_set_max_dispatch_interval(cfg, &check, -1, 1);
     struct event_base *base = event_base_new_with_config(cfg);
     event_config_free(cfg);
@@ -554,6 +552,7 @@ static struct event_base *new_event_loop(void)
         return NULL;
     }
     prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+    loop_turn_init(base);
     return base;
 }
 
@@ -685,7 +684,7 @@ static int run_coordinate(struct run_ctx *x)
                 x->cli->metrics_listen);
     watchdog_arm(NULL, 0);
     signals_on(x);
-    event_base_dispatch(x->base);
+    loop_turn_dispatch();
     signals_off(x);
     /* The run is over: the endpoint goes (its connections closed). */
     metrics_http_free(x->metrics);
@@ -847,8 +846,10 @@ static void run_teardown(struct run_ctx *x)
         rank_host_stop(&x->rh);
     if (x->host_up)
         host_destroy(&x->host);
-    if (x->base)
+    if (x->base) {
+        loop_turn_init(NULL);
         event_base_free(x->base);
+    }
     rundir_close(x->rd);
     pki_free(&x->pki);
     free(x->fin.ranks);

@@ -5,6 +5,7 @@
 
 #include "common/attribution.h"
 #include "host.h"
+#include "loop_turn.h"
 
 static void gauge(struct capacity *c, int g, int delta)
 {
@@ -42,6 +43,7 @@ static void service_done(evutil_socket_t fd, short what, void *arg)
 {
     struct cap_item *it = arg;
     struct capacity *c = it->owner;
+    loop_turn_check();
     TAILQ_REMOVE(&c->serving, it, q);
     it->state = CAP_IDLE;
     c->busy--;

@@ -15,6 +15,7 @@
 
 #include "host.h"
 #include "impair.h"
+#include "loop_turn.h"
 #include "tls.h"
 
 void conn_sockaddr(uint32_t ip, uint16_t port, struct sockaddr_in *sa)
@@ -147,6 +148,7 @@ static void listener_accept(struct evconnlistener *el, evutil_socket_t fd, struc
                             int len, void *arg)
 {
     struct listener *l = arg;
+    loop_turn_check();
     const struct sockaddr_in *from = (const struct sockaddr_in *)sa;
     uint32_t ip = sa && sa->sa_family == AF_INET && len >= (int)sizeof *from
                       ? ntohl(from->sin_addr.s_addr)
@@ -413,6 +415,7 @@ int conn_send_parked(struct host *h, enum role role, struct event *parked, const
 int conn_read_parked(struct host *h, struct event *parked, enum wire_type only, conn_msg_fn fn,
                      void *arg)
 {
+    loop_turn_check();
     evutil_socket_t fd = event_get_fd(parked);
     uint8_t buf[PARKED_PEEK_BYTES];
     ssize_t got = recv(fd, buf, sizeof buf, MSG_PEEK | MSG_DONTWAIT);
@@ -458,6 +461,7 @@ int conn_send_raw(struct host *h, enum role role, struct bufferevent *bev, const
 
 int conn_read(struct host *h, struct bufferevent *bev, conn_msg_fn fn, void *arg)
 {
+    loop_turn_check();
     struct evbuffer *in = bufferevent_get_input(bev);
     for (;;) {
         struct wire_msg m;

@@ -14,6 +14,7 @@
 
 #include "common/u64map.h"
 #include "host.h"
+#include "loop_turn.h"
 
 /* A message held back by latency. Each connection's are in its own queue,
  * in release order (jitter never reorders a stream), so a send and a close
@@ -163,6 +164,7 @@ static void release(evutil_socket_t fd, short what, void *arg)
     struct delayed *d = arg;
     struct impair *im = d->im;
     struct bufferevent *bev = d->bev;
+    loop_turn_check();
     struct conn_queue *cq = u64map_get(&im->queues, key_of(bev));
     int64_t now = host_now(im->h);
     for (;;) {

@@ -17,6 +17,7 @@
 #include "gslb.h"
 #include "host.h"
 #include "impair.h"
+#include "loop_turn.h"
 #include "promotion.h"
 #include "settop_box.h"
 #include "target.h"
@@ -738,6 +739,7 @@ static void start_fetch(struct peer *p)
 static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
     struct peer *p = arg;
+    loop_turn_check();
     struct host *h = p->h;
     if (p->state == PEER_BOOTING || p->state == PEER_LOGIN_WAIT || p->state == PEER_REGISTER_WAIT ||
         p->state == PEER_FETCH_WAIT) {

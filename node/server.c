@@ -12,6 +12,7 @@
 
 #include "conn.h"
 #include "host.h"
+#include "loop_turn.h"
 
 static bool unpark(struct srv_conn *c);
 
@@ -88,6 +89,7 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct srv_conn *c = arg;
     struct host *h = c->srv->h;
+    loop_turn_check();
     if (c->timer_kind == SRV_TIMER_DEADLINE)
         h->m.c[C_CONN_DEADLINE]++;
     else if (c->timer_kind == SRV_TIMER_IDLE)
