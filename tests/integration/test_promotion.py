@@ -28,8 +28,17 @@ peak = max(int(r["sn_count"]) for r in before)
 check(20 <= peak <= 40, f"the SN count rose towards the target of 25 ({peak})")
 check(total("gossip_exchanges") > 0, "supernodes gossiped")
 check(total("sn_injected") == 30, "30 dedicated supernodes were injected at 12 s")
-check(total("sn_demotions") >= 10, f"surplus promoted SNs stepped down ({total('sn_demotions')})")
-check(int(rows[-1]["sn_count"]) < peak + 30, "the SN count fell back after the demotions")
+# Promoted SNs step down while the SN count is over twice the target (50).
+# On an idle machine every rank acts on the same stale count within one
+# check and all of them step down (22 of 22, 34 SNs left); on a loaded one
+# the checks spread out, the count is fresh, and the demotions stop at 50
+# (8 of the 10 this test asked for once, in CI): both follow the rule.
+sn_before = int(before[-1]["sn_count"])
+surplus = sn_before + 30 - 50
+check(total("sn_demotions") >= min(10, surplus),
+      f"surplus promoted SNs stepped down ({total('sn_demotions')}, surplus {surplus})")
+check(int(rows[-1]["sn_count"]) <= 52,
+      f"the SN count fell back to about twice the target ({rows[-1]['sn_count']})")
 check(s["online_final"] == 500, "every peer is online at the end")
 check(s["sn_promotions"] == total("sn_promotions") and s["sn_demotions"] == total("sn_demotions"),
       "promotions and demotions are in run.json")
