@@ -13,9 +13,10 @@
  * callback (FIRE_LEAD_NS in control/rank_host.c is 2 ms). */
 #define MIN_NS (500 * 1000LL)
 #define MAX_NS (LOOP_TURN_MAX_US * 1000LL)
-/* A turn's callbacks run four times as long as the poll before them: at
- * least 80% of a busy loop's time goes to the nodes, however many sockets
- * are ready. */
+/* A turn's callbacks run 16 times as long as the poll before them: at
+ * least 94% of a busy loop's time goes to the nodes, however many sockets
+ * are ready (against a 6,000-peer herd, a factor of 4 took twice as long
+ * to bring it online; docs/architecture.md, "Turn budget"). */
 #define OVERHEAD_FACTOR 16
 /* Short turns from this long before an event's instant: covers the poll
  * and the callback that a turn cut short still finishes, so that the
@@ -85,7 +86,10 @@ void loop_turn_check(void)
          * machinery: the cost of a turn, which this one's work pays for. A
          * turn that ended by itself (nothing left to run) leaves `started`
          * set, and the next check ends the next turn at once: one short
-         * turn measures the poll again. */
+         * turn measures the poll again. A loop that sat idle between a
+         * turn ended here and the next check counts the wait as the poll's:
+         * one turn gets the longest budget, which an idle loop's short
+         * queue never uses up. */
         int64_t overhead = turn.ended ? now - turn.ended : 0;
         int64_t b = OVERHEAD_FACTOR * overhead;
         turn.budget = b < MIN_NS ? MIN_NS : b > MAX_NS ? MAX_NS : b;

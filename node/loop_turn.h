@@ -9,7 +9,7 @@
  * more it had to do, and never recovered (docs/architecture.md, "Turn
  * budget").
  *
- * So a turn's budget follows what the poll before it cost: four times as
+ * So a turn's budget follows what the poll before it cost: 16 times as
  * long, between 0.5 ms and LOOP_TURN_MAX_US, and 0.5 ms again shortly
  * before a scenario event's instant. The callbacks that do a rank's work
  * (a TLS handshake's steps, a frame read, an accept, a node's timer) call
