@@ -531,11 +531,13 @@ static int run_sync_clocks(struct run_ctx *x)
  * budget that follows the cost of the loop's poll (node/loop_turn.h), so
  * that an event's timer does not wait behind a long batch of handshakes
  * and a rank with thousands of ready sockets still spends its time on
- * them, at most LOOP_TURN_MAX_US for callbacks that keep no budget; and 1 ns of timer slack instead
- * of Linux's 50 us, so that a sleep ends when asked. epoll changes are batched per loop turn (the
- * changelist): a connection's bufferevent turns reading and writing on and off many times per
- * login, and without it each is an epoll_ctl call (36 per boot, 18 with it; docs/performance.md).
- * Nothing here dup()s a socket, the one case the changelist gets wrong. */
+ * them, at most LOOP_TURN_MAX_US for callbacks that keep no budget; and
+ * 1 ns of timer slack instead of Linux's 50 us, so that a sleep ends when
+ * asked. epoll changes are batched per loop turn (the changelist): a
+ * connection's bufferevent turns reading and writing on and off many times
+ * per login, and without it each is an epoll_ctl call (36 per boot, 18
+ * with it; docs/performance.md). Nothing here dup()s a socket, the one
+ * case the changelist gets wrong. */
 static struct event_base *new_event_loop(void)
 {
     struct event_config *cfg = event_config_new();
@@ -543,7 +545,7 @@ static struct event_base *new_event_loop(void)
         return NULL;
     event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK | EVENT_BASE_FLAG_PRECISE_TIMER |
                                    EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
-    struct timeval check = {LOOP_TURN_MAX_US / 1000000, LOOP_TURN_MAX_US % 1000000};
+    struct timeval check = clock_tv_from_ns(LOOP_TURN_MAX_US * 1000LL);
     event_config_set_max_dispatch_interval(cfg, &check, -1, 1);
     struct event_base *base = event_base_new_with_config(cfg);
     event_config_free(cfg);

@@ -55,11 +55,6 @@ static int64_t budget_at(int64_t now)
     return turn.budget;
 }
 
-int64_t loop_turn_budget_ns(void)
-{
-    return budget_at(clock_mono_ns());
-}
-
 int loop_turn_dispatch(void)
 {
     turn.dispatching = true;
@@ -76,8 +71,8 @@ void loop_turn_check(void)
      * libevent know the running event. A callback may check more than
      * once (a handshake, then the frame it carried): after one of its
      * checks ended the turn, the others belong to the same turn. */
-    const struct event *running = event_base_get_running_event(turn.base);
-    if (turn.started == 0 && running && running == turn.ended_in)
+    if (turn.started == 0 && turn.ended_in &&
+        event_base_get_running_event(turn.base) == turn.ended_in)
         return;
     int64_t now = clock_mono_ns();
     if (turn.started == 0) {
@@ -100,5 +95,5 @@ void loop_turn_check(void)
     event_base_loopcontinue(turn.base);
     turn.started = 0;
     turn.ended = now;
-    turn.ended_in = running;
+    turn.ended_in = event_base_get_running_event(turn.base);
 }

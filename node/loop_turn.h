@@ -12,7 +12,7 @@
  * So a turn's budget follows what the poll before it cost: 16 times as
  * long, between 0.5 ms and LOOP_TURN_MAX_US, and 0.5 ms again shortly
  * before a scenario event's instant. The callbacks that do a rank's work
- * (a TLS handshake's steps, a frame read, an accept, a node's timer) call
+ * (the start of a TLS handshake, a frame read, an accept, a node's timer) call
  * loop_turn_check(), which ends the turn once its budget is spent. One
  * event loop per process: the state is the module's. */
 #ifndef BS_LOOP_TURN_H
@@ -40,9 +40,5 @@ void loop_turn_check(void);
 /* The next instant (CLOCK_MONOTONIC ns) that needs short turns before it,
  * so that its timer runs on time; INT64_MAX: none. */
 void loop_turn_precise_at(int64_t mono_ns);
-
-/* This turn's budget (ns) as loop_turn_check() would apply it now; for
- * tests and diagnostics. */
-int64_t loop_turn_budget_ns(void);
 
 #endif
