@@ -68,13 +68,11 @@ int64_t host_keepalive_due(const struct host *h, int64_t due_ns)
         step = cap;
     if (step <= 0)
         return due_ns;
-    /* Ranks take phases spread over the step, so that the ranks sharing
-     * the machine do not all wake, and no server is sent every rank's
-     * keepalives, at the same instant. */
-    int ranks = h->pl.world_size > 0 ? h->pl.world_size : 1;
-    int64_t phase = step * (h->rank % ranks) / ranks;
-    int64_t from_phase = due_ns - phase; /* > -step: the quotient rounds up */
-    return phase + (from_phase + step - 1) / step * step;
+    /* Every rank uses the same grid, so the keepalives of one step reach
+     * each supernode's rank together and it answers them in one wake-up:
+     * on 23 node ranks that costs about a quarter less CPU per keepalive
+     * than a phase per rank did (docs/architecture.md, "Keepalive grid"). */
+    return (due_ns + step - 1) / step * step;
 }
 
 int64_t host_wait_until(const struct host *h, int64_t run_ns)
