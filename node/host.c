@@ -70,7 +70,7 @@ int64_t host_keepalive_due(const struct host *h, int64_t due_ns)
         return due_ns;
     /* Every rank uses the same grid, so the keepalives of one step reach
      * each supernode's rank together and it answers them in one wake-up:
-     * on 23 node ranks that costs about a quarter less CPU per keepalive
+     * on 23 node ranks that costs about a fifth less CPU per keepalive
      * than a phase per rank did (docs/architecture.md, "Keepalive grid"). */
     return (due_ns + step - 1) / step * step;
 }

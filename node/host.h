@@ -110,8 +110,8 @@ void host_arm_at(const struct host *h, struct event *ev, int64_t run_ns);
  * then. For the last moments before an instant all ranks must meet. */
 int64_t host_wait_until(const struct host *h, int64_t run_ns);
 void host_arm_in(struct event *ev, int64_t delay_ns);
-/* A keepalive due at run time due_ns, rounded up onto the rank's keepalive
- * grid (control.keepalive_grid, at most 1% of workload.keepalive; the same
+/* A keepalive due at run time due_ns, rounded up onto the keepalive grid
+ * (control.keepalive_grid, at most 1% of workload.keepalive; the same
  * grid on every rank), so that one wake-up sends many; due_ns
  * itself when the grid is off. */
 int64_t host_keepalive_due(const struct host *h, int64_t due_ns);
