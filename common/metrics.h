@@ -266,8 +266,9 @@ struct metrics_snapshot {
     uint64_t c[C_COUNT];
     int64_t g[G_COUNT];
     struct dc_metrics dc[METRICS_MAX_DCS];
-    int64_t stall_ns; /* the rank's stall clock (common/attribution.h), cumulative */
-    bool hosts_peers; /* its stall counts as the emulator's (clients share its CPU) */
+    int64_t stall_ns;    /* the rank's stall clock (common/attribution.h), cumulative */
+    int64_t cpu_wait_ns; /* its run-queue wait (common/cpu_wait.h), cumulative; -1: unknown */
+    bool hosts_peers;    /* its stall counts as the emulator's (clients share its CPU) */
     struct hist lag_us;
     struct metrics_interval iv;
 };

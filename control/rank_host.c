@@ -9,6 +9,7 @@
 #include <event2/event.h>
 
 #include "common/clock.h"
+#include "common/cpu_wait.h"
 #include "ctrl.h"
 #include "node/host.h"
 #include "node/loop_turn.h"
@@ -32,6 +33,7 @@ static void send_baseline(struct rank_host *rh)
     s.interval = 0;
     s.rank = rh->h->rank;
     s.stall_ns = rh->h->stall_ns;
+    s.cpu_wait_ns = cpu_wait_ns(rh->h->cpu_wait_fd);
     s.hosts_peers = host_emulates_clients(rh->h);
     ctrl_send(rh->ctrl, 0, TAG_SNAPSHOT, &s, (int)sizeof s);
 }

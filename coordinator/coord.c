@@ -71,6 +71,8 @@ struct coord {
      * event, the interval histograms of the rows in its window. */
     int64_t *stall;
     bool *hosts_peers;
+    /* Likewise each rank's run-queue wait (common/cpu_wait.h); -1: unknown. */
+    int64_t *cpu_wait;
     struct metrics_interval *win; /* SCN_MAX_EVENTS */
 
     int64_t sched_at[SCN_MAX_EVENTS]; /* run time each event was scheduled for; -1: never */
@@ -299,6 +301,20 @@ static int64_t interval_stall(const struct coord *c, uint32_t k)
     return worst;
 }
 
+/* The longest a node rank waited for a core in interval k, ns; -1 when no
+ * rank reported its wait at both ends of the interval. */
+static int64_t interval_cpu_wait(const struct coord *c, uint32_t k)
+{
+    int64_t worst = -1;
+    for (int r = 0; r < c->world; r++) {
+        int64_t a = c->cpu_wait[(size_t)(k - 1) * (size_t)c->world + (size_t)r];
+        int64_t b = c->cpu_wait[(size_t)k * (size_t)c->world + (size_t)r];
+        if (a >= 0 && b >= a && b - a > worst)
+            worst = b - a;
+    }
+    return worst;
+}
+
 /* The event whose window holds the row ending at end_ns: the last one
  * scheduled before that end (ties: the later in the scenario). A
  * conditional event is scheduled at least `lead` ahead, so a row already
@@ -457,6 +473,8 @@ static void emit_rows(struct coord *c)
         r->cpu_max = a->cpu_max;
         r->ranks = a->got;
         r->emu_stall_ms = (double)interval_stall(c, c->next_row) / 1e6;
+        int64_t wait = interval_cpu_wait(c, c->next_row);
+        r->cpu_wait_ms = wait < 0 ? -1 : (double)wait / 1e6;
         central_row(&c->central, a->dc, a->c[C_REG_BUSY_US], c->scn->metrics.interval_ns / 1e9, r);
         if (c->scn->architecture == ARCH_DHT)
             dht_row(a->iv, r);
@@ -495,6 +513,7 @@ static void on_snapshot(void *arg, int src, const void *buf, int len)
     if (src < 0 || src >= c->world || s.interval > c->n_intervals)
         return; /* a host's clock ran past the end: nothing to aggregate */
     c->stall[(size_t)s.interval * (size_t)c->world + (size_t)src] = s.stall_ns;
+    c->cpu_wait[(size_t)s.interval * (size_t)c->world + (size_t)src] = s.cpu_wait_ns;
     if (s.interval > c->last_iv[src])
         c->last_iv[src] = s.interval;
     c->hosts_peers[src] = c->hosts_peers[src] || s.hosts_peers;
@@ -767,6 +786,10 @@ struct coord *coord_new(struct event_base *base, struct ctrl *ctrl, const struct
     c->samples = calloc((size_t)world * RESYNC_PROBES, sizeof *c->samples);
     c->n_samples = calloc((size_t)world, sizeof *c->n_samples);
     c->stall = calloc((size_t)(c->n_intervals + 1) * (size_t)world, sizeof *c->stall);
+    size_t n_wait = (size_t)(c->n_intervals + 1) * (size_t)world;
+    c->cpu_wait = malloc(n_wait * sizeof *c->cpu_wait);
+    for (size_t i = 0; c->cpu_wait && i < n_wait; i++)
+        c->cpu_wait[i] = -1;
     c->hosts_peers = calloc((size_t)world, sizeof *c->hosts_peers);
     c->last_iv = calloc((size_t)world, sizeof *c->last_iv);
     c->why_src = -1;
@@ -783,8 +806,8 @@ struct coord *coord_new(struct event_base *base, struct ctrl *ctrl, const struct
     if (c->resync)
         event_priority_set(c->resync, 0);
     if (!c->agg || !c->rows || !c->prev_cpu || !c->tick || !c->offset || !c->drift_max ||
-        !c->resyncs || !c->samples || !c->n_samples || !c->resync || !c->stall || !c->hosts_peers ||
-        !c->win || !c->last_iv) {
+        !c->resyncs || !c->samples || !c->n_samples || !c->resync || !c->stall || !c->cpu_wait ||
+        !c->hosts_peers || !c->win || !c->last_iv) {
         coord_free(c);
         return NULL;
     }
@@ -832,6 +855,7 @@ void coord_free(struct coord *c)
     free(c->samples);
     free(c->n_samples);
     free(c->stall);
+    free(c->cpu_wait);
     free(c->hosts_peers);
     free(c->last_iv);
     free(c->win);

@@ -92,7 +92,7 @@ struct rundir *rundir_open(const char *dir, const struct scenario *s, char *err,
     if (r->dht)
         fprintf(r->ts, ",lookup_p50_ms,lookup_p99_ms,hops_p50,hops_p99,lookup_success,"
                        "dht_live_contacts,dht_dead_share");
-    fprintf(r->ts, ",egress_mbps,image_p50_ms,image_p99_ms\n");
+    fprintf(r->ts, ",egress_mbps,image_p50_ms,image_p99_ms,cpu_wait_ms\n");
     fflush(r->ts);
     fprintf(r->events, "event,kind,rank,scheduled_s,actual_s,skew_ms,selected\n");
     fflush(r->events);
@@ -197,7 +197,10 @@ void rundir_append_row(struct rundir *r, const struct ts_row *row)
         fprintf(r->ts, ",%.3f,%.3f,%.0f,%.0f,%.4f,%.2f,%.4f", row->lookup_p50_ms,
                 row->lookup_p99_ms, row->hops_p50, row->hops_p99, row->lookup_success,
                 row->dht_live_contacts, row->dht_dead_share);
-    fprintf(r->ts, ",%.3f,%.3f,%.3f\n", row->egress_mbps, row->image_p50_ms, row->image_p99_ms);
+    fprintf(r->ts, ",%.3f,%.3f,%.3f,", row->egress_mbps, row->image_p50_ms, row->image_p99_ms);
+    if (row->cpu_wait_ms >= 0)
+        fprintf(r->ts, "%.3f", row->cpu_wait_ms);
+    fputc('\n', r->ts);
     fflush(r->ts);
 }
 

@@ -63,6 +63,9 @@ struct ts_row {
      * and p50 and p99 in ms of the images boxes completed in it, each from
      * the box's first fetch after its boot delay (0 with none). */
     double egress_mbps, image_p50_ms, image_p99_ms;
+    /* Appended: the longest any rank waited, ready to run, for a core in
+     * the interval (common/cpu_wait.h), ms; < 0: unknown (an empty cell). */
+    double cpu_wait_ms;
 };
 
 /* Make the directory (and parents) and open the CSV files. With a central

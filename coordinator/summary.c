@@ -63,6 +63,35 @@ static bool cpu_over(const struct ts_row *r, double limit)
     return r->cpu_max >= limit;
 }
 
+/* The mean of cpu_wait_ms per second over the rows whose lag is over the
+ * limit and whose wait is known; -1 when there is none. */
+static double cpu_wait_when_over(const struct ts_row *rows, uint32_t n, double interval_s,
+                                 double limit)
+{
+    double sum = 0;
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (lag_over(&rows[i], limit) && rows[i].cpu_wait_ms >= 0) {
+            sum += rows[i].cpu_wait_ms / interval_s;
+            k++;
+        }
+    return k ? sum / k : -1;
+}
+
+/* Appends to a lag reason what the late ranks were doing, when known. */
+static void add_cpu_wait(struct fidelity *f, double limit_ms)
+{
+    if (f->lag_cpu_wait_ms_per_s < 0)
+        return;
+    size_t len = strlen(f->reason);
+    snprintf(f->reason + len, sizeof f->reason - len,
+             "; in the intervals over the limit a rank waited %.0f ms a second for a core: %s",
+             f->lag_cpu_wait_ms_per_s,
+             f->lag_cpu_wait_ms_per_s >= limit_ms
+                 ? "more ranks than the cores could run on time (docs/performance.md)"
+                 : "the late ranks were mostly busy with their own work");
+}
+
 void fidelity_assess(const struct run_record *r, double whole_run_lag_p99_ms, struct fidelity *f)
 {
     const struct scenario *s = r->scn;
@@ -73,6 +102,8 @@ void fidelity_assess(const struct run_record *r, double whole_run_lag_p99_ms, st
         if (r->rows[i].lag_p99_ms > f->lag_interval_max_ms)
             f->lag_interval_max_ms = r->rows[i].lag_p99_ms;
     f->overloaded_s = longest_stretch(r->rows, r->n_rows, iv, lag_over, s->control.max_lag_p99_ms);
+    f->lag_cpu_wait_ms_per_s =
+        cpu_wait_when_over(r->rows, r->n_rows, iv, s->control.max_lag_p99_ms);
     f->cpu_saturated_s = longest_stretch(r->rows, r->n_rows, iv, cpu_over, FIDELITY_CPU_SATURATED);
 
     double *skew = malloc(sizeof *skew * (r->n_fired ? r->n_fired : 1));
@@ -95,16 +126,18 @@ void fidelity_assess(const struct run_record *r, double whole_run_lag_p99_ms, st
     uint32_t expected = scheduled * (uint32_t)r->n_host_ranks;
     if (r->incomplete_why)
         snprintf(f->reason, sizeof f->reason, "incomplete run: %s", r->incomplete_why);
-    else if (f->lag_p99_ms > s->control.max_lag_p99_ms)
+    else if (f->lag_p99_ms > s->control.max_lag_p99_ms) {
         snprintf(f->reason, sizeof f->reason,
                  "timer lag p99 %.1f ms > %.1f ms over the run: the emulator was short of CPU",
                  f->lag_p99_ms, s->control.max_lag_p99_ms);
-    else if (f->overloaded_s >= lag_sustain)
+        add_cpu_wait(f, s->control.max_lag_p99_ms);
+    } else if (f->overloaded_s >= lag_sustain) {
         snprintf(f->reason, sizeof f->reason,
                  "timer lag p99 above %.1f ms for %.1f s in a row (worst %.1f ms): the emulator "
                  "was short of CPU during the storm",
                  s->control.max_lag_p99_ms, f->overloaded_s, f->lag_interval_max_ms);
-    else if (f->cpu_saturated_s >= FIDELITY_SUSTAIN_CPU_S)
+        add_cpu_wait(f, s->control.max_lag_p99_ms);
+    } else if (f->cpu_saturated_s >= FIDELITY_SUSTAIN_CPU_S)
         snprintf(f->reason, sizeof f->reason, "a rank used >= %.0f%% of a core for %.1f s in a row",
                  FIDELITY_CPU_SATURATED * 100, f->cpu_saturated_s);
     else if (f->skew_p99_ms > s->control.max_skew_p99_ms)
@@ -738,6 +771,9 @@ json_t *summary_build(const struct run_record *r, const struct run_final *f,
     json_object_set_new(fj, "lag_p99_ms", json_real(fid->lag_p99_ms));
     json_object_set_new(fj, "lag_interval_max_ms", json_real(fid->lag_interval_max_ms));
     json_object_set_new(fj, "overloaded_s", json_real(fid->overloaded_s));
+    json_object_set_new(fj, "lag_cpu_wait_ms_per_s",
+                        fid->lag_cpu_wait_ms_per_s < 0 ? json_null()
+                                                       : json_real(fid->lag_cpu_wait_ms_per_s));
     json_object_set_new(fj, "cpu_saturated_s", json_real(fid->cpu_saturated_s));
     json_object_set_new(fj, "skew_p50_ms", json_real(fid->skew_p50_ms));
     json_object_set_new(fj, "skew_p99_ms", json_real(fid->skew_p99_ms));

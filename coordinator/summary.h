@@ -98,9 +98,15 @@ struct fidelity {
     double lag_p99_ms;          /* whole run, worst rank */
     double lag_interval_max_ms; /* worst interval's worst-rank p99 */
     double overloaded_s;        /* longest stretch of intervals over the lag limit */
-    double cpu_saturated_s;     /* longest stretch with a rank at >= 95% CPU */
+    /* In the intervals over the lag limit, the mean of the longest wait of
+     * a rank, ready to run, for a core (ts_row.cpu_wait_ms), in ms per
+     * second: a late timer the rank did not cause by its own callbacks, but
+     * by sharing the cores (docs/results.md, "Fidelity"). < 0: unknown or
+     * no interval over the limit. */
+    double lag_cpu_wait_ms_per_s;
+    double cpu_saturated_s;                       /* longest stretch with a rank at >= 95% CPU */
     double skew_p50_ms, skew_p99_ms, skew_max_ms; /* |actual - scheduled| */
-    char reason[256];
+    char reason[384];
 };
 
 /* Lag above the limit for this long is "sustained". */

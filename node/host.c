@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <event2/event_struct.h>
@@ -15,6 +16,7 @@
 #include <openssl/rand.h>
 
 #include "common/attribution.h"
+#include "common/cpu_wait.h"
 #include "dht_node.h"
 #include "faults.h"
 #include "impair.h"
@@ -221,6 +223,7 @@ int host_init(struct host *h, struct event_base *base, const struct scenario *sc
     signal(SIGPIPE, SIG_IGN);
     trace_init();
     memset(h, 0, sizeof *h);
+    h->cpu_wait_fd = -1;
     h->base = base;
     h->scn = scn;
     h->pki = pki;
@@ -275,6 +278,7 @@ int host_init(struct host *h, struct event_base *base, const struct scenario *sc
     }
     h->lag_next_local_ns = clock_mono_ns() + LAG_PERIOD_NS;
     host_arm_in(h->lag_timer, LAG_PERIOD_NS);
+    h->cpu_wait_fd = cpu_wait_open(); /* -1: the wait is reported unknown */
     return 0;
 fail:
     host_destroy(h);
@@ -303,6 +307,9 @@ void host_destroy(struct host *h)
     if (h->lag_timer)
         event_free(h->lag_timer);
     h->lag_timer = NULL;
+    if (h->cpu_wait_fd >= 0)
+        close(h->cpu_wait_fd);
+    h->cpu_wait_fd = -1;
     free(h->gslb);
     h->gslb = NULL;
     impair_free(h); /* after every bufferevent that used its buckets */
@@ -359,6 +366,7 @@ void host_snapshot(struct host *h, uint32_t interval, struct metrics_snapshot *s
     h->m.g[G_BOX_IMAGE_PEAK] = h->m.g[G_BOX_IMAGE_BYTES];
     memcpy(s->dc, h->m.dc, sizeof s->dc);
     s->stall_ns = h->stall_ns;
+    s->cpu_wait_ns = cpu_wait_ns(h->cpu_wait_fd);
     s->hosts_peers = host_emulates_clients(h);
     s->lag_us = h->m.lag_us;
     hist_reset(&h->m.lag_us);

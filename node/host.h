@@ -86,6 +86,9 @@ struct host {
      * ATTR_STALL_MIN_NS, summed since start. Whatever was in flight on this
      * rank while it advanced waited for the emulator, not the system. */
     int64_t stall_ns;
+    /* The main thread's schedstat file (common/cpu_wait.h): how long the
+     * rank waited for a core, reported with each snapshot; -1: unknown. */
+    int cpu_wait_fd;
     /* Client-side CPU of one TLS handshake, measured at start on ranks that
      * host peers (node/tls_probe.h); 0 elsewhere. */
     int64_t client_hs_cpu_ns;

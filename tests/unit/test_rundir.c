@@ -99,10 +99,15 @@ static void the_settop_columns_close_every_row(void **state)
     /* a supernode run: zeros, after server_load */
     struct rundir *rd = rundir_open(tmpl, NULL, err, sizeof err);
     assert_non_null(rd);
-    assert_true(ends_with(last_line(path), ",server_load,egress_mbps,image_p50_ms,image_p99_ms"));
+    assert_true(ends_with(last_line(path),
+                          ",server_load,egress_mbps,image_p50_ms,image_p99_ms,cpu_wait_ms"));
     row.t_s = 1;
+    row.cpu_wait_ms = -1; /* unknown: an empty cell, never a made-up 0 */
     rundir_append_row(rd, &row);
-    assert_true(ends_with(last_line(path), ",0.000,0.000,0.000"));
+    assert_true(ends_with(last_line(path), ",0.000,0.000,0.000,"));
+    row.cpu_wait_ms = 12.5;
+    rundir_append_row(rd, &row);
+    assert_true(ends_with(last_line(path), ",0.000,0.000,0.000,12.500"));
     rundir_close(rd);
 
     /* a dht run: after the dht columns */
@@ -110,8 +115,8 @@ static void the_settop_columns_close_every_row(void **state)
     scn.architecture = ARCH_DHT;
     rd = rundir_open(tmpl, &scn, err, sizeof err);
     assert_non_null(rd);
-    assert_true(
-        ends_with(last_line(path), ",dht_dead_share,egress_mbps,image_p50_ms,image_p99_ms"));
+    assert_true(ends_with(last_line(path),
+                          ",dht_dead_share,egress_mbps,image_p50_ms,image_p99_ms,cpu_wait_ms"));
     rundir_close(rd);
 
     /* a settop run: the values */
@@ -122,7 +127,7 @@ static void the_settop_columns_close_every_row(void **state)
     row.image_p50_ms = 851.968;
     row.image_p99_ms = 2293.76;
     rundir_append_row(rd, &row);
-    assert_true(ends_with(last_line(path), ",38.100,851.968,2293.760"));
+    assert_true(ends_with(last_line(path), ",38.100,851.968,2293.760,12.500"));
     rundir_close(rd);
 
     char cmd[300];

@@ -35,6 +35,7 @@ static struct run_record quiet_run(void)
         rows[i].t_s = i + 1;
         rows[i].lag_p99_ms = 2;
         rows[i].cpu_max = 0.3;
+        rows[i].cpu_wait_ms = -1; /* unknown */
     }
     for (int i = 0; i < 4; i++)
         fired[i] = (struct fired_event){.event = (uint32_t)i / 2,
@@ -90,6 +91,36 @@ static void lag_over_limit_for_two_seconds_is_invalid(void **state)
     assert_false(f.valid);
     assert_true(f.overloaded_s == 3.0);
     assert_non_null(strstr(f.reason, "3.0 s in a row"));
+}
+
+/* The late intervals' run-queue wait tells why: ranks that waited for a
+ * core as long as the limit every second shared too few cores; a short wait
+ * leaves the ranks' own work. Unknown waits add nothing, and the intervals
+ * under the limit do not count. */
+static void lag_reason_says_whether_the_ranks_waited_for_a_core(void **state)
+{
+    struct run_record r = quiet_run();
+    rows[5].lag_p99_ms = rows[6].lag_p99_ms = rows[7].lag_p99_ms = 120;
+    struct fidelity f;
+    fidelity_assess(&r, 3.0, &f);
+    assert_true(f.lag_cpu_wait_ms_per_s < 0);
+    assert_null(strstr(f.reason, "for a core"));
+
+    for (int i = 0; i < ROWS; i++)
+        rows[i].cpu_wait_ms = 1; /* quiet intervals: not averaged in */
+    rows[5].cpu_wait_ms = 90;
+    rows[6].cpu_wait_ms = 60;
+    rows[7].cpu_wait_ms = -1; /* this rank's wait unknown: left out */
+    fidelity_assess(&r, 3.0, &f);
+    assert_false(f.valid);
+    assert_true(f.lag_cpu_wait_ms_per_s > 74.9 && f.lag_cpu_wait_ms_per_s < 75.1);
+    assert_non_null(strstr(f.reason, "3.0 s in a row"));
+    assert_non_null(strstr(f.reason, "a rank waited 75 ms a second for a core: more ranks than"));
+
+    rows[5].cpu_wait_ms = rows[6].cpu_wait_ms = 8;
+    fidelity_assess(&r, 3.0, &f);
+    assert_non_null(strstr(f.reason, "waited 8 ms a second for a core: the late ranks were mostly"
+                                     " busy with their own work"));
 }
 
 static void sustained_lag_needs_two_seconds_with_short_intervals(void **state)
@@ -637,6 +668,7 @@ int main(void)
         cmocka_unit_test(whole_run_lag_over_limit_is_invalid),
         cmocka_unit_test(one_late_interval_is_not_sustained),
         cmocka_unit_test(lag_over_limit_for_two_seconds_is_invalid),
+        cmocka_unit_test(lag_reason_says_whether_the_ranks_waited_for_a_core),
         cmocka_unit_test(sustained_lag_needs_two_seconds_with_short_intervals),
         cmocka_unit_test(saturated_cpu_for_five_seconds_is_invalid),
         cmocka_unit_test(event_skew_over_limit_is_invalid),
