@@ -33,8 +33,11 @@ void sparkline(const double *v, size_t n, double lo, double hi, size_t width, bo
         if (m >= hi)
             level = 7;
         else {
-            level = (int)floor((m - lo) / (hi - lo) * 7);
-            level = level < 0 ? 0 : level > 6 ? 6 : level;
+            /* Clamped before the conversion: with values near DBL_MAX the
+             * mean can land far outside [lo, hi] (rounding) or be NaN
+             * (inf - inf), and such a double does not fit an int. */
+            double x = floor((m - lo) / (hi - lo) * 7);
+            level = !(x > 0) ? 0 : x > 6 ? 6 : (int)x;
         }
         if (ascii)
             sbuf_addc(out, ascii_levels[level]);

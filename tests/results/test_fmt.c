@@ -120,6 +120,23 @@ static void sparkline_levels(void **state)
     sbuf_free(&s);
 }
 
+/* Far outside [lo, hi], or NaN from inf - inf: the lowest block, and no
+ * double converted to an int it does not fit (the fuzz target
+ * timeseries_csv found "online" = -5e53: tests/fuzz/crashes/). */
+static void sparkline_clamps_values_far_out_of_range(void **state)
+{
+    struct sbuf s;
+    sbuf_init(&s);
+    double x[] = {-5e53, -INFINITY, 1e300};
+    sparkline(x, 3, 0, 1, 60, false, &s);
+    assert_string_equal(sbuf_str(&s), "▁▁█");
+    sbuf_reset(&s);
+    double y[] = {-INFINITY};
+    sparkline(y, 1, -INFINITY, 1, 60, true, &s);
+    assert_string_equal(sbuf_str(&s), "_");
+    sbuf_free(&s);
+}
+
 static void sparkline_resamples_and_shows_gaps(void **state)
 {
     struct sbuf s;
@@ -142,6 +159,7 @@ int main(void)
         cmocka_unit_test(deltas_and_percent_changes),
         cmocka_unit_test(intervals_share_the_means_unit),
         cmocka_unit_test(sparkline_levels),
+        cmocka_unit_test(sparkline_clamps_values_far_out_of_range),
         cmocka_unit_test(sparkline_resamples_and_shows_gaps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
