@@ -9,7 +9,6 @@
 #include <event2/event.h>
 
 #include "common/clock.h"
-#include "common/cpu_wait.h"
 #include "ctrl.h"
 #include "node/host.h"
 #include "node/loop_turn.h"
@@ -31,10 +30,7 @@ static void send_baseline(struct rank_host *rh)
     struct metrics_snapshot s;
     memset(&s, 0, sizeof s);
     s.interval = 0;
-    s.rank = rh->h->rank;
-    s.stall_ns = rh->h->stall_ns;
-    s.cpu_wait_ns = cpu_wait_ns(rh->h->cpu_wait_fd);
-    s.hosts_peers = host_emulates_clients(rh->h);
+    host_snapshot_clocks(rh->h, &s);
     ctrl_send(rh->ctrl, 0, TAG_SNAPSHOT, &s, (int)sizeof s);
 }
 

@@ -286,29 +286,24 @@ static void evaluate_conditions(struct coord *c, const struct ts_row *r)
 
 /* ---- snapshots -> rows ---- */
 
-/* The largest stall accrued in interval k on a rank that hosts peers. */
-static int64_t interval_stall(const struct coord *c, uint32_t k)
+/* Where rank r's reading at the end of interval k sits in the per-interval
+ * clocks (stall, cpu_wait). */
+static size_t clock_at(const struct coord *c, uint32_t k, int r)
 {
-    int64_t worst = 0;
-    for (int r = 0; r < c->world; r++) {
-        if (!c->hosts_peers[r])
-            continue;
-        int64_t d = c->stall[(size_t)k * (size_t)c->world + (size_t)r] -
-                    c->stall[(size_t)(k - 1) * (size_t)c->world + (size_t)r];
-        if (d > worst)
-            worst = d;
-    }
-    return worst;
+    return (size_t)k * (size_t)c->world + (size_t)r;
 }
 
-/* The longest a node rank waited for a core in interval k, ns; -1 when no
- * rank reported its wait at both ends of the interval. */
-static int64_t interval_cpu_wait(const struct coord *c, uint32_t k)
+/* The largest rise of a cumulative clock (stall, cpu_wait) in interval k
+ * over the ranks (those that host peers, when peers_only) whose readings
+ * at both ends are known (>= 0); -1 when there is none. */
+static int64_t largest_rise(const struct coord *c, const int64_t *clock, uint32_t k,
+                            bool peers_only)
 {
     int64_t worst = -1;
     for (int r = 0; r < c->world; r++) {
-        int64_t a = c->cpu_wait[(size_t)(k - 1) * (size_t)c->world + (size_t)r];
-        int64_t b = c->cpu_wait[(size_t)k * (size_t)c->world + (size_t)r];
+        if (peers_only && !c->hosts_peers[r])
+            continue;
+        int64_t a = clock[clock_at(c, k - 1, r)], b = clock[clock_at(c, k, r)];
         if (a >= 0 && b >= a && b - a > worst)
             worst = b - a;
     }
@@ -472,8 +467,11 @@ static void emit_rows(struct coord *c)
         r->lag_max_ms = a->lag_max_ms;
         r->cpu_max = a->cpu_max;
         r->ranks = a->got;
-        r->emu_stall_ms = (double)interval_stall(c, c->next_row) / 1e6;
-        int64_t wait = interval_cpu_wait(c, c->next_row);
+        /* The stall of the ranks that host peers (0 with none); the wait
+         * of any rank (-1: unknown). */
+        int64_t stall = largest_rise(c, c->stall, c->next_row, true);
+        r->emu_stall_ms = stall < 0 ? 0 : (double)stall / 1e6;
+        int64_t wait = largest_rise(c, c->cpu_wait, c->next_row, false);
         r->cpu_wait_ms = wait < 0 ? -1 : (double)wait / 1e6;
         central_row(&c->central, a->dc, a->c[C_REG_BUSY_US], c->scn->metrics.interval_ns / 1e9, r);
         if (c->scn->architecture == ARCH_DHT)
@@ -512,8 +510,8 @@ static void on_snapshot(void *arg, int src, const void *buf, int len)
     memcpy(&s, buf, sizeof s);
     if (src < 0 || src >= c->world || s.interval > c->n_intervals)
         return; /* a host's clock ran past the end: nothing to aggregate */
-    c->stall[(size_t)s.interval * (size_t)c->world + (size_t)src] = s.stall_ns;
-    c->cpu_wait[(size_t)s.interval * (size_t)c->world + (size_t)src] = s.cpu_wait_ns;
+    c->stall[clock_at(c, s.interval, src)] = s.stall_ns;
+    c->cpu_wait[clock_at(c, s.interval, src)] = s.cpu_wait_ns;
     if (s.interval > c->last_iv[src])
         c->last_iv[src] = s.interval;
     c->hosts_peers[src] = c->hosts_peers[src] || s.hosts_peers;
@@ -1025,7 +1023,7 @@ static int stall_series_build(const struct coord *c, struct stall_series **out, 
         int64_t *t = *mem + 2 * pts * (size_t)k, *st = t + pts;
         for (size_t j = 0; j < pts; j++) {
             t[j] = (int64_t)j * c->scn->metrics.interval_ns;
-            st[j] = c->stall[j * (size_t)c->world + (size_t)r];
+            st[j] = c->stall[clock_at(c, (uint32_t)j, r)];
         }
         (*out)[k++] = (struct stall_series){t, st, pts};
     }

@@ -347,13 +347,21 @@ static void dht_gauges(struct host *h)
     h->m.g[G_DHT_FAILING] = failing;
 }
 
+void host_snapshot_clocks(const struct host *h, struct metrics_snapshot *s)
+{
+    s->rank = h->rank;
+    s->stall_ns = h->stall_ns;
+    s->cpu_wait_ns = cpu_wait_ns(h->cpu_wait_fd);
+    s->hosts_peers = host_emulates_clients(h);
+}
+
 void host_snapshot(struct host *h, uint32_t interval, struct metrics_snapshot *s)
 {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     memset(s, 0, sizeof *s);
     s->interval = interval;
-    s->rank = h->rank;
+    host_snapshot_clocks(h, s);
     s->cpu_s = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
                ru.ru_stime.tv_usec / 1e6;
     s->maxrss_kb = ru.ru_maxrss;
@@ -365,9 +373,6 @@ void host_snapshot(struct host *h, uint32_t interval, struct metrics_snapshot *s
      * one from the level now. */
     h->m.g[G_BOX_IMAGE_PEAK] = h->m.g[G_BOX_IMAGE_BYTES];
     memcpy(s->dc, h->m.dc, sizeof s->dc);
-    s->stall_ns = h->stall_ns;
-    s->cpu_wait_ns = cpu_wait_ns(h->cpu_wait_fd);
-    s->hosts_peers = host_emulates_clients(h);
     s->lag_us = h->m.lag_us;
     hist_reset(&h->m.lag_us);
     /* The snapshot runs at the loop's first priority; the lag probe, like

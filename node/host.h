@@ -129,6 +129,10 @@ void host_dc_status(struct host *h, int64_t t_ns, const struct dc_status *dc);
 
 /* Fill a snapshot of the current metrics and reset the per-interval parts. */
 void host_snapshot(struct host *h, uint32_t interval, struct metrics_snapshot *s);
+/* The rank and its clocks in a snapshot: the stall clock, the run-queue
+ * wait and whether its stall is the emulator's. host_snapshot sets them; so
+ * does the interval-0 baseline, which carries nothing else. */
+void host_snapshot_clocks(const struct host *h, struct metrics_snapshot *s);
 
 /* Per-peer results for the summary, in local peer order (arrays of
  * host_n_peers entries): first-online run time in ns (-1 never) and login
