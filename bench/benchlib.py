@@ -44,7 +44,8 @@ def limits(bin_dir=DEFAULT_BIN_DIR, seconds=None):
     """Run bootstorm-limits --json [--seconds S] and return its figures as a dict:
     tls_handshakes_per_s (full TLS 1.3 handshakes, both ends, on one core),
     tls_client_cpu_us, tls_server_cpu_us, tls_client_new_us, tls_client_hello_us,
-    tcp_connect_accept_per_s, udp_send_recv_per_s, ed25519_sign_per_s,
+    tls_resumed_per_s (resumed TLS 1.3 handshakes, both ends, one core),
+    tls_resumed_client_cpu_us, tls_resumed_server_cpu_us, tcp_connect_accept_per_s, udp_send_recv_per_s, ed25519_sign_per_s,
     ed25519_verify_per_s."""
     exe = os.path.join(bin_dir, "bootstorm-limits")
     cmd = [exe, "--json"]
@@ -84,6 +85,11 @@ def print_limits(d, cores):
           f"({handshake_cpu_us(d):.0f} us each: client {d['tls_client_cpu_us']:.0f} us, "
           f"server {d['tls_server_cpu_us']:.0f} us)")
     print(f"  handshake bound, {cores} cores         {handshake_bound(d, cores):8.0f} logins/s")
+    if "tls_resumed_per_s" in d:
+        print(f"  TLS 1.3 resumed handshakes          {d['tls_resumed_per_s']:8.0f} /s per core "
+              f"({1e6 / d['tls_resumed_per_s']:.0f} us each: client "
+              f"{d['tls_resumed_client_cpu_us']:.0f} us, server "
+              f"{d['tls_resumed_server_cpu_us']:.0f} us)")
     print(f"  TCP connect + accept, loopback      {d['tcp_connect_accept_per_s']:8.0f} /s per core")
     print(f"  UDP send + receive, loopback        {d['udp_send_recv_per_s']:8.0f} /s per core")
     print(f"  Ed25519 sign / verify               {d['ed25519_sign_per_s']:8.0f} / "

@@ -4,6 +4,8 @@
  *   - full TLS 1.3 handshakes with both ends in this thread over memory BIOs,
  *     using the run's SSL_CTX settings, certificate type, key-exchange group
  *     and verification (node/tls.c, node/tls_probe.c), and each side's CPU;
+ *   - resumed TLS 1.3 handshakes (a session ticket from the handshake before,
+ *     as peer.login.resume: ticket does), and each side's CPU;
  *   - loopback TCP connect + accept pairs (non-blocking, both ends here);
  *   - UDP send + receive pairs on loopback;
  *   - Ed25519 ticket signatures and verifications (node/ticket.c).
@@ -20,6 +22,9 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
 
 #include "common/pki.h"
 #include "node/ticket.h"
@@ -61,6 +66,26 @@ static int one_tls(void *p)
     struct tls_arg *a = p;
     char err[256];
     return tls_probe_handshakes(a->client, a->server, LOOPBACK, 1, &a->r, err, sizeof err);
+}
+
+/* Resumed handshakes per CPU second, both ends: tls_probe_resumed in
+ * batches of RESUME_BATCH, each batch started by one full handshake (its
+ * ticket), whose CPU (full_hs_s, measured before) is taken off. Fills
+ * *split with the last batch's per-side costs; returns -1 on a failure. */
+#define RESUME_BATCH 32
+static double resumed_per_cpu_second(struct tls_arg *a, double full_hs_s, double seconds,
+                                     struct tls_probe_result *split, char *err, size_t errlen)
+{
+    double c0 = cpu_s();
+    long n = 0, batches = 0;
+    while (cpu_s() - c0 < seconds) {
+        if (tls_probe_resumed(a->client, a->server, LOOPBACK, RESUME_BATCH, split, err, errlen) < 0)
+            return -1;
+        n += RESUME_BATCH;
+        batches++;
+    }
+    double spent = cpu_s() - c0 - (double)batches * full_hs_s;
+    return spent > 0 ? (double)n / spent : -1;
 }
 
 /* ---- TCP connect + accept ---- */
@@ -189,6 +214,22 @@ int main(int argc, char **argv)
         return 1;
     }
 
+    /* The same server, now issuing tickets (sealed with throwaway keys), for
+     * the resumed handshakes; the full ones above ran without, as a login
+     * server with peer.login.resume: none does. */
+    struct tls_probe_result rsplit;
+    uint8_t keys[PKI_TICKET_KEYS_LEN];
+    if (RAND_bytes(keys, sizeof keys) != 1 || tls_server_tickets(tls.server, keys) < 0) {
+        fprintf(stderr, "bootstorm-limits: cannot make the session ticket keys\n");
+        return 1;
+    }
+    OPENSSL_cleanse(keys, sizeof keys);
+    double rhs = resumed_per_cpu_second(&tls, 1.0 / hs, seconds, &rsplit, err, sizeof err);
+    if (rhs < 0) {
+        fprintf(stderr, "bootstorm-limits: %s\n", err);
+        return 1;
+    }
+
     struct tcp_arg tcp;
     tcp.lfd = listen_loopback(&tcp.sa, SOCK_STREAM, SOCK_NONBLOCK);
     double tcp_ps = per_cpu_second(one_tcp, &tcp, seconds);
@@ -214,11 +255,14 @@ int main(int argc, char **argv)
     if (json) {
         printf("{\"tls_handshakes_per_s\": %.1f, \"tls_client_cpu_us\": %.1f, "
                "\"tls_client_new_us\": %.1f, \"tls_client_hello_us\": %.1f, "
-               "\"tls_server_cpu_us\": %.1f, \"tcp_connect_accept_per_s\": %.1f, "
+               "\"tls_server_cpu_us\": %.1f, \"tls_resumed_per_s\": %.1f, "
+               "\"tls_resumed_client_cpu_us\": %.1f, \"tls_resumed_server_cpu_us\": %.1f, "
+               "\"tcp_connect_accept_per_s\": %.1f, "
                "\"udp_send_recv_per_s\": %.1f, \"ed25519_sign_per_s\": %.1f, "
                "\"ed25519_verify_per_s\": %.1f}\n",
                hs, split.client_cpu_ns / 1e3, split.client_new_ns / 1e3,
-               split.client_hello_ns / 1e3, split.server_cpu_ns / 1e3, tcp_ps, udp_ps, sign_ps,
+               split.client_hello_ns / 1e3, split.server_cpu_ns / 1e3, rhs,
+               rsplit.client_cpu_ns / 1e3, rsplit.server_cpu_ns / 1e3, tcp_ps, udp_ps, sign_ps,
                verify_ps);
     } else {
         printf("bootstorm-limits: one core, bootstorm's own TLS configuration and keys\n");
@@ -227,6 +271,11 @@ int main(int argc, char **argv)
                "%.0f us)\n",
                split.client_cpu_ns / 1e3, split.client_new_ns / 1e3, split.client_hello_ns / 1e3);
         printf("    server side                        %8.0f us\n", split.server_cpu_ns / 1e3);
+        printf(
+            "  TLS 1.3 resumed handshakes, both ends%8.0f /s  (%.2f ms each: %.2f of a full one)\n",
+            rhs, 1e3 / rhs, hs / rhs);
+        printf("    client side                        %8.0f us\n", rsplit.client_cpu_ns / 1e3);
+        printf("    server side                        %8.0f us\n", rsplit.server_cpu_ns / 1e3);
         printf("  TCP connect + accept, loopback       %8.0f /s\n", tcp_ps);
         printf("  UDP send + receive, loopback         %8.0f /s\n", udp_ps);
         printf("  Ed25519 ticket signatures            %8.0f /s\n", sign_ps);

@@ -5,7 +5,7 @@ timing stays in the benchmarks, which report and never fail on a slow machine.
 
 Usage: test_bench_smoke.py --build BUILD_DIR --source SOURCE_DIR --work WORK_DIR
 (the binaries are BUILD_DIR/bin/bootstorm and bootstorm-limits). Runs in about
-a minute and a half on 2 idle cores.
+two and a half minutes on 2 idle cores.
 """
 import argparse
 import json
@@ -61,12 +61,13 @@ def run(name, cmd, expect, status=0, timeout=240):
 
 # bench/limits: bootstorm-limits, as text and as JSON
 run("limits", [os.path.join(bin_dir, "bootstorm-limits"), "--seconds", "0.2"],
-    ["handshakes"])
+    ["full handshakes", "resumed handshakes"])
 out = run("limits --json", [os.path.join(bin_dir, "bootstorm-limits"), "--json", "--seconds", "0.2"],
           ["tls_handshakes_per_s"])
 try:
     d = json.loads(out)
     for k in ("tls_handshakes_per_s", "tls_client_cpu_us", "tls_server_cpu_us",
+              "tls_resumed_per_s", "tls_resumed_client_cpu_us", "tls_resumed_server_cpu_us",
               "tcp_connect_accept_per_s", "udp_send_recv_per_s"):
         if not d.get(k, 0) > 0:
             failures.append(f"limits --json: {k} is not a positive number: {d.get(k)!r}")
@@ -104,8 +105,12 @@ run("herd",
 # bench/login-cost: the cost per boot, its ratio to a handshake, the bounds;
 # the breakdown by phase when perf can record here (scripts/install-deps
 # installs linux-perf), else the line that says why there is none
-lc_expect = ["per boot", "x one full handshake", "the bounds", "online 200 / 200", "by phase"]
-run("login-cost", [os.path.join(bench, "login-cost"), "--smoke", "--bin", bin_dir,
+# With --resume, the reboot runs: every peer back online, and the logins of
+# the reboots resumed when the session was kept, full when it was lost.
+lc_expect = ["per boot", "x one full handshake", "the bounds", "online 200 / 200", "by phase",
+             "reboots 200, logins full 200 resumed 200", "reboots 200, logins full 400 resumed 0",
+             "per reboot, its login resumed", "per reboot, a full login again", "resuming saves"]
+run("login-cost", [os.path.join(bench, "login-cost"), "--smoke", "--resume", "--bin", bin_dir,
                    "--out", os.path.join(a.work, "login-cost")], lc_expect)
 run("login-cost bad input", [os.path.join(bench, "login-cost"), "--share", "2"], ["--share"],
     status=2)
