@@ -23,9 +23,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
-#include <openssl/rand.h>
-
 #include "common/pki.h"
 #include "node/ticket.h"
 #include "node/tls.h"
@@ -218,12 +215,10 @@ int main(int argc, char **argv)
      * the resumed handshakes; the full ones above ran without, as a login
      * server with peer.login.resume: none does. */
     struct tls_probe_result rsplit;
-    uint8_t keys[PKI_TICKET_KEYS_LEN];
-    if (RAND_bytes(keys, sizeof keys) != 1 || tls_server_tickets(tls.server, keys) < 0) {
+    if (tls_probe_tickets(tls.server) < 0) {
         fprintf(stderr, "bootstorm-limits: cannot make the session ticket keys\n");
         return 1;
     }
-    OPENSSL_cleanse(keys, sizeof keys);
     double rhs = resumed_per_cpu_second(&tls, 1.0 / hs, seconds, &rsplit, err, sizeof err);
     if (rhs < 0) {
         fprintf(stderr, "bootstorm-limits: %s\n", err);

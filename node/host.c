@@ -12,8 +12,6 @@
 
 #include <event2/event.h>
 #include <event2/event_struct.h>
-#include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include "common/attribution.h"
 #include "common/cpu_wait.h"
@@ -179,12 +177,10 @@ static int measure_client_handshake(struct host *h, char *err, size_t errlen)
         /* A resumed login costs the client less (no certificate to verify,
          * still a key exchange): measured the same way, with tickets sealed
          * by throwaway keys. */
-        uint8_t keys[PKI_TICKET_KEYS_LEN];
-        if (RAND_bytes(keys, sizeof keys) != 1 || tls_server_tickets(server, keys) < 0) {
+        if (tls_probe_tickets(server) < 0) {
             pki_openssl_error(err, errlen, "handshake probe tickets");
             rc = -1;
         }
-        OPENSSL_cleanse(keys, sizeof keys);
         if (rc == 0)
             rc = tls_probe_resumed(h->client_ctx, server, ip, 2, &r, err, errlen);
         if (rc == 0)

@@ -5,7 +5,9 @@
 #include <time.h>
 
 #include <openssl/bio.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/rand.h>
 
 #include "common/pki.h"
 #include "tls.h"
@@ -15,6 +17,14 @@ static int64_t thread_cpu_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+int tls_probe_tickets(SSL_CTX *server)
+{
+    uint8_t keys[PKI_TICKET_KEYS_LEN];
+    int rc = RAND_bytes(keys, sizeof keys) == 1 && tls_server_tickets(server, keys) == 0 ? 0 : -1;
+    OPENSSL_cleanse(keys, sizeof keys);
+    return rc;
 }
 
 /* One step of one side: returns 1 when its handshake is done, 0 when it

@@ -26,6 +26,11 @@ struct tls_probe_result {
 int tls_probe_handshakes(SSL_CTX *client, SSL_CTX *server, uint32_t server_ip, int n,
                          struct tls_probe_result *out, char *err, size_t errlen);
 
+/* Make a probe's server context issue session tickets, sealed with keys
+ * made here and thrown away (no run's server shares them). Returns 0, or -1
+ * (OpenSSL's error queue says why). */
+int tls_probe_tickets(SSL_CTX *server);
+
 /* Run n resumed handshakes, each offering the ticket of the one before (the
  * first from one full handshake, not counted); the server context must issue
  * tickets (tls_server_tickets). The costs include reading the new ticket.
